@@ -1,0 +1,154 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Reason says why a transaction failed. Failures are final: the receipt is
+// recorded and the nonce is consumed.
+type Reason uint8
+
+const (
+	ReasonNone Reason = iota
+	ReasonInsufficientFunds
+	ReasonUnknownAsset
+	ReasonBalanceOverflow
+	ReasonAssetExists
+)
+
+var reasonNames = [...]string{
+	ReasonNone:              "",
+	ReasonInsufficientFunds: "insufficient funds",
+	ReasonUnknownAsset:      "unknown asset",
+	ReasonBalanceOverflow:   "balance would overflow",
+	ReasonAssetExists:       "asset already exists",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return fmt.Sprintf("reason(%d)", uint8(r))
+}
+
+// Status is a receipt's outcome.
+type Status uint8
+
+const (
+	StatusFailed Status = 0
+	StatusOK     Status = 1
+)
+
+// Receipt records the outcome of one applied transaction.
+type Receipt struct {
+	TxID   Hash
+	Kind   Kind
+	Sender Address
+	Status Status
+	Reason Reason
+}
+
+// Hash commits to a receipt: keccak256(id ‖ kind ‖ sender ‖ status ‖ reason).
+func (r *Receipt) Hash() Hash {
+	var b [32 + 1 + 20 + 1 + 1]byte
+	copy(b[:32], r.TxID[:])
+	b[32] = byte(r.Kind)
+	copy(b[33:53], r.Sender[:])
+	b[53] = byte(r.Status)
+	b[54] = byte(r.Reason)
+	return Keccak256(b[:])
+}
+
+// Env is what Apply knows of the world besides the state: where the
+// transaction is being applied. Time and height come in as inputs; the
+// ledger never reads a clock.
+type Env struct {
+	// Seq is the batch sequence number (the next one, for the pending view).
+	Seq uint64
+	// Time is the anchoring block's timestamp in Unix seconds (the node's
+	// clock for the pending view). No kind of this version reads it.
+	Time uint64
+}
+
+type execContext struct {
+	st  *Overlay
+	tx  *Verified
+	env Env
+}
+
+// Apply applies one verified transaction to st. It is deterministic: the
+// same state, transaction and env give the same writes and receipt on every
+// machine.
+//
+// A non-nil error means no receipt: either the transaction can never be
+// valid, or it is skipped for now (IsSkip: a nonce gap or a used nonce), or
+// the state could not be read (the error wraps the store's error). A
+// receipt with StatusFailed is a final business failure that consumed the
+// nonce; its state changes are rolled back except the nonce.
+func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
+	p := tx.Tx.Payload
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	if tx.Sender != p.Signer() {
+		return nil, fmt.Errorf("%w: sender %s, payload names %s", ErrWrongSigner, tx.Sender.Hex(), p.Signer().Hex())
+	}
+	st.journal = st.journal[:0]
+	acc := st.Account(tx.Sender)
+	if err := st.Err(); err != nil {
+		return nil, err
+	}
+	switch n := p.AccountNonce(); {
+	case n < acc.Nonce:
+		return nil, fmt.Errorf("%w: account %s, nonce %d, next is %d", ErrNonceTooLow, tx.Sender.Hex(), n, acc.Nonce)
+	case n > acc.Nonce:
+		return nil, fmt.Errorf("%w: account %s, nonce %d, next is %d", ErrNonceGap, tx.Sender.Hex(), n, acc.Nonce)
+	}
+	snap := st.snapshot()
+	reason := p.execute(&execContext{st: st, tx: tx, env: env})
+	if err := st.Err(); err != nil {
+		st.revert(snap)
+		return nil, err
+	}
+	if reason != ReasonNone {
+		st.revert(snap)
+	}
+	acc = st.touch(tx.Sender)
+	acc.Nonce++
+	st.setAccount(tx.Sender, acc)
+	st.journal = st.journal[:0]
+	r := &Receipt{TxID: tx.ID, Kind: p.Kind(), Sender: tx.Sender, Status: StatusOK, Reason: reason}
+	if reason != ReasonNone {
+		r.Status = StatusFailed
+	}
+	return r, nil
+}
+
+// ReceiptsRoot is the RFC 6962 Merkle tree hash (keccak256) over the
+// receipts' hashes in batch order; the empty batch's root is keccak256("").
+func ReceiptsRoot(rs []Receipt) Hash {
+	leaves := make([]Hash, len(rs))
+	for i := range rs {
+		h := rs[i].Hash()
+		leaves[i] = Keccak256([]byte{0}, h[:])
+	}
+	return merkleRoot(leaves)
+}
+
+func merkleRoot(leaves []Hash) Hash {
+	switch len(leaves) {
+	case 0:
+		return Keccak256()
+	case 1:
+		return leaves[0]
+	}
+	k := 1
+	for k*2 < len(leaves) {
+		k *= 2
+	}
+	l, r := merkleRoot(leaves[:k]), merkleRoot(leaves[k:])
+	return Keccak256([]byte{1}, l[:], r[:])
+}
+
+func u64be(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

@@ -1,0 +1,222 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Batch format, version 1 (see docs/protocol.md):
+//
+//	batch   = 0x01 ‖ zstd(body)
+//	body    = uvarint(nAssets) ‖ nAssets × asset id(32) ‖ uvarint(nTx) ‖ nTx × tx
+//	tx      = (kind | (v−27)<<7) ‖ kind body in batch form ‖ r(32) ‖ s(32)
+//
+// In batch form an address is uvarint(0) ‖ 20 bytes, or uvarint(n+1) for the
+// account numbered n in the settled state before the batch; an asset id is
+// an index into the batch's asset table. Every signature is in the batch.
+const (
+	BatchVersion = 1
+	// MaxBatchBytes is the most a batch may occupy on chain: the Anchor
+	// contract's cap, under the tx pool's 128 KiB limit.
+	MaxBatchBytes = 126000
+	// MaxBatchRaw caps the decompressed body.
+	MaxBatchRaw = 1 << 20
+	// MaxBatchTxs caps the transactions in one batch.
+	MaxBatchTxs = 4096
+	// MaxBatchAssets caps the asset table.
+	MaxBatchAssets = 1024
+)
+
+type batchRefs struct {
+	assets   []Hash
+	assetIdx map[Hash]uint64
+	state    Reader
+	numbers  map[Address]uint64
+	count    uint64
+}
+
+func (r *batchRefs) assetIndex(id Hash) uint64 {
+	if i, ok := r.assetIdx[id]; ok {
+		return i
+	}
+	i := uint64(len(r.assets))
+	r.assets = append(r.assets, id)
+	r.assetIdx[id] = i
+	return i
+}
+
+func (r *batchRefs) accountNumber(a Address) (uint64, bool) {
+	if n, ok := r.numbers[a]; ok {
+		return n, true
+	}
+	v, err := r.state.Get([]byte(accountKey(a)))
+	if err != nil {
+		return 0, false
+	}
+	acc := DecodeAccount(v)
+	if !acc.Exists {
+		return 0, false
+	}
+	r.numbers[a] = acc.Number
+	return acc.Number, true
+}
+
+func (r *batchRefs) resolve(n uint64) (Address, error) {
+	if n >= r.count {
+		return Address{}, fmt.Errorf("account number %d not yet assigned (%d accounts)", n, r.count)
+	}
+	a, ok := addressByNumber(r.state, n)
+	if !ok {
+		return Address{}, fmt.Errorf("account number %d unreadable", n)
+	}
+	return a, nil
+}
+
+func counterOf(r Reader) uint64 {
+	v, err := r.Get([]byte(keyCounters))
+	if err != nil || len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// BatchBuilder accumulates transactions into one batch against the settled
+// state the batch will most likely follow. Account numbers it uses stay
+// valid whatever lands first, because numbers are never reassigned.
+type BatchBuilder struct {
+	refs batchRefs
+	body encoder
+	n    int
+}
+
+// NewBatchBuilder starts a batch. settled must be the settled state.
+func NewBatchBuilder(settled Reader) *BatchBuilder {
+	b := &BatchBuilder{refs: batchRefs{assetIdx: map[Hash]uint64{}, state: settled, numbers: map[Address]uint64{}}}
+	b.body.refs = &b.refs
+	return b
+}
+
+// Len is the number of transactions added.
+func (b *BatchBuilder) Len() int { return b.n }
+
+// RawSize is the size of the body so far, before compression.
+func (b *BatchBuilder) RawSize() int { return len(b.body.buf) + 32*len(b.refs.assets) + 8 }
+
+// Add appends a transaction. It returns false, adding nothing, when the
+// transaction would break a cap (count, raw size or asset table).
+func (b *BatchBuilder) Add(tx *Tx) bool {
+	if b.n >= MaxBatchTxs {
+		return false
+	}
+	mark, nAssets := len(b.body.buf), len(b.refs.assets)
+	b.body.byte1(byte(tx.Payload.Kind()) | (tx.Sig[64]-27)<<7)
+	tx.Payload.encode(&b.body)
+	b.body.buf = append(b.body.buf, tx.Sig[:64]...)
+	if b.RawSize() > MaxBatchRaw || len(b.refs.assets) > MaxBatchAssets {
+		b.body.buf = b.body.buf[:mark]
+		for _, id := range b.refs.assets[nAssets:] {
+			delete(b.refs.assetIdx, id)
+		}
+		b.refs.assets = b.refs.assets[:nAssets]
+		return false
+	}
+	b.n++
+	return true
+}
+
+// Bytes returns the batch: version byte and compressed body.
+func (b *BatchBuilder) Bytes() []byte {
+	raw := make([]byte, 0, b.RawSize())
+	raw = binary.AppendUvarint(raw, uint64(len(b.refs.assets)))
+	for _, id := range b.refs.assets {
+		raw = append(raw, id[:]...)
+	}
+	raw = binary.AppendUvarint(raw, uint64(b.n))
+	raw = append(raw, b.body.buf...)
+	return append([]byte{BatchVersion}, zstdEncoder().EncodeAll(raw, nil)...)
+}
+
+// BatchTx is one transaction read from a batch. Err is set when the
+// transaction cannot be taken (an unresolvable account number); the batch
+// around it still applies.
+type BatchTx struct {
+	Tx  *Tx
+	Err error
+}
+
+// DecodeBatch parses a batch against the settled state that precedes it.
+// An error means the whole batch is malformed and changes nothing.
+func DecodeBatch(data []byte, settled Reader) ([]BatchTx, error) {
+	if len(data) == 0 || len(data) > MaxBatchBytes {
+		return nil, fmt.Errorf("%w: %d bytes on chain, cap %d", ErrBatchTooBig, len(data), MaxBatchBytes)
+	}
+	if data[0] != BatchVersion {
+		return nil, fmt.Errorf("%w: %d", ErrBatchVersion, data[0])
+	}
+	raw, err := zstdDecoder().DecodeAll(data[1:], make([]byte, 0, 4*len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: batch body: %v", ErrDecode, err)
+	}
+	if len(raw) > MaxBatchRaw {
+		return nil, fmt.Errorf("%w: %d bytes decompressed, cap %d", ErrBatchTooBig, len(raw), MaxBatchRaw)
+	}
+	refs := &batchRefs{state: settled, count: counterOf(settled)}
+	d := decoder{buf: raw, refs: refs}
+	na := d.uvarint("asset count")
+	if na > MaxBatchAssets {
+		return nil, fmt.Errorf("%w: %d assets, cap %d", ErrBatchTooBig, na, MaxBatchAssets)
+	}
+	for i := uint64(0); i < na && d.err == nil; i++ {
+		refs.assets = append(refs.assets, d.bytes32("asset id"))
+	}
+	n := d.uvarint("tx count")
+	if n > MaxBatchTxs {
+		return nil, fmt.Errorf("%w: %d transactions, cap %d", ErrBatchTooBig, n, MaxBatchTxs)
+	}
+	out := make([]BatchTx, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		kv := d.byte1("kind")
+		spec := specOf(Kind(kv & 0x7f))
+		if d.err == nil && spec == nil {
+			return nil, fmt.Errorf("%w: tx %d: %d", ErrUnknownKind, i, kv&0x7f)
+		}
+		if d.err != nil {
+			break
+		}
+		d.unresolved = nil
+		tx := &Tx{Payload: spec.decode(&d)}
+		copy(tx.Sig[:64], d.take(64, "signature"))
+		tx.Sig[64] = 27 + kv>>7
+		out = append(out, BatchTx{Tx: tx, Err: d.unresolved})
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.off != len(raw) {
+		return nil, fmt.Errorf("%w: %d trailing bytes in batch", ErrDecode, len(raw)-d.off)
+	}
+	return out, nil
+}
+
+var (
+	zencOnce, zdecOnce sync.Once
+	zenc               *zstd.Encoder
+	zdec               *zstd.Decoder
+)
+
+func zstdEncoder() *zstd.Encoder {
+	zencOnce.Do(func() {
+		zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
+	})
+	return zenc
+}
+
+func zstdDecoder() *zstd.Decoder {
+	zdecOnce.Do(func() {
+		zdec, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxBatchRaw), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(MaxBatchRaw))
+	})
+	return zdec
+}

@@ -1,0 +1,298 @@
+package ledger
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+)
+
+// Kind identifies a transaction type on the wire (one byte, 1..127).
+type Kind uint8
+
+// The kinds of this version. Later kinds join the registry without changing
+// these: a kind number is never reused.
+const (
+	KindTransfer   Kind = 1
+	KindIssueAsset Kind = 2
+)
+
+// Payload is the kind-specific, signed body of a transaction. Every kind
+// lives in this package and registers a kindSpec in init.
+type Payload interface {
+	Kind() Kind
+	// Signer is the account whose key must have signed the payload.
+	Signer() Address
+	// Nonce is the signer's account nonce the payload consumes.
+	AccountNonce() uint64
+	// StructHash is the EIP-712 hashStruct of the payload.
+	StructHash() Hash
+	// Check reports, without any state, whether the payload can ever be
+	// valid. A non-nil result wraps ErrBadField, ErrZeroAmount or similar.
+	Check() error
+
+	encode(e *encoder)
+	execute(c *execContext) Reason
+}
+
+// kindSpec is one entry of the kind registry.
+type kindSpec struct {
+	kind     Kind
+	name     string // the EIP-712 primary type name
+	fields   []TypedField
+	typeHash Hash
+	decode   func(d *decoder) Payload
+	fromJSON func(msg json.RawMessage) (Payload, error)
+	toJSON   func(p Payload) any
+}
+
+var kinds [128]*kindSpec
+
+func register(s *kindSpec) {
+	if s.kind == 0 || int(s.kind) >= len(kinds) || kinds[s.kind] != nil {
+		panic(fmt.Sprintf("ledger: bad or duplicate kind %d", s.kind))
+	}
+	s.typeHash = Keccak256([]byte(encodeType(s.name, s.fields)))
+	kinds[s.kind] = s
+}
+
+func specOf(k Kind) *kindSpec {
+	if int(k) < len(kinds) {
+		return kinds[k]
+	}
+	return nil
+}
+
+// String returns the kind's EIP-712 type name.
+func (k Kind) String() string {
+	if s := specOf(k); s != nil {
+		return s.name
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// KindByName finds a kind by its EIP-712 type name.
+func KindByName(name string) (Kind, bool) {
+	for _, s := range kinds {
+		if s != nil && s.name == name {
+			return s.kind, true
+		}
+	}
+	return 0, false
+}
+
+// Types returns every registered EIP-712 struct type, keyed by name, for
+// wallets (GET /v1/eip712).
+func Types() map[string][]TypedField {
+	m := map[string][]TypedField{"EIP712Domain": DomainFields}
+	for _, s := range kinds {
+		if s != nil {
+			m[s.name] = s.fields
+		}
+	}
+	return m
+}
+
+// Sig is a 65-byte recoverable secp256k1 signature r ‖ s ‖ v with v 27 or
+// 28, as Ethereum wallets produce for EIP-712.
+type Sig [65]byte
+
+// secp256k1 group order n and n/2, for the low-s rule.
+var (
+	secpN, _     = new(big.Int).SetString("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16)
+	secpHalfN    = new(big.Int).Rsh(secpN, 1)
+	errSigFormat = "%w: %s"
+)
+
+// CheckFormat enforces 0 < r < n, 0 < s ≤ n/2 (low s) and v ∈ {27, 28}.
+func (s Sig) CheckFormat() error {
+	r := new(big.Int).SetBytes(s[:32])
+	ss := new(big.Int).SetBytes(s[32:64])
+	switch {
+	case s[64] != 27 && s[64] != 28:
+		return fmt.Errorf(errSigFormat, ErrBadSignature, fmt.Sprintf("v is %d, want 27 or 28", s[64]))
+	case r.Sign() == 0 || r.Cmp(secpN) >= 0:
+		return fmt.Errorf(errSigFormat, ErrBadSignature, "r out of range")
+	case ss.Sign() == 0 || ss.Cmp(secpHalfN) > 0:
+		return fmt.Errorf(errSigFormat, ErrBadSignature, "s is zero or high (signatures must be low-s)")
+	}
+	return nil
+}
+
+// Hex returns the 0x-prefixed hex form.
+func (s Sig) Hex() string { return "0x" + hex.EncodeToString(s[:]) }
+
+// MarshalText encodes the signature as 0x-hex.
+func (s Sig) MarshalText() ([]byte, error) { return []byte(s.Hex()), nil }
+
+// UnmarshalText decodes 0x-hex of 65 bytes. A v of 0 or 1 (as some
+// libraries emit) is normalized to 27 or 28.
+func (s *Sig) UnmarshalText(b []byte) error {
+	str := string(b)
+	if !strings.HasPrefix(str, "0x") || len(str) != 2+130 {
+		return fmt.Errorf("%w: signature must be 0x and 130 hex digits", ErrDecode)
+	}
+	if _, err := hex.Decode(s[:], b[2:]); err != nil {
+		return fmt.Errorf("%w: signature: %v", ErrDecode, err)
+	}
+	if s[64] < 2 {
+		s[64] += 27
+	}
+	return nil
+}
+
+// Tx is a signed transaction.
+type Tx struct {
+	Payload Payload
+	Sig     Sig
+}
+
+// ID returns the transaction id in a domain: the EIP-712 digest.
+func (tx *Tx) ID(d Domain) Hash { return d.Digest(tx.Payload.StructHash()) }
+
+// Encode returns the wire form: kind byte, body, 65-byte signature.
+func (tx *Tx) Encode() []byte {
+	e := encoder{buf: make([]byte, 0, 160)}
+	e.byte1(byte(tx.Payload.Kind()))
+	tx.Payload.encode(&e)
+	e.buf = append(e.buf, tx.Sig[:]...)
+	return e.buf
+}
+
+// MaxTxSize bounds the wire form of one transaction.
+const MaxTxSize = 4096
+
+// DecodeTx parses the wire form. It checks the encoding only, never the
+// signature.
+func DecodeTx(b []byte) (*Tx, error) {
+	if len(b) > MaxTxSize {
+		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrDecode, len(b), MaxTxSize)
+	}
+	d := decoder{buf: b}
+	k := Kind(d.byte1("kind"))
+	if d.err != nil {
+		return nil, d.err
+	}
+	spec := specOf(k)
+	if spec == nil {
+		return nil, fmt.Errorf("%w: %d", ErrUnknownKind, uint8(k))
+	}
+	p := spec.decode(&d)
+	var tx Tx
+	copy(tx.Sig[:], d.take(65, "signature"))
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.off != len(b) {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrDecode, len(b)-d.off)
+	}
+	tx.Payload = p
+	return &tx, nil
+}
+
+// Recoverer recovers the address that signed a digest. The node supplies a
+// libsecp256k1-backed one; the ledger never does cryptography of its own
+// beyond hashing.
+type Recoverer interface {
+	Recover(digest Hash, sig Sig) (Address, error)
+}
+
+// Verified is a transaction whose signature has been checked: its id is
+// computed and its sender recovered. Apply takes only Verified transactions,
+// so recovery happens once, outside the state machine.
+type Verified struct {
+	Tx     *Tx
+	ID     Hash
+	Sender Address
+}
+
+// Verify checks a transaction's fields and signature in a domain.
+func Verify(tx *Tx, d Domain, rec Recoverer) (*Verified, error) {
+	id, err := Precheck(tx, d)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyWithID(tx, id, rec)
+}
+
+// Precheck runs every stateless check short of signature recovery and
+// returns the id. Callers that cache recoveries look the id up before
+// calling VerifyWithID.
+func Precheck(tx *Tx, d Domain) (Hash, error) {
+	if err := tx.Payload.Check(); err != nil {
+		return Hash{}, err
+	}
+	if err := tx.Sig.CheckFormat(); err != nil {
+		return Hash{}, err
+	}
+	return tx.ID(d), nil
+}
+
+// VerifyWithID recovers the signer of a prechecked transaction.
+func VerifyWithID(tx *Tx, id Hash, rec Recoverer) (*Verified, error) {
+	from, err := rec.Recover(id, tx.Sig)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	if want := tx.Payload.Signer(); from != want {
+		return nil, fmt.Errorf("%w: signed by %s, payload names %s", ErrWrongSigner, from.Hex(), want.Hex())
+	}
+	return &Verified{Tx: tx, ID: id, Sender: from}, nil
+}
+
+// jsonTx is the JSON form of a signed transaction: the EIP-712 primary
+// type, the message exactly as a wallet signs it, and the signature.
+type jsonTx struct {
+	Type      string          `json:"type"`
+	Message   json.RawMessage `json:"message"`
+	Signature Sig             `json:"signature"`
+}
+
+// MarshalJSON renders {"type", "message", "signature"}.
+func (tx *Tx) MarshalJSON() ([]byte, error) {
+	spec := specOf(tx.Payload.Kind())
+	msg, err := json.Marshal(spec.toJSON(tx.Payload))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(jsonTx{Type: spec.name, Message: msg, Signature: tx.Sig})
+}
+
+// UnmarshalJSON parses {"type", "message", "signature"}.
+func (tx *Tx) UnmarshalJSON(b []byte) error {
+	var j jsonTx
+	if err := json.Unmarshal(b, &j); err != nil {
+		return fmt.Errorf("%w: %v", ErrDecode, err)
+	}
+	k, ok := KindByName(j.Type)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownKind, j.Type)
+	}
+	p, err := specOf(k).fromJSON(j.Message)
+	if err != nil {
+		return err
+	}
+	tx.Payload, tx.Sig = p, j.Signature
+	return nil
+}
+
+// TypedData returns the full EIP-712 document of a payload ({types,
+// primaryType, domain, message}) that eth_signTypedData_v4 accepts.
+func TypedData(p Payload, d Domain) map[string]any {
+	spec := specOf(p.Kind())
+	return map[string]any{
+		"types":       map[string][]TypedField{"EIP712Domain": DomainFields, spec.name: spec.fields},
+		"primaryType": spec.name,
+		"domain":      DomainJSON(d),
+		"message":     spec.toJSON(p),
+	}
+}
+
+// DomainJSON renders a domain the way wallets expect it.
+func DomainJSON(d Domain) map[string]any {
+	return map[string]any{
+		"name": DomainName, "version": DomainVersion,
+		"chainId": d.ChainID, "verifyingContract": d.Contract.Hex(),
+	}
+}
