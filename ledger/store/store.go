@@ -1,0 +1,355 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/ledger"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Key prefixes.
+const (
+	pState   = 's' // state key → value
+	pTree    = 't' // tree position → node
+	pHead    = 'h' // head record
+	pPending = 'p' // tx id → pending record
+	pTx      = 'x' // tx id → settled tx record
+	pBatch   = 'B' // seq(8) → batch record (JSON)
+	pName    = 'N' // account name ‖ address → nothing
+	pSymbol  = 'Y' // symbol ‖ 0 ‖ asset id → nothing
+)
+
+var (
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("store: closed")
+	// ErrCorrupt reports a record that does not decode.
+	ErrCorrupt = errors.New("store: corrupt record")
+)
+
+// Options configure Open.
+type Options struct {
+	// InMemory keeps everything in memory (tests, the devnet default).
+	InMemory bool
+	// MaxGroup caps the pending records written by one synced group
+	// commit. Default 4096.
+	MaxGroup int
+}
+
+// Store is one node's Pebble database.
+type Store struct {
+	db     *pebble.DB
+	group  chan groupReq
+	quit   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	closed chan struct{}
+	max    int
+}
+
+// Open opens or creates the store in dir.
+func Open(dir string, o Options) (*Store, error) {
+	if o.MaxGroup <= 0 {
+		o.MaxGroup = 4096
+	}
+	popts := &pebble.Options{}
+	if o.InMemory {
+		popts.FS = vfs.NewMem()
+	}
+	db, err := pebble.Open(dir, popts)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup}
+	s.wg.Add(1)
+	go s.groupLoop()
+	return s, nil
+}
+
+// Close stops the group committer and closes the database. Safe twice.
+func (s *Store) Close() error {
+	var err error
+	s.once.Do(func() {
+		close(s.quit)
+		s.wg.Wait()
+		close(s.closed)
+		err = s.db.Close()
+	})
+	return err
+}
+
+func (s *Store) get(key []byte) ([]byte, error) {
+	v, c, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get: %w", err)
+	}
+	out := append([]byte(nil), v...)
+	c.Close()
+	return out, nil
+}
+
+func prefixed(p byte, k []byte) []byte {
+	out := make([]byte, 1+len(k))
+	out[0] = p
+	copy(out[1:], k)
+	return out
+}
+
+type prefixReader struct {
+	s *Store
+	p byte
+}
+
+func (r prefixReader) Get(k []byte) ([]byte, error) { return r.s.get(prefixed(r.p, k)) }
+
+// State is the settled state as the ledger reads it.
+func (s *Store) State() ledger.Reader { return prefixReader{s, pState} }
+
+// Tree is the settled state's Merkle tree nodes.
+func (s *Store) Tree() ledger.TreeNodes { return prefixReader{s, pTree} }
+
+// Head is what the store has folded so far.
+type Head struct {
+	// NextSeq is the sequence number of the next batch to fold.
+	NextSeq uint64
+	// StateRoot is the root after the last folded batch (zero at start).
+	StateRoot ledger.Hash
+	// Cursor is the chain follower's position, opaque to the store.
+	Cursor []byte
+}
+
+// Head reads the head record.
+func (s *Store) Head() (Head, error) {
+	v, err := s.get([]byte{pHead})
+	if err != nil || v == nil {
+		return Head{}, err
+	}
+	if len(v) < 40 {
+		return Head{}, fmt.Errorf("%w: head is %d bytes", ErrCorrupt, len(v))
+	}
+	h := Head{NextSeq: binary.BigEndian.Uint64(v), Cursor: append([]byte(nil), v[40:]...)}
+	copy(h.StateRoot[:], v[8:40])
+	return h, nil
+}
+
+func encodeHead(h Head) []byte {
+	v := binary.BigEndian.AppendUint64(nil, h.NextSeq)
+	v = append(v, h.StateRoot[:]...)
+	return append(v, h.Cursor...)
+}
+
+// BatchRecord describes one anchored batch as this node folded it.
+type BatchRecord struct {
+	Seq          uint64         `json:"seq"`
+	Block        uint64         `json:"block"`
+	BlockHash    ledger.Hash    `json:"block_hash"`
+	TxHash       ledger.Hash    `json:"eth_tx"`
+	Submitter    ledger.Address `json:"submitter"`
+	DataHash     ledger.Hash    `json:"data_hash"`
+	Bytes        int            `json:"bytes"`
+	Txs          int            `json:"txs"`
+	Receipts     int            `json:"receipts"`
+	Skipped      int            `json:"skipped"`
+	Invalid      int            `json:"invalid"`
+	StateRoot    ledger.Hash    `json:"state_root"`
+	ReceiptsRoot ledger.Hash    `json:"receipts_root"`
+	// Junk is set when the batch did not decode; it changed nothing.
+	Junk string `json:"junk,omitempty"`
+}
+
+// TxRecord is a settled transaction's place and outcome.
+type TxRecord struct {
+	Seq    uint64
+	Index  uint32
+	Kind   ledger.Kind
+	Status ledger.Status
+	Reason ledger.Reason
+}
+
+func encodeTxRecord(r TxRecord) []byte {
+	v := binary.BigEndian.AppendUint64(nil, r.Seq)
+	v = binary.BigEndian.AppendUint32(v, r.Index)
+	return append(v, byte(r.Kind), byte(r.Status), byte(r.Reason))
+}
+
+// Commit is everything one folded batch writes.
+type Commit struct {
+	Result *ledger.FoldResult // nil for a junk batch
+	Record BatchRecord
+	Cursor []byte
+	// Drop lists pending records to delete (settled, or made stale).
+	Drop []ledger.Hash
+}
+
+// CommitBatch writes a folded batch atomically and syncs it.
+func (s *Store) CommitBatch(c Commit) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if r := c.Result; r != nil {
+		for _, kv := range r.StateWrites {
+			k := prefixed(pState, kv.Key)
+			if kv.Value == nil {
+				b.Delete(k, nil)
+			} else {
+				b.Set(k, kv.Value, nil)
+			}
+			switch kind, addr, asset := ledger.ParseStateKey(kv.Key); kind {
+			case "account":
+				b.Set(nameKey(names.Name(addr), addr), nil, nil)
+			case "asset":
+				if a, ok := ledger.DecodeAsset(asset, kv.Value); ok {
+					b.Set(symbolKey(a.Symbol, asset), nil, nil)
+				}
+			}
+		}
+		for _, kv := range r.TreeWrites {
+			k := prefixed(pTree, kv.Key)
+			if kv.Value == nil {
+				b.Delete(k, nil)
+			} else {
+				b.Set(k, kv.Value, nil)
+			}
+		}
+		for i, rc := range r.Receipts {
+			b.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}), nil)
+		}
+	}
+	for _, id := range c.Drop {
+		b.Delete(prefixed(pPending, id[:]), nil)
+	}
+	rec, err := json.Marshal(c.Record)
+	if err != nil {
+		return err
+	}
+	b.Set(batchKey(c.Record.Seq), rec, nil)
+	b.Set([]byte{pHead}, encodeHead(Head{NextSeq: c.Record.Seq + 1, StateRoot: c.Record.StateRoot, Cursor: c.Cursor}), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: commit batch %d: %w", c.Record.Seq, err)
+	}
+	return nil
+}
+
+func batchKey(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte{pBatch}, seq) }
+
+// Batch reads a folded batch's record.
+func (s *Store) Batch(seq uint64) (BatchRecord, bool, error) {
+	v, err := s.get(batchKey(seq))
+	if err != nil || v == nil {
+		return BatchRecord{}, false, err
+	}
+	var r BatchRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, false, fmt.Errorf("%w: batch %d: %v", ErrCorrupt, seq, err)
+	}
+	return r, true, nil
+}
+
+// Tx reads a settled transaction's record.
+func (s *Store) Tx(id ledger.Hash) (TxRecord, bool, error) {
+	v, err := s.get(prefixed(pTx, id[:]))
+	if err != nil || v == nil {
+		return TxRecord{}, false, err
+	}
+	if len(v) != 15 {
+		return TxRecord{}, false, fmt.Errorf("%w: tx record %d bytes", ErrCorrupt, len(v))
+	}
+	return TxRecord{Seq: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:]),
+		Kind: ledger.Kind(v[12]), Status: ledger.Status(v[13]), Reason: ledger.Reason(v[14])}, true, nil
+}
+
+func nameKey(name string, a ledger.Address) []byte {
+	k := append([]byte{pName}, name...)
+	return append(append(k, 0), a[:]...)
+}
+
+func symbolKey(sym string, id ledger.Hash) []byte {
+	k := append([]byte{pSymbol}, sym...)
+	return append(append(k, 0), id[:]...)
+}
+
+// AccountsByName lists settled accounts whose name starts with prefix (a
+// full name matches itself), at most limit of them.
+func (s *Store) AccountsByName(prefix string, limit int) ([]ledger.Address, error) {
+	var out []ledger.Address
+	err := s.scan(append([]byte{pName}, prefix...), func(k, _ []byte) bool {
+		var a ledger.Address
+		copy(a[:], k[len(k)-20:])
+		out = append(out, a)
+		return len(out) < limit
+	})
+	return out, err
+}
+
+// AssetsBySymbol lists the ids of every settled asset with this symbol.
+func (s *Store) AssetsBySymbol(sym string) ([]ledger.Hash, error) {
+	var out []ledger.Hash
+	err := s.scan(append(append([]byte{pSymbol}, sym...), 0), func(k, _ []byte) bool {
+		var id ledger.Hash
+		copy(id[:], k[len(k)-32:])
+		out = append(out, id)
+		return true
+	})
+	return out, err
+}
+
+// Assets lists every settled asset.
+func (s *Store) Assets() ([]*ledger.Asset, error) {
+	var out []*ledger.Asset
+	err := s.scan([]byte{pState, 's'}, func(k, v []byte) bool {
+		var id ledger.Hash
+		copy(id[:], k[2:])
+		if a, ok := ledger.DecodeAsset(id, v); ok {
+			out = append(out, a)
+		}
+		return true
+	})
+	return out, err
+}
+
+// Balances lists an account's settled balances by asset id.
+func (s *Store) Balances(a ledger.Address) (map[ledger.Hash][]byte, error) {
+	out := map[ledger.Hash][]byte{}
+	err := s.scan(append([]byte{pState, 'b'}, a[:]...), func(k, v []byte) bool {
+		var id ledger.Hash
+		copy(id[:], k[22:])
+		out[id] = append([]byte(nil), v...)
+		return true
+	})
+	return out, err
+}
+
+func (s *Store) scan(prefix []byte, fn func(k, v []byte) bool) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return fmt.Errorf("store: iterate: %w", err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			break
+		}
+	}
+	return errors.Join(it.Error(), it.Close())
+}
+
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+var _ io.Closer = (*Store)(nil)
