@@ -76,8 +76,8 @@ func init() {
 	})
 }
 
-func (a *IssueAsset) Kind() Kind            { return KindIssueAsset }
-func (a *IssueAsset) Signer() Address       { return a.Issuer }
+func (a *IssueAsset) Kind() Kind           { return KindIssueAsset }
+func (a *IssueAsset) Signer() Address      { return a.Issuer }
 func (a *IssueAsset) AccountNonce() uint64 { return a.Nonce }
 
 func (a *IssueAsset) StructHash() Hash {

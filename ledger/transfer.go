@@ -13,7 +13,7 @@ type Transfer struct {
 	To     Address
 	Asset  Hash
 	Amount uint256.Int
-	Nonce uint64
+	Nonce  uint64
 }
 
 var transferFields = []TypedField{
@@ -56,8 +56,8 @@ type transferJSON struct {
 	Nonce  jsonU64  `json:"nonce"`
 }
 
-func (t *Transfer) Kind() Kind      { return KindTransfer }
-func (t *Transfer) Signer() Address { return t.From }
+func (t *Transfer) Kind() Kind           { return KindTransfer }
+func (t *Transfer) Signer() Address      { return t.From }
 func (t *Transfer) AccountNonce() uint64 { return t.Nonce }
 
 func (t *Transfer) StructHash() Hash {
