@@ -94,7 +94,6 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	if tx.Sender != p.Signer() {
 		return nil, fmt.Errorf("%w: sender %s, payload names %s", ErrWrongSigner, tx.Sender.Hex(), p.Signer().Hex())
 	}
-	st.journal = st.journal[:0]
 	acc := st.Account(tx.Sender)
 	if err := st.Err(); err != nil {
 		return nil, err
@@ -117,7 +116,6 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	acc = st.touch(tx.Sender)
 	acc.Nonce++
 	st.setAccount(tx.Sender, acc)
-	st.journal = st.journal[:0]
 	r := &Receipt{TxID: tx.ID, Kind: p.Kind(), Sender: tx.Sender, Status: StatusOK, Reason: reason}
 	if reason != ReasonNone {
 		r.Status = StatusFailed

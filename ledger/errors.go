@@ -30,6 +30,10 @@ var (
 	ErrNonceGap    = errors.New("ledger: nonce gap")
 )
 
+// ErrState wraps a failure of the store under the ledger: not the
+// transaction's fault, and fatal for the operation.
+var ErrState = errors.New("ledger: state store failed")
+
 // IsSkip reports whether err means "no receipt now, not never valid".
 func IsSkip(err error) bool {
 	return errors.Is(err, ErrNonceTooLow) || errors.Is(err, ErrNonceGap)

@@ -34,6 +34,7 @@ func Fold(settled Reader, nodes TreeNodes, txs []*Verified, env Env) (*FoldResul
 			continue
 		}
 		res.Receipts = append(res.Receipts, *r)
+		st.Forget()
 	}
 	res.StateWrites = st.Writes()
 	tree := NewTree(nodes)

@@ -81,7 +81,7 @@ func (t *Tree) load(depth int, path Hash) tnode {
 		var err error
 		v, err = t.nodes.Get([]byte(k))
 		if err != nil && t.err == nil {
-			t.err = fmt.Errorf("ledger: tree read: %w", err)
+			t.err = fmt.Errorf("%w: tree read: %w", ErrState, err)
 		}
 	}
 	n := tnode{depth: depth}

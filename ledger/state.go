@@ -68,7 +68,7 @@ func (o *Overlay) get(key string) []byte {
 	}
 	v, err := o.base.Get([]byte(key))
 	if err != nil && o.err == nil {
-		o.err = fmt.Errorf("ledger: state read: %w", err)
+		o.err = fmt.Errorf("%w: read: %w", ErrState, err)
 	}
 	return v
 }
@@ -80,6 +80,17 @@ func (o *Overlay) put(key string, v []byte) {
 }
 
 func (o *Overlay) snapshot() int { return len(o.journal) }
+
+// Snapshot marks the current writes; Revert undoes every write since.
+func (o *Overlay) Snapshot() int { return o.snapshot() }
+
+// Revert undoes the writes made since a Snapshot.
+func (o *Overlay) Revert(snap int) { o.revert(snap) }
+
+// Forget drops the undo journal: earlier snapshots become invalid. A
+// long-lived overlay (a node's pending view) calls it after each accepted
+// transaction so the journal does not grow without bound.
+func (o *Overlay) Forget() { o.journal = o.journal[:0] }
 
 func (o *Overlay) revert(to int) {
 	for i := len(o.journal) - 1; i >= to; i-- {
@@ -306,3 +317,46 @@ func DecodeAccount(v []byte) Account {
 }
 
 func DecodeAsset(id Hash, v []byte) (*Asset, bool) { return decodeAsset(id, v) }
+
+// PendingBalances lists the balances this overlay itself wrote for an
+// account (an asset absent here is unchanged from the base).
+func (o *Overlay) PendingBalances(a Address) map[Hash]*uint256.Int {
+	out := map[Hash]*uint256.Int{}
+	prefix := string(append([]byte{prefixBalance}, a[:]...))
+	for k, v := range o.writes {
+		if len(k) == 53 && k[:21] == prefix {
+			var id Hash
+			copy(id[:], k[21:])
+			out[id] = new(uint256.Int).SetBytes(v)
+		}
+	}
+	return out
+}
+
+// PendingAssets lists the assets this overlay itself created.
+func (o *Overlay) PendingAssets() []*Asset {
+	var out []*Asset
+	for k, v := range o.writes {
+		if len(k) == 33 && k[0] == prefixAsset {
+			var id Hash
+			copy(id[:], k[1:])
+			if a, ok := decodeAsset(id, v); ok {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// PendingAccounts lists the accounts this overlay itself wrote.
+func (o *Overlay) PendingAccounts() []Address {
+	var out []Address
+	for k := range o.writes {
+		if len(k) == 21 && k[0] == prefixAccount {
+			var a Address
+			copy(a[:], k[1:])
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 
 	"github.com/anonex/anonex/account/names"
@@ -41,6 +42,22 @@ type Options struct {
 	// MaxGroup caps the pending records written by one synced group
 	// commit. Default 4096.
 	MaxGroup int
+	// Logger receives Pebble's messages: its info at debug level. nil
+	// discards info and keeps errors on the default logger.
+	Logger *slog.Logger
+}
+
+// pebbleLogger adapts slog to Pebble's logger.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...))
+}
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.l.Error(msg)
+	panic("store: pebble: " + msg)
 }
 
 // Store is one node's Pebble database.
@@ -59,7 +76,10 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.MaxGroup <= 0 {
 		o.MaxGroup = 4096
 	}
-	popts := &pebble.Options{}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	popts := &pebble.Options{Logger: pebbleLogger{o.Logger.With("sub", "pebble")}}
 	if o.InMemory {
 		popts.FS = vfs.NewMem()
 	}
@@ -353,3 +373,10 @@ func prefixEnd(p []byte) []byte {
 }
 
 var _ io.Closer = (*Store)(nil)
+
+// MustRoot returns the settled state root, or the zero hash if the head
+// cannot be read (for tests and status displays).
+func (s *Store) MustRoot() ledger.Hash {
+	h, _ := s.Head()
+	return h.StateRoot
+}

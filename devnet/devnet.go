@@ -1,0 +1,398 @@
+package devnet
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/holiman/uint256"
+)
+
+// TestMnemonic is the standard development mnemonic (anvil, hardhat).
+const TestMnemonic = "test test test test test test test test test test test junk"
+
+// DemoPassword protects the devnet's demo keystores. Devnet only.
+const DemoPassword = "devnet"
+
+// Config configures Start.
+type Config struct {
+	// Nodes is the number of anonex nodes; default 3. Node 0 settles.
+	Nodes int
+	// DataDir persists the chain, the nodes and the keystores. Empty: a
+	// fresh temporary directory holds devnet.json and the keystores, and
+	// the chain and nodes live in memory.
+	DataDir string
+	// HTTPAddr and WSAddr are the chain's JSON-RPC addresses; defaults
+	// 127.0.0.1:8545 and 127.0.0.1:8546; port 0 picks a free port.
+	HTTPAddr, WSAddr string
+	// BlockTime is the chain's block period; 0 mines on each transaction.
+	BlockTime time.Duration
+	// Network is the gossip network name; default "devnet".
+	Network string
+	Logger  *slog.Logger
+}
+
+// Info is devnet.json: what other tools read to use the devnet.
+type Info struct {
+	ChainID   uint64            `json:"chain_id"`
+	EthRPC    string            `json:"eth_rpc"`
+	EthWS     string            `json:"eth_ws"`
+	Contracts map[string]string `json:"contracts"`
+	Nodes     []NodeInfo        `json:"nodes"`
+	Accounts  []AccountInfo     `json:"accounts"`
+	Assets    []AssetInfo       `json:"assets"`
+	Network   string            `json:"network"`
+	DataDir   string            `json:"datadir"`
+	Persisted bool              `json:"persisted"`
+	// EthAccounts are the prefunded Ethereum accounts (test mnemonic).
+	EthAccounts []string `json:"eth_accounts"`
+	Mnemonic    string   `json:"mnemonic"`
+	ReadyMillis int64    `json:"ready_ms"`
+}
+
+// NodeInfo describes one node.
+type NodeInfo struct {
+	API        string   `json:"api"`
+	APIToken   string   `json:"api_token"`
+	PeerID     string   `json:"peer_id"`
+	Multiaddrs []string `json:"multiaddrs"`
+	Settler    bool     `json:"settler"`
+}
+
+// AccountInfo describes one demo device account.
+type AccountInfo struct {
+	Role     string            `json:"role"`
+	Name     string            `json:"name"`
+	Address  string            `json:"address"`
+	Keystore string            `json:"keystore"`
+	Password string            `json:"password"`
+	Balances map[string]string `json:"balances"`
+}
+
+// AssetInfo describes one demo asset.
+type AssetInfo struct {
+	ID       string `json:"id"`
+	Symbol   string `json:"symbol"`
+	Decimals uint8  `json:"decimals"`
+	Currency uint16 `json:"currency,omitempty"`
+	Issuer   string `json:"issuer"`
+}
+
+// Devnet is a running development network.
+type Devnet struct {
+	Chain *EthChain
+	Nodes []*node.Node
+	Info  Info
+	Dir   string
+	log   *slog.Logger
+	eths  []*chain.Client
+}
+
+// demo is the fixed demo population: an issuer and three holders.
+var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3"}
+
+// Start brings up the chain, the Anchor, the nodes and the demo accounts,
+// and writes devnet.json. It returns once demo balances are settled.
+func Start(ctx context.Context, cfg Config) (*Devnet, error) {
+	began := time.Now()
+	if cfg.Nodes <= 0 {
+		cfg.Nodes = 3
+	}
+	if cfg.Network == "" {
+		cfg.Network = "devnet"
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = "127.0.0.1:8545"
+	}
+	if cfg.WSAddr == "" {
+		cfg.WSAddr = "127.0.0.1:8546"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d := &Devnet{log: cfg.Logger}
+	persisted := cfg.DataDir != ""
+	if persisted {
+		d.Dir = cfg.DataDir
+		if err := os.MkdirAll(d.Dir, 0o700); err != nil {
+			return nil, err
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "anonex-devnet-")
+		if err != nil {
+			return nil, err
+		}
+		d.Dir = dir
+	}
+	abs, err := filepath.Abs(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	d.Dir = abs
+	var prev *Info
+	if persisted {
+		if b, err := os.ReadFile(filepath.Join(d.Dir, "devnet.json")); err == nil {
+			prev = new(Info)
+			if err := json.Unmarshal(b, prev); err != nil {
+				return nil, fmt.Errorf("devnet: %s/devnet.json: %w", d.Dir, err)
+			}
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			d.Close()
+		}
+	}()
+
+	// Ethereum accounts of the test mnemonic, prefunded.
+	ethKeys := make([]*account.Key, 10)
+	alloc := map[common.Address]*big.Int{}
+	tenK := new(big.Int).Mul(big.NewInt(10000), big.NewInt(1e18))
+	for i := range ethKeys {
+		k, err := account.FromMnemonic(TestMnemonic, "", uint32(i))
+		if err != nil {
+			return nil, err
+		}
+		ethKeys[i] = k
+		alloc[common.Address(k.Address())] = tenK
+		d.Info.EthAccounts = append(d.Info.EthAccounts, k.Address().Hex())
+	}
+	chainDir := ""
+	if persisted {
+		chainDir = filepath.Join(d.Dir, "chain")
+	}
+	d.Chain, err = StartEthChain(EthChainConfig{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
+		Period: cfg.BlockTime, Alloc: alloc, Logger: cfg.Logger.With("sub", "eth")})
+	if err != nil {
+		return nil, err
+	}
+	deployer := ethKeys[0].ToECDSA()
+	var anchor common.Address
+	if prev != nil && prev.Contracts["anchor"] != "" {
+		anchor = common.HexToAddress(prev.Contracts["anchor"])
+	} else if anchor, err = d.Chain.DeployAnchor(ctx, deployer); err != nil {
+		return nil, err
+	}
+
+	// Nodes: node 0 settles with the deployer's key; the others bootstrap
+	// from node 0.
+	for i := 0; i < cfg.Nodes; i++ {
+		eth := chain.NewClient(d.Chain.Attach())
+		d.eths = append(d.eths, eth)
+		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor),
+			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond,
+			Logger: cfg.Logger.With("node", i)}
+		if persisted {
+			nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
+		} else {
+			nc.InMemory = true
+		}
+		if i == 0 {
+			nc.SettleKey = deployer
+		} else {
+			nc.Bootstrap = d.Nodes[0].Multiaddrs()
+		}
+		n, err := node.New(nc)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.Start(ctx); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("devnet: node %d: %w", i, err)
+		}
+		d.Nodes = append(d.Nodes, n)
+	}
+	if err := d.waitConnected(ctx); err != nil {
+		return nil, err
+	}
+
+	ks, err := account.OpenStore(filepath.Join(d.Dir, "keystore"))
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]*account.Key, len(demoRoles))
+	for i := range demoRoles {
+		// Deterministic demo keys, after the ten Ethereum accounts.
+		k, err := account.FromMnemonic(TestMnemonic, "", uint32(100+i))
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+		e, err := ks.Find(k.Address().Hex())
+		if errors.Is(err, account.ErrNotFound) {
+			e, err = ks.Create(k, DemoPassword, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.Info.Accounts = append(d.Info.Accounts, AccountInfo{Role: demoRoles[i], Name: k.Name(), Address: k.Address().Hex(),
+			Keystore: e.Path, Password: DemoPassword})
+	}
+	if prev == nil || len(prev.Assets) == 0 {
+		if err := d.seed(ctx, keys); err != nil {
+			return nil, err
+		}
+	} else {
+		d.Info.Assets = prev.Assets
+	}
+	if err := d.fillInfo(cfg, anchor, persisted); err != nil {
+		return nil, err
+	}
+	d.Info.ReadyMillis = time.Since(began).Milliseconds()
+	b, _ := json.MarshalIndent(d.Info, "", "  ")
+	if err := os.WriteFile(filepath.Join(d.Dir, "devnet.json"), append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	ok = true
+	return d, nil
+}
+
+// waitConnected waits until every node has a peer.
+func (d *Devnet) waitConnected(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all := true
+		for _, n := range d.Nodes[min(1, len(d.Nodes)-1):] {
+			st, err := n.Status()
+			if err != nil {
+				return err
+			}
+			if len(d.Nodes) > 1 && st.Peers == 0 {
+				all = false
+			}
+		}
+		if all {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("devnet: nodes did not connect within 10 s")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// seed issues the demo asset and funds the holders, then waits until all
+// of it is settled.
+func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
+	n0 := d.Nodes[0]
+	dom := n0.Domain()
+	issuer := keys[0]
+	eur := &ledger.IssueAsset{Issuer: issuer.Address(), Symbol: "EUR", Decimals: 2, Currency: 978, Nonce: 0}
+	eur.Supply.SetUint64(100_000_000) // 1,000,000.00
+	txs := []ledger.Payload{eur}
+	var ids []ledger.Hash
+	eurID := dom.Digest(eur.StructHash())
+	for i, h := range keys[1:] {
+		t := &ledger.Transfer{From: issuer.Address(), To: h.Address(), Asset: eurID, Nonce: uint64(i + 1)}
+		t.Amount = *uint256.NewInt(100_000) // 1,000.00
+		txs = append(txs, t)
+	}
+	for _, p := range txs {
+		sig, err := issuer.Sign(dom.Digest(p.StructHash()))
+		if err != nil {
+			return err
+		}
+		res, err := n0.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
+		if err != nil {
+			return fmt.Errorf("devnet: seed: %w", err)
+		}
+		ids = append(ids, res.ID)
+	}
+	n0.Flush()
+	for _, n := range d.Nodes {
+		if err := waitSettled(ctx, n, ids[len(ids)-1], 15*time.Second); err != nil {
+			return err
+		}
+	}
+	d.Info.Assets = []AssetInfo{{ID: eurID.Hex(), Symbol: "EUR", Decimals: 2, Currency: 978, Issuer: issuer.Address().Hex()}}
+	return nil
+}
+
+func waitSettled(ctx context.Context, n *node.Node, id ledger.Hash, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		info, err := n.TxStatus(id)
+		if err == nil && (info.Status == "settled" || info.Status == "failed") {
+			if info.Status == "failed" {
+				return fmt.Errorf("devnet: seed tx %s failed: %s", id, info.Reason)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			st, _ := n.Status()
+			return fmt.Errorf("devnet: seed tx %s not settled within %s (status %q, node %+v)", id, timeout, info.Status, st)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) error {
+	d.Info.ChainID = d.Chain.ChainID().Uint64()
+	d.Info.EthRPC, d.Info.EthWS = d.Chain.HTTPURL(), d.Chain.WSURL()
+	d.Info.Contracts = map[string]string{"anchor": anchor.Hex()}
+	d.Info.Network, d.Info.DataDir, d.Info.Persisted = cfg.Network, d.Dir, persisted
+	d.Info.Mnemonic = TestMnemonic
+	for i, n := range d.Nodes {
+		d.Info.Nodes = append(d.Info.Nodes, NodeInfo{API: n.APIURL(), APIToken: n.APIToken(), PeerID: n.PeerID(),
+			Multiaddrs: n.Multiaddrs(), Settler: i == 0})
+	}
+	for i := range d.Info.Accounts {
+		a := &d.Info.Accounts[i]
+		addr, _ := ledger.ParseAddress(a.Address)
+		info, err := d.Nodes[0].Account(addr)
+		if err != nil {
+			return err
+		}
+		a.Balances = map[string]string{}
+		for _, b := range info.Balances {
+			a.Balances[b.Symbol] = b.Settled
+		}
+	}
+	return nil
+}
+
+// Close stops the nodes and the chain. Safe twice.
+func (d *Devnet) Close() error {
+	var errs []error
+	for i := len(d.Nodes) - 1; i >= 0; i-- {
+		errs = append(errs, d.Nodes[i].Close())
+	}
+	d.Nodes = nil
+	for _, e := range d.eths {
+		e.Close()
+	}
+	d.eths = nil
+	if d.Chain != nil {
+		errs = append(errs, d.Chain.Close())
+		d.Chain = nil
+	}
+	return errors.Join(errs...)
+}
+
+// SettleKey returns the devnet settler's Ethereum key (test account 0).
+func SettleKey() *ecdsa.PrivateKey {
+	k, _ := account.FromMnemonic(TestMnemonic, "", 0)
+	return k.ToECDSA()
+}

@@ -1,0 +1,564 @@
+package node
+
+import (
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// APIError is the JSON body of every error response.
+type APIError struct {
+	Code       string      `json:"code"`
+	Message    string      `json:"message"`
+	Candidates []Candidate `json:"candidates,omitempty"`
+	status     int
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// Candidate is one match of an ambiguous name or symbol.
+type Candidate struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address,omitempty"`
+	ID      string `json:"id,omitempty"`
+	Symbol  string `json:"symbol,omitempty"`
+}
+
+func apiErr(status int, code, format string, args ...any) *APIError {
+	return &APIError{Code: code, Message: fmt.Sprintf(format, args...), status: status}
+}
+
+const maxBody = 64 << 10
+
+func (n *Node) routes() http.Handler {
+	mux := http.NewServeMux()
+	limiter := newRateLimiter(n.cfg.SubmitRate, n.cfg.Clock)
+	mux.HandleFunc("GET /v1/status", n.handle(func(r *http.Request) (any, error) { return n.Status() }))
+	mux.HandleFunc("GET /v1/eip712", n.handle(n.apiEIP712))
+	mux.HandleFunc("GET /v1/accounts/{q}", n.handle(n.apiAccount))
+	mux.HandleFunc("GET /v1/assets", n.handle(n.apiAssets))
+	mux.HandleFunc("GET /v1/assets/{q}", n.handle(n.apiAsset))
+	mux.HandleFunc("POST /v1/txs", n.handle(func(r *http.Request) (any, error) {
+		if !limiter.allow(clientIP(r)) {
+			return nil, apiErr(http.StatusTooManyRequests, "rate_limited", "too many submissions from this address; slow down")
+		}
+		return n.apiSubmit(r)
+	}))
+	mux.HandleFunc("GET /v1/txs/{id}", n.handle(n.apiTx))
+	mux.HandleFunc("GET /v1/batches/{seq}", n.handle(n.apiBatch))
+	mux.HandleFunc("GET /v1/proofs/{account}/{asset}", n.handle(n.apiProof))
+	mux.HandleFunc("GET /v1/evidence", n.handle(func(*http.Request) (any, error) { return n.pool.Evidence(), nil }))
+	mux.HandleFunc("GET /v1/events", n.apiEvents)
+	mux.HandleFunc("POST /v1/admin/flush", n.authorized(n.handle(func(*http.Request) (any, error) {
+		if n.submitter == nil {
+			return nil, apiErr(http.StatusConflict, "not_a_settler", "this node has no settlement key")
+		}
+		n.Flush()
+		return map[string]bool{"flushed": true}, nil
+	})))
+	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
+		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}))
+	return mux
+}
+
+// handle turns a handler returning (value, error) into JSON responses.
+func (n *Node) handle(fn func(r *http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := fn(r)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			var ae *APIError
+			if !errors.As(err, &ae) {
+				ae = classify(err)
+			}
+			w.WriteHeader(ae.status)
+			json.NewEncoder(w).Encode(ae)
+			return
+		}
+		json.NewEncoder(w).Encode(v)
+	}
+}
+
+// authorized requires the node's API token.
+func (n *Node) authorized(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.APIToken)) != 1 {
+			n.handle(func(*http.Request) (any, error) {
+				return nil, apiErr(http.StatusUnauthorized, "unauthorized", "this call needs the node's API token (Authorization: Bearer <token>)")
+			})(w, r)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// classify maps ledger and pool errors to API errors.
+func classify(err error) *APIError {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, ledger.ErrDecode), errors.Is(err, ledger.ErrUnknownKind), errors.Is(err, ledger.ErrBadAddress),
+		errors.Is(err, ledger.ErrBadHash), errors.Is(err, ledger.ErrBadAmount):
+		return apiErr(http.StatusBadRequest, "malformed", "%s", msg)
+	case errors.Is(err, ledger.ErrBadSignature), errors.Is(err, ledger.ErrWrongSigner):
+		return apiErr(http.StatusBadRequest, "bad_signature", "%s (check the chain id and Anchor address of the EIP-712 domain: GET /v1/eip712)", msg)
+	case errors.Is(err, ledger.ErrBadField), errors.Is(err, ledger.ErrZeroAmount), errors.Is(err, ledger.ErrTooManyDecim):
+		return apiErr(http.StatusBadRequest, "invalid", "%s", msg)
+	case errors.Is(err, ledger.ErrNonceTooLow):
+		return apiErr(http.StatusConflict, "nonce_too_low", "%s", msg)
+	case errors.Is(err, ErrConflict):
+		return apiErr(http.StatusConflict, "conflict", "%s", msg)
+	case errors.Is(err, ErrUnfundable):
+		code := "unfundable"
+		if strings.Contains(msg, ledger.ReasonInsufficientFunds.String()) {
+			code = "insufficient_funds"
+		} else if strings.Contains(msg, ledger.ReasonUnknownAsset.String()) {
+			code = "unknown_asset"
+		}
+		return apiErr(http.StatusUnprocessableEntity, code, "%s", msg)
+	case errors.Is(err, ErrQueueFull), errors.Is(err, ErrPoolFull):
+		return apiErr(http.StatusServiceUnavailable, "busy", "%s", msg)
+	}
+	return apiErr(http.StatusInternalServerError, "internal", "%s", msg)
+}
+
+// EIP712Info is GET /v1/eip712: everything a wallet needs to sign.
+type EIP712Info struct {
+	Domain map[string]any                `json:"domain"`
+	Types  map[string][]ledger.TypedField `json:"types"`
+}
+
+func (n *Node) apiEIP712(*http.Request) (any, error) {
+	return EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
+}
+
+func (n *Node) apiSubmit(r *http.Request) (any, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "reading body: %v", err)
+	}
+	if len(body) > maxBody {
+		return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "body exceeds %d bytes", maxBody)
+	}
+	var tx *ledger.Tx
+	var raw struct {
+		Raw string `json:"raw"`
+	}
+	if json.Unmarshal(body, &raw) == nil && raw.Raw != "" {
+		b, err := hex.DecodeString(strings.TrimPrefix(raw.Raw, "0x"))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "raw is not hex: %v", err)
+		}
+		if tx, err = ledger.DecodeTx(b); err != nil {
+			return nil, err
+		}
+	} else {
+		tx = new(ledger.Tx)
+		if err := tx.UnmarshalJSON(body); err != nil {
+			return nil, err
+		}
+	}
+	return n.Submit(r.Context(), tx)
+}
+
+// TxInfo is GET /v1/txs/{id}.
+type TxInfo struct {
+	ID       ledger.Hash `json:"id"`
+	Status   string      `json:"status"` // pending | queued | anchored | settled | failed | rejected
+	BatchSeq *uint64     `json:"batch_seq,omitempty"`
+	Reason   string      `json:"reason,omitempty"`
+	Kind     string      `json:"kind,omitempty"`
+}
+
+func (n *Node) apiTx(r *http.Request) (any, error) {
+	id, err := ledger.ParseHash(r.PathValue("id"))
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+	}
+	return n.TxStatus(id)
+}
+
+// TxStatus reports what the node knows of a transaction.
+func (n *Node) TxStatus(id ledger.Hash) (TxInfo, error) {
+	if rec, ok, err := n.store.Tx(id); err != nil {
+		return TxInfo{}, err
+	} else if ok {
+		seq := rec.Seq
+		return TxInfo{ID: id, Status: settledStatus(rec), BatchSeq: &seq, Reason: rec.Reason.String(), Kind: rec.Kind.String()}, nil
+	}
+	st, ok := n.pool.Status(id)
+	if !ok {
+		return TxInfo{}, apiErr(http.StatusNotFound, "unknown_tx", "no transaction %s is known to this node", id.Hex())
+	}
+	info := TxInfo{ID: id}
+	switch {
+	case st.Rejected != "":
+		info.Status, info.Reason = "rejected", st.Rejected
+	case st.Anchored:
+		seq := st.Seq
+		info.Status, info.BatchSeq = "anchored", &seq
+	case st.Queued:
+		info.Status, info.Reason = "queued", "waiting for an earlier nonce"
+	default:
+		info.Status = "pending"
+	}
+	return info, nil
+}
+
+func (n *Node) apiBatch(r *http.Request) (any, error) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "batch seq must be a number")
+	}
+	b, ok, err := n.store.Batch(seq)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apiErr(http.StatusNotFound, "unknown_batch", "batch %d is not folded here", seq)
+	}
+	return b, nil
+}
+
+// AssetInfo describes an asset.
+type AssetInfo struct {
+	ID       ledger.Hash    `json:"id"`
+	Symbol   string         `json:"symbol"`
+	Decimals uint8          `json:"decimals"`
+	Currency uint16         `json:"currency,omitempty"`
+	Issuer   ledger.Address `json:"issuer"`
+	Supply   string         `json:"supply"`
+	Metadata ledger.Hash    `json:"metadata"`
+	Pending  bool           `json:"pending,omitempty"`
+}
+
+func assetInfo(a *ledger.Asset, pending bool) AssetInfo {
+	return AssetInfo{ID: a.ID, Symbol: a.Symbol, Decimals: a.Decimals, Currency: a.Currency, Issuer: a.Issuer,
+		Supply: ledger.FormatAmount(&a.Supply, a.Decimals), Metadata: a.Metadata, Pending: pending}
+}
+
+// assets lists settled assets and those only in the pending view.
+func (n *Node) assets() ([]AssetInfo, error) {
+	settled, err := n.store.Assets()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[ledger.Hash]bool{}
+	var out []AssetInfo
+	for _, a := range settled {
+		seen[a.ID] = true
+		out = append(out, assetInfo(a, false))
+	}
+	n.pool.View(func(v *ledger.Overlay) {
+		for _, a := range v.PendingAssets() {
+			if !seen[a.ID] {
+				out = append(out, assetInfo(a, true))
+			}
+		}
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Symbol != out[j].Symbol {
+			return out[i].Symbol < out[j].Symbol
+		}
+		return out[i].ID.Hex() < out[j].ID.Hex()
+	})
+	return out, nil
+}
+
+func (n *Node) apiAssets(*http.Request) (any, error) { return n.assets() }
+
+func (n *Node) apiAsset(r *http.Request) (any, error) { return n.ResolveAsset(r.PathValue("q")) }
+
+// ResolveAsset finds an asset by id or by a symbol that names exactly one.
+func (n *Node) ResolveAsset(q string) (AssetInfo, error) {
+	all, err := n.assets()
+	if err != nil {
+		return AssetInfo{}, err
+	}
+	var matches []AssetInfo
+	for _, a := range all {
+		if a.ID.Hex() == strings.ToLower(q) || a.Symbol == q {
+			matches = append(matches, a)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return AssetInfo{}, apiErr(http.StatusNotFound, "unknown_asset", "no asset is named %q (GET /v1/assets lists them)", q)
+	}
+	e := apiErr(http.StatusConflict, "ambiguous", "symbol %q names %d assets; use an asset id", q, len(matches))
+	for _, a := range matches {
+		e.Candidates = append(e.Candidates, Candidate{ID: a.ID.Hex(), Symbol: a.Symbol, Address: a.Issuer.Hex()})
+	}
+	return AssetInfo{}, e
+}
+
+// Balance is one asset held by an account.
+type Balance struct {
+	Asset    ledger.Hash `json:"asset"`
+	Symbol   string      `json:"symbol"`
+	Decimals uint8       `json:"decimals"`
+	Settled  string      `json:"settled"`
+	Pending  string      `json:"pending"`
+	// Base units, for programs.
+	SettledUnits string `json:"settled_units"`
+	PendingUnits string `json:"pending_units"`
+}
+
+// AccountInfo is GET /v1/accounts/{q}.
+type AccountInfo struct {
+	Address      ledger.Address `json:"address"`
+	Name         string         `json:"name"`
+	Nonce        uint64         `json:"nonce"`
+	SettledNonce uint64         `json:"settled_nonce"`
+	Conflicted   bool           `json:"conflicted,omitempty"`
+	Balances     []Balance      `json:"balances"`
+}
+
+func (n *Node) apiAccount(r *http.Request) (any, error) {
+	addr, err := n.ResolveAccount(r.PathValue("q"))
+	if err != nil {
+		return nil, err
+	}
+	return n.Account(addr)
+}
+
+// Account reports an account's settled and pending state.
+func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
+	info := AccountInfo{Address: addr, Name: names.Name(addr), Conflicted: n.pool.Conflicted(addr)}
+	settledRaw, err := n.store.Balances(addr)
+	if err != nil {
+		return info, err
+	}
+	sv, err := n.store.State().Get(ledger.StateKeyAccount(addr))
+	if err != nil {
+		return info, err
+	}
+	info.SettledNonce = ledger.DecodeAccount(sv).Nonce
+	settled := map[ledger.Hash]*uint256.Int{}
+	for id, v := range settledRaw {
+		settled[id] = new(uint256.Int).SetBytes(v)
+	}
+	pending := map[ledger.Hash]*uint256.Int{}
+	assets := map[ledger.Hash]*ledger.Asset{}
+	n.pool.View(func(v *ledger.Overlay) {
+		info.Nonce = v.Account(addr).Nonce
+		pending = v.PendingBalances(addr)
+		for id := range settled {
+			if a, ok := v.Asset(id); ok {
+				assets[id] = a
+			}
+		}
+		for id := range pending {
+			if a, ok := v.Asset(id); ok {
+				assets[id] = a
+			}
+		}
+	})
+	for id, a := range assets {
+		s, p := settled[id], pending[id]
+		if s == nil {
+			s = new(uint256.Int)
+		}
+		if p == nil {
+			p = s
+		}
+		if s.IsZero() && p.IsZero() {
+			continue
+		}
+		info.Balances = append(info.Balances, Balance{Asset: id, Symbol: a.Symbol, Decimals: a.Decimals,
+			Settled: ledger.FormatAmount(s, a.Decimals), Pending: ledger.FormatAmount(p, a.Decimals),
+			SettledUnits: s.Dec(), PendingUnits: p.Dec()})
+	}
+	sort.Slice(info.Balances, func(i, j int) bool { return info.Balances[i].Symbol < info.Balances[j].Symbol })
+	if info.Balances == nil {
+		info.Balances = []Balance{}
+	}
+	return info, nil
+}
+
+// ResolveAccount finds an account by address, full name or unique name
+// prefix. A name that matches several accounts is refused with them all.
+func (n *Node) ResolveAccount(q string) (ledger.Address, error) {
+	if strings.HasPrefix(q, "0x") || strings.HasPrefix(q, "0X") {
+		a, err := ledger.ParseAddress(q)
+		if err != nil {
+			return a, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		return a, nil
+	}
+	found, err := n.store.AccountsByName(q, 11)
+	if err != nil {
+		return ledger.Address{}, err
+	}
+	uniq := map[ledger.Address]bool{}
+	for _, a := range found {
+		uniq[a] = true
+	}
+	n.pool.View(func(v *ledger.Overlay) {
+		for _, a := range v.PendingAccounts() {
+			if strings.HasPrefix(names.Name(a), q) {
+				uniq[a] = true
+			}
+		}
+	})
+	switch len(uniq) {
+	case 0:
+		return ledger.Address{}, apiErr(http.StatusNotFound, "unknown_account", "no account is named %q", q)
+	case 1:
+		for a := range uniq {
+			return a, nil
+		}
+	}
+	e := apiErr(http.StatusConflict, "ambiguous", "%q matches %d accounts; use more of the name or the address", q, len(uniq))
+	for a := range uniq {
+		e.Candidates = append(e.Candidates, Candidate{Name: names.Name(a), Address: a.Hex()})
+	}
+	sort.Slice(e.Candidates, func(i, j int) bool { return e.Candidates[i].Name < e.Candidates[j].Name })
+	return ledger.Address{}, e
+}
+
+// ProofInfo is GET /v1/proofs/{account}/{asset}: a settled balance and its
+// Merkle proof against the latest folded state root.
+type ProofInfo struct {
+	Account   ledger.Address `json:"account"`
+	Asset     ledger.Hash    `json:"asset"`
+	Units     string         `json:"units"`
+	Key       string         `json:"key"`
+	Value     string         `json:"value"`
+	StateRoot ledger.Hash    `json:"state_root"`
+	Seq       *uint64        `json:"batch_seq"`
+	Proof     ledger.Proof   `json:"proof"`
+}
+
+func (n *Node) apiProof(r *http.Request) (any, error) {
+	addr, err := n.ResolveAccount(r.PathValue("account"))
+	if err != nil {
+		return nil, err
+	}
+	asset, err := n.ResolveAsset(r.PathValue("asset"))
+	if err != nil {
+		return nil, err
+	}
+	// Hold the pool lock so no batch commits between reads.
+	n.pool.Lock()
+	defer n.pool.Unlock()
+	head, err := n.store.Head()
+	if err != nil {
+		return nil, err
+	}
+	key := ledger.StateKeyBalance(addr, asset.ID)
+	val, err := n.store.State().Get(key)
+	if err != nil {
+		return nil, err
+	}
+	proof, err := ledger.NewTree(n.store.Tree()).Prove(key)
+	if err != nil {
+		return nil, err
+	}
+	out := &ProofInfo{Account: addr, Asset: asset.ID, Units: new(uint256.Int).SetBytes(val).Dec(), Key: "0x" + hex.EncodeToString(key),
+		Value: "0x" + hex.EncodeToString(val), StateRoot: head.StateRoot, Proof: proof}
+	if head.NextSeq > 0 {
+		s := head.NextSeq - 1
+		out.Seq = &s
+	}
+	return out, nil
+}
+
+// apiEvents streams events as Server-Sent Events.
+func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	ch, cancel := n.events.subscribe()
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()
+	keep := time.NewTicker(15 * time.Second)
+	defer keep.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keep.C:
+			io.WriteString(w, ": keep-alive\n\n")
+			fl.Flush()
+		case e, ok := <-ch:
+			if !ok {
+				io.WriteString(w, "event: closed\ndata: {}\n\n")
+				fl.Flush()
+				return
+			}
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+			fl.Flush()
+		}
+	}
+}
+
+// rateLimiter is a token bucket per client IP.
+type rateLimiter struct {
+	mu      sync.Mutex
+	rate    float64
+	burst   float64
+	clock   func() time.Time
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newRateLimiter(rate float64, clock func() time.Time) *rateLimiter {
+	return &rateLimiter{rate: rate, burst: 2 * rate, clock: clock, buckets: map[string]*bucket{}}
+}
+
+func (l *rateLimiter) allow(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock()
+	b := l.buckets[ip]
+	if b == nil {
+		if len(l.buckets) > 100000 {
+			clear(l.buckets)
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[ip] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

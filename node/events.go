@@ -1,0 +1,69 @@
+package node
+
+import (
+	"sync"
+
+	"github.com/anonex/anonex/ledger"
+)
+
+// Event is one status change, sent on GET /v1/events.
+type Event struct {
+	Type   string       `json:"type"` // tx | batch
+	ID     *ledger.Hash `json:"id,omitempty"`
+	Status string       `json:"status,omitempty"`
+	Seq    *uint64      `json:"seq,omitempty"`
+	Reason string       `json:"reason,omitempty"`
+	Root   *ledger.Hash `json:"root,omitempty"`
+}
+
+// hub fans events out to subscribers. A subscriber that falls behind by
+// more than its buffer loses events (and is told so), never blocks the node.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[chan Event]struct{}
+	closed bool
+}
+
+func newHub() *hub { return &hub{subs: map[chan Event]struct{}{}} }
+
+func (h *hub) subscribe() (chan Event, func()) {
+	ch := make(chan Event, 1024)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(ch)
+		return ch, func() {}
+	}
+	h.subs[ch] = struct{}{}
+	return ch, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if _, ok := h.subs[ch]; ok {
+			delete(h.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (h *hub) publish(e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- e:
+		default:
+			delete(h.subs, ch) // too slow: drop the subscriber
+			close(ch)
+		}
+	}
+}
+
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for ch := range h.subs {
+		close(ch)
+	}
+	clear(h.subs)
+}

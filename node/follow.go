@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// foldEvent folds one anchored batch into the settled state. The settled
+// state is a pure fold of the chain: a batch that does not decode is
+// recorded as junk and changes nothing; transactions in it that cannot
+// apply are skipped and stay pending.
+func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
+	head, err := n.store.Head()
+	if err != nil {
+		return err
+	}
+	switch {
+	case ev.Seq < head.NextSeq:
+		return nil // folded before the cursor was saved
+	case ev.Seq > head.NextSeq:
+		return fmt.Errorf("node: batch %d arrived but %d is next: the chain skipped a batch", ev.Seq, head.NextSeq)
+	}
+	cursor, err := json.Marshal(ev.Cursor())
+	if err != nil {
+		return err
+	}
+	rec := store.BatchRecord{Seq: ev.Seq, Block: ev.Block, BlockHash: ledger.Hash(ev.BlockHash), TxHash: ledger.Hash(ev.TxHash),
+		Submitter: ledger.Address(ev.Submitter), DataHash: ledger.Hash(ev.DataHash), Bytes: len(ev.Data), StateRoot: head.StateRoot}
+	settled := n.store.State()
+	btxs, err := ledger.DecodeBatch(ev.Data, settled)
+	if err != nil {
+		rec.Junk = err.Error()
+		n.log.Warn("junk batch", "seq", ev.Seq, "submitter", rec.Submitter, "err", err)
+		n.pool.Lock()
+		err = n.store.CommitBatch(store.Commit{Record: rec, Cursor: cursor})
+		n.pool.Unlock()
+		return err
+	}
+	rec.Txs = len(btxs)
+	blk, err := n.eth.Block(ctx, rpc.BlockNumber(ev.Block))
+	if err != nil {
+		return err
+	}
+	vs := n.verifyBatch(btxs)
+	verified := make([]*ledger.Verified, 0, len(vs))
+	for _, v := range vs {
+		if v != nil {
+			verified = append(verified, v)
+		}
+	}
+	rec.Invalid = len(btxs) - len(verified)
+	res, err := ledger.Fold(settled, n.store.Tree(), verified, ledger.Env{Seq: ev.Seq, Time: blk.Time})
+	if err != nil {
+		return err
+	}
+	rec.Receipts, rec.Skipped = len(res.Receipts), len(res.Skipped)
+	rec.StateRoot, rec.ReceiptsRoot = res.StateRoot, res.ReceiptsRoot
+	ids := make([]ledger.Hash, len(res.Receipts))
+	for i, r := range res.Receipts {
+		ids[i] = r.TxID
+	}
+	n.pool.Lock()
+	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids})
+	var dropped []ledger.Hash
+	if err == nil {
+		dropped = n.pool.settledLocked(ids)
+		for _, s := range res.Skipped {
+			if e, ok := n.pool.entries[s.ID]; ok && e.flight == ev.Seq+1 {
+				e.flight = 0 // skipped in our own batch: post it again
+			}
+		}
+	}
+	n.pool.Unlock()
+	if err != nil {
+		return err
+	}
+	if len(dropped) > 0 {
+		if err := n.store.DeletePending(dropped...); err != nil {
+			return err
+		}
+	}
+	for i := range res.Receipts {
+		r := &res.Receipts[i]
+		status := "settled"
+		if r.Status != ledger.StatusOK {
+			status = "failed"
+		}
+		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &ev.Seq, Reason: r.Reason.String()})
+	}
+	n.events.publish(Event{Type: "batch", Seq: &ev.Seq, Root: &res.StateRoot})
+	n.log.Debug("folded batch", "seq", ev.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
+	return nil
+}
+
+// verifyBatch recovers the senders of a batch's transactions on every
+// core, reusing the pool's recoveries: a transaction this node already
+// verified on ingest is not recovered again. Entries that cannot be taken
+// are nil.
+func (n *Node) verifyBatch(btxs []ledger.BatchTx) []*ledger.Verified {
+	out := make([]*ledger.Verified, len(btxs))
+	parallel(len(btxs), func(i int) {
+		bt := btxs[i]
+		if bt.Err != nil {
+			return
+		}
+		id, err := ledger.Precheck(bt.Tx, n.domain)
+		if err != nil {
+			return
+		}
+		if sender, ok := n.pool.Has(id, bt.Tx.Sig); ok {
+			if sender == bt.Tx.Payload.Signer() {
+				out[i] = &ledger.Verified{Tx: bt.Tx, ID: id, Sender: sender}
+			}
+			return
+		}
+		v, err := ledger.VerifyWithID(bt.Tx, id, n.rec)
+		if err == nil {
+			out[i] = v
+		}
+	})
+	return out
+}

@@ -1,0 +1,471 @@
+package node
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/p2p"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/crypto"
+)
+
+// Config configures a node. New copies it and fills in defaults.
+type Config struct {
+	// Network names the anonex network; gossip topics live under it.
+	// Default "devnet".
+	Network string
+	// DataDir holds the Pebble store, the libp2p key and the API token.
+	// Required unless InMemory.
+	DataDir string
+	// InMemory keeps the store in memory (the devnet default).
+	InMemory bool
+
+	// EthRPC is the Ethereum JSON-RPC endpoint (http, ws or ipc). Ignored
+	// when EthClient is set.
+	EthRPC string
+	// EthClient is an already connected client (the devnet passes an
+	// in-process one). The node does not close it.
+	EthClient *chain.Client
+	// Anchor is the Anchor contract's address. Required.
+	Anchor ledger.Address
+	// AnchorBlock is the block the Anchor was deployed in; the follower
+	// starts scanning there.
+	AnchorBlock uint64
+	// Confirmations K: a batch settles when its block is K deep.
+	// 0 on the devnet.
+	Confirmations uint64
+	// PollInterval is how often the follower polls the chain head when it
+	// cannot subscribe. Default 1 s.
+	PollInterval time.Duration
+
+	// APIAddr is the HTTP API's listen address. Default 127.0.0.1:0.
+	APIAddr string
+	// APIToken authorizes calls that use the node's keys or change its
+	// configuration. Empty: read from DataDir/api-token, or generated and
+	// written there.
+	APIToken string
+	// SubmitRate limits POST /v1/txs per client IP, in requests a second
+	// (burst twice that). Default 2,000.
+	SubmitRate float64
+
+	// P2PListen are libp2p listen multiaddrs. Default 127.0.0.1, TCP and
+	// QUIC, OS-chosen ports.
+	P2PListen []string
+	// P2PKey is the libp2p identity. Default: DataDir/p2p.key (created),
+	// or a fresh key when InMemory.
+	P2PKey crypto.PrivKey
+	// Bootstrap peers (full multiaddrs with /p2p/).
+	Bootstrap []string
+
+	// SettleKey, when set, makes this node a settler: it posts batches to
+	// the Anchor with this Ethereum key and pays their gas.
+	SettleKey *ecdsa.PrivateKey
+	// BatchAge: post a batch once its oldest transaction waited this long.
+	// Default 200 ms.
+	BatchAge time.Duration
+	// BatchMax: post at once when this many transactions wait; also the
+	// most in one batch. Default and cap ledger.MaxBatchTxs.
+	BatchMax int
+	// FlightTimeout: a posted transaction not settled after this long may
+	// be posted again. Default 30 s.
+	FlightTimeout time.Duration
+
+	// MaxQueue bounds each account's nonce-gap queue. Default 64.
+	MaxQueue int
+	// MaxPending bounds the pending pool. Default 200,000.
+	MaxPending int
+
+	Clock  func() time.Time
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if c.Network == "" {
+		c.Network = "devnet"
+	}
+	if c.DataDir == "" && !c.InMemory {
+		return errors.New("node: DataDir is required unless InMemory")
+	}
+	if c.EthClient == nil && c.EthRPC == "" {
+		return errors.New("node: an Ethereum endpoint (EthRPC) is required")
+	}
+	if c.Anchor.IsZero() {
+		return errors.New("node: the Anchor contract address is required")
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.APIAddr == "" {
+		c.APIAddr = "127.0.0.1:0"
+	}
+	if c.SubmitRate <= 0 {
+		c.SubmitRate = 2000
+	}
+	if c.BatchAge <= 0 {
+		c.BatchAge = 200 * time.Millisecond
+	}
+	if c.BatchMax <= 0 || c.BatchMax > ledger.MaxBatchTxs {
+		c.BatchMax = ledger.MaxBatchTxs
+	}
+	if c.FlightTimeout <= 0 {
+		c.FlightTimeout = 30 * time.Second
+	}
+	if c.MaxQueue <= 0 {
+		c.MaxQueue = 64
+	}
+	if c.MaxPending <= 0 {
+		c.MaxPending = 200000
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return nil
+}
+
+// Node is one running anonex node.
+type Node struct {
+	cfg    Config
+	log    *slog.Logger
+	store  *store.Store
+	pool   *Pool
+	rec    ledger.Recoverer
+	domain ledger.Domain
+
+	eth       *chain.Client
+	ownEth    bool
+	host      *p2p.Host
+	txTopic   *p2p.Topic
+	submitter *chain.Submitter
+	api       *http.Server
+	apiLn     net.Listener
+	events    *hub
+
+	mu        sync.Mutex
+	ethHead   uint64
+	followErr error
+	flush     chan struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// New opens the node's store and reloads its pending transactions. It
+// starts nothing: see Start.
+func New(cfg Config) (*Node, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	if !cfg.InMemory {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("node: data dir: %w", err)
+		}
+	}
+	dbDir := filepath.Join(cfg.DataDir, "ledger")
+	st, err := store.Open(dbDir, store.Options{InMemory: cfg.InMemory, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		cfg: cfg, log: cfg.Logger, store: st, rec: Secp256k1{},
+		pool:   NewPool(st.State(), cfg.MaxQueue, cfg.MaxPending),
+		flush:  make(chan struct{}, 1),
+		events: newHub(),
+	}
+	if err := n.loadToken(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) loadToken() error {
+	if n.cfg.APIToken != "" || n.cfg.InMemory {
+		if n.cfg.APIToken == "" {
+			n.cfg.APIToken = randomToken()
+		}
+		return nil
+	}
+	path := filepath.Join(n.cfg.DataDir, "api-token")
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) > 0 {
+		n.cfg.APIToken = string(b)
+		return nil
+	}
+	n.cfg.APIToken = randomToken()
+	if err := os.WriteFile(path, []byte(n.cfg.APIToken), 0o600); err != nil {
+		return fmt.Errorf("node: write api token: %w", err)
+	}
+	return nil
+}
+
+func randomToken() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Start connects to Ethereum, joins the gossip network, reloads pending
+// transactions and starts the follower, the settler (with a SettleKey) and
+// the API. The context bounds start-up only.
+func (n *Node) Start(ctx context.Context) error {
+	cfg := &n.cfg
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if cfg.EthClient != nil {
+		n.eth = cfg.EthClient
+	} else {
+		c, err := chain.Dial(ctx, cfg.EthRPC)
+		if err != nil {
+			return err
+		}
+		n.eth, n.ownEth = c, true
+	}
+	chainID, err := n.eth.ChainID(ctx)
+	if err != nil {
+		return fmt.Errorf("node: chain id: %w", err)
+	}
+	n.domain = ledger.NewDomain(chainID, cfg.Anchor)
+	if err := n.reloadPending(); err != nil {
+		return err
+	}
+
+	key := cfg.P2PKey
+	if key == nil {
+		if cfg.InMemory {
+			key, _, err = crypto.GenerateEd25519Key(rand.Reader)
+		} else {
+			key, err = p2p.LoadOrCreateIdentity(filepath.Join(cfg.DataDir, "p2p.key"))
+		}
+		if err != nil {
+			return fmt.Errorf("node: p2p identity: %w", err)
+		}
+	}
+	n.host, err = p2p.New(ctx, p2p.Config{Network: cfg.Network, ListenAddrs: cfg.P2PListen, Identity: key,
+		Bootstrap: cfg.Bootstrap, Logger: n.log.With("sub", "p2p")})
+	if err != nil {
+		return err
+	}
+	n.txTopic, err = n.host.Topic(p2p.TxTopicName(cfg.Network), n.validateGossip)
+	if err != nil {
+		return err
+	}
+
+	if cfg.SettleKey != nil {
+		n.submitter, err = chain.NewSubmitter(chain.SubmitterConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
+			Key: cfg.SettleKey, Logger: n.log.With("sub", "settler")})
+		if err != nil {
+			return err
+		}
+	}
+	follower, err := chain.NewFollower(chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
+		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, PollInterval: cfg.PollInterval,
+		Logger: n.log.With("sub", "follower")})
+	if err != nil {
+		return err
+	}
+	head, err := n.store.Head()
+	if err != nil {
+		return err
+	}
+	var cursor chain.Cursor
+	if len(head.Cursor) > 0 {
+		if err := json.Unmarshal(head.Cursor, &cursor); err != nil {
+			return fmt.Errorf("node: stored chain cursor: %w", err)
+		}
+	}
+
+	n.apiLn, err = net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("node: api listen %s: %w", cfg.APIAddr, err)
+	}
+	n.api = &http.Server{Handler: n.routes(), ReadHeaderTimeout: 10 * time.Second}
+
+	n.wg.Add(3)
+	go func() {
+		defer n.wg.Done()
+		if err := n.api.Serve(n.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("api stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		err := follower.Run(n.ctx, cursor, n.foldEvent)
+		if err != nil && n.ctx.Err() == nil {
+			n.log.Error("chain follower stopped", "err", err)
+			n.mu.Lock()
+			n.followErr = err
+			n.mu.Unlock()
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.headLoop()
+	}()
+	if n.submitter != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.settleLoop()
+		}()
+	}
+	n.log.Info("node started", "api", n.APIURL(), "peer", n.host.ID().String(), "settler", n.submitter != nil)
+	return nil
+}
+
+// reloadPending rebuilds the pending view from the stored log. Senders were
+// recovered on first ingest and are trusted from our own store.
+func (n *Node) reloadPending() error {
+	recs, err := n.store.LoadPending()
+	if err != nil {
+		return err
+	}
+	var vs []*poolEntry
+	for _, r := range recs {
+		tx, err := ledger.DecodeTx(r.Raw)
+		if err != nil {
+			n.log.Warn("dropping undecodable pending record", "id", r.ID, "err", err)
+			continue
+		}
+		vs = append(vs, &poolEntry{v: &ledger.Verified{Tx: tx, ID: tx.ID(n.domain), Sender: r.Sender}, raw: r.Raw,
+			arrived: time.Unix(0, r.Arrived)})
+	}
+	n.pool.Lock()
+	for _, e := range vs {
+		n.pool.entries[e.v.ID] = e
+		n.pool.slots[slot{e.v.Sender, e.v.Tx.Payload.AccountNonce()}] = e
+	}
+	dropped := n.pool.settledLocked(nil)
+	n.pool.Unlock()
+	if len(dropped) > 0 {
+		return n.store.DeletePending(dropped...)
+	}
+	return nil
+}
+
+// headLoop keeps the chain head for status.
+func (n *Node) headLoop() {
+	t := time.NewTicker(max(n.cfg.PollInterval, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		if h, err := n.eth.BlockNumber(n.ctx); err == nil {
+			n.mu.Lock()
+			n.ethHead = h
+			n.mu.Unlock()
+		}
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops the node. Safe to call twice.
+func (n *Node) Close() error {
+	var err error
+	n.once.Do(func() {
+		if n.cancel != nil {
+			n.cancel()
+		}
+		if n.api != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			n.api.Shutdown(ctx)
+			cancel()
+		}
+		n.events.close()
+		n.wg.Wait()
+		if n.host != nil {
+			err = errors.Join(err, n.host.Close())
+		}
+		if n.ownEth && n.eth != nil {
+			n.eth.Close()
+		}
+		err = errors.Join(err, n.store.Close())
+	})
+	return err
+}
+
+// APIURL is the HTTP API's base URL.
+func (n *Node) APIURL() string {
+	if n.apiLn == nil {
+		return ""
+	}
+	return "http://" + n.apiLn.Addr().String()
+}
+
+// APIToken is the token for authorized calls.
+func (n *Node) APIToken() string { return n.cfg.APIToken }
+
+// PeerID is the libp2p peer id.
+func (n *Node) PeerID() string { return n.host.ID().String() }
+
+// Multiaddrs are the node's full libp2p addresses.
+func (n *Node) Multiaddrs() []string { return n.host.Addrs() }
+
+// Domain is the EIP-712 domain the node validates against.
+func (n *Node) Domain() ledger.Domain { return n.domain }
+
+// Store exposes the node's store (read-only use).
+func (n *Node) Store() *store.Store { return n.store }
+
+// Pool exposes the pending pool (read-only use).
+func (n *Node) Pool() *Pool { return n.pool }
+
+// Status is GET /v1/status.
+type Status struct {
+	Network     string      `json:"network"`
+	PeerID      string      `json:"peer_id"`
+	Peers       int         `json:"peers"`
+	SettledSeq  *uint64     `json:"settled_seq"`
+	SettledRoot ledger.Hash `json:"settled_root"`
+	Pending     int         `json:"pending"`
+	EthBlock    uint64      `json:"eth_block"`
+	ChainID     uint64      `json:"chain_id"`
+	Anchor      string      `json:"anchor"`
+	Settler     string      `json:"settler,omitempty"`
+	Error       string      `json:"error,omitempty"`
+}
+
+// Status reports the node's view.
+func (n *Node) Status() (Status, error) {
+	head, err := n.store.Head()
+	if err != nil {
+		return Status{}, err
+	}
+	s := Status{Network: n.cfg.Network, PeerID: n.host.ID().String(), Peers: n.host.Peers(),
+		SettledRoot: head.StateRoot, Pending: n.pool.Len(), ChainID: n.domain.ChainID, Anchor: n.cfg.Anchor.Hex()}
+	if head.NextSeq > 0 {
+		seq := head.NextSeq - 1
+		s.SettledSeq = &seq
+	}
+	if n.submitter != nil {
+		s.Settler = n.submitter.From().Hex()
+	}
+	n.mu.Lock()
+	s.EthBlock = n.ethHead
+	if n.followErr != nil {
+		s.Error = n.followErr.Error()
+	}
+	n.mu.Unlock()
+	return s, nil
+}

@@ -1,0 +1,387 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/anonex/anonex/ledger"
+)
+
+// Pool errors. Each wraps the facts of the refusal.
+var (
+	ErrUnfundable = errors.New("node: transaction would fail against the pending view")
+	ErrConflict   = errors.New("node: another transaction holds this account nonce (equivocation)")
+	ErrQueueFull  = errors.New("node: the account's nonce-gap queue is full")
+	ErrPoolFull   = errors.New("node: the pending pool is full")
+)
+
+// AddResult says what the pool did with a transaction it did not refuse.
+type AddResult int
+
+const (
+	// Added: applied to the pending view.
+	Added AddResult = iota
+	// Queued: waiting for a nonce gap to fill.
+	Queued
+	// Known: already in the pool.
+	Known
+)
+
+type poolEntry struct {
+	v       *ledger.Verified
+	raw     []byte
+	arrived time.Time
+	queued  bool
+	order   uint64 // position in the view's application order
+	flight  uint64 // 1 + the batch seq our settler posted it in; 0 if none
+	flownAt time.Time
+}
+
+type slot struct {
+	acct  ledger.Address
+	nonce uint64
+}
+
+// Evidence is two different signed transactions for the same account nonce.
+type Evidence struct {
+	First, Second ledger.Hash
+	Account       ledger.Address
+	Nonce         uint64
+}
+
+// maxEvidence bounds the equivocation evidence kept in memory.
+const maxEvidence = 10000
+
+// Pool is the pending view: the settled state plus every valid transaction
+// heard and not yet settled, applied per account in nonce order. Pending
+// means seen, not confirmed.
+type Pool struct {
+	mu        sync.Mutex
+	settled   ledger.Reader
+	view      *ledger.Overlay
+	entries   map[ledger.Hash]*poolEntry
+	slots     map[slot]*poolEntry
+	queuedPer map[ledger.Address]int
+	evidence  []Evidence
+	conflict  map[ledger.Address]bool
+	order     uint64
+	rejected  *reasonCache
+	maxQueue  int
+	maxPool   int
+}
+
+// NewPool starts an empty pending view over the settled state.
+func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
+	return &Pool{
+		settled: settled, view: ledger.NewOverlay(settled),
+		entries: map[ledger.Hash]*poolEntry{}, slots: map[slot]*poolEntry{},
+		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{},
+		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool,
+	}
+}
+
+// Has reports whether a transaction id is in the pool, and returns its
+// recovered sender when the signature matches, so a node recovers each
+// signature once.
+func (p *Pool) Has(id ledger.Hash, sig ledger.Sig) (ledger.Address, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.entries[id]
+	if e == nil || e.v.Tx.Sig != sig {
+		return ledger.Address{}, false
+	}
+	return e.v.Sender, true
+}
+
+// Add offers a verified transaction to the pending view.
+func (p *Pool) Add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.add(v, raw, now)
+}
+
+func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, error) {
+	if _, ok := p.entries[v.ID]; ok {
+		return Known, nil
+	}
+	if len(p.entries) >= p.maxPool {
+		return 0, fmt.Errorf("%w: %d transactions", ErrPoolFull, len(p.entries))
+	}
+	s := slot{v.Sender, v.Tx.Payload.AccountNonce()}
+	if first, ok := p.slots[s]; ok {
+		if len(p.evidence) < maxEvidence {
+			p.evidence = append(p.evidence, Evidence{First: first.v.ID, Second: v.ID, Account: s.acct, Nonce: s.nonce})
+		}
+		p.conflict[s.acct] = true
+		return 0, fmt.Errorf("%w: account %s nonce %d is held by %s", ErrConflict, s.acct.Hex(), s.nonce, first.v.ID.Hex())
+	}
+	e := &poolEntry{v: v, raw: raw, arrived: now}
+	res, err := p.applyOne(e)
+	if err != nil {
+		return 0, err
+	}
+	if res == Queued {
+		if p.queuedPer[s.acct] >= p.maxQueue {
+			return 0, fmt.Errorf("%w: %d waiting for account %s", ErrQueueFull, p.maxQueue, s.acct.Hex())
+		}
+		e.queued = true
+		p.queuedPer[s.acct]++
+	}
+	p.entries[v.ID] = e
+	p.slots[s] = e
+	if res == Added {
+		p.promote(s.acct)
+	}
+	return res, nil
+}
+
+// applyOne applies an entry to the view, all or nothing: a transaction that
+// would fail (and so only burn its nonce) is refused, not applied.
+func (p *Pool) applyOne(e *poolEntry) (AddResult, error) {
+	snap := p.view.Snapshot()
+	r, err := ledger.Apply(p.view, e.v, ledger.Env{})
+	switch {
+	case err != nil && errors.Is(err, ledger.ErrNonceGap):
+		return Queued, nil
+	case err != nil:
+		return 0, err
+	case r.Status != ledger.StatusOK:
+		p.view.Revert(snap)
+		return 0, fmt.Errorf("%w: %s", ErrUnfundable, r.Reason)
+	}
+	p.view.Forget()
+	p.order++
+	e.order = p.order
+	return Added, nil
+}
+
+// promote applies queued transactions of an account whose gap has filled.
+func (p *Pool) promote(acct ledger.Address) {
+	for p.queuedPer[acct] > 0 {
+		next := p.view.Account(acct).Nonce
+		e, ok := p.slots[slot{acct, next}]
+		if !ok || !e.queued {
+			return
+		}
+		if _, err := p.applyOne(e); err != nil {
+			p.dropLocked(e, err.Error())
+			return
+		}
+		e.queued = false
+		p.queuedPer[acct]--
+	}
+}
+
+func (p *Pool) dropLocked(e *poolEntry, reason string) {
+	delete(p.entries, e.v.ID)
+	s := slot{e.v.Sender, e.v.Tx.Payload.AccountNonce()}
+	if p.slots[s] == e {
+		delete(p.slots, s)
+	}
+	if e.queued {
+		p.queuedPer[e.v.Sender]--
+		if p.queuedPer[e.v.Sender] == 0 {
+			delete(p.queuedPer, e.v.Sender)
+		}
+	}
+	if reason != "" {
+		p.rejected.put(e.v.ID, reason)
+	}
+}
+
+// Settled removes the transactions a folded batch settled and rebuilds the
+// pending view over the new settled state. Transactions that no longer
+// apply (their nonce was used by another, or they became unfundable) leave
+// the pool with a reason. It returns the ids that left the pool unsettled.
+// The caller holds the lock through the store commit (see Lock).
+func (p *Pool) settledLocked(settledIDs []ledger.Hash) (dropped []ledger.Hash) {
+	for _, id := range settledIDs {
+		if e, ok := p.entries[id]; ok {
+			p.dropLocked(e, "")
+		}
+	}
+	all := make([]*poolEntry, 0, len(p.entries))
+	for _, e := range p.entries {
+		all = append(all, e)
+	}
+	// Re-apply in the old application order, queued ones after.
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.queued != b.queued {
+			return !a.queued
+		}
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		return a.arrived.Before(b.arrived)
+	})
+	p.view = ledger.NewOverlay(p.settled)
+	p.order = 0
+	for _, e := range all {
+		e.queued = false
+	}
+	clear(p.queuedPer)
+	waiting := all
+	for progress := true; progress && len(waiting) > 0; {
+		progress = false
+		rest := waiting[:0]
+		for _, e := range waiting {
+			res, err := p.applyOne(e)
+			switch {
+			case err != nil:
+				reason := err.Error()
+				if errors.Is(err, ledger.ErrNonceTooLow) {
+					reason = "superseded: its nonce was used by a settled transaction"
+				}
+				p.dropLocked(e, reason)
+				dropped = append(dropped, e.v.ID)
+				progress = true
+			case res == Queued:
+				rest = append(rest, e)
+			default:
+				progress = true
+			}
+		}
+		waiting = rest
+	}
+	for _, e := range waiting {
+		e.queued = true
+		p.queuedPer[e.v.Sender]++
+	}
+	return dropped
+}
+
+// Lock and Unlock let the follower hold the pool still while it commits a
+// batch and rebuilds the view, so no reader sees the new settled state
+// under the old pending writes.
+func (p *Pool) Lock()   { p.mu.Lock() }
+func (p *Pool) Unlock() { p.mu.Unlock() }
+
+// Candidates returns up to max applied transactions not in flight, in the
+// view's application order: an order in which they apply.
+func (p *Pool) Candidates(max int, now time.Time, flightTimeout time.Duration) []*poolEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*poolEntry, 0, min(max, len(p.entries)))
+	for _, e := range p.entries {
+		if e.queued || (e.flight != 0 && now.Sub(e.flownAt) < flightTimeout) {
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].order < out[j].order })
+	// A candidate may depend on one still in flight; that is fine: the
+	// flight lands first or the dependant is skipped and posted again.
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+// MarkFlight records that our settler posted these in batch seq.
+func (p *Pool) MarkFlight(es []*poolEntry, seq uint64, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range es {
+		e.flight, e.flownAt = seq+1, now
+	}
+}
+
+// ClearFlight makes entries eligible again after a failed submission.
+func (p *Pool) ClearFlight(es []*poolEntry) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range es {
+		e.flight = 0
+	}
+}
+
+// TxStatus is what the pool knows of one id.
+type TxStatus struct {
+	Pending  bool
+	Queued   bool
+	Anchored bool
+	Seq      uint64
+	Rejected string
+	Arrived  time.Time
+}
+
+// Status reports an id's pending state, or the reason it was refused.
+func (p *Pool) Status(id ledger.Hash) (TxStatus, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e, ok := p.entries[id]; ok {
+		st := TxStatus{Pending: true, Queued: e.queued, Arrived: e.arrived}
+		if e.flight != 0 && e.flight != inSubmission {
+			st.Anchored, st.Seq = true, e.flight-1
+		}
+		return st, true
+	}
+	if r, ok := p.rejected.get(id); ok {
+		return TxStatus{Rejected: r}, true
+	}
+	return TxStatus{}, false
+}
+
+// Reject remembers why an id was refused, for status queries.
+func (p *Pool) Reject(id ledger.Hash, reason string) {
+	p.mu.Lock()
+	p.rejected.put(id, reason)
+	p.mu.Unlock()
+}
+
+// View runs fn on the pending view under the pool's lock.
+func (p *Pool) View(fn func(v *ledger.Overlay)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn(p.view)
+}
+
+// Len is the number of pending transactions (applied and queued).
+func (p *Pool) Len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.entries)
+}
+
+// Conflicted reports whether an account has equivocated.
+func (p *Pool) Conflicted(a ledger.Address) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conflict[a]
+}
+
+// Evidence returns every equivocation seen.
+func (p *Pool) Evidence() []Evidence {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Evidence(nil), p.evidence...)
+}
+
+// reasonCache is a bounded FIFO map of refused ids to their reason.
+type reasonCache struct {
+	m    map[ledger.Hash]string
+	ring []ledger.Hash
+	next int
+}
+
+func newReasonCache(n int) *reasonCache {
+	return &reasonCache{m: make(map[ledger.Hash]string), ring: make([]ledger.Hash, n)}
+}
+
+func (c *reasonCache) put(id ledger.Hash, reason string) {
+	if _, ok := c.m[id]; !ok {
+		delete(c.m, c.ring[c.next])
+		c.ring[c.next] = id
+		c.next = (c.next + 1) % len(c.ring)
+	}
+	c.m[id] = reason
+}
+
+func (c *reasonCache) get(id ledger.Hash) (string, bool) {
+	r, ok := c.m[id]
+	return r, ok
+}

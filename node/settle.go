@@ -1,0 +1,91 @@
+package node
+
+import (
+	"math"
+	"time"
+
+	"github.com/anonex/anonex/ledger"
+)
+
+// inSubmission marks pool entries a submission is carrying.
+const inSubmission = math.MaxUint64
+
+// Flush asks the settler to post a batch now, whatever its age.
+func (n *Node) Flush() {
+	select {
+	case n.flush <- struct{}{}:
+	default:
+	}
+}
+
+// settleLoop posts batches: when the oldest candidate has waited BatchAge,
+// when BatchMax are waiting, or when flushed.
+func (n *Node) settleLoop() {
+	tick := time.NewTicker(max(n.cfg.BatchAge/4, 5*time.Millisecond))
+	defer tick.Stop()
+	backoff := time.Duration(0)
+	for {
+		forced := false
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-tick.C:
+		case <-n.flush:
+			forced = true
+		}
+		now := n.cfg.Clock()
+		cands := n.pool.Candidates(n.cfg.BatchMax, now, n.cfg.FlightTimeout)
+		if len(cands) == 0 {
+			continue
+		}
+		oldest := now
+		for _, e := range cands {
+			if e.arrived.Before(oldest) {
+				oldest = e.arrived
+			}
+		}
+		if !forced && len(cands) < n.cfg.BatchMax && now.Sub(oldest) < n.cfg.BatchAge+backoff {
+			continue
+		}
+		data, used := n.buildBatch(cands)
+		if len(used) == 0 {
+			continue
+		}
+		n.pool.MarkFlight(used, inSubmission-1, now)
+		res, err := n.submitter.Submit(n.ctx, data)
+		if err != nil {
+			n.pool.ClearFlight(used)
+			if n.ctx.Err() != nil {
+				return
+			}
+			backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)
+			n.log.Warn("batch submission failed", "txs", len(used), "bytes", len(data), "err", err, "retry_in", backoff)
+			continue
+		}
+		backoff = 0
+		n.pool.MarkFlight(used, res.Seq, n.cfg.Clock())
+		n.log.Debug("posted batch", "seq", res.Seq, "txs", len(used), "bytes", len(data), "gas", res.GasUsed)
+	}
+}
+
+// buildBatch encodes candidates into one batch that fits the Anchor's cap,
+// shrinking it until the compressed form fits.
+func (n *Node) buildBatch(cands []*poolEntry) ([]byte, []*poolEntry) {
+	for len(cands) > 0 {
+		b := ledger.NewBatchBuilder(n.store.State())
+		used := cands[:0:0]
+		for _, e := range cands {
+			if !b.Add(e.v.Tx) {
+				break
+			}
+			used = append(used, e)
+		}
+		data := b.Bytes()
+		if len(data) <= ledger.MaxBatchBytes {
+			return data, used
+		}
+		keep := len(used) * ledger.MaxBatchBytes / len(data) * 95 / 100
+		cands = used[:min(keep, len(used)-1)]
+	}
+	return nil, nil
+}
