@@ -158,6 +158,11 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		}
 	}()
 
+	// go-ethereum warns about its unused devp2p server at every start.
+	ethLog := cfg.Logger.With("sub", "eth")
+	if !cfg.Logger.Enabled(context.Background(), slog.LevelInfo) {
+		ethLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	// Ethereum accounts of the test mnemonic, prefunded.
 	ethKeys := make([]*account.Key, 10)
 	alloc := map[common.Address]*big.Int{}
@@ -176,7 +181,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		chainDir = filepath.Join(d.Dir, "chain")
 	}
 	d.Chain, err = StartEthChain(EthChainConfig{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
-		Period: cfg.BlockTime, Alloc: alloc, Logger: cfg.Logger.With("sub", "eth")})
+		Period: cfg.BlockTime, Alloc: alloc, Logger: ethLog})
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +208,9 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		}
 		if i == 0 {
 			nc.SettleKey = deployer
-		} else {
-			nc.Bootstrap = d.Nodes[0].Multiaddrs()
+		}
+		for _, prev := range d.Nodes {
+			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
 		}
 		n, err := node.New(nc)
 		if err != nil {

@@ -28,7 +28,13 @@ type APIError struct {
 	status     int
 }
 
-func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+func (e *APIError) Error() string {
+	s := e.Message
+	for _, c := range e.Candidates {
+		s += "\n  " + strings.TrimSpace(strings.Join([]string{c.Name, c.Symbol, c.Address, c.ID}, " "))
+	}
+	return s
+}
 
 // Candidate is one match of an ambiguous name or symbol.
 type Candidate struct {

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/urfave/cli/v2"
+)
+
+// Flags shared by the commands that talk to a node or use keys.
+var (
+	nodeFlag     = &cli.StringFlag{Name: "node", Usage: "node API `URL` (default: node 0 of --devnet)", EnvVars: []string{"ANONEX_NODE"}}
+	tokenFlag    = &cli.StringFlag{Name: "token", Usage: "node API token for authorized calls", EnvVars: []string{"ANONEX_TOKEN"}}
+	keystoreFlag = &cli.StringFlag{Name: "keystore", Usage: "keystore `FILE` or DIR (default: the devnet's, else ~/.anonex/keystore)"}
+	passFlag     = &cli.StringFlag{Name: "password-file", Usage: "read the keystore password from `FILE`"}
+	timeoutFlag  = &cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "give up waiting after this long"}
+)
+
+func loadDevnet(c *cli.Context) (*devnet.Info, error) {
+	dir := str(c, "devnet")
+	if dir == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "devnet.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the devnet description: %w (is 'anonex devnet --datadir %s' running?)", err, dir)
+	}
+	var info devnet.Info
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, fmt.Errorf("%s/devnet.json: %w", dir, err)
+	}
+	return &info, nil
+}
+
+func nodeClient(c *cli.Context) (*node.Client, error) {
+	url, token := str(c, "node"), str(c, "token")
+	if url == "" || token == "" {
+		info, err := loadDevnet(c)
+		if err != nil {
+			return nil, err
+		}
+		if info != nil && len(info.Nodes) > 0 {
+			if url == "" {
+				url = info.Nodes[0].API
+			}
+			if token == "" {
+				for _, n := range info.Nodes {
+					if n.API == url {
+						token = n.APIToken
+					}
+				}
+			}
+		}
+	}
+	if url == "" {
+		return nil, errors.New("no node to talk to: pass --node URL or --devnet DIR")
+	}
+	return node.NewClient(url, token), nil
+}
+
+// keySource finds and unlocks device keys: a keystore file or directory,
+// or the devnet's keystores.
+type keySource struct {
+	file  string
+	store *account.Store
+	dev   *devnet.Info
+	pass  string
+}
+
+func openKeys(c *cli.Context) (*keySource, error) {
+	ks := &keySource{}
+	dev, err := loadDevnet(c)
+	if err != nil {
+		return nil, err
+	}
+	ks.dev = dev
+	if f := str(c, "password-file"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("password file: %w", err)
+		}
+		ks.pass = strings.TrimRight(string(b), "\r\n")
+	}
+	path := str(c, "keystore")
+	switch {
+	case path != "":
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("keystore: %w", err)
+		}
+		if !st.IsDir() {
+			ks.file = path
+			return ks, nil
+		}
+	case dev != nil:
+		path = filepath.Join(dev.DataDir, "keystore")
+	default:
+		path = defaultKeystore()
+	}
+	ks.store, err = account.OpenStore(path)
+	return ks, err
+}
+
+func defaultKeystore() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = "."
+	}
+	return filepath.Join(home, ".anonex", "keystore")
+}
+
+// find resolves a local account by name or address.
+func (ks *keySource) find(q string) (account.Entry, error) {
+	if ks.file != "" {
+		return account.Entry{Path: ks.file}, nil
+	}
+	return ks.store.Find(ks.devnetRole(q))
+}
+
+// devnetRole maps a devnet demo role ("holder-1") to its address.
+func (ks *keySource) devnetRole(q string) string {
+	if ks != nil && ks.dev != nil {
+		for _, a := range ks.dev.Accounts {
+			if a.Role == q {
+				return a.Address
+			}
+		}
+	}
+	return q
+}
+
+// unlock opens the key of a local account.
+func (ks *keySource) unlock(q string) (*account.Key, error) {
+	e, err := ks.find(q)
+	if err != nil {
+		return nil, err
+	}
+	pass, err := ks.password(e)
+	if err != nil {
+		return nil, err
+	}
+	k, err := account.LoadKeyFile(e.Path, pass)
+	if err != nil {
+		return nil, err
+	}
+	if ks.file != "" && q != "" && !matchesAccount(k, q) {
+		return nil, fmt.Errorf("keystore file %s holds %s (%s), not %q", ks.file, k.Name(), k.Address().Hex(), q)
+	}
+	return k, nil
+}
+
+func matchesAccount(k *account.Key, q string) bool {
+	return strings.EqualFold(q, k.Address().Hex()) || q == k.Name() || strings.HasPrefix(k.Name(), q)
+}
+
+func (ks *keySource) password(e account.Entry) (string, error) {
+	if ks.pass != "" {
+		return ks.pass, nil
+	}
+	if ks.dev != nil {
+		for _, a := range ks.dev.Accounts {
+			if strings.EqualFold(a.Address, e.Address.Hex()) || a.Keystore == e.Path {
+				return a.Password, nil
+			}
+		}
+	}
+	if p := os.Getenv("ANONEX_PASSWORD"); p != "" {
+		return p, nil
+	}
+	return prompt(fmt.Sprintf("password for %s: ", e.Name))
+}
+
+func prompt(msg string) (string, error) {
+	fmt.Fprint(os.Stderr, msg)
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("no password given (use --password-file): %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// resolveAccount turns a name or address into an address: a full address
+// as is, else a local keystore account, else the node's accounts.
+func resolveAccount(ctx context.Context, q string, ks *keySource, cl *node.Client) (ledger.Address, error) {
+	q = ks.devnetRole(q)
+	if strings.HasPrefix(q, "0x") {
+		return ledger.ParseAddress(q)
+	}
+	if ks != nil && ks.store != nil {
+		if e, err := ks.store.Find(q); err == nil {
+			return e.Address, nil
+		} else if !errors.Is(err, account.ErrNotFound) {
+			return ledger.Address{}, err
+		}
+	}
+	info, err := cl.Account(ctx, q)
+	if err != nil {
+		return ledger.Address{}, err
+	}
+	return info.Address, nil
+}
+
+// sign signs a payload for the node's domain.
+func sign(k *account.Key, p ledger.Payload, dom ledger.Domain) (*ledger.Tx, error) {
+	sig, err := k.Sign(dom.Digest(p.StructHash()))
+	if err != nil {
+		return nil, err
+	}
+	return &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)}, nil
+}
+
+// output prints v as JSON with --json, else calls human.
+func output(c *cli.Context, v any, human func()) error {
+	if isSet(c, "json") {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	human()
+	return nil
+}
+
+// Global flags may be given before or after the command name:
+// "anonex --devnet D transfer" and "anonex transfer --devnet D" are the same.
+var (
+	devnetFlag = &cli.StringFlag{Name: "devnet", Usage: "use the devnet whose devnet.json is in `DIR` (node URL, token, keystores)", EnvVars: []string{"ANONEX_DEVNET"}}
+	jsonFlag   = &cli.BoolFlag{Name: "json", Usage: "machine-readable output"}
+)
+
+func str(c *cli.Context, name string) string {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.String(name)
+		}
+	}
+	return c.String(name)
+}
+
+func isSet(c *cli.Context, name string) bool {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Bool(name)
+		}
+	}
+	return false
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/urfave/cli/v2"
+)
+
+var waitFlag = &cli.StringFlag{Name: "wait", Usage: "wait until the tx is `pending` (on the node) or settled (anchored and folded)"}
+
+func transferCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "transfer",
+		Usage: "sign a Transfer with a device account and submit it",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "from", Required: true, Usage: "sending account: `NAME|ADDRESS` in the keystore"},
+			&cli.StringFlag{Name: "to", Required: true, Usage: "receiving account: `NAME|ADDRESS`"},
+			&cli.StringFlag{Name: "asset", Required: true, Usage: "asset `SYMBOL|ID` (a symbol naming two assets is refused)"},
+			&cli.StringFlag{Name: "amount", Required: true, Usage: "amount in the asset's units, e.g. 1.5"},
+			waitFlag, timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			cl, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			key, err := ks.unlock(c.String("from"))
+			if err != nil {
+				return err
+			}
+			to, err := resolveAccount(ctx, c.String("to"), ks, cl)
+			if err != nil {
+				return fmt.Errorf("--to: %w", err)
+			}
+			asset, err := cl.Asset(ctx, c.String("asset"))
+			if err != nil {
+				return fmt.Errorf("--asset: %w", err)
+			}
+			amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
+			if err != nil {
+				return fmt.Errorf("--amount: %w", err)
+			}
+			me, err := cl.Account(ctx, key.Address().Hex())
+			if err != nil {
+				return err
+			}
+			dom, err := cl.Domain(ctx)
+			if err != nil {
+				return err
+			}
+			p := &ledger.Transfer{From: key.Address(), To: to, Asset: asset.ID, Amount: *amount, Nonce: me.Nonce}
+			tx, err := sign(key, p, dom)
+			if err != nil {
+				return err
+			}
+			return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("transfer %s %s from %s to %s", ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, key.Name(), to.Hex()))
+		},
+	}
+}
+
+// submitAndWait submits a signed tx, waits as --wait asks and prints.
+func submitAndWait(c *cli.Context, ctx context.Context, cl *node.Client, tx *ledger.Tx, what string) error {
+	res, err := cl.Submit(ctx, tx)
+	if err != nil {
+		return err
+	}
+	info := node.TxInfo{ID: res.ID, Status: res.Status}
+	switch w := c.String("wait"); w {
+	case "", "pending":
+	case "settled":
+		if info, err = cl.WaitTx(ctx, res.ID); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("--wait %q: want pending or settled", w)
+	}
+	if err := output(c, info, func() { printTx(what, info) }); err != nil {
+		return err
+	}
+	if info.Status == "failed" || info.Status == "rejected" {
+		return fmt.Errorf("transaction %s %s: %s", info.ID.Hex(), info.Status, info.Reason)
+	}
+	return nil
+}
+
+func printTx(what string, info node.TxInfo) {
+	if what != "" {
+		fmt.Println(what)
+	}
+	fmt.Printf("  tx     %s\n  status %s", info.ID.Hex(), info.Status)
+	if info.BatchSeq != nil {
+		fmt.Printf(" (batch %d)", *info.BatchSeq)
+	}
+	if info.Reason != "" {
+		fmt.Printf(": %s", info.Reason)
+	}
+	fmt.Println()
+}
+
+func balanceCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "balance",
+		Usage:     "show an account's settled and pending balances",
+		ArgsUsage: "NAME|ADDRESS",
+		Flags:     []cli.Flag{nodeFlag, keystoreFlag, devnetFlag, jsonFlag},
+		Action: func(c *cli.Context) error {
+			q := c.Args().First()
+			if q == "" {
+				return fmt.Errorf("give an account name or address")
+			}
+			cl, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			var ks *keySource
+			if k, err := openKeys(c); err == nil {
+				ks = k
+			}
+			addr, err := resolveAccount(c.Context, q, ks, cl)
+			if err != nil {
+				return err
+			}
+			info, err := cl.Account(c.Context, addr.Hex())
+			if err != nil {
+				return err
+			}
+			return output(c, info, func() {
+				fmt.Printf("%s  %s  (next nonce %d", info.Name, info.Address.Hex(), info.Nonce)
+				if info.Conflicted {
+					fmt.Print(", CONFLICTED: it signed two txs for one nonce")
+				}
+				fmt.Println(")")
+				if len(info.Balances) == 0 {
+					fmt.Println("  no balances")
+				}
+				for _, b := range info.Balances {
+					line := fmt.Sprintf("  %-8s %s settled", b.Symbol, b.Settled)
+					if b.Pending != b.Settled {
+						line += fmt.Sprintf(", %s pending", b.Pending)
+					}
+					fmt.Println(line)
+				}
+			})
+		},
+	}
+}
+
+func txCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "tx",
+		Usage: "transactions",
+		Subcommands: []*cli.Command{{
+			Name:      "status",
+			Usage:     "show a transaction's status on a node",
+			ArgsUsage: "ID",
+			Flags:     []cli.Flag{waitFlag, timeoutFlag, nodeFlag, devnetFlag, jsonFlag},
+			Action: func(c *cli.Context) error {
+				id, err := ledger.ParseHash(c.Args().First())
+				if err != nil {
+					return err
+				}
+				cl, err := nodeClient(c)
+				if err != nil {
+					return err
+				}
+				ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+				defer cancel()
+				var info node.TxInfo
+				if c.String("wait") == "settled" {
+					info, err = cl.WaitTx(ctx, id)
+				} else {
+					info, err = cl.Tx(ctx, id)
+				}
+				if err != nil {
+					return err
+				}
+				return output(c, info, func() { printTx("", info) })
+			},
+		}},
+	}
+}
+
+func assetCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "asset",
+		Usage: "issue and list assets",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "issue",
+				Usage: "issue a new asset; its whole supply goes to the issuing account",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "from", Required: true, Usage: "issuing account `NAME|ADDRESS`"},
+					&cli.StringFlag{Name: "symbol", Required: true, Usage: "ticker, 1-12 of A-Z 0-9 . -"},
+					&cli.UintFlag{Name: "decimals", Value: 2},
+					&cli.StringFlag{Name: "supply", Required: true, Usage: "supply in the asset's units, e.g. 1000000.00"},
+					&cli.UintFlag{Name: "currency", Usage: "ISO 4217 numeric code of a fiat-denominated asset (978 = EUR)"},
+					&cli.StringFlag{Name: "metadata", Usage: "0x hash of a document describing the asset"},
+					waitFlag, timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag,
+				},
+				Action: func(c *cli.Context) error {
+					ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+					defer cancel()
+					cl, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					ks, err := openKeys(c)
+					if err != nil {
+						return err
+					}
+					key, err := ks.unlock(c.String("from"))
+					if err != nil {
+						return err
+					}
+					if c.Uint("decimals") > ledger.MaxAssetDecimals {
+						return fmt.Errorf("--decimals %d exceeds %d", c.Uint("decimals"), ledger.MaxAssetDecimals)
+					}
+					dec := uint8(c.Uint("decimals"))
+					supply, err := ledger.ParseAmount(c.String("supply"), dec)
+					if err != nil {
+						return fmt.Errorf("--supply: %w", err)
+					}
+					var meta ledger.Hash
+					if m := c.String("metadata"); m != "" {
+						if meta, err = ledger.ParseHash(m); err != nil {
+							return fmt.Errorf("--metadata: %w", err)
+						}
+					}
+					me, err := cl.Account(ctx, key.Address().Hex())
+					if err != nil {
+						return err
+					}
+					dom, err := cl.Domain(ctx)
+					if err != nil {
+						return err
+					}
+					p := &ledger.IssueAsset{Issuer: key.Address(), Symbol: strings.ToUpper(c.String("symbol")), Decimals: dec,
+						Supply: *supply, Currency: uint16(c.Uint("currency")), Metadata: meta, Nonce: me.Nonce}
+					if err := p.Check(); err != nil {
+						return err
+					}
+					tx, err := sign(key, p, dom)
+					if err != nil {
+						return err
+					}
+					return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("issue %s %s (asset id = tx id)", c.String("supply"), p.Symbol))
+				},
+			},
+			{
+				Name:  "list",
+				Usage: "list the assets a node knows",
+				Flags: []cli.Flag{nodeFlag, devnetFlag, jsonFlag},
+				Action: func(c *cli.Context) error {
+					cl, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					as, err := cl.Assets(c.Context)
+					if err != nil {
+						return err
+					}
+					return output(c, as, func() {
+						for _, a := range as {
+							state := ""
+							if a.Pending {
+								state = " (pending)"
+							}
+							fmt.Printf("%-8s %s  supply %s  issuer %s%s\n", a.Symbol, a.ID.Hex(), a.Supply, a.Issuer.Hex(), state)
+						}
+					})
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,158 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anonex/anonex/ledger"
+)
+
+// Client talks to a node's HTTP API.
+type Client struct {
+	Base  string // e.g. http://127.0.0.1:8080
+	Token string // for authorized calls
+	HTTP  *http.Client
+}
+
+// NewClient returns a client for a node's base URL.
+func NewClient(base, token string) *Client {
+	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{Timeout: 30 * time.Second}}
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("node at %s: %w", c.Base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		ae := &APIError{status: resp.StatusCode}
+		if json.Unmarshal(data, ae) != nil || ae.Code == "" {
+			return fmt.Errorf("node at %s: HTTP %d: %s", c.Base, resp.StatusCode, bytes.TrimSpace(data))
+		}
+		return ae
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("node at %s: bad response to %s: %w", c.Base, path, err)
+	}
+	return nil
+}
+
+// Status is GET /v1/status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var s Status
+	return s, c.do(ctx, "GET", "/v1/status", nil, &s)
+}
+
+// Domain reads the node's EIP-712 domain.
+func (c *Client) Domain(ctx context.Context) (ledger.Domain, error) {
+	var info struct {
+		Domain struct {
+			ChainID  uint64         `json:"chainId"`
+			Contract ledger.Address `json:"verifyingContract"`
+		} `json:"domain"`
+	}
+	if err := c.do(ctx, "GET", "/v1/eip712", nil, &info); err != nil {
+		return ledger.Domain{}, err
+	}
+	return ledger.NewDomain(info.Domain.ChainID, info.Domain.Contract), nil
+}
+
+// Account is GET /v1/accounts/{q}.
+func (c *Client) Account(ctx context.Context, q string) (AccountInfo, error) {
+	var a AccountInfo
+	return a, c.do(ctx, "GET", "/v1/accounts/"+url.PathEscape(q), nil, &a)
+}
+
+// Asset is GET /v1/assets/{q}.
+func (c *Client) Asset(ctx context.Context, q string) (AssetInfo, error) {
+	var a AssetInfo
+	return a, c.do(ctx, "GET", "/v1/assets/"+url.PathEscape(q), nil, &a)
+}
+
+// Assets is GET /v1/assets.
+func (c *Client) Assets(ctx context.Context) ([]AssetInfo, error) {
+	var a []AssetInfo
+	return a, c.do(ctx, "GET", "/v1/assets", nil, &a)
+}
+
+// Submit is POST /v1/txs.
+func (c *Client) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) {
+	var r SubmitResult
+	return r, c.do(ctx, "POST", "/v1/txs", tx, &r)
+}
+
+// Tx is GET /v1/txs/{id}.
+func (c *Client) Tx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
+	var t TxInfo
+	return t, c.do(ctx, "GET", "/v1/txs/"+id.Hex(), nil, &t)
+}
+
+// Batch is GET /v1/batches/{seq}.
+func (c *Client) Batch(ctx context.Context, seq uint64) (map[string]any, error) {
+	var b map[string]any
+	return b, c.do(ctx, "GET", "/v1/batches/"+strconv.FormatUint(seq, 10), nil, &b)
+}
+
+// Flush asks a settler node to post a batch now (needs the token).
+func (c *Client) Flush(ctx context.Context) error {
+	return c.do(ctx, "POST", "/v1/admin/flush", struct{}{}, nil)
+}
+
+// WaitTx polls a transaction until its status is one of want (or a final
+// one), or ctx ends.
+func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...string) (TxInfo, error) {
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for {
+		info, err := c.Tx(ctx, id)
+		if err == nil {
+			for _, w := range append(want, "settled", "failed", "rejected") {
+				if info.Status == w {
+					return info, nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return info, err
+			}
+			return info, fmt.Errorf("transaction %s still %s: %w", id.Hex(), info.Status, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
