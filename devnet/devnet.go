@@ -165,17 +165,15 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	}
 	// Ethereum accounts of the test mnemonic, prefunded.
 	ethKeys := make([]*account.Key, 10)
-	alloc := map[common.Address]*big.Int{}
-	tenK := new(big.Int).Mul(big.NewInt(10000), big.NewInt(1e18))
 	for i := range ethKeys {
 		k, err := account.FromMnemonic(TestMnemonic, "", uint32(i))
 		if err != nil {
 			return nil, err
 		}
 		ethKeys[i] = k
-		alloc[common.Address(k.Address())] = tenK
 		d.Info.EthAccounts = append(d.Info.EthAccounts, k.Address().Hex())
 	}
+	alloc := Prefund(ethKeys)
 	chainDir := ""
 	if persisted {
 		chainDir = filepath.Join(d.Dir, "chain")
@@ -395,6 +393,16 @@ func (d *Devnet) Close() error {
 		d.Chain = nil
 	}
 	return errors.Join(errs...)
+}
+
+// Prefund gives each key's address 10,000 ETH in the genesis block.
+func Prefund(keys []*account.Key) map[common.Address]*big.Int {
+	alloc := map[common.Address]*big.Int{}
+	tenK := new(big.Int).Mul(big.NewInt(10000), big.NewInt(1e18))
+	for _, k := range keys {
+		alloc[common.Address(k.Address())] = tenK
+	}
+	return alloc
 }
 
 // SettleKey returns the devnet settler's Ethereum key (test account 0).
