@@ -145,7 +145,7 @@ func classify(err error) *APIError {
 
 // EIP712Info is GET /v1/eip712: everything a wallet needs to sign.
 type EIP712Info struct {
-	Domain map[string]any                `json:"domain"`
+	Domain map[string]any                 `json:"domain"`
 	Types  map[string][]ledger.TypedField `json:"types"`
 }
 

@@ -225,7 +225,7 @@ func TestClusterSettlesTheSameEverywhere(t *testing.T) {
 	}
 	c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 	got, _ := c.nodes[2].Account(holders[0].key.Address())
-	if want := fmt.Sprint(10_000 - (100+101+102+103+104) + (100 + 101 + 102 + 103 + 104) - 7); got.Balances[0].SettledUnits != want {
+	if want := fmt.Sprint(10_000 - (100 + 101 + 102 + 103 + 104) + (100 + 101 + 102 + 103 + 104) - 7); got.Balances[0].SettledUnits != want {
 		t.Fatalf("holder 0 after restart: %+v, want %s units", got.Balances, want)
 	}
 }
