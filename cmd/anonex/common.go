@@ -96,10 +96,14 @@ func openKeys(c *cli.Context) (*keySource, error) {
 	switch {
 	case path != "":
 		st, err := os.Stat(path)
-		if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			// A new keystore directory.
+			if err := os.MkdirAll(path, 0o700); err != nil {
+				return nil, fmt.Errorf("keystore: %w", err)
+			}
+		} else if err != nil {
 			return nil, fmt.Errorf("keystore: %w", err)
-		}
-		if !st.IsDir() {
+		} else if !st.IsDir() {
 			ks.file = path
 			return ks, nil
 		}
