@@ -33,10 +33,14 @@ func (j *jsonU256) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// jsonU64 reads a uint64 from a JSON integer or a decimal string.
+// jsonU64 reads a uint64 from a JSON integer or a decimal string, and
+// writes a decimal string: JSON numbers above 2^53 lose precision in
+// JavaScript wallets and in go-ethereum's apitypes.
 type jsonU64 uint64
 
-func (j jsonU64) MarshalJSON() ([]byte, error) { return strconv.AppendUint(nil, uint64(j), 10), nil }
+func (j jsonU64) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, strconv.FormatUint(uint64(j), 10)), nil
+}
 
 func (j *jsonU64) UnmarshalJSON(b []byte) error {
 	v, err := strconv.ParseUint(string(bytes.Trim(b, `"`)), 10, 64)

@@ -16,6 +16,16 @@ import (
 // recorded as junk and changes nothing; transactions in it that cannot
 // apply are skipped and stay pending.
 func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
+	blk, err := n.eth.Block(ctx, rpc.BlockNumber(ev.Block))
+	if err != nil {
+		return err
+	}
+	return n.FoldBatch(ev, blk.Time)
+}
+
+// FoldBatch folds one anchored batch whose block has the given timestamp.
+// The follower calls it in chain order; benchmarks call it directly.
+func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	head, err := n.store.Head()
 	if err != nil {
 		return err
@@ -43,10 +53,6 @@ func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
 		return err
 	}
 	rec.Txs = len(btxs)
-	blk, err := n.eth.Block(ctx, rpc.BlockNumber(ev.Block))
-	if err != nil {
-		return err
-	}
 	vs := n.verifyBatch(btxs)
 	verified := make([]*ledger.Verified, 0, len(vs))
 	for _, v := range vs {
@@ -55,7 +61,7 @@ func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
 		}
 	}
 	rec.Invalid = len(btxs) - len(verified)
-	res, err := ledger.Fold(settled, n.store.Tree(), verified, ledger.Env{Seq: ev.Seq, Time: blk.Time})
+	res, err := ledger.Fold(settled, n.store.Tree(), verified, ledger.Env{Seq: ev.Seq, Time: blockTime})
 	if err != nil {
 		return err
 	}
@@ -69,7 +75,7 @@ func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
 	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids})
 	var dropped []ledger.Hash
 	if err == nil {
-		dropped = n.pool.settledLocked(ids)
+		dropped = n.pool.settledLocked(res)
 		for _, s := range res.Skipped {
 			if e, ok := n.pool.entries[s.ID]; ok && e.flight == ev.Seq+1 {
 				e.flight = 0 // skipped in our own batch: post it again

@@ -44,6 +44,9 @@ type Config struct {
 	EthClient *chain.Client
 	// Anchor is the Anchor contract's address. Required.
 	Anchor ledger.Address
+	// ChainID, when set, is the chain id the node expects: Start fails if
+	// the endpoint serves another. 0 takes the endpoint's.
+	ChainID uint64
 	// AnchorBlock is the block the Anchor was deployed in; the follower
 	// starts scanning there.
 	AnchorBlock uint64
@@ -192,6 +195,9 @@ func New(cfg Config) (*Node, error) {
 		flush:  make(chan struct{}, 1),
 		events: newHub(),
 	}
+	if cfg.ChainID != 0 {
+		n.domain = ledger.NewDomain(cfg.ChainID, cfg.Anchor)
+	}
 	if err := n.loadToken(); err != nil {
 		st.Close()
 		return nil, err
@@ -243,6 +249,9 @@ func (n *Node) Start(ctx context.Context) error {
 	chainID, err := n.eth.ChainID(ctx)
 	if err != nil {
 		return fmt.Errorf("node: chain id: %w", err)
+	}
+	if cfg.ChainID != 0 && cfg.ChainID != chainID {
+		return fmt.Errorf("node: the Ethereum endpoint serves chain %d, the node is configured for %d", chainID, cfg.ChainID)
 	}
 	n.domain = ledger.NewDomain(chainID, cfg.Anchor)
 	if err := n.reloadPending(); err != nil {
@@ -354,7 +363,7 @@ func (n *Node) reloadPending() error {
 		n.pool.entries[e.v.ID] = e
 		n.pool.slots[slot{e.v.Sender, e.v.Tx.Payload.AccountNonce()}] = e
 	}
-	dropped := n.pool.settledLocked(nil)
+	dropped := n.pool.rebuildLocked()
 	n.pool.Unlock()
 	if len(dropped) > 0 {
 		return n.store.DeletePending(dropped...)

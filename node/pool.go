@@ -192,17 +192,66 @@ func (p *Pool) dropLocked(e *poolEntry, reason string) {
 	}
 }
 
-// Settled removes the transactions a folded batch settled and rebuilds the
-// pending view over the new settled state. Transactions that no longer
+// settledLocked removes the transactions a folded batch settled and brings
+// the pending view over the new settled state. Transactions that no longer
 // apply (their nonce was used by another, or they became unfundable) leave
-// the pool with a reason. It returns the ids that left the pool unsettled.
-// The caller holds the lock through the store commit (see Lock).
-func (p *Pool) settledLocked(settledIDs []ledger.Hash) (dropped []ledger.Hash) {
-	for _, id := range settledIDs {
-		if e, ok := p.entries[id]; ok {
-			p.dropLocked(e, "")
+// the pool with a reason; their ids are returned. The caller holds the lock
+// through the store commit (see Lock).
+//
+// When the batch settled exactly a prefix of the view's application order,
+// all of it successfully, the view's writes are still right over the new
+// settled state and it is kept as is; otherwise the view is rebuilt by
+// re-applying every remaining transaction. The view is also rebuilt when it
+// holds far more writes than its transactions need.
+func (p *Pool) settledLocked(res *ledger.FoldResult) (dropped []ledger.Hash) {
+	if res != nil && p.isPrefix(res) {
+		for _, r := range res.Receipts {
+			p.dropLocked(p.entries[r.TxID], "")
+		}
+		if len(p.entries) == 0 {
+			p.view = ledger.NewOverlay(p.settled)
+			p.order = 0
+			return nil
+		}
+		if p.view.Len() <= 8*len(p.entries)+4096 {
+			return nil
+		}
+	} else if res != nil {
+		for _, r := range res.Receipts {
+			if e, ok := p.entries[r.TxID]; ok {
+				p.dropLocked(e, "")
+			}
 		}
 	}
+	return p.rebuildLocked()
+}
+
+// isPrefix reports whether a folded batch applied exactly the first
+// transactions of the view's application order, each successfully.
+func (p *Pool) isPrefix(res *ledger.FoldResult) bool {
+	if len(res.Skipped) > 0 {
+		return false
+	}
+	var last uint64
+	in := make(map[ledger.Hash]bool, len(res.Receipts))
+	for _, r := range res.Receipts {
+		e, ok := p.entries[r.TxID]
+		if !ok || e.queued || r.Status != ledger.StatusOK || e.order <= last {
+			return false
+		}
+		last = e.order
+		in[r.TxID] = true
+	}
+	for id, e := range p.entries {
+		if !e.queued && !in[id] && e.order < last {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuildLocked re-applies every pooled transaction over the settled state.
+func (p *Pool) rebuildLocked() (dropped []ledger.Hash) {
 	all := make([]*poolEntry, 0, len(p.entries))
 	for _, e := range p.entries {
 		all = append(all, e)

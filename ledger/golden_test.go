@@ -1,0 +1,373 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+)
+
+// Cross-implementation vectors: testdata/vectors.json is made by ethers
+// (testdata/ethers/gen.mjs); its format is in testdata/README.md.
+
+const goldenPath = "testdata/vectors.json"
+
+type goldenFile struct {
+	Format    string `json:"format"`
+	Generator string `json:"generator"`
+	EIP712    struct {
+		Name    string                  `json:"name"`
+		Version string                  `json:"version"`
+		Types   map[string][]TypedField `json:"types"`
+	} `json:"eip712"`
+	Cases    []goldenCase `json:"cases"`
+	Negative []goldenCase `json:"negative"`
+}
+
+type goldenDomain struct {
+	ChainID           uint64 `json:"chainId"`
+	VerifyingContract string `json:"verifyingContract"`
+}
+
+type goldenCase struct {
+	Name       string          `json:"name"`
+	Why        string          `json:"why"`
+	Domain     *goldenDomain   `json:"domain"`
+	Type       string          `json:"type"`
+	Message    json.RawMessage `json:"message"`
+	PrivateKey string          `json:"private_key"`
+	Digest     string          `json:"digest"`
+	Signature  string          `json:"signature"`
+	Wire       string          `json:"wire"`
+	Expect     string          `json:"expect"`
+	GoError    string          `json:"go_error"`
+}
+
+// goldenClasses maps each outcome class to the ledger errors that belong to
+// it; goldenErrors names the sentinels a case's go_error may give.
+var (
+	goldenClasses = map[string][]error{
+		"ok":            nil,
+		"decode_error":  {ErrDecode, ErrUnknownKind},
+		"bad_signature": {ErrBadSignature},
+		"wrong_signer":  {ErrWrongSigner},
+		"invalid":       {ErrZeroAmount, ErrBadField},
+	}
+	goldenErrors = map[string]error{
+		"ErrDecode": ErrDecode, "ErrUnknownKind": ErrUnknownKind, "ErrBadSignature": ErrBadSignature,
+		"ErrWrongSigner": ErrWrongSigner, "ErrZeroAmount": ErrZeroAmount, "ErrBadField": ErrBadField,
+	}
+)
+
+func loadGolden(t *testing.T) *goldenFile {
+	t.Helper()
+	b, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var f goldenFile
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("%s: %v", goldenPath, err)
+	}
+	return &f
+}
+
+func goldenHex(t *testing.T, what, s string) []byte {
+	t.Helper()
+	if !strings.HasPrefix(s, "0x") {
+		t.Fatalf("%s %q is not 0x-hex", what, s)
+	}
+	b, err := hex.DecodeString(s[2:])
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return b
+}
+
+// classify names the outcome class of a Verify error.
+func classify(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	for class, errs := range goldenClasses {
+		for _, e := range errs {
+			if errors.Is(err, e) {
+				return class
+			}
+		}
+	}
+	return "unclassified"
+}
+
+// normJSON decodes JSON into generic values with every number and string
+// as a string, so a uint64 written as 5 and as "5" compare equal.
+func normJSON(t *testing.T, b []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case json.Number:
+			return string(x)
+		}
+		return v
+	}
+	return walk(v)
+}
+
+func TestGoldenFile(t *testing.T) {
+	f := loadGolden(t)
+	if f.Format != "anonex-ledger-vectors/1" {
+		t.Fatalf("format %q", f.Format)
+	}
+	if f.EIP712.Name != DomainName || f.EIP712.Version != DomainVersion {
+		t.Errorf("domain %q %q, ledger has %q %q", f.EIP712.Name, f.EIP712.Version, DomainName, DomainVersion)
+	}
+	if !reflect.DeepEqual(f.EIP712.Types, Types()) {
+		t.Errorf("types signed by ethers differ from ledger.Types():\n%v\n%v", f.EIP712.Types, Types())
+	}
+	if len(f.Cases) < 10 || len(f.Negative) < 10 {
+		t.Fatalf("%d cases, %d negative", len(f.Cases), len(f.Negative))
+	}
+	seen := map[string]bool{}
+	kinds := map[string]int{}
+	classes := map[string]int{}
+	for i, c := range append(append([]goldenCase{}, f.Cases...), f.Negative...) {
+		if seen[c.Name] {
+			t.Errorf("duplicate case name %q", c.Name)
+		}
+		seen[c.Name] = true
+		if _, ok := goldenClasses[c.Expect]; !ok {
+			t.Errorf("%s: unknown expect %q", c.Name, c.Expect)
+		}
+		if (i < len(f.Cases)) != (c.Expect == "ok") {
+			t.Errorf("%s: expect %q in the wrong section", c.Name, c.Expect)
+		}
+		if c.Expect == "ok" {
+			kinds[c.Type]++
+			if c.PrivateKey == "" {
+				t.Errorf("%s: ok case without private_key", c.Name)
+			}
+		} else if e, ok := goldenErrors[c.GoError]; !ok {
+			t.Errorf("%s: go_error %q", c.Name, c.GoError)
+		} else if classify(e) != c.Expect {
+			t.Errorf("%s: go_error %s is not of class %s", c.Name, c.GoError, c.Expect)
+		}
+		classes[c.Expect]++
+	}
+	if kinds["Transfer"] == 0 || kinds["IssueAsset"] == 0 {
+		t.Errorf("ok cases by type: %v", kinds)
+	}
+	for class := range goldenClasses {
+		if classes[class] == 0 {
+			t.Errorf("no case of class %s", class)
+		}
+	}
+}
+
+func TestGoldenVectors(t *testing.T) {
+	f := loadGolden(t)
+	for _, c := range append(append([]goldenCase{}, f.Cases...), f.Negative...) {
+		t.Run(c.Name, func(t *testing.T) { checkGolden(t, c) })
+	}
+}
+
+func checkGolden(t *testing.T, c goldenCase) {
+	wire := goldenHex(t, "wire", c.Wire)
+	tx, err := DecodeTx(wire)
+	if c.Expect == "decode_error" {
+		if err == nil {
+			t.Fatalf("DecodeTx accepted %x (%s)", wire, c.Why)
+		}
+		if got := classify(err); got != "decode_error" {
+			t.Fatalf("DecodeTx: %v is of class %s", err, got)
+		}
+		if !errors.Is(err, goldenErrors[c.GoError]) {
+			t.Fatalf("DecodeTx: %v, want %s", err, c.GoError)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("DecodeTx: %v", err)
+	}
+	if c.Domain == nil {
+		t.Fatal("case has no domain")
+	}
+	if tx.Payload.Kind().String() != c.Type {
+		t.Fatalf("wire kind %s, case type %s", tx.Payload.Kind(), c.Type)
+	}
+
+	// The Go encoder writes the bytes ethers' side wrote.
+	if got := tx.Encode(); !bytes.Equal(got, wire) {
+		t.Fatalf("Encode differs from the vector's wire:\n got %x\nwant %x", got, wire)
+	}
+
+	// The domain.
+	contract, err := ParseAddress(c.Domain.VerifyingContract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDomain(c.Domain.ChainID, contract)
+	djson, _ := json.Marshal(DomainJSON(d))
+	want := map[string]any{"name": DomainName, "version": DomainVersion, "chainId": c.Domain.ChainID, "verifyingContract": c.Domain.VerifyingContract}
+	wjson, _ := json.Marshal(want)
+	if !reflect.DeepEqual(normJSON(t, djson), normJSON(t, wjson)) {
+		t.Errorf("DomainJSON %s, vector domain %s", djson, wjson)
+	}
+
+	// The digest is the tx id.
+	digest := goldenHex(t, "digest", c.Digest)
+	if id := tx.ID(d); !bytes.Equal(id[:], digest) {
+		t.Fatalf("tx id %x, ethers digest %x", id[:], digest)
+	}
+
+	// The JSON form: the vector's {type, message, signature} parses to the
+	// wire's transaction, and the Go rendering carries the same message.
+	sig := goldenHex(t, "signature", c.Signature)
+	doc, _ := json.Marshal(map[string]any{"type": c.Type, "message": c.Message, "signature": c.Signature})
+	var fromJSON Tx
+	if err := fromJSON.UnmarshalJSON(doc); err != nil {
+		t.Fatalf("UnmarshalJSON(%s): %v", doc, err)
+	}
+	if !reflect.DeepEqual(fromJSON.Payload, tx.Payload) {
+		t.Fatalf("JSON payload %+v, wire payload %+v", fromJSON.Payload, tx.Payload)
+	}
+	// The JSON form reads v 0/1 as 27/28 (Sig.UnmarshalText); the wire form
+	// does not, so such a vector is a different transaction in JSON.
+	jsonWire := bytes.Clone(wire)
+	if v := sig[64]; v < 2 {
+		jsonWire[len(jsonWire)-1] = v + 27
+	}
+	if got := fromJSON.Encode(); !bytes.Equal(got, jsonWire) {
+		t.Fatalf("JSON form encodes as\n got %x\nwant %x", got, jsonWire)
+	}
+	out, err := tx.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again Tx
+	if err := again.UnmarshalJSON(out); err != nil {
+		t.Fatalf("UnmarshalJSON of MarshalJSON %s: %v", out, err)
+	}
+	if got := again.Encode(); !bytes.Equal(got, jsonWire) {
+		t.Fatalf("JSON round trip changes the transaction:\n%s\n got %x\nwant %x", out, got, jsonWire)
+	}
+	var rendered jsonTx
+	if err := json.Unmarshal(out, &rendered); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := normJSON(t, rendered.Message), normJSON(t, c.Message); !reflect.DeepEqual(g, w) {
+		t.Errorf("Go renders message %s, vector has %s", rendered.Message, c.Message)
+	}
+	td, _ := json.Marshal(TypedData(tx.Payload, d)["message"])
+	if g, w := normJSON(t, td), normJSON(t, c.Message); !reflect.DeepEqual(g, w) {
+		t.Errorf("TypedData message %s, vector has %s", td, c.Message)
+	}
+
+	// Verify's outcome.
+	v, err := Verify(tx, d, btcecRecoverer{})
+	if got := classify(err); got != c.Expect {
+		t.Fatalf("Verify: %v (class %s), want %s (%s)", err, got, c.Expect, c.Why)
+	}
+	if c.Expect == "ok" {
+		if v.ID != tx.ID(d) || v.Sender != tx.Payload.Signer() {
+			t.Fatalf("Verified %+v", v)
+		}
+	} else if !errors.Is(err, goldenErrors[c.GoError]) {
+		t.Fatalf("Verify: %v, want %s", err, c.GoError)
+	}
+
+	// Go signs what ethers signed, byte for byte (RFC 6979, low s).
+	if c.PrivateKey == "" {
+		return
+	}
+	priv, _ := btcec.PrivKeyFromBytes(goldenHex(t, "private_key", c.PrivateKey))
+	k := &testKey{priv: priv, addr: pubAddress(priv.PubKey())}
+	if c.Expect == "ok" && k.addr != tx.Payload.Signer() {
+		t.Fatalf("private_key is %s, payload signer %s", k.addr.Hex(), tx.Payload.Signer().Hex())
+	}
+	if got := k.sign(tx.Payload, d).Sig; !bytes.Equal(got[:], sig) {
+		t.Fatalf("Go signature differs from ethers':\n got %x\nwant %x", got[:], sig)
+	}
+}
+
+// TestGoldenHighS checks that the high-s vector is what it claims: a valid
+// ECDSA signature by the right key, refused only by the low-s rule.
+func TestGoldenHighS(t *testing.T) {
+	f := loadGolden(t)
+	for _, c := range f.Negative {
+		if c.Name != "sig/high-s" {
+			continue
+		}
+		tx, err := DecodeTx(goldenHex(t, "wire", c.Wire))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := tx.ID(NewDomain(c.Domain.ChainID, mustParseAddress(t, c.Domain.VerifyingContract)))
+		from, err := btcecRecoverer{}.Recover(id, tx.Sig)
+		if err != nil || from != tx.Payload.Signer() {
+			t.Fatalf("high-s signature recovers %s, %v; want %s", from.Hex(), err, tx.Payload.Signer().Hex())
+		}
+		return
+	}
+	t.Fatal("no sig/high-s case")
+}
+
+func mustParseAddress(t *testing.T, s string) Address {
+	t.Helper()
+	a, err := ParseAddress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestGoldenEthers re-checks the vectors with ethers itself
+// (testdata/ethers/check.mjs) when node is installed.
+func TestGoldenEthers(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH: the vectors are not re-checked with ethers (make deps installs node)")
+	}
+	dir, err := filepath.Abs(filepath.Join("testdata", "ethers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ethers", "package.json")); err != nil {
+		t.Fatal("run `make deps` (npm ci in ledger/testdata/ethers)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "check.mjs")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node check.mjs: %v\n%s", err, out)
+	}
+	t.Logf("%s", bytes.TrimSpace(out))
+}

@@ -1,0 +1,278 @@
+// gen.mjs writes ../vectors.json: EIP-712 digests, signatures and wire
+// encodings of anonex ledger transactions, made with ethers v6 from fixed
+// keys, plus negative cases derived from them. The output is a pure function
+// of this script and the pinned ethers; check.mjs re-derives it and fails on
+// any difference. Format: ../README.md.
+//
+//	npm ci && node gen.mjs
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { HDNodeWallet, Wallet, TypedDataEncoder, getAddress, getBytes, hexlify, id, toBigInt, version } from "ethers";
+import { DOMAIN_NAME, DOMAIN_VERSION, TYPES, DOMAIN_FIELDS, fullDomain, typesOf, encodeTx, encodeBody, uvarint, amount } from "./lib.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const OUT = join(here, "..", "vectors.json");
+
+// The hardhat / anvil development accounts.
+export const MNEMONIC = "test test test test test test test test test test test junk";
+const HARDHAT_KEY0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+const SECP_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const SECP_P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
+
+const U64_MAX = (1n << 64n) - 1n;
+const U256_MAX = (1n << 256n) - 1n;
+
+function keys() {
+  const ks = [];
+  for (let i = 0; i < 4; i++) {
+    ks.push(new Wallet(HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey));
+  }
+  if (ks[0].privateKey !== HARDHAT_KEY0) throw new Error("mnemonic derivation does not give the hardhat key 0");
+  return ks;
+}
+
+const CONTRACTS = {
+  hardhat: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3"),
+  second: getAddress("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"),
+  a1: getAddress("0xa100000000000000000000000000000000000000"),
+  ones: getAddress("0xffffffffffffffffffffffffffffffffffffffff"),
+};
+
+const asset = (s) => id(`anonex asset ${s}`);
+const ZERO32 = "0x" + "00".repeat(32);
+const ZERO_ADDR = getAddress("0x" + "00".repeat(20));
+
+// dom builds a case domain. chainId stays a JSON number: every id used here
+// is at most 2^53-1 so JavaScript reads it exactly.
+const dom = (chainId, verifyingContract) => {
+  if (chainId > Number.MAX_SAFE_INTEGER) throw new Error("chainId beyond 2^53-1");
+  return { chainId, verifyingContract };
+};
+
+// Message constructors. uint256 and uint64 values are decimal strings;
+// uint8 and uint16 are JSON numbers.
+const transfer = (from, to, assetId, amt, nonce) => ({
+  from: getAddress(from),
+  to: getAddress(to),
+  asset: assetId,
+  amount: toBigInt(amt).toString(),
+  nonce: toBigInt(nonce).toString(),
+});
+const issue = (issuer, symbol, decimals, supply, currency, metadata, nonce) => ({
+  issuer: getAddress(issuer),
+  symbol,
+  decimals,
+  supply: toBigInt(supply).toString(),
+  currency,
+  metadata,
+  nonce: toBigInt(nonce).toString(),
+});
+
+async function signed(name, domain, type, message, key, extra = {}) {
+  const fd = fullDomain(domain);
+  const digest = TypedDataEncoder.hash(fd, typesOf(type), message);
+  const signature = await key.signTypedData(fd, typesOf(type), message);
+  return {
+    name,
+    ...extra.head,
+    domain,
+    type,
+    message,
+    private_key: key.privateKey,
+    digest,
+    signature,
+    wire: encodeTx(type, message, signature),
+    expect: extra.expect ?? "ok",
+    ...extra.tail,
+  };
+}
+
+// withSig replaces the signature of a case (and so its wire) and drops the
+// private key: the signature is no longer what that key produced.
+function withSig(base, name, expect, goError, why, sig) {
+  const c = { name, why, domain: base.domain, type: base.type, message: base.message, digest: base.digest, signature: sig };
+  c.wire = encodeTx(c.type, c.message, sig);
+  c.expect = expect;
+  c.go_error = goError;
+  return c;
+}
+
+function decodeCase(name, why, goError, wireBytes) {
+  return { name, why, wire: hexlify(Uint8Array.from(wireBytes)), expect: "decode_error", go_error: goError };
+}
+
+const sigParts = (hex) => {
+  const b = getBytes(hex);
+  return { r: toBigInt(b.slice(0, 32)), s: toBigInt(b.slice(32, 64)), v: b[64] };
+};
+const sigHex = (r, s, v) => hexlify(Uint8Array.from([...getBytes(toHex32(r)), ...getBytes(toHex32(s)), v]));
+const toHex32 = (n) => "0x" + n.toString(16).padStart(64, "0");
+
+// modPow and a non-residue search, for an r that is no curve x-coordinate.
+function modPow(b, e, m) {
+  let r = 1n;
+  b %= m;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % m;
+    b = (b * b) % m;
+    e >>= 1n;
+  }
+  return r;
+}
+function notOnCurveX() {
+  for (let x = 1n; ; x++) {
+    const y2 = (x * x * x + 7n) % SECP_P;
+    if (modPow(y2, (SECP_P - 1n) / 2n, SECP_P) !== 1n) return x;
+  }
+}
+
+export async function build() {
+  const [k0, k1, k2, k3] = keys();
+  const a0 = k0.address, a1 = k1.address, a2 = k2.address, a3 = k3.address;
+  const EUR = asset("EUR"), USD = asset("USD"), GOLD = asset("GOLD");
+
+  const ok = [];
+  const T = (name, d, m, k) => signed(name, d, "Transfer", m, k).then((c) => (ok.push(c), c));
+  const I = (name, d, m, k) => signed(name, d, "IssueAsset", m, k).then((c) => (ok.push(c), c));
+
+  const devnet = dom(1337, CONTRACTS.a1);
+  const hh = dom(31337, CONTRACTS.hardhat);
+
+  const tBase = await T("transfer/amount-1/nonce-0", devnet, transfer(a0, a1, EUR, 1n, 0n), k0);
+  await T("transfer/amount-255/nonce-1", devnet, transfer(a0, a1, EUR, 255n, 1n), k0);
+  await T("transfer/amount-256/nonce-127", devnet, transfer(a1, a0, EUR, 256n, 127n), k1);
+  await T("transfer/amount-1e18/nonce-128", hh, transfer(a0, a2, USD, 10n ** 18n, 128n), k0);
+  await T("transfer/amount-2^64/nonce-16383", hh, transfer(a2, a3, USD, 1n << 64n, 16383n), k2);
+  await T("transfer/amount-2^128-1/nonce-16384", hh, transfer(a3, a0, GOLD, (1n << 128n) - 1n, 16384n), k3);
+  await T("transfer/amount-max/nonce-2^63", dom(1, CONTRACTS.hardhat), transfer(a0, a1, GOLD, U256_MAX, 1n << 63n), k0);
+  await T("transfer/amount-1e30/nonce-max", dom(1, CONTRACTS.second), transfer(a1, a2, EUR, 10n ** 30n, U64_MAX), k1);
+  await T("transfer/chain-11155111", dom(11155111, CONTRACTS.second), transfer(a2, a0, asset("X"), 123456789n, 42n), k2);
+  await T("transfer/chain-2^53-1", dom(Number.MAX_SAFE_INTEGER, CONTRACTS.ones), transfer(a3, a1, asset("Y"), 1n << 255n, 7n), k3);
+  await T("transfer/contract-all-ones", dom(5, CONTRACTS.ones), transfer(a0, CONTRACTS.ones, "0x" + "ff".repeat(32), 2n, 3n), k0);
+
+  const iBase = await I("issue/EUR/nonce-0", devnet, issue(a0, "EUR", 2, 100000000000n, 978, ZERO32, 0n), k0);
+  await I("issue/A/decimals-0/supply-1", devnet, issue(a1, "A", 0, 1n, 0, id("terms of A"), 1n), k1);
+  await I("issue/12-char-symbol/supply-max/nonce-max", hh, issue(a2, "ABCDEFGHIJKL", 36, U256_MAX, 999, id("metadata"), U64_MAX), k2);
+  await I("issue/USD.C-2/decimals-6", dom(1, CONTRACTS.hardhat), issue(a3, "USD.C-2", 6, 1n << 128n, 840, id("usdc"), 128n), k3);
+  await I("issue/X9/decimals-18/chain-11155111", dom(11155111, CONTRACTS.second), issue(a0, "X9", 18, 10n ** 27n, 0, "0x" + "ab".repeat(32), 300n), k0);
+  await I("issue/GOLD/chain-2^53-1", dom(Number.MAX_SAFE_INTEGER, CONTRACTS.ones), issue(a1, "GOLD", 8, 21000000n * 10n ** 8n, 959, id("gold"), 65535n), k1);
+
+  const neg = [];
+  const tWire = Array.from(getBytes(tBase.wire));
+  const iWire = Array.from(getBytes(iBase.wire));
+  const tBody = encodeBody("Transfer", tBase.message);
+  const tSig = Array.from(getBytes(tBase.signature));
+  // The transfer body up to the amount (kind, from, to, asset).
+  const tHead = tBody.slice(0, 1 + 20 + 20 + 32);
+
+  // decode_error: the bytes do not form a transaction.
+  neg.push(decodeCase("decode/empty", "no kind byte", "ErrDecode", []));
+  neg.push(decodeCase("decode/truncated-signature", "valid transfer minus its last byte", "ErrDecode", tWire.slice(0, -1)));
+  neg.push(decodeCase("decode/truncated-in-from", "transfer cut inside the from address", "ErrDecode", tWire.slice(0, 11)));
+  neg.push(decodeCase("decode/truncated-in-symbol", "issue cut inside the symbol", "ErrDecode", iWire.slice(0, 1 + 20 + 1 + 2)));
+  neg.push(decodeCase("decode/trailing-byte", "valid transfer plus one 0x00 byte", "ErrDecode", [...tWire, 0]));
+  neg.push(decodeCase("decode/nonce-varint-redundant-zero", "nonce 0 written as 0x80 0x00 (non-canonical uvarint)", "ErrDecode",
+    [...tHead, 1, 1, 0x80, 0x00, ...tSig]));
+  neg.push(decodeCase("decode/nonce-varint-1-redundant-zero", "nonce 1 written as 0x81 0x00", "ErrDecode",
+    [...tHead, 1, 1, 0x81, 0x00, ...tSig]));
+  neg.push(decodeCase("decode/nonce-varint-overflow", "nonce uvarint of 10 bytes exceeding 64 bits", "ErrDecode",
+    [...tHead, 1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, ...tSig]));
+  neg.push(decodeCase("decode/amount-leading-zero", "amount 1 written as length 2, bytes 00 01", "ErrDecode",
+    [...tHead, 2, 0, 1, 0, ...tSig]));
+  neg.push(decodeCase("decode/amount-zero-as-one-byte", "amount 0 written as length 1, byte 00 (zero is length 0)", "ErrDecode",
+    [...tHead, 1, 0, 0, ...tSig]));
+  neg.push(decodeCase("decode/amount-length-33", "amount length byte 33", "ErrDecode",
+    [...tHead, 33, ...new Array(33).fill(1), 0, ...tSig]));
+  {
+    const m = iBase.message;
+    const head = [2, ...getBytes(m.issuer)];
+    const rest = [m.decimals, ...amount(m.supply), m.currency >> 8, m.currency & 0xff, ...getBytes(m.metadata),
+      ...uvarint(m.nonce), ...getBytes(iBase.signature)];
+    // Sanity: with the canonical length byte this is iBase's wire.
+    if (hexlify(Uint8Array.from([...head, 3, ...new TextEncoder().encode("EUR"), ...rest])) !== iBase.wire) {
+      throw new Error("issue wire reconstruction differs");
+    }
+    neg.push(decodeCase("decode/symbol-length-redundant-zero", "symbol length 3 written as 0x83 0x00", "ErrDecode",
+      [...head, 0x83, 0x00, ...new TextEncoder().encode("EUR"), ...rest]));
+    neg.push(decodeCase("decode/symbol-too-long", "symbol of 13 bytes (at most 12)", "ErrDecode",
+      [...head, 13, ...new TextEncoder().encode("ABCDEFGHIJKLM"), ...rest]));
+  }
+  neg.push(decodeCase("decode/kind-0", "kind byte 0", "ErrUnknownKind", [0, ...tWire.slice(1)]));
+  neg.push(decodeCase("decode/kind-3", "kind byte 3 (not registered)", "ErrUnknownKind", [3, ...tWire.slice(1)]));
+  neg.push(decodeCase("decode/kind-129", "kind byte 0x81 (kinds are 1..127)", "ErrUnknownKind", [0x81, ...tWire.slice(1)]));
+  neg.push(decodeCase("decode/oversize", "4097 bytes (MaxTxSize is 4096)", "ErrDecode", [...tWire, ...new Array(4097 - tWire.length).fill(0)]));
+
+  // bad_signature: the signature is malformed or recovers no key.
+  {
+    const { r, s, v } = sigParts(tBase.signature);
+    neg.push(withSig(tBase, "sig/high-s", "bad_signature", "ErrBadSignature",
+      "the high-s twin (n-s, v flipped) of a valid signature: valid ECDSA, refused by the low-s rule", sigHex(r, SECP_N - s, 55 - v)));
+    neg.push(withSig(tBase, "sig/v-29", "bad_signature", "ErrBadSignature", "v is 29", sigHex(r, s, 29)));
+    neg.push(withSig(tBase, "sig/v-1", "bad_signature", "ErrBadSignature",
+      "v is 1 on the wire (the JSON form reads v 0/1 as 27/28; the wire form does not)", sigHex(r, s, 1)));
+    neg.push(withSig(tBase, "sig/r-zero", "bad_signature", "ErrBadSignature", "r is 0", sigHex(0n, s, v)));
+    neg.push(withSig(tBase, "sig/r-n", "bad_signature", "ErrBadSignature", "r equals the group order n", sigHex(SECP_N, s, v)));
+    neg.push(withSig(tBase, "sig/s-zero", "bad_signature", "ErrBadSignature", "s is 0", sigHex(r, 0n, v)));
+    neg.push(withSig(tBase, "sig/r-not-on-curve", "bad_signature", "ErrBadSignature",
+      "r is no x-coordinate of a curve point, so no key recovers", sigHex(notOnCurveX(), s, v)));
+    neg.push(withSig(tBase, "sig/v-flipped", "wrong_signer", "ErrWrongSigner",
+      "v flipped (27<->28) with r, s kept: recovers another key", sigHex(r, s, 55 - v)));
+  }
+
+  // wrong_signer: a well-formed signature by a key other than the payload's signer.
+  neg.push(await signed("signer/transfer-signed-by-other-key", devnet, "Transfer", transfer(a0, a1, EUR, 5n, 1n), k1,
+    { expect: "wrong_signer", head: { why: "from is key 0, signed by key 1 (private_key)" }, tail: { go_error: "ErrWrongSigner" } }));
+  neg.push(await signed("signer/issue-signed-by-other-key", devnet, "IssueAsset", issue(a2, "EUR", 2, 1000n, 978, ZERO32, 0n), k3,
+    { expect: "wrong_signer", head: { why: "issuer is key 2, signed by key 3 (private_key)" }, tail: { go_error: "ErrWrongSigner" } }));
+  {
+    const m = transfer(a0, a1, EUR, 5n, 2n);
+    const other = await k0.signTypedData(fullDomain(dom(1, CONTRACTS.a1)), typesOf("Transfer"), m);
+    const c = await signed("x", devnet, "Transfer", m, k0);
+    neg.push(withSig(c, "signer/signed-for-another-chain", "wrong_signer", "ErrWrongSigner",
+      "signed by the right key for chainId 1; verified in this domain (chainId 1337)", other));
+  }
+  {
+    const m = transfer(a0, a1, EUR, 5n, 3n);
+    const other = await k0.signTypedData(fullDomain(dom(1337, CONTRACTS.hardhat)), typesOf("Transfer"), m);
+    const c = await signed("x", devnet, "Transfer", m, k0);
+    neg.push(withSig(c, "signer/signed-for-another-contract", "wrong_signer", "ErrWrongSigner",
+      "signed by the right key for another verifyingContract; verified in this domain", other));
+  }
+
+  // invalid: well-signed, but the payload can never be valid.
+  const inv = async (name, type, m, k, goError, why) =>
+    neg.push(await signed(name, devnet, type, m, k, { expect: "invalid", head: { why }, tail: { go_error: goError } }));
+  await inv("invalid/transfer-zero-amount", "Transfer", transfer(a0, a1, EUR, 0n, 4n), k0, "ErrZeroAmount", "amount 0");
+  await inv("invalid/transfer-to-self", "Transfer", transfer(a0, a0, EUR, 5n, 4n), k0, "ErrBadField", "to equals from");
+  await inv("invalid/transfer-to-zero-address", "Transfer", transfer(a0, ZERO_ADDR, EUR, 5n, 4n), k0, "ErrBadField", "to is the zero address");
+  await inv("invalid/transfer-zero-asset", "Transfer", transfer(a0, a1, ZERO32, 5n, 4n), k0, "ErrBadField", "asset id is zero");
+  await inv("invalid/issue-lowercase-symbol", "IssueAsset", issue(a0, "eur", 2, 1000n, 978, ZERO32, 5n), k0, "ErrBadField", "symbol \"eur\" is not upper case");
+  await inv("invalid/issue-empty-symbol", "IssueAsset", issue(a0, "", 2, 1000n, 978, ZERO32, 5n), k0, "ErrBadField", "empty symbol");
+  await inv("invalid/issue-symbol-digit-first", "IssueAsset", issue(a0, "1EUR", 2, 1000n, 978, ZERO32, 5n), k0, "ErrBadField", "symbol starts with a digit");
+  await inv("invalid/issue-decimals-37", "IssueAsset", issue(a0, "EUR", 37, 1000n, 978, ZERO32, 5n), k0, "ErrBadField", "37 decimals (at most 36)");
+  await inv("invalid/issue-currency-1000", "IssueAsset", issue(a0, "EUR", 2, 1000n, 1000, ZERO32, 5n), k0, "ErrBadField", "currency 1000 (ISO 4217 numeric codes end at 999)");
+  await inv("invalid/issue-zero-supply", "IssueAsset", issue(a0, "EUR", 2, 0n, 978, ZERO32, 5n), k0, "ErrZeroAmount", "supply 0");
+
+  const typesWithDomain = { EIP712Domain: DOMAIN_FIELDS, ...TYPES };
+  return {
+    format: "anonex-ledger-vectors/1",
+    generator: `ethers ${version} (ledger/testdata/ethers/gen.mjs)`,
+    eip712: { name: DOMAIN_NAME, version: DOMAIN_VERSION, types: typesWithDomain },
+    cases: ok,
+    negative: neg,
+  };
+}
+
+export const render = (v) => JSON.stringify(v, null, 2) + "\n";
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const text = render(await build());
+  let old = "";
+  try {
+    old = readFileSync(OUT, "utf8");
+  } catch {}
+  writeFileSync(OUT, text);
+  console.log(`${old === text ? "unchanged" : "wrote"} ${OUT}`);
+}
