@@ -405,8 +405,12 @@ func Prefund(keys []*account.Key) map[common.Address]*big.Int {
 	return alloc
 }
 
-// SettleKey returns the devnet settler's Ethereum key (test account 0).
-func SettleKey() *ecdsa.PrivateKey {
-	k, _ := account.FromMnemonic(TestMnemonic, "", 0)
+// EthKey returns the Ethereum key of test-mnemonic account i (prefunded;
+// account 0 deploys the Anchor and settles for node 0).
+func EthKey(i uint32) *ecdsa.PrivateKey {
+	k, err := account.FromMnemonic(TestMnemonic, "", i)
+	if err != nil {
+		panic(err) // the test mnemonic is valid
+	}
 	return k.ToECDSA()
 }

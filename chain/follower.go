@@ -1,0 +1,395 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/anonex/anonex/contracts/bindings"
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// Defaults of FollowerConfig.
+const (
+	DefaultPollInterval = time.Second
+	DefaultMaxRange     = 2000 // blocks per eth_getLogs query
+)
+
+// FollowerBackend is what a Follower needs of an Ethereum node; *Client
+// implements it. SubscribeNewHeads may fail with
+// rpc.ErrNotificationsUnsupported: the follower then polls.
+type FollowerBackend interface {
+	Block(ctx context.Context, n rpc.BlockNumber) (BlockInfo, error)
+	FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error)
+	SubscribeNewHeads(ctx context.Context, ch chan<- BlockInfo) (ethereum.Subscription, error)
+}
+
+// FollowerConfig configures NewFollower.
+type FollowerConfig struct {
+	Client FollowerBackend // required
+	Anchor common.Address  // required
+
+	// From is the first block scanned when Run starts from a zero cursor:
+	// the Anchor's deployment block (0 scans from genesis).
+	From uint64
+
+	// Confirmations K: events are delivered once their block is K blocks
+	// below the head (0 = at the head).
+	Confirmations uint64
+
+	// Finalized delivers events only up to the "finalized" block instead of
+	// head−K (Confirmations is then ignored).
+	Finalized bool
+
+	// PollInterval is how often the head is polled when no header
+	// subscription is available; default 1 s (the devnet passes 20–50 ms).
+	PollInterval time.Duration
+
+	// MaxRange caps the blocks of one log query; default 2,000.
+	MaxRange uint64
+
+	// Progress, when set, is called after each scanned range with a cursor
+	// through its last block (Complete), so that a caller may persist
+	// progress across blocks without events. An error stops Run.
+	Progress func(ctx context.Context, c Cursor) error
+
+	Logger *slog.Logger // nil discards
+}
+
+// Cursor says what a follower has handled. The zero Cursor means nothing:
+// Run starts at FollowerConfig.From.
+type Cursor struct {
+	Block     uint64      // block of the last handled event (or scanned block)
+	BlockHash common.Hash // its hash; zero for the zero cursor
+	LogIndex  uint        // log index of the last handled event in Block
+	Complete  bool        // every event of Block was handled (LogIndex unused)
+}
+
+// IsZero tells whether c is the zero cursor.
+func (c Cursor) IsZero() bool { return c.BlockHash == (common.Hash{}) }
+
+// BatchEvent is one Batch event of the Anchor contract.
+type BatchEvent struct {
+	Seq       uint64
+	DataHash  common.Hash
+	Submitter common.Address
+	Data      []byte
+
+	Block     uint64
+	BlockHash common.Hash
+	TxHash    common.Hash
+	LogIndex  uint
+}
+
+// Cursor is the cursor to persist once e is handled.
+func (e BatchEvent) Cursor() Cursor {
+	return Cursor{Block: e.Block, BlockHash: e.BlockHash, LogIndex: e.LogIndex}
+}
+
+// Follower reads the Anchor's Batch events in chain order.
+type Follower struct {
+	cfg     FollowerConfig
+	anchor  *bindings.Anchor
+	sources []logSource
+	log     *slog.Logger
+}
+
+// NewFollower checks cfg and returns a Follower.
+func NewFollower(cfg FollowerConfig) (*Follower, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("%w: follower needs a client", ErrConfig)
+	}
+	if cfg.Anchor == (common.Address{}) {
+		return nil, fmt.Errorf("%w: follower needs the anchor address", ErrConfig)
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.MaxRange == 0 {
+		cfg.MaxRange = DefaultMaxRange
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	anchor := bindings.NewAnchor()
+	return &Follower{
+		cfg:     cfg,
+		anchor:  anchor,
+		sources: []logSource{{Address: cfg.Anchor, Topic: anchor.GetABI().Events[bindings.AnchorBatchEventName].ID}},
+		log:     logger,
+	}, nil
+}
+
+// blockRef is a block the follower has handled or scanned past.
+type blockRef struct {
+	num  uint64
+	hash common.Hash
+}
+
+// Run delivers every Batch event after cursor, in (block number, log index)
+// order, each exactly once, to handle — but only events at most head−K (or
+// the finalized block). It runs until ctx ends (returning ctx.Err()), handle
+// or Progress fails (returning that error), or a block it handled or scanned
+// is no longer canonical (returning a *ReorgError, which wraps ErrReorg).
+// Failing RPC calls are logged and retried with backoff.
+//
+// Run checks, before every step, that the last block it handled or scanned
+// still has the hash it had; a cursor from an earlier run is checked the same
+// way, so a reorg while the node was down is caught too.
+func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx context.Context, ev BatchEvent) error) error {
+	var (
+		next      uint64    // next block to scan
+		skipBlock uint64    // in this block ...
+		skipThru  = -1      // ... logs with an index <= skipThru were handled
+		check     *blockRef // last block handled or scanned past
+	)
+	if cursor.IsZero() {
+		next = f.cfg.From
+	} else {
+		check = &blockRef{cursor.Block, cursor.BlockHash}
+		next = cursor.Block
+		if cursor.Complete {
+			next++
+		} else {
+			skipBlock, skipThru = cursor.Block, int(cursor.LogIndex)
+		}
+	}
+
+	wake, stopWake := f.wakeups(ctx)
+	defer stopWake()
+	span := f.cfg.MaxRange
+	backoff := f.cfg.PollInterval
+	warnedBehind := false
+
+	sleep := func(d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		case <-t.C:
+		}
+		return nil
+	}
+	retry := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		f.log.Warn("chain follower: RPC failed; retrying", "err", err, "in", backoff)
+		t := time.NewTimer(backoff)
+		defer t.Stop()
+		backoff = min(backoff*2, 10*time.Second)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// 1. What we handled must still be canonical.
+		if check != nil {
+			b, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(check.num))
+			switch {
+			case errors.Is(err, ethereum.NotFound):
+				if !warnedBehind {
+					f.log.Warn("chain follower: the chain has no block at the cursor yet (node behind, or another chain?)", "block", check.num)
+					warnedBehind = true
+				}
+				if err := sleep(f.cfg.PollInterval); err != nil {
+					return err
+				}
+				continue
+			case err != nil:
+				if err := retry(err); err != nil {
+					return err
+				}
+				continue
+			case b.Hash != check.hash:
+				return &ReorgError{Block: check.num, Handled: check.hash, Canonical: b.Hash}
+			}
+			warnedBehind = false
+		}
+
+		// 2. How far may we read?
+		target, ok, err := f.target(ctx)
+		if err != nil {
+			if err := retry(err); err != nil {
+				return err
+			}
+			continue
+		}
+		if !ok || target < next {
+			if err := sleep(f.cfg.PollInterval); err != nil {
+				return err
+			}
+			continue
+		}
+
+		// 3. Read one range, and make sure it hangs off what we checked.
+		to := min(target, next+span-1)
+		top, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(to))
+		if err != nil {
+			if err := retry(err); err != nil {
+				return err
+			}
+			continue
+		}
+		logs, err := fetchLogs(ctx, f.cfg.Client, f.sources, next, to)
+		if err != nil {
+			span = max(1, span/2) // providers cap results per query
+			if err := retry(err); err != nil {
+				return err
+			}
+			continue
+		}
+		if again, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(to)); err != nil || again.Hash != top.Hash {
+			continue // the chain moved under the query: start over (step 1 judges)
+		}
+		if check != nil {
+			if b, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(check.num)); err != nil || b.Hash != check.hash {
+				continue
+			}
+		}
+		consistent := true
+		for _, l := range logs {
+			if l.BlockNumber == to && l.BlockHash != top.Hash {
+				consistent = false
+			}
+		}
+		if !consistent {
+			continue
+		}
+		backoff = f.cfg.PollInterval
+		span = min(f.cfg.MaxRange, span*2)
+
+		// 4. Deliver.
+		from := next
+		for i := range logs {
+			l := &logs[i]
+			if l.BlockNumber == skipBlock && int(l.Index) <= skipThru {
+				continue
+			}
+			ev, err := f.decodeBatch(l)
+			if err != nil {
+				return err
+			}
+			if err := handle(ctx, ev); err != nil {
+				return fmt.Errorf("chain: handling batch %d (block %d): %w", ev.Seq, ev.Block, err)
+			}
+			check = &blockRef{l.BlockNumber, l.BlockHash}
+		}
+		check = &blockRef{to, top.Hash}
+		next = to + 1
+		skipThru = -1
+		if f.cfg.Progress != nil {
+			if err := f.cfg.Progress(ctx, Cursor{Block: to, BlockHash: top.Hash, Complete: true}); err != nil {
+				return err
+			}
+		}
+		f.log.Debug("chain follower: scanned", "from", from, "to", to, "events", len(logs))
+	}
+}
+
+// target returns the highest block whose events may be delivered.
+func (f *Follower) target(ctx context.Context) (uint64, bool, error) {
+	if f.cfg.Finalized {
+		b, err := f.cfg.Client.Block(ctx, rpc.FinalizedBlockNumber)
+		if errors.Is(err, ethereum.NotFound) {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		return b.Number, true, nil
+	}
+	head, err := f.cfg.Client.Block(ctx, rpc.LatestBlockNumber)
+	if err != nil {
+		return 0, false, err
+	}
+	if head.Number < f.cfg.Confirmations {
+		return 0, false, nil
+	}
+	return head.Number - f.cfg.Confirmations, true, nil
+}
+
+// decodeBatch turns a log into a BatchEvent.
+func (f *Follower) decodeBatch(l *types.Log) (BatchEvent, error) {
+	ev, err := f.anchor.UnpackBatchEvent(l)
+	if err != nil {
+		return BatchEvent{}, fmt.Errorf("chain: undecodable Batch log (block %d, index %d): %w", l.BlockNumber, l.Index, err)
+	}
+	if crypto.Keccak256Hash(ev.Data) != common.Hash(ev.DataHash) {
+		return BatchEvent{}, fmt.Errorf("chain: Batch %d (block %d): data does not match its hash", ev.Seq, l.BlockNumber)
+	}
+	return BatchEvent{
+		Seq:       ev.Seq,
+		DataHash:  ev.DataHash,
+		Submitter: ev.Submitter,
+		Data:      ev.Data,
+		Block:     l.BlockNumber,
+		BlockHash: l.BlockHash,
+		TxHash:    l.TxHash,
+		LogIndex:  l.Index,
+	}, nil
+}
+
+// wakeups subscribes to new heads when the backend can, and returns a
+// channel that receives a value on each (coalesced). Without a subscription
+// the channel never fires and Run polls.
+func (f *Follower) wakeups(ctx context.Context) (<-chan struct{}, func()) {
+	wake := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			heads := make(chan BlockInfo, 16)
+			sub, err := f.cfg.Client.SubscribeNewHeads(ctx, heads)
+			if errors.Is(err, rpc.ErrNotificationsUnsupported) {
+				return // polling only
+			}
+			if err != nil {
+				f.log.Debug("chain follower: head subscription failed; polling", "err", err)
+			} else {
+				f.pump(ctx, sub, heads, wake)
+			}
+			select { // resubscribe later; poll meanwhile
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}()
+	return wake, func() { cancel(); <-done }
+}
+
+// pump forwards head notifications to wake until the subscription ends.
+func (f *Follower) pump(ctx context.Context, sub ethereum.Subscription, heads <-chan BlockInfo, wake chan<- struct{}) {
+	defer sub.Unsubscribe()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-sub.Err():
+			f.log.Debug("chain follower: head subscription ended; polling", "err", err)
+			return
+		case <-heads:
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}

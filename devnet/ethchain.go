@@ -1,0 +1,547 @@
+package devnet
+
+// The embedded Ethereum development chain: go-ethereum itself, in process,
+// wired the way `geth --dev` wires it (node.New + eth.New + the filter API +
+// catalyst.NewSimulatedBeacon + catalyst.RegisterSimulatedBeaconAPIs), with
+// JSON-RPC over HTTP and WebSocket on 127.0.0.1.
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/anonex/anonex/contracts/bindings"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/rawdb"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth"
+	"github.com/ethereum/go-ethereum/eth/catalyst"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/eth/filters"
+	"github.com/ethereum/go-ethereum/ethclient"
+	gethlog "github.com/ethereum/go-ethereum/log"
+	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// Defaults of EthChainConfig.
+const (
+	DefaultEthHTTPAddr = "127.0.0.1:8545"
+	DefaultEthWSAddr   = "127.0.0.1:8546"
+	DefaultEthChainID  = 1337
+	// DefaultEthGasLimit is the block gas limit: today's mainnet order of
+	// magnitude, far above one 126,000-byte batch (~4.1M gas).
+	DefaultEthGasLimit = 60_000_000
+)
+
+// EthChainConfig configures StartEthChain. The zero value is a valid
+// in-memory chain on the default ports.
+type EthChainConfig struct {
+	// HTTPAddr and WSAddr are the JSON-RPC listen addresses, host:port with a
+	// loopback host (an empty host means 127.0.0.1). Port 0 picks a free
+	// port; HTTPURL and WSURL report the bound one. Defaults 127.0.0.1:8545
+	// and 127.0.0.1:8546. When both name the same port (both 0 included) the
+	// WebSocket endpoint is served on the HTTP listener, as in geth.
+	HTTPAddr, WSAddr string
+
+	// DataDir persists the chain (hash state scheme, no pruning: a kill -9
+	// loses at most the last blocks). Empty keeps everything in memory.
+	// Reopening a directory reuses its genesis: Alloc and GasLimit are then
+	// ignored, and ChainID must match the stored chain's.
+	DataDir string
+
+	// Period is the block interval, rounded up to whole seconds. Zero mines a
+	// block as soon as a transaction arrives. With period 0, block
+	// timestamps run ahead of the wall clock (each block is at least its
+	// parent + 1 s): never read block time as wall time.
+	Period time.Duration
+
+	// ChainID of the chain; default 1337. It is also the network id.
+	ChainID uint64
+
+	// Alloc prefunds accounts in the genesis block (balances in wei).
+	Alloc map[common.Address]*big.Int
+
+	// GasLimit is the block gas limit; default DefaultEthGasLimit.
+	GasLimit uint64
+
+	// Logger receives go-ethereum's node-level log records; nil discards them.
+	Logger *slog.Logger
+}
+
+// EthChain is a running embedded Ethereum development chain.
+type EthChain struct {
+	cfg     EthChainConfig
+	stack   *node.Node
+	eth     *eth.Ethereum
+	beacon  *catalyst.SimulatedBeacon
+	chainID *big.Int
+	httpURL string
+	wsURL   string
+	started time.Duration
+
+	mu        sync.Mutex  // serialises Reorg and MineBlocks
+	rpc       *rpc.Client // in-process, for dev_addWithdrawal
+	quit      chan struct{}
+	watchDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// loopbackAddr validates a host:port listen address, requires a loopback
+// host and returns host and port.
+func loopbackAddr(what, addr string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("devnet: %s address %q: %w", what, addr, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if host != "localhost" {
+		ip := net.ParseIP(host)
+		if ip == nil || !ip.IsLoopback() {
+			return "", 0, fmt.Errorf("devnet: %s address %q: the dev chain listens on loopback only (127.0.0.1)", what, addr)
+		}
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("devnet: %s address %q: bad port", what, addr)
+	}
+	return host, port, nil
+}
+
+// StartEthChain starts an embedded go-ethereum dev chain and returns once its
+// JSON-RPC endpoints accept requests. Close it when done.
+func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
+	begin := time.Now()
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = DefaultEthHTTPAddr
+	}
+	if cfg.WSAddr == "" {
+		cfg.WSAddr = DefaultEthWSAddr
+	}
+	if cfg.ChainID == 0 {
+		cfg.ChainID = DefaultEthChainID
+	}
+	if cfg.GasLimit == 0 {
+		cfg.GasLimit = DefaultEthGasLimit
+	}
+	if cfg.Period < 0 {
+		return nil, errors.New("devnet: negative block period")
+	}
+	httpHost, httpPort, err := loopbackAddr("HTTP", cfg.HTTPAddr)
+	if err != nil {
+		return nil, err
+	}
+	wsHost, wsPort, err := loopbackAddr("WebSocket", cfg.WSAddr)
+	if err != nil {
+		return nil, err
+	}
+
+	logger := gethlog.NewLogger(slog.DiscardHandler)
+	if cfg.Logger != nil {
+		logger = gethlog.NewLogger(cfg.Logger.Handler())
+	}
+	nodeCfg := &node.Config{
+		Name:    "geth", // the instance directory: <DataDir>/geth, as geth lays it out
+		DataDir: cfg.DataDir,
+		P2P: p2p.Config{ // like --dev: no networking at all
+			MaxPeers:    0,
+			ListenAddr:  "",
+			NoDial:      true,
+			NoDiscovery: true,
+		},
+		HTTPHost:         httpHost,
+		HTTPPort:         httpPort,
+		HTTPModules:      []string{"eth", "net", "web3", "txpool", "debug", "dev"},
+		HTTPCors:         []string{"*"}, // loopback only; lets a local web UI call it
+		HTTPVirtualHosts: []string{"localhost"},
+		HTTPTimeouts:     rpc.DefaultHTTPTimeouts,
+		WSHost:           wsHost,
+		WSPort:           wsPort,
+		WSModules:        []string{"eth", "net", "web3", "txpool", "debug", "dev"},
+		WSOrigins:        []string{"*"},
+		Logger:           logger,
+	}
+	stack, err := node.New(nodeCfg)
+	if err != nil {
+		return nil, fmt.Errorf("devnet: ethereum node: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			stack.Close()
+		}
+	}()
+
+	genesis, err := devGenesis(stack, cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	ethCfg := ethconfig.Defaults
+	ethCfg.Genesis = genesis // nil when the database already has a chain
+	ethCfg.NetworkId = cfg.ChainID
+	ethCfg.SyncMode = ethconfig.FullSync
+	ethCfg.StateScheme = rawdb.HashScheme
+	ethCfg.NoPruning = true // archive: every block's state is written at once
+	ethCfg.Preimages = true
+	ethCfg.EnablePreimageRecording = true
+	ethCfg.DatabaseCache = 128
+	ethCfg.TrieCleanCache = 64
+	ethCfg.TrieDirtyCache = 64
+	ethCfg.SnapshotCache = 32
+	ethCfg.Miner.GasCeil = cfg.GasLimit
+	ethCfg.Miner.GasPrice = big.NewInt(1) // as --dev: include any tip
+	ethCfg.TxPool.NoLocals = true
+	// No log index: eth_getLogs scans block blooms instead, which is quick
+	// on a dev chain, while loading the index made reopening a data dir slow
+	// (filtermaps' head snapshot: ~0.2 s, 18 s under -race).
+	ethCfg.LogNoHistory = true
+
+	backend, err := eth.New(stack, &ethCfg)
+	if err != nil {
+		return nil, fmt.Errorf("devnet: ethereum service: %w", err)
+	}
+	if got := backend.BlockChain().Config().ChainID; got == nil || got.Uint64() != cfg.ChainID {
+		return nil, fmt.Errorf("devnet: data dir %s holds a chain with chain id %v, not %d", cfg.DataDir, got, cfg.ChainID)
+	}
+	// eth.New does not register eth_getLogs and the filter subscriptions.
+	filterSystem := filters.NewFilterSystem(backend.APIBackend, filters.Config{
+		LogCacheSize:  ethCfg.FilterLogCacheSize,
+		LogQueryLimit: ethCfg.LogQueryLimit,
+		RangeLimit:    ethCfg.RangeLimit,
+	})
+	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(filterSystem)}})
+
+	period := uint64((cfg.Period + time.Second - 1) / time.Second)
+	beacon, err := catalyst.NewSimulatedBeacon(period, common.Address{}, backend)
+	if err != nil {
+		return nil, fmt.Errorf("devnet: simulated beacon: %w", err)
+	}
+	// Without these APIs a period-0 chain never mines: they run the loop
+	// that seals a block whenever a transaction (or withdrawal) arrives.
+	catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
+	stack.RegisterLifecycle(beacon)
+
+	if err := stack.Start(); err != nil {
+		return nil, fmt.Errorf("devnet: start ethereum node: %w", err)
+	}
+	c := &EthChain{
+		cfg:     cfg,
+		stack:   stack,
+		eth:     backend,
+		beacon:  beacon,
+		chainID: new(big.Int).SetUint64(cfg.ChainID),
+		httpURL: stack.HTTPEndpoint(),
+		wsURL:   stack.WSEndpoint(),
+	}
+	c.rpc = stack.Attach()
+	c.quit = make(chan struct{})
+	c.watchDone = make(chan struct{})
+	if period == 0 {
+		go c.watchdog()
+	} else {
+		close(c.watchDone)
+	}
+	c.started = time.Since(begin)
+	ok = true
+	if cfg.Logger != nil {
+		cfg.Logger.Info("ethereum dev chain started", "http", c.httpURL, "ws", c.wsURL,
+			"chain_id", cfg.ChainID, "head", backend.BlockChain().CurrentBlock().Number,
+			"datadir", cfg.DataDir, "period", cfg.Period, "took", c.started)
+	}
+	return c, nil
+}
+
+// devGenesis returns the genesis to start with, or nil when the data
+// directory already holds a chain (a different genesis would be refused as
+// incompatible).
+func devGenesis(stack *node.Node, cfg EthChainConfig) (*core.Genesis, error) {
+	if cfg.DataDir != "" && rawdb.PreexistingDatabase(stack.ResolvePath("chaindata")) != "" {
+		db, err := stack.OpenDatabaseWithOptions("chaindata", node.DatabaseOptions{ReadOnly: true})
+		if err != nil {
+			return nil, fmt.Errorf("devnet: open chain database: %w", err)
+		}
+		has := rawdb.ReadCanonicalHash(db, 0) != (common.Hash{})
+		db.Close()
+		if has {
+			return nil, nil
+		}
+	}
+	genesis := core.DeveloperGenesisBlock(cfg.GasLimit, nil)
+	// DeveloperGenesisBlock copied the config struct; its pointers are shared
+	// with params.AllDevChainProtocolChanges, so replace rather than mutate.
+	genesis.Config.ChainID = new(big.Int).SetUint64(cfg.ChainID)
+	// Bogota is a draft future fork with other gas rules: run today's.
+	genesis.Config.BogotaTime = nil
+	for addr, bal := range cfg.Alloc {
+		if bal == nil || bal.Sign() < 0 {
+			return nil, fmt.Errorf("devnet: bad prefund for %s", addr)
+		}
+		genesis.Alloc[addr] = types.Account{Balance: new(big.Int).Set(bal)}
+	}
+	return genesis, nil
+}
+
+// HTTPURL is the JSON-RPC over HTTP endpoint, e.g. http://127.0.0.1:8545.
+func (c *EthChain) HTTPURL() string { return c.httpURL }
+
+// WSURL is the JSON-RPC over WebSocket endpoint, e.g. ws://127.0.0.1:8546.
+func (c *EthChain) WSURL() string { return c.wsURL }
+
+// ChainID is the chain id.
+func (c *EthChain) ChainID() *big.Int { return new(big.Int).Set(c.chainID) }
+
+// StartupTime is how long StartEthChain took, from call to ready.
+func (c *EthChain) StartupTime() time.Duration { return c.started }
+
+// Head returns the number and hash of the current head block.
+func (c *EthChain) Head() (uint64, common.Hash) {
+	h := c.eth.BlockChain().CurrentBlock()
+	return h.Number.Uint64(), h.Hash()
+}
+
+// Attach returns an in-process JSON-RPC client (subscriptions included). The
+// caller closes it.
+func (c *EthChain) Attach() *rpc.Client { return c.stack.Attach() }
+
+// Close stops the chain and closes its database. It is idempotent and safe
+// to call from a signal handler's goroutine; later calls return the first
+// result.
+func (c *EthChain) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.quit)
+		<-c.watchDone
+		c.rpc.Close()
+		c.closeErr = c.stack.Close()
+		if c.cfg.Logger != nil {
+			c.cfg.Logger.Info("ethereum dev chain stopped", "err", c.closeErr)
+		}
+	})
+	return c.closeErr
+}
+
+// DeployAnchor deploys the Anchor contract from key's account and returns its
+// address once the deployment is mined.
+func (c *EthChain) DeployAnchor(ctx context.Context, key *ecdsa.PrivateKey) (common.Address, error) {
+	rc := c.Attach()
+	defer rc.Close()
+	client := ethclient.NewClient(rc)
+
+	opts := bind.NewKeyedTransactor(key, c.chainID)
+	opts.Context = ctx
+	opts.NoSend = true // sent below with eth_sendRawTransactionSync
+	code, err := hexutil.Decode(bindings.AnchorMetaData.Bin)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("devnet: anchor bytecode: %w", err)
+	}
+	addr, tx, err := bind.DeployContract(opts, code, client, nil)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("devnet: deploy anchor: %w", err)
+	}
+	receipt, err := client.SendTransactionSync(ctx, tx, nil)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("devnet: deploy anchor: %w", err)
+	}
+	if receipt.Status != types.ReceiptStatusSuccessful {
+		return common.Address{}, fmt.Errorf("devnet: deploy anchor: transaction %s failed", tx.Hash())
+	}
+	if receipt.ContractAddress != addr {
+		return common.Address{}, fmt.Errorf("devnet: deploy anchor: receipt names %s, expected %s", receipt.ContractAddress, addr)
+	}
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.Info("anchor deployed", "address", addr, "deployer", crypto.PubkeyToAddress(key.PublicKey),
+			"block", receipt.BlockNumber, "gas", receipt.GasUsed)
+	}
+	return addr, nil
+}
+
+// MineBlocks seals n blocks (empty unless transactions are pending) and
+// returns once the head has advanced by at least n. On a chain with a Period
+// it just waits for them.
+//
+// Blocks are requested through the simulated beacon's own loop (one empty
+// withdrawal each, as dev_addWithdrawal does), never by sealing from this
+// goroutine, which would race with that loop.
+func (c *EthChain) MineBlocks(ctx context.Context, n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mineBlocks(ctx, n)
+}
+
+func (c *EthChain) mineBlocks(ctx context.Context, n int) error {
+	for i := 0; i < n; i++ {
+		start, _ := c.Head()
+		for {
+			if c.cfg.Period == 0 {
+				if err := c.poke(ctx); err != nil {
+					return fmt.Errorf("devnet: mine block: %w", err)
+				}
+			}
+			wait := 100 * time.Millisecond
+			if c.cfg.Period > 0 {
+				wait = 2*c.cfg.Period + time.Second
+			}
+			waitCtx, cancel := context.WithTimeout(ctx, wait)
+			err := c.waitHead(waitCtx, start+1)
+			cancel()
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// No block: the wake-up was lost (see watchdog). Poke again.
+		}
+	}
+	return nil
+}
+
+// poke queues an empty withdrawal (0 gwei to the zero address), which makes
+// the period-0 beacon loop seal a block (with any pending transactions).
+func (c *EthChain) poke(ctx context.Context) error {
+	w := map[string]any{
+		"index":          hexutil.Uint64(0),
+		"validatorIndex": hexutil.Uint64(0),
+		"address":        common.Address{},
+		"amount":         hexutil.Uint64(0),
+	}
+	return c.rpc.CallContext(ctx, nil, "dev_addWithdrawal", w)
+}
+
+// watchdog heals lost wake-ups of the period-0 beacon loop. That loop
+// subscribes to new transactions in a goroutine of its own, started before
+// the node; a transaction that arrives before it has subscribed is never
+// mined (seen about once in 30 starts when a test sends at once on a busy
+// machine). When transactions are pending and the head has not moved for two
+// ticks, the watchdog pokes the loop with an empty withdrawal.
+func (c *EthChain) watchdog() {
+	defer close(c.watchDone)
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	lastHead, _ := c.Head()
+	stuck := 0
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-t.C:
+		}
+		head, _ := c.Head()
+		executable, _ := c.eth.TxPool().Stats()
+		if executable == 0 || head != lastHead {
+			lastHead, stuck = head, 0
+			continue
+		}
+		if stuck++; stuck >= 2 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := c.poke(ctx); err != nil && c.cfg.Logger != nil {
+				c.cfg.Logger.Warn("ethereum dev chain: poking the block producer failed", "err", err)
+			}
+			cancel()
+			stuck = 0
+		}
+	}
+}
+
+// waitHead waits until the head block number is at least n.
+func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if head, _ := c.Head(); head >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Reorg replaces every block from number from up to the head (at most 64
+// blocks) with new ones, as a test helper for followers: the head is set back
+// to block from−1, the
+// transactions of the dropped blocks return to the pool and are mined again
+// into new blocks, and blocks are added until the new chain is at least as
+// long as the old one. Every block from from on gets a new hash. Only for
+// Period 0; call it while no transactions are being sent.
+//
+// It does not use SimulatedBeacon.Fork: that calls TxPool.Sync, which
+// deadlocks when it runs concurrently with the beacon loop's own Sync (the
+// pool keeps a single waiter), e.g. right after a transaction was mined.
+func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
+	if c.cfg.Period != 0 {
+		return errors.New("devnet: Reorg needs a chain with period 0")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.waitQuiet(ctx); err != nil {
+		return err
+	}
+	head, _ := c.Head()
+	if from == 0 || from > head || head-from >= 64 {
+		return fmt.Errorf("devnet: cannot reorg from block %d with head %d (1 to 64 blocks, never genesis)", from, head)
+	}
+	bc := c.eth.BlockChain()
+	parent := bc.GetBlockByNumber(from - 1)
+	if parent == nil {
+		return fmt.Errorf("devnet: block %d not found", from-1)
+	}
+	for tries := 0; ; tries++ {
+		_, err := bc.SetCanonical(parent)
+		if err == nil {
+			break
+		}
+		if tries == 100 { // the chain lock is busy (TryLock): retry briefly
+			return fmt.Errorf("devnet: reorg: %w", err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	// The dropped transactions come back to the pool and wake the beacon
+	// loop; the empty withdrawals make sure the chain regrows.
+	if now, _ := c.Head(); now < head {
+		return c.mineBlocks(ctx, int(head-now))
+	}
+	return nil
+}
+
+// waitQuiet waits until no transaction is pending and the head has not moved
+// for a short while: the beacon loop is then idle.
+func (c *EthChain) waitQuiet(ctx context.Context) error {
+	const quiet = 30 * time.Millisecond
+	last, _ := c.Head()
+	since := time.Now()
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for {
+		now, _ := c.Head()
+		executable, queued := c.eth.TxPool().Stats()
+		switch {
+		case now != last || executable+queued > 0:
+			last, since = now, time.Now()
+		case time.Since(since) >= quiet:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
