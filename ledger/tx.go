@@ -4,8 +4,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"strings"
+
+	"github.com/holiman/uint256"
 )
 
 // Kind identifies a transaction type on the wire (one byte, 1..127).
@@ -100,22 +101,22 @@ type Sig [65]byte
 
 // secp256k1 group order n and n/2, for the low-s rule.
 var (
-	secpN, _     = new(big.Int).SetString("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16)
-	secpHalfN    = new(big.Int).Rsh(secpN, 1)
-	errSigFormat = "%w: %s"
+	secpN     = uint256.MustFromHex("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+	secpHalfN = new(uint256.Int).Rsh(secpN, 1)
 )
 
 // CheckFormat enforces 0 < r < n, 0 < s ≤ n/2 (low s) and v ∈ {27, 28}.
 func (s Sig) CheckFormat() error {
-	r := new(big.Int).SetBytes(s[:32])
-	ss := new(big.Int).SetBytes(s[32:64])
+	var r, ss uint256.Int
+	r.SetBytes32(s[:32])
+	ss.SetBytes32(s[32:64])
 	switch {
 	case s[64] != 27 && s[64] != 28:
-		return fmt.Errorf(errSigFormat, ErrBadSignature, fmt.Sprintf("v is %d, want 27 or 28", s[64]))
-	case r.Sign() == 0 || r.Cmp(secpN) >= 0:
-		return fmt.Errorf(errSigFormat, ErrBadSignature, "r out of range")
-	case ss.Sign() == 0 || ss.Cmp(secpHalfN) > 0:
-		return fmt.Errorf(errSigFormat, ErrBadSignature, "s is zero or high (signatures must be low-s)")
+		return fmt.Errorf("%w: v is %d, want 27 or 28", ErrBadSignature, s[64])
+	case r.IsZero() || !r.Lt(secpN):
+		return fmt.Errorf("%w: r out of range", ErrBadSignature)
+	case ss.IsZero() || ss.Gt(secpHalfN):
+		return fmt.Errorf("%w: s is zero or high (signatures must be low-s)", ErrBadSignature)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -128,6 +129,52 @@ func isHonestRefusal(err error) bool {
 // order, and stores the accepted ones in one synced group commit. It does
 // not gossip. It returns one error per input (nil: accepted).
 func (n *Node) IngestRaw(raws [][]byte) []error {
+	return n.IngestStream([][][]byte{raws})[0]
+}
+
+// IngestStream ingests chunks of wire transactions in order, with the
+// stages overlapped: while one chunk's signatures are recovered on every
+// core, the previous chunk is applied to the pending view and its group
+// commit syncs. It returns each chunk's per-transaction errors once every
+// accepted transaction is on disk.
+func (n *Node) IngestStream(chunks [][][]byte) [][]error {
+	type verified struct {
+		i    int
+		vs   []*ledger.Verified
+		errs []error
+	}
+	ch := make(chan verified, 1)
+	go func() {
+		defer close(ch)
+		for i, raws := range chunks {
+			vs, errs := n.verifyRaw(raws)
+			ch <- verified{i, vs, errs}
+		}
+	}()
+	out := make([][]error, len(chunks))
+	var wg sync.WaitGroup
+	for v := range ch {
+		out[v.i] = v.errs
+		recs, idx := n.applyVerified(chunks[v.i], v.vs, v.errs)
+		if len(recs) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func(errs []error) {
+			defer wg.Done()
+			if err := n.store.AppendPending(recs...); err != nil {
+				for _, i := range idx {
+					errs[i] = fmt.Errorf("node: store: %w", err)
+				}
+			}
+		}(v.errs)
+	}
+	wg.Wait()
+	return out
+}
+
+// verifyRaw decodes and recovers on every core.
+func (n *Node) verifyRaw(raws [][]byte) ([]*ledger.Verified, []error) {
 	errs := make([]error, len(raws))
 	vs := make([]*ledger.Verified, len(raws))
 	parallel(len(raws), func(i int) {
@@ -137,8 +184,15 @@ func (n *Node) IngestRaw(raws [][]byte) []error {
 		}
 		errs[i] = err
 	})
+	return vs, errs
+}
+
+// applyVerified adds verified transactions to the pool in order and returns
+// the records to store, with the input index of each.
+func (n *Node) applyVerified(raws [][]byte, vs []*ledger.Verified, errs []error) ([]store.Pending, []int) {
 	now := n.cfg.Clock()
 	recs := make([]store.Pending, 0, len(raws))
+	idx := make([]int, 0, len(raws))
 	for i, v := range vs {
 		if v == nil {
 			continue
@@ -150,19 +204,15 @@ func (n *Node) IngestRaw(raws [][]byte) []error {
 		}
 		if res != Known {
 			recs = append(recs, store.Pending{ID: v.ID, Sender: v.Sender, Arrived: now.UnixNano(), Raw: raws[i]})
+			idx = append(idx, i)
 		}
 	}
-	if err := n.store.AppendPending(recs...); err != nil {
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("node: store: %w", err)
-			}
-		}
-	}
-	return errs
+	return recs, idx
 }
 
-// parallel runs fn(0..n-1) over GOMAXPROCS workers in contiguous chunks.
+// parallel runs fn(0..n-1) over GOMAXPROCS workers that take small blocks
+// of indexes as they go, so a worker slowed by other work on its core does
+// not leave the others idle at the end.
 func parallel(n int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if n < 64 || workers == 1 {
@@ -171,15 +221,21 @@ func parallel(n int, fn func(i int)) {
 		}
 		return
 	}
+	const block = 16
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				fn(i)
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+block, n); i++ {
+					fn(i)
+				}
 			}
 		}()
 	}

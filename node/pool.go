@@ -40,6 +40,9 @@ type poolEntry struct {
 	flownAt time.Time
 }
 
+// Tx is the pooled transaction.
+func (e *poolEntry) Tx() *ledger.Tx { return e.v.Tx }
+
 type slot struct {
 	acct  ledger.Address
 	nonce uint64
