@@ -11,6 +11,7 @@ import (
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -66,7 +67,11 @@ func benchGas(ctx context.Context) error {
 			b := ledger.NewBatchBuilder(nd.Store().State())
 			for i := 0; i < size; i++ {
 				from := i % accounts
-				to := p.keys[(from+1+i*7)%accounts].Address()
+				ti := (from + 1 + i*7) % accounts
+				if ti == from {
+					ti = (from + 1) % accounts
+				}
+				to := p.keys[ti].Address()
 				if newRecipients {
 					to = keyAt(1_000_000 + size*10 + i).Address()
 				}
@@ -94,10 +99,17 @@ func benchGas(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("submit %d: %w", size, err)
 			}
-			// The receipts settle on the node: nonces advance only for
-			// transfers that applied.
 			for i := 0; i < size; i++ {
 				nonces[i%accounts]++
+			}
+			// Every transfer of the batch must settle with a receipt.
+			rec, err := waitBatch(ctx, nd, res.Seq)
+			if err != nil {
+				return err
+			}
+			if rec.Receipts != size || rec.Junk != "" {
+				return fmt.Errorf("batch %d of %d transfers settled %d receipts (%d skipped, %d invalid, junk %q)",
+					res.Seq, size, rec.Receipts, rec.Skipped, rec.Invalid, rec.Junk)
 			}
 			per := float64(res.GasUsed) / float64(size)
 			kind := "known"
@@ -157,4 +169,19 @@ func waitPoolEmpty(ctx context.Context, nd *node.Node) error {
 		}
 	}
 	return nil
+}
+
+// waitBatch waits until the node folded batch seq and returns its record.
+func waitBatch(ctx context.Context, nd *node.Node, seq uint64) (store.BatchRecord, error) {
+	for {
+		rec, ok, err := nd.Store().Batch(seq)
+		if err != nil || ok {
+			return rec, err
+		}
+		select {
+		case <-ctx.Done():
+			return rec, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }

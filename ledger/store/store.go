@@ -13,6 +13,7 @@ import (
 	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/ledger"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -42,6 +43,8 @@ type Options struct {
 	// MaxGroup caps the pending records written by one synced group
 	// commit. Default 4096.
 	MaxGroup int
+	// CacheBytes sizes Pebble's block cache. Default 128 MiB.
+	CacheBytes int64
 	// Logger receives Pebble's messages: its info at debug level. nil
 	// discards info and keeps errors on the default logger.
 	Logger *slog.Logger
@@ -79,7 +82,21 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	popts := &pebble.Options{Logger: pebbleLogger{o.Logger.With("sub", "pebble")}}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 128 << 20
+	}
+	cache := pebble.NewCache(o.CacheBytes)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		Logger: pebbleLogger{o.Logger.With("sub", "pebble")},
+		Cache:  cache,
+		// Point reads dominate (state keys, tree nodes, absent keys):
+		// bloom filters spare them most sstable reads.
+		MemTableSize: 32 << 20,
+	}
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
 	if o.InMemory {
 		popts.FS = vfs.NewMem()
 	}
