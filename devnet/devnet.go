@@ -32,8 +32,8 @@ type Config struct {
 	// Nodes is the number of anonex nodes; default 3. Node 0 settles.
 	Nodes int
 	// DataDir persists the chain, the nodes and the keystores. Empty: a
-	// fresh temporary directory holds devnet.json and the keystores, and
-	// the chain and nodes live in memory.
+	// fresh temporary directory holds devnet.json, the keystores and the
+	// nodes' stores, the chain lives in memory, and Close removes it all.
 	DataDir string
 	// HTTPAddr and WSAddr are the chain's JSON-RPC addresses; defaults
 	// 127.0.0.1:8545 and 127.0.0.1:8546; port 0 picks a free port.
@@ -99,6 +99,7 @@ type Devnet struct {
 	Dir   string
 	log   *slog.Logger
 	eths  []*chain.Client
+	temp  bool
 }
 
 // demo is the fixed demo population: an issuer and three holders.
@@ -123,7 +124,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	d := &Devnet{log: cfg.Logger}
+	d := &Devnet{log: cfg.Logger, temp: cfg.DataDir == ""}
 	persisted := cfg.DataDir != ""
 	if persisted {
 		d.Dir = cfg.DataDir
@@ -199,11 +200,9 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor),
 			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond,
 			Logger: cfg.Logger.With("node", i)}
-		if persisted {
-			nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
-		} else {
-			nc.InMemory = true
-		}
+		// Each node keeps its own Pebble store on disk, in the devnet
+		// directory (a temporary one, removed on Close, when not persisted).
+		nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
 		if i == 0 {
 			nc.SettleKey = deployer
 		}
@@ -391,6 +390,10 @@ func (d *Devnet) Close() error {
 	if d.Chain != nil {
 		errs = append(errs, d.Chain.Close())
 		d.Chain = nil
+	}
+	if d.temp && d.Dir != "" {
+		errs = append(errs, os.RemoveAll(d.Dir))
+		d.Dir = ""
 	}
 	return errors.Join(errs...)
 }

@@ -87,9 +87,6 @@ func payload(i, size int) []byte {
 // 3-host star (C publishes; A is one hop, B two hops through A) and
 // one-hop throughput. It reports numbers and asserts only delivery.
 func TestGossipPerformance(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measurement")
-	}
 	checkLeaks(t)
 	const n, size = 1000, 200
 	a := newHost(t)

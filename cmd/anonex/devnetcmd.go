@@ -60,9 +60,6 @@ Ctrl-C stops everything.`,
 			if err := d.Close(); err != nil {
 				return err
 			}
-			if !d.Info.Persisted {
-				os.RemoveAll(d.Dir)
-			}
 			fmt.Fprintln(os.Stderr, "devnet stopped")
 			return nil
 		},

@@ -34,6 +34,7 @@ func nodeCommand() *cli.Command {
 			passFlag,
 			&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+			jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
 			var lvl slog.Level
@@ -82,10 +83,14 @@ func nodeCommand() *cli.Command {
 				n.Close()
 				return err
 			}
-			fmt.Printf("node %s\n  api   %s\n  token %s/api-token\n", n.PeerID(), n.APIURL(), cfg.DataDir)
-			for _, a := range n.Multiaddrs() {
-				fmt.Printf("  p2p   %s\n", a)
-			}
+			info := map[string]any{"peer_id": n.PeerID(), "api": n.APIURL(), "api_token_file": cfg.DataDir + "/api-token",
+				"multiaddrs": n.Multiaddrs()}
+			output(c, info, func() {
+				fmt.Printf("node %s\n  api   %s\n  token %s/api-token\n", n.PeerID(), n.APIURL(), cfg.DataDir)
+				for _, a := range n.Multiaddrs() {
+					fmt.Printf("  p2p   %s\n", a)
+				}
+			})
 			<-ctx.Done()
 			return n.Close()
 		},

@@ -393,7 +393,10 @@ var _ io.Closer = (*Store)(nil)
 
 // MustRoot returns the settled state root, or the zero hash if the head
 // cannot be read (for tests and status displays).
-func (s *Store) MustRoot() ledger.Hash {
+func (s *Store) MustRoot() ledger.Hash { return s.MustHead().StateRoot }
+
+// MustHead returns the head, or the zero head if it cannot be read.
+func (s *Store) MustHead() Head {
 	h, _ := s.Head()
-	return h.StateRoot
+	return h
 }
