@@ -337,6 +337,26 @@ func TestBadInputMovesNothing(t *testing.T) {
 	if len(acct.Balances) != 1 || acct.Balances[0].PendingUnits != "100" || acct.Nonce != 0 {
 		t.Fatalf("bad input moved value: %+v", acct)
 	}
+	// A symbol naming two assets is refused with both listed.
+	carol := newWallet(t, 12)
+	second, secondID := carol.issue(t, dom, "EUR", 1)
+	submit(t, n, second)
+	if _, err := n.ResolveAsset("EUR"); err == nil || !strings.Contains(err.Error(), eur.Hex()) || !strings.Contains(err.Error(), secondID.Hex()) {
+		t.Fatalf("ambiguous symbol: %v", err)
+	}
+	resp0, err := http.Get(n.APIURL() + "/v1/assets/EUR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var amb map[string]any
+	json.NewDecoder(resp0.Body).Decode(&amb)
+	resp0.Body.Close()
+	if resp0.StatusCode != http.StatusConflict || amb["code"] != "ambiguous" || len(amb["candidates"].([]any)) != 2 {
+		t.Fatalf("GET /v1/assets/EUR with two EURs: %d %v", resp0.StatusCode, amb)
+	}
+	if a, err := n.ResolveAsset(eur.Hex()); err != nil || a.ID != eur {
+		t.Fatalf("by id: %+v %v", a, err)
+	}
 	// Oversized bodies are refused before parsing.
 	status, out := post(`{"raw":"0x` + strings.Repeat("00", 70000) + `"}`)
 	if status != http.StatusRequestEntityTooLarge {
