@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
@@ -26,15 +27,7 @@ func transferCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			cl, err := nodeClient(c)
-			if err != nil {
-				return err
-			}
-			ks, err := openKeys(c)
-			if err != nil {
-				return err
-			}
-			key, err := ks.unlock(c.String("from"))
+			cl, ks, key, err := signerFor(c)
 			if err != nil {
 				return err
 			}
@@ -210,15 +203,7 @@ func assetCommand() *cli.Command {
 				Action: func(c *cli.Context) error {
 					ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 					defer cancel()
-					cl, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					key, err := ks.unlock(c.String("from"))
+					cl, _, key, err := signerFor(c)
 					if err != nil {
 						return err
 					}
@@ -282,4 +267,18 @@ func assetCommand() *cli.Command {
 			},
 		},
 	}
+}
+
+// signerFor opens the node client and unlocks the --from account.
+func signerFor(c *cli.Context) (*node.Client, *keySource, *account.Key, error) {
+	cl, err := nodeClient(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ks, err := openKeys(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	key, err := ks.unlock(c.String("from"))
+	return cl, ks, key, err
 }
