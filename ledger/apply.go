@@ -94,6 +94,7 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	if tx.Sender != p.Signer() {
 		return nil, fmt.Errorf("%w: sender %s, payload names %s", ErrWrongSigner, tx.Sender.Hex(), p.Signer().Hex())
 	}
+	st.err = nil // a long-lived view must not stay poisoned by an old read error
 	acc := st.Account(tx.Sender)
 	if err := st.Err(); err != nil {
 		return nil, err

@@ -36,6 +36,7 @@ type batchRefs struct {
 	state    Reader
 	numbers  map[Address]uint64
 	count    uint64
+	ioErr    error
 }
 
 func (r *batchRefs) assetIndex(id Hash) uint64 {
@@ -68,19 +69,29 @@ func (r *batchRefs) resolve(n uint64) (Address, error) {
 	if n >= r.count {
 		return Address{}, fmt.Errorf("account number %d not yet assigned (%d accounts)", n, r.count)
 	}
-	a, ok := addressByNumber(r.state, n)
-	if !ok {
-		return Address{}, fmt.Errorf("account number %d unreadable", n)
+	v, err := r.state.Get([]byte(numberKey(n)))
+	if err != nil {
+		// Not the batch's fault: the store failed. Fatal for the decode.
+		r.ioErr = fmt.Errorf("%w: account number %d: %w", ErrState, n, err)
+		return Address{}, r.ioErr
 	}
+	if len(v) != 20 {
+		return Address{}, fmt.Errorf("account number %d has no address in the state", n)
+	}
+	var a Address
+	copy(a[:], v)
 	return a, nil
 }
 
-func counterOf(r Reader) uint64 {
+func counterOf(r Reader) (uint64, error) {
 	v, err := r.Get([]byte(keyCounters))
-	if err != nil || len(v) != 8 {
-		return 0
+	if err != nil {
+		return 0, fmt.Errorf("%w: account count: %w", ErrState, err)
 	}
-	return binary.BigEndian.Uint64(v)
+	if len(v) != 8 {
+		return 0, nil
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // BatchBuilder accumulates transactions into one batch against the settled
@@ -148,7 +159,8 @@ type BatchTx struct {
 }
 
 // DecodeBatch parses a batch against the settled state that precedes it.
-// An error means the whole batch is malformed and changes nothing.
+// An error wrapping ErrState means the store failed (retry later); any
+// other error means the whole batch is malformed and changes nothing.
 func DecodeBatch(data []byte, settled Reader) ([]BatchTx, error) {
 	if len(data) == 0 || len(data) > MaxBatchBytes {
 		return nil, fmt.Errorf("%w: %d bytes on chain, cap %d", ErrBatchTooBig, len(data), MaxBatchBytes)
@@ -163,7 +175,11 @@ func DecodeBatch(data []byte, settled Reader) ([]BatchTx, error) {
 	if len(raw) > MaxBatchRaw {
 		return nil, fmt.Errorf("%w: %d bytes decompressed, cap %d", ErrBatchTooBig, len(raw), MaxBatchRaw)
 	}
-	refs := &batchRefs{state: settled, count: counterOf(settled)}
+	count, err := counterOf(settled)
+	if err != nil {
+		return nil, err
+	}
+	refs := &batchRefs{state: settled, count: count}
 	d := decoder{buf: raw, refs: refs}
 	na := d.uvarint("asset count")
 	if na > MaxBatchAssets {
@@ -191,6 +207,9 @@ func DecodeBatch(data []byte, settled Reader) ([]BatchTx, error) {
 		copy(tx.Sig[:64], d.take(64, "signature"))
 		tx.Sig[64] = 27 + kv>>7
 		out = append(out, BatchTx{Tx: tx, Err: d.unresolved})
+	}
+	if refs.ioErr != nil {
+		return nil, refs.ioErr
 	}
 	if d.err != nil {
 		return nil, d.err

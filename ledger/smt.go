@@ -280,8 +280,8 @@ func (t *Tree) Prove(stateKey []byte) (Proof, error) {
 	return Proof{}, fmt.Errorf("ledger: tree deeper than 256 levels")
 }
 
-// VerifyProof checks a proof that stateKey holds value under root; a nil
-// value claims the key is absent. It needs no store: a light wallet checks
+// VerifyProof checks a proof that stateKey holds value under root; an
+// empty value claims the key is absent (the state never stores one). It needs no store: a light wallet checks
 // its balance against an anchored root with it.
 func VerifyProof(root Hash, stateKey, value []byte, p Proof) bool {
 	key := Keccak256(stateKey)
@@ -290,7 +290,7 @@ func VerifyProof(root Hash, stateKey, value []byte, p Proof) bool {
 	}
 	var h Hash
 	switch {
-	case value != nil:
+	case len(value) > 0:
 		if p.LeafKey == nil || *p.LeafKey != key || *p.LeafVH != Keccak256(value) {
 			return false
 		}

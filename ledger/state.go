@@ -189,10 +189,10 @@ func (o *Overlay) AccountByNumber(n uint64) (Address, bool) {
 	return addressByNumber(o, n)
 }
 
-func addressByNumber(r Reader, n uint64) (Address, bool) {
+func addressByNumber(o *Overlay, n uint64) (Address, bool) {
 	var a Address
-	v, err := r.Get([]byte(numberKey(n)))
-	if err != nil || len(v) != 20 {
+	v := o.get(numberKey(n))
+	if len(v) != 20 {
 		return a, false
 	}
 	copy(a[:], v)

@@ -129,6 +129,8 @@ func classify(err error) *APIError {
 		return apiErr(http.StatusConflict, "nonce_too_low", "%s", msg)
 	case errors.Is(err, ErrConflict):
 		return apiErr(http.StatusConflict, "conflict", "%s", msg)
+	case errors.Is(err, ErrNonceGapUnknown):
+		return apiErr(http.StatusConflict, "nonce_gap", "%s (send the account's earlier transactions first)", msg)
 	case errors.Is(err, ErrUnfundable):
 		code := "unfundable"
 		if strings.Contains(msg, ledger.ReasonInsufficientFunds.String()) {
@@ -494,8 +496,15 @@ func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	ch, cancel := n.events.subscribe()
+	ch, cancel, ok := n.events.subscribe()
+	if !ok {
+		n.handle(func(*http.Request) (any, error) {
+			return nil, apiErr(http.StatusServiceUnavailable, "busy", "too many event streams are open on this node")
+		})(w, r)
+		return
+	}
 	defer cancel()
+	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -507,8 +516,11 @@ func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-keep.C:
+			rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			io.WriteString(w, ": keep-alive\n\n")
-			fl.Flush()
+			if rc.Flush() != nil {
+				return
+			}
 		case e, ok := <-ch:
 			if !ok {
 				io.WriteString(w, "event: closed\ndata: {}\n\n")
@@ -516,8 +528,13 @@ func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			b, _ := json.Marshal(e)
+			// A client that stops reading is cut off rather than holding
+			// a goroutine forever.
+			rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
-			fl.Flush()
+			if rc.Flush() != nil {
+				return
+			}
 		}
 	}
 }
@@ -546,8 +563,16 @@ func (l *rateLimiter) allow(ip string) bool {
 	now := l.clock()
 	b := l.buckets[ip]
 	if b == nil {
-		if len(l.buckets) > 100000 {
-			clear(l.buckets)
+		if len(l.buckets) >= 100000 {
+			// Forget buckets that have refilled: they carry no state.
+			for k, old := range l.buckets {
+				if now.Sub(old.last).Seconds()*l.rate >= l.burst {
+					delete(l.buckets, k)
+				}
+			}
+			if len(l.buckets) >= 100000 {
+				return false
+			}
 		}
 		b = &bucket{tokens: l.burst, last: now}
 		l.buckets[ip] = b
@@ -561,10 +586,16 @@ func (l *rateLimiter) allow(ip string) bool {
 	return true
 }
 
+// clientIP keys the rate limit: the IPv4 address, or the /64 of an IPv6
+// address (one host usually owns a whole /64).
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip != nil && ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String()
 	}
 	return host
 }

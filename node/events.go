@@ -26,13 +26,19 @@ type hub struct {
 
 func newHub() *hub { return &hub{subs: map[chan Event]struct{}{}} }
 
-func (h *hub) subscribe() (chan Event, func()) {
+// maxStreams bounds the open event streams of a node.
+const maxStreams = 256
+
+func (h *hub) subscribe() (chan Event, func(), bool) {
 	ch := make(chan Event, 1024)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.subs) >= maxStreams {
+		return nil, nil, false
+	}
 	if h.closed {
 		close(ch)
-		return ch, func() {}
+		return ch, func() {}, true
 	}
 	h.subs[ch] = struct{}{}
 	return ch, func() {
@@ -42,7 +48,7 @@ func (h *hub) subscribe() (chan Event, func()) {
 			delete(h.subs, ch)
 			close(ch)
 		}
-	}
+	}, true
 }
 
 func (h *hub) publish(e Event) {

@@ -3,12 +3,12 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
-	"github.com/ethereum/go-ethereum/rpc"
 )
 
 // foldEvent folds one anchored batch into the settled state. The settled
@@ -16,11 +16,12 @@ import (
 // recorded as junk and changes nothing; transactions in it that cannot
 // apply are skipped and stay pending.
 func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
-	blk, err := n.eth.Block(ctx, rpc.BlockNumber(ev.Block))
+	// By hash: the block the event came from, even if a reorg raced us.
+	h, err := n.eth.Eth().HeaderByHash(ctx, ev.BlockHash)
 	if err != nil {
-		return err
+		return fmt.Errorf("node: header of block %d (%s): %w", ev.Block, ev.BlockHash, err)
 	}
-	return n.FoldBatch(ev, blk.Time)
+	return n.FoldBatch(ev, h.Time)
 }
 
 // FoldBatch folds one anchored batch whose block has the given timestamp.
@@ -44,6 +45,9 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		Submitter: ledger.Address(ev.Submitter), DataHash: ledger.Hash(ev.DataHash), Bytes: len(ev.Data), StateRoot: head.StateRoot}
 	settled := n.store.State()
 	btxs, err := ledger.DecodeBatch(ev.Data, settled)
+	if errors.Is(err, ledger.ErrState) {
+		return err // our store failed, not the batch: retry, never call it junk
+	}
 	if err != nil {
 		rec.Junk = err.Error()
 		n.log.Warn("junk batch", "seq", ev.Seq, "submitter", rec.Submitter, "err", err)
@@ -76,11 +80,6 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	var dropped []ledger.Hash
 	if err == nil {
 		dropped = n.pool.settledLocked(res)
-		for _, s := range res.Skipped {
-			if e, ok := n.pool.entries[s.ID]; ok && e.flight == ev.Seq+1 {
-				e.flight = 0 // skipped in our own batch: post it again
-			}
-		}
 	}
 	n.pool.Unlock()
 	if err != nil {

@@ -121,7 +121,8 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 // transactions first) from never-valid input.
 func isHonestRefusal(err error) bool {
 	return ledger.IsSkip(err) || errors.Is(err, ErrUnfundable) || errors.Is(err, ErrConflict) ||
-		errors.Is(err, ErrQueueFull) || errors.Is(err, ErrPoolFull) || errors.Is(err, ledger.ErrState)
+		errors.Is(err, ErrQueueFull) || errors.Is(err, ErrPoolFull) || errors.Is(err, ErrNonceGapUnknown) ||
+		errors.Is(err, ledger.ErrState)
 }
 
 // IngestRaw is the bulk path of ingest: it decodes and recovers a slice of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,9 @@ type Config struct {
 	// Confirmations K: a batch settles when its block is K deep.
 	// 0 on the devnet.
 	Confirmations uint64
+	// Finalized settles batches only once their block is finalized
+	// (Confirmations is then ignored): the setting for public networks.
+	Finalized bool
 	// PollInterval is how often the follower polls the chain head when it
 	// cannot subscribe. Default 1 s.
 	PollInterval time.Duration
@@ -91,6 +95,9 @@ type Config struct {
 
 	// MaxQueue bounds each account's nonce-gap queue. Default 64.
 	MaxQueue int
+	// QueueTTL drops a transaction that waited this long for its nonce
+	// gap to fill. Default 10 minutes.
+	QueueTTL time.Duration
 	// MaxPending bounds the pending pool. Default 200,000.
 	MaxPending int
 
@@ -131,6 +138,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxQueue <= 0 {
 		c.MaxQueue = 64
+	}
+	if c.QueueTTL <= 0 {
+		c.QueueTTL = 10 * time.Minute
 	}
 	if c.MaxPending <= 0 {
 		c.MaxPending = 200000
@@ -254,6 +264,9 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("node: the Ethereum endpoint serves chain %d, the node is configured for %d", chainID, cfg.ChainID)
 	}
 	n.domain = ledger.NewDomain(chainID, cfg.Anchor)
+	if err := n.store.Bind(binary.BigEndian.AppendUint64(cfg.Anchor[:], chainID)); err != nil {
+		return fmt.Errorf("node: %w (chain %d, Anchor %s)", err, chainID, cfg.Anchor.Hex())
+	}
 	if err := n.reloadPending(); err != nil {
 		return err
 	}
@@ -287,7 +300,7 @@ func (n *Node) Start(ctx context.Context) error {
 		}
 	}
 	follower, err := chain.NewFollower(chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
-		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, PollInterval: cfg.PollInterval,
+		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, Finalized: cfg.Finalized, PollInterval: cfg.PollInterval,
 		Logger: n.log.With("sub", "follower")})
 	if err != nil {
 		return err
@@ -318,13 +331,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}()
 	go func() {
 		defer n.wg.Done()
-		err := follower.Run(n.ctx, cursor, n.foldEvent)
-		if err != nil && n.ctx.Err() == nil {
-			n.log.Error("chain follower stopped", "err", err)
-			n.mu.Lock()
-			n.followErr = err
-			n.mu.Unlock()
-		}
+		n.followLoop(follower, cursor)
 	}()
 	go func() {
 		defer n.wg.Done()
@@ -344,9 +351,12 @@ func (n *Node) Start(ctx context.Context) error {
 // reloadPending rebuilds the pending view from the stored log. Senders were
 // recovered on first ingest and are trusted from our own store.
 func (n *Node) reloadPending() error {
-	recs, err := n.store.LoadPending()
+	recs, corrupt, err := n.store.LoadPending()
 	if err != nil {
 		return err
+	}
+	if corrupt > 0 {
+		n.log.Warn("skipped corrupt pending records", "count", corrupt)
 	}
 	var vs []*poolEntry
 	for _, r := range recs {
@@ -371,7 +381,42 @@ func (n *Node) reloadPending() error {
 	return nil
 }
 
-// headLoop keeps the chain head for status.
+// followLoop runs the chain follower and restarts it from the stored
+// cursor after any failure but a reorg (a flaky endpoint, a store error):
+// folding is idempotent per sequence number. A reorg stops it for good with
+// a clear error in the status; rolling back comes with a later version.
+func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
+	backoff := 50 * time.Millisecond
+	for {
+		err := f.Run(n.ctx, cursor, n.foldEvent)
+		if n.ctx.Err() != nil {
+			return
+		}
+		n.mu.Lock()
+		n.followErr = err
+		n.mu.Unlock()
+		if errors.Is(err, chain.ErrReorg) {
+			n.log.Error("chain follower stopped: the chain reorganized below a folded batch", "err", err)
+			return
+		}
+		n.log.Warn("chain follower failed; restarting from the stored cursor", "err", err, "in", backoff)
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 10*time.Second)
+		if head, err := n.store.Head(); err == nil && len(head.Cursor) > 0 {
+			json.Unmarshal(head.Cursor, &cursor)
+		}
+		n.mu.Lock()
+		n.followErr = nil
+		n.mu.Unlock()
+	}
+}
+
+// headLoop keeps the chain head for status and expires transactions that
+// waited on a nonce gap for too long.
 func (n *Node) headLoop() {
 	t := time.NewTicker(max(n.cfg.PollInterval, 100*time.Millisecond))
 	defer t.Stop()
@@ -380,6 +425,9 @@ func (n *Node) headLoop() {
 			n.mu.Lock()
 			n.ethHead = h
 			n.mu.Unlock()
+		}
+		if ids := n.pool.ExpireQueued(n.cfg.Clock(), n.cfg.QueueTTL); len(ids) > 0 {
+			n.store.DeletePending(ids...)
 		}
 		select {
 		case <-n.ctx.Done():

@@ -16,6 +16,9 @@ var (
 	ErrConflict   = errors.New("node: another transaction holds this account nonce (equivocation)")
 	ErrQueueFull  = errors.New("node: the account's nonce-gap queue is full")
 	ErrPoolFull   = errors.New("node: the pending pool is full")
+	// ErrNonceGapUnknown refuses a gapped nonce from an account the
+	// pending view has never seen.
+	ErrNonceGapUnknown = errors.New("node: nonce gap for an unknown account")
 )
 
 // AddResult says what the pool did with a transaction it did not refuse.
@@ -48,12 +51,21 @@ type slot struct {
 	nonce uint64
 }
 
-// Evidence is two different signed transactions for the same account nonce.
+// Evidence is two different signed transactions for the same account
+// nonce, with both in wire form so anyone can check the signatures.
 type Evidence struct {
-	First, Second ledger.Hash
-	Account       ledger.Address
-	Nonce         uint64
+	Account   ledger.Address `json:"account"`
+	Nonce     uint64         `json:"nonce"`
+	First     ledger.Hash    `json:"first"`
+	Second    ledger.Hash    `json:"second"`
+	FirstRaw  hexBytes       `json:"first_raw"`
+	SecondRaw hexBytes       `json:"second_raw"`
 }
+
+// hexBytes marshals as 0x-hex.
+type hexBytes []byte
+
+func (h hexBytes) MarshalText() ([]byte, error) { return []byte(fmt.Sprintf("0x%x", []byte(h))), nil }
 
 // maxEvidence bounds the equivocation evidence kept in memory.
 const maxEvidence = 10000
@@ -68,7 +80,9 @@ type Pool struct {
 	entries   map[ledger.Hash]*poolEntry
 	slots     map[slot]*poolEntry
 	queuedPer map[ledger.Address]int
+	nQueued   int
 	evidence  []Evidence
+	seenEv    map[[2]ledger.Hash]bool
 	conflict  map[ledger.Address]bool
 	order     uint64
 	rejected  *reasonCache
@@ -81,7 +95,7 @@ func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
 	return &Pool{
 		settled: settled, view: ledger.NewOverlay(settled),
 		entries: map[ledger.Hash]*poolEntry{}, slots: map[slot]*poolEntry{},
-		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{},
+		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
 		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool,
 	}
 }
@@ -115,10 +129,14 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 	}
 	s := slot{v.Sender, v.Tx.Payload.AccountNonce()}
 	if first, ok := p.slots[s]; ok {
-		if len(p.evidence) < maxEvidence {
-			p.evidence = append(p.evidence, Evidence{First: first.v.ID, Second: v.ID, Account: s.acct, Nonce: s.nonce})
+		// Kept once per pair, bounded: resending an equivocation cannot
+		// push real evidence out.
+		if key := [2]ledger.Hash{first.v.ID, v.ID}; !p.seenEv[key] && len(p.evidence) < maxEvidence {
+			p.seenEv[key] = true
+			p.evidence = append(p.evidence, Evidence{Account: s.acct, Nonce: s.nonce, First: first.v.ID, Second: v.ID,
+				FirstRaw: first.raw, SecondRaw: raw})
+			p.conflict[s.acct] = true
 		}
-		p.conflict[s.acct] = true
 		return 0, fmt.Errorf("%w: account %s nonce %d is held by %s", ErrConflict, s.acct.Hex(), s.nonce, first.v.ID.Hex())
 	}
 	e := &poolEntry{v: v, raw: raw, arrived: now}
@@ -127,11 +145,20 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 		return 0, err
 	}
 	if res == Queued {
-		if p.queuedPer[s.acct] >= p.maxQueue {
+		// A transaction waiting on a gap has not shown it can pay: only an
+		// account the view knows may queue, within per-account and
+		// pool-wide bounds, so throwaway keys cannot fill the pool.
+		switch {
+		case !p.view.Account(s.acct).Exists:
+			return 0, fmt.Errorf("%w: account %s has no settled or pending history", ErrNonceGapUnknown, s.acct.Hex())
+		case p.queuedPer[s.acct] >= p.maxQueue:
 			return 0, fmt.Errorf("%w: %d waiting for account %s", ErrQueueFull, p.maxQueue, s.acct.Hex())
+		case p.queuedTotal() >= p.maxQueuedTotal():
+			return 0, fmt.Errorf("%w: %d transactions wait on nonce gaps", ErrQueueFull, p.queuedTotal())
 		}
 		e.queued = true
 		p.queuedPer[s.acct]++
+		p.nQueued++
 	}
 	p.entries[v.ID] = e
 	p.slots[s] = e
@@ -161,6 +188,27 @@ func (p *Pool) applyOne(e *poolEntry) (AddResult, error) {
 	return Added, nil
 }
 
+func (p *Pool) queuedTotal() int { return p.nQueued }
+
+// maxQueuedTotal is the pool-wide bound on gap-queued transactions: a
+// tenth of the pool.
+func (p *Pool) maxQueuedTotal() int { return max(p.maxPool/10, p.maxQueue) }
+
+// ExpireQueued drops transactions that waited on a nonce gap longer than
+// ttl, returning their ids.
+func (p *Pool) ExpireQueued(now time.Time, ttl time.Duration) []ledger.Hash {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []ledger.Hash
+	for id, e := range p.entries {
+		if e.queued && now.Sub(e.arrived) > ttl {
+			p.dropLocked(e, "expired: its nonce gap did not fill")
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // promote applies queued transactions of an account whose gap has filled.
 func (p *Pool) promote(acct ledger.Address) {
 	for p.queuedPer[acct] > 0 {
@@ -175,6 +223,7 @@ func (p *Pool) promote(acct ledger.Address) {
 		}
 		e.queued = false
 		p.queuedPer[acct]--
+		p.nQueued--
 	}
 }
 
@@ -186,6 +235,7 @@ func (p *Pool) dropLocked(e *poolEntry, reason string) {
 	}
 	if e.queued {
 		p.queuedPer[e.v.Sender]--
+		p.nQueued--
 		if p.queuedPer[e.v.Sender] == 0 {
 			delete(p.queuedPer, e.v.Sender)
 		}
@@ -276,6 +326,7 @@ func (p *Pool) rebuildLocked() (dropped []ledger.Hash) {
 		e.queued = false
 	}
 	clear(p.queuedPer)
+	p.nQueued = 0
 	waiting := all
 	for progress := true; progress && len(waiting) > 0; {
 		progress = false
@@ -302,6 +353,7 @@ func (p *Pool) rebuildLocked() (dropped []ledger.Hash) {
 	for _, e := range waiting {
 		e.queued = true
 		p.queuedPer[e.v.Sender]++
+		p.nQueued++
 	}
 	return dropped
 }
@@ -312,15 +364,26 @@ func (p *Pool) rebuildLocked() (dropped []ledger.Hash) {
 func (p *Pool) Lock()   { p.mu.Lock() }
 func (p *Pool) Unlock() { p.mu.Unlock() }
 
-// Candidates returns up to max applied transactions not in flight, in the
-// view's application order: an order in which they apply.
-func (p *Pool) Candidates(max int, now time.Time, flightTimeout time.Duration) []*poolEntry {
+// Candidates returns up to max applied transactions a settler may post, in
+// the view's application order: an order in which they apply. A
+// transaction our settler anchored in batch s waits until the node has
+// folded s (folded is the next sequence number to fold): if it is still
+// pending then, the batch skipped it and it may go again. One whose
+// submission is still under way waits for flightTimeout.
+func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout time.Duration) []*poolEntry {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]*poolEntry, 0, min(max, len(p.entries)))
 	for _, e := range p.entries {
-		if e.queued || (e.flight != 0 && now.Sub(e.flownAt) < flightTimeout) {
+		switch {
+		case e.queued:
 			continue
+		case e.flight == inSubmission:
+			if now.Sub(e.flownAt) < flightTimeout {
+				continue
+			}
+		case e.flight != 0 && e.flight-1 >= folded:
+			continue // anchored, not folded yet
 		}
 		out = append(out, e)
 	}

@@ -34,7 +34,7 @@ func (n *Node) settleLoop() {
 			forced = true
 		}
 		now := n.cfg.Clock()
-		cands := n.pool.Candidates(n.cfg.BatchMax, now, n.cfg.FlightTimeout)
+		cands := n.pool.Candidates(n.cfg.BatchMax, n.store.MustHead().NextSeq, now, n.cfg.FlightTimeout)
 		if len(cands) == 0 {
 			continue
 		}

@@ -180,7 +180,7 @@ func benchIngestFold(n int, fold bool) error {
 	folded, seq := 0, uint64(0)
 	start := time.Now()
 	for folded < total {
-		cands := nd.Pool().Candidates(1000, time.Now(), time.Hour)
+		cands := nd.Pool().Candidates(1000, seq, time.Now(), time.Hour)
 		if len(cands) == 0 {
 			return fmt.Errorf("fold: %d of %d txs folded, none left in the pool", folded, total)
 		}

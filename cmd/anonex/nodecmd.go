@@ -24,6 +24,7 @@ func nodeCommand() *cli.Command {
 			&cli.StringFlag{Name: "anchor", Required: true, Usage: "Anchor contract `ADDRESS`"},
 			&cli.Uint64Flag{Name: "anchor-block", Usage: "block the Anchor was deployed in (start of the scan)"},
 			&cli.Uint64Flag{Name: "confirmations", Usage: "blocks a batch must be deep to settle (0 on a devnet)"},
+			&cli.BoolFlag{Name: "finalized", Usage: "settle batches only once their block is finalized (public networks)"},
 			&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "chain polling interval when the endpoint cannot push heads"},
 			&cli.StringFlag{Name: "api", Value: "127.0.0.1:8080", Usage: "HTTP API listen `ADDR`"},
 			&cli.StringSliceFlag{Name: "p2p-listen", Usage: "libp2p listen multiaddr (repeatable; default 127.0.0.1 TCP+QUIC, any port)"},
@@ -45,7 +46,7 @@ func nodeCommand() *cli.Command {
 				return fmt.Errorf("--anchor: %w", err)
 			}
 			cfg := node.Config{Network: c.String("network"), DataDir: c.String("datadir"), EthRPC: c.String("eth-rpc"),
-				Anchor: anchor, AnchorBlock: c.Uint64("anchor-block"), Confirmations: c.Uint64("confirmations"),
+				Anchor: anchor, AnchorBlock: c.Uint64("anchor-block"), Confirmations: c.Uint64("confirmations"), Finalized: c.Bool("finalized"),
 				PollInterval: c.Duration("poll"), APIAddr: c.String("api"), P2PListen: c.StringSlice("p2p-listen"),
 				Bootstrap: c.StringSlice("bootstrap"), BatchAge: c.Duration("batch-age"), Logger: logger}
 			if c.Bool("settle") {

@@ -97,6 +97,8 @@ func (s *Store) failQueued() {
 }
 
 func (s *Store) writeGroup(reqs []groupReq) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
 	b := s.db.NewBatch()
 	defer b.Close()
 	for _, r := range reqs {
@@ -114,13 +116,13 @@ func (s *Store) writeGroup(reqs []groupReq) error {
 }
 
 // LoadPending reads every stored pending transaction, in no set order.
-func (s *Store) LoadPending() ([]Pending, error) {
-	var out []Pending
-	var bad error
-	err := s.scan([]byte{pPending}, func(k, v []byte) bool {
+// Records that do not decode are skipped and counted in corrupt: a pending
+// transaction can always be sent again, a node that cannot start cannot.
+func (s *Store) LoadPending() (out []Pending, corrupt int, err error) {
+	err = s.scan([]byte{pPending}, func(k, v []byte) bool {
 		if len(k) != 33 || len(v) < 28 {
-			bad = fmt.Errorf("%w: pending record %x", ErrCorrupt, k)
-			return false
+			corrupt++
+			return true
 		}
 		p := Pending{Arrived: int64(binary.BigEndian.Uint64(v[20:28])), Raw: append([]byte(nil), v[28:]...)}
 		copy(p.ID[:], k[1:])
@@ -128,8 +130,5 @@ func (s *Store) LoadPending() ([]Pending, error) {
 		out = append(out, p)
 		return true
 	})
-	if err == nil {
-		err = bad
-	}
-	return out, err
+	return out, corrupt, err
 }

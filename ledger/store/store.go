@@ -19,14 +19,15 @@ import (
 
 // Key prefixes.
 const (
-	pState   = 's' // state key → value
-	pTree    = 't' // tree position → node
-	pHead    = 'h' // head record
-	pPending = 'p' // tx id → pending record
-	pTx      = 'x' // tx id → settled tx record
-	pBatch   = 'B' // seq(8) → batch record (JSON)
-	pName    = 'N' // account name ‖ address → nothing
-	pSymbol  = 'Y' // symbol ‖ 0 ‖ asset id → nothing
+	pState    = 's' // state key → value
+	pTree     = 't' // tree position → node
+	pHead     = 'h' // head record
+	pPending  = 'p' // tx id → pending record
+	pTx       = 'x' // tx id → settled tx record
+	pBatch    = 'B' // seq(8) → batch record (JSON)
+	pName     = 'N' // account name ‖ address → nothing
+	pSymbol   = 'Y' // symbol ‖ 0 ‖ asset id → nothing
+	pIdentity = 'I' // the network the store belongs to
 )
 
 var (
@@ -34,6 +35,8 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrCorrupt reports a record that does not decode.
 	ErrCorrupt = errors.New("store: corrupt record")
+	// ErrOtherNetwork refuses a data dir made for another network.
+	ErrOtherNetwork = errors.New("store: data dir of another network")
 )
 
 // Options configure Open.
@@ -65,6 +68,11 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 
 // Store is one node's Pebble database.
 type Store struct {
+	// life is read-held by every database call and write-held by Close,
+	// so a late reader (a gossip validator still running at shutdown)
+	// gets ErrClosed instead of a Pebble panic.
+	life   sync.RWMutex
+	shut   bool
 	db     *pebble.DB
 	group  chan groupReq
 	quit   chan struct{}
@@ -117,12 +125,20 @@ func (s *Store) Close() error {
 		close(s.quit)
 		s.wg.Wait()
 		close(s.closed)
+		s.life.Lock()
+		s.shut = true
 		err = s.db.Close()
+		s.life.Unlock()
 	})
 	return err
 }
 
 func (s *Store) get(key []byte) ([]byte, error) {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return nil, ErrClosed
+	}
 	v, c, err := s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, nil
@@ -154,6 +170,28 @@ func (s *Store) State() ledger.Reader { return prefixReader{s, pState} }
 
 // Tree is the settled state's Merkle tree nodes.
 func (s *Store) Tree() ledger.TreeNodes { return prefixReader{s, pTree} }
+
+// Bind ties the store to one network: the first call records the
+// identity (e.g. chain id and Anchor address); later calls fail if it
+// differs, so a node never folds one chain onto another's state.
+func (s *Store) Bind(identity []byte) error {
+	v, err := s.get([]byte{pIdentity})
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		s.life.RLock()
+		defer s.life.RUnlock()
+		if s.shut {
+			return ErrClosed
+		}
+		return s.db.Set([]byte{pIdentity}, identity, pebble.Sync)
+	}
+	if !bytes.Equal(v, identity) {
+		return fmt.Errorf("%w: the data dir belongs to %x, not %x", ErrOtherNetwork, v, identity)
+	}
+	return nil
+}
 
 // Head is what the store has folded so far.
 type Head struct {
@@ -230,6 +268,11 @@ type Commit struct {
 
 // CommitBatch writes a folded batch atomically and syncs it.
 func (s *Store) CommitBatch(c Commit) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return ErrClosed
+	}
 	b := s.db.NewBatch()
 	defer b.Close()
 	if r := c.Result; r != nil {
@@ -366,6 +409,11 @@ func (s *Store) Balances(a ledger.Address) (map[ledger.Hash][]byte, error) {
 }
 
 func (s *Store) scan(prefix []byte, fn func(k, v []byte) bool) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return ErrClosed
+	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return fmt.Errorf("store: iterate: %w", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,7 +54,7 @@ func TestCommitBatchAndReopen(t *testing.T) {
 	if r, ok, _ := s.Tx(ledger.Hash{1}); !ok || r.Status != ledger.StatusOK || r.Seq != 0 {
 		t.Fatalf("tx record: %+v %v", r, ok)
 	}
-	if p, _ := s.LoadPending(); len(p) != 0 {
+	if p, _, _ := s.LoadPending(); len(p) != 0 {
 		t.Fatalf("settled tx still pending: %d", len(p))
 	}
 	if got, _ := ledger.NewTree(s.Tree()).Root(); got != root {
@@ -85,7 +86,7 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
-	ps, err := s.LoadPending()
+	ps, _, err := s.LoadPending()
 	if err != nil || len(ps) != 1600 {
 		t.Fatalf("loaded %d pending, err %v", len(ps), err)
 	}
@@ -136,7 +137,7 @@ func TestKill9ReopensAtLastAck(t *testing.T) {
 		t.Fatalf("reopen after kill -9: %v", err)
 	}
 	defer s.Close()
-	ps, err := s.LoadPending()
+	ps, _, err := s.LoadPending()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,5 +167,36 @@ func crashWriter(dir string) {
 		}
 		fmt.Fprintln(w, i)
 		w.Flush()
+	}
+}
+
+func TestBindRefusesAnotherNetwork(t *testing.T) {
+	s, err := Open("", Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Bind([]byte("chain-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind([]byte("chain-a")); err != nil {
+		t.Fatalf("same network: %v", err)
+	}
+	if err := s.Bind([]byte("chain-b")); !errors.Is(err, ErrOtherNetwork) {
+		t.Fatalf("other network: %v", err)
+	}
+}
+
+func TestReadsAfterCloseFailCleanly(t *testing.T) {
+	s, err := Open("", Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := s.State().Get([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("get after close: %v", err)
+	}
+	if _, _, err := s.LoadPending(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("scan after close: %v", err)
 	}
 }
