@@ -1,0 +1,406 @@
+package applet
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+var (
+	testAnchor = ledger.Address{0xa1}
+	testDomain = ledger.NewDomain(1337, testAnchor)
+	eurID      = ledger.Hash{0xe0}
+)
+
+type seededRand struct{ r *rand.ChaCha8 }
+
+func (s seededRand) Read(p []byte) (int, error) { return s.r.Read(p) }
+
+func newRand(seed byte) seededRand { return seededRand{rand.NewChaCha8([32]byte{seed})} }
+
+func key(t testing.TB, i byte) *account.Key {
+	var b [32]byte
+	b[0], b[31] = 0x22, i
+	k, err := account.FromBytes(b[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func u128(v uint64) []byte {
+	x := uint256.NewInt(v)
+	return amount16(x)
+}
+
+type harness struct {
+	t      testing.TB
+	mem    *MemMedium
+	card   *Applet
+	issuer *account.Key
+	owner  *account.Key
+	addr   ledger.Address
+}
+
+func (h *harness) do(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
+	return h.card.Process(cla, ins, p1, p2, data)
+}
+
+func (h *harness) must(cla, ins, p1, p2 byte, data []byte) []byte {
+	h.t.Helper()
+	out, sw := h.do(cla, ins, p1, p2, data)
+	if sw != swOK {
+		h.t.Fatalf("INS %02X: SW %04X", ins, sw)
+	}
+	return out
+}
+
+func (h *harness) selectCard() []byte { return h.must(0x00, insSelect, 0x04, 0x00, AID) }
+
+func (h *harness) reload() {
+	h.t.Helper()
+	c, err := New(h.mem, newRand(9))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.card = c
+}
+
+// newActiveCard makes a card, personalizes it with PIN 123456 and PUK
+// 12345678, offline cap 20.00, 3 offline payments, no PIN up to 25.00.
+func newActiveCard(t testing.TB, seed byte) *harness {
+	h := &harness{t: t, mem: NewMemMedium(), issuer: key(t, 1), owner: key(t, 2)}
+	h.reload()
+	h.card.rand = newRand(seed)
+	h.selectCard()
+	pub := h.must(0x80, insGenerateKey, 0, 0, nil)
+	if len(pub) != 65 {
+		t.Fatalf("public key of %d bytes", len(pub))
+	}
+	h.addr = h.card.st.Address
+	h.must(0x80, insPersonalize, 0, 0, h.personalization(h.issuer))
+	return h
+}
+
+func (h *harness) personalization(certifier *account.Key) []byte {
+	cc := ledger.CardCertificate{Card: h.addr, Owner: h.owner.Address()}
+	cert, _ := certifier.Sign(testDomain.Digest(cc.StructHash()))
+	var w tlvWriter
+	owner := h.owner.Address()
+	w.put(0x86, owner[:])
+	w.put(0x87, append(u64(1337), testAnchor[:]...))
+	w.put(0x83, cert[:])
+	iss := h.issuer.Address()
+	w.put(0x8A, iss[:])
+	w.put(0x94, []byte("123456"))
+	w.put(0x95, []byte("12345678"))
+	w.put(0x88, append(append(u128(2000), 3), u128(2500)...))
+	w.put(0x90, eurID[:])
+	return w.buf
+}
+
+func (h *harness) updateTLV(total, seq uint64, confirmed ...ledger.Hash) []byte {
+	sorted := append([]ledger.Hash(nil), confirmed...)
+	cc := ledger.CardCredit{Card: h.addr, Asset: eurID, Total: *uint256.NewInt(total), Seq: seq, Confirmed: ledger.ConfirmedHash(sorted)}
+	sig, _ := h.issuer.Sign(testDomain.Digest(cc.StructHash()))
+	var w tlvWriter
+	w.put(0x90, eurID[:])
+	w.put(0x91, u128(total))
+	w.put(0x93, u64(seq))
+	var ids []byte
+	for _, id := range confirmed {
+		ids = append(ids, id[:]...)
+	}
+	if len(ids) > 0 {
+		w.put(0x97, ids)
+	}
+	w.put(0x96, sig[:])
+	return w.buf
+}
+
+func payTLV(amount uint64, payee ledger.Address, challenge ledger.Hash) []byte {
+	var w tlvWriter
+	w.put(0x90, eurID[:])
+	w.put(0x91, u128(amount))
+	w.put(0x98, payee[:])
+	w.put(0x99, challenge[:])
+	return w.buf
+}
+
+func (h *harness) purse() Purse { return h.card.st.Purses[0] }
+
+func TestPersonalizeAndStatus(t *testing.T) {
+	h := newActiveCard(t, 1)
+	sel := h.selectCard()
+	tl, err := parseTLV(sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := tl.address(0x82); !ok || a != h.addr {
+		t.Fatal("SELECT does not give the card address")
+	}
+	if _, ok := tl.sig(0x83); !ok {
+		t.Fatal("SELECT does not give the certificate")
+	}
+	// Personalize only once.
+	if _, sw := h.do(0x80, insPersonalize, 0, 0, h.personalization(h.issuer)); sw != swConditions {
+		t.Fatalf("second personalization: %04X", sw)
+	}
+	// A certificate by someone else is refused (fresh card).
+	h2 := &harness{t: t, mem: NewMemMedium(), issuer: key(t, 1), owner: key(t, 2)}
+	h2.reload()
+	h2.selectCard()
+	h2.must(0x80, insGenerateKey, 0, 0, nil)
+	h2.addr = h2.card.st.Address
+	if _, sw := h2.do(0x80, insPersonalize, 0, 0, h2.personalization(key(t, 66))); sw != swBadReference {
+		t.Fatalf("counterfeit certificate: %04X", sw)
+	}
+	st := h.must(0x80, insGetStatus, 0, 0, nil)
+	if !bytes.Contains(st, eurID[:]) {
+		t.Fatal("GET STATUS has no purse")
+	}
+}
+
+func TestPINAndPUK(t *testing.T) {
+	h := newActiveCard(t, 2)
+	h.selectCard()
+	for i, want := range []uint16{0x63C2, 0x63C1, swBlocked, swBlocked} {
+		if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("000000")); sw != want {
+			t.Fatalf("wrong PIN %d: %04X, want %04X", i+1, sw, want)
+		}
+	}
+	// Blocked survives a power cycle and a reload from memory.
+	h.reload()
+	h.selectCard()
+	if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("123456")); sw != swBlocked {
+		t.Fatalf("right PIN on a blocked card: %04X", sw)
+	}
+	// Unblock with the PUK; a wrong PUK costs a try.
+	if _, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...)); sw != 0x63C4 {
+		t.Fatalf("wrong PUK: %04X", sw)
+	}
+	h.must(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...))
+	h.must(0x00, insVerify, 0, 0x80, []byte("654321"))
+	// Five wrong PUKs block it for good: the card refuses to pay.
+	for i := 0; i < 5; i++ {
+		h.do(0x00, insUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...))
+	}
+	if _, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...)); sw != swBlocked {
+		t.Fatalf("PUK after 5 wrong: %04X", sw)
+	}
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(1, ledger.Address{9}, ledger.Hash{1})); sw != swBlocked {
+		t.Fatalf("pay on a terminated card: %04X", sw)
+	}
+	// PIN change needs the old PIN.
+	h2 := newActiveCard(t, 3)
+	h2.selectCard()
+	h2.must(0x00, insChangePIN, 0, 0x80, append([]byte("123456\xff"), "111111"...))
+	if _, sw := h2.do(0x00, insVerify, 0, 0x80, []byte("123456")); sw != 0x63C2 {
+		t.Fatalf("old PIN after change: %04X", sw)
+	}
+	h2.must(0x00, insVerify, 0, 0x80, []byte("111111"))
+}
+
+func TestSpendWithinTMinusD(t *testing.T) {
+	h := newActiveCard(t, 4)
+	h.selectCard()
+	merchant := ledger.Address{0x3e}
+	// Nothing loaded: nothing to spend.
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})); sw != swInsufficient {
+		t.Fatalf("pay from empty card: %04X", sw)
+	}
+	h.must(0x80, insUpdate, 0, 0, h.updateTLV(10000, 1))
+	// An older update value changes nothing; a forged one is refused.
+	h.must(0x80, insUpdate, 0, 0, h.updateTLV(4000, 0))
+	if p := h.purse(); p.T.Uint64() != 10000 {
+		t.Fatalf("T %d after an older update", p.T.Uint64())
+	}
+	forged := h.updateTLV(99999, 5)
+	forged[len(forged)-5] ^= 1
+	if _, sw := h.do(0x80, insUpdate, 0, 0, forged); sw != swBadReference {
+		t.Fatalf("forged update: %04X", sw)
+	}
+	// Offline: within the cap, no PIN up to 25.00.
+	out := h.must(0x80, insPay, 1, 0, payTLV(500, merchant, ledger.Hash{1}))
+	tl, _ := parseTLV(out)
+	ctr, _ := tl.u64(0x9A)
+	sig, _ := tl.sig(0x96)
+	rec := ledger.CardRecord{Card: h.addr, Asset: eurID, Amount: *uint256.NewInt(500), Payee: merchant, Counter: ctr, Challenge: ledger.Hash{1}, Mode: 1}
+	if signer, err := account.Recover(testDomain.Digest(rec.StructHash()), sig); err != nil || signer != h.addr || ctr != 1 {
+		t.Fatalf("record signature: %v %v counter %d", signer, err, ctr)
+	}
+	// Offline above the cap: refused; above the no-PIN limit without PIN: refused.
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(2100, merchant, ledger.Hash{2})); sw != swOfflineLimit {
+		t.Fatalf("offline over cap: %04X", sw)
+	}
+	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3})); sw != swSecurity {
+		t.Fatalf("online over no-PIN limit without PIN: %04X", sw)
+	}
+	h.must(0x00, insVerify, 0, 0x80, []byte("123456"))
+	h.must(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3}))
+	// Consecutive offline limit: 3, reset by an online payment.
+	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{4}))
+	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{5}))
+	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{6}))
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{7})); sw != swOfflineLimit {
+		t.Fatalf("fourth offline in a row: %04X", sw)
+	}
+	// T − D: 10000 − 3800 = 6200; 6300 is too much even online.
+	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(6300, merchant, ledger.Hash{8})); sw != swInsufficient {
+		t.Fatalf("overspend: %04X", sw)
+	}
+	h.must(0x80, insPay, 2, 0, payTLV(6200, merchant, ledger.Hash{8}))
+	if p := h.purse(); p.D.Uint64() != 10000 || h.card.st.Counter != 6 {
+		t.Fatalf("D %d counter %d", p.D.Uint64(), h.card.st.Counter)
+	}
+	// The last records are readable (a lost response is recovered).
+	rr := h.must(0x80, insReadRecords, 0, 0, nil)
+	tl, _ = parseTLV(rr)
+	if c, _ := tl.u64(0x9A); c != 6 {
+		t.Fatalf("newest record counter %d", c)
+	}
+}
+
+// Card to card: A sends from confirmed value only; B checks A's signature
+// and certificate against the challenge it gave, and may spend the
+// received value at a terminal (attaching A's record) but not send it on.
+func TestCardToCard(t *testing.T) {
+	a := newActiveCard(t, 5)
+	b := newActiveCard(t, 6)
+	b.card.rand = newRand(2)
+	a.selectCard()
+	b.selectCard()
+	a.must(0x80, insUpdate, 0, 0, a.updateTLV(5000, 1))
+	a.must(0x00, insVerify, 0, 0x80, []byte("123456"))
+	ch := b.must(0x00, insChallenge, 0, 0, nil)
+	out := a.must(0x80, insSend, 0, 0, payTLV(1500, b.addr, ledger.Hash(ch)))
+	tl, _ := parseTLV(out)
+	ctr, _ := tl.u64(0x9A)
+	sig, _ := tl.sig(0x96)
+	recv := Received{Payer: a.addr, PayerOwner: a.owner.Address(), PayerCert: a.card.st.Cert,
+		Record: Record{Asset: eurID, Amount: *uint256.NewInt(1500), Counter: ctr, Sig: sig}}
+	// Without a challenge, or replayed: refused.
+	if sw := b.card.receive(encodeReceived(&recv)); sw != swOK {
+		t.Fatalf("receive: %04X", sw)
+	}
+	if sw := b.card.receive(encodeReceived(&recv)); sw != swBadReference {
+		t.Fatalf("replayed receive without a new challenge: %04X", sw)
+	}
+	b.must(0x00, insChallenge, 0, 0, nil)
+	if sw := b.card.receive(encodeReceived(&recv)); sw != swBadReference {
+		t.Fatalf("receive against another challenge: %04X", sw)
+	}
+	// B spends the received value at a terminal; the record travels along.
+	b.must(0x00, insVerify, 0, 0x80, []byte("123456"))
+	pay := b.must(0x80, insPay, 2, 0, payTLV(1000, ledger.Address{0x3e}, ledger.Hash{9}))
+	if !bytes.Contains(pay, sig[:]) {
+		t.Fatal("B's payment does not attach A's record")
+	}
+	// …but cannot send it on card to card.
+	c := newActiveCard(t, 7)
+	c.selectCard()
+	ch2 := c.must(0x00, insChallenge, 0, 0, nil)
+	if _, sw := b.do(0x80, insSend, 0, 0, payTLV(100, c.addr, ledger.Hash(ch2))); sw != swInsufficient {
+		t.Fatalf("send from unconfirmed value: %04X", sw)
+	}
+	// The issuer confirms A's record inside B's new T: it leaves the list.
+	id := b.card.st.Received[0].ID
+	b.must(0x80, insUpdate, 0, 0, b.updateTLV(1500, 1, id))
+	if len(b.card.st.Received) != 0 {
+		t.Fatal("confirmed record still listed")
+	}
+	// A counterfeit payer (certificate by an untrusted key) is refused.
+	fake := recv
+	cc := ledger.CardCertificate{Card: a.addr, Owner: a.owner.Address()}
+	s, _ := key(t, 77).Sign(testDomain.Digest(cc.StructHash()))
+	fake.PayerCert = ledger.Sig(s)
+	b.must(0x00, insChallenge, 0, 0, nil)
+	if sw := b.card.receive(encodeReceived(&fake)); sw != swUntrustedIssuer {
+		t.Fatalf("counterfeit payer: %04X", sw)
+	}
+}
+
+// TestPowerCutAtEveryWrite cuts power after every page write of every
+// state-changing command and checks that the card comes back either
+// exactly as before the command or exactly as after it.
+func TestPowerCutAtEveryWrite(t *testing.T) {
+	type step struct {
+		name string
+		pre  func(h *harness) // session set-up (not cut)
+		cmd  func(h *harness) uint16
+	}
+	merchant := ledger.Address{0x3e}
+	steps := []step{
+		{"update", nil, func(h *harness) uint16 { _, sw := h.do(0x80, insUpdate, 0, 0, h.updateTLV(20000, 9)); return sw }},
+		{"pay offline", nil, func(h *harness) uint16 {
+			_, sw := h.do(0x80, insPay, 1, 0, payTLV(700, merchant, ledger.Hash{1}))
+			return sw
+		}},
+		{"pay online", func(h *harness) { h.must(0x00, insVerify, 0, 0x80, []byte("123456")) }, func(h *harness) uint16 {
+			_, sw := h.do(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{2}))
+			return sw
+		}},
+		{"wrong PIN", nil, func(h *harness) uint16 { _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("999999")); return sw }},
+		{"change PIN", nil, func(h *harness) uint16 {
+			_, sw := h.do(0x00, insChangePIN, 0, 0x80, append([]byte("123456\xff"), "222222"...))
+			return sw
+		}},
+		{"unblock PIN", nil, func(h *harness) uint16 {
+			_, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "333333"...))
+			return sw
+		}},
+	}
+	for _, s := range steps {
+		base := newActiveCard(t, 8)
+		base.selectCard()
+		base.must(0x80, insUpdate, 0, 0, base.updateTLV(10000, 1))
+		before := mustJSON(base.card.st)
+		// The uncut run gives the state after.
+		ref := &harness{t: t, mem: base.mem.Clone(), issuer: base.issuer, owner: base.owner, addr: base.addr}
+		ref.reload()
+		ref.selectCard()
+		if s.pre != nil {
+			s.pre(ref)
+		}
+		w0 := ref.mem.Writes()
+		if sw := s.cmd(ref); sw != swOK && sw&0xFFF0 != swWrongPINBase {
+			t.Fatalf("%s: uncut run: %04X", s.name, sw)
+		}
+		after := mustJSON(ref.card.st)
+		writes := ref.mem.Writes() - w0
+		if writes == 0 || before == after {
+			t.Fatalf("%s: changes nothing (%d writes)", s.name, writes)
+		}
+		for cut := 1; cut <= writes; cut++ {
+			h := &harness{t: t, mem: base.mem.Clone(), issuer: base.issuer, owner: base.owner, addr: base.addr}
+			h.reload()
+			h.selectCard()
+			if s.pre != nil {
+				s.pre(h)
+			}
+			h.mem.CutAfter = h.mem.Writes() + cut
+			s.cmd(h)
+			// Power back: a fresh card over what the memory kept.
+			h.mem.CutAfter = 0
+			h.reload()
+			got := mustJSON(h.card.st)
+			if got != before && got != after {
+				t.Fatalf("%s: power cut after write %d of %d left a third state", s.name, cut, writes)
+			}
+			if cut < writes && got != before {
+				t.Fatalf("%s: cut after write %d of %d, yet the command took effect", s.name, cut, writes)
+			}
+		}
+		t.Logf("%s: %d writes, every cut leaves before or after", s.name, writes)
+	}
+}
+
+func mustJSON(s *State) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

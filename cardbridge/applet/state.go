@@ -1,0 +1,130 @@
+package applet
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// Life cycle of a card.
+const (
+	LifeBlank      = 0
+	LifeKeyed      = 1
+	LifeActive     = 2
+	LifeTerminated = 3
+)
+
+// Capacities of the card's memory.
+const (
+	MaxPurses   = 8
+	MaxTrusted  = 4
+	MaxRecords  = 8
+	MaxReceived = 8
+	PINTries    = 3
+	PUKTries    = 5
+)
+
+// Purse is the card's view of one asset: T, the settled credits its issuer
+// last signed, and D, everything it has signed away. It spends while
+// T − D (plus unconfirmed received value, at terminals) covers the amount.
+type Purse struct {
+	Asset ledger.Hash `json:"asset"`
+	T     uint256.Int `json:"t"`
+	D     uint256.Int `json:"d"`
+	Seq   uint64      `json:"seq"`
+}
+
+// Limits are the card's offline risk controls, in the first purse's units.
+type Limits struct {
+	OfflineCap uint256.Int `json:"offline_cap"`
+	OfflineMax uint8       `json:"offline_max"`
+	NoPinLimit uint256.Int `json:"no_pin_limit"`
+	Seq        uint64      `json:"seq"`
+}
+
+// Record is one record the card signed.
+type Record struct {
+	Counter   uint64         `json:"counter"`
+	Asset     ledger.Hash    `json:"asset"`
+	Amount    uint256.Int    `json:"amount"`
+	Payee     ledger.Address `json:"payee"`
+	Challenge ledger.Hash    `json:"challenge"`
+	Mode      uint8          `json:"mode"`
+	Sig       ledger.Sig     `json:"sig"`
+}
+
+// Received is a card-to-card record this card took and its issuer has not
+// yet confirmed.
+type Received struct {
+	Payer      ledger.Address `json:"payer"`
+	PayerOwner ledger.Address `json:"payer_owner"`
+	PayerCert  ledger.Sig     `json:"payer_cert"`
+	Record     Record         `json:"record"`
+	ID         ledger.Hash    `json:"id"`
+}
+
+// State is everything the card keeps. It is serialized whole into a slot
+// on every commit.
+type State struct {
+	Life       uint8            `json:"life"`
+	Key        []byte           `json:"key,omitempty"`
+	Address    ledger.Address   `json:"address"`
+	Owner      ledger.Address   `json:"owner"`
+	ChainID    uint64           `json:"chain_id"`
+	Anchor     ledger.Address   `json:"anchor"`
+	Cert       ledger.Sig       `json:"cert"`
+	Trusted    []ledger.Address `json:"trusted"`
+	PINHash    ledger.Hash      `json:"pin_hash"`
+	PINLeft    uint8            `json:"pin_left"`
+	PUKHash    ledger.Hash      `json:"puk_hash"`
+	PUKLeft    uint8            `json:"puk_left"`
+	Purses     []Purse          `json:"purses"`
+	Limits     Limits           `json:"limits"`
+	Counter    uint64           `json:"counter"`
+	OfflineRun uint8            `json:"offline_run"`
+	Records    []Record         `json:"records"`
+	Received   []Received       `json:"received"`
+}
+
+func (s *State) clone() *State {
+	b, _ := json.Marshal(s)
+	var c State
+	json.Unmarshal(b, &c)
+	return &c
+}
+
+func (s *State) marshal() []byte {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprint("applet: state does not marshal: ", err))
+	}
+	return b
+}
+
+func (s *State) domain() ledger.Domain { return ledger.NewDomain(s.ChainID, s.Anchor) }
+
+func (s *State) purse(asset ledger.Hash) *Purse {
+	for i := range s.Purses {
+		if s.Purses[i].Asset == asset {
+			return &s.Purses[i]
+		}
+	}
+	return nil
+}
+
+// receivedValue sums unconfirmed received records of an asset.
+func (s *State) receivedValue(asset ledger.Hash) *uint256.Int {
+	sum := new(uint256.Int)
+	for _, r := range s.Received {
+		if r.Record.Asset == asset {
+			sum.Add(sum, &r.Record.Amount)
+		}
+	}
+	return sum
+}
+
+func pinHash(addr ledger.Address, pin []byte) ledger.Hash {
+	return ledger.Keccak256([]byte("anonex-card-pin"), addr[:], pin)
+}

@@ -1,0 +1,119 @@
+package ledger
+
+import "github.com/holiman/uint256"
+
+// Card messages: the EIP-712 structs cards and issuers sign (see
+// docs/card-protocol.md). A card builds each digest itself from the fields
+// it checks and never signs a digest handed to it; Ethereum's ecrecover
+// verifies every one of them.
+
+// Card record modes.
+const (
+	CardModeOffline = 1
+	CardModeOnline  = 2
+	CardModeToCard  = 3
+)
+
+var (
+	cardCertificateType = Keccak256([]byte("CardCertificate(address card,address owner)"))
+	cardCreditType      = Keccak256([]byte("CardCredit(address card,bytes32 asset,uint256 total,uint64 seq,bytes32 confirmed)"))
+	cardRecordType      = Keccak256([]byte("CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)"))
+	cardLimitsType      = Keccak256([]byte("CardLimits(address card,uint256 offlineCap,uint8 offlineMax,uint256 noPinLimit,uint64 seq)"))
+)
+
+// CardCertificate is an issuer's certification of a card key for an owner.
+type CardCertificate struct {
+	Card, Owner Address
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (c *CardCertificate) StructHash() Hash {
+	var w structWriter
+	w.hash(cardCertificateType)
+	w.address(c.Card)
+	w.address(c.Owner)
+	return w.sum()
+}
+
+// CardCredit is an update value: the issuer's signature that the card's
+// settled credits of an asset total Total. Confirmed commits to the
+// card-to-card records received by the card that Total includes.
+type CardCredit struct {
+	Card      Address
+	Asset     Hash
+	Total     uint256.Int
+	Seq       uint64
+	Confirmed Hash
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (c *CardCredit) StructHash() Hash {
+	var w structWriter
+	w.hash(cardCreditType)
+	w.address(c.Card)
+	w.hash(c.Asset)
+	w.uint256(&c.Total)
+	w.uint64(c.Seq)
+	w.hash(c.Confirmed)
+	return w.sum()
+}
+
+// ConfirmedHash commits to a set of record ids: keccak256 of the ids in
+// ascending order, or zero for none. ids must be sorted.
+func ConfirmedHash(sortedIDs []Hash) Hash {
+	if len(sortedIDs) == 0 {
+		return Hash{}
+	}
+	b := make([]byte, 0, 32*len(sortedIDs))
+	for _, id := range sortedIDs {
+		b = append(b, id[:]...)
+	}
+	return Keccak256(b)
+}
+
+// CardRecord is what a card signs when it pays: a debit of its account.
+type CardRecord struct {
+	Card      Address
+	Asset     Hash
+	Amount    uint256.Int
+	Payee     Address
+	Counter   uint64
+	Challenge Hash
+	Mode      uint8
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (r *CardRecord) StructHash() Hash {
+	var w structWriter
+	w.hash(cardRecordType)
+	w.address(r.Card)
+	w.hash(r.Asset)
+	w.uint256(&r.Amount)
+	w.address(r.Payee)
+	w.uint64(r.Counter)
+	w.hash(r.Challenge)
+	w.uint64(uint64(r.Mode))
+	return w.sum()
+}
+
+// CardLimits are a card's offline risk controls, signed by its issuer or
+// its owner.
+type CardLimits struct {
+	Card       Address
+	OfflineCap uint256.Int
+	OfflineMax uint8
+	NoPinLimit uint256.Int
+	Seq        uint64
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (l *CardLimits) StructHash() Hash {
+	var w structWriter
+	w.hash(cardLimitsType)
+	w.address(l.Card)
+	w.uint256(&l.OfflineCap)
+	w.uint64(uint64(l.OfflineMax))
+	w.uint256(&l.NoPinLimit)
+	w.uint64(l.Seq)
+	return w.sum()
+}
