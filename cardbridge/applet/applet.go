@@ -20,24 +20,24 @@ var ATR = []byte{0x3B, 0x80, 0x80, 0x01, 0x01}
 
 // Status words (docs/card-protocol.md).
 const (
-	swOK               = 0x9000
-	swWrongLength      = 0x6700
-	swSecurity         = 0x6982
-	swBlocked          = 0x6983
-	swBadReference     = 0x6984
-	swConditions       = 0x6985
-	swWrongData        = 0x6A80
-	swNoMemory         = 0x6A84
-	swNotFound         = 0x6A88
-	swWrongP1P2        = 0x6B00
-	swINS              = 0x6D00
-	swCLA              = 0x6E00
-	swInsufficient     = 0x6F01
-	swOfflineLimit     = 0x6F02
-	swUntrustedIssuer  = 0x6F03
-	swWrongPINBase     = 0x63C0
-	maxAmountBytes     = 16
-	challengeLen       = 32
+	swOK              = 0x9000
+	swWrongLength     = 0x6700
+	swSecurity        = 0x6982
+	swBlocked         = 0x6983
+	swBadReference    = 0x6984
+	swConditions      = 0x6985
+	swWrongData       = 0x6A80
+	swNoMemory        = 0x6A84
+	swNotFound        = 0x6A88
+	swWrongP1P2       = 0x6B00
+	swINS             = 0x6D00
+	swCLA             = 0x6E00
+	swInsufficient    = 0x6F01
+	swOfflineLimit    = 0x6F02
+	swUntrustedIssuer = 0x6F03
+	swWrongPINBase    = 0x63C0
+	maxAmountBytes    = 16
+	challengeLen      = 32
 )
 
 // Instructions.
@@ -712,4 +712,3 @@ func decodeReceived(b []byte) (Received, bool) {
 	r.Record.Mode = ledger.CardModeToCard
 	return r, true
 }
-

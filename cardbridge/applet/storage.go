@@ -20,7 +20,7 @@ const (
 	// SlotSize is the room for one serialized state.
 	SlotSize = 32 << 10
 	// PageSize is one EEPROM write: the unit a power cut can tear.
-	PageSize = 256
+	PageSize   = 256
 	slotHeader = 16 // gen(8) ‖ len(4) ‖ crc32(4)
 )
 
