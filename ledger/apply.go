@@ -15,6 +15,9 @@ const (
 	ReasonUnknownAsset
 	ReasonBalanceOverflow
 	ReasonAssetExists
+	ReasonCardExists
+	ReasonCloned
+	ReasonCardAccount
 )
 
 var reasonNames = [...]string{
@@ -23,6 +26,9 @@ var reasonNames = [...]string{
 	ReasonUnknownAsset:      "unknown asset",
 	ReasonBalanceOverflow:   "balance would overflow",
 	ReasonAssetExists:       "asset already exists",
+	ReasonCardExists:        "card already registered",
+	ReasonCloned:            "cloned card: this counter already signed another record",
+	ReasonCardAccount:       "a card account is debited only by records its card signs",
 }
 
 func (r Reason) String() string {
@@ -95,6 +101,9 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: sender %s, payload names %s", ErrWrongSigner, tx.Sender.Hex(), p.Signer().Hex())
 	}
 	st.err = nil // a long-lived view must not stay poisoned by an old read error
+	if sp, ok := p.(selfReplaying); ok {
+		return applySelf(st, tx, env, sp)
+	}
 	acc := st.Account(tx.Sender)
 	if err := st.Err(); err != nil {
 		return nil, err
@@ -118,6 +127,30 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	acc.Nonce++
 	st.setAccount(tx.Sender, acc)
 	r := &Receipt{TxID: tx.ID, Kind: p.Kind(), Sender: tx.Sender, Status: StatusOK, Reason: reason}
+	if reason != ReasonNone {
+		r.Status = StatusFailed
+	}
+	return r, nil
+}
+
+// selfReplaying payloads (card records) are replay-protected by their own
+// rule, not by the account nonce.
+type selfReplaying interface {
+	executeSelf(c *execContext) (Reason, error)
+}
+
+func applySelf(st *Overlay, tx *Verified, env Env, sp selfReplaying) (*Receipt, error) {
+	snap := st.snapshot()
+	reason, err := sp.executeSelf(&execContext{st: st, tx: tx, env: env})
+	if st.Err() != nil {
+		st.revert(snap)
+		return nil, st.Err()
+	}
+	if err != nil {
+		st.revert(snap)
+		return nil, err
+	}
+	r := &Receipt{TxID: tx.ID, Kind: tx.Tx.Payload.Kind(), Sender: tx.Sender, Status: StatusOK, Reason: reason}
 	if reason != ReasonNone {
 		r.Status = StatusFailed
 	}

@@ -148,8 +148,13 @@ func TestGoldenFile(t *testing.T) {
 	if f.EIP712.Name != DomainName || f.EIP712.Version != DomainVersion {
 		t.Errorf("domain %q %q, ledger has %q %q", f.EIP712.Name, f.EIP712.Version, DomainName, DomainVersion)
 	}
-	if !reflect.DeepEqual(f.EIP712.Types, Types()) {
-		t.Errorf("types signed by ethers differ from ledger.Types():\n%v\n%v", f.EIP712.Types, Types())
+	// Every type the vectors sign with is served exactly as ledger.Types()
+	// has it (later kinds may not have vectors yet).
+	all := Types()
+	for name, fields := range f.EIP712.Types {
+		if !reflect.DeepEqual(fields, all[name]) {
+			t.Errorf("type %s signed by ethers differs from ledger.Types():\n%v\n%v", name, fields, all[name])
+		}
 	}
 	if len(f.Cases) < 10 || len(f.Negative) < 10 {
 		t.Fatalf("%d cases, %d negative", len(f.Cases), len(f.Negative))

@@ -296,6 +296,12 @@ func ParseStateKey(k []byte) (kind string, addr Address, asset Hash) {
 		return "asset", addr, asset
 	case k[0] == prefixNumber:
 		return "number", addr, asset
+	case k[0] == prefixCard && len(k) == 21:
+		copy(addr[:], k[1:])
+		return "card", addr, asset
+	case k[0] == prefixCounter && len(k) == 29:
+		copy(addr[:], k[1:21])
+		return "counter", addr, asset
 	case string(k) == keyCounters:
 		return "counters", addr, asset
 	}

@@ -94,6 +94,9 @@ func (t *Transfer) encode(e *encoder) {
 }
 
 func (t *Transfer) execute(c *execContext) Reason {
+	if _, ok := c.st.Card(t.From); ok {
+		return ReasonCardAccount
+	}
 	if _, ok := c.st.Asset(t.Asset); !ok {
 		return ReasonUnknownAsset
 	}

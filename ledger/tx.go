@@ -206,7 +206,12 @@ type Verified struct {
 	Tx     *Tx
 	ID     Hash
 	Sender Address
+	// Attached are the verified attachments of a card record, in order.
+	Attached []*Verified
 }
+
+// attacher is a payload that carries other signed transactions.
+type attacher interface{ attachments() []*Tx }
 
 // Verify checks a transaction's fields and signature in a domain.
 func Verify(tx *Tx, d Domain, rec Recoverer) (*Verified, error) {
@@ -214,7 +219,7 @@ func Verify(tx *Tx, d Domain, rec Recoverer) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	return VerifyWithID(tx, id, rec)
+	return VerifyWithID(tx, id, rec, d)
 }
 
 // Precheck runs every stateless check short of signature recovery and
@@ -230,8 +235,9 @@ func Precheck(tx *Tx, d Domain) (Hash, error) {
 	return tx.ID(d), nil
 }
 
-// VerifyWithID recovers the signer of a prechecked transaction.
-func VerifyWithID(tx *Tx, id Hash, rec Recoverer) (*Verified, error) {
+// VerifyWithID recovers the signer of a prechecked transaction (and of its
+// attachments, in domain d).
+func VerifyWithID(tx *Tx, id Hash, rec Recoverer, d Domain) (*Verified, error) {
 	from, err := rec.Recover(id, tx.Sig)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
@@ -239,7 +245,21 @@ func VerifyWithID(tx *Tx, id Hash, rec Recoverer) (*Verified, error) {
 	if want := tx.Payload.Signer(); from != want {
 		return nil, fmt.Errorf("%w: signed by %s, payload names %s", ErrWrongSigner, from.Hex(), want.Hex())
 	}
-	return &Verified{Tx: tx, ID: id, Sender: from}, nil
+	v := &Verified{Tx: tx, ID: id, Sender: from}
+	if at, ok := tx.Payload.(attacher); ok {
+		for i, a := range at.attachments() {
+			aid, err := Precheck(a, d)
+			if err != nil {
+				return nil, fmt.Errorf("attachment %d: %w", i, err)
+			}
+			av, err := VerifyWithID(a, aid, rec, d)
+			if err != nil {
+				return nil, fmt.Errorf("attachment %d: %w", i, err)
+			}
+			v.Attached = append(v.Attached, av)
+		}
+	}
+	return v, nil
 }
 
 // jsonTx is the JSON form of a signed transaction: the EIP-712 primary
@@ -248,6 +268,8 @@ type jsonTx struct {
 	Type      string          `json:"type"`
 	Message   json.RawMessage `json:"message"`
 	Signature Sig             `json:"signature"`
+	// Attached carries a card record's attachments (not signed by it).
+	Attached []*Tx `json:"attached,omitempty"`
 }
 
 // MarshalJSON renders {"type", "message", "signature"}.
@@ -257,7 +279,11 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(jsonTx{Type: spec.name, Message: msg, Signature: tx.Sig})
+	j := jsonTx{Type: spec.name, Message: msg, Signature: tx.Sig}
+	if at, ok := tx.Payload.(attacher); ok {
+		j.Attached = at.attachments()
+	}
+	return json.Marshal(j)
 }
 
 // UnmarshalJSON parses {"type", "message", "signature"}.
@@ -273,6 +299,13 @@ func (tx *Tx) UnmarshalJSON(b []byte) error {
 	p, err := specOf(k).fromJSON(j.Message)
 	if err != nil {
 		return err
+	}
+	if len(j.Attached) > 0 {
+		cp, ok := p.(*CardPayment)
+		if !ok {
+			return fmt.Errorf("%w: only card records carry attachments", ErrDecode)
+		}
+		cp.Attached = j.Attached
 	}
 	tx.Payload, tx.Sig = p, j.Signature
 	return nil

@@ -118,13 +118,13 @@ func (n *Node) verifyBatch(btxs []ledger.BatchTx) []*ledger.Verified {
 		if err != nil {
 			return
 		}
-		if sender, ok := n.pool.Has(id, bt.Tx.Sig); ok {
+		if sender, ok := n.pool.Has(id, bt.Tx.Sig); ok && !ledger.HasAttachments(bt.Tx.Payload) {
 			if sender == bt.Tx.Payload.Signer() {
 				out[i] = &ledger.Verified{Tx: bt.Tx, ID: id, Sender: sender}
 			}
 			return
 		}
-		v, err := ledger.VerifyWithID(bt.Tx, id, n.rec)
+		v, err := ledger.VerifyWithID(bt.Tx, id, n.rec, n.domain)
 		if err == nil {
 			out[i] = v
 		}

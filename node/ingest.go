@@ -37,9 +37,9 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 		return SubmitResult{ID: id, Status: settledStatus(rec)}, nil
 	}
 	var v *ledger.Verified
-	if sender, ok := n.pool.Has(id, tx.Sig); ok {
+	if sender, ok := n.pool.Has(id, tx.Sig); ok && !ledger.HasAttachments(tx.Payload) {
 		v = &ledger.Verified{Tx: tx, ID: id, Sender: sender}
-	} else if v, err = ledger.VerifyWithID(tx, id, n.rec); err != nil {
+	} else if v, err = ledger.VerifyWithID(tx, id, n.rec, n.domain); err != nil {
 		return SubmitResult{ID: id}, err
 	}
 	raw := tx.Encode()
@@ -91,7 +91,7 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 	if _, ok, _ := n.store.Tx(id); ok {
 		return p2p.Ignore
 	}
-	v, err := ledger.VerifyWithID(tx, id, n.rec)
+	v, err := ledger.VerifyWithID(tx, id, n.rec, n.domain)
 	if err != nil {
 		return p2p.Reject
 	}

@@ -365,13 +365,19 @@ func (n *Node) reloadPending() error {
 			n.log.Warn("dropping undecodable pending record", "id", r.ID, "err", err)
 			continue
 		}
-		vs = append(vs, &poolEntry{v: &ledger.Verified{Tx: tx, ID: tx.ID(n.domain), Sender: r.Sender}, raw: r.Raw,
-			arrived: time.Unix(0, r.Arrived)})
+		v := &ledger.Verified{Tx: tx, ID: tx.ID(n.domain), Sender: r.Sender}
+		if ledger.HasAttachments(tx.Payload) {
+			if v, err = ledger.Verify(tx, n.domain, n.rec); err != nil {
+				n.log.Warn("dropping pending record that no longer verifies", "id", r.ID, "err", err)
+				continue
+			}
+		}
+		vs = append(vs, &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)})
 	}
 	n.pool.Lock()
 	for _, e := range vs {
 		n.pool.entries[e.v.ID] = e
-		n.pool.slots[slot{e.v.Sender, e.v.Tx.Payload.AccountNonce()}] = e
+		n.pool.slots[slotOf(e.v)] = e
 	}
 	dropped := n.pool.rebuildLocked()
 	n.pool.Unlock()

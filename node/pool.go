@@ -46,9 +46,16 @@ type poolEntry struct {
 // Tx is the pooled transaction.
 func (e *poolEntry) Tx() *ledger.Tx { return e.v.Tx }
 
+// slot is what a transaction occupies: an account nonce, or a card counter.
 type slot struct {
-	acct  ledger.Address
-	nonce uint64
+	acct    ledger.Address
+	nonce   uint64
+	counter bool
+}
+
+func slotOf(v *ledger.Verified) slot {
+	a, n, c := ledger.ReplayKey(v.Tx.Payload)
+	return slot{a, n, c}
 }
 
 // Evidence is two different signed transactions for the same account
@@ -127,7 +134,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 	if len(p.entries) >= p.maxPool {
 		return 0, fmt.Errorf("%w: %d transactions", ErrPoolFull, len(p.entries))
 	}
-	s := slot{v.Sender, v.Tx.Payload.AccountNonce()}
+	s := slotOf(v)
 	if first, ok := p.slots[s]; ok {
 		// Kept once per pair, bounded: resending an equivocation cannot
 		// push real evidence out.
@@ -213,7 +220,7 @@ func (p *Pool) ExpireQueued(now time.Time, ttl time.Duration) []ledger.Hash {
 func (p *Pool) promote(acct ledger.Address) {
 	for p.queuedPer[acct] > 0 {
 		next := p.view.Account(acct).Nonce
-		e, ok := p.slots[slot{acct, next}]
+		e, ok := p.slots[slot{acct, next, false}]
 		if !ok || !e.queued {
 			return
 		}
@@ -229,7 +236,7 @@ func (p *Pool) promote(acct ledger.Address) {
 
 func (p *Pool) dropLocked(e *poolEntry, reason string) {
 	delete(p.entries, e.v.ID)
-	s := slot{e.v.Sender, e.v.Tx.Payload.AccountNonce()}
+	s := slotOf(e.v)
 	if p.slots[s] == e {
 		delete(p.slots, s)
 	}

@@ -68,6 +68,8 @@ func TestTypesAccepted(t *testing.T) {
 		"EIP712Domain": "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
 		"Transfer":     "Transfer(address from,address to,bytes32 asset,uint256 amount,uint64 nonce)",
 		"IssueAsset":   "IssueAsset(address issuer,string symbol,uint8 decimals,uint256 supply,uint16 currency,bytes32 metadata,uint64 nonce)",
+		"CardRegister": "CardRegister(address issuer,address card,address owner,uint64 nonce)",
+		"CardRecord":   "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)",
 	}
 	if len(types) != len(want) {
 		t.Fatalf("ledger.Types() has %d types, want %d", len(types), len(want))

@@ -200,7 +200,7 @@ export async function build() {
       [...head, 13, ...new TextEncoder().encode("ABCDEFGHIJKLM"), ...rest]));
   }
   neg.push(decodeCase("decode/kind-0", "kind byte 0", "ErrUnknownKind", [0, ...tWire.slice(1)]));
-  neg.push(decodeCase("decode/kind-3", "kind byte 3 (not registered)", "ErrUnknownKind", [3, ...tWire.slice(1)]));
+  neg.push(decodeCase("decode/kind-127", "kind byte 127 (not registered)", "ErrUnknownKind", [127, ...tWire.slice(1)]));
   neg.push(decodeCase("decode/kind-129", "kind byte 0x81 (kinds are 1..127)", "ErrUnknownKind", [0x81, ...tWire.slice(1)]));
   neg.push(decodeCase("decode/oversize", "4097 bytes (MaxTxSize is 4096)", "ErrDecode", [...tWire, ...new Array(4097 - tWire.length).fill(0)]));
 

@@ -1,0 +1,355 @@
+package ledger
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Card kinds: an issuer registers a card account (CardRegister, an account
+// transaction of the issuer); a card debits its account only with records
+// it signs itself (CardRecord, replay-protected by unique counters, never
+// by the account nonce). The ledger checks signature, registration and
+// counter — never limits held on the card.
+const (
+	KindCardRegister Kind = 3
+	KindCardRecord   Kind = 4
+)
+
+// MaxAttached bounds the card-to-card records one card record carries.
+const MaxAttached = 8
+
+var (
+	// ErrCardUnknown skips a record of a card no issuer has registered
+	// (yet): no receipt, it may apply once the registration settles.
+	ErrCardUnknown = errors.New("ledger: card not registered")
+	// ErrRecordApplied skips a record already applied: an identical record
+	// twice is a no-op.
+	ErrRecordApplied = errors.New("ledger: card record already applied")
+)
+
+const (
+	prefixCard    = 'c' // 'c' ‖ card → issuer(20) ‖ owner(20) ‖ flags(1)
+	prefixCounter = 'u' // 'u' ‖ card ‖ counter(8) → record id
+	cardCloned    = 1
+)
+
+// Card is a registered card account.
+type Card struct {
+	Issuer Address
+	Owner  Address
+	Cloned bool // the same counter was seen with two contents
+}
+
+func cardKey(c Address) string { return string(append([]byte{prefixCard}, c[:]...)) }
+
+// Card reads a card's registration.
+func (o *Overlay) Card(c Address) (Card, bool) {
+	v := o.get(cardKey(c))
+	if len(v) != 41 {
+		return Card{}, false
+	}
+	var k Card
+	copy(k.Issuer[:], v[:20])
+	copy(k.Owner[:], v[20:40])
+	k.Cloned = v[40]&cardCloned != 0
+	return k, true
+}
+
+func (o *Overlay) setCard(c Address, k Card) {
+	v := make([]byte, 41)
+	copy(v, k.Issuer[:])
+	copy(v[20:], k.Owner[:])
+	if k.Cloned {
+		v[40] = cardCloned
+	}
+	o.put(cardKey(c), v)
+}
+
+// CardRegister registers a card account under its issuer.
+type CardRegister struct {
+	Issuer Address
+	Card   Address
+	Owner  Address
+	Nonce  uint64
+}
+
+var cardRegisterFields = []TypedField{{"issuer", "address"}, {"card", "address"}, {"owner", "address"}, {"nonce", "uint64"}}
+
+type cardRegisterJSON struct {
+	Issuer Address `json:"issuer"`
+	Card   Address `json:"card"`
+	Owner  Address `json:"owner"`
+	Nonce  jsonU64 `json:"nonce"`
+}
+
+func (r *CardRegister) Kind() Kind           { return KindCardRegister }
+func (r *CardRegister) Signer() Address      { return r.Issuer }
+func (r *CardRegister) AccountNonce() uint64 { return r.Nonce }
+
+func (r *CardRegister) StructHash() Hash {
+	var w structWriter
+	w.hash(specOf(KindCardRegister).typeHash)
+	w.address(r.Issuer)
+	w.address(r.Card)
+	w.address(r.Owner)
+	w.uint64(r.Nonce)
+	return w.sum()
+}
+
+func (r *CardRegister) Check() error {
+	switch {
+	case r.Card.IsZero() || r.Owner.IsZero():
+		return fmt.Errorf("%w: zero card or owner", ErrBadField)
+	case r.Card == r.Issuer:
+		return fmt.Errorf("%w: an issuer cannot register itself as a card", ErrBadField)
+	}
+	return nil
+}
+
+func (r *CardRegister) encode(e *encoder) {
+	e.address(r.Issuer)
+	e.address(r.Card)
+	e.address(r.Owner)
+	e.uvarint(r.Nonce)
+}
+
+func (r *CardRegister) execute(c *execContext) Reason {
+	if _, ok := c.st.Card(r.Card); ok {
+		return ReasonCardExists
+	}
+	if c.st.Account(r.Card).Nonce > 0 {
+		return ReasonCardExists // the key already acts as an ordinary account
+	}
+	c.st.setCard(r.Card, Card{Issuer: r.Issuer, Owner: r.Owner})
+	c.st.touch(r.Card)
+	return ReasonNone
+}
+
+// CardPayment is a card record on the ledger: the CardRecord struct the
+// card signed, plus the card-to-card records (signed by other cards, paying
+// this one) that it attaches so they apply first. Its id is the record's
+// digest; attachments are not signed by this card.
+type CardPayment struct {
+	CardRecord
+	Attached []*Tx
+}
+
+var cardRecordFields = []TypedField{
+	{"card", "address"}, {"asset", "bytes32"}, {"amount", "uint256"}, {"payee", "address"},
+	{"counter", "uint64"}, {"challenge", "bytes32"}, {"mode", "uint8"},
+}
+
+type cardRecordJSON struct {
+	Card      Address  `json:"card"`
+	Asset     Hash     `json:"asset"`
+	Amount    jsonU256 `json:"amount"`
+	Payee     Address  `json:"payee"`
+	Counter   jsonU64  `json:"counter"`
+	Challenge Hash     `json:"challenge"`
+	Mode      uint8    `json:"mode"`
+}
+
+func (p *CardPayment) Kind() Kind           { return KindCardRecord }
+func (p *CardPayment) Signer() Address      { return p.Card }
+func (p *CardPayment) AccountNonce() uint64 { return 0 }
+func (p *CardPayment) StructHash() Hash     { return p.CardRecord.StructHash() }
+func (p *CardPayment) nonceless()           {}
+
+func (p *CardPayment) Check() error {
+	switch {
+	case p.Amount.IsZero():
+		return fmt.Errorf("%w: card record of nothing", ErrZeroAmount)
+	case p.Payee.IsZero() || p.Payee == p.Card:
+		return fmt.Errorf("%w: card record payee", ErrBadField)
+	case p.Mode < CardModeOffline || p.Mode > CardModeToCard:
+		return fmt.Errorf("%w: card record mode %d", ErrBadField, p.Mode)
+	case p.Counter == 0:
+		return fmt.Errorf("%w: card counters start at 1", ErrBadField)
+	case len(p.Attached) > MaxAttached:
+		return fmt.Errorf("%w: %d attached records, at most %d", ErrBadField, len(p.Attached), MaxAttached)
+	}
+	for i, a := range p.Attached {
+		ap, ok := a.Payload.(*CardPayment)
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: attachment %d is not a card record", ErrBadField, i)
+		case len(ap.Attached) > 0:
+			return fmt.Errorf("%w: attachment %d carries attachments (one level only)", ErrBadField, i)
+		case ap.Mode != CardModeToCard || ap.Payee != p.Card:
+			return fmt.Errorf("%w: attachment %d is not a card-to-card record paying this card", ErrBadField, i)
+		}
+		if err := ap.Check(); err != nil {
+			return fmt.Errorf("attachment %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (p *CardPayment) encode(e *encoder) {
+	e.address(p.Card)
+	e.asset(p.Asset)
+	e.amount(&p.Amount)
+	e.address(p.Payee)
+	e.uvarint(p.Counter)
+	e.bytes32(p.Challenge)
+	e.byte1(p.Mode)
+	e.uvarint(uint64(len(p.Attached)))
+	for _, a := range p.Attached {
+		b := a.Encode()
+		e.uvarint(uint64(len(b)))
+		e.buf = append(e.buf, b...)
+	}
+}
+
+func decodeCardPayment(d *decoder) Payload {
+	var p CardPayment
+	p.Card = d.address("card")
+	p.Asset = d.asset("asset")
+	p.Amount = *d.amount("amount")
+	p.Payee = d.address("payee")
+	p.Counter = d.uvarint("counter")
+	p.Challenge = d.bytes32("challenge")
+	p.Mode = d.byte1("mode")
+	n := d.uvarint("attachment count")
+	if n > MaxAttached {
+		d.fail("%d attachments, at most %d", n, MaxAttached)
+		return &p
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		l := d.uvarint("attachment length")
+		if l > MaxTxSize {
+			d.fail("attachment of %d bytes", l)
+			break
+		}
+		b := d.take(int(l), "attachment")
+		if d.err != nil {
+			break
+		}
+		tx, err := DecodeTx(b)
+		if err != nil {
+			d.fail("attachment %d: %v", i, err)
+			break
+		}
+		p.Attached = append(p.Attached, tx)
+	}
+	return &p
+}
+
+// executeSelf applies a card record with its own replay rule: attachments
+// first, then the record. An identical record twice is skipped; the same
+// counter with another record is a clone: the card is flagged and the
+// record fails.
+func (p *CardPayment) executeSelf(c *execContext) (Reason, error) {
+	st := c.st
+	if len(c.tx.Attached) != len(p.Attached) {
+		return 0, fmt.Errorf("%w: card record attachments were not verified", ErrBadSignature)
+	}
+	for i, a := range p.Attached {
+		v := c.tx.Attached[i]
+		snap := st.snapshot()
+		reason, err := a.Payload.(*CardPayment).applyRecord(st, v.ID)
+		if err != nil || reason != ReasonNone {
+			// A failed attachment changes nothing but what it records
+			// about a clone; the record that relied on it may then fail.
+			if reason != ReasonCloned {
+				st.revert(snap)
+			}
+		}
+	}
+	return p.applyRecord(st, c.tx.ID)
+}
+
+// applyRecord applies one record (no attachments).
+func (p *CardPayment) applyRecord(st *Overlay, id Hash) (Reason, error) {
+	card, ok := st.Card(p.Card)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s", ErrCardUnknown, p.Card.Hex())
+	}
+	ck := counterKey(p.Card, p.Counter)
+	if prev := st.get(ck); prev != nil {
+		if Hash(prev) == id {
+			return 0, fmt.Errorf("%w: card %s counter %d", ErrRecordApplied, p.Card.Hex(), p.Counter)
+		}
+		card.Cloned = true
+		st.setCard(p.Card, card)
+		return ReasonCloned, nil
+	}
+	st.put(ck, append([]byte(nil), id[:]...))
+	if _, ok := st.Asset(p.Asset); !ok {
+		return ReasonUnknownAsset, nil
+	}
+	return st.move(p.Card, p.Payee, p.Asset, &p.Amount), nil
+}
+
+func counterKey(card Address, counter uint64) string {
+	k := make([]byte, 0, 29)
+	k = append(k, prefixCounter)
+	k = append(k, card[:]...)
+	k = append(k, u64be(counter)...)
+	return string(k)
+}
+
+func (p *CardPayment) execute(c *execContext) Reason {
+	panic("ledger: card records apply through executeSelf")
+}
+
+func (p *CardPayment) attachments() []*Tx { return p.Attached }
+
+func init() {
+	register(&kindSpec{
+		kind: KindCardRegister, name: "CardRegister", fields: cardRegisterFields,
+		decode: func(d *decoder) Payload {
+			var r CardRegister
+			r.Issuer = d.address("issuer")
+			r.Card = d.address("card")
+			r.Owner = d.address("owner")
+			r.Nonce = d.uvarint("nonce")
+			return &r
+		},
+		fromJSON: func(msg json.RawMessage) (Payload, error) {
+			var j cardRegisterJSON
+			if err := strictUnmarshal(msg, &j); err != nil {
+				return nil, err
+			}
+			return &CardRegister{Issuer: j.Issuer, Card: j.Card, Owner: j.Owner, Nonce: uint64(j.Nonce)}, nil
+		},
+		toJSON: func(p Payload) any {
+			r := p.(*CardRegister)
+			return cardRegisterJSON{r.Issuer, r.Card, r.Owner, jsonU64(r.Nonce)}
+		},
+	})
+	register(&kindSpec{
+		kind: KindCardRecord, name: "CardRecord", fields: cardRecordFields,
+		decode: decodeCardPayment,
+		fromJSON: func(msg json.RawMessage) (Payload, error) {
+			var j cardRecordJSON
+			if err := strictUnmarshal(msg, &j); err != nil {
+				return nil, err
+			}
+			return &CardPayment{CardRecord: CardRecord{Card: j.Card, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee,
+				Counter: uint64(j.Counter), Challenge: j.Challenge, Mode: j.Mode}}, nil
+		},
+		toJSON: func(p Payload) any {
+			r := p.(*CardPayment)
+			return cardRecordJSON{r.Card, r.Asset, jsonU256{r.Amount}, r.Payee, jsonU64(r.Counter), r.Challenge, r.Mode}
+		},
+	})
+}
+
+// HasAttachments reports whether a payload carries signed transactions of
+// its own, which a recovery cache for the outer signature does not cover.
+func HasAttachments(p Payload) bool {
+	cp, ok := p.(*CardPayment)
+	return ok && len(cp.Attached) > 0
+}
+
+// ReplayKey names the slot a payload occupies: the account and its nonce,
+// or, for a card record, the card and its counter (counter true). Two
+// different transactions in one slot are an equivocation (or a clone).
+func ReplayKey(p Payload) (acct Address, n uint64, counter bool) {
+	if cp, ok := p.(*CardPayment); ok {
+		return cp.Card, cp.Counter, true
+	}
+	return p.Signer(), p.AccountNonce(), false
+}

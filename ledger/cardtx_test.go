@@ -1,0 +1,87 @@
+package ledger
+
+import (
+	"errors"
+	"testing"
+)
+
+// record signs a card record with a test key standing in for a card.
+func (k *testKey) record(asset Hash, amount uint64, payee Address, counter uint64, mode uint8, attached ...*Tx) *Tx {
+	p := &CardPayment{CardRecord: CardRecord{Card: k.addr, Asset: asset, Amount: u(amount), Payee: payee, Counter: counter,
+		Challenge: Hash{byte(counter)}, Mode: mode}, Attached: attached}
+	return k.sign(p, testDomain)
+}
+
+func TestCardRecords(t *testing.T) {
+	st := NewOverlay(mapState{})
+	issuer, owner, merchant := newTestKey(401), newTestKey(402), newTestKey(403)
+	cardA, cardB := newTestKey(404), newTestKey(405)
+	eur := issueTo(t, st, issuer, 0, 100000)
+	apply := func(tx *Tx) (*Receipt, error) { return Apply(st, mustVerify(tx), Env{}) }
+	ok := func(tx *Tx) {
+		t.Helper()
+		if r, err := apply(tx); err != nil || r.Status != StatusOK {
+			t.Fatalf("%v %+v", err, r)
+		}
+	}
+	// A record of an unregistered card is skipped, not failed.
+	if _, err := apply(cardA.record(eur, 1, merchant.addr, 1, CardModeOffline)); !errors.Is(err, ErrCardUnknown) || !IsSkip(err) {
+		t.Fatalf("unregistered card: %v", err)
+	}
+	ok(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: cardA.addr, Owner: owner.addr, Nonce: 1}, testDomain))
+	ok(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: cardB.addr, Owner: owner.addr, Nonce: 2}, testDomain))
+	if r, _ := apply(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: cardA.addr, Owner: owner.addr, Nonce: 3}, testDomain)); r.Reason != ReasonCardExists {
+		t.Fatalf("registered twice: %+v", r)
+	}
+	// Load: the issuer pays the card account.
+	ok(issuer.sign(&Transfer{From: issuer.addr, To: cardA.addr, Asset: eur, Amount: u(4000), Nonce: 4}, testDomain))
+	// Records arrive in any order: counter 2 before 1.
+	r2 := cardA.record(eur, 700, merchant.addr, 2, CardModeOffline)
+	ok(r2)
+	ok(cardA.record(eur, 300, merchant.addr, 1, CardModeOnline))
+	// An identical record twice is a no-op.
+	if _, err := apply(r2); !errors.Is(err, ErrRecordApplied) {
+		t.Fatalf("replayed record: %v", err)
+	}
+	// A card account is never debited by a Transfer, even one its key signs.
+	if r, _ := apply(cardA.sign(&Transfer{From: cardA.addr, To: merchant.addr, Asset: eur, Amount: u(1), Nonce: 0}, testDomain)); r.Reason != ReasonCardAccount {
+		t.Fatalf("transfer from a card account: %+v", r)
+	}
+	// Card to card, spent by B before A's record reaches the ledger: B's
+	// payment carries A's record, which applies first.
+	a2b := cardA.record(eur, 1000, cardB.addr, 3, CardModeToCard)
+	ok(cardB.record(eur, 900, merchant.addr, 1, CardModeOnline, a2b))
+	if got := st.Balance(merchant.addr, eur).Uint64(); got != 700+300+900 {
+		t.Fatalf("merchant has %d", got)
+	}
+	if _, err := apply(a2b); !errors.Is(err, ErrRecordApplied) {
+		t.Fatalf("attached record applied twice: %v", err)
+	}
+	// A clone: the same counter with another record. Flagged, no value moves.
+	before := st.Balance(cardA.addr, eur).Uint64()
+	if r, _ := apply(cardA.record(eur, 5, merchant.addr, 2, CardModeOffline)); r.Reason != ReasonCloned {
+		t.Fatalf("clone: %+v", r)
+	}
+	if c, _ := st.Card(cardA.addr); !c.Cloned || st.Balance(cardA.addr, eur).Uint64() != before {
+		t.Fatalf("clone not flagged or value moved: %+v", c)
+	}
+	// Never valid: attachments that do not pay this card, or nest.
+	bad := cardB.record(eur, 1, merchant.addr, 2, CardModeOnline, cardA.record(eur, 1, merchant.addr, 9, CardModeToCard))
+	if _, err := Verify(bad, testDomain, btcecRecoverer{}); !errors.Is(err, ErrBadField) {
+		t.Fatalf("attachment paying someone else: %v", err)
+	}
+	// Wire and JSON forms carry attachments.
+	tx := cardB.record(eur, 1, merchant.addr, 5, CardModeOnline, a2b)
+	back, err := DecodeTx(tx.Encode())
+	if err != nil || len(back.Payload.(*CardPayment).Attached) != 1 || back.ID(testDomain) != tx.ID(testDomain) {
+		t.Fatalf("wire round trip: %v", err)
+	}
+	j, _ := tx.MarshalJSON()
+	var jb Tx
+	if err := jb.UnmarshalJSON(j); err != nil || len(jb.Payload.(*CardPayment).Attached) != 1 {
+		t.Fatalf("json round trip: %v %s", err, j)
+	}
+	if _, err := Verify(&jb, testDomain, btcecRecoverer{}); err != nil {
+		t.Fatalf("json round trip does not verify: %v", err)
+	}
+}
