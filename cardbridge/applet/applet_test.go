@@ -38,8 +38,15 @@ func u128(v uint64) []byte {
 	return amount16(x)
 }
 
+// tb is what the harness needs of a test (testing.TB or rapid.T).
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 type harness struct {
-	t      testing.TB
+	t      tb
 	mem    *MemMedium
 	card   *Applet
 	issuer *account.Key

@@ -1,0 +1,383 @@
+package applet
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+	"pgregory.net/rapid"
+)
+
+type secpRecoverer struct{}
+
+func (secpRecoverer) Recover(d ledger.Hash, s ledger.Sig) (ledger.Address, error) {
+	return account.Recover(d, s)
+}
+
+// world is the property test's network: real applets, a real ledger state,
+// an issuer that signs T only from settled credits, and terminals that
+// forward records late, out of order and twice.
+type world struct {
+	t        *rapid.T
+	st       map[string][]byte
+	issuer   *account.Key
+	owner    *account.Key
+	ownerN   uint64
+	issuerN  uint64
+	cards    []*harness
+	genuine  map[ledger.Address]bool
+	credits  map[ledger.Address]*uint256.Int       // settled credits to each card account
+	c2c      map[ledger.Address][]ledger.Hash      // settled card-to-card ids paying each card
+	seq      map[ledger.Address]uint64             // update value sequence per card
+	signed   map[ledger.Hash]*ledger.Tx            // every record a card signed
+	byCard   map[ledger.Hash]ledger.Address        // record id → signing card
+	queue    []*ledger.Tx                          // records held by terminals
+	settled  map[ledger.Hash]bool                  // records with an OK receipt
+	failed   map[ledger.Hash]ledger.Reason         // records with a failure receipt
+	eur      ledger.Hash
+	merchant ledger.Address
+}
+
+type mapReader map[string][]byte
+
+func (m mapReader) Get(k []byte) ([]byte, error) { return m[string(k)], nil }
+
+func (w *world) apply(tx *ledger.Tx) (*ledger.Receipt, error) {
+	v, err := ledger.Verify(tx, testDomain, secpRecoverer{})
+	if err != nil {
+		w.t.Fatalf("a signed tx does not verify: %v", err)
+	}
+	ov := ledger.NewOverlay(mapReader(w.st))
+	r, err := ledger.Apply(ov, v, ledger.Env{})
+	if err == nil {
+		for _, kv := range ov.Writes() {
+			if kv.Value == nil {
+				delete(w.st, string(kv.Key))
+			} else {
+				w.st[string(kv.Key)] = kv.Value
+			}
+		}
+	}
+	return r, err
+}
+
+func (w *world) signTx(k *account.Key, p ledger.Payload) *ledger.Tx {
+	sig, err := k.Sign(testDomain.Digest(p.StructHash()))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)}
+}
+
+func (w *world) view() *ledger.Overlay { return ledger.NewOverlay(mapReader(w.st)) }
+
+// deliver applies queued records (and their attachments' effects).
+func (w *world) deliver(n int) {
+	for ; n > 0 && len(w.queue) > 0; n-- {
+		i := rapid.IntRange(0, len(w.queue)-1).Draw(w.t, "pick")
+		tx := w.queue[i]
+		w.queue = append(w.queue[:i], w.queue[i+1:]...)
+		r, err := w.apply(tx)
+		if err != nil && !ledger.IsSkip(err) {
+			w.t.Fatalf("record refused: %v", err)
+		}
+		if err != nil {
+			continue
+		}
+		id := tx.ID(testDomain)
+		if r.Status == ledger.StatusOK {
+			w.settled[id] = true
+		} else {
+			w.failed[id] = r.Reason
+		}
+		// Attachments that applied inside it count as settled too.
+		for _, a := range tx.Payload.(*ledger.CardPayment).Attached {
+			aid := a.ID(testDomain)
+			var ck ledger.Hash
+			copy(ck[:], w.st[string(counterKeyOf(a))])
+			if ck == aid {
+				w.settled[aid] = true
+			}
+		}
+	}
+	// The ledger's settled credits to each card, as the issuer sees them.
+	for _, h := range w.cards {
+		for id := range w.settled {
+			tx := w.signed[id]
+			p := tx.Payload.(*ledger.CardPayment)
+			if p.Mode == ledger.CardModeToCard && p.Payee == h.addr && !contains(w.c2c[h.addr], id) {
+				w.c2c[h.addr] = append(w.c2c[h.addr], id)
+				w.credits[h.addr].Add(w.credits[h.addr], &p.Amount)
+			}
+		}
+	}
+}
+
+func counterKeyOf(tx *ledger.Tx) []byte {
+	p := tx.Payload.(*ledger.CardPayment)
+	k := append([]byte{'u'}, p.Card[:]...)
+	return append(k, u64(p.Counter)...)
+}
+
+func contains(ids []ledger.Hash, id ledger.Hash) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// record turns a PAY/SEND response into the ledger tx, attachments included.
+func (w *world) record(h *harness, out []byte, amount uint64, payee ledger.Address, challenge ledger.Hash, mode uint8) *ledger.Tx {
+	tl, err := parseTLV(out)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ctr, _ := tl.u64(0x9A)
+	sig, _ := tl.sig(0x96)
+	p := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: h.addr, Asset: w.eur, Amount: *uint256.NewInt(amount),
+		Payee: payee, Counter: ctr, Challenge: challenge, Mode: mode}}
+	for _, rc := range h.card.st.Received {
+		if mode == ledger.CardModeToCard {
+			break
+		}
+		ap := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: rc.Payer, Asset: rc.Record.Asset, Amount: rc.Record.Amount,
+			Payee: h.addr, Counter: rc.Record.Counter, Challenge: rc.Record.Challenge, Mode: ledger.CardModeToCard}}
+		p.Attached = append(p.Attached, &ledger.Tx{Payload: ap, Sig: rc.Record.Sig})
+	}
+	tx := &ledger.Tx{Payload: p, Sig: sig}
+	id := tx.ID(testDomain)
+	w.signed[id], w.byCard[id] = tx, h.addr
+	return tx
+}
+
+// update has the issuer sign the card's settled credits and the wallet
+// write them to the card (it may never get there).
+func (w *world) update(h *harness) {
+	w.seq[h.addr]++
+	ids := append([]ledger.Hash(nil), w.c2c[h.addr]...)
+	sortHashes(ids)
+	total := w.credits[h.addr]
+	cc := ledger.CardCredit{Card: h.addr, Asset: w.eur, Total: *total, Seq: w.seq[h.addr], Confirmed: ledger.ConfirmedHash(ids)}
+	sig, _ := w.issuer.Sign(testDomain.Digest(cc.StructHash()))
+	var tw tlvWriter
+	tw.put(0x90, w.eur[:])
+	tw.put(0x91, amount16(total))
+	tw.put(0x93, u64(w.seq[h.addr]))
+	var raw []byte
+	for _, id := range ids {
+		raw = append(raw, id[:]...)
+	}
+	if len(raw) > 0 {
+		tw.put(0x97, raw)
+	}
+	tw.put(0x96, sig[:])
+	if _, sw := h.do(0x80, insUpdate, 0, 0, tw.buf); sw != swOK {
+		w.t.Fatalf("update refused: %04X", sw)
+	}
+}
+
+func sortHashes(ids []ledger.Hash) {
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && string(ids[j][:]) < string(ids[j-1][:]); j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+}
+
+// TestOfflinePaymentsAlwaysSettle: whatever the order in which terminals
+// deliver records, every record a genuine card signed settles exactly once,
+// no card account goes negative, supply is conserved, and a clone is
+// caught.
+func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		w := &world{t: rt, st: map[string][]byte{}, issuer: key(t, 1), owner: key(t, 2), genuine: map[ledger.Address]bool{},
+			credits: map[ledger.Address]*uint256.Int{}, c2c: map[ledger.Address][]ledger.Hash{}, seq: map[ledger.Address]uint64{},
+			signed: map[ledger.Hash]*ledger.Tx{}, byCard: map[ledger.Hash]ledger.Address{}, settled: map[ledger.Hash]bool{},
+			failed: map[ledger.Hash]ledger.Reason{}, eur: eurID, merchant: ledger.Address{0x3e}}
+		// The owner holds the issued asset (its id is eurID in the applet
+		// tests: issue it and move it to the owner under that id by
+		// registering the issue's real id as the purse asset).
+		issue := &ledger.IssueAsset{Issuer: w.owner.Address(), Symbol: "EUR", Decimals: 2, Supply: *uint256.NewInt(50_000), Currency: 978}
+		w.eur = testDomain.Digest(issue.StructHash())
+		if r, err := w.apply(w.signTx(w.owner, issue)); err != nil || r.Status != ledger.StatusOK {
+			rt.Fatal(err)
+		}
+		w.ownerN = 1
+		nCards := rapid.IntRange(2, 4).Draw(rt, "cards")
+		for i := 0; i < nCards; i++ {
+			h := newWorldCard(rt, w, byte(40+i))
+			w.cards = append(w.cards, h)
+			w.genuine[h.addr] = true
+			w.credits[h.addr] = new(uint256.Int)
+			reg := &ledger.CardRegister{Issuer: w.issuer.Address(), Card: h.addr, Owner: w.owner.Address(), Nonce: w.issuerN}
+			w.issuerN++
+			if r, err := w.apply(w.signTx(w.issuer, reg)); err != nil || r.Status != ledger.StatusOK {
+				rt.Fatalf("register: %v %+v", err, r)
+			}
+		}
+		var clone *harness
+		cloneOf, cloneRecords := -1, 0
+		steps := rapid.IntRange(5, 40).Draw(rt, "steps")
+		for s := 0; s < steps; s++ {
+			ci := rapid.IntRange(0, nCards-1).Draw(rt, "card")
+			h := w.cards[ci]
+			switch rapid.IntRange(0, 7).Draw(rt, "op") {
+			case 0: // load: the owner pays the card account; may fail
+				amt := uint64(rapid.IntRange(1, 30_000).Draw(rt, "load"))
+				tr := &ledger.Transfer{From: w.owner.Address(), To: h.addr, Asset: w.eur, Amount: *uint256.NewInt(amt), Nonce: w.ownerN}
+				w.ownerN++
+				r, err := w.apply(w.signTx(w.owner, tr))
+				if err != nil {
+					rt.Fatal(err)
+				}
+				if r.Status == ledger.StatusOK {
+					w.credits[h.addr].AddUint64(w.credits[h.addr], amt)
+				}
+				if rapid.Bool().Draw(rt, "update reaches the card") {
+					w.update(h)
+				}
+			case 1: // an update value from the network
+				w.update(h)
+			case 2, 3: // pay at a terminal, offline or online
+				mode := byte(rapid.IntRange(1, 2).Draw(rt, "mode"))
+				amt := uint64(rapid.IntRange(1, 3000).Draw(rt, "amount"))
+				if mode == 2 || amt > 2500 {
+					h.do(0x00, insVerify, 0, 0x80, []byte("123456"))
+				}
+				ch := ledger.Hash{byte(s), 0xc4}
+				out, sw := h.do(0x80, insPay, mode, 0, payTLV2(w.eur, amt, w.merchant, ch))
+				if sw == swOK {
+					w.queue = append(w.queue, w.record(h, out, amt, w.merchant, ch, mode))
+				}
+			case 4: // card to card
+				if cloneOf == ci {
+					continue
+				}
+				bi := rapid.IntRange(0, nCards-1).Draw(rt, "to")
+				b := w.cards[bi]
+				if bi == ci || cloneOf == bi {
+					continue
+				}
+				amt := uint64(rapid.IntRange(1, 2000).Draw(rt, "c2c"))
+				h.do(0x00, insVerify, 0, 0x80, []byte("123456"))
+				chb, _ := b.do(0x00, insChallenge, 0, 0, nil)
+				ch := ledger.Hash(chb)
+				out, sw := h.do(0x80, insSend, 0, 0, payTLV2(w.eur, amt, b.addr, ch))
+				if sw != swOK {
+					continue
+				}
+				tx := w.record(h, out, amt, b.addr, ch, ledger.CardModeToCard)
+				sig := tx.Sig
+				rc := Received{Payer: h.addr, PayerOwner: w.owner.Address(), PayerCert: h.card.st.Cert,
+					Record: Record{Asset: w.eur, Amount: *uint256.NewInt(amt), Counter: tx.Payload.(*ledger.CardPayment).Counter, Sig: sig}}
+				if sw := b.card.receive(encodeReceived(&rc)); sw != swOK {
+					if sw == swNoMemory {
+						w.queue = append(w.queue, tx) // B is full: A's record still goes to the network
+						continue
+					}
+					rt.Fatalf("receive: %04X", sw)
+				}
+				// The host bridging the readers queues A's record durably
+				// for the network; it may arrive after B's spending.
+				w.queue = append(w.queue, tx)
+			case 5: // terminals deliver some records now
+				w.deliver(rapid.IntRange(1, 4).Draw(rt, "deliver"))
+			case 6: // a card's key is extracted: a clone signs with the same counter
+				if clone != nil {
+					continue
+				}
+				cloneOf = ci
+				clone = &harness{t: t, mem: h.mem.Clone(), issuer: h.issuer, owner: h.owner, addr: h.addr}
+				clone.reload()
+				clone.card.rand = newRand(99)
+				clone.selectCard()
+				w.genuine[h.addr] = false
+				for _, k := range []*harness{h, clone} {
+					out, sw := k.do(0x80, insPay, 1, 0, payTLV2(w.eur, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}))
+					if sw == swOK {
+						w.queue = append(w.queue, w.record(k, out, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}, 1))
+						cloneRecords++
+					}
+				}
+			case 7: // power cut: the card restarts from its memory
+				h.reload()
+				h.selectCard()
+			}
+		}
+		// Every terminal finally delivers everything, some of it twice.
+		for id, tx := range w.signed {
+			if rapid.Bool().Draw(rt, fmt.Sprint("dup ", id.Hex()[:8])) {
+				w.queue = append(w.queue, tx)
+			}
+		}
+		for len(w.queue) > 0 {
+			w.deliver(len(w.queue))
+		}
+		// Checks.
+		v := w.view()
+		for id, card := range w.byCard {
+			if !w.genuine[card] {
+				continue
+			}
+			if !w.settled[id] {
+				rt.Fatalf("record %s of genuine card %s did not settle (failure %v)", id.Hex()[:10], card.Hex()[:10], w.failed[id])
+			}
+		}
+		var sum uint256.Int
+		for k, val := range w.st {
+			if kind, _, asset := ledger.ParseStateKey([]byte(k)); kind == "balance" && asset == w.eur {
+				sum.Add(&sum, new(uint256.Int).SetBytes(val))
+			}
+		}
+		if sum.Uint64() != 50_000 {
+			rt.Fatalf("supply %s, issued 50000", sum.Dec())
+		}
+		if cloneRecords == 2 { // both signed the same counter: caught
+			if c, _ := v.Card(clone.addr); !c.Cloned {
+				rt.Fatal("the clone was not caught")
+			}
+		}
+	})
+}
+
+func newWorldCard(rt *rapid.T, w *world, seed byte) *harness {
+	h := &harness{t: rapidTB{rt}, mem: NewMemMedium(), issuer: w.issuer, owner: w.owner}
+	h.reload()
+	h.card.rand = newRand(seed)
+	h.selectCard()
+	h.must(0x80, insGenerateKey, 0, 0, nil)
+	h.addr = h.card.st.Address
+	tl := h.personalization(h.issuer)
+	// Purse in the world's asset.
+	tl = replacePurse(tl, w.eur)
+	h.must(0x80, insPersonalize, 0, 0, tl)
+	return h
+}
+
+func replacePurse(personalization []byte, asset ledger.Hash) []byte {
+	t, _ := parseTLV(personalization)
+	var out tlvWriter
+	for _, tag := range []byte{0x86, 0x87, 0x83, 0x8A, 0x94, 0x95, 0x88} {
+		out.put(tag, t[tag])
+	}
+	out.put(0x90, asset[:])
+	return out.buf
+}
+
+func payTLV2(asset ledger.Hash, amount uint64, payee ledger.Address, challenge ledger.Hash) []byte {
+	var w tlvWriter
+	w.put(0x90, asset[:])
+	w.put(0x91, u128(amount))
+	w.put(0x98, payee[:])
+	w.put(0x99, challenge[:])
+	return w.buf
+}
+
+// rapidTB lets the harness fail a rapid check.
+type rapidTB struct{ *rapid.T }
+
+func (r rapidTB) Helper() {}
