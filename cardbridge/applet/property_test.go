@@ -28,14 +28,14 @@ type world struct {
 	issuerN  uint64
 	cards    []*harness
 	genuine  map[ledger.Address]bool
-	credits  map[ledger.Address]*uint256.Int       // settled credits to each card account
-	c2c      map[ledger.Address][]ledger.Hash      // settled card-to-card ids paying each card
-	seq      map[ledger.Address]uint64             // update value sequence per card
-	signed   map[ledger.Hash]*ledger.Tx            // every record a card signed
-	byCard   map[ledger.Hash]ledger.Address        // record id → signing card
-	queue    []*ledger.Tx                          // records held by terminals
-	settled  map[ledger.Hash]bool                  // records with an OK receipt
-	failed   map[ledger.Hash]ledger.Reason         // records with a failure receipt
+	credits  map[ledger.Address]*uint256.Int  // settled credits to each card account
+	c2c      map[ledger.Address][]ledger.Hash // settled card-to-card ids paying each card
+	seq      map[ledger.Address]uint64        // update value sequence per card
+	signed   map[ledger.Hash]*ledger.Tx       // every record a card signed
+	byCard   map[ledger.Hash]ledger.Address   // record id → signing card
+	queue    []*ledger.Tx                     // records held by terminals
+	settled  map[ledger.Hash]bool             // records with an OK receipt
+	failed   map[ledger.Hash]ledger.Reason    // records with a failure receipt
 	eur      ledger.Hash
 	merchant ledger.Address
 }
