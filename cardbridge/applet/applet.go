@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
 	"io"
 	"sort"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -18,26 +20,9 @@ var AID = []byte{0xF0, 0x61, 0x6E, 0x6F, 0x6E, 0x65, 0x78, 0x01}
 // ATR is the answer to reset of the virtual card (T=1).
 var ATR = []byte{0x3B, 0x80, 0x80, 0x01, 0x01}
 
-// Status words (docs/card-protocol.md).
 const (
-	swOK              = 0x9000
-	swWrongLength     = 0x6700
-	swSecurity        = 0x6982
-	swBlocked         = 0x6983
-	swBadReference    = 0x6984
-	swConditions      = 0x6985
-	swWrongData       = 0x6A80
-	swNoMemory        = 0x6A84
-	swNotFound        = 0x6A88
-	swWrongP1P2       = 0x6B00
-	swINS             = 0x6D00
-	swCLA             = 0x6E00
-	swInsufficient    = 0x6F01
-	swOfflineLimit    = 0x6F02
-	swUntrustedIssuer = 0x6F03
-	swWrongPINBase    = 0x63C0
-	maxAmountBytes    = 16
-	challengeLen      = 32
+	maxAmountBytes = 16
+	challengeLen   = 32
 )
 
 // Instructions.
@@ -70,6 +55,9 @@ type Applet struct {
 	pinOK     bool
 	challenge []byte
 	dead      bool // power was cut mid-commit: answer nothing sane until reloaded
+	chain     apdu.Reassembler
+	rest      []byte // response data still to fetch with GET RESPONSE
+	restSW    uint16
 }
 
 // New loads the card from its memory (a blank card when the memory is).
@@ -93,29 +81,70 @@ func (a *Applet) State() *State { return a.st.clone() }
 // Reset is a power cycle: the session ends.
 func (a *Applet) Reset() {
 	a.selected, a.pinOK, a.challenge = false, false, nil
+	a.chain.Reset()
+	a.rest = nil
+}
+
+// ATR is the card's answer to reset.
+func (a *Applet) ATR() []byte { return ATR }
+
+// Transmit takes one command APDU and returns the response APDU, handling
+// command chaining and GET RESPONSE (docs/card-protocol.md). A card always
+// answers with a status word.
+func (a *Applet) Transmit(raw []byte) []byte {
+	cmd, err := apdu.ParseCommand(raw)
+	if err != nil {
+		return apdu.Response{SW: apdu.SWWrongLength}.Bytes()
+	}
+	if cmd.CLA == apdu.CLAISO && cmd.INS == apdu.INSGetResponse {
+		if a.rest == nil {
+			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}.Bytes()
+		}
+		first, rest := apdu.SplitResponse(a.rest, a.restSW)
+		a.rest = rest
+		return first.Bytes()
+	}
+	a.rest = nil // any other command drops an unfetched response
+	full, done, err := a.chain.Add(cmd)
+	if err != nil {
+		var swe *apdu.SWError
+		if errors.As(err, &swe) {
+			return apdu.Response{SW: swe.SW}.Bytes()
+		}
+		return apdu.Response{SW: apdu.SWWrongData}.Bytes()
+	}
+	if !done {
+		return apdu.Response{SW: apdu.SWOK}.Bytes()
+	}
+	data, sw := a.Process(full.CLA&^apdu.ChainBit, full.INS, full.P1, full.P2, full.Data)
+	first, rest := apdu.SplitResponse(data, sw)
+	if rest != nil {
+		a.rest, a.restSW = append([]byte(nil), rest...), sw
+	}
+	return first.Bytes()
 }
 
 // commit makes next the card's state, all or nothing.
 func (a *Applet) commit(next *State) uint16 {
 	if err := a.store.Commit(next.marshal()); err != nil {
 		a.dead = true
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
 	a.st = next
-	return swOK
+	return apdu.SWOK
 }
 
 // Process handles one complete command (chaining and GET RESPONSE are
 // handled by Transmit) and returns the response data and status word.
 func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 	if a.dead {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	if ins == insSelect && cla == 0x00 {
 		return a.selectApplet(p1, data)
 	}
 	if !a.selected {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	iso := cla == 0x00
 	switch {
@@ -128,7 +157,7 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 	case iso && ins == insChallenge:
 		return a.getChallenge()
 	case cla == 0x80 && ins == insGetStatus:
-		return a.status(true), swOK
+		return a.status(true), apdu.SWOK
 	case cla == 0x80 && ins == insGenerateKey:
 		return a.generateKey()
 	case cla == 0x80 && ins == insPersonalize:
@@ -137,7 +166,7 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 		return nil, a.update(data)
 	case cla == 0x80 && ins == insPay:
 		if p1 != ledger.CardModeOffline && p1 != ledger.CardModeOnline {
-			return nil, swWrongP1P2
+			return nil, apdu.SWWrongP1P2
 		}
 		return a.pay(p1, data)
 	case cla == 0x80 && ins == insSend:
@@ -149,22 +178,22 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 	case cla == 0x80 && ins == insSetLimits:
 		return nil, a.setLimits(data)
 	case cla != 0x00 && cla != 0x80:
-		return nil, swCLA
+		return nil, apdu.SWCLANotSupported
 	}
-	return nil, swINS
+	return nil, apdu.SWINSNotSupported
 }
 
 func (a *Applet) selectApplet(p1 byte, data []byte) ([]byte, uint16) {
 	if p1 != 0x04 {
-		return nil, swWrongP1P2
+		return nil, apdu.SWWrongP1P2
 	}
 	if !bytes.Equal(data, AID) {
 		a.selected = false
-		return nil, swNotFound
+		return nil, apdu.SWNotFound
 	}
 	a.Reset()
 	a.selected = true
-	return a.status(false), swOK
+	return a.status(false), apdu.SWOK
 }
 
 // status renders SELECT's answer, or GET STATUS's with everything.
@@ -211,28 +240,28 @@ func (a *Applet) status(full bool) []byte {
 
 func (a *Applet) generateKey() ([]byte, uint16) {
 	if a.st.Life != LifeBlank {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	k, err := account.Generate(a.rand)
 	if err != nil {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	next := a.st.clone()
 	next.Life, next.Key, next.Address = LifeKeyed, k.Bytes(), k.Address()
 	next.PINLeft, next.PUKLeft = PINTries, PUKTries
-	if sw := a.commit(next); sw != swOK {
+	if sw := a.commit(next); sw != apdu.SWOK {
 		return nil, sw
 	}
-	return k.PublicKey(), swOK
+	return k.PublicKey(), apdu.SWOK
 }
 
 func (a *Applet) personalize(data []byte) uint16 {
 	if a.st.Life != LifeKeyed {
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
 	t, err := parseTLV(data)
 	if err != nil {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	owner, ok1 := t.address(0x86)
 	dom, ok2 := t.get(0x87)
@@ -246,11 +275,11 @@ func (a *Applet) personalize(data []byte) uint16 {
 		len(trustedRaw) == 0 || len(trustedRaw)%20 != 0 || len(trustedRaw)/20 > MaxTrusted ||
 		len(assets) == 0 || len(assets)%32 != 0 || len(assets)/32 > MaxPurses ||
 		!digits(pin, 6, 12) || !digits(puk, 8, 12) {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	lim, ok := decodeLimits(limits)
 	if !ok {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	next := a.st.clone()
 	next.Owner = owner
@@ -265,7 +294,7 @@ func (a *Applet) personalize(data []byte) uint16 {
 	cc := ledger.CardCertificate{Card: next.Address, Owner: owner}
 	signer, err := account.Recover(next.domain().Digest(cc.StructHash()), cert)
 	if err != nil || signer != next.Trusted[0] {
-		return swBadReference
+		return apdu.SWDataInvalid
 	}
 	next.Cert = cert
 	next.PINHash, next.PUKHash = pinHash(next.Address, pin), pinHash(next.Address, puk)
@@ -283,13 +312,13 @@ func (a *Applet) personalize(data []byte) uint16 {
 
 func (a *Applet) verifyPIN(pin []byte) uint16 {
 	if a.st.Life != LifeActive {
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
 	if a.st.PINLeft == 0 {
-		return swBlocked
+		return apdu.SWBlocked
 	}
 	if len(pin) == 0 {
-		return swWrongPINBase | uint16(a.st.PINLeft)
+		return apdu.SWWrongPIN | uint16(a.st.PINLeft)
 	}
 	return a.checkSecret(pin, true)
 }
@@ -318,7 +347,7 @@ func (a *Applet) checkSecret(secret []byte, isPIN bool) uint16 {
 		}
 	}
 	if left != a.currentLeft(isPIN) {
-		if sw := a.commit(next); sw != swOK {
+		if sw := a.commit(next); sw != apdu.SWOK {
 			return sw
 		}
 	}
@@ -327,11 +356,11 @@ func (a *Applet) checkSecret(secret []byte, isPIN bool) uint16 {
 		if isPIN {
 			a.pinOK = true
 		}
-		return swOK
+		return apdu.SWOK
 	case left == 0:
-		return swBlocked
+		return apdu.SWBlocked
 	}
-	return swWrongPINBase | uint16(left)
+	return apdu.SWWrongPIN | uint16(left)
 }
 
 func (a *Applet) currentLeft(isPIN bool) uint8 {
@@ -352,9 +381,9 @@ func splitSecrets(data []byte) ([]byte, []byte, bool) {
 func (a *Applet) changePIN(data []byte) uint16 {
 	old, nw, ok := splitSecrets(data)
 	if !ok || !digits(nw, 6, 12) {
-		return swWrongData
+		return apdu.SWWrongData
 	}
-	if sw := a.verifyPIN(old); sw != swOK {
+	if sw := a.verifyPIN(old); sw != apdu.SWOK {
 		return sw
 	}
 	next := a.st.clone()
@@ -365,15 +394,15 @@ func (a *Applet) changePIN(data []byte) uint16 {
 func (a *Applet) unblockPIN(data []byte) uint16 {
 	puk, nw, ok := splitSecrets(data)
 	if !ok || !digits(nw, 6, 12) {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	if a.st.Life != LifeActive {
 		if a.st.Life == LifeTerminated {
-			return swBlocked
+			return apdu.SWBlocked
 		}
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
-	if sw := a.checkSecret(puk, false); sw != swOK {
+	if sw := a.checkSecret(puk, false); sw != apdu.SWOK {
 		return sw
 	}
 	next := a.st.clone()
@@ -384,19 +413,19 @@ func (a *Applet) unblockPIN(data []byte) uint16 {
 func (a *Applet) getChallenge() ([]byte, uint16) {
 	c := make([]byte, challengeLen)
 	if _, err := io.ReadFull(a.rand, c); err != nil {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	a.challenge = c
-	return c, swOK
+	return c, apdu.SWOK
 }
 
 func (a *Applet) update(data []byte) uint16 {
 	if a.st.Life != LifeActive {
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
 	t, err := parseTLV(data)
 	if err != nil {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	asset, ok1 := t.hash(0x90)
 	total, ok2 := t.amount(0x91)
@@ -404,7 +433,7 @@ func (a *Applet) update(data []byte) uint16 {
 	sig, ok4 := t.sig(0x96)
 	confirmedRaw, _ := t.get(0x97)
 	if !(ok1 && ok2 && ok3 && ok4) || len(confirmedRaw)%32 != 0 {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	var confirmed []ledger.Hash
 	for i := 0; i < len(confirmedRaw); i += 32 {
@@ -416,10 +445,10 @@ func (a *Applet) update(data []byte) uint16 {
 	cc := ledger.CardCredit{Card: a.st.Address, Asset: asset, Total: *total, Seq: seq, Confirmed: ledger.ConfirmedHash(confirmed)}
 	signer, err := account.Recover(a.st.domain().Digest(cc.StructHash()), sig)
 	if err != nil || signer != a.st.Trusted[0] {
-		return swBadReference
+		return apdu.SWDataInvalid
 	}
 	if a.st.purse(asset) == nil {
-		return swNotFound
+		return apdu.SWNotFound
 	}
 	next := a.st.clone()
 	p := next.purse(asset)
@@ -439,7 +468,7 @@ func (a *Applet) update(data []byte) uint16 {
 		next.Received = keep
 	}
 	if !changed {
-		return swOK // an older or repeated update: harmless
+		return apdu.SWOK // an older or repeated update: harmless
 	}
 	return a.commit(next)
 }
@@ -449,50 +478,50 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 	st := a.st
 	if st.Life != LifeActive {
 		if st.Life == LifeTerminated {
-			return nil, swBlocked
+			return nil, apdu.SWBlocked
 		}
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	t, err := parseTLV(data)
 	if err != nil {
-		return nil, swWrongData
+		return nil, apdu.SWWrongData
 	}
 	asset, ok1 := t.hash(0x90)
 	amount, ok2 := t.amount(0x91)
 	payee, ok3 := t.address(0x98)
 	challenge, ok4 := t.hash(0x99)
 	if !(ok1 && ok2 && ok3 && ok4) || amount.IsZero() || payee == st.Address {
-		return nil, swWrongData
+		return nil, apdu.SWWrongData
 	}
 	pinNeeded := mode == ledger.CardModeToCard || amount.Gt(&st.Limits.NoPinLimit)
 	if pinNeeded && !a.pinOK {
 		if st.PINLeft == 0 {
-			return nil, swBlocked
+			return nil, apdu.SWBlocked
 		}
-		return nil, swSecurity
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	p := st.purse(asset)
 	if p == nil {
-		return nil, swNotFound
+		return nil, apdu.SWNotFound
 	}
 	avail, under := new(uint256.Int).SubOverflow(&p.T, &p.D)
 	if mode == ledger.CardModeToCard {
 		// Card to card only from confirmed value.
 		if under || avail.Lt(amount) {
-			return nil, swInsufficient
+			return nil, apdu.SWInsufficientFunds
 		}
 	} else {
 		spend := new(uint256.Int).Add(&p.T, st.receivedValue(asset))
 		if spend.Lt(&p.D) || new(uint256.Int).Sub(spend, &p.D).Lt(amount) {
-			return nil, swInsufficient
+			return nil, apdu.SWInsufficientFunds
 		}
 	}
 	if mode == ledger.CardModeOffline && (amount.Gt(&st.Limits.OfflineCap) || st.OfflineRun >= st.Limits.OfflineMax) {
-		return nil, swOfflineLimit
+		return nil, apdu.SWOfflineLimit
 	}
 	key, err := account.FromBytes(st.Key)
 	if err != nil {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	next := st.clone()
 	next.Counter++
@@ -508,14 +537,14 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 		Challenge: challenge, Mode: mode}
 	sig, err := key.Sign(st.domain().Digest(rec.StructHash()))
 	if err != nil {
-		return nil, swConditions
+		return nil, apdu.SWConditionsNotSatisfied
 	}
 	r := Record{Counter: next.Counter, Asset: asset, Amount: *amount, Payee: payee, Challenge: challenge, Mode: mode, Sig: ledger.Sig(sig)}
 	next.Records = append(next.Records, r)
 	if len(next.Records) > MaxRecords {
 		next.Records = next.Records[len(next.Records)-MaxRecords:]
 	}
-	if sw := a.commit(next); sw != swOK {
+	if sw := a.commit(next); sw != apdu.SWOK {
 		return nil, sw
 	}
 	var w tlvWriter
@@ -526,31 +555,31 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 			w.put(0xA1, encodeReceived(&rc))
 		}
 	}
-	return w.buf, swOK
+	return w.buf, apdu.SWOK
 }
 
 func (a *Applet) receive(data []byte) uint16 {
 	st := a.st
 	if st.Life != LifeActive {
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
 	if a.challenge == nil {
-		return swBadReference
+		return apdu.SWDataInvalid
 	}
 	challenge := a.challenge
 	a.challenge = nil // one use, whatever happens
 	rc, ok := decodeReceived(data)
 	if !ok {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	if len(st.Received) >= MaxReceived {
-		return swNoMemory
+		return apdu.SWNotEnoughMemory
 	}
 	dom := st.domain()
 	cc := ledger.CardCertificate{Card: rc.Payer, Owner: rc.PayerOwner}
 	issuer, err := account.Recover(dom.Digest(cc.StructHash()), rc.PayerCert)
 	if err != nil || !st.trusts(issuer) {
-		return swUntrustedIssuer
+		return apdu.SWUntrustedIssuer
 	}
 	// The payer signed for this card and the challenge this card gave it.
 	r := &rc.Record
@@ -561,14 +590,14 @@ func (a *Applet) receive(data []byte) uint16 {
 	id := dom.Digest(rec.StructHash())
 	signer, err := account.Recover(id, r.Sig)
 	if err != nil || signer != rc.Payer {
-		return swBadReference
+		return apdu.SWDataInvalid
 	}
 	if st.purse(r.Asset) == nil {
-		return swNotFound
+		return apdu.SWNotFound
 	}
 	for _, have := range st.Received {
 		if have.ID == id {
-			return swOK
+			return apdu.SWOK
 		}
 	}
 	rc.ID = id
@@ -589,7 +618,7 @@ func (s *State) trusts(issuer ledger.Address) bool {
 func (a *Applet) readRecord(n int) ([]byte, uint16) {
 	recs := a.st.Records
 	if n >= len(recs) {
-		return nil, swNotFound
+		return nil, apdu.SWNotFound
 	}
 	r := recs[len(recs)-1-n]
 	var w tlvWriter
@@ -600,31 +629,31 @@ func (a *Applet) readRecord(n int) ([]byte, uint16) {
 	w.put(0x99, r.Challenge[:])
 	w.put(0x9B, []byte{r.Mode})
 	w.put(0x96, r.Sig[:])
-	return w.buf, swOK
+	return w.buf, apdu.SWOK
 }
 
 func (a *Applet) setLimits(data []byte) uint16 {
 	if a.st.Life != LifeActive {
-		return swConditions
+		return apdu.SWConditionsNotSatisfied
 	}
 	t, err := parseTLV(data)
 	if err != nil {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	limRaw, ok1 := t.get(0x88)
 	seq, ok2 := t.u64(0x93)
 	sig, ok3 := t.sig(0x96)
 	lim, ok4 := decodeLimits(limRaw)
 	if !(ok1 && ok2 && ok3 && ok4) {
-		return swWrongData
+		return apdu.SWWrongData
 	}
 	if seq <= a.st.Limits.Seq {
-		return swBadReference
+		return apdu.SWDataInvalid
 	}
 	cl := ledger.CardLimits{Card: a.st.Address, OfflineCap: lim.OfflineCap, OfflineMax: lim.OfflineMax, NoPinLimit: lim.NoPinLimit, Seq: seq}
 	signer, err := account.Recover(a.st.domain().Digest(cl.StructHash()), sig)
 	if err != nil || (signer != a.st.Trusted[0] && signer != a.st.Owner) {
-		return swBadReference
+		return apdu.SWDataInvalid
 	}
 	next := a.st.clone()
 	lim.Seq = seq

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -61,7 +62,7 @@ func (h *harness) do(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 func (h *harness) must(cla, ins, p1, p2 byte, data []byte) []byte {
 	h.t.Helper()
 	out, sw := h.do(cla, ins, p1, p2, data)
-	if sw != swOK {
+	if sw != apdu.SWOK {
 		h.t.Fatalf("INS %02X: SW %04X", ins, sw)
 	}
 	return out
@@ -155,7 +156,7 @@ func TestPersonalizeAndStatus(t *testing.T) {
 		t.Fatal("SELECT does not give the certificate")
 	}
 	// Personalize only once.
-	if _, sw := h.do(0x80, insPersonalize, 0, 0, h.personalization(h.issuer)); sw != swConditions {
+	if _, sw := h.do(0x80, insPersonalize, 0, 0, h.personalization(h.issuer)); sw != apdu.SWConditionsNotSatisfied {
 		t.Fatalf("second personalization: %04X", sw)
 	}
 	// A certificate by someone else is refused (fresh card).
@@ -164,7 +165,7 @@ func TestPersonalizeAndStatus(t *testing.T) {
 	h2.selectCard()
 	h2.must(0x80, insGenerateKey, 0, 0, nil)
 	h2.addr = h2.card.st.Address
-	if _, sw := h2.do(0x80, insPersonalize, 0, 0, h2.personalization(key(t, 66))); sw != swBadReference {
+	if _, sw := h2.do(0x80, insPersonalize, 0, 0, h2.personalization(key(t, 66))); sw != apdu.SWDataInvalid {
 		t.Fatalf("counterfeit certificate: %04X", sw)
 	}
 	st := h.must(0x80, insGetStatus, 0, 0, nil)
@@ -176,7 +177,7 @@ func TestPersonalizeAndStatus(t *testing.T) {
 func TestPINAndPUK(t *testing.T) {
 	h := newActiveCard(t, 2)
 	h.selectCard()
-	for i, want := range []uint16{0x63C2, 0x63C1, swBlocked, swBlocked} {
+	for i, want := range []uint16{0x63C2, 0x63C1, apdu.SWBlocked, apdu.SWBlocked} {
 		if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("000000")); sw != want {
 			t.Fatalf("wrong PIN %d: %04X, want %04X", i+1, sw, want)
 		}
@@ -184,7 +185,7 @@ func TestPINAndPUK(t *testing.T) {
 	// Blocked survives a power cycle and a reload from memory.
 	h.reload()
 	h.selectCard()
-	if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("123456")); sw != swBlocked {
+	if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("123456")); sw != apdu.SWBlocked {
 		t.Fatalf("right PIN on a blocked card: %04X", sw)
 	}
 	// Unblock with the PUK; a wrong PUK costs a try.
@@ -197,10 +198,10 @@ func TestPINAndPUK(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		h.do(0x00, insUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...))
 	}
-	if _, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...)); sw != swBlocked {
+	if _, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...)); sw != apdu.SWBlocked {
 		t.Fatalf("PUK after 5 wrong: %04X", sw)
 	}
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(1, ledger.Address{9}, ledger.Hash{1})); sw != swBlocked {
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(1, ledger.Address{9}, ledger.Hash{1})); sw != apdu.SWBlocked {
 		t.Fatalf("pay on a terminated card: %04X", sw)
 	}
 	// PIN change needs the old PIN.
@@ -218,7 +219,7 @@ func TestSpendWithinTMinusD(t *testing.T) {
 	h.selectCard()
 	merchant := ledger.Address{0x3e}
 	// Nothing loaded: nothing to spend.
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})); sw != swInsufficient {
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})); sw != apdu.SWInsufficientFunds {
 		t.Fatalf("pay from empty card: %04X", sw)
 	}
 	h.must(0x80, insUpdate, 0, 0, h.updateTLV(10000, 1))
@@ -229,7 +230,7 @@ func TestSpendWithinTMinusD(t *testing.T) {
 	}
 	forged := h.updateTLV(99999, 5)
 	forged[len(forged)-5] ^= 1
-	if _, sw := h.do(0x80, insUpdate, 0, 0, forged); sw != swBadReference {
+	if _, sw := h.do(0x80, insUpdate, 0, 0, forged); sw != apdu.SWDataInvalid {
 		t.Fatalf("forged update: %04X", sw)
 	}
 	// Offline: within the cap, no PIN up to 25.00.
@@ -242,10 +243,10 @@ func TestSpendWithinTMinusD(t *testing.T) {
 		t.Fatalf("record signature: %v %v counter %d", signer, err, ctr)
 	}
 	// Offline above the cap: refused; above the no-PIN limit without PIN: refused.
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(2100, merchant, ledger.Hash{2})); sw != swOfflineLimit {
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(2100, merchant, ledger.Hash{2})); sw != apdu.SWOfflineLimit {
 		t.Fatalf("offline over cap: %04X", sw)
 	}
-	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3})); sw != swSecurity {
+	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3})); sw != apdu.SWSecurityNotSatisfied {
 		t.Fatalf("online over no-PIN limit without PIN: %04X", sw)
 	}
 	h.must(0x00, insVerify, 0, 0x80, []byte("123456"))
@@ -254,11 +255,11 @@ func TestSpendWithinTMinusD(t *testing.T) {
 	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{4}))
 	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{5}))
 	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{6}))
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{7})); sw != swOfflineLimit {
+	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{7})); sw != apdu.SWOfflineLimit {
 		t.Fatalf("fourth offline in a row: %04X", sw)
 	}
 	// T − D: 10000 − 3800 = 6200; 6300 is too much even online.
-	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(6300, merchant, ledger.Hash{8})); sw != swInsufficient {
+	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(6300, merchant, ledger.Hash{8})); sw != apdu.SWInsufficientFunds {
 		t.Fatalf("overspend: %04X", sw)
 	}
 	h.must(0x80, insPay, 2, 0, payTLV(6200, merchant, ledger.Hash{8}))
@@ -292,14 +293,14 @@ func TestCardToCard(t *testing.T) {
 	recv := Received{Payer: a.addr, PayerOwner: a.owner.Address(), PayerCert: a.card.st.Cert,
 		Record: Record{Asset: eurID, Amount: *uint256.NewInt(1500), Counter: ctr, Sig: sig}}
 	// Without a challenge, or replayed: refused.
-	if sw := b.card.receive(encodeReceived(&recv)); sw != swOK {
+	if sw := b.card.receive(encodeReceived(&recv)); sw != apdu.SWOK {
 		t.Fatalf("receive: %04X", sw)
 	}
-	if sw := b.card.receive(encodeReceived(&recv)); sw != swBadReference {
+	if sw := b.card.receive(encodeReceived(&recv)); sw != apdu.SWDataInvalid {
 		t.Fatalf("replayed receive without a new challenge: %04X", sw)
 	}
 	b.must(0x00, insChallenge, 0, 0, nil)
-	if sw := b.card.receive(encodeReceived(&recv)); sw != swBadReference {
+	if sw := b.card.receive(encodeReceived(&recv)); sw != apdu.SWDataInvalid {
 		t.Fatalf("receive against another challenge: %04X", sw)
 	}
 	// B spends the received value at a terminal; the record travels along.
@@ -312,7 +313,7 @@ func TestCardToCard(t *testing.T) {
 	c := newActiveCard(t, 7)
 	c.selectCard()
 	ch2 := c.must(0x00, insChallenge, 0, 0, nil)
-	if _, sw := b.do(0x80, insSend, 0, 0, payTLV(100, c.addr, ledger.Hash(ch2))); sw != swInsufficient {
+	if _, sw := b.do(0x80, insSend, 0, 0, payTLV(100, c.addr, ledger.Hash(ch2))); sw != apdu.SWInsufficientFunds {
 		t.Fatalf("send from unconfirmed value: %04X", sw)
 	}
 	// The issuer confirms A's record inside B's new T: it leaves the list.
@@ -327,7 +328,7 @@ func TestCardToCard(t *testing.T) {
 	s, _ := key(t, 77).Sign(testDomain.Digest(cc.StructHash()))
 	fake.PayerCert = ledger.Sig(s)
 	b.must(0x00, insChallenge, 0, 0, nil)
-	if sw := b.card.receive(encodeReceived(&fake)); sw != swUntrustedIssuer {
+	if sw := b.card.receive(encodeReceived(&fake)); sw != apdu.SWUntrustedIssuer {
 		t.Fatalf("counterfeit payer: %04X", sw)
 	}
 }
@@ -375,7 +376,7 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 			s.pre(ref)
 		}
 		w0 := ref.mem.Writes()
-		if sw := s.cmd(ref); sw != swOK && sw&0xFFF0 != swWrongPINBase {
+		if sw := s.cmd(ref); sw != apdu.SWOK && sw&0xFFF0 != apdu.SWWrongPIN {
 			t.Fatalf("%s: uncut run: %04X", s.name, sw)
 		}
 		after := mustJSON(ref.card.st)
@@ -410,4 +411,58 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 func mustJSON(s *State) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// Through raw APDUs: chaining in, GET RESPONSE out.
+func TestTransmitChainingAndGetResponse(t *testing.T) {
+	h := newActiveCard(t, 20)
+	tx := func(b ...byte) apdu.Response {
+		r, err := apdu.ParseResponse(h.card.Transmit(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	sel, _ := apdu.Command{CLA: 0, INS: insSelect, P1: 4, Data: AID, Le: 256}.Bytes()
+	if r := tx(sel...); r.SW != apdu.SWOK {
+		t.Fatalf("select: %04X", r.SW)
+	}
+	// An UPDATE padded past 255 bytes (unknown tags are ignored) goes in
+	// as a chain; GET STATUS (over 256 bytes) comes out through GET
+	// RESPONSE.
+	upd := append(h.updateTLV(5000, 3), apdu.TLV{Tag: 0xDF, Value: make([]byte, 200)}.Bytes()...)
+	parts := apdu.Chain(apdu.Command{CLA: 0x80, INS: insUpdate, Data: upd, Le: -1})
+	if len(parts) < 2 {
+		t.Fatalf("%d bytes did not chain", len(upd))
+	}
+	for _, part := range parts {
+		b, _ := part.Bytes()
+		if r := tx(b...); r.SW != apdu.SWOK {
+			t.Fatalf("chained update part: %04X", r.SW)
+		}
+	}
+	if p := h.purse(); p.T.Uint64() != 5000 {
+		t.Fatal("chained update not applied")
+	}
+	st, _ := apdu.Command{CLA: 0x80, INS: insGetStatus, Le: 256}.Bytes()
+	r := tx(st...)
+	full := append([]byte(nil), r.Data...)
+	for {
+		n, more := apdu.MoreData(r.SW)
+		if !more {
+			break
+		}
+		gr, _ := apdu.GetResponse(uint16(0x6100 | n&0xFF)).Bytes()
+		r = tx(gr...)
+		full = append(full, r.Data...)
+	}
+	if r.SW != apdu.SWOK || !bytes.Equal(full, h.card.status(true)) {
+		t.Fatalf("GET STATUS through GET RESPONSE: %04X, %d bytes", r.SW, len(full))
+	}
+	if r := tx(0x00, 0xC0, 0x00, 0x00, 0x10); r.SW != apdu.SWConditionsNotSatisfied {
+		t.Fatalf("GET RESPONSE with nothing pending: %04X", r.SW)
+	}
+	if r := tx(0x01); r.SW != apdu.SWWrongLength {
+		t.Fatalf("malformed APDU: %04X", r.SW)
+	}
 }

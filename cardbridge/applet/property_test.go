@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 	"pgregory.net/rapid"
@@ -175,7 +176,7 @@ func (w *world) update(h *harness) {
 		tw.put(0x97, raw)
 	}
 	tw.put(0x96, sig[:])
-	if _, sw := h.do(0x80, insUpdate, 0, 0, tw.buf); sw != swOK {
+	if _, sw := h.do(0x80, insUpdate, 0, 0, tw.buf); sw != apdu.SWOK {
 		w.t.Fatalf("update refused: %04X", sw)
 	}
 }
@@ -250,7 +251,7 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 				}
 				ch := ledger.Hash{byte(s), 0xc4}
 				out, sw := h.do(0x80, insPay, mode, 0, payTLV2(w.eur, amt, w.merchant, ch))
-				if sw == swOK {
+				if sw == apdu.SWOK {
 					w.queue = append(w.queue, w.record(h, out, amt, w.merchant, ch, mode))
 				}
 			case 4: // card to card
@@ -267,15 +268,15 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 				chb, _ := b.do(0x00, insChallenge, 0, 0, nil)
 				ch := ledger.Hash(chb)
 				out, sw := h.do(0x80, insSend, 0, 0, payTLV2(w.eur, amt, b.addr, ch))
-				if sw != swOK {
+				if sw != apdu.SWOK {
 					continue
 				}
 				tx := w.record(h, out, amt, b.addr, ch, ledger.CardModeToCard)
 				sig := tx.Sig
 				rc := Received{Payer: h.addr, PayerOwner: w.owner.Address(), PayerCert: h.card.st.Cert,
 					Record: Record{Asset: w.eur, Amount: *uint256.NewInt(amt), Counter: tx.Payload.(*ledger.CardPayment).Counter, Sig: sig}}
-				if sw := b.card.receive(encodeReceived(&rc)); sw != swOK {
-					if sw == swNoMemory {
+				if sw := b.card.receive(encodeReceived(&rc)); sw != apdu.SWOK {
+					if sw == apdu.SWNotEnoughMemory {
 						w.queue = append(w.queue, tx) // B is full: A's record still goes to the network
 						continue
 					}
@@ -298,7 +299,7 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 				w.genuine[h.addr] = false
 				for _, k := range []*harness{h, clone} {
 					out, sw := k.do(0x80, insPay, 1, 0, payTLV2(w.eur, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}))
-					if sw == swOK {
+					if sw == apdu.SWOK {
 						w.queue = append(w.queue, w.record(k, out, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}, 1))
 						cloneRecords++
 					}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -16,51 +17,22 @@ var errBadTLV = errors.New("applet: malformed TLV")
 type tlvWriter struct{ buf []byte }
 
 func (w *tlvWriter) put(tag byte, v []byte) {
-	w.buf = append(w.buf, tag)
-	switch n := len(v); {
-	case n < 0x80:
-		w.buf = append(w.buf, byte(n))
-	case n <= 0xFF:
-		w.buf = append(w.buf, 0x81, byte(n))
-	default:
-		w.buf = append(w.buf, 0x82, byte(n>>8), byte(n))
-	}
-	w.buf = append(w.buf, v...)
+	w.buf = append(w.buf, apdu.TLV{Tag: tag, Value: v}.Bytes()...)
 }
 
-// tlvs maps each tag to its first value.
+// tlvs maps each tag of a flat TLV list to its first value.
 type tlvs map[byte][]byte
 
 func parseTLV(b []byte) (tlvs, error) {
+	list, err := apdu.ParseTLV(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadTLV, err)
+	}
 	out := tlvs{}
-	for len(b) > 0 {
-		if len(b) < 2 {
-			return nil, errBadTLV
+	for _, t := range list {
+		if _, dup := out[t.Tag]; !dup {
+			out[t.Tag] = t.Value
 		}
-		tag, n, hdr := b[0], int(b[1]), 2
-		switch b[1] {
-		case 0x81:
-			if len(b) < 3 {
-				return nil, errBadTLV
-			}
-			n, hdr = int(b[2]), 3
-		case 0x82:
-			if len(b) < 4 {
-				return nil, errBadTLV
-			}
-			n, hdr = int(b[2])<<8|int(b[3]), 4
-		default:
-			if b[1] >= 0x80 {
-				return nil, errBadTLV
-			}
-		}
-		if len(b) < hdr+n {
-			return nil, errBadTLV
-		}
-		if _, dup := out[tag]; !dup {
-			out[tag] = b[hdr : hdr+n]
-		}
-		b = b[hdr+n:]
 	}
 	return out, nil
 }
