@@ -430,7 +430,7 @@ func TestTransmitChainingAndGetResponse(t *testing.T) {
 	// An UPDATE padded past 255 bytes (unknown tags are ignored) goes in
 	// as a chain; GET STATUS (over 256 bytes) comes out through GET
 	// RESPONSE.
-	upd := append(h.updateTLV(5000, 3), apdu.TLV{Tag: 0xDF, Value: make([]byte, 200)}.Bytes()...)
+	upd := append(h.updateTLV(5000, 3), apdu.TLV{Tag: 0xC7, Value: make([]byte, 200)}.Bytes()...)
 	parts := apdu.Chain(apdu.Command{CLA: 0x80, INS: insUpdate, Data: upd, Le: -1})
 	if len(parts) < 2 {
 		t.Fatalf("%d bytes did not chain", len(upd))
