@@ -7,7 +7,8 @@ BIN   := bin/anonex
 # Fuzz targets of the pure decoders, run briefly by `make test`.
 FUZZTIME ?= 4s
 FUZZ := ledger:FuzzDecodeTx ledger:FuzzTxJSON ledger:FuzzDecodeBatch ledger:FuzzParseAmount \
-        account/names:FuzzValid account:FuzzParseMnemonic account:FuzzRecover account:FuzzParseHeader
+        account/names:FuzzValid account:FuzzParseMnemonic account:FuzzRecover account:FuzzParseHeader \
+        cardbridge/cardproto:FuzzMessages
 
 export CGO_ENABLED := 1
 

@@ -2,11 +2,13 @@ package applet
 
 import (
 	"bytes"
+	"sort"
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
@@ -34,10 +36,7 @@ func key(t testing.TB, i byte) *account.Key {
 	return k
 }
 
-func u128(v uint64) []byte {
-	x := uint256.NewInt(v)
-	return amount16(x)
-}
+func u128(v uint64) uint256.Int { return *uint256.NewInt(v) }
 
 // tb is what the harness needs of a test (testing.TB or rapid.T).
 type tb interface {
@@ -68,7 +67,7 @@ func (h *harness) must(cla, ins, p1, p2 byte, data []byte) []byte {
 	return out
 }
 
-func (h *harness) selectCard() []byte { return h.must(0x00, insSelect, 0x04, 0x00, AID) }
+func (h *harness) selectCard() []byte { return h.must(0x00, cardproto.INSSelect, 0x04, 0x00, cardproto.AID) }
 
 func (h *harness) reload() {
 	h.t.Helper()
@@ -86,91 +85,70 @@ func newActiveCard(t testing.TB, seed byte) *harness {
 	h.reload()
 	h.card.rand = newRand(seed)
 	h.selectCard()
-	pub := h.must(0x80, insGenerateKey, 0, 0, nil)
+	pub := h.must(0x80, cardproto.INSGenerateKey, 0, 0, nil)
 	if len(pub) != 65 {
 		t.Fatalf("public key of %d bytes", len(pub))
 	}
 	h.addr = h.card.st.Address
-	h.must(0x80, insPersonalize, 0, 0, h.personalization(h.issuer))
+	h.must(0x80, cardproto.INSPersonalize, 0, 0, h.personalization(h.issuer))
 	return h
 }
 
 func (h *harness) personalization(certifier *account.Key) []byte {
 	cc := ledger.CardCertificate{Card: h.addr, Owner: h.owner.Address()}
 	cert, _ := certifier.Sign(testDomain.Digest(cc.StructHash()))
-	var w tlvWriter
-	owner := h.owner.Address()
-	w.put(0x86, owner[:])
-	w.put(0x87, append(u64(1337), testAnchor[:]...))
-	w.put(0x83, cert[:])
-	iss := h.issuer.Address()
-	w.put(0x8A, iss[:])
-	w.put(0x94, []byte("123456"))
-	w.put(0x95, []byte("12345678"))
-	w.put(0x88, append(append(u128(2000), 3), u128(2500)...))
-	w.put(0x90, eurID[:])
-	return w.buf
+	p := cardproto.Personalization{Owner: h.owner.Address(), ChainID: 1337, Anchor: testAnchor, Cert: ledger.Sig(cert),
+		Trusted: []ledger.Address{h.issuer.Address()}, PIN: "123456", PUK: "12345678",
+		Limits: cardproto.Limits{OfflineCap: u128(2000), OfflineMax: 3, NoPinLimit: u128(2500)}, Assets: []ledger.Hash{eurID}}
+	return p.Bytes()
 }
 
 func (h *harness) updateTLV(total, seq uint64, confirmed ...ledger.Hash) []byte {
+	return h.updateFor(eurID, total, seq, confirmed...)
+}
+
+func (h *harness) updateFor(asset ledger.Hash, total, seq uint64, confirmed ...ledger.Hash) []byte {
 	sorted := append([]ledger.Hash(nil), confirmed...)
-	cc := ledger.CardCredit{Card: h.addr, Asset: eurID, Total: *uint256.NewInt(total), Seq: seq, Confirmed: ledger.ConfirmedHash(sorted)}
+	sort.Slice(sorted, func(i, j int) bool { return bytes.Compare(sorted[i][:], sorted[j][:]) < 0 })
+	cc := ledger.CardCredit{Card: h.addr, Asset: asset, Total: u128(total), Seq: seq, Confirmed: ledger.ConfirmedHash(sorted)}
 	sig, _ := h.issuer.Sign(testDomain.Digest(cc.StructHash()))
-	var w tlvWriter
-	w.put(0x90, eurID[:])
-	w.put(0x91, u128(total))
-	w.put(0x93, u64(seq))
-	var ids []byte
-	for _, id := range confirmed {
-		ids = append(ids, id[:]...)
-	}
-	if len(ids) > 0 {
-		w.put(0x97, ids)
-	}
-	w.put(0x96, sig[:])
-	return w.buf
+	u := cardproto.Update{Asset: asset, Total: u128(total), Seq: seq, Confirmed: confirmed, Sig: ledger.Sig(sig)}
+	return u.Bytes()
 }
 
 func payTLV(amount uint64, payee ledger.Address, challenge ledger.Hash) []byte {
-	var w tlvWriter
-	w.put(0x90, eurID[:])
-	w.put(0x91, u128(amount))
-	w.put(0x98, payee[:])
-	w.put(0x99, challenge[:])
-	return w.buf
+	return payTLV2(eurID, amount, payee, challenge)
 }
 
-func (h *harness) purse() Purse { return h.card.st.Purses[0] }
+func payTLV2(asset ledger.Hash, amount uint64, payee ledger.Address, challenge ledger.Hash) []byte {
+	r := cardproto.PayRequest{Asset: asset, Amount: u128(amount), Payee: payee, Challenge: challenge}
+	return r.Bytes()
+}
+
+func (h *harness) purse() cardproto.Purse { return h.card.st.Purses[0] }
 
 func TestPersonalizeAndStatus(t *testing.T) {
 	h := newActiveCard(t, 1)
-	sel := h.selectCard()
-	tl, err := parseTLV(sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, ok := tl.address(0x82); !ok || a != h.addr {
-		t.Fatal("SELECT does not give the card address")
-	}
-	if _, ok := tl.sig(0x83); !ok {
-		t.Fatal("SELECT does not give the certificate")
+	info, err := cardproto.ParseInfo(h.selectCard())
+	if err != nil || info.Address != h.addr || info.Cert != h.card.st.Cert || info.Life != LifeActive {
+		t.Fatalf("SELECT: %+v %v", info, err)
 	}
 	// Personalize only once.
-	if _, sw := h.do(0x80, insPersonalize, 0, 0, h.personalization(h.issuer)); sw != apdu.SWConditionsNotSatisfied {
+	if _, sw := h.do(0x80, cardproto.INSPersonalize, 0, 0, h.personalization(h.issuer)); sw != apdu.SWConditionsNotSatisfied {
 		t.Fatalf("second personalization: %04X", sw)
 	}
 	// A certificate by someone else is refused (fresh card).
 	h2 := &harness{t: t, mem: NewMemMedium(), issuer: key(t, 1), owner: key(t, 2)}
 	h2.reload()
 	h2.selectCard()
-	h2.must(0x80, insGenerateKey, 0, 0, nil)
+	h2.must(0x80, cardproto.INSGenerateKey, 0, 0, nil)
 	h2.addr = h2.card.st.Address
-	if _, sw := h2.do(0x80, insPersonalize, 0, 0, h2.personalization(key(t, 66))); sw != apdu.SWDataInvalid {
+	if _, sw := h2.do(0x80, cardproto.INSPersonalize, 0, 0, h2.personalization(key(t, 66))); sw != apdu.SWDataInvalid {
 		t.Fatalf("counterfeit certificate: %04X", sw)
 	}
-	st := h.must(0x80, insGetStatus, 0, 0, nil)
-	if !bytes.Contains(st, eurID[:]) {
-		t.Fatal("GET STATUS has no purse")
+	st, err := cardproto.ParseStatus(h.must(0x80, cardproto.INSGetStatus, 0, 0, nil))
+	if err != nil || len(st.Purses) != 1 || st.Purses[0].Asset != eurID || st.ChainID != 1337 || st.Owner != h.owner.Address() {
+		t.Fatalf("GET STATUS: %+v %v", st, err)
 	}
 }
 
@@ -178,40 +156,40 @@ func TestPINAndPUK(t *testing.T) {
 	h := newActiveCard(t, 2)
 	h.selectCard()
 	for i, want := range []uint16{0x63C2, 0x63C1, apdu.SWBlocked, apdu.SWBlocked} {
-		if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("000000")); sw != want {
+		if _, sw := h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("000000")); sw != want {
 			t.Fatalf("wrong PIN %d: %04X, want %04X", i+1, sw, want)
 		}
 	}
 	// Blocked survives a power cycle and a reload from memory.
 	h.reload()
 	h.selectCard()
-	if _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("123456")); sw != apdu.SWBlocked {
+	if _, sw := h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456")); sw != apdu.SWBlocked {
 		t.Fatalf("right PIN on a blocked card: %04X", sw)
 	}
 	// Unblock with the PUK; a wrong PUK costs a try.
-	if _, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...)); sw != 0x63C4 {
+	if _, sw := h.do(0x00, cardproto.INSUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...)); sw != 0x63C4 {
 		t.Fatalf("wrong PUK: %04X", sw)
 	}
-	h.must(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...))
-	h.must(0x00, insVerify, 0, 0x80, []byte("654321"))
+	h.must(0x00, cardproto.INSUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...))
+	h.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("654321"))
 	// Five wrong PUKs block it for good: the card refuses to pay.
 	for i := 0; i < 5; i++ {
-		h.do(0x00, insUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...))
+		h.do(0x00, cardproto.INSUnblock, 0, 0x80, append([]byte("00000000\xff"), "654321"...))
 	}
-	if _, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...)); sw != apdu.SWBlocked {
+	if _, sw := h.do(0x00, cardproto.INSUnblock, 0, 0x80, append([]byte("12345678\xff"), "654321"...)); sw != apdu.SWBlocked {
 		t.Fatalf("PUK after 5 wrong: %04X", sw)
 	}
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(1, ledger.Address{9}, ledger.Hash{1})); sw != apdu.SWBlocked {
+	if _, sw := h.do(0x80, cardproto.INSPay, 1, 0, payTLV(1, ledger.Address{9}, ledger.Hash{1})); sw != apdu.SWBlocked {
 		t.Fatalf("pay on a terminated card: %04X", sw)
 	}
 	// PIN change needs the old PIN.
 	h2 := newActiveCard(t, 3)
 	h2.selectCard()
-	h2.must(0x00, insChangePIN, 0, 0x80, append([]byte("123456\xff"), "111111"...))
-	if _, sw := h2.do(0x00, insVerify, 0, 0x80, []byte("123456")); sw != 0x63C2 {
+	h2.must(0x00, cardproto.INSChangePIN, 0, 0x80, append([]byte("123456\xff"), "111111"...))
+	if _, sw := h2.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456")); sw != 0x63C2 {
 		t.Fatalf("old PIN after change: %04X", sw)
 	}
-	h2.must(0x00, insVerify, 0, 0x80, []byte("111111"))
+	h2.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("111111"))
 }
 
 func TestSpendWithinTMinusD(t *testing.T) {
@@ -219,58 +197,55 @@ func TestSpendWithinTMinusD(t *testing.T) {
 	h.selectCard()
 	merchant := ledger.Address{0x3e}
 	// Nothing loaded: nothing to spend.
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})); sw != apdu.SWInsufficientFunds {
+	if _, sw := h.do(0x80, cardproto.INSPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})); sw != apdu.SWInsufficientFunds {
 		t.Fatalf("pay from empty card: %04X", sw)
 	}
-	h.must(0x80, insUpdate, 0, 0, h.updateTLV(10000, 1))
+	h.must(0x80, cardproto.INSUpdate, 0, 0, h.updateTLV(10000, 1))
 	// An older update value changes nothing; a forged one is refused.
-	h.must(0x80, insUpdate, 0, 0, h.updateTLV(4000, 0))
+	h.must(0x80, cardproto.INSUpdate, 0, 0, h.updateTLV(4000, 0))
 	if p := h.purse(); p.T.Uint64() != 10000 {
 		t.Fatalf("T %d after an older update", p.T.Uint64())
 	}
 	forged := h.updateTLV(99999, 5)
 	forged[len(forged)-5] ^= 1
-	if _, sw := h.do(0x80, insUpdate, 0, 0, forged); sw != apdu.SWDataInvalid {
+	if _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, forged); sw != apdu.SWDataInvalid {
 		t.Fatalf("forged update: %04X", sw)
 	}
 	// Offline: within the cap, no PIN up to 25.00.
-	out := h.must(0x80, insPay, 1, 0, payTLV(500, merchant, ledger.Hash{1}))
-	tl, _ := parseTLV(out)
-	ctr, _ := tl.u64(0x9A)
-	sig, _ := tl.sig(0x96)
+	pr, _ := cardproto.ParsePayResponse(h.must(0x80, cardproto.INSPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})))
+	ctr, sig := pr.Counter, pr.Sig
 	rec := ledger.CardRecord{Card: h.addr, Asset: eurID, Amount: *uint256.NewInt(500), Payee: merchant, Counter: ctr, Challenge: ledger.Hash{1}, Mode: 1}
 	if signer, err := account.Recover(testDomain.Digest(rec.StructHash()), sig); err != nil || signer != h.addr || ctr != 1 {
 		t.Fatalf("record signature: %v %v counter %d", signer, err, ctr)
 	}
 	// Offline above the cap: refused; above the no-PIN limit without PIN: refused.
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(2100, merchant, ledger.Hash{2})); sw != apdu.SWOfflineLimit {
+	if _, sw := h.do(0x80, cardproto.INSPay, 1, 0, payTLV(2100, merchant, ledger.Hash{2})); sw != apdu.SWOfflineLimit {
 		t.Fatalf("offline over cap: %04X", sw)
 	}
-	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3})); sw != apdu.SWSecurityNotSatisfied {
+	if _, sw := h.do(0x80, cardproto.INSPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3})); sw != apdu.SWSecurityNotSatisfied {
 		t.Fatalf("online over no-PIN limit without PIN: %04X", sw)
 	}
-	h.must(0x00, insVerify, 0, 0x80, []byte("123456"))
-	h.must(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3}))
+	h.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
+	h.must(0x80, cardproto.INSPay, 2, 0, payTLV(3000, merchant, ledger.Hash{3}))
 	// Consecutive offline limit: 3, reset by an online payment.
-	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{4}))
-	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{5}))
-	h.must(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{6}))
-	if _, sw := h.do(0x80, insPay, 1, 0, payTLV(100, merchant, ledger.Hash{7})); sw != apdu.SWOfflineLimit {
+	h.must(0x80, cardproto.INSPay, 1, 0, payTLV(100, merchant, ledger.Hash{4}))
+	h.must(0x80, cardproto.INSPay, 1, 0, payTLV(100, merchant, ledger.Hash{5}))
+	h.must(0x80, cardproto.INSPay, 1, 0, payTLV(100, merchant, ledger.Hash{6}))
+	if _, sw := h.do(0x80, cardproto.INSPay, 1, 0, payTLV(100, merchant, ledger.Hash{7})); sw != apdu.SWOfflineLimit {
 		t.Fatalf("fourth offline in a row: %04X", sw)
 	}
 	// T − D: 10000 − 3800 = 6200; 6300 is too much even online.
-	if _, sw := h.do(0x80, insPay, 2, 0, payTLV(6300, merchant, ledger.Hash{8})); sw != apdu.SWInsufficientFunds {
+	if _, sw := h.do(0x80, cardproto.INSPay, 2, 0, payTLV(6300, merchant, ledger.Hash{8})); sw != apdu.SWInsufficientFunds {
 		t.Fatalf("overspend: %04X", sw)
 	}
-	h.must(0x80, insPay, 2, 0, payTLV(6200, merchant, ledger.Hash{8}))
+	h.must(0x80, cardproto.INSPay, 2, 0, payTLV(6200, merchant, ledger.Hash{8}))
 	if p := h.purse(); p.D.Uint64() != 10000 || h.card.st.Counter != 6 {
 		t.Fatalf("D %d counter %d", p.D.Uint64(), h.card.st.Counter)
 	}
 	// The last records are readable (a lost response is recovered).
-	rr := h.must(0x80, insReadRecords, 0, 0, nil)
-	tl, _ = parseTLV(rr)
-	if c, _ := tl.u64(0x9A); c != 6 {
-		t.Fatalf("newest record counter %d", c)
+	rv, err := cardproto.ParseRecordView(h.must(0x80, cardproto.INSReadRecords, 0, 0, nil))
+	if err != nil || rv.Counter != 6 {
+		t.Fatalf("newest record: %+v %v", rv, err)
 	}
 }
 
@@ -283,42 +258,40 @@ func TestCardToCard(t *testing.T) {
 	b.card.rand = newRand(2)
 	a.selectCard()
 	b.selectCard()
-	a.must(0x80, insUpdate, 0, 0, a.updateTLV(5000, 1))
-	a.must(0x00, insVerify, 0, 0x80, []byte("123456"))
-	ch := b.must(0x00, insChallenge, 0, 0, nil)
-	out := a.must(0x80, insSend, 0, 0, payTLV(1500, b.addr, ledger.Hash(ch)))
-	tl, _ := parseTLV(out)
-	ctr, _ := tl.u64(0x9A)
-	sig, _ := tl.sig(0x96)
-	recv := Received{Payer: a.addr, PayerOwner: a.owner.Address(), PayerCert: a.card.st.Cert,
-		Record: Record{Asset: eurID, Amount: *uint256.NewInt(1500), Counter: ctr, Sig: sig}}
+	a.must(0x80, cardproto.INSUpdate, 0, 0, a.updateTLV(5000, 1))
+	a.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
+	ch := b.must(0x00, cardproto.INSChallenge, 0, 0, nil)
+	pr, _ := cardproto.ParsePayResponse(a.must(0x80, cardproto.INSSend, 0, 0, payTLV(1500, b.addr, ledger.Hash(ch))))
+	sig := pr.Sig
+	recv := cardproto.Received{Payer: a.addr, PayerOwner: a.owner.Address(), PayerCert: a.card.st.Cert,
+		Asset: eurID, Amount: u128(1500), Counter: pr.Counter, Sig: sig}
 	// Without a challenge, or replayed: refused.
-	if sw := b.card.receive(encodeReceived(&recv)); sw != apdu.SWOK {
+	if sw := b.card.receive(recv.Bytes()); sw != apdu.SWOK {
 		t.Fatalf("receive: %04X", sw)
 	}
-	if sw := b.card.receive(encodeReceived(&recv)); sw != apdu.SWDataInvalid {
+	if sw := b.card.receive(recv.Bytes()); sw != apdu.SWDataInvalid {
 		t.Fatalf("replayed receive without a new challenge: %04X", sw)
 	}
-	b.must(0x00, insChallenge, 0, 0, nil)
-	if sw := b.card.receive(encodeReceived(&recv)); sw != apdu.SWDataInvalid {
+	b.must(0x00, cardproto.INSChallenge, 0, 0, nil)
+	if sw := b.card.receive(recv.Bytes()); sw != apdu.SWDataInvalid {
 		t.Fatalf("receive against another challenge: %04X", sw)
 	}
 	// B spends the received value at a terminal; the record travels along.
-	b.must(0x00, insVerify, 0, 0x80, []byte("123456"))
-	pay := b.must(0x80, insPay, 2, 0, payTLV(1000, ledger.Address{0x3e}, ledger.Hash{9}))
+	b.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
+	pay := b.must(0x80, cardproto.INSPay, 2, 0, payTLV(1000, ledger.Address{0x3e}, ledger.Hash{9}))
 	if !bytes.Contains(pay, sig[:]) {
 		t.Fatal("B's payment does not attach A's record")
 	}
 	// …but cannot send it on card to card.
 	c := newActiveCard(t, 7)
 	c.selectCard()
-	ch2 := c.must(0x00, insChallenge, 0, 0, nil)
-	if _, sw := b.do(0x80, insSend, 0, 0, payTLV(100, c.addr, ledger.Hash(ch2))); sw != apdu.SWInsufficientFunds {
+	ch2 := c.must(0x00, cardproto.INSChallenge, 0, 0, nil)
+	if _, sw := b.do(0x80, cardproto.INSSend, 0, 0, payTLV(100, c.addr, ledger.Hash(ch2))); sw != apdu.SWInsufficientFunds {
 		t.Fatalf("send from unconfirmed value: %04X", sw)
 	}
 	// The issuer confirms A's record inside B's new T: it leaves the list.
 	id := b.card.st.Received[0].ID
-	b.must(0x80, insUpdate, 0, 0, b.updateTLV(1500, 1, id))
+	b.must(0x80, cardproto.INSUpdate, 0, 0, b.updateTLV(1500, 1, id))
 	if len(b.card.st.Received) != 0 {
 		t.Fatal("confirmed record still listed")
 	}
@@ -327,8 +300,8 @@ func TestCardToCard(t *testing.T) {
 	cc := ledger.CardCertificate{Card: a.addr, Owner: a.owner.Address()}
 	s, _ := key(t, 77).Sign(testDomain.Digest(cc.StructHash()))
 	fake.PayerCert = ledger.Sig(s)
-	b.must(0x00, insChallenge, 0, 0, nil)
-	if sw := b.card.receive(encodeReceived(&fake)); sw != apdu.SWUntrustedIssuer {
+	b.must(0x00, cardproto.INSChallenge, 0, 0, nil)
+	if sw := b.card.receive(fake.Bytes()); sw != apdu.SWUntrustedIssuer {
 		t.Fatalf("counterfeit payer: %04X", sw)
 	}
 }
@@ -344,29 +317,29 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 	}
 	merchant := ledger.Address{0x3e}
 	steps := []step{
-		{"update", nil, func(h *harness) uint16 { _, sw := h.do(0x80, insUpdate, 0, 0, h.updateTLV(20000, 9)); return sw }},
+		{"update", nil, func(h *harness) uint16 { _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, h.updateTLV(20000, 9)); return sw }},
 		{"pay offline", nil, func(h *harness) uint16 {
-			_, sw := h.do(0x80, insPay, 1, 0, payTLV(700, merchant, ledger.Hash{1}))
+			_, sw := h.do(0x80, cardproto.INSPay, 1, 0, payTLV(700, merchant, ledger.Hash{1}))
 			return sw
 		}},
-		{"pay online", func(h *harness) { h.must(0x00, insVerify, 0, 0x80, []byte("123456")) }, func(h *harness) uint16 {
-			_, sw := h.do(0x80, insPay, 2, 0, payTLV(3000, merchant, ledger.Hash{2}))
+		{"pay online", func(h *harness) { h.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456")) }, func(h *harness) uint16 {
+			_, sw := h.do(0x80, cardproto.INSPay, 2, 0, payTLV(3000, merchant, ledger.Hash{2}))
 			return sw
 		}},
-		{"wrong PIN", nil, func(h *harness) uint16 { _, sw := h.do(0x00, insVerify, 0, 0x80, []byte("999999")); return sw }},
+		{"wrong PIN", nil, func(h *harness) uint16 { _, sw := h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("999999")); return sw }},
 		{"change PIN", nil, func(h *harness) uint16 {
-			_, sw := h.do(0x00, insChangePIN, 0, 0x80, append([]byte("123456\xff"), "222222"...))
+			_, sw := h.do(0x00, cardproto.INSChangePIN, 0, 0x80, append([]byte("123456\xff"), "222222"...))
 			return sw
 		}},
 		{"unblock PIN", nil, func(h *harness) uint16 {
-			_, sw := h.do(0x00, insUnblock, 0, 0x80, append([]byte("12345678\xff"), "333333"...))
+			_, sw := h.do(0x00, cardproto.INSUnblock, 0, 0x80, append([]byte("12345678\xff"), "333333"...))
 			return sw
 		}},
 	}
 	for _, s := range steps {
 		base := newActiveCard(t, 8)
 		base.selectCard()
-		base.must(0x80, insUpdate, 0, 0, base.updateTLV(10000, 1))
+		base.must(0x80, cardproto.INSUpdate, 0, 0, base.updateTLV(10000, 1))
 		before := mustJSON(base.card.st)
 		// The uncut run gives the state after.
 		ref := &harness{t: t, mem: base.mem.Clone(), issuer: base.issuer, owner: base.owner, addr: base.addr}
@@ -423,7 +396,7 @@ func TestTransmitChainingAndGetResponse(t *testing.T) {
 		}
 		return r
 	}
-	sel, _ := apdu.Command{CLA: 0, INS: insSelect, P1: 4, Data: AID, Le: 256}.Bytes()
+	sel, _ := apdu.Command{CLA: 0, INS: cardproto.INSSelect, P1: 4, Data: cardproto.AID, Le: 256}.Bytes()
 	if r := tx(sel...); r.SW != apdu.SWOK {
 		t.Fatalf("select: %04X", r.SW)
 	}
@@ -431,7 +404,7 @@ func TestTransmitChainingAndGetResponse(t *testing.T) {
 	// as a chain; GET STATUS (over 256 bytes) comes out through GET
 	// RESPONSE.
 	upd := append(h.updateTLV(5000, 3), apdu.TLV{Tag: 0xC7, Value: make([]byte, 200)}.Bytes()...)
-	parts := apdu.Chain(apdu.Command{CLA: 0x80, INS: insUpdate, Data: upd, Le: -1})
+	parts := apdu.Chain(apdu.Command{CLA: 0x80, INS: cardproto.INSUpdate, Data: upd, Le: -1})
 	if len(parts) < 2 {
 		t.Fatalf("%d bytes did not chain", len(upd))
 	}
@@ -444,7 +417,7 @@ func TestTransmitChainingAndGetResponse(t *testing.T) {
 	if p := h.purse(); p.T.Uint64() != 5000 {
 		t.Fatal("chained update not applied")
 	}
-	st, _ := apdu.Command{CLA: 0x80, INS: insGetStatus, Le: 256}.Bytes()
+	st, _ := apdu.Command{CLA: 0x80, INS: cardproto.INSGetStatus, Le: 256}.Bytes()
 	r := tx(st...)
 	full := append([]byte(nil), r.Data...)
 	for {
@@ -456,7 +429,7 @@ func TestTransmitChainingAndGetResponse(t *testing.T) {
 		r = tx(gr...)
 		full = append(full, r.Data...)
 	}
-	if r.SW != apdu.SWOK || !bytes.Equal(full, h.card.status(true)) {
+	if st := h.card.status(); r.SW != apdu.SWOK || !bytes.Equal(full, st.Bytes()) {
 		t.Fatalf("GET STATUS through GET RESPONSE: %04X, %d bytes", r.SW, len(full))
 	}
 	if r := tx(0x00, 0xC0, 0x00, 0x00, 0x10); r.SW != apdu.SWConditionsNotSatisfied {

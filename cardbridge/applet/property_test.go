@@ -1,11 +1,13 @@
 package applet
 
 import (
+	"encoding/binary"
 	"fmt"
 	"testing"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/cardbridge/apdu"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 	"pgregory.net/rapid"
@@ -119,7 +121,7 @@ func (w *world) deliver(n int) {
 func counterKeyOf(tx *ledger.Tx) []byte {
 	p := tx.Payload.(*ledger.CardPayment)
 	k := append([]byte{'u'}, p.Card[:]...)
-	return append(k, u64(p.Counter)...)
+	return binary.BigEndian.AppendUint64(k, p.Counter)
 }
 
 func contains(ids []ledger.Hash, id ledger.Hash) bool {
@@ -133,23 +135,17 @@ func contains(ids []ledger.Hash, id ledger.Hash) bool {
 
 // record turns a PAY/SEND response into the ledger tx, attachments included.
 func (w *world) record(h *harness, out []byte, amount uint64, payee ledger.Address, challenge ledger.Hash, mode uint8) *ledger.Tx {
-	tl, err := parseTLV(out)
+	pr, err := cardproto.ParsePayResponse(out)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	ctr, _ := tl.u64(0x9A)
-	sig, _ := tl.sig(0x96)
-	p := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: h.addr, Asset: w.eur, Amount: *uint256.NewInt(amount),
-		Payee: payee, Counter: ctr, Challenge: challenge, Mode: mode}}
-	for _, rc := range h.card.st.Received {
-		if mode == ledger.CardModeToCard {
-			break
-		}
-		ap := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: rc.Payer, Asset: rc.Record.Asset, Amount: rc.Record.Amount,
-			Payee: h.addr, Counter: rc.Record.Counter, Challenge: rc.Record.Challenge, Mode: ledger.CardModeToCard}}
-		p.Attached = append(p.Attached, &ledger.Tx{Payload: ap, Sig: rc.Record.Sig})
+	p := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: h.addr, Asset: w.eur, Amount: u128(amount),
+		Payee: payee, Counter: pr.Counter, Challenge: challenge, Mode: mode}}
+	for _, rc := range pr.Attached {
+		ap := &ledger.CardPayment{CardRecord: rc.Record(h.addr)}
+		p.Attached = append(p.Attached, &ledger.Tx{Payload: ap, Sig: rc.Sig})
 	}
-	tx := &ledger.Tx{Payload: p, Sig: sig}
+	tx := &ledger.Tx{Payload: p, Sig: pr.Sig}
 	id := tx.ID(testDomain)
 	w.signed[id], w.byCard[id] = tx, h.addr
 	return tx
@@ -159,33 +155,9 @@ func (w *world) record(h *harness, out []byte, amount uint64, payee ledger.Addre
 // write them to the card (it may never get there).
 func (w *world) update(h *harness) {
 	w.seq[h.addr]++
-	ids := append([]ledger.Hash(nil), w.c2c[h.addr]...)
-	sortHashes(ids)
-	total := w.credits[h.addr]
-	cc := ledger.CardCredit{Card: h.addr, Asset: w.eur, Total: *total, Seq: w.seq[h.addr], Confirmed: ledger.ConfirmedHash(ids)}
-	sig, _ := w.issuer.Sign(testDomain.Digest(cc.StructHash()))
-	var tw tlvWriter
-	tw.put(0x90, w.eur[:])
-	tw.put(0x91, amount16(total))
-	tw.put(0x93, u64(w.seq[h.addr]))
-	var raw []byte
-	for _, id := range ids {
-		raw = append(raw, id[:]...)
-	}
-	if len(raw) > 0 {
-		tw.put(0x97, raw)
-	}
-	tw.put(0x96, sig[:])
-	if _, sw := h.do(0x80, insUpdate, 0, 0, tw.buf); sw != apdu.SWOK {
+	body := h.updateFor(w.eur, w.credits[h.addr].Uint64(), w.seq[h.addr], w.c2c[h.addr]...)
+	if _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, body); sw != apdu.SWOK {
 		w.t.Fatalf("update refused: %04X", sw)
-	}
-}
-
-func sortHashes(ids []ledger.Hash) {
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && string(ids[j][:]) < string(ids[j-1][:]); j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
 	}
 }
 
@@ -247,10 +219,10 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 				mode := byte(rapid.IntRange(1, 2).Draw(rt, "mode"))
 				amt := uint64(rapid.IntRange(1, 3000).Draw(rt, "amount"))
 				if mode == 2 || amt > 2500 {
-					h.do(0x00, insVerify, 0, 0x80, []byte("123456"))
+					h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
 				}
 				ch := ledger.Hash{byte(s), 0xc4}
-				out, sw := h.do(0x80, insPay, mode, 0, payTLV2(w.eur, amt, w.merchant, ch))
+				out, sw := h.do(0x80, cardproto.INSPay, mode, 0, payTLV2(w.eur, amt, w.merchant, ch))
 				if sw == apdu.SWOK {
 					w.queue = append(w.queue, w.record(h, out, amt, w.merchant, ch, mode))
 				}
@@ -264,18 +236,18 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 					continue
 				}
 				amt := uint64(rapid.IntRange(1, 2000).Draw(rt, "c2c"))
-				h.do(0x00, insVerify, 0, 0x80, []byte("123456"))
-				chb, _ := b.do(0x00, insChallenge, 0, 0, nil)
+				h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
+				chb, _ := b.do(0x00, cardproto.INSChallenge, 0, 0, nil)
 				ch := ledger.Hash(chb)
-				out, sw := h.do(0x80, insSend, 0, 0, payTLV2(w.eur, amt, b.addr, ch))
+				out, sw := h.do(0x80, cardproto.INSSend, 0, 0, payTLV2(w.eur, amt, b.addr, ch))
 				if sw != apdu.SWOK {
 					continue
 				}
 				tx := w.record(h, out, amt, b.addr, ch, ledger.CardModeToCard)
 				sig := tx.Sig
-				rc := Received{Payer: h.addr, PayerOwner: w.owner.Address(), PayerCert: h.card.st.Cert,
-					Record: Record{Asset: w.eur, Amount: *uint256.NewInt(amt), Counter: tx.Payload.(*ledger.CardPayment).Counter, Sig: sig}}
-				if sw := b.card.receive(encodeReceived(&rc)); sw != apdu.SWOK {
+				rc := cardproto.Received{Payer: h.addr, PayerOwner: w.owner.Address(), PayerCert: h.card.st.Cert,
+					Asset: w.eur, Amount: u128(amt), Counter: tx.Payload.(*ledger.CardPayment).Counter, Sig: sig}
+				if sw := b.card.receive(rc.Bytes()); sw != apdu.SWOK {
 					if sw == apdu.SWNotEnoughMemory {
 						w.queue = append(w.queue, tx) // B is full: A's record still goes to the network
 						continue
@@ -298,7 +270,7 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 				clone.selectCard()
 				w.genuine[h.addr] = false
 				for _, k := range []*harness{h, clone} {
-					out, sw := k.do(0x80, insPay, 1, 0, payTLV2(w.eur, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}))
+					out, sw := k.do(0x80, cardproto.INSPay, 1, 0, payTLV2(w.eur, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}))
 					if sw == apdu.SWOK {
 						w.queue = append(w.queue, w.record(k, out, 1, w.merchant, ledger.Hash{0xcc, byte(len(w.queue))}, 1))
 						cloneRecords++
@@ -350,32 +322,19 @@ func newWorldCard(rt *rapid.T, w *world, seed byte) *harness {
 	h.reload()
 	h.card.rand = newRand(seed)
 	h.selectCard()
-	h.must(0x80, insGenerateKey, 0, 0, nil)
+	h.must(0x80, cardproto.INSGenerateKey, 0, 0, nil)
 	h.addr = h.card.st.Address
 	tl := h.personalization(h.issuer)
 	// Purse in the world's asset.
 	tl = replacePurse(tl, w.eur)
-	h.must(0x80, insPersonalize, 0, 0, tl)
+	h.must(0x80, cardproto.INSPersonalize, 0, 0, tl)
 	return h
 }
 
 func replacePurse(personalization []byte, asset ledger.Hash) []byte {
-	t, _ := parseTLV(personalization)
-	var out tlvWriter
-	for _, tag := range []byte{0x86, 0x87, 0x83, 0x8A, 0x94, 0x95, 0x88} {
-		out.put(tag, t[tag])
-	}
-	out.put(0x90, asset[:])
-	return out.buf
-}
-
-func payTLV2(asset ledger.Hash, amount uint64, payee ledger.Address, challenge ledger.Hash) []byte {
-	var w tlvWriter
-	w.put(0x90, asset[:])
-	w.put(0x91, u128(amount))
-	w.put(0x98, payee[:])
-	w.put(0x99, challenge[:])
-	return w.buf
+	p, _ := cardproto.ParsePersonalization(personalization)
+	p.Assets = []ledger.Hash{asset}
+	return p.Bytes()
 }
 
 // rapidTB lets the harness fail a rapid check.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -26,43 +27,11 @@ const (
 	PUKTries    = 5
 )
 
-// Purse is the card's view of one asset: T, the settled credits its issuer
-// last signed, and D, everything it has signed away. It spends while
-// T − D (plus unconfirmed received value, at terminals) covers the amount.
-type Purse struct {
-	Asset ledger.Hash `json:"asset"`
-	T     uint256.Int `json:"t"`
-	D     uint256.Int `json:"d"`
-	Seq   uint64      `json:"seq"`
-}
-
-// Limits are the card's offline risk controls, in the first purse's units.
-type Limits struct {
-	OfflineCap uint256.Int `json:"offline_cap"`
-	OfflineMax uint8       `json:"offline_max"`
-	NoPinLimit uint256.Int `json:"no_pin_limit"`
-	Seq        uint64      `json:"seq"`
-}
-
-// Record is one record the card signed.
-type Record struct {
-	Counter   uint64         `json:"counter"`
-	Asset     ledger.Hash    `json:"asset"`
-	Amount    uint256.Int    `json:"amount"`
-	Payee     ledger.Address `json:"payee"`
-	Challenge ledger.Hash    `json:"challenge"`
-	Mode      uint8          `json:"mode"`
-	Sig       ledger.Sig     `json:"sig"`
-}
-
-// Received is a card-to-card record this card took and its issuer has not
-// yet confirmed.
-type Received struct {
-	Payer      ledger.Address `json:"payer"`
-	PayerOwner ledger.Address `json:"payer_owner"`
-	PayerCert  ledger.Sig     `json:"payer_cert"`
-	Record     Record         `json:"record"`
-	ID         ledger.Hash    `json:"id"`
+// ReceivedRecord is a card-to-card record this card took and its issuer
+// has not yet confirmed, with its id (the payer's record digest).
+type ReceivedRecord struct {
+	cardproto.Received
+	ID ledger.Hash `json:"id"`
 }
 
 // State is everything the card keeps. It is serialized whole into a slot
@@ -80,12 +49,13 @@ type State struct {
 	PINLeft    uint8            `json:"pin_left"`
 	PUKHash    ledger.Hash      `json:"puk_hash"`
 	PUKLeft    uint8            `json:"puk_left"`
-	Purses     []Purse          `json:"purses"`
-	Limits     Limits           `json:"limits"`
-	Counter    uint64           `json:"counter"`
-	OfflineRun uint8            `json:"offline_run"`
-	Records    []Record         `json:"records"`
-	Received   []Received       `json:"received"`
+	Purses     []cardproto.Purse      `json:"purses"`
+	Limits     cardproto.Limits       `json:"limits"`
+	LimitsSeq  uint64                 `json:"limits_seq"`
+	Counter    uint64                 `json:"counter"`
+	OfflineRun uint8                  `json:"offline_run"`
+	Records    []cardproto.RecordView `json:"records"`
+	Received   []ReceivedRecord       `json:"received"`
 }
 
 func (s *State) clone() *State {
@@ -105,7 +75,7 @@ func (s *State) marshal() []byte {
 
 func (s *State) domain() ledger.Domain { return ledger.NewDomain(s.ChainID, s.Anchor) }
 
-func (s *State) purse(asset ledger.Hash) *Purse {
+func (s *State) purse(asset ledger.Hash) *cardproto.Purse {
 	for i := range s.Purses {
 		if s.Purses[i].Asset == asset {
 			return &s.Purses[i]
@@ -118,8 +88,8 @@ func (s *State) purse(asset ledger.Hash) *Purse {
 func (s *State) receivedValue(asset ledger.Hash) *uint256.Int {
 	sum := new(uint256.Int)
 	for _, r := range s.Received {
-		if r.Record.Asset == asset {
-			sum.Add(sum, &r.Record.Amount)
+		if r.Asset == asset {
+			sum.Add(sum, &r.Amount)
 		}
 	}
 	return sum
