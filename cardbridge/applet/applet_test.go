@@ -2,14 +2,14 @@ package applet
 
 import (
 	"bytes"
-	"sort"
 	"encoding/json"
 	"math/rand/v2"
+	"sort"
 	"testing"
 
 	"github.com/anonex/anonex/account"
-	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/apdu"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -67,7 +67,9 @@ func (h *harness) must(cla, ins, p1, p2 byte, data []byte) []byte {
 	return out
 }
 
-func (h *harness) selectCard() []byte { return h.must(0x00, cardproto.INSSelect, 0x04, 0x00, cardproto.AID) }
+func (h *harness) selectCard() []byte {
+	return h.must(0x00, cardproto.INSSelect, 0x04, 0x00, cardproto.AID)
+}
 
 func (h *harness) reload() {
 	h.t.Helper()
@@ -317,7 +319,10 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 	}
 	merchant := ledger.Address{0x3e}
 	steps := []step{
-		{"update", nil, func(h *harness) uint16 { _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, h.updateTLV(20000, 9)); return sw }},
+		{"update", nil, func(h *harness) uint16 {
+			_, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, h.updateTLV(20000, 9))
+			return sw
+		}},
 		{"pay offline", nil, func(h *harness) uint16 {
 			_, sw := h.do(0x80, cardproto.INSPay, 1, 0, payTLV(700, merchant, ledger.Hash{1}))
 			return sw
@@ -326,7 +331,10 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 			_, sw := h.do(0x80, cardproto.INSPay, 2, 0, payTLV(3000, merchant, ledger.Hash{2}))
 			return sw
 		}},
-		{"wrong PIN", nil, func(h *harness) uint16 { _, sw := h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("999999")); return sw }},
+		{"wrong PIN", nil, func(h *harness) uint16 {
+			_, sw := h.do(0x00, cardproto.INSVerify, 0, 0x80, []byte("999999"))
+			return sw
+		}},
 		{"change PIN", nil, func(h *harness) uint16 {
 			_, sw := h.do(0x00, cardproto.INSChangePIN, 0, 0x80, append([]byte("123456\xff"), "222222"...))
 			return sw

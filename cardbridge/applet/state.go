@@ -37,18 +37,18 @@ type ReceivedRecord struct {
 // State is everything the card keeps. It is serialized whole into a slot
 // on every commit.
 type State struct {
-	Life       uint8            `json:"life"`
-	Key        []byte           `json:"key,omitempty"`
-	Address    ledger.Address   `json:"address"`
-	Owner      ledger.Address   `json:"owner"`
-	ChainID    uint64           `json:"chain_id"`
-	Anchor     ledger.Address   `json:"anchor"`
-	Cert       ledger.Sig       `json:"cert"`
-	Trusted    []ledger.Address `json:"trusted"`
-	PINHash    ledger.Hash      `json:"pin_hash"`
-	PINLeft    uint8            `json:"pin_left"`
-	PUKHash    ledger.Hash      `json:"puk_hash"`
-	PUKLeft    uint8            `json:"puk_left"`
+	Life       uint8                  `json:"life"`
+	Key        []byte                 `json:"key,omitempty"`
+	Address    ledger.Address         `json:"address"`
+	Owner      ledger.Address         `json:"owner"`
+	ChainID    uint64                 `json:"chain_id"`
+	Anchor     ledger.Address         `json:"anchor"`
+	Cert       ledger.Sig             `json:"cert"`
+	Trusted    []ledger.Address       `json:"trusted"`
+	PINHash    ledger.Hash            `json:"pin_hash"`
+	PINLeft    uint8                  `json:"pin_left"`
+	PUKHash    ledger.Hash            `json:"puk_hash"`
+	PUKLeft    uint8                  `json:"puk_left"`
 	Purses     []cardproto.Purse      `json:"purses"`
 	Limits     cardproto.Limits       `json:"limits"`
 	LimitsSeq  uint64                 `json:"limits_seq"`
