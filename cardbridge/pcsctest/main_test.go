@@ -1,0 +1,21 @@
+package pcsctest
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestMain brings up pcscd (or uses the running one) for all tests of the
+// package, and stops only the pcscd it started. Without pcscd the package
+// fails, with the install command.
+func TestMain(m *testing.M) {
+	stop, err := StartDaemon()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
