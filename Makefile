@@ -8,7 +8,8 @@ BIN   := bin/anonex
 FUZZTIME ?= 4s
 FUZZ := ledger:FuzzDecodeTx ledger:FuzzTxJSON ledger:FuzzDecodeBatch ledger:FuzzParseAmount \
         account/names:FuzzValid account:FuzzParseMnemonic account:FuzzRecover account:FuzzParseHeader \
-        cardbridge/cardproto:FuzzMessages
+        cardbridge/cardproto:FuzzMessages cardbridge/apdu:FuzzParseCommand cardbridge/apdu:FuzzParseResponse \
+        cardbridge/apdu:FuzzParseTLV cardbridge/apdu:FuzzReassembler
 
 export CGO_ENABLED := 1
 

@@ -294,21 +294,12 @@ func (k *Card) transmitLocked(cmd []byte) ([]byte, error) {
 	return rsp, nil
 }
 
-// maxResponse bounds the data a GET RESPONSE chain may collect.
-const maxResponse = 64 << 10
-
 // Transmit sends cmd and returns the card's whole answer (see the package
 // doc: command chaining, GET RESPONSE, one transaction). The error reports
 // transport failures only; the status word is in the Response.
 func (k *Card) Transmit(cmd apdu.Command) (apdu.Response, error) {
-	parts := apdu.Chain(cmd)
-	raw := make([][]byte, len(parts))
-	for i, p := range parts {
-		b, err := p.Bytes()
-		if err != nil {
-			return apdu.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
-		}
-		raw[i] = b
+	if err := cmd.Validate(); err != nil && !errors.Is(err, apdu.ErrDataTooLong) {
+		return apdu.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -318,65 +309,12 @@ func (k *Card) Transmit(cmd apdu.Command) (apdu.Response, error) {
 	if err := k.h.BeginTransaction(); err != nil {
 		return apdu.Response{}, mapErr("begin transaction", err)
 	}
-	r, err := k.exchange(parts, raw)
+	r, err := apdu.Exchange(k.transmitLocked, cmd)
+	if err != nil && errors.Is(err, apdu.ErrBadResponse) {
+		err = fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
 	if eerr := k.h.EndTransaction(scard.LeaveCard); eerr != nil && err == nil && !isGone(eerr) {
 		err = mapErr("end transaction", eerr)
 	}
 	return r, err
-}
-
-func (k *Card) exchange(parts []apdu.Command, raw [][]byte) (apdu.Response, error) {
-	var r apdu.Response
-	for i, b := range raw {
-		rsp, err := k.transmitLocked(b)
-		if err != nil {
-			return apdu.Response{}, err
-		}
-		if r, err = apdu.ParseResponse(rsp); err != nil {
-			return apdu.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
-		}
-		if i < len(raw)-1 && r.SW != apdu.SWOK {
-			return r, nil // the card refused a part of the chain
-		}
-	}
-	// Wrong Le (6CXX): send the last part again with Le = XX, once.
-	if r.SW&0xFF00 == 0x6C00 {
-		last := parts[len(parts)-1]
-		last.Le = int(r.SW & 0xFF)
-		if last.Le == 0 {
-			last.Le = apdu.MaxShortLe
-		}
-		b, err := last.Bytes()
-		if err != nil {
-			return apdu.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
-		}
-		rsp, err := k.transmitLocked(b)
-		if err != nil {
-			return apdu.Response{}, err
-		}
-		if r, err = apdu.ParseResponse(rsp); err != nil {
-			return apdu.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
-		}
-	}
-	// GET RESPONSE chain.
-	data := r.Data
-	for {
-		if _, more := apdu.MoreData(r.SW); !more {
-			break
-		}
-		b, _ := apdu.GetResponse(r.SW).Bytes()
-		rsp, err := k.transmitLocked(b)
-		if err != nil {
-			return apdu.Response{}, err
-		}
-		if r, err = apdu.ParseResponse(rsp); err != nil {
-			return apdu.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
-		}
-		data = append(data, r.Data...)
-		if len(data) > maxResponse {
-			return apdu.Response{}, fmt.Errorf("%w: GET RESPONSE chain past %d bytes", ErrProtocol, maxResponse)
-		}
-	}
-	r.Data = data
-	return r, nil
 }
