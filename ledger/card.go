@@ -16,7 +16,7 @@ const (
 
 var (
 	cardCertificateType = Keccak256([]byte("CardCertificate(address card,address owner)"))
-	cardCreditType      = Keccak256([]byte("CardCredit(address card,bytes32 asset,uint256 total,uint64 seq,bytes32 confirmed)"))
+	cardCreditType      = Keccak256([]byte("CardCredit(address card,bytes32 asset,uint256 total,uint64 seq,uint64 base,bytes32 confirmed)"))
 	cardRecordType      = Keccak256([]byte("CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)"))
 	cardLimitsType      = Keccak256([]byte("CardLimits(address card,uint256 offlineCap,uint8 offlineMax,uint256 noPinLimit,uint64 seq)"))
 )
@@ -36,13 +36,16 @@ func (c *CardCertificate) StructHash() Hash {
 }
 
 // CardCredit is an update value: the issuer's signature that the card's
-// settled credits of an asset total Total. Confirmed commits to the
-// card-to-card records received by the card that Total includes.
+// settled credits of an asset total Total, as its update number Seq. It
+// applies to a card whose purse is at update Base; Confirmed commits to the
+// card-to-card records received by the card that Total includes and the
+// total of update Base did not.
 type CardCredit struct {
 	Card      Address
 	Asset     Hash
 	Total     uint256.Int
 	Seq       uint64
+	Base      uint64
 	Confirmed Hash
 }
 
@@ -54,6 +57,7 @@ func (c *CardCredit) StructHash() Hash {
 	w.hash(c.Asset)
 	w.uint256(&c.Total)
 	w.uint64(c.Seq)
+	w.uint64(c.Base)
 	w.hash(c.Confirmed)
 	return w.sum()
 }

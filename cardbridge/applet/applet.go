@@ -121,6 +121,12 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 	if !a.selected {
 		return nil, apdu.SWConditionsNotSatisfied
 	}
+	if ins != cardproto.INSReceive {
+		// A challenge serves only the RECEIVE right after it, so no update
+		// value can slip in between: one could otherwise count the record
+		// being received in T before the card holds it.
+		a.challenge = nil
+	}
 	iso, prop := cla == apdu.CLAISO, cla == cardproto.CLAProp
 	switch {
 	case iso && ins == cardproto.INSVerify:
@@ -177,9 +183,9 @@ func (a *Applet) selectApplet(p1 byte, data []byte) ([]byte, uint16) {
 func (a *Applet) status() cardproto.Status {
 	st := a.st
 	s := cardproto.Status{
-		Info: cardproto.Info{Version: 1, Life: st.Life, Address: st.Address, Cert: st.Cert, Counter: st.Counter,
+		Info: cardproto.Info{Version: 1, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
 			PINLeft: st.PINLeft, PUKLeft: st.PUKLeft},
-		Owner: st.Owner, ChainID: st.ChainID, Anchor: st.Anchor, Limits: st.Limits, OfflineRun: st.OfflineRun,
+		ChainID: st.ChainID, Anchor: st.Anchor, Limits: st.Limits, OfflineRun: st.OfflineRun,
 		Trusted: st.Trusted, Purses: st.Purses, Received: uint8(len(st.Received)),
 	}
 	if len(st.Purses) > 0 {
@@ -339,16 +345,22 @@ func (a *Applet) update(data []byte) uint16 {
 	}
 	confirmed := append([]ledger.Hash(nil), u.Confirmed...)
 	sort.Slice(confirmed, func(i, j int) bool { return bytes.Compare(confirmed[i][:], confirmed[j][:]) < 0 })
-	cc := ledger.CardCredit{Card: a.st.Address, Asset: u.Asset, Total: u.Total, Seq: u.Seq, Confirmed: ledger.ConfirmedHash(confirmed)}
+	cc := ledger.CardCredit{Card: a.st.Address, Asset: u.Asset, Total: u.Total, Seq: u.Seq, Base: u.Base,
+		Confirmed: ledger.ConfirmedHash(confirmed)}
 	signer, err := account.Recover(a.st.domain().Digest(cc.StructHash()), u.Sig)
 	if err != nil || signer != a.st.Trusted[0] {
 		return apdu.SWDataInvalid
 	}
-	if a.st.purse(u.Asset) == nil {
+	cur := a.st.purse(u.Asset)
+	switch {
+	case cur == nil:
 		return apdu.SWNotFound
-	}
-	if !u.Total.Gt(&a.st.purse(u.Asset).T) {
+	case u.Seq <= cur.Seq:
 		return apdu.SWOK // an older or repeated update: harmless
+	case u.Base != cur.Seq || u.Total.Lt(&cur.T):
+		// Made for a purse at another update: its confirmed list would not
+		// cover what this card holds. Fetch one for this card's base.
+		return apdu.SWDataInvalid
 	}
 	next := a.st.clone()
 	p := next.purse(u.Asset)

@@ -112,9 +112,13 @@ func (h *harness) updateTLV(total, seq uint64, confirmed ...ledger.Hash) []byte 
 func (h *harness) updateFor(asset ledger.Hash, total, seq uint64, confirmed ...ledger.Hash) []byte {
 	sorted := append([]ledger.Hash(nil), confirmed...)
 	sort.Slice(sorted, func(i, j int) bool { return bytes.Compare(sorted[i][:], sorted[j][:]) < 0 })
-	cc := ledger.CardCredit{Card: h.addr, Asset: asset, Total: u128(total), Seq: seq, Confirmed: ledger.ConfirmedHash(sorted)}
+	var base uint64
+	if p := h.card.st.purse(asset); p != nil {
+		base = p.Seq
+	}
+	cc := ledger.CardCredit{Card: h.addr, Asset: asset, Total: u128(total), Seq: seq, Base: base, Confirmed: ledger.ConfirmedHash(sorted)}
 	sig, _ := h.issuer.Sign(testDomain.Digest(cc.StructHash()))
-	u := cardproto.Update{Asset: asset, Total: u128(total), Seq: seq, Confirmed: confirmed, Sig: ledger.Sig(sig)}
+	u := cardproto.Update{Asset: asset, Total: u128(total), Seq: seq, Base: base, Confirmed: confirmed, Sig: ledger.Sig(sig)}
 	return u.Bytes()
 }
 
@@ -212,6 +216,17 @@ func TestSpendWithinTMinusD(t *testing.T) {
 	forged[len(forged)-5] ^= 1
 	if _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, forged); sw != apdu.SWDataInvalid {
 		t.Fatalf("forged update: %04X", sw)
+	}
+	// An update made for another base is refused: its confirmed list would
+	// not match what this card holds.
+	wrongBase := h.updateFor(eurID, 12000, 3)
+	u, _ := cardproto.ParseUpdate(wrongBase)
+	u.Base = 2
+	cc := ledger.CardCredit{Card: h.addr, Asset: eurID, Total: u.Total, Seq: 3, Base: 2}
+	sig, _ := h.issuer.Sign(testDomain.Digest(cc.StructHash()))
+	u.Sig = ledger.Sig(sig)
+	if _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, u.Bytes()); sw != apdu.SWDataInvalid {
+		t.Fatalf("update for another base: %04X", sw)
 	}
 	// Offline: within the cap, no PIN up to 25.00.
 	pr, _ := cardproto.ParsePayResponse(h.must(0x80, cardproto.INSPay, 1, 0, payTLV(500, merchant, ledger.Hash{1})))

@@ -31,14 +31,15 @@ type world struct {
 	issuerN  uint64
 	cards    []*harness
 	genuine  map[ledger.Address]bool
-	credits  map[ledger.Address]*uint256.Int  // settled credits to each card account
-	c2c      map[ledger.Address][]ledger.Hash // settled card-to-card ids paying each card
-	seq      map[ledger.Address]uint64        // update value sequence per card
-	signed   map[ledger.Hash]*ledger.Tx       // every record a card signed
-	byCard   map[ledger.Hash]ledger.Address   // record id → signing card
-	queue    []*ledger.Tx                     // records held by terminals
-	settled  map[ledger.Hash]bool             // records with an OK receipt
-	failed   map[ledger.Hash]ledger.Reason    // records with a failure receipt
+	credits  map[ledger.Address]*uint256.Int             // settled credits to each card account
+	c2c      map[ledger.Address][]ledger.Hash            // settled card-to-card ids paying each card
+	seq      map[ledger.Address]uint64                   // update value sequence per card
+	snaps    map[ledger.Address]map[uint64][]ledger.Hash // c2c ids each update's T includes
+	signed   map[ledger.Hash]*ledger.Tx                  // every record a card signed
+	byCard   map[ledger.Hash]ledger.Address              // record id → signing card
+	queue    []*ledger.Tx                                // records held by terminals
+	settled  map[ledger.Hash]bool                        // records with an OK receipt
+	failed   map[ledger.Hash]ledger.Reason               // records with a failure receipt
 	eur      ledger.Hash
 	merchant ledger.Address
 }
@@ -155,7 +156,24 @@ func (w *world) record(h *harness, out []byte, amount uint64, payee ledger.Addre
 // write them to the card (it may never get there).
 func (w *world) update(h *harness) {
 	w.seq[h.addr]++
-	body := h.updateFor(w.eur, w.credits[h.addr].Uint64(), w.seq[h.addr], w.c2c[h.addr]...)
+	// The issuer lists the received records this update newly counts,
+	// relative to the update the card is at.
+	base := h.card.st.Purses[0].Seq
+	counted := map[ledger.Hash]bool{}
+	for _, id := range w.snaps[h.addr][base] {
+		counted[id] = true
+	}
+	var confirmed []ledger.Hash
+	for _, id := range w.c2c[h.addr] {
+		if !counted[id] {
+			confirmed = append(confirmed, id)
+		}
+	}
+	if w.snaps[h.addr] == nil {
+		w.snaps[h.addr] = map[uint64][]ledger.Hash{}
+	}
+	w.snaps[h.addr][w.seq[h.addr]] = append([]ledger.Hash(nil), w.c2c[h.addr]...)
+	body := h.updateFor(w.eur, w.credits[h.addr].Uint64(), w.seq[h.addr], confirmed...)
 	if _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, body); sw != apdu.SWOK {
 		w.t.Fatalf("update refused: %04X", sw)
 	}
@@ -169,6 +187,7 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		w := &world{t: rt, st: map[string][]byte{}, issuer: key(t, 1), owner: key(t, 2), genuine: map[ledger.Address]bool{},
 			credits: map[ledger.Address]*uint256.Int{}, c2c: map[ledger.Address][]ledger.Hash{}, seq: map[ledger.Address]uint64{},
+			snaps:  map[ledger.Address]map[uint64][]ledger.Hash{},
 			signed: map[ledger.Hash]*ledger.Tx{}, byCard: map[ledger.Hash]ledger.Address{}, settled: map[ledger.Hash]bool{},
 			failed: map[ledger.Hash]ledger.Reason{}, eur: eurID, merchant: ledger.Address{0x3e}}
 		// The owner holds the issued asset (its id is eurID in the applet

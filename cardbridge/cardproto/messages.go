@@ -13,6 +13,7 @@ type Info struct {
 	Life    uint8          `json:"life"`
 	Address ledger.Address `json:"address"` // KEYED and later
 	Cert    ledger.Sig     `json:"cert"`    // ACTIVE
+	Owner   ledger.Address `json:"owner"`   // ACTIVE: the certificate covers it
 	Counter uint64         `json:"counter"`
 	PINLeft uint8          `json:"pin_left"`
 	PUKLeft uint8          `json:"puk_left"`
@@ -24,7 +25,7 @@ func (i *Info) encode(e *enc) {
 		e.put(0x82, i.Address[:])
 	}
 	if i.Life >= LifeActive {
-		e.put(0x83, i.Cert[:])
+		e.put(0x83, i.Cert[:]).put(0x86, i.Owner[:])
 	}
 	e.u64(0x84, i.Counter).put(0x85, []byte{i.PINLeft, i.PUKLeft})
 }
@@ -37,6 +38,7 @@ func (i *Info) decode(d *dec) {
 	}
 	if i.Life >= LifeActive {
 		i.Cert = d.sig(0x83, "certificate")
+		i.Owner = d.address(0x86, "owner")
 	}
 	i.Counter = d.u64(0x84, "counter")
 	tries := d.fixed(0x85, 2, "tries")
@@ -69,7 +71,6 @@ type Purse struct {
 // Status is GET STATUS's answer.
 type Status struct {
 	Info
-	Owner         ledger.Address   `json:"owner"`
 	ChainID       uint64           `json:"chain_id"`
 	Anchor        ledger.Address   `json:"anchor"`
 	Limits        Limits           `json:"limits"`
@@ -84,7 +85,6 @@ type Status struct {
 func (s *Status) Bytes() []byte {
 	var e enc
 	s.Info.encode(&e)
-	e.put(0x86, s.Owner[:])
 	var dom [8]byte
 	putU64(dom[:], s.ChainID)
 	e.put(0x87, append(dom[:], s.Anchor[:]...))
@@ -95,10 +95,7 @@ func (s *Status) Bytes() []byte {
 		in.put(0x90, p.Asset[:]).put(0x91, mustAmount(&p.T)).put(0x92, mustAmount(&p.D)).u64(0x93, p.Seq)
 		e.put(0xA0, in.buf)
 	}
-	e.put(0x8B, []byte{s.Received})
-	if len(s.Purses) > 0 {
-		e.put(0x8C, mustAmount(&s.ReceivedValue))
-	}
+	e.put(0x8B, []byte{s.Received}).put(0x8C, mustAmount(&s.ReceivedValue))
 	return e.buf
 }
 
@@ -110,7 +107,6 @@ func ParseStatus(b []byte) (Status, error) {
 	if d.err != nil {
 		return s, d.err
 	}
-	s.Owner = d.address(0x86, "owner")
 	dom := d.fixed(0x87, 28, "domain")
 	s.ChainID = getU64(dom)
 	copy(s.Anchor[:], dom[8:])
@@ -196,19 +192,21 @@ func ParsePersonalization(b []byte) (Personalization, error) {
 	return p, err
 }
 
-// Update is an update value: the issuer-signed T of one purse.
+// Update is an update value: the issuer-signed T of one purse, for a card
+// whose purse is at update Base.
 type Update struct {
 	Asset     ledger.Hash
 	Total     uint256.Int
 	Seq       uint64
-	Confirmed []ledger.Hash // card-to-card record ids the total includes
+	Base      uint64
+	Confirmed []ledger.Hash // card-to-card record ids the total includes since Base
 	Sig       ledger.Sig
 }
 
 // Bytes encodes UPDATE's body.
 func (u *Update) Bytes() []byte {
 	var e enc
-	e.put(0x90, u.Asset[:]).put(0x91, mustAmount(&u.Total)).u64(0x93, u.Seq)
+	e.put(0x90, u.Asset[:]).put(0x91, mustAmount(&u.Total)).u64(0x93, u.Seq).u64(0x9C, u.Base)
 	if len(u.Confirmed) > 0 {
 		e.put(0x97, concatHashes(u.Confirmed))
 	}
@@ -219,7 +217,8 @@ func (u *Update) Bytes() []byte {
 // ParseUpdate reads UPDATE's body.
 func ParseUpdate(b []byte) (Update, error) {
 	d := parse(b)
-	u := Update{Asset: d.hash(0x90, "asset"), Total: d.amount(0x91, "total"), Seq: d.u64(0x93, "seq"), Sig: d.sig(0x96, "signature")}
+	u := Update{Asset: d.hash(0x90, "asset"), Total: d.amount(0x91, "total"), Seq: d.u64(0x93, "seq"), Base: d.u64(0x9C, "base"),
+		Sig: d.sig(0x96, "signature")}
 	if d.err != nil {
 		return u, d.err
 	}

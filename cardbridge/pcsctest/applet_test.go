@@ -71,12 +71,12 @@ func personalized(t *testing.T, pc *pcsc.Context, n int, issuer, owner *account.
 	return cl, info.Address, card, func() { slot.Remove() }
 }
 
-func signedUpdate(issuer *account.Key, card ledger.Address, total, seq uint64, confirmed ...ledger.Hash) *cardproto.Update {
+func signedUpdate(issuer *account.Key, card ledger.Address, total, seq, base uint64, confirmed ...ledger.Hash) *cardproto.Update {
 	ids := append([]ledger.Hash(nil), confirmed...)
 	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i][:], ids[j][:]) < 0 })
-	cc := ledger.CardCredit{Card: card, Asset: appletAsset, Total: *uint256.NewInt(total), Seq: seq, Confirmed: ledger.ConfirmedHash(ids)}
+	cc := ledger.CardCredit{Card: card, Asset: appletAsset, Total: *uint256.NewInt(total), Seq: seq, Base: base, Confirmed: ledger.ConfirmedHash(ids)}
 	sig, _ := issuer.Sign(appletDomain.Digest(cc.StructHash()))
-	return &cardproto.Update{Asset: appletAsset, Total: *uint256.NewInt(total), Seq: seq, Confirmed: confirmed, Sig: ledger.Sig(sig)}
+	return &cardproto.Update{Asset: appletAsset, Total: *uint256.NewInt(total), Seq: seq, Base: base, Confirmed: confirmed, Sig: ledger.Sig(sig)}
 }
 
 // TestAppletThroughPCSC drives the real applet through pcscd: personalize,
@@ -90,7 +90,7 @@ func TestAppletThroughPCSC(t *testing.T) {
 	if err := cl.VerifyPIN("000000"); !errors.Is(err, &apdu.SWError{SW: 0x63C2}) {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	if err := cl.Update(signedUpdate(issuer, addr, 10000, 1)); err != nil {
+	if err := cl.Update(signedUpdate(issuer, addr, 10000, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 	merchant := ledger.Address{0x3e}
@@ -157,7 +157,7 @@ func TestCardPulledMidPaymentLosesNothing(t *testing.T) {
 		Assets: []ledger.Hash{appletAsset}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.Update(signedUpdate(issuer, info.Address, 10000, 1)); err != nil {
+	if err := cl.Update(signedUpdate(issuer, info.Address, 10000, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 	// A gate card: the applet, held at the PAY command until the test pulls it.
