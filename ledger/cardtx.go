@@ -1,9 +1,12 @@
 package ledger
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/holiman/uint256"
 )
 
 // Card kinds: an issuer registers a card account (CardRegister, an account
@@ -29,10 +32,80 @@ var (
 )
 
 const (
-	prefixCard    = 'c' // 'c' ‖ card → issuer(20) ‖ owner(20) ‖ flags(1)
-	prefixCounter = 'u' // 'u' ‖ card ‖ counter(8) → record id
-	cardCloned    = 1
+	prefixCard     = 'c' // 'c' ‖ card → issuer(20) ‖ owner(20) ‖ flags(1)
+	prefixCounter  = 'u' // 'u' ‖ card ‖ counter(8) → record id
+	prefixCredited = 'k' // 'k' ‖ card ‖ asset → every credit to the card account, summed
+	prefixReceived = 'q' // 'q' ‖ card ‖ asset ‖ index(8) → id of the index-th card-to-card record paying it
+	prefixRecvN    = 'Q' // 'Q' ‖ card ‖ asset → number of such records
+	cardCloned     = 1
 )
+
+func recvKey(card Address, asset Hash, i uint64) string {
+	k := make([]byte, 0, 61)
+	k = append(k, prefixReceived)
+	k = append(k, card[:]...)
+	k = append(k, asset[:]...)
+	return string(append(k, u64be(i)...))
+}
+
+func recvCountKey(card Address, asset Hash) string {
+	k := make([]byte, 0, 53)
+	k = append(k, prefixRecvN)
+	k = append(k, card[:]...)
+	return string(append(k, asset[:]...))
+}
+
+// CardReceivedCount is how many card-to-card records have credited a card
+// account in an asset.
+func (o *Overlay) CardReceivedCount(card Address, asset Hash) uint64 {
+	v := o.get(recvCountKey(card, asset))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// CardReceived returns the ids of card-to-card records [from, to) that
+// credited a card account, in the order they settled. An issuer lists the
+// ones a new update value counts, so the card drops them from what it
+// holds unconfirmed.
+func (o *Overlay) CardReceived(card Address, asset Hash, from, to uint64) []Hash {
+	var out []Hash
+	for i := from; i < to; i++ {
+		var id Hash
+		copy(id[:], o.get(recvKey(card, asset, i)))
+		out = append(out, id)
+	}
+	return out
+}
+
+func (o *Overlay) appendCardReceived(card Address, asset Hash, id Hash) {
+	n := o.CardReceivedCount(card, asset)
+	o.put(recvKey(card, asset, n), append([]byte(nil), id[:]...))
+	o.put(recvCountKey(card, asset), u64be(n+1))
+}
+
+func creditedKey(card Address, asset Hash) string {
+	k := make([]byte, 0, 53)
+	k = append(k, prefixCredited)
+	k = append(k, card[:]...)
+	return string(append(k, asset[:]...))
+}
+
+// CardCredited is the total ever credited to a card account in an asset:
+// loads and card-to-card payments. Once settled, it is the T its issuer
+// signs: the card may spend up to it, less what it signed away.
+func (o *Overlay) CardCredited(card Address, asset Hash) *uint256.Int {
+	return new(uint256.Int).SetBytes(o.get(creditedKey(card, asset)))
+}
+
+func (o *Overlay) addCardCredit(card Address, asset Hash, amount *uint256.Int) {
+	v := o.CardCredited(card, asset)
+	v.Add(v, amount) // bounded by the asset's supply times the number of credits: fits
+	b := v.Bytes32()
+	n := 32 - (v.BitLen()+7)/8
+	o.put(creditedKey(card, asset), append([]byte(nil), b[n:]...))
+}
 
 // Card is a registered card account.
 type Card struct {
@@ -279,7 +352,13 @@ func (p *CardPayment) applyRecord(st *Overlay, id Hash) (Reason, error) {
 	if _, ok := st.Asset(p.Asset); !ok {
 		return ReasonUnknownAsset, nil
 	}
-	return st.move(p.Card, p.Payee, p.Asset, &p.Amount), nil
+	reason := st.move(p.Card, p.Payee, p.Asset, &p.Amount)
+	if reason == ReasonNone && p.Mode == CardModeToCard {
+		if _, isCard := st.Card(p.Payee); isCard {
+			st.appendCardReceived(p.Payee, p.Asset, id)
+		}
+	}
+	return reason, nil
 }
 
 func counterKey(card Address, counter uint64) string {

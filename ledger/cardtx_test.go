@@ -54,6 +54,13 @@ func TestCardRecords(t *testing.T) {
 	if got := st.Balance(merchant.addr, eur).Uint64(); got != 700+300+900 {
 		t.Fatalf("merchant has %d", got)
 	}
+	// What each card account was ever credited: the issuer's T.
+	if a, b := st.CardCredited(cardA.addr, eur).Uint64(), st.CardCredited(cardB.addr, eur).Uint64(); a != 4000 || b != 1000 {
+		t.Fatalf("credited: A %d, B %d", a, b)
+	}
+	if n := st.CardReceivedCount(cardB.addr, eur); n != 1 || st.CardReceived(cardB.addr, eur, 0, 1)[0] != a2b.ID(testDomain) {
+		t.Fatalf("B's received list: %d", n)
+	}
 	if _, err := apply(a2b); !errors.Is(err, ErrRecordApplied) {
 		t.Fatalf("attached record applied twice: %v", err)
 	}

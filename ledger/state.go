@@ -227,6 +227,9 @@ func (o *Overlay) move(from, to Address, asset Hash, amount *uint256.Int) Reason
 	o.setBalance(from, asset, bal.Sub(bal, amount))
 	o.touch(to)
 	o.setBalance(to, asset, dst)
+	if _, isCard := o.Card(to); isCard {
+		o.addCardCredit(to, asset, amount)
+	}
 	return ReasonNone
 }
 
@@ -299,6 +302,10 @@ func ParseStateKey(k []byte) (kind string, addr Address, asset Hash) {
 	case k[0] == prefixCard && len(k) == 21:
 		copy(addr[:], k[1:])
 		return "card", addr, asset
+	case k[0] == prefixCredited && len(k) == 53:
+		copy(addr[:], k[1:21])
+		copy(asset[:], k[21:])
+		return "credited", addr, asset
 	case k[0] == prefixCounter && len(k) == 29:
 		copy(addr[:], k[1:21])
 		return "counter", addr, asset
