@@ -42,6 +42,10 @@ type Config struct {
 	BlockTime time.Duration
 	// Network is the gossip network name; default "devnet".
 	Network string
+	// Cards is the number of virtual cards to start, personalize and load
+	// (at most 2 on vpcd's default configuration). Through pcscd when it
+	// runs; otherwise in-process, with a notice in Info.CardNotice.
+	Cards int
 	Logger  *slog.Logger
 }
 
@@ -61,6 +65,11 @@ type Info struct {
 	EthAccounts []string `json:"eth_accounts"`
 	Mnemonic    string   `json:"mnemonic"`
 	ReadyMillis int64    `json:"ready_ms"`
+	// Cards are the devnet's virtual cards; Terminal configures `anonex
+	// terminal` for the devnet.
+	Cards      []CardInfo    `json:"cards"`
+	Terminal   *TerminalInfo `json:"terminal,omitempty"`
+	CardNotice string        `json:"card_notice,omitempty"`
 }
 
 // NodeInfo describes one node.
@@ -100,10 +109,11 @@ type Devnet struct {
 	log   *slog.Logger
 	eths  []*chain.Client
 	temp  bool
+	cards []*devCard
 }
 
 // demo is the fixed demo population: an issuer and three holders.
-var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3"}
+var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant"}
 
 // Start brings up the chain, the Anchor, the nodes and the demo accounts,
 // and writes devnet.json. It returns once demo balances are settled.
@@ -192,37 +202,6 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, err
 	}
 
-	// Nodes: node 0 settles with the deployer's key; the others bootstrap
-	// from node 0.
-	for i := 0; i < cfg.Nodes; i++ {
-		eth := chain.NewClient(d.Chain.Attach())
-		d.eths = append(d.eths, eth)
-		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor),
-			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond,
-			Logger: cfg.Logger.With("node", i)}
-		// Each node keeps its own Pebble store on disk, in the devnet
-		// directory (a temporary one, removed on Close, when not persisted).
-		nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
-		if i == 0 {
-			nc.SettleKey = deployer
-		}
-		for _, prev := range d.Nodes {
-			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
-		}
-		n, err := node.New(nc)
-		if err != nil {
-			return nil, err
-		}
-		if err := n.Start(ctx); err != nil {
-			n.Close()
-			return nil, fmt.Errorf("devnet: node %d: %w", i, err)
-		}
-		d.Nodes = append(d.Nodes, n)
-	}
-	if err := d.waitConnected(ctx); err != nil {
-		return nil, err
-	}
-
 	ks, err := account.OpenStore(filepath.Join(d.Dir, "keystore"))
 	if err != nil {
 		return nil, err
@@ -245,12 +224,48 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		d.Info.Accounts = append(d.Info.Accounts, AccountInfo{Role: demoRoles[i], Name: k.Name(), Address: k.Address().Hex(),
 			Keystore: e.Path, Password: DemoPassword})
 	}
+	// Nodes: node 0 settles with the deployer's key and runs the issuer
+	// service with the issuer's account; the others bootstrap from it.
+	for i := 0; i < cfg.Nodes; i++ {
+		eth := chain.NewClient(d.Chain.Attach())
+		d.eths = append(d.eths, eth)
+		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor),
+			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond,
+			Logger: cfg.Logger.With("node", i)}
+		// Each node keeps its own Pebble store on disk, in the devnet
+		// directory (a temporary one, removed on Close, when not persisted).
+		nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
+		if i == 0 {
+			nc.SettleKey, nc.IssuerKey = deployer, keys[0]
+		}
+		for _, prev := range d.Nodes {
+			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
+		}
+		n, err := node.New(nc)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.Start(ctx); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("devnet: node %d: %w", i, err)
+		}
+		d.Nodes = append(d.Nodes, n)
+	}
+	if err := d.waitConnected(ctx); err != nil {
+		return nil, err
+	}
+
 	if prev == nil || len(prev.Assets) == 0 {
 		if err := d.seed(ctx, keys); err != nil {
 			return nil, err
 		}
 	} else {
 		d.Info.Assets = prev.Assets
+	}
+	if cfg.Cards > 0 {
+		if err := d.startCards(ctx, cfg, keys); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.fillInfo(cfg, anchor, persisted); err != nil {
 		return nil, err
@@ -303,7 +318,7 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 	txs := []ledger.Payload{eur}
 	var ids []ledger.Hash
 	eurID := dom.Digest(eur.StructHash())
-	for i, h := range keys[1:] {
+	for i, h := range keys[1:4] {
 		t := &ledger.Transfer{From: issuer.Address(), To: h.Address(), Asset: eurID, Nonce: uint64(i + 1)}
 		t.Amount = *uint256.NewInt(100_000) // 1,000.00
 		txs = append(txs, t)
@@ -379,6 +394,10 @@ func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) err
 // Close stops the nodes and the chain. Safe twice.
 func (d *Devnet) Close() error {
 	var errs []error
+	for _, c := range d.cards {
+		errs = append(errs, c.close())
+	}
+	d.cards = nil
 	for i := len(d.Nodes) - 1; i >= 0; i-- {
 		errs = append(errs, d.Nodes[i].Close())
 	}

@@ -76,6 +76,7 @@ func (n *Node) routes() http.Handler {
 		n.Flush()
 		return map[string]bool{"flushed": true}, nil
 	})))
+	n.issuerRoutes(mux)
 	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
 		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))

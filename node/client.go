@@ -156,3 +156,27 @@ func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...string) (Tx
 		}
 	}
 }
+
+// CertifyCard asks an issuer node to certify and register a card (token).
+func (c *Client) CertifyCard(ctx context.Context, card, owner ledger.Address) (CertifyResult, error) {
+	var r CertifyResult
+	return r, c.do(ctx, "POST", "/v1/cards", CertifyRequest{Card: card, Owner: owner}, &r)
+}
+
+// Card is GET /v1/cards/{card}.
+func (c *Client) Card(ctx context.Context, card ledger.Address) (CardInfo, error) {
+	var r CardInfo
+	return r, c.do(ctx, "GET", "/v1/cards/"+card.Hex(), nil, &r)
+}
+
+// UpdateValue is GET /v1/cards/{card}/update.
+func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
+	var r UpdateValue
+	path := fmt.Sprintf("/v1/cards/%s/update?asset=%s&base=%d", card.Hex(), asset.Hex(), base)
+	return r, c.do(ctx, "GET", path, nil, &r)
+}
+
+// ReportLost puts a card on its issuer's hot-list (token).
+func (c *Client) ReportLost(ctx context.Context, card ledger.Address) error {
+	return c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/lost", struct{}{}, nil)
+}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -79,6 +80,11 @@ type Config struct {
 	P2PKey crypto.PrivKey
 	// Bootstrap peers (full multiaddrs with /p2p/).
 	Bootstrap []string
+
+	// IssuerKey, when set, runs the issuer service with this device
+	// account: it certifies and registers cards and signs their update
+	// values (see docs/card-protocol.md).
+	IssuerKey *account.Key
 
 	// SettleKey, when set, makes this node a settler: it posts batches to
 	// the Anchor with this Ethereum key and pays their gas.
@@ -171,6 +177,7 @@ type Node struct {
 	api       *http.Server
 	apiLn     net.Listener
 	events    *hub
+	issuer    *issuer
 
 	mu        sync.Mutex
 	ethHead   uint64
@@ -207,6 +214,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.ChainID != 0 {
 		n.domain = ledger.NewDomain(cfg.ChainID, cfg.Anchor)
+	}
+	if cfg.IssuerKey != nil {
+		n.issuer = &issuer{n: n, key: cfg.IssuerKey}
 	}
 	if err := n.loadToken(); err != nil {
 		st.Close()

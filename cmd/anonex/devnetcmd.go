@@ -24,6 +24,7 @@ writes devnet.json into --datadir (a temporary directory when none is given).
 Ctrl-C stops everything.`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: 3, Usage: "number of anonex nodes"},
+			&cli.IntFlag{Name: "cards", Value: 2, Usage: "virtual cards to start, personalize and load (vpcd has 2 readers)"},
 			&cli.StringFlag{Name: "datadir", Usage: "persist chain, nodes and keystores in `DIR` (default: in memory, devnet.json in a temp dir)"},
 			&cli.IntFlag{Name: "http-port", Value: 8545, Usage: "chain JSON-RPC HTTP port on 127.0.0.1 (0: any free port)"},
 			&cli.IntFlag{Name: "ws-port", Value: 8546, Usage: "chain JSON-RPC WebSocket port on 127.0.0.1 (0: any free port)"},
@@ -41,7 +42,7 @@ Ctrl-C stops everything.`,
 			startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
 			d, err := devnet.Start(startCtx, devnet.Config{
-				Nodes: c.Int("nodes"), DataDir: c.String("datadir"),
+				Nodes: c.Int("nodes"), DataDir: c.String("datadir"), Cards: c.Int("cards"),
 				HTTPAddr:  fmt.Sprintf("127.0.0.1:%d", c.Int("http-port")),
 				WSAddr:    fmt.Sprintf("127.0.0.1:%d", c.Int("ws-port")),
 				BlockTime: c.Duration("block-time"), Logger: logger,
@@ -88,9 +89,31 @@ func printBanner(info devnet.Info) {
 	for _, a := range info.Assets {
 		fmt.Fprintf(&b, "  %-6s %s  (%d decimals)\n", a.Symbol, a.ID, a.Decimals)
 	}
+	if len(info.Cards) > 0 {
+		fmt.Fprintf(&b, "\nCards\n")
+		for _, c := range info.Cards {
+			where := c.Reader
+			if c.Transport == "file" {
+				where = "in process (" + c.State + ")"
+			}
+			fmt.Fprintf(&b, "  %d  %s  PIN %s  set amount %s  %s\n", c.Index, c.Address, c.PIN, c.SetAmount, where)
+		}
+		if t := info.Terminal; t != nil {
+			for _, f := range t.Floor {
+				fmt.Fprintf(&b, "  terminal: offline up to %s, payee %s\n", f, t.Payee)
+			}
+		}
+	}
+	if info.CardNotice != "" {
+		fmt.Fprintf(&b, "\nnotice: %s\n", info.CardNotice)
+	}
 	fmt.Fprintf(&b, "\nWritten to %s/devnet.json\n", info.DataDir)
 	fmt.Fprintf(&b, "Try:  anonex --devnet %s transfer --from %s --to %s --asset EUR --amount 1.50 --wait settled\n",
 		info.DataDir, info.Accounts[1].Name, info.Accounts[2].Name)
+	if len(info.Cards) > 0 {
+		fmt.Fprintf(&b, "      anonex --devnet %s terminal pay --amount 5.00 --currency EUR     (offline)\n", info.DataDir)
+		fmt.Fprintf(&b, "      anonex --devnet %s terminal pay --amount 50.00 --currency EUR    (online)\n", info.DataDir)
+	}
 	fmt.Fprintf(&b, "Ctrl-C stops everything.\n")
 	fmt.Print(b.String())
 }

@@ -51,7 +51,7 @@ func run(t *testing.T, args ...string) string {
 // SIGTERM.
 func TestDevnetProcessTransferSettles(t *testing.T) {
 	dir := t.TempDir()
-	dn := anonex("devnet", "--datadir", dir, "--http-port", "0", "--ws-port", "0")
+	dn := anonex("devnet", "--datadir", dir, "--http-port", "0", "--ws-port", "0", "--cards", "0")
 	var stdout, stderr bytes.Buffer
 	dn.Stdout, dn.Stderr = &stdout, &stderr
 	if err := dn.Start(); err != nil {

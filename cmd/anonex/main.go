@@ -25,6 +25,8 @@ func main() {
 			balanceCommand(),
 			txCommand(),
 			assetCommand(),
+			cardCommand(),
+			terminalCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
@@ -32,6 +34,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "anonex:", err)
 		if h := hint(err); h != "" {
 			fmt.Fprintln(os.Stderr, "hint:", h)
+		}
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
 		}
 		os.Exit(1)
 	}

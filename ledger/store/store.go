@@ -448,3 +448,43 @@ func (s *Store) MustHead() Head {
 	h, _ := s.Head()
 	return h
 }
+
+// pMeta holds what node services keep beside the ledger (an issuer's
+// update values, lost-card reports): never part of the state root.
+const pMeta = 'M'
+
+// Meta reads a service record.
+func (s *Store) Meta(key string) ([]byte, error) { return s.get(append([]byte{pMeta}, key...)) }
+
+// PutMeta writes a service record, synced.
+func (s *Store) PutMeta(key string, value []byte) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return ErrClosed
+	}
+	if err := s.db.Set(append([]byte{pMeta}, key...), value, pebble.Sync); err != nil {
+		return fmt.Errorf("store: meta %q: %w", key, err)
+	}
+	return nil
+}
+
+// ScanMeta calls fn for every service record whose key starts with prefix,
+// in key order, until fn returns false.
+func (s *Store) ScanMeta(prefix string, fn func(key string, value []byte) bool) error {
+	return s.scan(append([]byte{pMeta}, prefix...), func(k, v []byte) bool { return fn(string(k[1:]), v) })
+}
+
+// ClonedCards lists every settled card flagged as cloned.
+func (s *Store) ClonedCards() ([]ledger.Address, error) {
+	var out []ledger.Address
+	err := s.scan([]byte{pState, 'c'}, func(k, v []byte) bool {
+		if len(k) == 22 && len(v) == 41 && v[40]&1 != 0 {
+			var a ledger.Address
+			copy(a[:], k[2:])
+			out = append(out, a)
+		}
+		return true
+	})
+	return out, err
+}

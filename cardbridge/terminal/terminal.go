@@ -1,0 +1,313 @@
+// Package terminal is a merchant terminal's payment logic: the offline or
+// online decision, the checks of a card's record, the durable record
+// queue, and the update value written back to the card online. It talks
+// to the card through cardclient (PC/SC in practice) and to the network
+// through the small Network interface it declares.
+package terminal
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"github.com/anonex/anonex/cardbridge/apdu"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// Network is what a terminal needs of an anonex node.
+type Network interface {
+	// CardStatus reports a card's registration and hot-list status.
+	CardStatus(ctx context.Context, card ledger.Address) (CardStatus, error)
+	// UpdateValue fetches the card's newest update value for a purse at
+	// update base; upToDate when there is nothing newer.
+	UpdateValue(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (u cardproto.Update, upToDate bool, err error)
+	// Submit hands a signed record to the network.
+	Submit(ctx context.Context, tx *ledger.Tx) (ledger.Hash, error)
+	// WaitSettled waits until a transaction settles or fails.
+	WaitSettled(ctx context.Context, id ledger.Hash) (settled bool, reason string, err error)
+}
+
+// CardStatus is the network's view of a card.
+type CardStatus struct {
+	Registered bool
+	Issuer     ledger.Address
+	HotListed  bool
+	Reason     string
+}
+
+// Config configures a terminal.
+type Config struct {
+	Domain  ledger.Domain    // the network's EIP-712 domain
+	Payee   ledger.Address   // the merchant's account: where payments go
+	Trusted []ledger.Address // issuers whose cards this terminal takes
+	// Floor is the highest amount per asset paid offline; above it, or for
+	// an asset not listed, the terminal goes online.
+	Floor map[ledger.Hash]*uint256.Int
+	// WaitSettled makes an online payment wait for settlement before it is
+	// approved (the default policy).
+	WaitSettled bool
+	Queue       *Queue
+	Net         Network
+	// PIN asks the cardholder for the PIN (nil: payments that need one
+	// are declined).
+	PIN func() (string, error)
+}
+
+// Decline codes.
+const (
+	CodeInsufficientFunds = "insufficient_funds"
+	CodePINBlocked        = "pin_blocked"
+	CodeWrongPIN          = "wrong_pin"
+	CodeLimitExceeded     = "limit_exceeded"
+	CodeUnknownIssuer     = "unknown_issuer"
+	CodeCounterfeit       = "counterfeit"
+	CodeHotListed         = "hot_listed"
+	CodeCardRemoved       = "card_removed"
+	CodeNetwork           = "network_unavailable"
+	CodeRefused           = "refused"
+)
+
+// Result is the outcome of one payment.
+type Result struct {
+	Mode   string      `json:"mode"`   // offline | online
+	Status string      `json:"status"` // approved | declined
+	Code   string      `json:"code,omitempty"`
+	Reason string      `json:"reason,omitempty"`
+	TxID   ledger.Hash `json:"tx_id"`
+	Card   string      `json:"card,omitempty"`
+	APDUs  int         `json:"apdus"`
+}
+
+func decline(mode, code, format string, args ...any) Result {
+	return Result{Mode: mode, Status: "declined", Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// counting counts the APDU exchanges of a payment.
+type counting struct {
+	t cardclient.Transport
+	n int
+}
+
+func (c *counting) Transmit(cmd apdu.Command) (apdu.Response, error) {
+	c.n++
+	return c.t.Transmit(cmd)
+}
+
+// Pay takes a payment from the card behind t.
+func Pay(ctx context.Context, cfg *Config, t cardclient.Transport, asset ledger.Hash, amount *uint256.Int) (r Result) {
+	ct := &counting{t: t}
+	defer func() { r.APDUs = ct.n }()
+	cl := cardclient.New(ct)
+	info, err := cl.Select()
+	if err != nil {
+		return cardError("offline", err)
+	}
+	r.Card = info.Address.Hex()
+	if info.Life != cardproto.LifeActive {
+		if info.Life == cardproto.LifeTerminated {
+			return decline("offline", CodePINBlocked, "the card is blocked for good (PUK blocked)")
+		}
+		return decline("offline", CodeRefused, "the card is not personalized")
+	}
+	cc := ledger.CardCertificate{Card: info.Address, Owner: info.Owner}
+	issuer, err := recoverAddr(cfg.Domain.Digest(cc.StructHash()), info.Cert)
+	if err != nil || !contains(cfg.Trusted, issuer) {
+		return decline("offline", CodeUnknownIssuer, "the card's certificate is not from an issuer this terminal trusts (counterfeit or unknown issuer)")
+	}
+	if floor, ok := cfg.Floor[asset]; ok && !amount.Gt(floor) {
+		res, fallback := payOffline(ctx, cfg, cl, info, asset, amount)
+		if !fallback {
+			return withCard(res, info)
+		}
+	}
+	return withCard(payOnline(ctx, cfg, cl, info, asset, amount), info)
+}
+
+func withCard(r Result, info cardproto.Info) Result {
+	r.Card = info.Address.Hex()
+	return r
+}
+
+// payOffline asks the card to sign offline. It falls back to online when
+// the card's own limits, its set amount or a PIN stand in the way.
+func payOffline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) (Result, bool) {
+	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
+	resp, err := cl.Pay(ledger.CardModeOffline, req)
+	var swe *apdu.SWError
+	if errors.As(err, &swe) {
+		switch swe.SW {
+		case apdu.SWOfflineLimit, apdu.SWInsufficientFunds, apdu.SWSecurityNotSatisfied:
+			return Result{}, true // online may still pay: an update value, or the PIN
+		}
+	}
+	if err != nil {
+		return cardError("offline", err), false
+	}
+	tx := cardclient.PaymentTx(info.Address, req, ledger.CardModeOffline, &resp)
+	if res, ok := checkRecord(cfg, info, tx, resp.Counter, "offline"); !ok {
+		return res, false
+	}
+	id := tx.ID(cfg.Domain)
+	if err := cfg.Queue.Put(id, info.Address, resp.Counter, tx.Encode()); err != nil {
+		return decline("offline", CodeRefused, "the terminal could not store the record: %v", err), false
+	}
+	// Forward now if the network is there; the queue keeps it otherwise.
+	if _, err := cfg.Net.Submit(ctx, tx); err == nil {
+		cfg.Queue.Done(id)
+	}
+	return Result{Mode: "offline", Status: "approved", TxID: id}, false
+}
+
+// checkRecord verifies a record: the card's signature (and its
+// attachments'), that it pays this terminal what was asked, and that its
+// counter is new to this terminal (a repeat is a clone or a replay).
+func checkRecord(cfg *Config, info cardproto.Info, tx *ledger.Tx, counter uint64, mode string) (Result, bool) {
+	if _, err := ledger.Verify(tx, cfg.Domain, recoverer{}); err != nil {
+		return decline(mode, CodeCounterfeit, "the card's signature does not verify: %v", err), false
+	}
+	if counter <= cfg.Queue.Counter(info.Address) {
+		return decline(mode, CodeCounterfeit, "the card reused counter %d (cloned card?)", counter), false
+	}
+	return Result{}, true
+}
+
+func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) Result {
+	cs, err := cfg.Net.CardStatus(ctx, info.Address)
+	if err != nil {
+		return decline("online", CodeNetwork, "the network is unreachable: %v", err)
+	}
+	switch {
+	case cs.HotListed:
+		return decline("online", CodeHotListed, "the card is on its issuer's hot-list (%s)", cs.Reason)
+	case !cs.Registered:
+		return decline("online", CodeUnknownIssuer, "the card is not registered on the ledger")
+	}
+	st, err := cl.Status()
+	if err != nil {
+		return cardError("online", err)
+	}
+	var purse *cardproto.Purse
+	for i := range st.Purses {
+		if st.Purses[i].Asset == asset {
+			purse = &st.Purses[i]
+		}
+	}
+	if purse == nil {
+		return decline("online", CodeRefused, "the card holds no purse in this asset")
+	}
+	// Bring the card's T up to what has settled: the update value.
+	if u, upToDate, err := cfg.Net.UpdateValue(ctx, info.Address, asset, purse.Seq); err != nil {
+		return decline("online", CodeNetwork, "no update value: %v", err)
+	} else if !upToDate {
+		if err := cl.Update(&u); err != nil {
+			return cardError("online", err)
+		}
+	}
+	if amount.Gt(&st.Limits.NoPinLimit) {
+		if cfg.PIN == nil {
+			return decline("online", CodeRefused, "the payment needs the PIN and this terminal has no PIN pad")
+		}
+		pin, err := cfg.PIN()
+		if err != nil {
+			return decline("online", CodeRefused, "no PIN: %v", err)
+		}
+		if err := cl.VerifyPIN(pin); err != nil {
+			return cardError("online", err)
+		}
+	}
+	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
+	resp, err := cl.Pay(ledger.CardModeOnline, req)
+	if err != nil {
+		return cardError("online", err)
+	}
+	tx := cardclient.PaymentTx(info.Address, req, ledger.CardModeOnline, &resp)
+	if res, ok := checkRecord(cfg, info, tx, resp.Counter, "online"); !ok {
+		return res
+	}
+	id := tx.ID(cfg.Domain)
+	if err := cfg.Queue.Put(id, info.Address, resp.Counter, tx.Encode()); err != nil {
+		return decline("online", CodeRefused, "the terminal could not store the record: %v", err)
+	}
+	if _, err := cfg.Net.Submit(ctx, tx); err != nil {
+		return Result{Mode: "online", Status: "declined", Code: CodeNetwork, TxID: id,
+			Reason: fmt.Sprintf("the card signed, but the network did not take the record (kept to forward): %v", err)}
+	}
+	cfg.Queue.Done(id)
+	if cfg.WaitSettled {
+		ok, reason, err := cfg.Net.WaitSettled(ctx, id)
+		switch {
+		case err != nil:
+			return Result{Mode: "online", Status: "declined", Code: CodeNetwork, TxID: id, Reason: fmt.Sprintf("not settled: %v", err)}
+		case !ok:
+			return Result{Mode: "online", Status: "declined", Code: CodeRefused, TxID: id, Reason: reason}
+		}
+	}
+	return Result{Mode: "online", Status: "approved", TxID: id}
+}
+
+// cardError turns a card's answer or a transport failure into a decline.
+func cardError(mode string, err error) Result {
+	var swe *apdu.SWError
+	if errors.As(err, &swe) {
+		if left, ok := apdu.WrongPIN(swe.SW); ok {
+			return decline(mode, CodeWrongPIN, "wrong PIN, %d tries left", left)
+		}
+		switch swe.SW {
+		case apdu.SWBlocked:
+			return decline(mode, CodePINBlocked, "the PIN is blocked (unblock it with the PUK)")
+		case apdu.SWInsufficientFunds:
+			return decline(mode, CodeInsufficientFunds, "insufficient funds on the card")
+		case apdu.SWOfflineLimit:
+			return decline(mode, CodeLimitExceeded, "the card's offline limit is exceeded")
+		case apdu.SWSecurityNotSatisfied:
+			return decline(mode, CodeRefused, "the card wants the PIN")
+		case apdu.SWUntrustedIssuer, apdu.SWDataInvalid:
+			return decline(mode, CodeCounterfeit, "the card refused a signed value: %v", err)
+		}
+		return decline(mode, CodeRefused, "the card refused: %v", err)
+	}
+	return decline(mode, CodeCardRemoved, "the card was removed or did not answer: %v", err)
+}
+
+func challenge() ledger.Hash {
+	var h ledger.Hash
+	rand.Read(h[:])
+	return h
+}
+
+func contains(xs []ledger.Address, a ledger.Address) bool {
+	for _, x := range xs {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Forward submits every queued record the network has not taken yet, and
+// drops those it accepts. It returns how many remain and the last error.
+func Forward(ctx context.Context, cfg *Config) (left int, err error) {
+	pend, err := cfg.Queue.Pending()
+	if err != nil {
+		return 0, err
+	}
+	for id, raw := range pend {
+		tx, derr := ledger.DecodeTx(raw)
+		if derr != nil {
+			left, err = left+1, fmt.Errorf("terminal: queued record %s does not decode: %w", id.Hex(), derr)
+			continue
+		}
+		if _, serr := cfg.Net.Submit(ctx, tx); serr != nil {
+			left, err = left+1, serr
+			continue
+		}
+		if derr := cfg.Queue.Done(id); derr != nil {
+			return left, derr
+		}
+	}
+	return left, err
+}

@@ -1,0 +1,510 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/anonex/anonex/cardbridge/applet"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/cardbridge/vcard"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/holiman/uint256"
+	"github.com/urfave/cli/v2"
+)
+
+var (
+	readerFlag    = &cli.IntFlag{Name: "reader", Usage: "vpcd reader `N` (0 or 1)"}
+	cardStateFlag = &cli.StringFlag{Name: "card-state", Usage: "use the virtual card in `FILE` in process instead of a reader"}
+)
+
+// openCard reaches a card: through pcscd in reader N, or a card state file
+// in process (the devnet's fallback when pcscd is missing).
+func openCard(c *cli.Context, readerIndex int, stateFile string) (*cardclient.Client, func(), error) {
+	if stateFile == "" {
+		if dev, _ := loadDevnet(c); dev != nil {
+			for _, card := range dev.Cards {
+				if card.Index == readerIndex && card.Transport == "file" {
+					stateFile = card.State
+					fmt.Fprintln(os.Stderr, "notice: pcscd was not available to the devnet: using the card's state file in process")
+				}
+			}
+		}
+	}
+	if stateFile != "" {
+		m, err := applet.OpenFileMedium(stateFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		card, err := applet.New(m, rand.Reader)
+		if err != nil {
+			m.Close()
+			return nil, nil, err
+		}
+		return cardclient.New(cardclient.Direct{Card: card}), func() { m.Close() }, nil
+	}
+	pc, err := pcsc.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	reader, err := pc.VPCDReader(readerIndex)
+	if err != nil {
+		pc.Release()
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 15*time.Second)
+	defer cancel()
+	if err := pc.WaitCard(ctx, reader); err != nil {
+		pc.Release()
+		return nil, nil, fmt.Errorf("no card in %q: %w", reader, err)
+	}
+	h, err := pc.Connect(reader)
+	if err != nil {
+		pc.Release()
+		return nil, nil, err
+	}
+	return cardclient.New(h), func() { h.Close(); pc.Release() }, nil
+}
+
+func cardCommand() *cli.Command {
+	common := []cli.Flag{readerFlag, cardStateFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag}
+	return &cli.Command{
+		Name:  "card",
+		Usage: "smart cards: virtual cards, personalization, loads, card to card",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "virtual",
+				Usage: "run a virtual card in a vpcd reader, its state kept in a file",
+				Flags: []cli.Flag{readerFlag, &cli.StringFlag{Name: "state", Required: true, Usage: "card memory `FILE` (created when missing)"}},
+				Action: func(c *cli.Context) error {
+					m, err := applet.OpenFileMedium(c.String("state"))
+					if err != nil {
+						return err
+					}
+					defer m.Close()
+					card, err := applet.New(m, rand.Reader)
+					if err != nil {
+						return err
+					}
+					ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+					defer stop()
+					addr := vcard.ReaderAddr(c.Int("reader"))
+					fmt.Fprintf(os.Stderr, "virtual card in vpcd reader %d (%s); Ctrl-C removes it\n", c.Int("reader"), addr)
+					return vcard.Run(ctx, addr, card)
+				},
+			},
+			{
+				Name:  "status",
+				Usage: "show a card's status",
+				Flags: common,
+				Action: func(c *cli.Context) error {
+					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+					if err != nil {
+						return err
+					}
+					defer done()
+					if _, err := cl.Select(); err != nil {
+						return err
+					}
+					st, err := cl.Status()
+					if err != nil {
+						return err
+					}
+					return output(c, st, func() { printCardStatus(&st) })
+				},
+			},
+			{
+				Name:  "init",
+				Usage: "personalize a blank card: key made on the card, issuer certificate and registration, owner, PIN, PUK, limits",
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "owner", Required: true, Usage: "owner's account `NAME|ADDRESS`"},
+					&cli.StringFlag{Name: "pin", Required: true, Usage: "6-12 digits"},
+					&cli.StringFlag{Name: "puk", Required: true, Usage: "8-12 digits"},
+					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
+					&cli.StringFlag{Name: "offline-cap", Value: "50.00", Usage: "largest offline payment"},
+					&cli.UintFlag{Name: "offline-max", Value: 5, Usage: "consecutive offline payments before one must go online"},
+					&cli.StringFlag{Name: "no-pin", Value: "25.00", Usage: "largest payment without PIN"},
+				}, common...),
+				Action: func(c *cli.Context) error {
+					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+					defer cancel()
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					ks, _ := openKeys(c)
+					owner, err := resolveAccount(ctx, c.String("owner"), ks, n)
+					if err != nil {
+						return fmt.Errorf("--owner: %w", err)
+					}
+					asset, err := n.Asset(ctx, c.String("asset"))
+					if err != nil {
+						return fmt.Errorf("--asset: %w", err)
+					}
+					var lim cardproto.Limits
+					for flag, dst := range map[string]*uint256.Int{"offline-cap": &lim.OfflineCap, "no-pin": &lim.NoPinLimit} {
+						v, err := ledger.ParseAmount(c.String(flag), asset.Decimals)
+						if err != nil {
+							return fmt.Errorf("--%s: %w", flag, err)
+						}
+						*dst = *v
+					}
+					lim.OfflineMax = uint8(min(c.Uint("offline-max"), 255))
+					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+					if err != nil {
+						return err
+					}
+					defer done()
+					card, reg, err := node.InitCard(ctx, cl, n, node.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
+						Limits: lim, Assets: []ledger.Hash{asset.ID}})
+					if err != nil {
+						return err
+					}
+					out := map[string]string{"card": card.Hex(), "owner": owner.Hex(), "register_tx": reg.Hex()}
+					return output(c, out, func() {
+						fmt.Printf("card %s personalized for %s\n  registration %s (settles with the next batch)\n", card.Hex(), owner.Hex(), reg.Hex())
+					})
+				},
+			},
+			{
+				Name:  "load",
+				Usage: "load a card from its owner's account: a ledger transfer, then the issuer's new T written to the card",
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "from", Usage: "paying account (default: the card's owner)"},
+					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "asset `SYMBOL|ID`"},
+					&cli.StringFlag{Name: "amount", Required: true, Usage: "amount, e.g. 40.00"},
+				}, common...),
+				Action: func(c *cli.Context) error {
+					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+					defer cancel()
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					asset, err := n.Asset(ctx, c.String("asset"))
+					if err != nil {
+						return fmt.Errorf("--asset: %w", err)
+					}
+					amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
+					if err != nil {
+						return fmt.Errorf("--amount: %w", err)
+					}
+					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+					if err != nil {
+						return err
+					}
+					defer done()
+					info, err := cl.Select()
+					if err != nil {
+						return err
+					}
+					from := c.String("from")
+					if from == "" {
+						from = info.Owner.Hex()
+					}
+					ks, err := openKeys(c)
+					if err != nil {
+						return err
+					}
+					key, err := ks.unlock(from)
+					if err != nil {
+						return err
+					}
+					set, tx, err := node.LoadCard(ctx, cl, n, key, asset.ID, amount)
+					if err != nil {
+						return err
+					}
+					out := map[string]string{"card": info.Address.Hex(), "tx": tx.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
+					return output(c, out, func() {
+						fmt.Printf("loaded %s %s onto %s (tx %s)\n  set amount %s\n", c.String("amount"), asset.Symbol, info.Address.Hex(), tx.Hex(),
+							ledger.FormatAmount(set, asset.Decimals))
+					})
+				},
+			},
+			{
+				Name:  "send",
+				Usage: "card to card: the card in --from-reader pays the card in --to-reader",
+				Flags: []cli.Flag{
+					&cli.IntFlag{Name: "from-reader", Value: 0}, &cli.IntFlag{Name: "to-reader", Value: 1},
+					&cli.StringFlag{Name: "amount", Required: true}, &cli.StringFlag{Name: "asset", Value: "EUR"},
+					&cli.StringFlag{Name: "pin", Usage: "the paying card's PIN (default: the devnet's)"},
+					&cli.BoolFlag{Name: "yes", Usage: "do not ask to confirm the two card ids"},
+					nodeFlag, devnetFlag, jsonFlag,
+				},
+				Action: cardSend,
+			},
+		},
+	}
+}
+
+func printCardStatus(st *cardproto.Status) {
+	life := []string{"blank", "keyed", "active", "terminated"}[min(int(st.Life), 3)]
+	fmt.Printf("card %s (%s)\n  owner %s\n  counter %d, PIN tries %d, PUK tries %d\n", st.Address.Hex(), life, st.Owner.Hex(),
+		st.Counter, st.PINLeft, st.PUKLeft)
+	for _, p := range st.Purses {
+		fmt.Printf("  purse %s: T %s, D %s (update %d)\n", p.Asset.Hex(), p.T.Dec(), p.D.Dec(), p.Seq)
+	}
+	if st.Received > 0 {
+		fmt.Printf("  %d received card-to-card records not yet confirmed (%s)\n", st.Received, st.ReceivedValue.Dec())
+	}
+}
+
+// cardSend runs a card-to-card payment between the two readers.
+func cardSend(c *cli.Context) error {
+	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+	defer cancel()
+	n, err := nodeClient(c)
+	if err != nil {
+		return err
+	}
+	asset, err := n.Asset(ctx, c.String("asset"))
+	if err != nil {
+		return fmt.Errorf("--asset: %w", err)
+	}
+	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
+	if err != nil {
+		return fmt.Errorf("--amount: %w", err)
+	}
+	a, doneA, err := openCard(c, c.Int("from-reader"), "")
+	if err != nil {
+		return err
+	}
+	defer doneA()
+	b, doneB, err := openCard(c, c.Int("to-reader"), "")
+	if err != nil {
+		return err
+	}
+	defer doneB()
+	infoA, err := a.Select()
+	if err != nil {
+		return err
+	}
+	infoB, err := b.Select()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "paying card   %s\nreceiving card %s\namount %s %s\n", infoA.Address.Hex(), infoB.Address.Hex(),
+		ledger.FormatAmount(amount, asset.Decimals), asset.Symbol)
+	if !c.Bool("yes") {
+		ans, err := prompt("confirm both card ids [y/N]: ")
+		if err != nil || !strings.EqualFold(strings.TrimSpace(ans), "y") {
+			return errors.New("not confirmed")
+		}
+	}
+	pin := c.String("pin")
+	if pin == "" {
+		pin = devnetPIN(c, infoA.Address)
+	}
+	if err := a.VerifyPIN(pin); err != nil {
+		return err
+	}
+	ch, err := b.Challenge()
+	if err != nil {
+		return err
+	}
+	req := &cardproto.PayRequest{Asset: asset.ID, Amount: *amount, Payee: infoB.Address, Challenge: ch}
+	resp, err := a.Send(req)
+	if err != nil {
+		return err
+	}
+	rec := &cardproto.Received{Payer: infoA.Address, PayerCert: infoA.Cert, PayerOwner: infoA.Owner, Asset: asset.ID,
+		Amount: *amount, Counter: resp.Counter, Sig: resp.Sig}
+	tx := cardclient.PaymentTx(infoA.Address, req, ledger.CardModeToCard, &resp)
+	// The host queues A's record for the network first: if B is pulled
+	// now, the value still reaches B's account.
+	dom, err := n.Domain(ctx)
+	if err != nil {
+		return err
+	}
+	id := tx.ID(dom)
+	q, err := terminalQueue(c)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	if err := q.Put(id, infoA.Address, resp.Counter, tx.Encode()); err != nil {
+		return err
+	}
+	recvErr := b.Receive(rec)
+	if _, err := n.Submit(ctx, tx); err == nil {
+		q.Done(id)
+	}
+	if recvErr != nil {
+		return fmt.Errorf("card B did not take the record (it still reaches B's account through the network): %w", recvErr)
+	}
+	out := map[string]string{"from": infoA.Address.Hex(), "to": infoB.Address.Hex(), "tx_id": id.Hex()}
+	return output(c, out, func() { fmt.Printf("sent; record %s queued for the network\n", id.Hex()) })
+}
+
+// devnetPIN finds a devnet card's PIN (the devnet plays the cardholder).
+func devnetPIN(c *cli.Context, card ledger.Address) string {
+	if dev, _ := loadDevnet(c); dev != nil {
+		for _, k := range dev.Cards {
+			if strings.EqualFold(k.Address, card.Hex()) {
+				return k.PIN
+			}
+		}
+	}
+	return ""
+}
+
+func terminalQueue(c *cli.Context) (*terminal.Queue, error) {
+	dir := str(c, "queue")
+	if dir == "" {
+		if dev, _ := loadDevnet(c); dev != nil && dev.Terminal != nil {
+			dir = dev.Terminal.Queue
+		}
+	}
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = home + "/.anonex/terminal"
+	}
+	return terminal.OpenQueue(dir)
+}
+
+func terminalCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "terminal",
+		Usage: "a merchant terminal: take card payments, forward queued records",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "pay",
+				Usage: "take a payment from the card in the reader: offline within the floor limit, online otherwise",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "amount", Required: true, Usage: "e.g. 12.50"},
+					&cli.StringFlag{Name: "currency", Value: "EUR", Usage: "the asset the terminal prices in (`SYMBOL|ID`)"},
+					&cli.StringFlag{Name: "pin", Usage: "the cardholder's PIN when needed (default: the devnet's)"},
+					&cli.StringFlag{Name: "payee", Usage: "the merchant account payments go to (default: the devnet's)"},
+					&cli.StringFlag{Name: "floor", Usage: "offline floor limit in the currency (default: the devnet's)"},
+					&cli.StringSliceFlag{Name: "trusted", Usage: "trusted issuer `ADDRESS` (repeatable; default: the devnet's)"},
+					&cli.StringFlag{Name: "queue", Usage: "the terminal's record store `DIR`"},
+					&cli.BoolFlag{Name: "no-wait", Usage: "approve an online payment once the network has the record, without waiting for settlement"},
+					readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
+				},
+				Action: terminalPay,
+			},
+			{
+				Name:  "flush",
+				Usage: "forward the records this terminal still holds",
+				Flags: []cli.Flag{&cli.StringFlag{Name: "queue"}, nodeFlag, devnetFlag, jsonFlag},
+				Action: func(c *cli.Context) error {
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					q, err := terminalQueue(c)
+					if err != nil {
+						return err
+					}
+					defer q.Close()
+					left, err := terminal.Forward(c.Context, &terminal.Config{Queue: q, Net: node.TerminalNet{C: n}})
+					out := map[string]any{"left": left}
+					if err != nil {
+						out["error"] = err.Error()
+					}
+					return output(c, out, func() { fmt.Printf("%d records left to forward\n", left) })
+				},
+			},
+		},
+	}
+}
+
+func terminalPay(c *cli.Context) error {
+	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+	defer cancel()
+	n, err := nodeClient(c)
+	if err != nil {
+		return err
+	}
+	asset, err := n.Asset(ctx, c.String("currency"))
+	if err != nil {
+		return fmt.Errorf("--currency: %w", err)
+	}
+	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
+	if err != nil {
+		return fmt.Errorf("--amount: %w", err)
+	}
+	dom, err := n.Domain(ctx)
+	if err != nil {
+		return err
+	}
+	dev, _ := loadDevnet(c)
+	cfg := &terminal.Config{Domain: dom, WaitSettled: !c.Bool("no-wait"), Net: node.TerminalNet{C: n}, Floor: map[ledger.Hash]*uint256.Int{}}
+	payee, floor, trusted := c.String("payee"), c.String("floor"), c.StringSlice("trusted")
+	if dev != nil && dev.Terminal != nil {
+		if payee == "" {
+			payee = dev.Terminal.Payee
+		}
+		if floor == "" {
+			floor = dev.Terminal.Floor[asset.ID.Hex()]
+		}
+		if len(trusted) == 0 {
+			trusted = dev.Terminal.Trusted
+		}
+	}
+	if payee == "" || len(trusted) == 0 {
+		return errors.New("the terminal needs --payee and --trusted (or --devnet DIR)")
+	}
+	if cfg.Payee, err = ledger.ParseAddress(payee); err != nil {
+		return fmt.Errorf("--payee: %w", err)
+	}
+	for _, t := range trusted {
+		a, err := ledger.ParseAddress(t)
+		if err != nil {
+			return fmt.Errorf("--trusted: %w", err)
+		}
+		cfg.Trusted = append(cfg.Trusted, a)
+	}
+	if floor != "" {
+		f, err := ledger.ParseAmount(floor, asset.Decimals)
+		if err != nil {
+			return fmt.Errorf("--floor: %w", err)
+		}
+		cfg.Floor[asset.ID] = f
+	}
+	if cfg.Queue, err = terminalQueue(c); err != nil {
+		return err
+	}
+	defer cfg.Queue.Close()
+	cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+	if err != nil {
+		return err
+	}
+	defer done()
+	cfg.PIN = func() (string, error) {
+		if p := c.String("pin"); p != "" {
+			return p, nil
+		}
+		info, err := cl.Select()
+		if err == nil {
+			if p := devnetPIN(c, info.Address); p != "" {
+				return p, nil
+			}
+		}
+		return prompt("PIN: ")
+	}
+	res := terminal.Pay(ctx, cfg, cl.T, asset.ID, amount)
+	if err := output(c, res, func() {
+		fmt.Printf("%s %s %s: %s", res.Mode, ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, res.Status)
+		if res.Reason != "" {
+			fmt.Printf(" — %s (%s)", res.Reason, res.Code)
+		}
+		fmt.Printf("\n  tx %s\n", res.TxID.Hex())
+	}); err != nil {
+		return err
+	}
+	if res.Status != "approved" {
+		return cli.Exit("payment declined: "+res.Reason, 2)
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package devnet
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/applet"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/cardbridge/vcard"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/holiman/uint256"
+)
+
+// CardInfo describes one devnet card in devnet.json.
+type CardInfo struct {
+	Reader    string `json:"reader"` // PC/SC reader name ("" when in-process)
+	Index     int    `json:"reader_index"`
+	Address   string `json:"address"`
+	Owner     string `json:"owner"`
+	PIN       string `json:"pin"`
+	PUK       string `json:"puk"`
+	SetAmount string `json:"set_amount"`
+	State     string `json:"state"`     // the virtual card's state file
+	Transport string `json:"transport"` // pcsc | file
+}
+
+// TerminalInfo configures `anonex terminal` on the devnet.
+type TerminalInfo struct {
+	Payee   string            `json:"payee"`
+	Trusted []string          `json:"trusted"`
+	Floor   map[string]string `json:"floor"` // asset id → amount in the asset's units
+	Queue   string            `json:"queue"`
+}
+
+// The devnet's card parameters.
+const (
+	cardLoad       = 100_00 // 100.00 EUR
+	terminalFloor  = 20_00  // offline up to 20.00
+	cardOfflineCap = 50_00
+	cardNoPIN      = 25_00
+	cardOfflineMax = 5
+	cardPUK        = "12345678"
+)
+
+// NoPCSCNotice is shown when the devnet cannot reach pcscd.
+const NoPCSCNotice = "pcscd is not running (or vpcd is missing): the devnet's cards run in-process instead of through the PC/SC stack. " +
+	"To use real readers: sudo apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev && sudo pcscd --foreground &"
+
+// devCard is a virtual card the devnet keeps in a reader.
+type devCard struct {
+	medium *applet.FileMedium
+	slot   *vcard.Slot
+}
+
+func (c *devCard) close() error {
+	var errs []error
+	if c.slot != nil {
+		if err := c.slot.Remove(); err != nil && !errors.Is(err, vcard.ErrSlotEmpty) {
+			errs = append(errs, err)
+		}
+	}
+	if c.medium != nil {
+		errs = append(errs, c.medium.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// pcscReaders opens PC/SC and checks the vpcd readers are there.
+func pcscReaders(n int) (*pcsc.Context, []string, error) {
+	pc, err := pcsc.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	var readers []string
+	for i := 0; i < n; i++ {
+		r, err := pc.VPCDReader(i)
+		if err != nil {
+			pc.Release()
+			return nil, nil, err
+		}
+		readers = append(readers, r)
+	}
+	return pc, readers, nil
+}
+
+// startCards makes the devnet's cards: each a virtual card with its state
+// in the devnet directory, in vpcd reader i through pcscd when it runs,
+// personalized by the issuer for holder-(i+1) and loaded with 100.00 EUR.
+func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key) error {
+	eur, err := ledger.ParseHash(d.Info.Assets[0].ID)
+	if err != nil {
+		return err
+	}
+	issuerNode := node.NewClient(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
+	pc, readers, perr := pcscReaders(cfg.Cards)
+	if perr != nil {
+		d.Info.CardNotice = NoPCSCNotice + " (" + perr.Error() + ")"
+		d.log.Warn(d.Info.CardNotice)
+	} else {
+		defer pc.Release()
+	}
+	if err := os.MkdirAll(filepath.Join(d.Dir, "cards"), 0o700); err != nil {
+		return err
+	}
+	for i := 0; i < cfg.Cards; i++ {
+		owner := keys[1+i%3]
+		info := CardInfo{Index: i, Owner: owner.Address().Hex(), PIN: fmt.Sprintf("12345%d", i), PUK: cardPUK,
+			State: filepath.Join(d.Dir, "cards", fmt.Sprintf("card-%d.state", i)), Transport: "file"}
+		medium, err := applet.OpenFileMedium(info.State)
+		if err != nil {
+			return err
+		}
+		card, err := applet.New(medium, rand.Reader)
+		if err != nil {
+			medium.Close()
+			return err
+		}
+		dc := &devCard{medium: medium}
+		d.cards = append(d.cards, dc)
+		var tr cardclient.Transport = cardclient.Direct{Card: card}
+		var handle *pcsc.Card
+		if perr == nil {
+			info.Reader, info.Transport = readers[i], "pcsc"
+			dc.slot = vcard.NewSlot(vcard.ReaderAddr(i))
+			if err := dc.slot.Insert(card); err != nil {
+				return fmt.Errorf("devnet: card %d into %s: %w", i, readers[i], err)
+			}
+			if err := pc.WaitCard(ctx, readers[i]); err != nil {
+				return err
+			}
+			if handle, err = pc.Connect(readers[i]); err != nil {
+				return err
+			}
+			tr = handle
+		}
+		cl := cardclient.New(tr)
+		sel, err := cl.Select()
+		if err != nil {
+			return fmt.Errorf("devnet: card %d: %w", i, err)
+		}
+		if sel.Life == cardproto.LifeBlank {
+			setup := node.CardSetup{Owner: owner.Address(), PIN: info.PIN, PUK: info.PUK, Assets: []ledger.Hash{eur},
+				Limits: cardproto.Limits{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax,
+					NoPinLimit: *uint256.NewInt(cardNoPIN)}}
+			_, reg, err := node.InitCard(ctx, cl, issuerNode, setup)
+			if err != nil {
+				return fmt.Errorf("devnet: card %d: %w", i, err)
+			}
+			if st, err := issuerNode.WaitTx(ctx, reg); err != nil || st.Status != "settled" {
+				return fmt.Errorf("devnet: card %d registration: %v %+v", i, err, st)
+			}
+			if _, _, err := node.LoadCard(ctx, cl, issuerNode, owner, eur, uint256.NewInt(cardLoad)); err != nil {
+				return fmt.Errorf("devnet: load card %d: %w", i, err)
+			}
+		}
+		status, err := cl.Status()
+		if err != nil {
+			return err
+		}
+		info.Address = status.Address.Hex()
+		if p := status.Purses; len(p) > 0 {
+			info.SetAmount = ledger.FormatAmount(node.SetAmount(&p[0], &status.ReceivedValue), 2)
+		}
+		if handle != nil {
+			handle.Close()
+		}
+		d.Info.Cards = append(d.Info.Cards, info)
+	}
+	if perr != nil {
+		// In-process cards live in their state files: release them so
+		// `anonex terminal` can open them.
+		for _, c := range d.cards {
+			c.close()
+		}
+		d.cards = nil
+	}
+	d.Info.Terminal = &TerminalInfo{Payee: keys[4].Address().Hex(), Trusted: []string{keys[0].Address().Hex()},
+		Floor: map[string]string{eur.Hex(): ledger.FormatAmount(uint256.NewInt(terminalFloor), 2)},
+		Queue: filepath.Join(d.Dir, "terminal")}
+	return nil
+}

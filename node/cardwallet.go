@@ -1,0 +1,151 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// The wallet's card flows: personalize a card with its issuer, and load it.
+// They talk to the card through cardclient and to nodes through their API.
+
+// CardSetup is what personalization needs besides the card.
+type CardSetup struct {
+	Owner  ledger.Address
+	PIN    string
+	PUK    string
+	Limits cardproto.Limits
+	Assets []ledger.Hash
+}
+
+// InitCard has a blank card make its key, gets the issuer node's
+// certificate and ledger registration for it, and personalizes the card.
+// It returns the card's address and the registration's tx id.
+func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s CardSetup) (ledger.Address, ledger.Hash, error) {
+	info, err := cl.Select()
+	if err != nil {
+		return ledger.Address{}, ledger.Hash{}, err
+	}
+	if info.Life != cardproto.LifeBlank {
+		return ledger.Address{}, ledger.Hash{}, fmt.Errorf("node: the card is already initialized (%s)", info.Address.Hex())
+	}
+	if _, err := cl.GenerateKey(); err != nil {
+		return ledger.Address{}, ledger.Hash{}, err
+	}
+	if info, err = cl.Select(); err != nil {
+		return ledger.Address{}, ledger.Hash{}, err
+	}
+	cert, err := issuer.CertifyCard(ctx, info.Address, s.Owner)
+	if err != nil {
+		return ledger.Address{}, ledger.Hash{}, fmt.Errorf("node: issuer certification: %w", err)
+	}
+	p := &cardproto.Personalization{Owner: s.Owner, ChainID: cert.ChainID, Anchor: cert.Anchor, Cert: cert.Cert,
+		Trusted: []ledger.Address{cert.Issuer}, PIN: s.PIN, PUK: s.PUK, Limits: s.Limits, Assets: s.Assets}
+	if err := cl.Personalize(p); err != nil {
+		return ledger.Address{}, ledger.Hash{}, err
+	}
+	return info.Address, cert.RegisterTx, nil
+}
+
+// LoadCard moves amount of asset from the owner's account to the card
+// account, waits until it settles on n (the issuer's node), and writes the issuer's new update
+// value to the card. It returns the card's set amount (T − D) after.
+// If the card is pulled before the update is written, the value waits in
+// the network: the next online terminal (or LoadCard again) writes it.
+func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *account.Key, asset ledger.Hash, amount *uint256.Int) (*uint256.Int, ledger.Hash, error) {
+	info, err := cl.Select()
+	if err != nil {
+		return nil, ledger.Hash{}, err
+	}
+	acct, err := n.Account(ctx, owner.Address().Hex())
+	if err != nil {
+		return nil, ledger.Hash{}, err
+	}
+	dom, err := n.Domain(ctx)
+	if err != nil {
+		return nil, ledger.Hash{}, err
+	}
+	t := &ledger.Transfer{From: owner.Address(), To: info.Address, Asset: asset, Amount: *amount, Nonce: acct.Nonce}
+	sig, err := owner.Sign(dom.Digest(t.StructHash()))
+	if err != nil {
+		return nil, ledger.Hash{}, err
+	}
+	res, err := n.Submit(ctx, &ledger.Tx{Payload: t, Sig: ledger.Sig(sig)})
+	if err != nil {
+		return nil, ledger.Hash{}, err
+	}
+	st, err := n.WaitTx(ctx, res.ID)
+	if err != nil {
+		return nil, res.ID, err
+	}
+	if st.Status != "settled" {
+		return nil, res.ID, fmt.Errorf("node: load %s %s: %s", res.ID.Hex(), st.Status, st.Reason)
+	}
+	set, err := RefreshCard(ctx, cl, n, asset)
+	return set, res.ID, err
+}
+
+// RefreshCard writes the newest update value of a purse to the card and
+// returns its set amount (T − D).
+func RefreshCard(ctx context.Context, cl *cardclient.Client, n *Client, asset ledger.Hash) (*uint256.Int, error) {
+	info, err := cl.Select()
+	if err != nil {
+		return nil, err
+	}
+	status, err := cl.Status()
+	if err != nil {
+		return nil, err
+	}
+	purse := findPurse(status.Purses, asset)
+	if purse == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoCardPurse, asset.Hex())
+	}
+	// The issuer signs the new T once the credit is settled on its node
+	// (LoadCard waits for that on the same node).
+	uv, err := n.UpdateValue(ctx, info.Address, asset, purse.Seq)
+	if err != nil {
+		return nil, err
+	}
+	if !uv.UpToDate {
+		u, err := uv.CardUpdate()
+		if err != nil {
+			return nil, err
+		}
+		if err := cl.Update(&u); err != nil {
+			return nil, err
+		}
+	}
+	if status, err = cl.Status(); err != nil {
+		return nil, err
+	}
+	p := findPurse(status.Purses, asset)
+	return SetAmount(p, &status.ReceivedValue), nil
+}
+
+// SetAmount is what a purse may spend at a terminal: T − D plus received,
+// unconfirmed value (which is counted only in the first purse).
+func SetAmount(p *cardproto.Purse, received *uint256.Int) *uint256.Int {
+	v := new(uint256.Int).Add(&p.T, received)
+	if v.Lt(&p.D) {
+		return new(uint256.Int)
+	}
+	return v.Sub(v, &p.D)
+}
+
+func findPurse(ps []cardproto.Purse, asset ledger.Hash) *cardproto.Purse {
+	for i := range ps {
+		if ps[i].Asset == asset {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// ErrNoCardPurse reports a card without a purse in the asset.
+var ErrNoCardPurse = errors.New("node: the card has no purse in this asset")
