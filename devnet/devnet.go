@@ -45,8 +45,8 @@ type Config struct {
 	// Cards is the number of virtual cards to start, personalize and load
 	// (at most 2 on vpcd's default configuration). Through pcscd when it
 	// runs; otherwise in-process, with a notice in Info.CardNotice.
-	Cards int
-	Logger  *slog.Logger
+	Cards  int
+	Logger *slog.Logger
 }
 
 // Info is devnet.json: what other tools read to use the devnet.
