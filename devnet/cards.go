@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/cardbridge/applet"
@@ -58,6 +59,7 @@ const NoPCSCNotice = "pcscd is not running (or vpcd is missing): the devnet's ca
 type devCard struct {
 	medium *applet.FileMedium
 	slot   *vcard.Slot
+	card   *applet.Applet
 }
 
 func (c *devCard) close() error {
@@ -123,7 +125,7 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			medium.Close()
 			return err
 		}
-		dc := &devCard{medium: medium}
+		dc := &devCard{medium: medium, card: card}
 		d.cards = append(d.cards, dc)
 		var tr cardclient.Transport = cardclient.Direct{Card: card}
 		var handle *pcsc.Card
@@ -133,11 +135,8 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			if err := dc.slot.Insert(card); err != nil {
 				return fmt.Errorf("devnet: card %d into %s: %w", i, readers[i], err)
 			}
-			if err := pc.WaitCard(ctx, readers[i]); err != nil {
-				return err
-			}
-			if handle, err = pc.Connect(readers[i]); err != nil {
-				return err
+			if handle, err = connectFresh(ctx, pc, readers[i]); err != nil {
+				return fmt.Errorf("devnet: card %d in %s: %w", i, readers[i], err)
 			}
 			tr = handle
 		}
@@ -186,4 +185,86 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 		Floor: map[string]string{eur.Hex(): ledger.FormatAmount(uint256.NewInt(terminalFloor), 2)},
 		Queue: filepath.Join(d.Dir, "terminal")}
 	return nil
+}
+
+// PullCard takes devnet card i out of its reader, as a cardholder would;
+// ReinsertCard puts a card (the same one, or another) back. Tests use them
+// to pull cards mid-payment and to insert clones.
+func (d *Devnet) PullCard(i int) error {
+	if i >= len(d.cards) || d.cards[i].slot == nil {
+		return fmt.Errorf("devnet: card %d is not in a reader", i)
+	}
+	return d.cards[i].slot.Remove()
+}
+
+// ReinsertCard puts card into the reader of devnet card i.
+func (d *Devnet) ReinsertCard(i int, card vcard.Card) error {
+	if i >= len(d.cards) || d.cards[i].slot == nil {
+		return fmt.Errorf("devnet: card %d has no reader", i)
+	}
+	return d.cards[i].slot.Insert(card)
+}
+
+// OpenCardState loads a copy of devnet card i's memory as a new applet
+// (a clone of the card, key included: what an attacker who extracted the
+// key would hold).
+func (d *Devnet) OpenCardState(i int) (*applet.Applet, error) {
+	if i >= len(d.Info.Cards) {
+		return nil, fmt.Errorf("devnet: no card %d", i)
+	}
+	b, err := os.ReadFile(d.Info.Cards[i].State)
+	if err != nil {
+		return nil, err
+	}
+	m := applet.NewMemMedium()
+	if _, err := m.WriteAt(b, 0); err != nil {
+		return nil, err
+	}
+	return applet.New(m, rand.Reader)
+}
+
+// CardApplet is devnet card i itself (the applet in its reader).
+func (d *Devnet) CardApplet(i int) *applet.Applet { return d.cards[i].card }
+
+// connectFresh connects to the card just inserted in reader. pcscd polls
+// for presence about every 400 ms: a card pulled and a new one inserted
+// within one poll can look like the old one still there, and the first
+// transmit then fails; wait for pcscd to catch up and connect again.
+func connectFresh(ctx context.Context, pc *pcsc.Context, reader string) (*pcsc.Card, error) {
+	for attempt := 0; ; attempt++ {
+		if err := pc.WaitCard(ctx, reader); err != nil {
+			return nil, err
+		}
+		h, err := pc.Connect(reader)
+		if err == nil {
+			if _, err = cardclient.New(h).Select(); err == nil {
+				return h, nil
+			}
+			h.Close()
+		}
+		if attempt == 3 || !errors.Is(err, pcsc.ErrCardRemoved) && !errors.Is(err, pcsc.ErrCardReset) && !errors.Is(err, pcsc.ErrNoCard) {
+			return nil, err
+		}
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		pc.WaitRemoved(wctx, reader)
+		cancel()
+	}
+}
+
+// waitReadersEmpty waits (a little) until pcscd has seen the devnet's
+// cards leave their readers, so the next user of the readers starts clean.
+func (d *Devnet) waitReadersEmpty() {
+	pc, err := pcsc.Open()
+	if err != nil {
+		return
+	}
+	defer pc.Release()
+	for _, c := range d.Info.Cards {
+		if c.Transport != "pcsc" {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		pc.WaitRemoved(ctx, c.Reader)
+		cancel()
+	}
 }

@@ -397,6 +397,9 @@ func (d *Devnet) Close() error {
 	for _, c := range d.cards {
 		errs = append(errs, c.close())
 	}
+	if len(d.cards) > 0 {
+		d.waitReadersEmpty()
+	}
 	d.cards = nil
 	for i := len(d.Nodes) - 1; i >= 0; i-- {
 		errs = append(errs, d.Nodes[i].Close())

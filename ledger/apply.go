@@ -53,17 +53,24 @@ type Receipt struct {
 	Sender Address
 	Status Status
 	Reason Reason
+	// Attached lists the card-to-card records a card record carried that
+	// applied with it.
+	Attached []Hash
 }
 
-// Hash commits to a receipt: keccak256(id ‖ kind ‖ sender ‖ status ‖ reason).
+// Hash commits to a receipt: keccak256(id ‖ kind ‖ sender ‖ status ‖ reason
+// ‖ the ids of the attachments applied with it).
 func (r *Receipt) Hash() Hash {
-	var b [32 + 1 + 20 + 1 + 1]byte
+	b := make([]byte, 55, 55+32*len(r.Attached))
 	copy(b[:32], r.TxID[:])
 	b[32] = byte(r.Kind)
 	copy(b[33:53], r.Sender[:])
 	b[53] = byte(r.Status)
 	b[54] = byte(r.Reason)
-	return Keccak256(b[:])
+	for _, id := range r.Attached {
+		b = append(b, id[:]...)
+	}
+	return Keccak256(b)
 }
 
 // Env is what Apply knows of the world besides the state: where the
@@ -78,9 +85,10 @@ type Env struct {
 }
 
 type execContext struct {
-	st  *Overlay
-	tx  *Verified
-	env Env
+	st       *Overlay
+	tx       *Verified
+	env      Env
+	attached []Hash // attachments applied by a card record
 }
 
 // Apply applies one verified transaction to st. It is deterministic: the
@@ -141,7 +149,8 @@ type selfReplaying interface {
 
 func applySelf(st *Overlay, tx *Verified, env Env, sp selfReplaying) (*Receipt, error) {
 	snap := st.snapshot()
-	reason, err := sp.executeSelf(&execContext{st: st, tx: tx, env: env})
+	c := &execContext{st: st, tx: tx, env: env}
+	reason, err := sp.executeSelf(c)
 	if st.Err() != nil {
 		st.revert(snap)
 		return nil, st.Err()
@@ -150,7 +159,7 @@ func applySelf(st *Overlay, tx *Verified, env Env, sp selfReplaying) (*Receipt, 
 		st.revert(snap)
 		return nil, err
 	}
-	r := &Receipt{TxID: tx.ID, Kind: tx.Tx.Payload.Kind(), Sender: tx.Sender, Status: StatusOK, Reason: reason}
+	r := &Receipt{TxID: tx.ID, Kind: tx.Tx.Payload.Kind(), Sender: tx.Sender, Status: StatusOK, Reason: reason, Attached: c.attached}
 	if reason != ReasonNone {
 		r.Status = StatusFailed
 	}

@@ -322,12 +322,13 @@ func (p *CardPayment) executeSelf(c *execContext) (Reason, error) {
 		v := c.tx.Attached[i]
 		snap := st.snapshot()
 		reason, err := a.Payload.(*CardPayment).applyRecord(st, v.ID)
-		if err != nil || reason != ReasonNone {
+		switch {
+		case err == nil && reason == ReasonNone:
+			c.attached = append(c.attached, v.ID)
+		case reason != ReasonCloned:
 			// A failed attachment changes nothing but what it records
 			// about a clone; the record that relied on it may then fail.
-			if reason != ReasonCloned {
-				st.revert(snap)
-			}
+			st.revert(snap)
 		}
 	}
 	return p.applyRecord(st, c.tx.ID)

@@ -149,3 +149,41 @@ func findPurse(ps []cardproto.Purse, asset ledger.Hash) *cardproto.Purse {
 
 // ErrNoCardPurse reports a card without a purse in the asset.
 var ErrNoCardPurse = errors.New("node: the card has no purse in this asset")
+
+// CardToCard has the card in a pay the card in b, as the host bridging two
+// readers does: b gives a challenge, a signs (PIN), b checks a's signature
+// and certificate and keeps the record. keep stores a's record durably for
+// the network before b takes it, so value pulled mid-way still arrives. It
+// returns a's record.
+func CardToCard(a, b *cardclient.Client, asset ledger.Hash, amount *uint256.Int, pin string, keep func(*ledger.Tx, uint64) error) (*ledger.Tx, error) {
+	infoA, err := a.Select()
+	if err != nil {
+		return nil, err
+	}
+	infoB, err := b.Select()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.VerifyPIN(pin); err != nil {
+		return nil, err
+	}
+	ch, err := b.Challenge()
+	if err != nil {
+		return nil, err
+	}
+	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: infoB.Address, Challenge: ch}
+	resp, err := a.Send(req)
+	if err != nil {
+		return nil, err
+	}
+	tx := cardclient.PaymentTx(infoA.Address, req, ledger.CardModeToCard, &resp)
+	if err := keep(tx, resp.Counter); err != nil {
+		return tx, err
+	}
+	rec := &cardproto.Received{Payer: infoA.Address, PayerCert: infoA.Cert, PayerOwner: infoA.Owner, Asset: asset,
+		Amount: *amount, Counter: resp.Counter, Sig: resp.Sig}
+	if err := b.Receive(rec); err != nil {
+		return tx, fmt.Errorf("node: the receiving card did not take the record (it still reaches its account through the network): %w", err)
+	}
+	return tx, nil
+}

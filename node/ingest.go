@@ -44,6 +44,11 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 	}
 	raw := tx.Encode()
 	res, err := n.pool.Add(v, raw, n.cfg.Clock())
+	if errors.Is(err, ledger.ErrRecordApplied) {
+		// A card record already applied in the pending view (it travelled
+		// as an attachment): nothing more to do.
+		return SubmitResult{ID: id, Status: "pending"}, nil
+	}
 	if err != nil {
 		n.pool.Reject(id, err.Error())
 		return SubmitResult{ID: id}, err

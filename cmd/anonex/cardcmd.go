@@ -305,42 +305,28 @@ func cardSend(c *cli.Context) error {
 	if pin == "" {
 		pin = devnetPIN(c, infoA.Address)
 	}
-	if err := a.VerifyPIN(pin); err != nil {
-		return err
-	}
-	ch, err := b.Challenge()
-	if err != nil {
-		return err
-	}
-	req := &cardproto.PayRequest{Asset: asset.ID, Amount: *amount, Payee: infoB.Address, Challenge: ch}
-	resp, err := a.Send(req)
-	if err != nil {
-		return err
-	}
-	rec := &cardproto.Received{Payer: infoA.Address, PayerCert: infoA.Cert, PayerOwner: infoA.Owner, Asset: asset.ID,
-		Amount: *amount, Counter: resp.Counter, Sig: resp.Sig}
-	tx := cardclient.PaymentTx(infoA.Address, req, ledger.CardModeToCard, &resp)
-	// The host queues A's record for the network first: if B is pulled
-	// now, the value still reaches B's account.
 	dom, err := n.Domain(ctx)
 	if err != nil {
 		return err
 	}
-	id := tx.ID(dom)
 	q, err := terminalQueue(c)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	if err := q.Put(id, infoA.Address, resp.Counter, tx.Encode()); err != nil {
-		return err
+	// The host queues A's record for the network before B takes it.
+	tx, sendErr := node.CardToCard(a, b, asset.ID, amount, pin, func(tx *ledger.Tx, counter uint64) error {
+		return q.Put(tx.ID(dom), infoA.Address, counter, tx.Encode())
+	})
+	if tx == nil {
+		return sendErr
 	}
-	recvErr := b.Receive(rec)
+	id := tx.ID(dom)
 	if _, err := n.Submit(ctx, tx); err == nil {
 		q.Done(id)
 	}
-	if recvErr != nil {
-		return fmt.Errorf("card B did not take the record (it still reaches B's account through the network): %w", recvErr)
+	if sendErr != nil {
+		return sendErr
 	}
 	out := map[string]string{"from": infoA.Address.Hex(), "to": infoB.Address.Hex(), "tx_id": id.Hex()}
 	return output(c, out, func() { fmt.Printf("sent; record %s queued for the network\n", id.Hex()) })

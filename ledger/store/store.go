@@ -302,6 +302,10 @@ func (s *Store) CommitBatch(c Commit) error {
 		}
 		for i, rc := range r.Receipts {
 			b.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}), nil)
+			for _, id := range rc.Attached {
+				// Settled inside the record that carried it.
+				b.Set(prefixed(pTx, id[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: ledger.KindCardRecord, Status: ledger.StatusOK}), nil)
+			}
 		}
 	}
 	for _, id := range c.Drop {

@@ -1,0 +1,263 @@
+package pcsctest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/apdu"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/holiman/uint256"
+)
+
+// cardEnv is a devnet with two cards in vpcd's readers, through pcscd.
+type cardEnv struct {
+	t     *testing.T
+	d     *devnet.Devnet
+	pc    *pcsc.Context
+	n     *node.Client
+	eur   ledger.Hash
+	cfg   *terminal.Config
+	ctx   context.Context
+	pins  []string
+	cards []ledger.Address
+}
+
+func newCardEnv(t *testing.T) *cardEnv {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, Cards: 2, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if d.Info.CardNotice != "" || d.Info.Cards[0].Transport != "pcsc" {
+		t.Fatalf("the devnet's cards are not behind pcscd: %s", d.Info.CardNotice)
+	}
+	e := &cardEnv{t: t, d: d, pc: openContext(t), n: node.NewClient(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken), ctx: ctx}
+	e.eur, _ = ledger.ParseHash(d.Info.Assets[0].ID)
+	dom := d.Nodes[0].Domain()
+	payee, _ := ledger.ParseAddress(d.Info.Terminal.Payee)
+	issuer, _ := ledger.ParseAddress(d.Info.Terminal.Trusted[0])
+	e.cfg = &terminal.Config{Domain: dom, Payee: payee, Trusted: []ledger.Address{issuer}, WaitSettled: true,
+		Floor: map[ledger.Hash]*uint256.Int{e.eur: uint256.NewInt(2000)}, Net: node.TerminalNet{C: e.n}}
+	q, err := terminal.OpenQueue(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	e.cfg.Queue = q
+	for _, c := range d.Info.Cards {
+		a, _ := ledger.ParseAddress(c.Address)
+		e.cards, e.pins = append(e.cards, a), append(e.pins, c.PIN)
+	}
+	return e
+}
+
+// reader connects to card i's reader through pcscd.
+func (e *cardEnv) reader(i int) *pcsc.Card {
+	e.t.Helper()
+	r, err := e.pc.VPCDReader(i)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	waitCard(e.t, e.pc, r)
+	return connect(e.t, e.pc, r)
+}
+
+func (e *cardEnv) pay(i int, units uint64, pin string) terminal.Result {
+	e.t.Helper()
+	e.cfg.PIN = func() (string, error) { return pin, nil }
+	return terminal.Pay(e.ctx, e.cfg, e.reader(i), e.eur, uint256.NewInt(units))
+}
+
+func (e *cardEnv) setAmount(i int) uint64 {
+	e.t.Helper()
+	cl := cardclient.New(e.reader(i))
+	if _, err := cl.Select(); err != nil {
+		e.t.Fatal(err)
+	}
+	st, err := cl.Status()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return node.SetAmount(&st.Purses[0], &st.ReceivedValue).Uint64()
+}
+
+func (e *cardEnv) settled(id ledger.Hash) {
+	e.t.Helper()
+	info, err := e.n.WaitTx(e.ctx, id)
+	if err != nil || info.Status != "settled" {
+		e.t.Fatalf("tx %s: %+v %v", id.Hex(), info, err)
+	}
+}
+
+// TestTerminalPaymentsThroughPCSC: the devnet's own examples — 5.00 goes
+// offline in two APDUs, 50.00 online with the PIN — and the settlement
+// seed's case: a card whose set amount is 10.00 while a settled load of
+// 40.00 has not reached it pays 30.00 online and ends at 20.00.
+func TestTerminalPaymentsThroughPCSC(t *testing.T) {
+	e := newCardEnv(t)
+	r := e.pay(0, 500, e.pins[0])
+	if r.Status != "approved" || r.Mode != "offline" || r.APDUs > 4 {
+		t.Fatalf("5.00: %+v", r)
+	}
+	e.settled(r.TxID)
+	r = e.pay(0, 5000, e.pins[0])
+	if r.Status != "approved" || r.Mode != "online" {
+		t.Fatalf("50.00: %+v", r)
+	}
+	if got := e.setAmount(0); got != 10000-500-5000 {
+		t.Fatalf("card 0 set amount %d", got)
+	}
+	// The seed's case on card 1: bring it to 10.00 …
+	if r := e.pay(1, 9000, e.pins[1]); r.Status != "approved" {
+		t.Fatalf("90.00: %+v", r)
+	}
+	if got := e.setAmount(1); got != 1000 {
+		t.Fatalf("card 1 at %d, want 1000", got)
+	}
+	// … load 40.00 on the ledger while the card is elsewhere …
+	owner, err := account.LoadKeyFile(e.d.Info.Accounts[2].Keystore, e.d.Info.Accounts[2].Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _ := e.n.Account(e.ctx, owner.Address().Hex())
+	dom := e.d.Nodes[0].Domain()
+	load := &ledger.Transfer{From: owner.Address(), To: e.cards[1], Asset: e.eur, Amount: *uint256.NewInt(4000), Nonce: acct.Nonce}
+	sig, _ := owner.Sign(dom.Digest(load.StructHash()))
+	res, err := e.n.Submit(e.ctx, &ledger.Tx{Payload: load, Sig: ledger.Sig(sig)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settled(res.ID)
+	if got := e.setAmount(1); got != 1000 {
+		t.Fatalf("the load reached the card by itself: %d", got)
+	}
+	// … and pays 30.00 online: the terminal writes the update value first.
+	if r := e.pay(1, 3000, e.pins[1]); r.Status != "approved" || r.Mode != "online" {
+		t.Fatalf("30.00 with 10.00 on the card and 40.00 settled: %+v", r)
+	}
+	if got := e.setAmount(1); got != 2000 {
+		t.Fatalf("card 1 ends at %d, want 2000", got)
+	}
+	merchant, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
+	if merchant.Balances[0].SettledUnits != fmt.Sprint(500+5000+9000+3000) {
+		t.Fatalf("merchant: %+v", merchant.Balances)
+	}
+}
+
+// TestTerminalDeclines: every decline carries its code and plain words.
+func TestTerminalDeclines(t *testing.T) {
+	e := newCardEnv(t)
+	if r := e.pay(0, 50000, e.pins[0]); r.Status != "declined" || r.Code != terminal.CodeInsufficientFunds {
+		t.Fatalf("500.00 on a 100.00 card: %+v", r)
+	}
+	for i, want := range []string{terminal.CodeWrongPIN, terminal.CodeWrongPIN, terminal.CodePINBlocked, terminal.CodePINBlocked} {
+		if r := e.pay(0, 3000, "000000"); r.Code != want || r.Reason == "" {
+			t.Fatalf("wrong PIN %d: %+v, want %s", i+1, r, want)
+		}
+	}
+	// The PUK unblocks it.
+	cl := cardclient.New(e.reader(0))
+	cl.Select()
+	if err := cl.UnblockPIN("12345678", e.pins[0]); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.pay(0, 3000, e.pins[0]); r.Status != "approved" {
+		t.Fatalf("after unblocking: %+v", r)
+	}
+	// A terminal that does not trust the card's issuer.
+	trusted := e.cfg.Trusted
+	e.cfg.Trusted = []ledger.Address{{0x99}}
+	if r := e.pay(0, 100, e.pins[0]); r.Code != terminal.CodeUnknownIssuer {
+		t.Fatalf("untrusted issuer: %+v", r)
+	}
+	e.cfg.Trusted = trusted
+	// A card reported lost: declined online.
+	if err := e.n.ReportLost(e.ctx, e.cards[1]); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.pay(1, 5000, e.pins[1]); r.Code != terminal.CodeHotListed {
+		t.Fatalf("hot-listed card online: %+v", r)
+	}
+	// A clone of card 0 (its memory copied, key included) signs a counter
+	// the terminal has already seen: counterfeit.
+	clone, err := e.d.OpenCardState(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.pay(0, 100, e.pins[0]); r.Status != "approved" {
+		t.Fatalf("offline after the copy was taken: %+v", r)
+	}
+	if err := e.d.PullCard(0); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, e.pc, e.d.Info.Cards[0].Reader)
+	if err := e.d.ReinsertCard(0, clone); err != nil {
+		t.Fatal(err)
+	}
+	// The clone's memory predates that payment: it signs the same counter
+	// again, for another challenge.
+	if r := e.pay(0, 100, e.pins[0]); r.Code != terminal.CodeCounterfeit {
+		t.Fatalf("clone reusing a counter: %+v", r)
+	}
+	// A card pulled mid-payment: declined, nothing lost.
+	e.d.PullCard(0)
+	waitGone(t, e.pc, e.d.Info.Cards[0].Reader)
+	gated := &gateCard{Card: e.d.CardApplet(0), hold: make(chan struct{}), entered: make(chan struct{}, 1)}
+	if err := e.d.ReinsertCard(0, gated); err != nil {
+		t.Fatal(err)
+	}
+	h := e.reader(0)
+	done := make(chan terminal.Result, 1)
+	go func() { done <- terminal.Pay(e.ctx, e.cfg, h, e.eur, uint256.NewInt(100)) }()
+	<-gated.entered
+	e.d.PullCard(0)
+	close(gated.hold)
+	if r := <-done; r.Code != terminal.CodeCardRemoved {
+		t.Fatalf("card pulled mid-payment: %+v", r)
+	}
+}
+
+// TestCardToCardThroughPCSC: card 0 pays card 1 across the two readers;
+// card 1 spends it at a terminal before card 0's record reaches the
+// network (its payment carries the record); card 1 cannot send it on.
+func TestCardToCardThroughPCSC(t *testing.T) {
+	e := newCardEnv(t)
+	a, b := cardclient.New(e.reader(0)), cardclient.New(e.reader(1))
+	var held *ledger.Tx
+	tx, err := node.CardToCard(a, b, e.eur, uint256.NewInt(2500), e.pins[0], func(tx *ledger.Tx, _ uint64) error {
+		held = tx // the host keeps it; it reaches the network later
+		return nil
+	})
+	if err != nil || held == nil {
+		t.Fatal(err)
+	}
+	// Card 1 pays 120.00: its own 100.00 and 20.00 of card 0's.
+	r := e.pay(1, 12000, e.pins[1])
+	if r.Status != "approved" {
+		t.Fatalf("spending received value: %+v", r)
+	}
+	// Card 0's record is already applied (it travelled with card 1's).
+	if res, err := e.n.Submit(e.ctx, tx); err != nil || res.Status != "settled" {
+		t.Fatalf("card 0's record afterwards: %+v %v", res, err)
+	}
+	// Card 1 cannot send unconfirmed value on card to card (its update
+	// value confirmed the record in the online payment, so it is confirmed
+	// value now: send more than it has confirmed).
+	if _, err := node.CardToCard(b, a, e.eur, uint256.NewInt(10000), e.pins[1], func(*ledger.Tx, uint64) error { return nil }); !errors.Is(err, errInsufficient) {
+		t.Fatalf("card 1 sending more than it holds: %v", err)
+	}
+}
+
+var errInsufficient = &apdu.SWError{SW: apdu.SWInsufficientFunds}
