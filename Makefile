@@ -22,6 +22,11 @@ deps:
 	@.ci/deps
 
 devnet: deps build
+	@if ! pgrep -x pcscd >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then echo "devnet: starting pcscd (the PC/SC daemon the cards go through)"; pcscd; \
+			for i in $$(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done; \
+		else echo "devnet: pcscd is not running; start it with: sudo pcscd   (the devnet falls back to in-process cards)"; fi; \
+	fi
 	$(BIN) devnet $(ARGS)
 
 test: deps lint unit fuzz

@@ -358,6 +358,22 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 			_, sw := h.do(0x00, cardproto.INSUnblock, 0, 0x80, append([]byte("12345678\xff"), "333333"...))
 			return sw
 		}},
+		{"send", func(h *harness) { h.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456")) }, func(h *harness) uint16 {
+			_, sw := h.do(0x80, cardproto.INSSend, 0, 0, payTLV(500, ledger.Address{0xbb}, ledger.Hash{3}))
+			return sw
+		}},
+		{"set limits", nil, func(h *harness) uint16 {
+			lim := cardproto.Limits{OfflineCap: u128(100), OfflineMax: 1, NoPinLimit: u128(50)}
+			cl := ledger.CardLimits{Card: h.addr, OfflineCap: lim.OfflineCap, OfflineMax: 1, NoPinLimit: lim.NoPinLimit, Seq: 4}
+			sig, _ := h.issuer.Sign(testDomain.Digest(cl.StructHash()))
+			u := cardproto.LimitsUpdate{Limits: lim, Seq: 4, Sig: ledger.Sig(sig)}
+			_, sw := h.do(0x80, cardproto.INSSetLimits, 0, 0, u.Bytes())
+			return sw
+		}},
+		{"receive", func(h *harness) { h.must(0x00, cardproto.INSChallenge, 0, 0, nil) }, func(h *harness) uint16 {
+			_, sw := h.do(0x80, cardproto.INSReceive, 0, 0, payerRecord(t, h))
+			return sw
+		}},
 	}
 	for _, s := range steps {
 		base := newActiveCard(t, 8)
@@ -401,6 +417,66 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d writes, every cut leaves before or after", s.name, writes)
+	}
+}
+
+// payer is a second card that pays the card under test, signing once per
+// challenge (every reload of the card under test draws the same one).
+var payerRecords = map[ledger.Hash][]byte{}
+
+func payerRecord(t *testing.T, h *harness) []byte {
+	ch := ledger.Hash(h.card.challenge)
+	if b, ok := payerRecords[ch]; ok {
+		return b
+	}
+	p := newActiveCard(t, 30)
+	p.selectCard()
+	p.must(0x80, cardproto.INSUpdate, 0, 0, p.updateTLV(10000, 1))
+	p.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
+	pr, _ := cardproto.ParsePayResponse(p.must(0x80, cardproto.INSSend, 0, 0, payTLV(900, h.addr, ch)))
+	rc := cardproto.Received{Payer: p.addr, PayerCert: p.card.st.Cert, PayerOwner: p.owner.Address(), Asset: eurID,
+		Amount: u128(900), Counter: pr.Counter, Sig: pr.Sig}
+	payerRecords[ch] = rc.Bytes()
+	return payerRecords[ch]
+}
+
+// Key generation and personalization, cut at every write, on new cards.
+func TestPowerCutDuringSetUp(t *testing.T) {
+	blank := &harness{t: t, mem: NewMemMedium(), issuer: key(t, 1), owner: key(t, 2)}
+	blank.reload()
+	blank.selectCard()
+	for _, stage := range []string{"generate key", "personalize"} {
+		before := mustJSON(blank.card.st)
+		ref := &harness{t: t, mem: blank.mem.Clone(), issuer: blank.issuer, owner: blank.owner}
+		ref.reload()
+		ref.selectCard()
+		run := func(h *harness) uint16 {
+			if stage == "generate key" {
+				_, sw := h.do(0x80, cardproto.INSGenerateKey, 0, 0, nil)
+				return sw
+			}
+			h.addr = h.card.st.Address
+			_, sw := h.do(0x80, cardproto.INSPersonalize, 0, 0, h.personalization(h.issuer))
+			return sw
+		}
+		w0 := ref.mem.Writes()
+		if sw := run(ref); sw != apdu.SWOK {
+			t.Fatalf("%s: %04X", stage, sw)
+		}
+		after, writes := mustJSON(ref.card.st), ref.mem.Writes()-w0
+		for cut := 1; cut <= writes; cut++ {
+			h := &harness{t: t, mem: blank.mem.Clone(), issuer: blank.issuer, owner: blank.owner}
+			h.reload()
+			h.selectCard()
+			h.mem.CutAfter = h.mem.Writes() + cut
+			run(h)
+			h.mem.CutAfter = 0
+			h.reload()
+			if got := mustJSON(h.card.st); got != before && got != after || cut < writes && got != before {
+				t.Fatalf("%s: cut after write %d of %d left another state", stage, cut, writes)
+			}
+		}
+		blank = ref
 	}
 }
 

@@ -10,6 +10,9 @@ import (
 // package, and stops only the pcscd it started. Without pcscd the package
 // fails, with the install command.
 func TestMain(m *testing.M) {
+	if cfg := os.Getenv("ANONEX_TERMINAL_CHILD"); cfg != "" {
+		terminalChild(cfg) // a terminal process for the kill -9 test; never returns
+	}
 	stop, err := StartDaemon()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)

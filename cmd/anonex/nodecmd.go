@@ -31,6 +31,7 @@ func nodeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "bootstrap", Usage: "bootstrap peer multiaddr with /p2p/ID (repeatable)"},
 			&cli.BoolFlag{Name: "settle", Usage: "post settlement batches (needs --settle-keystore)"},
 			&cli.StringFlag{Name: "settle-keystore", Usage: "keystore `FILE` of the Ethereum key that pays for batches"},
+			&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
 			passFlag,
 			&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
@@ -68,6 +69,22 @@ func nodeCommand() *cli.Command {
 				}
 				cfg.SettleKey = k.ToECDSA()
 				logger.Info("settling with", "address", k.Address().Hex())
+			}
+			if path := c.String("issuer"); path != "" {
+				ks := &keySource{file: path}
+				if f := c.String("password-file"); f != "" {
+					b, err := os.ReadFile(f)
+					if err != nil {
+						return err
+					}
+					ks.pass = trimNL(string(b))
+				}
+				k, err := ks.unlock("")
+				if err != nil {
+					return fmt.Errorf("issuer key: %w", err)
+				}
+				cfg.IssuerKey = k
+				logger.Info("issuer service", "account", k.Address().Hex())
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
