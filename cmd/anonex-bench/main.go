@@ -28,7 +28,7 @@ func report(r row) {
 
 func main() {
 	n := flag.Int("n", 40000, "transactions for the ingest and fold runs")
-	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,gas,devnet,latency)")
+	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,gas,devnet,latency,cards)")
 	flag.IntVar(&benchChunk, "chunk", benchChunk, "transactions per ingest chunk")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
 	flag.Parse()
@@ -56,6 +56,9 @@ func main() {
 	}
 	if want("latency") {
 		step("latency", func() error { return benchLatency(ctx) })
+	}
+	if want("cards") {
+		step("cards through pcscd", func() error { return benchCards(ctx) })
 	}
 	printTable()
 }
