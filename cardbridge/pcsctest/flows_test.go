@@ -224,9 +224,21 @@ func TestTerminalDeclines(t *testing.T) {
 	<-gated.entered
 	e.d.PullCard(0)
 	close(gated.hold)
-	if r := <-done; r.Code != terminal.CodeCardRemoved {
+	r := <-done
+	if r.Code != terminal.CodeCardRemoved || r.InDoubt == nil {
 		t.Fatalf("card pulled mid-payment: %+v", r)
 	}
+	// The card signed before it lost power: back in the reader, the
+	// terminal finds the record by its challenge and the payment stands.
+	waitGone(t, e.pc, e.d.Info.Cards[0].Reader)
+	if err := e.d.ReinsertCard(0, e.d.CardApplet(0)); err != nil {
+		t.Fatal(err)
+	}
+	rec := terminal.Recover(e.ctx, e.cfg, e.reader(0), *r.InDoubt)
+	if rec.Status != "approved" {
+		t.Fatalf("recovering the record: %+v", rec)
+	}
+	e.settled(rec.TxID)
 }
 
 // TestCardToCardThroughPCSC: card 0 pays card 1 across the two readers;

@@ -80,6 +80,10 @@ type Result struct {
 	TxID   ledger.Hash `json:"tx_id"`
 	Card   string      `json:"card,omitempty"`
 	APDUs  int         `json:"apdus"`
+	// InDoubt is the challenge of a payment whose card was pulled after
+	// the terminal asked it to sign: the card may have signed. Recover
+	// with it once the card is back.
+	InDoubt *ledger.Hash `json:"in_doubt,omitempty"`
 }
 
 func decline(mode, code, format string, args ...any) Result {
@@ -137,6 +141,11 @@ func withCard(r Result, info cardproto.Info) Result {
 func payOffline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) (Result, bool) {
 	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
 	resp, err := cl.Pay(ledger.CardModeOffline, req)
+	if err != nil && !errors.As(err, new(*apdu.SWError)) {
+		r := cardError("offline", err)
+		r.InDoubt = &req.Challenge
+		return r, false
+	}
 	var swe *apdu.SWError
 	if errors.As(err, &swe) {
 		switch swe.SW {
@@ -222,7 +231,11 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
 	resp, err := cl.Pay(ledger.CardModeOnline, req)
 	if err != nil {
-		return cardError("online", err)
+		r := cardError("online", err)
+		if !errors.As(err, new(*apdu.SWError)) {
+			r.InDoubt = &req.Challenge
+		}
+		return r
 	}
 	tx := cardclient.PaymentTx(info.Address, req, ledger.CardModeOnline, &resp)
 	if res, ok := checkRecord(cfg, info, tx, resp.Counter, "online"); !ok {
@@ -310,4 +323,43 @@ func Forward(ctx context.Context, cfg *Config) (left int, err error) {
 		}
 	}
 	return left, err
+}
+
+// Recover settles a payment left in doubt when the card was pulled: the
+// card keeps its last signed records readable, so the terminal looks for
+// the one with its challenge. Found, the record is checked, stored and
+// forwarded like any other and the payment is approved; not found, the
+// card never signed and nothing was paid.
+func Recover(ctx context.Context, cfg *Config, t cardclient.Transport, challenge ledger.Hash) Result {
+	cl := cardclient.New(t)
+	info, err := cl.Select()
+	if err != nil {
+		return cardError("offline", err)
+	}
+	for n := 0; n < 8; n++ {
+		rv, err := cl.ReadRecord(n)
+		if err != nil {
+			break // no more records
+		}
+		if rv.Challenge != challenge {
+			continue
+		}
+		mode := "offline"
+		if rv.Mode == ledger.CardModeOnline {
+			mode = "online"
+		}
+		tx := cardclient.RecordTx(info.Address, &rv)
+		if _, err := ledger.Verify(tx, cfg.Domain, recoverer{}); err != nil || rv.Payee != cfg.Payee {
+			return decline(mode, CodeCounterfeit, "the record read back does not verify")
+		}
+		id := tx.ID(cfg.Domain)
+		if err := cfg.Queue.Put(id, info.Address, rv.Counter, tx.Encode()); err != nil {
+			return decline(mode, CodeRefused, "the terminal could not store the record: %v", err)
+		}
+		if _, err := cfg.Net.Submit(ctx, tx); err == nil {
+			cfg.Queue.Done(id)
+		}
+		return withCard(Result{Mode: mode, Status: "approved", TxID: id, Reason: "recovered from the card's records"}, info)
+	}
+	return withCard(decline("offline", CodeCardRemoved, "the card never signed the payment: nothing was paid"), info)
 }

@@ -380,6 +380,48 @@ func terminalCommand() *cli.Command {
 				Action: terminalPay,
 			},
 			{
+				Name:  "recover",
+				Usage: "after a card was pulled mid-payment: read the card's records back and settle the payment if it signed",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "challenge", Required: true, Usage: "the in_doubt challenge `ID` the payment printed"},
+					&cli.StringFlag{Name: "payee", Usage: "the merchant account (default: the devnet's)"},
+					&cli.StringFlag{Name: "queue"}, readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
+				},
+				Action: func(c *cli.Context) error {
+					ch, err := ledger.ParseHash(c.String("challenge"))
+					if err != nil {
+						return fmt.Errorf("--challenge: %w", err)
+					}
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					dom, err := n.Domain(c.Context)
+					if err != nil {
+						return err
+					}
+					payee := c.String("payee")
+					if dev, _ := loadDevnet(c); payee == "" && dev != nil && dev.Terminal != nil {
+						payee = dev.Terminal.Payee
+					}
+					cfg := &terminal.Config{Domain: dom, Net: node.TerminalNet{C: n}}
+					if cfg.Payee, err = ledger.ParseAddress(payee); err != nil {
+						return fmt.Errorf("--payee: %w", err)
+					}
+					if cfg.Queue, err = terminalQueue(c); err != nil {
+						return err
+					}
+					defer cfg.Queue.Close()
+					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+					if err != nil {
+						return err
+					}
+					defer done()
+					res := terminal.Recover(c.Context, cfg, cl.T, ch)
+					return output(c, res, func() { fmt.Printf("%s: %s %s\n", res.Status, res.Reason, res.TxID.Hex()) })
+				},
+			},
+			{
 				Name:  "flush",
 				Usage: "forward the records this terminal still holds",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "queue"}, nodeFlag, devnetFlag, jsonFlag},
@@ -486,6 +528,9 @@ func terminalPay(c *cli.Context) error {
 			fmt.Printf(" — %s (%s)", res.Reason, res.Code)
 		}
 		fmt.Printf("\n  tx %s\n", res.TxID.Hex())
+		if res.InDoubt != nil {
+			fmt.Printf("  the card may have signed: put it back and run\n    anonex terminal recover --challenge %s\n", res.InDoubt.Hex())
+		}
 	}); err != nil {
 		return err
 	}
