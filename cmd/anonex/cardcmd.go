@@ -191,13 +191,9 @@ func cardCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					asset, err := n.Asset(ctx, c.String("asset"))
+					asset, amount, err := assetAmount(ctx, c, n, "asset")
 					if err != nil {
-						return fmt.Errorf("--asset: %w", err)
-					}
-					amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
-					if err != nil {
-						return fmt.Errorf("--amount: %w", err)
+						return err
 					}
 					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
 					if err != nil {
@@ -267,13 +263,9 @@ func cardSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	asset, err := n.Asset(ctx, c.String("asset"))
+	asset, amount, err := assetAmount(ctx, c, n, "asset")
 	if err != nil {
-		return fmt.Errorf("--asset: %w", err)
-	}
-	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
-	if err != nil {
-		return fmt.Errorf("--amount: %w", err)
+		return err
 	}
 	a, doneA, err := openCard(c, c.Int("from-reader"), "")
 	if err != nil {
@@ -454,13 +446,9 @@ func terminalPay(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	asset, err := n.Asset(ctx, c.String("currency"))
+	asset, amount, err := assetAmount(ctx, c, n, "currency")
 	if err != nil {
-		return fmt.Errorf("--currency: %w", err)
-	}
-	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
-	if err != nil {
-		return fmt.Errorf("--amount: %w", err)
+		return err
 	}
 	dom, err := n.Domain(ctx)
 	if err != nil {

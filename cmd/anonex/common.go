@@ -16,6 +16,7 @@ import (
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
+	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
 )
 
@@ -268,4 +269,42 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+// assetAmount resolves the asset named by flag assetFlag on the node and
+// parses --amount in its units.
+func assetAmount(ctx context.Context, c *cli.Context, n *node.Client, assetFlag string) (node.AssetInfo, *uint256.Int, error) {
+	asset, err := n.Asset(ctx, c.String(assetFlag))
+	if err != nil {
+		return asset, nil, fmt.Errorf("--%s: %w", assetFlag, err)
+	}
+	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
+	if err != nil {
+		return asset, nil, fmt.Errorf("--amount: %w", err)
+	}
+	return asset, amount, nil
+}
+
+// nonceAndDomain fetches what a signer needs from the node: its next
+// nonce and the network's EIP-712 domain.
+func nonceAndDomain(ctx context.Context, n *node.Client, a ledger.Address) (uint64, ledger.Domain, error) {
+	me, err := n.Account(ctx, a.Hex())
+	if err != nil {
+		return 0, ledger.Domain{}, err
+	}
+	dom, err := n.Domain(ctx)
+	return me.Nonce, dom, err
+}
+
+// unlockKeyFile opens a key file with --password-file (or a prompt).
+func unlockKeyFile(c *cli.Context, path string) (*account.Key, error) {
+	ks := &keySource{file: path}
+	if f := c.String("password-file"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		ks.pass = trimNL(string(b))
+	}
+	return ks.unlock("")
 }

@@ -55,15 +55,7 @@ func nodeCommand() *cli.Command {
 				if path == "" {
 					return fmt.Errorf("--settle needs --settle-keystore FILE (an Ethereum key with gas)")
 				}
-				ks := &keySource{file: path}
-				if f := c.String("password-file"); f != "" {
-					b, err := os.ReadFile(f)
-					if err != nil {
-						return err
-					}
-					ks.pass = trimNL(string(b))
-				}
-				k, err := ks.unlock("")
+				k, err := unlockKeyFile(c, path)
 				if err != nil {
 					return fmt.Errorf("settlement key: %w", err)
 				}
@@ -71,15 +63,7 @@ func nodeCommand() *cli.Command {
 				logger.Info("settling with", "address", k.Address().Hex())
 			}
 			if path := c.String("issuer"); path != "" {
-				ks := &keySource{file: path}
-				if f := c.String("password-file"); f != "" {
-					b, err := os.ReadFile(f)
-					if err != nil {
-						return err
-					}
-					ks.pass = trimNL(string(b))
-				}
-				k, err := ks.unlock("")
+				k, err := unlockKeyFile(c, path)
 				if err != nil {
 					return fmt.Errorf("issuer key: %w", err)
 				}

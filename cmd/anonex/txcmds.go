@@ -35,23 +35,15 @@ func transferCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
 			}
-			asset, err := cl.Asset(ctx, c.String("asset"))
-			if err != nil {
-				return fmt.Errorf("--asset: %w", err)
-			}
-			amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
-			if err != nil {
-				return fmt.Errorf("--amount: %w", err)
-			}
-			me, err := cl.Account(ctx, key.Address().Hex())
+			asset, amount, err := assetAmount(ctx, c, cl, "asset")
 			if err != nil {
 				return err
 			}
-			dom, err := cl.Domain(ctx)
+			nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
 			if err != nil {
 				return err
 			}
-			p := &ledger.Transfer{From: key.Address(), To: to, Asset: asset.ID, Amount: *amount, Nonce: me.Nonce}
+			p := &ledger.Transfer{From: key.Address(), To: to, Asset: asset.ID, Amount: *amount, Nonce: nonce}
 			tx, err := sign(key, p, dom)
 			if err != nil {
 				return err
@@ -221,16 +213,12 @@ func assetCommand() *cli.Command {
 							return fmt.Errorf("--metadata: %w", err)
 						}
 					}
-					me, err := cl.Account(ctx, key.Address().Hex())
-					if err != nil {
-						return err
-					}
-					dom, err := cl.Domain(ctx)
+					nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
 					if err != nil {
 						return err
 					}
 					p := &ledger.IssueAsset{Issuer: key.Address(), Symbol: strings.ToUpper(c.String("symbol")), Decimals: dec,
-						Supply: *supply, Currency: uint16(c.Uint("currency")), Metadata: meta, Nonce: me.Nonce}
+						Supply: *supply, Currency: uint16(c.Uint("currency")), Metadata: meta, Nonce: nonce}
 					if err := p.Check(); err != nil {
 						return err
 					}
