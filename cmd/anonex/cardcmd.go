@@ -151,15 +151,10 @@ func cardCommand() *cli.Command {
 					if err != nil {
 						return fmt.Errorf("--asset: %w", err)
 					}
-					var lim cardproto.Limits
-					for flag, dst := range map[string]*uint256.Int{"offline-cap": &lim.OfflineCap, "no-pin": &lim.NoPinLimit} {
-						v, err := ledger.ParseAmount(c.String(flag), asset.Decimals)
-						if err != nil {
-							return fmt.Errorf("--%s: %w", flag, err)
-						}
-						*dst = *v
+					lim, err := limitsFlags(c, asset.Decimals)
+					if err != nil {
+						return err
 					}
-					lim.OfflineMax = uint8(min(c.Uint("offline-max"), 255))
 					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
 					if err != nil {
 						return err
@@ -225,6 +220,62 @@ func cardCommand() *cli.Command {
 						fmt.Printf("loaded %s %s onto %s (tx %s)\n  set amount %s\n", c.String("amount"), asset.Symbol, info.Address.Hex(), tx.Hex(),
 							ledger.FormatAmount(set, asset.Decimals))
 					})
+				},
+			},
+			{
+				Name:  "limits",
+				Usage: "set a card's offline limits, signed by its owner",
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the asset the limits are counted in (the card's first purse)"},
+					&cli.StringFlag{Name: "offline-cap", Required: true, Usage: "largest offline payment"},
+					&cli.UintFlag{Name: "offline-max", Required: true, Usage: "consecutive offline payments before one must go online"},
+					&cli.StringFlag{Name: "no-pin", Required: true, Usage: "largest payment without PIN"},
+				}, common...),
+				Action: func(c *cli.Context) error {
+					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+					defer cancel()
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					asset, err := n.Asset(ctx, c.String("asset"))
+					if err != nil {
+						return fmt.Errorf("--asset: %w", err)
+					}
+					lim, err := limitsFlags(c, asset.Decimals)
+					if err != nil {
+						return err
+					}
+					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+					if err != nil {
+						return err
+					}
+					defer done()
+					if _, err := cl.Select(); err != nil {
+						return err
+					}
+					st, err := cl.Status()
+					if err != nil {
+						return err
+					}
+					ks, err := openKeys(c)
+					if err != nil {
+						return err
+					}
+					owner, err := ks.unlock(st.Owner.Hex())
+					if err != nil {
+						return fmt.Errorf("the card's owner signs its limits: %w", err)
+					}
+					seq := uint64(time.Now().Unix()) // grows with every change
+					cl2 := ledger.CardLimits{Card: st.Address, OfflineCap: lim.OfflineCap, OfflineMax: lim.OfflineMax, NoPinLimit: lim.NoPinLimit, Seq: seq}
+					sig, err := owner.Sign(ledger.NewDomain(st.ChainID, st.Anchor).Digest(cl2.StructHash()))
+					if err != nil {
+						return err
+					}
+					if err := cl.SetLimits(&cardproto.LimitsUpdate{Limits: lim, Seq: seq, Sig: ledger.Sig(sig)}); err != nil {
+						return err
+					}
+					return output(c, lim, func() { fmt.Printf("limits of %s set\n", st.Address.Hex()) })
 				},
 			},
 			{
@@ -526,4 +577,21 @@ func terminalPay(c *cli.Context) error {
 		return cli.Exit("payment declined: "+res.Reason, 2)
 	}
 	return nil
+}
+
+// limitsFlags reads --offline-cap, --offline-max and --no-pin.
+func limitsFlags(c *cli.Context, decimals uint8) (cardproto.Limits, error) {
+	var lim cardproto.Limits
+	for flag, dst := range map[string]*uint256.Int{"offline-cap": &lim.OfflineCap, "no-pin": &lim.NoPinLimit} {
+		v, err := ledger.ParseAmount(c.String(flag), decimals)
+		if err != nil {
+			return lim, fmt.Errorf("--%s: %w", flag, err)
+		}
+		*dst = *v
+	}
+	if c.Uint("offline-max") > 255 {
+		return lim, fmt.Errorf("--offline-max %d: at most 255", c.Uint("offline-max"))
+	}
+	lim.OfflineMax = uint8(c.Uint("offline-max"))
+	return lim, nil
 }
