@@ -120,7 +120,7 @@ func cardCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return output(c, st, func() { printCardStatus(&st) })
+					return output(c, &st, func() { printCardStatus(&st) })
 				},
 			},
 			{
@@ -275,7 +275,7 @@ func cardCommand() *cli.Command {
 					if err := cl.SetLimits(&cardproto.LimitsUpdate{Limits: lim, Seq: seq, Sig: ledger.Sig(sig)}); err != nil {
 						return err
 					}
-					return output(c, lim, func() { fmt.Printf("limits of %s set\n", st.Address.Hex()) })
+					return output(c, &lim, func() { fmt.Printf("limits of %s set\n", st.Address.Hex()) })
 				},
 			},
 			{
