@@ -118,7 +118,9 @@ func cardKey(c Address) string { return string(append([]byte{prefixCard}, c[:]..
 
 // Card reads a card's registration.
 func (o *Overlay) Card(c Address) (Card, bool) {
-	v := o.get(cardKey(c))
+	var key skey
+	key.add(prefixCard).add(c[:]...)
+	v := o.getk(&key)
 	if len(v) != 41 {
 		return Card{}, false
 	}
@@ -350,7 +352,7 @@ func (p *CardPayment) applyRecord(st *Overlay, id Hash) (Reason, error) {
 		return ReasonCloned, nil
 	}
 	st.put(ck, append([]byte(nil), id[:]...))
-	if _, ok := st.Asset(p.Asset); !ok {
+	if !st.hasAsset(p.Asset) {
 		return ReasonUnknownAsset, nil
 	}
 	reason := st.move(p.Card, p.Payee, p.Asset, &p.Amount)

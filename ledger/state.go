@@ -31,13 +31,15 @@ type KV struct {
 	Value []byte
 }
 
-// Overlay is a write set over a Reader: the view Apply works on. The pending
+// Overlay is a write set over a Reader: the view Apply works on. It caches
+// what it reads from the base. The pending
 // view of a node is an Overlay over its settled state; a settled batch is
 // folded in a fresh Overlay whose writes are then committed. Reads that
 // fail in the base make the overlay's Err non-nil; Apply reports it.
 type Overlay struct {
 	base    Reader
 	writes  map[string][]byte
+	cache   map[string][]byte // base reads, absent keys included
 	journal []undo
 	err     error
 }
@@ -50,7 +52,7 @@ type undo struct {
 
 // NewOverlay starts an empty write set over base.
 func NewOverlay(base Reader) *Overlay {
-	return &Overlay{base: base, writes: make(map[string][]byte)}
+	return &Overlay{base: base, writes: make(map[string][]byte), cache: make(map[string][]byte)}
 }
 
 // Err returns the first error the base reader returned.
@@ -62,14 +64,47 @@ func (o *Overlay) Get(key []byte) ([]byte, error) {
 	return v, o.err
 }
 
+// skey is a state key built on the stack, so a read that hits the write
+// set or the cache allocates nothing.
+type skey struct {
+	b [61]byte
+	n int
+}
+
+func (k *skey) add(p ...byte) *skey {
+	k.n += copy(k.b[k.n:], p)
+	return k
+}
+
+// getk reads a key built in an skey.
+func (o *Overlay) getk(k *skey) []byte {
+	if v, ok := o.writes[string(k.b[:k.n])]; ok {
+		return v
+	}
+	if v, ok := o.cache[string(k.b[:k.n])]; ok {
+		return v
+	}
+	return o.get(string(k.b[:k.n]))
+}
+
 func (o *Overlay) get(key string) []byte {
 	if v, ok := o.writes[key]; ok {
 		return v
 	}
-	v, err := o.base.Get([]byte(key))
-	if err != nil && o.err == nil {
-		o.err = fmt.Errorf("%w: read: %w", ErrState, err)
+	if v, ok := o.cache[key]; ok {
+		return v
 	}
+	v, err := o.base.Get([]byte(key))
+	if err != nil {
+		if o.err == nil {
+			o.err = fmt.Errorf("%w: read: %w", ErrState, err)
+		}
+		return v
+	}
+	// The base only changes under an overlay by settling transactions the
+	// overlay itself applied (their keys are in writes), so a cached base
+	// value stays right; an overlay over a different base is a new one.
+	o.cache[key] = v
 	return v
 }
 
@@ -148,7 +183,9 @@ func numberKey(n uint64) string {
 
 // Account reads an account record.
 func (o *Overlay) Account(a Address) Account {
-	return DecodeAccount(o.get(accountKey(a)))
+	var k skey
+	k.add(prefixAccount).add(a[:]...)
+	return DecodeAccount(o.getk(&k))
 }
 
 func (o *Overlay) setAccount(a Address, acc Account) {
@@ -201,7 +238,9 @@ func addressByNumber(o *Overlay, n uint64) (Address, bool) {
 
 // Balance reads an account's balance of an asset (zero when absent).
 func (o *Overlay) Balance(a Address, asset Hash) *uint256.Int {
-	return new(uint256.Int).SetBytes(o.get(balanceKey(a, asset)))
+	var k skey
+	k.add(prefixBalance).add(a[:]...).add(asset[:]...)
+	return new(uint256.Int).SetBytes(o.getk(&k))
 }
 
 func (o *Overlay) setBalance(a Address, asset Hash, v *uint256.Int) {
@@ -245,6 +284,13 @@ type Asset struct {
 }
 
 func assetKey(id Hash) string { return string(append([]byte{prefixAsset}, id[:]...)) }
+
+// hasAsset reports whether an asset exists, without decoding it.
+func (o *Overlay) hasAsset(id Hash) bool {
+	var k skey
+	k.add(prefixAsset).add(id[:]...)
+	return o.getk(&k) != nil
+}
 
 // Asset reads an asset record.
 func (o *Overlay) Asset(id Hash) (*Asset, bool) {

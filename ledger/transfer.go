@@ -97,7 +97,7 @@ func (t *Transfer) execute(c *execContext) Reason {
 	if _, ok := c.st.Card(t.From); ok {
 		return ReasonCardAccount
 	}
-	if _, ok := c.st.Asset(t.Asset); !ok {
+	if !c.st.hasAsset(t.Asset) {
 		return ReasonUnknownAsset
 	}
 	return c.st.move(t.From, t.To, t.Asset, &t.Amount)

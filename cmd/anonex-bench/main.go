@@ -31,7 +31,17 @@ func main() {
 	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,gas,devnet,latency,cards)")
 	flag.IntVar(&benchChunk, "chunk", benchChunk, "transactions per ingest chunk")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
+	memprof := flag.String("memprofile", "", "write an allocation profile to `FILE` at the end")
 	flag.Parse()
+	if *memprof != "" {
+		defer func() {
+			f, err := os.Create(*memprof)
+			if err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *prof != "" {
 		f, err := os.Create(*prof)
 		if err != nil {
