@@ -6,7 +6,7 @@ GO    ?= go
 BIN   := bin/anonex
 # Fuzz targets of the pure decoders, run briefly by `make test`.
 FUZZTIME ?= 4s
-FUZZ := ledger:FuzzDecodeTx ledger:FuzzTxJSON ledger:FuzzDecodeBatch ledger:FuzzParseAmount \
+FUZZ := ledger:FuzzDecodeTx ledger:FuzzTxJSON ledger:FuzzDecodeBatch ledger:FuzzParseAmount ledger:FuzzDecodeOffer \
         account/names:FuzzValid account:FuzzParseMnemonic account:FuzzRecover account:FuzzParseHeader \
         cardbridge/cardproto:FuzzMessages cardbridge/apdu:FuzzParseCommand cardbridge/apdu:FuzzParseResponse \
         cardbridge/apdu:FuzzParseTLV cardbridge/apdu:FuzzReassembler

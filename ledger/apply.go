@@ -18,6 +18,10 @@ const (
 	ReasonCardExists
 	ReasonCloned
 	ReasonCardAccount
+	ReasonOfferExpired
+	ReasonOfferCancelled
+	ReasonOfferFilled
+	ReasonMakerInsufficient
 )
 
 var reasonNames = [...]string{
@@ -29,6 +33,10 @@ var reasonNames = [...]string{
 	ReasonCardExists:        "card already registered",
 	ReasonCloned:            "cloned card: this counter already signed another record",
 	ReasonCardAccount:       "a card account is debited only by records its card signs",
+	ReasonOfferExpired:      "offer expired",
+	ReasonOfferCancelled:    "offer cancelled by its maker",
+	ReasonOfferFilled:       "offer already filled (or this fill exceeds what is left)",
+	ReasonMakerInsufficient: "the maker does not hold what the offer gives",
 }
 
 func (r Reason) String() string {

@@ -10,6 +10,12 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(k.sign(&Transfer{From: k.addr, To: Address{1}, Asset: Hash{2}, Amount: u(5), Nonce: 1}, testDomain).Encode())
 	f.Add(k.sign(&IssueAsset{Issuer: k.addr, Symbol: "EUR", Decimals: 2, Supply: u(9), Nonce: 0}, testDomain).Encode())
 	f.Add([]byte{1})
+	o := Offer{Maker: k.addr, Give: Hash{1}, GiveAmount: u(5), Want: Hash{2}, WantAmount: u(7), Partial: true, Expiry: 9}
+	so := SignedOffer{Offer: o, Sig: k.signDigest(testDomain.Digest(o.StructHash()))}
+	f.Add(newTestKey(9).sign(&Fill{Taker: newTestKey(9).addr, Offer: so, Take: u(2), Nonce: 3}, testDomain).Encode())
+	f.Add(k.sign(&CancelOffer{Maker: k.addr, Offer: Hash{5}, Nonce: 1}, testDomain).Encode())
+	f.Add(k.sign(&CardPayment{CardRecord: CardRecord{Card: k.addr, Asset: Hash{1}, Amount: u(3), Payee: Address{4}, Counter: 1, Mode: 1}}, testDomain).Encode())
+	f.Add(k.sign(&CardRegister{Issuer: k.addr, Card: Address{5}, Owner: Address{6}}, testDomain).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {
@@ -73,5 +79,21 @@ func FuzzParseAmount(f *testing.F) {
 		if err != nil || !back.Eq(v) {
 			t.Fatalf("%q → %s → %v", s, FormatAmount(v, dec), err)
 		}
+	})
+}
+
+func FuzzDecodeOffer(f *testing.F) {
+	k := newTestKey(8)
+	o := Offer{Maker: k.addr, Give: Hash{1}, GiveAmount: u(5), Want: Hash{2}, WantAmount: u(7), Partial: true, Expiry: 9}
+	f.Add((&SignedOffer{Offer: o, Sig: k.signDigest(testDomain.Digest(o.StructHash()))}).Encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeOffer(b)
+		if err != nil {
+			return
+		}
+		if again := s.Encode(); !bytes.Equal(again, b) {
+			t.Fatalf("offer re-encodes differently")
+		}
+		_, _ = VerifyOffer(s, testDomain, btcecRecoverer{})
 	})
 }

@@ -79,3 +79,11 @@ func mustVerify(tx *Tx) *Verified {
 	}
 	return v
 }
+
+func (k *testKey) signDigest(id Hash) Sig {
+	c := becdsa.SignCompact(k.priv, id[:], false)
+	var s Sig
+	copy(s[:64], c[1:])
+	s[64] = c[0]
+	return s
+}

@@ -39,9 +39,11 @@ type Payload interface {
 
 // kindSpec is one entry of the kind registry.
 type kindSpec struct {
-	kind     Kind
-	name     string // the EIP-712 primary type name
-	fields   []TypedField
+	kind   Kind
+	name   string // the EIP-712 primary type name
+	fields []TypedField
+	// nested struct types the primary type references, by name
+	nested   map[string][]TypedField
 	typeHash Hash
 	decode   func(d *decoder) Payload
 	fromJSON func(msg json.RawMessage) (Payload, error)
@@ -54,7 +56,11 @@ func register(s *kindSpec) {
 	if s.kind == 0 || int(s.kind) >= len(kinds) || kinds[s.kind] != nil {
 		panic(fmt.Sprintf("ledger: bad or duplicate kind %d", s.kind))
 	}
-	s.typeHash = Keccak256([]byte(encodeType(s.name, s.fields)))
+	full := encodeType(s.name, s.fields)
+	for _, n := range sortedNames(s.nested) {
+		full += encodeType(n, s.nested[n])
+	}
+	s.typeHash = Keccak256([]byte(full))
 	kinds[s.kind] = s
 }
 
@@ -90,9 +96,25 @@ func Types() map[string][]TypedField {
 	for _, s := range kinds {
 		if s != nil {
 			m[s.name] = s.fields
+			for n, f := range s.nested {
+				m[n] = f
+			}
 		}
 	}
 	return m
+}
+
+func sortedNames(m map[string][]TypedField) []string {
+	var out []string
+	for n := range m {
+		out = append(out, n)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
 }
 
 // Sig is a 65-byte recoverable secp256k1 signature r ‖ s ‖ v with v 27 or
@@ -208,7 +230,13 @@ type Verified struct {
 	Sender Address
 	// Attached are the verified attachments of a card record, in order.
 	Attached []*Verified
+	// OfferID is the id of the offer a Fill carries (its maker's
+	// signature checked).
+	OfferID Hash
 }
+
+// offerCarrier is a payload that carries a signed offer (a Fill).
+type offerCarrier interface{ signedOffer() *SignedOffer }
 
 // attacher is a payload that carries other signed transactions.
 type attacher interface{ attachments() []*Tx }
@@ -246,6 +274,13 @@ func VerifyWithID(tx *Tx, id Hash, rec Recoverer, d Domain) (*Verified, error) {
 		return nil, fmt.Errorf("%w: signed by %s, payload names %s", ErrWrongSigner, from.Hex(), want.Hex())
 	}
 	v := &Verified{Tx: tx, ID: id, Sender: from}
+	if oc, ok := tx.Payload.(offerCarrier); ok {
+		oid, err := VerifyOffer(oc.signedOffer(), d, rec)
+		if err != nil {
+			return nil, fmt.Errorf("the offer: %w", err)
+		}
+		v.OfferID = oid
+	}
 	if at, ok := tx.Payload.(attacher); ok {
 		for i, a := range at.attachments() {
 			aid, err := Precheck(a, d)
@@ -270,6 +305,9 @@ type jsonTx struct {
 	Signature Sig             `json:"signature"`
 	// Attached carries a card record's attachments (not signed by it).
 	Attached []*Tx `json:"attached,omitempty"`
+	// OfferSignature is the maker's signature of the offer a Fill carries
+	// (the offer itself is in the message, as the taker signs it).
+	OfferSignature *Sig `json:"offer_signature,omitempty"`
 }
 
 // MarshalJSON renders {"type", "message", "signature"}.
@@ -282,6 +320,10 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 	j := jsonTx{Type: spec.name, Message: msg, Signature: tx.Sig}
 	if at, ok := tx.Payload.(attacher); ok {
 		j.Attached = at.attachments()
+	}
+	if oc, ok := tx.Payload.(offerCarrier); ok {
+		sig := oc.signedOffer().Sig
+		j.OfferSignature = &sig
 	}
 	return json.Marshal(j)
 }
@@ -300,6 +342,14 @@ func (tx *Tx) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
+	if oc, ok := p.(offerCarrier); ok {
+		if j.OfferSignature == nil {
+			return fmt.Errorf("%w: a fill needs the maker's offer_signature", ErrDecode)
+		}
+		oc.signedOffer().Sig = *j.OfferSignature
+	} else if j.OfferSignature != nil {
+		return fmt.Errorf("%w: only fills carry an offer_signature", ErrDecode)
+	}
 	if len(j.Attached) > 0 {
 		cp, ok := p.(*CardPayment)
 		if !ok {
@@ -315,8 +365,12 @@ func (tx *Tx) UnmarshalJSON(b []byte) error {
 // primaryType, domain, message}) that eth_signTypedData_v4 accepts.
 func TypedData(p Payload, d Domain) map[string]any {
 	spec := specOf(p.Kind())
+	types := map[string][]TypedField{"EIP712Domain": DomainFields, spec.name: spec.fields}
+	for n, f := range spec.nested {
+		types[n] = f
+	}
 	return map[string]any{
-		"types":       map[string][]TypedField{"EIP712Domain": DomainFields, spec.name: spec.fields},
+		"types":       types,
 		"primaryType": spec.name,
 		"domain":      DomainJSON(d),
 		"message":     spec.toJSON(p),

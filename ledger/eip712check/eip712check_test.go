@@ -56,6 +56,30 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 			"metadata": p.Metadata.Hex(),
 			"nonce":    new(big.Int).SetUint64(p.Nonce),
 		}
+	case *ledger.CardRegister:
+		return "CardRegister", apitypes.TypedDataMessage{
+			"issuer": p.Issuer.Hex(), "card": p.Card.Hex(), "owner": p.Owner.Hex(), "nonce": new(big.Int).SetUint64(p.Nonce),
+		}
+	case *ledger.CardPayment:
+		return "CardRecord", apitypes.TypedDataMessage{
+			"card": p.Card.Hex(), "asset": p.Asset.Hex(), "amount": p.Amount.ToBig(), "payee": p.Payee.Hex(),
+			"counter": new(big.Int).SetUint64(p.Counter), "challenge": p.Challenge.Hex(), "mode": big.NewInt(int64(p.Mode)),
+		}
+	case *ledger.CancelOffer:
+		return "CancelOffer", apitypes.TypedDataMessage{
+			"maker": p.Maker.Hex(), "offer": p.Offer.Hex(), "nonce": new(big.Int).SetUint64(p.Nonce),
+		}
+	case *ledger.Fill:
+		o := p.Offer
+		return "Fill", apitypes.TypedDataMessage{
+			"taker": p.Taker.Hex(),
+			"offer": map[string]any{
+				"maker": o.Maker.Hex(), "give": o.Give.Hex(), "giveAmount": o.GiveAmount.ToBig(), "want": o.Want.Hex(),
+				"wantAmount": o.WantAmount.ToBig(), "partial": o.Partial, "expiry": new(big.Int).SetUint64(o.Expiry), "salt": o.Salt.Hex(),
+			},
+			"take":  p.Take.ToBig(),
+			"nonce": new(big.Int).SetUint64(p.Nonce),
+		}
 	}
 	panic("unknown payload")
 }
@@ -68,6 +92,9 @@ func TestTypesAccepted(t *testing.T) {
 		"EIP712Domain": "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
 		"Transfer":     "Transfer(address from,address to,bytes32 asset,uint256 amount,uint64 nonce)",
 		"IssueAsset":   "IssueAsset(address issuer,string symbol,uint8 decimals,uint256 supply,uint16 currency,bytes32 metadata,uint64 nonce)",
+		"CancelOffer":  "CancelOffer(address maker,bytes32 offer,uint64 nonce)",
+		"Fill":         "Fill(address taker,Offer offer,uint256 take,uint64 nonce)Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
+		"Offer":        "Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
 		"CardRegister": "CardRegister(address issuer,address card,address owner,uint64 nonce)",
 		"CardRecord":   "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)",
 	}
@@ -142,6 +169,22 @@ func genU256(t *rapid.T, label string) uint256.Int {
 }
 
 func genPayload(t *rapid.T) ledger.Payload {
+	switch rapid.IntRange(0, 5).Draw(t, "kind") {
+	case 2:
+		return &ledger.CardRegister{Issuer: genAddress(t, "issuer"), Card: genAddress(t, "card"), Owner: genAddress(t, "owner"),
+			Nonce: rapid.Uint64().Draw(t, "nonce")}
+	case 3:
+		return &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: genAddress(t, "card"), Asset: genHash(t, "asset"),
+			Amount: genU256(t, "amount"), Payee: genAddress(t, "payee"), Counter: rapid.Uint64().Draw(t, "counter"),
+			Challenge: genHash(t, "challenge"), Mode: rapid.Uint8().Draw(t, "mode")}}
+	case 4:
+		return &ledger.CancelOffer{Maker: genAddress(t, "maker"), Offer: genHash(t, "offer"), Nonce: rapid.Uint64().Draw(t, "nonce")}
+	case 5:
+		return &ledger.Fill{Taker: genAddress(t, "taker"), Take: genU256(t, "take"), Nonce: rapid.Uint64().Draw(t, "nonce"),
+			Offer: ledger.SignedOffer{Offer: ledger.Offer{Maker: genAddress(t, "maker"), Give: genHash(t, "give"),
+				GiveAmount: genU256(t, "giveAmount"), Want: genHash(t, "want"), WantAmount: genU256(t, "wantAmount"),
+				Partial: rapid.Bool().Draw(t, "partial"), Expiry: rapid.Uint64().Draw(t, "expiry"), Salt: genHash(t, "salt")}}}
+	}
 	if rapid.Bool().Draw(t, "transfer") {
 		return &ledger.Transfer{
 			From: genAddress(t, "from"), To: genAddress(t, "to"), Asset: genHash(t, "asset"),
