@@ -42,6 +42,8 @@ type Config struct {
 	BlockTime time.Duration
 	// Network is the gossip network name; default "devnet".
 	Network string
+	// NoMarket leaves the book empty: no market-maker account runs.
+	NoMarket bool
 	// Cards is the number of virtual cards to start, personalize and load
 	// (at most 2 on vpcd's default configuration). Through pcscd when it
 	// runs; otherwise in-process, with a notice in Info.CardNotice.
@@ -110,10 +112,12 @@ type Devnet struct {
 	eths  []*chain.Client
 	temp  bool
 	cards []*devCard
+	// stopMarket stops the market maker and waits for it.
+	stopMarket func()
 }
 
 // demo is the fixed demo population: an issuer and three holders.
-var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant"}
+var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant", "market-maker"}
 
 // Start brings up the chain, the Anchor, the nodes and the demo accounts,
 // and writes devnet.json. It returns once demo balances are settled.
@@ -267,6 +271,11 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 			return nil, err
 		}
 	}
+	if !cfg.NoMarket {
+		if err := d.startMarket(ctx, keys[5]); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.fillInfo(cfg, anchor, persisted); err != nil {
 		return nil, err
 	}
@@ -313,16 +322,37 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 	n0 := d.Nodes[0]
 	dom := n0.Domain()
 	issuer := keys[0]
-	eur := &ledger.IssueAsset{Issuer: issuer.Address(), Symbol: "EUR", Decimals: 2, Currency: 978, Nonce: 0}
-	eur.Supply.SetUint64(100_000_000) // 1,000,000.00
-	txs := []ledger.Payload{eur}
-	var ids []ledger.Hash
-	eurID := dom.Digest(eur.StructHash())
-	for i, h := range keys[1:4] {
-		t := &ledger.Transfer{From: issuer.Address(), To: h.Address(), Asset: eurID, Nonce: uint64(i + 1)}
-		t.Amount = *uint256.NewInt(100_000) // 1,000.00
+	var txs []ledger.Payload
+	nonce := uint64(0)
+	issue := func(sym string, dec uint8, currency uint16, supply uint64) ledger.Hash {
+		a := &ledger.IssueAsset{Issuer: issuer.Address(), Symbol: sym, Decimals: dec, Currency: currency, Nonce: nonce}
+		a.Supply.SetUint64(supply)
+		nonce++
+		txs = append(txs, a)
+		d.Info.Assets = append(d.Info.Assets, AssetInfo{ID: dom.Digest(a.StructHash()).Hex(), Symbol: sym, Decimals: dec,
+			Currency: currency, Issuer: issuer.Address().Hex()})
+		return dom.Digest(a.StructHash())
+	}
+	give := func(to *account.Key, asset ledger.Hash, units uint64) {
+		t := &ledger.Transfer{From: issuer.Address(), To: to.Address(), Asset: asset, Nonce: nonce}
+		t.Amount = *uint256.NewInt(units)
+		nonce++
 		txs = append(txs, t)
 	}
+	// EUR first: the cards' asset (fiat-denominated, ISO 4217 978).
+	eur := issue("EUR", 2, 978, 100_000_000_00)
+	gold := issue("GOLD", 3, 0, 1_000_000_000)
+	usd := issue("USD", 2, 840, 100_000_000_00)
+	for _, h := range keys[1:4] {
+		give(h, eur, 1000_00)  // 1,000.00
+		give(h, gold, 100_000) // 100.000
+		give(h, usd, 1000_00)  // 1,000.00
+	}
+	mm := keys[5]
+	give(mm, eur, 1_000_000_00)
+	give(mm, gold, 10_000_000)
+	give(mm, usd, 1_000_000_00)
+	var last ledger.Hash
 	for _, p := range txs {
 		sig, err := issuer.Sign(dom.Digest(p.StructHash()))
 		if err != nil {
@@ -332,15 +362,14 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 		if err != nil {
 			return fmt.Errorf("devnet: seed: %w", err)
 		}
-		ids = append(ids, res.ID)
+		last = res.ID
 	}
 	n0.Flush()
 	for _, n := range d.Nodes {
-		if err := waitSettled(ctx, n, ids[len(ids)-1], 15*time.Second); err != nil {
+		if err := waitSettled(ctx, n, last, 15*time.Second); err != nil {
 			return err
 		}
 	}
-	d.Info.Assets = []AssetInfo{{ID: eurID.Hex(), Symbol: "EUR", Decimals: 2, Currency: 978, Issuer: issuer.Address().Hex()}}
 	return nil
 }
 
@@ -394,6 +423,10 @@ func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) err
 // Close stops the nodes and the chain. Safe twice.
 func (d *Devnet) Close() error {
 	var errs []error
+	if d.stopMarket != nil {
+		d.stopMarket()
+		d.stopMarket = nil
+	}
 	for _, c := range d.cards {
 		errs = append(errs, c.close())
 	}

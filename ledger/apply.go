@@ -116,6 +116,9 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	if tx.Sender != p.Signer() {
 		return nil, fmt.Errorf("%w: sender %s, payload names %s", ErrWrongSigner, tx.Sender.Hex(), p.Signer().Hex())
 	}
+	if _, ok := p.(offerCarrier); ok && tx.OfferID.IsZero() {
+		return nil, fmt.Errorf("%w: the fill's offer was not verified", ErrBadSignature)
+	}
 	st.err = nil // a long-lived view must not stay poisoned by an old read error
 	if sp, ok := p.(selfReplaying); ok {
 		return applySelf(st, tx, env, sp)

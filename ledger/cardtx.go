@@ -419,13 +419,6 @@ func init() {
 	})
 }
 
-// HasAttachments reports whether a payload carries signed transactions of
-// its own, which a recovery cache for the outer signature does not cover.
-func HasAttachments(p Payload) bool {
-	cp, ok := p.(*CardPayment)
-	return ok && len(cp.Attached) > 0
-}
-
 // ReplayKey names the slot a payload occupies: the account and its nonce,
 // or, for a card record, the card and its counter (counter true). Two
 // different transactions in one slot are an equivocation (or a clone).

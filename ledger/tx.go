@@ -273,6 +273,14 @@ func VerifyWithID(tx *Tx, id Hash, rec Recoverer, d Domain) (*Verified, error) {
 	if want := tx.Payload.Signer(); from != want {
 		return nil, fmt.Errorf("%w: signed by %s, payload names %s", ErrWrongSigner, from.Hex(), want.Hex())
 	}
+	return VerifyKnownSender(tx, id, from, d, rec)
+}
+
+// VerifyKnownSender completes a transaction whose own signature a caller
+// already recovered (its recovery cache): it verifies what the transaction
+// carries — a fill's offer, a card record's attachments — and returns the
+// Verified Apply needs.
+func VerifyKnownSender(tx *Tx, id Hash, from Address, d Domain, rec Recoverer) (*Verified, error) {
 	v := &Verified{Tx: tx, ID: id, Sender: from}
 	if oc, ok := tx.Payload.(offerCarrier); ok {
 		oid, err := VerifyOffer(oc.signedOffer(), d, rec)

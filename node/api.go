@@ -77,6 +77,7 @@ func (n *Node) routes() http.Handler {
 		return map[string]bool{"flushed": true}, nil
 	})))
 	n.issuerRoutes(mux)
+	n.offerRoutes(mux, limiter)
 	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
 		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))

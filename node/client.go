@@ -180,3 +180,23 @@ func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset led
 func (c *Client) ReportLost(ctx context.Context, card ledger.Address) error {
 	return c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/lost", struct{}{}, nil)
 }
+
+// PostOffer is POST /v1/offers.
+func (c *Client) PostOffer(ctx context.Context, so *ledger.SignedOffer) (ledger.Hash, error) {
+	var r struct {
+		ID ledger.Hash `json:"id"`
+	}
+	return r.ID, c.do(ctx, "POST", "/v1/offers", so, &r)
+}
+
+// Offer is GET /v1/offers/{id}.
+func (c *Client) Offer(ctx context.Context, id ledger.Hash) (OfferInfo, error) {
+	var r OfferInfo
+	return r, c.do(ctx, "GET", "/v1/offers/"+id.Hex(), nil, &r)
+}
+
+// Book is GET /v1/book/{base}/{quote}.
+func (c *Client) Book(ctx context.Context, base, quote string) (BookInfo, error) {
+	var r BookInfo
+	return r, c.do(ctx, "GET", "/v1/book/"+url.PathEscape(base)+"/"+url.PathEscape(quote), nil, &r)
+}

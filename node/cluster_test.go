@@ -29,7 +29,11 @@ type cluster struct {
 	dir    string
 }
 
-func newCluster(t *testing.T, n int) *cluster {
+func newCluster(t *testing.T, n int) *cluster { return newClusterSettlers(t, n, 1) }
+
+// newClusterSettlers starts n nodes, the first settlers of them settling
+// (each with its own Ethereum key).
+func newClusterSettlers(t *testing.T, n, settlers int) *cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -47,8 +51,8 @@ func newCluster(t *testing.T, n int) *cluster {
 	for i := 0; i < n; i++ {
 		cfg := node.Config{DataDir: filepath.Join(c.dir, fmt.Sprint("node-", i)), EthRPC: ch.WSURL(), Anchor: c.anchor,
 			PollInterval: 20 * time.Millisecond, BatchAge: 30 * time.Millisecond}
-		if i == 0 {
-			cfg.SettleKey = keys[0].ToECDSA()
+		if i < settlers {
+			cfg.SettleKey = keys[i].ToECDSA()
 		}
 		c.cfgs = append(c.cfgs, cfg)
 		c.nodes = append(c.nodes, nil)

@@ -118,9 +118,9 @@ func (n *Node) verifyBatch(btxs []ledger.BatchTx) []*ledger.Verified {
 		if err != nil {
 			return
 		}
-		if sender, ok := n.pool.Has(id, bt.Tx.Sig); ok && !ledger.HasAttachments(bt.Tx.Payload) {
+		if sender, ok := n.pool.Has(id, bt.Tx.Sig); ok {
 			if sender == bt.Tx.Payload.Signer() {
-				out[i] = &ledger.Verified{Tx: bt.Tx, ID: id, Sender: sender}
+				out[i], _ = ledger.VerifyKnownSender(bt.Tx, id, sender, n.domain, n.rec)
 			}
 			return
 		}

@@ -37,9 +37,12 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 		return SubmitResult{ID: id, Status: settledStatus(rec)}, nil
 	}
 	var v *ledger.Verified
-	if sender, ok := n.pool.Has(id, tx.Sig); ok && !ledger.HasAttachments(tx.Payload) {
-		v = &ledger.Verified{Tx: tx, ID: id, Sender: sender}
-	} else if v, err = ledger.VerifyWithID(tx, id, n.rec, n.domain); err != nil {
+	if sender, ok := n.pool.Has(id, tx.Sig); ok {
+		v, err = ledger.VerifyKnownSender(tx, id, sender, n.domain, n.rec)
+	} else {
+		v, err = ledger.VerifyWithID(tx, id, n.rec, n.domain)
+	}
+	if err != nil {
 		return SubmitResult{ID: id}, err
 	}
 	raw := tx.Encode()

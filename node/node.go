@@ -20,6 +20,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/p2p"
@@ -169,15 +170,17 @@ type Node struct {
 	rec    ledger.Recoverer
 	domain ledger.Domain
 
-	eth       *chain.Client
-	ownEth    bool
-	host      *p2p.Host
-	txTopic   *p2p.Topic
-	submitter *chain.Submitter
-	api       *http.Server
-	apiLn     net.Listener
-	events    *hub
-	issuer    *issuer
+	eth        *chain.Client
+	ownEth     bool
+	host       *p2p.Host
+	txTopic    *p2p.Topic
+	submitter  *chain.Submitter
+	api        *http.Server
+	apiLn      net.Listener
+	events     *hub
+	issuer     *issuer
+	book       *exchange.Book
+	offerTopic *p2p.Topic
 
 	mu        sync.Mutex
 	ethHead   uint64
@@ -211,7 +214,11 @@ func New(cfg Config) (*Node, error) {
 		pool:   NewPool(st.State(), cfg.MaxQueue, cfg.MaxPending),
 		flush:  make(chan struct{}, 1),
 		events: newHub(),
+		book:   exchange.NewBook(100000),
 	}
+	n.pool.Clock = cfg.Clock
+	// Fills repeat their offer's signature: recover each once.
+	n.rec = NewRecoveryCache(Secp256k1{}, 1<<16)
 	if cfg.ChainID != 0 {
 		n.domain = ledger.NewDomain(cfg.ChainID, cfg.Anchor)
 	}
@@ -280,6 +287,9 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := n.reloadPending(); err != nil {
 		return err
 	}
+	if err := n.reloadOffers(); err != nil {
+		return err
+	}
 
 	key := cfg.P2PKey
 	if key == nil {
@@ -299,6 +309,9 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.txTopic, err = n.host.Topic(p2p.TxTopicName(cfg.Network), n.validateGossip)
 	if err != nil {
+		return err
+	}
+	if n.offerTopic, err = n.host.Topic(p2p.OfferTopicName(cfg.Network), n.validateOffer); err != nil {
 		return err
 	}
 
@@ -375,12 +388,10 @@ func (n *Node) reloadPending() error {
 			n.log.Warn("dropping undecodable pending record", "id", r.ID, "err", err)
 			continue
 		}
-		v := &ledger.Verified{Tx: tx, ID: tx.ID(n.domain), Sender: r.Sender}
-		if ledger.HasAttachments(tx.Payload) {
-			if v, err = ledger.Verify(tx, n.domain, n.rec); err != nil {
-				n.log.Warn("dropping pending record that no longer verifies", "id", r.ID, "err", err)
-				continue
-			}
+		v, err := ledger.VerifyKnownSender(tx, tx.ID(n.domain), r.Sender, n.domain, n.rec)
+		if err != nil {
+			n.log.Warn("dropping pending record that no longer verifies", "id", r.ID, "err", err)
+			continue
 		}
 		vs = append(vs, &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)})
 	}
@@ -434,6 +445,7 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 // headLoop keeps the chain head for status and expires transactions that
 // waited on a nonce gap for too long.
 func (n *Node) headLoop() {
+	var lastPrune time.Time
 	t := time.NewTicker(max(n.cfg.PollInterval, 100*time.Millisecond))
 	defer t.Stop()
 	for {
@@ -444,6 +456,10 @@ func (n *Node) headLoop() {
 		}
 		if ids := n.pool.ExpireQueued(n.cfg.Clock(), n.cfg.QueueTTL); len(ids) > 0 {
 			n.store.DeletePending(ids...)
+		}
+		if time.Since(lastPrune) > time.Second {
+			n.pruneBook()
+			lastPrune = time.Now()
 		}
 		select {
 		case <-n.ctx.Done():

@@ -95,6 +95,8 @@ type Pool struct {
 	rejected  *reasonCache
 	maxQueue  int
 	maxPool   int
+	// Clock gives the pending view's time (offers expire by it).
+	Clock func() time.Time
 }
 
 // NewPool starts an empty pending view over the settled state.
@@ -103,7 +105,7 @@ func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
 		settled: settled, view: ledger.NewOverlay(settled),
 		entries: map[ledger.Hash]*poolEntry{}, slots: map[slot]*poolEntry{},
 		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
-		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool,
+		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool, Clock: time.Now,
 	}
 }
 
@@ -179,7 +181,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 // would fail (and so only burn its nonce) is refused, not applied.
 func (p *Pool) applyOne(e *poolEntry) (AddResult, error) {
 	snap := p.view.Snapshot()
-	r, err := ledger.Apply(p.view, e.v, ledger.Env{})
+	r, err := ledger.Apply(p.view, e.v, ledger.Env{Time: uint64(p.Clock().Unix())})
 	switch {
 	case err != nil && errors.Is(err, ledger.ErrNonceGap):
 		return Queued, nil

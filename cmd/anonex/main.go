@@ -27,6 +27,7 @@ func main() {
 			assetCommand(),
 			cardCommand(),
 			terminalCommand(),
+			offerCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -1,0 +1,121 @@
+package devnet
+
+import (
+	"context"
+	"crypto/rand"
+	"sync"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/holiman/uint256"
+)
+
+// The devnet's market maker keeps offers on both sides of GOLD/EUR and
+// USD/EUR, so a newcomer sees a live market at once: whenever fewer than
+// two of its offers stand on a side, it posts new ones around a fixed mid.
+type quoteSpec struct {
+	base, quote string
+	size        uint64 // base units per offer
+	mid         uint64 // quote units per `size` base units
+}
+
+var devnetQuotes = []quoteSpec{
+	{base: "GOLD", quote: "EUR", size: 1_000, mid: 2000_00}, // 1.000 GOLD ≈ 2,000.00 EUR
+	{base: "USD", quote: "EUR", size: 100_00, mid: 92_00},   // 100.00 USD ≈ 92.00 EUR
+}
+
+const offersPerSide = 2
+
+func (d *Devnet) startMarket(ctx context.Context, mm *account.Key) error {
+	ids := map[string]ledger.Hash{}
+	for _, a := range d.Info.Assets {
+		id, err := ledger.ParseHash(a.ID)
+		if err != nil {
+			return err
+		}
+		ids[a.Symbol] = id
+	}
+	if err := d.quoteOnce(mm, ids); err != nil {
+		return err
+	}
+	mctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-mctx.Done():
+				return
+			case <-t.C:
+				if err := d.quoteOnce(mm, ids); err != nil && mctx.Err() == nil {
+					d.log.Warn("market maker", "err", err)
+				}
+			}
+		}
+	}()
+	d.stopMarket = func() { cancel(); wg.Wait() }
+	return nil
+}
+
+// quoteOnce tops each side of each pair up to offersPerSide offers.
+func (d *Devnet) quoteOnce(mm *account.Key, ids map[string]ledger.Hash) error {
+	if len(d.Nodes) == 0 {
+		return nil
+	}
+	n0 := d.Nodes[0]
+	dom := n0.Domain()
+	for _, q := range devnetQuotes {
+		base, quote := ids[q.base], ids[q.quote]
+		bi, err := n0.ResolveAsset(base.Hex())
+		if err != nil {
+			return err
+		}
+		qi, err := n0.ResolveAsset(quote.Hex())
+		if err != nil {
+			return err
+		}
+		book := n0.Book(bi, qi)
+		count := func(levels []node.BookLevel) int {
+			c := 0
+			for _, l := range levels {
+				if l.Maker == mm.Address() {
+					c++
+				}
+			}
+			return c
+		}
+		asks, bids := count(book.Asks), count(book.Bids)
+		for k := asks; k < offersPerSide; k++ {
+			// Ask: give size base for mid × (1 + (k+1)/200) quote.
+			want := q.mid * uint64(200+k+1) / 200
+			if err := d.postOffer(mm, dom, base, q.size, quote, want); err != nil {
+				return err
+			}
+		}
+		for k := bids; k < offersPerSide; k++ {
+			// Bid: give mid × (1 − (k+1)/200) quote for size base.
+			give := q.mid * uint64(200-k-1) / 200
+			if err := d.postOffer(mm, dom, quote, give, base, q.size); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Devnet) postOffer(mm *account.Key, dom ledger.Domain, give ledger.Hash, giveUnits uint64, want ledger.Hash, wantUnits uint64) error {
+	o := ledger.Offer{Maker: mm.Address(), Give: give, GiveAmount: *uint256.NewInt(giveUnits), Want: want,
+		WantAmount: *uint256.NewInt(wantUnits), Partial: true, Expiry: uint64(time.Now().Add(24 * time.Hour).Unix())}
+	rand.Read(o.Salt[:])
+	sig, err := mm.Sign(dom.Digest(o.StructHash()))
+	if err != nil {
+		return err
+	}
+	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)})
+	return err
+}

@@ -1,0 +1,297 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"strings"
+
+	"github.com/anonex/anonex/exchange"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/p2p"
+	"github.com/holiman/uint256"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Offers: makers sign them, nodes gossip them on /anonex/<net>/offer/1 and
+// keep the open ones in a book; a Fill transaction takes one.
+
+// ErrOfferDead refuses an offer that can no longer fill.
+var ErrOfferDead = errors.New("node: offer expired, cancelled, filled or unfunded")
+
+// offerView reads the pending view for the book.
+type offerView struct{ v *ledger.Overlay }
+
+func (o offerView) OfferFilled(id ledger.Hash) *uint256.Int { return o.v.OfferFilled(id) }
+func (o offerView) OfferCancelled(id ledger.Hash, maker ledger.Address) bool {
+	return o.v.OfferCancelled(id, maker)
+}
+func (o offerView) Balance(a ledger.Address, asset ledger.Hash) *uint256.Int {
+	return o.v.Balance(a, asset)
+}
+
+func (n *Node) now() uint64 { return uint64(n.cfg.Clock().Unix()) }
+
+// AddOffer verifies an offer, puts it on the book, keeps it on disk and
+// gossips it. It returns the offer id.
+func (n *Node) AddOffer(ctx context.Context, so *ledger.SignedOffer) (ledger.Hash, error) {
+	id, err := n.acceptOffer(so)
+	if err != nil {
+		return id, err
+	}
+	if n.offerTopic != nil {
+		if err := n.offerTopic.Publish(ctx, so.Encode()); err != nil {
+			n.log.Debug("offer publish", "id", id, "err", err)
+		}
+	}
+	return id, nil
+}
+
+func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
+	id, err := ledger.VerifyOffer(so, n.domain, n.rec)
+	if err != nil {
+		return id, err
+	}
+	if _, ok := n.book.Get(id); ok {
+		return id, nil
+	}
+	var live bool
+	n.pool.View(func(v *ledger.Overlay) {
+		_, live = n.bookLevel(offerView{v}, id, so)
+	})
+	if !live {
+		return id, fmt.Errorf("%w: %s", ErrOfferDead, id.Hex())
+	}
+	if !n.book.Add(id, *so) {
+		return id, fmt.Errorf("%w: the book is full", ErrPoolFull)
+	}
+	if err := n.store.PutMeta("offer/"+id.Hex(), so.Encode()); err != nil {
+		return id, err
+	}
+	n.events.publish(Event{Type: "offer", ID: &id, Status: "open"})
+	return id, nil
+}
+
+// bookLevel tells whether an offer can still fill in a view.
+func (n *Node) bookLevel(v exchange.View, id ledger.Hash, so *ledger.SignedOffer) (exchange.Level, bool) {
+	b := exchange.NewBook(1)
+	b.Add(id, *so)
+	for _, side := range []bool{true, false} {
+		base, quote := so.Give, so.Want
+		if !side {
+			base, quote = so.Want, so.Give
+		}
+		pb, _ := b.Pair(v, base, quote, n.now())
+		for _, l := range append(pb.Asks, pb.Bids...) {
+			return l, true
+		}
+	}
+	return exchange.Level{}, false
+}
+
+// validateOffer judges an offer heard from a peer.
+func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.Verdict {
+	so, err := ledger.DecodeOffer(raw)
+	if err != nil {
+		return p2p.Reject
+	}
+	if _, err := n.acceptOffer(so); err != nil {
+		if errors.Is(err, ErrOfferDead) || errors.Is(err, ErrPoolFull) || errors.Is(err, ledger.ErrState) {
+			return p2p.Ignore
+		}
+		return p2p.Reject
+	}
+	return p2p.Accept
+}
+
+// reloadOffers puts the stored offers back on the book.
+func (n *Node) reloadOffers() error {
+	var bad []string
+	err := n.store.ScanMeta("offer/", func(k string, v []byte) bool {
+		so, err := ledger.DecodeOffer(v)
+		if err != nil {
+			bad = append(bad, k)
+			return true
+		}
+		id := so.ID(n.domain)
+		n.book.Add(id, *so)
+		return true
+	})
+	if len(bad) > 0 {
+		n.log.Warn("skipped unreadable stored offers", "count", len(bad))
+	}
+	return err
+}
+
+// pruneBook drops offers that can no longer fill.
+func (n *Node) pruneBook() {
+	var dead []ledger.Hash
+	n.pool.View(func(v *ledger.Overlay) {
+		for _, e := range n.book.All() {
+			if _, ok := n.bookLevel(offerView{v}, e.ID, &e.Offer); !ok {
+				dead = append(dead, e.ID)
+			}
+		}
+	})
+	for _, id := range dead {
+		n.book.Remove(id)
+		n.store.PutMeta("offer/"+id.Hex(), nil)
+	}
+}
+
+// BookSide is one side of GET /v1/book.
+type BookLevel struct {
+	Offer ledger.Hash    `json:"offer"`
+	Maker ledger.Address `json:"maker"`
+	Price string         `json:"price"` // quote per base, in decimals
+	Size  string         `json:"size"`  // base, in decimals
+	Total string         `json:"total"` // quote, in decimals
+}
+
+// BookInfo is GET /v1/book/{base}/{quote}.
+type BookInfo struct {
+	Base    AssetInfo   `json:"base"`
+	Quote   AssetInfo   `json:"quote"`
+	BestBid string      `json:"best_bid,omitempty"`
+	BestAsk string      `json:"best_ask,omitempty"`
+	Bids    []BookLevel `json:"bids"`
+	Asks    []BookLevel `json:"asks"`
+}
+
+// Book returns a pair's book in the pending view.
+func (n *Node) Book(base, quote AssetInfo) BookInfo {
+	var pb exchange.PairBook
+	n.pool.View(func(v *ledger.Overlay) {
+		pb, _ = n.book.Pair(offerView{v}, base.ID, quote.ID, n.now())
+	})
+	info := BookInfo{Base: base, Quote: quote, Bids: []BookLevel{}, Asks: []BookLevel{}}
+	render := func(l exchange.Level, bid bool) BookLevel {
+		quoteUnits := l.Wants
+		if bid {
+			quoteUnits = l.Gives
+		}
+		return BookLevel{Offer: l.Offer, Maker: l.Maker, Size: ledger.FormatAmount(&l.Size, base.Decimals),
+			Total: ledger.FormatAmount(&quoteUnits, quote.Decimals), Price: priceString(l.Price, base.Decimals, quote.Decimals)}
+	}
+	for _, l := range pb.Bids {
+		info.Bids = append(info.Bids, render(l, true))
+	}
+	for _, l := range pb.Asks {
+		info.Asks = append(info.Asks, render(l, false))
+	}
+	if len(info.Bids) > 0 {
+		info.BestBid = info.Bids[0].Price
+	}
+	if len(info.Asks) > 0 {
+		info.BestAsk = info.Asks[0].Price
+	}
+	return info
+}
+
+// priceString renders num/den quote base units per base base unit as a
+// decimal price in display units, rounded to 8 decimals.
+func priceString(p exchange.Price, baseDec, quoteDec uint8) string {
+	// price = num/den × 10^baseDec / 10^quoteDec, at 8 decimals.
+	num := p.Num.ToBig()
+	num.Mul(num, pow10(int(baseDec)+8))
+	den := p.Den.ToBig()
+	den.Mul(den, pow10(int(quoteDec)))
+	q := num.Quo(num, den)
+	s := q.String()
+	if len(s) <= 8 {
+		s = strings.Repeat("0", 9-len(s)) + s
+	}
+	s = s[:len(s)-8] + "." + s[len(s)-8:]
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+// OfferInfo is GET /v1/offers/{id}.
+type OfferInfo struct {
+	ID        ledger.Hash         `json:"id"`
+	Offer     *ledger.SignedOffer `json:"offer"`
+	Status    string              `json:"status"` // open | filled | cancelled | expired
+	Filled    string              `json:"filled_units"`
+	Remaining string              `json:"remaining_units"`
+}
+
+// Offer reports an offer the node knows.
+func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
+	e, ok := n.book.Get(id)
+	if !ok {
+		v, err := n.store.Meta("offer/" + id.Hex())
+		if err != nil || len(v) == 0 {
+			return OfferInfo{}, apiErr(http.StatusNotFound, "unknown_offer", "no offer %s is known to this node", id.Hex())
+		}
+		so, err := ledger.DecodeOffer(v)
+		if err != nil {
+			return OfferInfo{}, err
+		}
+		e = &exchange.Entry{ID: id, Offer: *so}
+	}
+	info := OfferInfo{ID: id, Offer: &e.Offer, Status: "open"}
+	o := &e.Offer.Offer
+	n.pool.View(func(v *ledger.Overlay) {
+		filled := v.OfferFilled(id)
+		info.Filled = filled.Dec()
+		left := new(uint256.Int).Sub(&o.GiveAmount, filled)
+		info.Remaining = left.Dec()
+		switch {
+		case v.OfferCancelled(id, o.Maker):
+			info.Status = "cancelled"
+		case left.IsZero():
+			info.Status = "filled"
+		case n.now() > o.Expiry:
+			info.Status = "expired"
+		}
+	})
+	return info, nil
+}
+
+func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
+	mux.HandleFunc("POST /v1/offers", n.handle(func(r *http.Request) (any, error) {
+		if !limiter.allow(clientIP(r)) {
+			return nil, apiErr(http.StatusTooManyRequests, "rate_limited", "too many submissions from this address; slow down")
+		}
+		var so ledger.SignedOffer
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		if err := json.Unmarshal(body, &so); err != nil {
+			return nil, err
+		}
+		id, err := n.AddOffer(r.Context(), &so)
+		if errors.Is(err, ErrOfferDead) {
+			return nil, apiErr(http.StatusUnprocessableEntity, "offer_dead", "%v", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return map[string]ledger.Hash{"id": id}, nil
+	}))
+	mux.HandleFunc("GET /v1/offers/{id}", n.handle(func(r *http.Request) (any, error) {
+		id, err := ledger.ParseHash(r.PathValue("id"))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		return n.Offer(id)
+	}))
+	mux.HandleFunc("GET /v1/book/{base}/{quote}", n.handle(func(r *http.Request) (any, error) {
+		base, err := n.ResolveAsset(r.PathValue("base"))
+		if err != nil {
+			return nil, err
+		}
+		quote, err := n.ResolveAsset(r.PathValue("quote"))
+		if err != nil {
+			return nil, err
+		}
+		return n.Book(base, quote), nil
+	}))
+}
+
+func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }

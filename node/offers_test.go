@@ -1,0 +1,109 @@
+package node_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/holiman/uint256"
+)
+
+func (w *wallet) offer(t *testing.T, dom ledger.Domain, give ledger.Hash, ga uint64, want ledger.Hash, wa uint64, partial bool) *ledger.SignedOffer {
+	o := ledger.Offer{Maker: w.key.Address(), Give: give, GiveAmount: *uint256.NewInt(ga), Want: want, WantAmount: *uint256.NewInt(wa),
+		Partial: partial, Expiry: uint64(time.Now().Add(24 * time.Hour).Unix()), Salt: ledger.Hash{byte(ga), byte(wa)}}
+	sig, err := w.key.Sign(dom.Digest(o.StructHash()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}
+}
+
+func (w *wallet) fill(t *testing.T, dom ledger.Domain, o *ledger.SignedOffer, take uint64) *ledger.Tx {
+	p := &ledger.Fill{Taker: w.key.Address(), Offer: *o, Take: *uint256.NewInt(take), Nonce: w.nonce}
+	w.nonce++
+	return w.sign(t, dom, p)
+}
+
+// TestOffersAcrossNodes: an offer made at one node reaches the other's
+// book by gossip; partial fills from both nodes settle with the fill count
+// kept exactly; two takers racing for one all-or-nothing offer at two
+// nodes with two settlers: exactly one wins, the other fails with a reason.
+func TestOffersAcrossNodes(t *testing.T) {
+	c := newClusterSettlers(t, 2, 2)
+	ctx := context.Background()
+	dom := c.nodes[0].Domain()
+	maker, a, b := newWallet(t, 20), newWallet(t, 21), newWallet(t, 22)
+	ig, gold := maker.issue(t, dom, "GOLD", 1000)
+	submit(t, c.nodes[0], ig)
+	ie, eur := a.issue(t, dom, "EUR", 1_000_000)
+	submit(t, c.nodes[0], ie)
+	last := submit(t, c.nodes[0], a.transfer(t, dom, b, eur, 500_000))
+	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+
+	// A partial offer, made at node 0, taken in pieces at both nodes.
+	po := maker.offer(t, dom, gold, 100, eur, 1000, true)
+	pid, err := c.nodes[0].AddOffer(ctx, po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := c.nodes[1].Offer(pid); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the offer never reached node 1's book")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fa := submit(t, c.nodes[0], a.fill(t, dom, po, 30))
+	fb := submit(t, c.nodes[1], b.fill(t, dom, po, 20))
+	waitStatus(t, c.nodes, fa, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, fb, "settled", 20*time.Second)
+	for _, n := range c.nodes {
+		info, err := n.Offer(pid)
+		if err != nil || info.Filled != "50" || info.Remaining != "50" {
+			t.Fatalf("offer after two fills: %+v %v", info, err)
+		}
+	}
+
+	// The race.
+	ro := maker.offer(t, dom, gold, 10, eur, 100, false)
+	if _, err := c.nodes[0].AddOffer(ctx, ro); err != nil {
+		t.Fatal(err)
+	}
+	txa, txb := a.fill(t, dom, ro, 10), b.fill(t, dom, ro, 10)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.nodes[0].Submit(ctx, txa) }()
+	go func() { defer wg.Done(); c.nodes[1].Submit(ctx, txb) }()
+	wg.Wait()
+	ida, idb := txa.ID(dom), txb.ID(dom)
+	final := func(n *node.Node, id ledger.Hash) node.TxInfo {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			info, err := n.TxStatus(id)
+			if err == nil && (info.Status == "settled" || info.Status == "failed" || info.Status == "rejected") {
+				return info
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("tx %s never final: %+v %v", id.Hex(), info, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	ra, rb := final(c.nodes[0], ida), final(c.nodes[1], idb)
+	won, lost := ra, rb
+	if rb.Status == "settled" {
+		won, lost = rb, ra
+	}
+	if won.Status != "settled" || lost.Status == "settled" || !strings.Contains(lost.Reason, "filled") {
+		t.Fatalf("race: a %+v, b %+v: want exactly one settled and the other failing as filled", ra, rb)
+	}
+	c.sameEverywhere(t, []*wallet{maker, a, b}, gold)
+	t.Logf("race: winner %s, loser %s (%s)", won.Status, lost.Status, lost.Reason)
+}
