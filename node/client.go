@@ -200,3 +200,11 @@ func (c *Client) Book(ctx context.Context, base, quote string) (BookInfo, error)
 	var r BookInfo
 	return r, c.do(ctx, "GET", "/v1/book/"+url.PathEscape(base)+"/"+url.PathEscape(quote), nil, &r)
 }
+
+// Quote is GET /v1/quote: the price of receiving amount of receive paying
+// with pay.
+func (c *Client) Quote(ctx context.Context, pay, receive, amount string) (QuoteInfo, error) {
+	var r QuoteInfo
+	q := url.Values{"pay": {pay}, "receive": {receive}, "amount": {amount}}
+	return r, c.do(ctx, "GET", "/v1/quote?"+q.Encode(), nil, &r)
+}

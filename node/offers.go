@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
@@ -281,6 +282,22 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 		}
 		return n.Offer(id)
 	}))
+	mux.HandleFunc("GET /v1/quote", n.handle(func(r *http.Request) (any, error) {
+		q := r.URL.Query()
+		pay, err := n.ResolveAsset(q.Get("pay"))
+		if err != nil {
+			return nil, err
+		}
+		receive, err := n.ResolveAsset(q.Get("receive"))
+		if err != nil {
+			return nil, err
+		}
+		amount, err := ledger.ParseAmount(q.Get("amount"), receive.Decimals)
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "amount: %v", err)
+		}
+		return n.Quote(pay, receive, amount)
+	}))
 	mux.HandleFunc("GET /v1/book/{base}/{quote}", n.handle(func(r *http.Request) (any, error) {
 		base, err := n.ResolveAsset(r.PathValue("base"))
 		if err != nil {
@@ -295,3 +312,44 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 }
 
 func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+
+// QuoteInfo is GET /v1/quote.
+type QuoteInfo struct {
+	Pay       AssetInfo   `json:"pay"`
+	Receive   AssetInfo   `json:"receive"`
+	Amount    string      `json:"amount"`    // of receive, display units
+	PayTotal  string      `json:"pay_total"` // of pay, display units
+	PayUnits  string      `json:"pay_units"`
+	Takes     []QuoteTake `json:"takes"`
+	ValidTill int64       `json:"valid_till"` // Unix seconds: a quote goes stale
+}
+
+// QuoteTake is one fill of a quote.
+type QuoteTake struct {
+	Offer     ledger.Hash `json:"offer"`
+	TakeUnits string      `json:"take_units"`
+	PayUnits  string      `json:"pay_units"`
+}
+
+// Quote prices receiving amount of receive by paying with pay, sweeping
+// the pending book.
+func (n *Node) Quote(pay, receive AssetInfo, amount *uint256.Int) (QuoteInfo, error) {
+	var q exchange.Quote
+	var err error
+	n.pool.View(func(v *ledger.Overlay) {
+		q, err = n.book.QuoteReceive(offerView{v}, pay.ID, receive.ID, amount, n.now())
+	})
+	if errors.Is(err, exchange.ErrThinBook) {
+		return QuoteInfo{}, apiErr(http.StatusUnprocessableEntity, "thin_book", "%v", err)
+	}
+	if err != nil {
+		return QuoteInfo{}, err
+	}
+	out := QuoteInfo{Pay: pay, Receive: receive, Amount: ledger.FormatAmount(amount, receive.Decimals),
+		PayTotal: ledger.FormatAmount(&q.PayTotal, pay.Decimals), PayUnits: q.PayTotal.Dec(),
+		ValidTill: n.cfg.Clock().Add(30 * time.Second).Unix()}
+	for _, t := range q.Takes {
+		out.Takes = append(out.Takes, QuoteTake{Offer: t.Offer, TakeUnits: t.Take.Dec(), PayUnits: t.Pay.Dec()})
+	}
+	return out, nil
+}

@@ -107,3 +107,35 @@ func TestOffersAcrossNodes(t *testing.T) {
 	c.sameEverywhere(t, []*wallet{maker, a, b}, gold)
 	t.Logf("race: winner %s, loser %s (%s)", won.Status, lost.Status, lost.Reason)
 }
+
+// A quote sweeps the book cheapest first and costs what the fills will.
+func TestQuoteSweepsTheBook(t *testing.T) {
+	c := newCluster(t, 1)
+	n := c.nodes[0]
+	dom := n.Domain()
+	maker := newWallet(t, 30)
+	ig, gold := maker.issue(t, dom, "GOLD", 1000)
+	submit(t, n, ig)
+	ie, eur := maker.issue(t, dom, "EUR", 100000)
+	last := submit(t, n, ie)
+	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	// Asks for EUR paid in GOLD: 100 EUR for 10 GOLD, then 100 EUR for 12.
+	for _, o := range []*ledger.SignedOffer{maker.offer(t, dom, eur, 100, gold, 12, true), maker.offer(t, dom, eur, 100, gold, 10, true)} {
+		if _, err := n.AddOffer(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ga, _ := n.ResolveAsset(gold.Hex())
+	ea, _ := n.ResolveAsset(eur.Hex())
+	q, err := n.Quote(ga, ea, uint256.NewInt(150))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 at 10/100, then 50 at 12/100 = 6: 16 GOLD.
+	if q.PayUnits != "16" || len(q.Takes) != 2 {
+		t.Fatalf("quote: %+v", q)
+	}
+	if _, err := n.Quote(ga, ea, uint256.NewInt(201)); err == nil {
+		t.Fatal("quote beyond the book")
+	}
+}
