@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/contracts/bindings"
+	"github.com/anonex/anonex/ledger"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -34,6 +35,12 @@ type FollowerBackend interface {
 type FollowerConfig struct {
 	Client FollowerBackend // required
 	Anchor common.Address  // required
+
+	// Vault, when set, adds the Vault's AssetListed and Deposit events to
+	// the stream, in chain order with the batches; OnVault receives them
+	// (required with Vault).
+	Vault   common.Address
+	OnVault func(ctx context.Context, ev VaultEvent) error
 
 	// From is the first block scanned when Run starts from a zero cursor:
 	// the Anchor's deployment block (0 scans from genesis).
@@ -92,10 +99,30 @@ func (e BatchEvent) Cursor() Cursor {
 	return Cursor{Block: e.Block, BlockHash: e.BlockHash, LogIndex: e.LogIndex}
 }
 
-// Follower reads the Anchor's Batch events in chain order.
+// VaultEvent is one AssetListed or Deposit event of the Vault: exactly one
+// of Listing and Deposit is set.
+type VaultEvent struct {
+	Listing *ledger.VaultListing
+	Deposit *ledger.VaultDeposit
+	From    common.Address // the depositor on Ethereum (Deposit only)
+
+	Block     uint64
+	BlockHash common.Hash
+	TxHash    common.Hash
+	LogIndex  uint
+}
+
+// Cursor is the cursor to persist once e is handled.
+func (e VaultEvent) Cursor() Cursor {
+	return Cursor{Block: e.Block, BlockHash: e.BlockHash, LogIndex: e.LogIndex}
+}
+
+// Follower reads the Anchor's Batch events (and the Vault's, when
+// configured) in chain order.
 type Follower struct {
 	cfg     FollowerConfig
 	anchor  *bindings.Anchor
+	vault   *bindings.Vault
 	sources []logSource
 	log     *slog.Logger
 }
@@ -118,13 +145,18 @@ func NewFollower(cfg FollowerConfig) (*Follower, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	anchor := bindings.NewAnchor()
-	return &Follower{
-		cfg:     cfg,
-		anchor:  anchor,
-		sources: []logSource{{Address: cfg.Anchor, Topic: anchor.GetABI().Events[bindings.AnchorBatchEventName].ID}},
-		log:     logger,
-	}, nil
+	anchor, vault := bindings.NewAnchor(), bindings.NewVault()
+	sources := []logSource{{Address: cfg.Anchor, Topic: anchor.GetABI().Events[bindings.AnchorBatchEventName].ID}}
+	if cfg.Vault != (common.Address{}) {
+		if cfg.OnVault == nil {
+			return nil, fmt.Errorf("%w: a follower of the vault needs OnVault", ErrConfig)
+		}
+		events := vault.GetABI().Events
+		sources = append(sources,
+			logSource{Address: cfg.Vault, Topic: events[bindings.VaultAssetListedEventName].ID},
+			logSource{Address: cfg.Vault, Topic: events[bindings.VaultDepositEventName].ID})
+	}
+	return &Follower{cfg: cfg, anchor: anchor, vault: vault, sources: sources, log: logger}, nil
 }
 
 // blockRef is a block the follower has handled or scanned past.
@@ -282,6 +314,17 @@ func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx conte
 			if l.BlockNumber == skipBlock && int(l.Index) <= skipThru {
 				continue
 			}
+			if l.Address == f.cfg.Vault && f.cfg.Vault != f.cfg.Anchor {
+				ev, err := f.decodeVault(l)
+				if err != nil {
+					return err
+				}
+				if err := f.cfg.OnVault(ctx, ev); err != nil {
+					return fmt.Errorf("chain: handling vault event (block %d, index %d): %w", ev.Block, ev.LogIndex, err)
+				}
+				check = &blockRef{l.BlockNumber, l.BlockHash}
+				continue
+			}
 			ev, err := f.decodeBatch(l)
 			if err != nil {
 				return err
@@ -344,6 +387,31 @@ func (f *Follower) decodeBatch(l *types.Log) (BatchEvent, error) {
 		TxHash:    l.TxHash,
 		LogIndex:  l.Index,
 	}, nil
+}
+
+// decodeVault turns a Vault log into a VaultEvent.
+func (f *Follower) decodeVault(l *types.Log) (VaultEvent, error) {
+	ev := VaultEvent{Block: l.BlockNumber, BlockHash: l.BlockHash, TxHash: l.TxHash, LogIndex: l.Index}
+	switch l.Topics[0] {
+	case f.vault.GetABI().Events[bindings.VaultAssetListedEventName].ID:
+		e, err := f.vault.UnpackAssetListedEvent(l)
+		if err != nil {
+			return ev, fmt.Errorf("chain: undecodable AssetListed log (block %d, index %d): %w", l.BlockNumber, l.Index, err)
+		}
+		ev.Listing = &ledger.VaultListing{Vault: ledger.Address(l.Address), Asset: e.Asset, Token: ledger.Address(e.Token),
+			Symbol: e.Symbol, Decimals: e.Decimals}
+	default:
+		e, err := f.vault.UnpackDepositEvent(l)
+		if err != nil {
+			return ev, fmt.Errorf("chain: undecodable Deposit log (block %d, index %d): %w", l.BlockNumber, l.Index, err)
+		}
+		d := &ledger.VaultDeposit{Index: e.Index, Asset: e.Asset, Account: ledger.Address(e.Account)}
+		if d.Amount.SetFromBig(e.Amount) {
+			return ev, fmt.Errorf("chain: Deposit %d amount overflows 256 bits", e.Index)
+		}
+		ev.Deposit, ev.From = d, e.From
+	}
+	return ev, nil
 }
 
 // wakeups subscribes to new heads when the backend can, and returns a

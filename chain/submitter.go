@@ -237,15 +237,21 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 	return res, nil
 }
 
-// send sends tx and returns its receipt: at once through
-// eth_sendRawTransactionSync when the node has it, else by polling.
+// send sends tx and returns its receipt.
 func (s *Submitter) send(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
-	if !s.noSync {
+	return sendAndWait(ctx, s.cfg.Client, tx, &s.noSync, s.cfg.ReceiptPoll, s.log)
+}
+
+// sendAndWait sends tx and returns its receipt: at once through
+// eth_sendRawTransactionSync when the node has it, else by polling every
+// poll. *noSync remembers that the node lacks the sync method.
+func sendAndWait(ctx context.Context, b SubmitterBackend, tx *types.Transaction, noSync *bool, poll time.Duration, log *slog.Logger) (*types.Receipt, error) {
+	if !*noSync {
 		var timeout time.Duration
 		if dl, ok := ctx.Deadline(); ok {
 			timeout = time.Until(dl)
 		}
-		receipt, err := s.cfg.Client.SendTransactionSync(ctx, tx, timeout)
+		receipt, err := b.SendTransactionSync(ctx, tx, timeout)
 		if err == nil {
 			return receipt, nil
 		}
@@ -254,9 +260,9 @@ func (s *Submitter) send(ctx context.Context, tx *types.Transaction) (*types.Rec
 		case errors.As(err, &rpcErr) && rpcErr.ErrorCode() == -32601,
 			errors.As(err, &rpcErr) && strings.Contains(rpcErr.Error(), "eth_sendRawTransactionSync"):
 			// Method not found: the transaction was not sent. Fall back.
-			s.log.Info("node lacks eth_sendRawTransactionSync; polling receipts", "err", err)
-			s.noSync = true
-			if err := s.cfg.Client.SendTransaction(ctx, tx); err != nil {
+			log.Info("node lacks eth_sendRawTransactionSync; polling receipts", "err", err)
+			*noSync = true
+			if err := b.SendTransaction(ctx, tx); err != nil {
 				return nil, fmt.Errorf("chain: send transaction: %w", err)
 			}
 		case errors.As(err, &rpcErr) && rpcErr.ErrorCode() == 4:
@@ -265,10 +271,10 @@ func (s *Submitter) send(ctx context.Context, tx *types.Transaction) (*types.Rec
 		default:
 			return nil, fmt.Errorf("chain: send transaction: %w", err)
 		}
-	} else if err := s.cfg.Client.SendTransaction(ctx, tx); err != nil {
+	} else if err := b.SendTransaction(ctx, tx); err != nil {
 		return nil, fmt.Errorf("chain: send transaction: %w", err)
 	}
-	return waitReceipt(ctx, s.cfg.Client, tx.Hash(), s.cfg.ReceiptPoll)
+	return waitReceipt(ctx, b, tx.Hash(), poll)
 }
 
 // waitReceipt polls for the receipt of hash every interval.

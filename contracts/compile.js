@@ -6,6 +6,8 @@
 // writes one artifact per contract:
 //
 //   build/Anchor.json                   {"abi", "bytecode", "deployedBytecode"}
+//   build/Vault.json, build/TestToken.json
+//                                       (interfaces get no artifact)
 //   build/bench/AnchorNoEventData.json  measuring variant (gas table only)
 //
 // Usage: node compile.js [--out DIR]      (DIR defaults to ./build)
@@ -24,6 +26,8 @@ const EVM_VERSION = 'cancun';
 // Each source and where its artifacts go, relative to the output directory.
 const SOURCES = [
   { file: 'Anchor.sol', outDir: '.' },
+  { file: 'Vault.sol', outDir: '.' },
+  { file: 'TestToken.sol', outDir: '.' },
   { file: 'bench/AnchorNoEventData.sol', outDir: 'bench' },
 ];
 
@@ -106,6 +110,7 @@ function main() {
     fs.mkdirSync(dir, { recursive: true });
     for (const name of names) {
       const c = contracts[name];
+      if (c.evm.bytecode.object === '') continue; // an interface: nothing to deploy or bind
       const artifact = sortKeys({
         abi: c.abi,
         bytecode: '0x' + c.evm.bytecode.object,

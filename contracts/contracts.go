@@ -57,3 +57,10 @@ func AnchorBytecode() []byte { return Anchor().Bytecode }
 // AnchorDeployedBytecode returns the Anchor contract's runtime code: what
 // eth_getCode returns at a deployed Anchor's address.
 func AnchorDeployedBytecode() []byte { return Anchor().DeployedBytecode }
+
+// Vault returns the compiled Vault artifact (ETH/ERC-20 deposits, attested
+// withdrawals).
+func Vault() Artifact { return mustArtifact("Vault") }
+
+// TestToken returns the compiled test ERC-20 the devnet deploys.
+func TestToken() Artifact { return mustArtifact("TestToken") }

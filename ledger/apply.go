@@ -22,6 +22,9 @@ const (
 	ReasonOfferCancelled
 	ReasonOfferFilled
 	ReasonMakerInsufficient
+	// ReasonNotBridged: a Withdraw of an asset that did not come through
+	// the Vault (an issued asset has nothing locked on Ethereum to pay).
+	ReasonNotBridged
 )
 
 var reasonNames = [...]string{
@@ -37,6 +40,7 @@ var reasonNames = [...]string{
 	ReasonOfferCancelled:    "offer cancelled by its maker",
 	ReasonOfferFilled:       "offer already filled (or this fill exceeds what is left)",
 	ReasonMakerInsufficient: "the maker does not hold what the offer gives",
+	ReasonNotBridged:        "asset is not bridged from Ethereum: nothing to withdraw",
 }
 
 func (r Reason) String() string {

@@ -281,6 +281,9 @@ type Asset struct {
 	Supply   uint256.Int `json:"-"`
 	Currency uint16      `json:"currency,omitempty"`
 	Metadata Hash        `json:"metadata"`
+	// Token is set for an asset bridged from Ethereum through the Vault
+	// (Issuer): the ERC-20 contract, or the zero address for ETH.
+	Token *Address `json:"token,omitempty"`
 }
 
 func assetKey(id Hash) string { return string(append([]byte{prefixAsset}, id[:]...)) }
@@ -305,6 +308,10 @@ func (o *Overlay) setAsset(id Hash, a *Asset) {
 	e.uint16(a.Currency)
 	e.amount(&a.Supply)
 	e.str(a.Symbol)
+	if a.Token != nil {
+		e.byte1(1)
+		e.buf = append(e.buf, a.Token[:]...)
+	}
 	o.put(assetKey(id), e.buf)
 }
 
@@ -320,6 +327,14 @@ func decodeAsset(id Hash, v []byte) (*Asset, bool) {
 	a.Currency = d.uint16("currency")
 	a.Supply = *d.amount("supply")
 	a.Symbol = d.str("symbol", MaxSymbolLen)
+	if d.off < len(d.buf) { // bridged: 0x01 ‖ token
+		if d.byte1("bridge flag") != 1 {
+			return nil, false
+		}
+		var t Address
+		copy(t[:], d.take(20, "token"))
+		a.Token = &t
+	}
 	if d.err != nil {
 		return nil, false
 	}

@@ -69,6 +69,11 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 		return "CancelOffer", apitypes.TypedDataMessage{
 			"maker": p.Maker.Hex(), "offer": p.Offer.Hex(), "nonce": new(big.Int).SetUint64(p.Nonce),
 		}
+	case *ledger.Withdraw:
+		return "Withdraw", apitypes.TypedDataMessage{
+			"account": p.Account.Hex(), "asset": p.Asset.Hex(), "amount": p.Amount.ToBig(), "to": p.To.Hex(),
+			"nonce": new(big.Int).SetUint64(p.Nonce),
+		}
 	case *ledger.Fill:
 		o := p.Offer
 		return "Fill", apitypes.TypedDataMessage{
@@ -97,6 +102,7 @@ func TestTypesAccepted(t *testing.T) {
 		"Offer":        "Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
 		"CardRegister": "CardRegister(address issuer,address card,address owner,uint64 nonce)",
 		"CardRecord":   "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)",
+		"Withdraw":     "Withdraw(address account,bytes32 asset,uint256 amount,address to,uint64 nonce)",
 	}
 	if len(types) != len(want) {
 		t.Fatalf("ledger.Types() has %d types, want %d", len(types), len(want))
@@ -169,7 +175,10 @@ func genU256(t *rapid.T, label string) uint256.Int {
 }
 
 func genPayload(t *rapid.T) ledger.Payload {
-	switch rapid.IntRange(0, 5).Draw(t, "kind") {
+	switch rapid.IntRange(0, 6).Draw(t, "kind") {
+	case 6:
+		return &ledger.Withdraw{Account: genAddress(t, "account"), Asset: genHash(t, "asset"), Amount: genU256(t, "amount"),
+			To: genAddress(t, "to"), Nonce: rapid.Uint64().Draw(t, "nonce")}
 	case 2:
 		return &ledger.CardRegister{Issuer: genAddress(t, "issuer"), Card: genAddress(t, "card"), Owner: genAddress(t, "owner"),
 			Nonce: rapid.Uint64().Draw(t, "nonce")}

@@ -29,6 +29,8 @@ type Binding struct {
 // variant in bench/ gets none: it is deployed from its artifact in a test.
 var Bindings = []Binding{
 	{Type: "Anchor", Artifact: "build/Anchor.json", Output: "bindings/anchor.go"},
+	{Type: "Vault", Artifact: "build/Vault.json", Output: "bindings/vault.go"},
+	{Type: "TestToken", Artifact: "build/TestToken.json", Output: "bindings/testtoken.go"},
 }
 
 type artifact struct {
