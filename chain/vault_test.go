@@ -542,7 +542,7 @@ func TestVaultInvariant(t *testing.T) {
 		seq uint64
 	}
 	var (
-		pending  []unpaid             // settled burns, not paid yet
+		pending  []unpaid // settled burns, not paid yet
 		burned   = map[ledger.Hash]*big.Int{b.eth: new(big.Int), b.tok: new(big.Int)}
 		deposits = 0
 		applied  = map[ledger.Kind]int{}
