@@ -401,6 +401,18 @@ func TestVaultDepositWithdraw(t *testing.T) {
 		t.Fatal("signatures over other roots accepted")
 	}
 
+	// Signatures made for another chain's (or another vault's) domain
+	// recover to strangers.
+	var otherChain []ledger.Sig
+	for _, d := range []ledger.Hash{a.Digest(b.chainID+1, ledger.Address(b.vault.Address)), a.Digest(b.chainID, ledger.Address{1})} {
+		s0, _ := b.attesters[0].Sign(d)
+		s1, _ := b.attesters[1].Sign(d)
+		otherChain = []ledger.Sig{s0, s1}
+		if _, err := b.vault.ConfirmBatch(c, ut, a, otherChain); err == nil {
+			t.Fatal("an attestation for another domain was accepted")
+		}
+	}
+
 	r, err := b.vault.ConfirmBatch(c, ut, a, sigs)
 	if err != nil {
 		t.Fatal(err)
