@@ -9,7 +9,7 @@ FUZZTIME ?= 4s
 FUZZ := ledger:FuzzDecodeTx ledger:FuzzTxJSON ledger:FuzzDecodeBatch ledger:FuzzParseAmount ledger:FuzzDecodeOffer \
         account/names:FuzzValid account:FuzzParseMnemonic account:FuzzRecover account:FuzzParseHeader \
         cardbridge/cardproto:FuzzMessages cardbridge/apdu:FuzzParseCommand cardbridge/apdu:FuzzParseResponse \
-        cardbridge/apdu:FuzzParseTLV cardbridge/apdu:FuzzReassembler
+        cardbridge/apdu:FuzzParseTLV cardbridge/apdu:FuzzReassembler exchange/alloc:FuzzAllocate
 
 export CGO_ENABLED := 1
 
