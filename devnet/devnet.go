@@ -81,6 +81,7 @@ type NodeInfo struct {
 	PeerID     string   `json:"peer_id"`
 	Multiaddrs []string `json:"multiaddrs"`
 	Settler    bool     `json:"settler"`
+	Attester   string   `json:"attester,omitempty"`
 }
 
 // AccountInfo describes one demo device account.
@@ -188,7 +189,18 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		ethKeys[i] = k
 		d.Info.EthAccounts = append(d.Info.EthAccounts, k.Address().Hex())
 	}
-	alloc := Prefund(ethKeys)
+	// Deterministic demo device accounts, after the ten Ethereum accounts:
+	// prefunded on Ethereum too, so each can deposit at once (a device
+	// account's key is an Ethereum key).
+	keys := make([]*account.Key, len(demoRoles))
+	for i := range demoRoles {
+		k, err := account.FromMnemonic(TestMnemonic, "", uint32(100+i))
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+	}
+	alloc := Prefund(append(append([]*account.Key(nil), ethKeys...), keys...))
 	chainDir := ""
 	if persisted {
 		chainDir = filepath.Join(d.Dir, "chain")
@@ -206,18 +218,21 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, err
 	}
 
+	// The Vault: attested by the first nodes (test-mnemonic accounts 1-3),
+	// 2 of 3; and a test ERC-20 it lists.
+	attesters := ethKeys[1 : 1+min(3, cfg.Nodes)]
+	var vault, token common.Address
+	if prev != nil && prev.Contracts["vault"] != "" {
+		vault, token = common.HexToAddress(prev.Contracts["vault"]), common.HexToAddress(prev.Contracts["token"])
+	} else if vault, token, err = d.deployVault(ctx, deployer, anchor, attesters); err != nil {
+		return nil, err
+	}
+
 	ks, err := account.OpenStore(filepath.Join(d.Dir, "keystore"))
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]*account.Key, len(demoRoles))
-	for i := range demoRoles {
-		// Deterministic demo keys, after the ten Ethereum accounts.
-		k, err := account.FromMnemonic(TestMnemonic, "", uint32(100+i))
-		if err != nil {
-			return nil, err
-		}
-		keys[i] = k
+	for i, k := range keys {
 		e, err := ks.Find(k.Address().Hex())
 		if errors.Is(err, account.ErrNotFound) {
 			e, err = ks.Create(k, DemoPassword, true)
@@ -233,7 +248,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	for i := 0; i < cfg.Nodes; i++ {
 		eth := chain.NewClient(d.Chain.Attach())
 		d.eths = append(d.eths, eth)
-		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor),
+		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor), Vault: ledger.Address(vault),
 			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond,
 			Logger: cfg.Logger.With("node", i)}
 		// Each node keeps its own Pebble store on disk, in the devnet
@@ -241,6 +256,9 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
 		if i == 0 {
 			nc.SettleKey, nc.IssuerKey = deployer, keys[0]
+		}
+		if i < len(attesters) {
+			nc.AttestKey = attesters[i]
 		}
 		for _, prev := range d.Nodes {
 			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
@@ -263,6 +281,9 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		if err := d.seed(ctx, keys); err != nil {
 			return nil, err
 		}
+		if err := d.seedBridge(ctx, keys, vault, token); err != nil {
+			return nil, err
+		}
 	} else {
 		d.Info.Assets = prev.Assets
 	}
@@ -278,6 +299,12 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	}
 	if err := d.fillInfo(cfg, anchor, persisted); err != nil {
 		return nil, err
+	}
+	d.Info.Contracts["vault"], d.Info.Contracts["token"] = vault.Hex(), token.Hex()
+	for i := range d.Info.Nodes {
+		if i < len(attesters) {
+			d.Info.Nodes[i].Attester = attesters[i].Address().Hex()
+		}
 	}
 	d.Info.ReadyMillis = time.Since(began).Milliseconds()
 	b, _ := json.MarshalIndent(d.Info, "", "  ")

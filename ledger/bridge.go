@@ -245,12 +245,22 @@ func (w *Withdraw) execute(c *execContext) Reason {
 // batch's receipts (the proof Vault.withdraw checks against the receipts
 // root).
 func ReceiptProof(rs []Receipt, index int) ([]Hash, error) {
-	if index < 0 || index >= len(rs) {
-		return nil, fmt.Errorf("ledger: receipt %d of %d", index, len(rs))
-	}
-	leaves := make([]Hash, len(rs))
+	hashes := make([]Hash, len(rs))
 	for i := range rs {
-		leaves[i] = ReceiptLeaf(rs[i].Hash())
+		hashes[i] = rs[i].Hash()
+	}
+	return ReceiptHashProof(hashes, index)
+}
+
+// ReceiptHashProof is ReceiptProof from the receipts' hashes (what a store
+// keeps per batch).
+func ReceiptHashProof(hashes []Hash, index int) ([]Hash, error) {
+	if index < 0 || index >= len(hashes) {
+		return nil, fmt.Errorf("ledger: receipt %d of %d", index, len(hashes))
+	}
+	leaves := make([]Hash, len(hashes))
+	for i, h := range hashes {
+		leaves[i] = ReceiptLeaf(h)
 	}
 	return auditPath(leaves, index), nil
 }

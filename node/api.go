@@ -77,6 +77,7 @@ func (n *Node) routes() http.Handler {
 		return map[string]bool{"flushed": true}, nil
 	})))
 	n.issuerRoutes(mux)
+	n.bridgeRoutes(mux)
 	n.offerRoutes(mux, limiter)
 	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
 		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
@@ -255,11 +256,14 @@ type AssetInfo struct {
 	Supply   string         `json:"supply"`
 	Metadata ledger.Hash    `json:"metadata"`
 	Pending  bool           `json:"pending,omitempty"`
+	// Token is set for an asset bridged through the Vault (the Issuer):
+	// its ERC-20 contract, or the zero address for ETH.
+	Token *ledger.Address `json:"token,omitempty"`
 }
 
 func assetInfo(a *ledger.Asset, pending bool) AssetInfo {
 	return AssetInfo{ID: a.ID, Symbol: a.Symbol, Decimals: a.Decimals, Currency: a.Currency, Issuer: a.Issuer,
-		Supply: ledger.FormatAmount(&a.Supply, a.Decimals), Metadata: a.Metadata, Pending: pending}
+		Supply: ledger.FormatAmount(&a.Supply, a.Decimals), Metadata: a.Metadata, Pending: pending, Token: a.Token}
 }
 
 // assets lists settled assets and those only in the pending view.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 )
 
 // Client talks to a node's HTTP API.
@@ -207,4 +208,38 @@ func (c *Client) Quote(ctx context.Context, pay, receive, amount string) (QuoteI
 	var r QuoteInfo
 	q := url.Values{"pay": {pay}, "receive": {receive}, "amount": {amount}}
 	return r, c.do(ctx, "GET", "/v1/quote?"+q.Encode(), nil, &r)
+}
+
+// Withdrawal reads a withdrawal's state and, once attested, its proof.
+func (c *Client) Withdrawal(ctx context.Context, id ledger.Hash) (Withdrawal, error) {
+	var w Withdrawal
+	if err := c.do(ctx, "GET", "/v1/withdrawals/"+id.Hex(), nil, &w); err != nil {
+		return w, err
+	}
+	if len(w.Tx) > 0 {
+		var tx ledger.Tx
+		if err := tx.UnmarshalJSON(w.Tx); err != nil {
+			return w, fmt.Errorf("node: withdrawal %s: %w", id, err)
+		}
+		wd, ok := tx.Payload.(*ledger.Withdraw)
+		if !ok {
+			return w, fmt.Errorf("node: withdrawal %s is a %s", id, tx.Payload.Kind())
+		}
+		w.Withdraw = wd
+	}
+	return w, nil
+}
+
+// Deposits reads settled deposits by Vault index or Ethereum tx hash.
+func (c *Client) Deposits(ctx context.Context, q string) ([]store.DepositRecord, error) {
+	var out []store.DepositRecord
+	err := c.do(ctx, "GET", "/v1/deposits/"+q, nil, &out)
+	return out, err
+}
+
+// Attestations reads the attestations a node holds for a batch.
+func (c *Client) Attestations(ctx context.Context, seq uint64) (BatchAttestations, error) {
+	var out BatchAttestations
+	err := c.do(ctx, "GET", fmt.Sprintf("/v1/batches/%d/attestations", seq), nil, &out)
+	return out, err
 }

@@ -8,12 +8,18 @@ import (
 
 // Event is one status change, sent on GET /v1/events.
 type Event struct {
-	Type   string       `json:"type"` // tx | batch
+	Type   string       `json:"type"` // tx | batch | offer | deposit | ...
 	ID     *ledger.Hash `json:"id,omitempty"`
 	Status string       `json:"status,omitempty"`
 	Seq    *uint64      `json:"seq,omitempty"`
 	Reason string       `json:"reason,omitempty"`
 	Root   *ledger.Hash `json:"root,omitempty"`
+	// Deposits.
+	Index   *uint64         `json:"index,omitempty"`
+	Account *ledger.Address `json:"account,omitempty"`
+	Asset   *ledger.Hash    `json:"asset,omitempty"`
+	Amount  string          `json:"amount,omitempty"`
+	EthTx   *ledger.Hash    `json:"eth_tx,omitempty"`
 }
 
 // hub fans events out to subscribers. A subscriber that falls behind by

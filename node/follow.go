@@ -75,8 +75,23 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	for i, r := range res.Receipts {
 		ids[i] = r.TxID
 	}
+	// Keep each burned withdrawal's transaction: its claim needs the fields.
+	var meta []ledger.KV
+	if n.bridge != nil {
+		ok := make(map[ledger.Hash]bool)
+		for _, r := range res.Receipts {
+			if r.Kind == ledger.KindWithdraw && r.Status == ledger.StatusOK {
+				ok[r.TxID] = true
+			}
+		}
+		for _, v := range verified {
+			if ok[v.ID] {
+				meta = append(meta, ledger.KV{Key: []byte(withdrawalKey(v.ID)), Value: v.Tx.Encode()})
+			}
+		}
+	}
 	n.pool.Lock()
-	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids})
+	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta})
 	var dropped []ledger.Hash
 	if err == nil {
 		dropped = n.pool.settledLocked(res)
@@ -99,6 +114,7 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &ev.Seq, Reason: r.Reason.String()})
 	}
 	n.events.publish(Event{Type: "batch", Seq: &ev.Seq, Root: &res.StateRoot})
+	n.attestBatch(rec)
 	n.log.Debug("folded batch", "seq", ev.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
 	return nil
 }

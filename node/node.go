@@ -82,6 +82,15 @@ type Config struct {
 	// Bootstrap peers (full multiaddrs with /p2p/).
 	Bootstrap []string
 
+	// Vault is the Vault contract's address: the node then folds its
+	// listings and deposits into the settled state and serves withdrawal
+	// proofs. Zero: no bridge.
+	Vault ledger.Address
+	// AttestKey, when set, makes the node one of the Vault's attesters: it
+	// signs each batch's attestation once the batch settles. The key must
+	// be registered in the Vault.
+	AttestKey *account.Key
+
 	// IssuerKey, when set, runs the issuer service with this device
 	// account: it certifies and registers cards and signs their update
 	// values (see docs/card-protocol.md).
@@ -181,6 +190,7 @@ type Node struct {
 	issuer     *issuer
 	book       *exchange.Book
 	offerTopic *p2p.Topic
+	bridge     *bridge // nil without a Vault
 
 	mu        sync.Mutex
 	ethHead   uint64
@@ -315,6 +325,10 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 
+	if err := n.startBridge(ctx); err != nil {
+		return err
+	}
+
 	if cfg.SettleKey != nil {
 		n.submitter, err = chain.NewSubmitter(chain.SubmitterConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
 			Key: cfg.SettleKey, Logger: n.log.With("sub", "settler")})
@@ -322,9 +336,13 @@ func (n *Node) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	follower, err := chain.NewFollower(chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
+	fcfg := chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
 		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, Finalized: cfg.Finalized, PollInterval: cfg.PollInterval,
-		Logger: n.log.With("sub", "follower")})
+		Logger: n.log.With("sub", "follower")}
+	if n.bridge != nil {
+		fcfg.Vault, fcfg.OnVault = common.Address(cfg.Vault), n.foldVault
+	}
+	follower, err := chain.NewFollower(fcfg)
 	if err != nil {
 		return err
 	}
@@ -532,6 +550,8 @@ type Status struct {
 	ChainID     uint64      `json:"chain_id"`
 	Anchor      string      `json:"anchor"`
 	Settler     string      `json:"settler,omitempty"`
+	Vault       string      `json:"vault,omitempty"`
+	Attester    string      `json:"attester,omitempty"`
 	Error       string      `json:"error,omitempty"`
 }
 
@@ -549,6 +569,12 @@ func (n *Node) Status() (Status, error) {
 	}
 	if n.submitter != nil {
 		s.Settler = n.submitter.From().Hex()
+	}
+	if n.bridge != nil {
+		s.Vault = n.bridge.addr.Hex()
+		if n.bridge.key != nil {
+			s.Attester = n.bridge.key.Address().Hex()
+		}
 	}
 	n.mu.Lock()
 	s.EthBlock = n.ethHead

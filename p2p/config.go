@@ -103,6 +103,10 @@ func OfferTopicName(network string) string { return topicName(network, "offer", 
 // example cloned cards) on network.
 func EvidenceTopicName(network string) string { return topicName(network, "evidence", 1) }
 
+// AttestTopicName is the gossip topic of Vault attesters' batch
+// attestations on network.
+func AttestTopicName(network string) string { return topicName(network, "attest", 1) }
+
 func topicName(network, kind string, version int) string {
 	return fmt.Sprintf("/anonex/%s/%s/%d", network, kind, version)
 }

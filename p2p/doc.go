@@ -10,7 +10,7 @@
 //     peer ID is public, and a secp256k1 peer ID would reveal the account.
 //     Deleting the key file rotates the peer ID.
 //   - Topics are /anonex/<network>/<kind>/<version>: TxTopicName,
-//     OfferTopicName, EvidenceTopicName. Host.Topic refuses other networks'
+//     OfferTopicName, EvidenceTopicName, AttestTopicName. Host.Topic refuses other networks'
 //     topics. Gossipsub runs under its own protocol ID
 //     (/anonex/meshsub/1.2.0), so anonex nodes never mesh with other
 //     libp2p applications.

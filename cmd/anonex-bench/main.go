@@ -28,7 +28,7 @@ func report(r row) {
 
 func main() {
 	n := flag.Int("n", 40000, "transactions for the ingest and fold runs")
-	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,devnet,latency,cards)")
+	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards)")
 	flag.IntVar(&benchChunk, "chunk", benchChunk, "transactions per ingest chunk")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
 	memprof := flag.String("memprofile", "", "write an allocation profile to `FILE` at the end")
@@ -63,6 +63,9 @@ func main() {
 	}
 	if want("gas") {
 		step("gas per settled transfer", func() error { return benchGas(ctx) })
+	}
+	if want("bridge") {
+		step("bridge gas", func() error { return benchBridge(ctx) })
 	}
 	if want("devnet") {
 		step("devnet start", func() error { return benchDevnet(ctx) })

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -18,8 +20,9 @@ func devnetCommand() *cli.Command {
 		Name:  "devnet",
 		Usage: "run an Ethereum dev chain, the Anchor contract, N nodes and demo accounts in one process",
 		Description: `Starts the embedded go-ethereum dev chain (chain id 1337, the test mnemonic's
-accounts prefunded), deploys the Anchor, starts N nodes on 127.0.0.1 (node 0
-settles), issues a demo asset and funds demo accounts. Prints a banner and
+accounts prefunded), deploys the Anchor and the Vault (a test ERC-20 listed; nodes 0-2 attest, 2 of
+3), starts N nodes on 127.0.0.1 (node 0 settles), issues demo assets, deposits
+ETH and tokens for the demo accounts and funds them. Prints a banner and
 writes devnet.json into --datadir (a temporary directory when none is given).
 Ctrl-C stops everything.`,
 		Flags: []cli.Flag{
@@ -68,7 +71,17 @@ Ctrl-C stops everything.`,
 func printBanner(info devnet.Info) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "anonex devnet ready in %d ms\n\n", info.ReadyMillis)
-	fmt.Fprintf(&b, "Ethereum (chain id %d)\n  HTTP  %s\n  WS    %s\n  Anchor %s\n\n", info.ChainID, info.EthRPC, info.EthWS, info.Contracts["anchor"])
+	fmt.Fprintf(&b, "Ethereum (chain id %d)\n  HTTP   %s\n  WS     %s\n  Anchor %s\n", info.ChainID, info.EthRPC, info.EthWS, info.Contracts["anchor"])
+	if v := info.Contracts["vault"]; v != "" {
+		fmt.Fprintf(&b, "  Vault  %s  (attesters: nodes", v)
+		for i, n := range info.Nodes {
+			if n.Attester != "" {
+				fmt.Fprintf(&b, " %d", i)
+			}
+		}
+		fmt.Fprintf(&b, ")\n  Token  %s  (%s, listed in the Vault)\n", info.Contracts["token"], devnet.TokenSymbol)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "Nodes\n")
 	for i, n := range info.Nodes {
 		role := ""
@@ -80,8 +93,8 @@ func printBanner(info devnet.Info) {
 	fmt.Fprintf(&b, "\nDemo accounts (keystore password %q)\n", devnet.DemoPassword)
 	for _, a := range info.Accounts {
 		bal := make([]string, 0, len(a.Balances))
-		for sym, v := range a.Balances {
-			bal = append(bal, v+" "+sym)
+		for _, sym := range slices.Sorted(maps.Keys(a.Balances)) {
+			bal = append(bal, a.Balances[sym]+" "+sym)
 		}
 		fmt.Fprintf(&b, "  %-9s %-24s %s  %s\n", a.Role, a.Name, a.Address, strings.Join(bal, ", "))
 	}
@@ -110,6 +123,8 @@ func printBanner(info devnet.Info) {
 	fmt.Fprintf(&b, "\nWritten to %s/devnet.json\n", info.DataDir)
 	fmt.Fprintf(&b, "Try:  anonex --devnet %s transfer --from %s --to %s --asset EUR --amount 1.50 --wait settled\n",
 		info.DataDir, info.Accounts[1].Name, info.Accounts[2].Name)
+	fmt.Fprintf(&b, "      anonex --devnet %s deposit --from %s --asset ETH --amount 1 --wait settled\n", info.DataDir, info.Accounts[1].Role)
+	fmt.Fprintf(&b, "      anonex --devnet %s withdraw --from %s --to %s --asset ETH --amount 0.5\n", info.DataDir, info.Accounts[1].Role, info.EthAccounts[9])
 	if len(info.Cards) > 0 {
 		fmt.Fprintf(&b, "      anonex --devnet %s terminal pay --amount 5.00 --currency EUR     (offline)\n", info.DataDir)
 		fmt.Fprintf(&b, "      anonex --devnet %s terminal pay --amount 50.00 --currency EUR    (online)\n", info.DataDir)

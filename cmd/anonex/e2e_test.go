@@ -14,6 +14,7 @@ import (
 
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/node"
+	"github.com/ethereum/go-ethereum/rpc"
 )
 
 // The test binary doubles as the anonex binary: with ANONEX_AS_MAIN set it
@@ -99,8 +100,17 @@ func TestDevnetProcessTransferSettles(t *testing.T) {
 	}
 	bal := run(t, "balance", "--devnet", dir, "--json", "holder-2")
 	var acct node.AccountInfo
-	if err := json.Unmarshal([]byte(bal), &acct); err != nil || acct.Balances[0].Settled != "1001.25" {
+	if err := json.Unmarshal([]byte(bal), &acct); err != nil {
 		t.Fatalf("balance: %v %s", err, bal)
+	}
+	eur := ""
+	for _, b := range acct.Balances {
+		if b.Symbol == "EUR" {
+			eur = b.Settled
+		}
+	}
+	if eur != "1001.25" {
+		t.Fatalf("holder-2 has %q EUR, want 1001.25", eur)
 	}
 	// Bad input at the CLI: too many decimals, unknown asset, overspend.
 	for _, c := range []struct {
@@ -121,6 +131,49 @@ func TestDevnetProcessTransferSettles(t *testing.T) {
 	st := run(t, "tx", "status", "--devnet", dir, tx.ID.Hex())
 	if !strings.Contains(st, "settled") {
 		t.Errorf("tx status: %s", st)
+	}
+
+	// The bridge: deposit ETH and the test token, withdraw ETH to an
+	// Ethereum address, see it paid there, and see a second claim refused.
+	out = run(t, "--devnet", dir, "--json", "deposit", "--from", "holder-3", "--asset", "ETH", "--amount", "2.5", "--wait", "settled")
+	if !strings.Contains(out, `"status": "settled"`) {
+		t.Fatalf("deposit: %s", out)
+	}
+	run(t, "--devnet", dir, "deposit", "--from", "holder-3", "--to", "holder-2", "--asset", "TOK", "--amount", "7", "--wait", "settled")
+	bal = run(t, "balance", "--devnet", dir, "--json", "holder-3")
+	if !strings.Contains(bal, `"12.500000000000000000"`) {
+		t.Fatalf("holder-3 after depositing 2.5 ETH on top of 10: %s", bal)
+	}
+	payee := "0x000000000000000000000000000000000000c0de"
+	out = run(t, "--devnet", dir, "--json", "withdraw", "--from", "holder-3", "--to", payee, "--asset", "ETH", "--amount", "1.25")
+	var claim node.ClaimResult
+	if err := json.Unmarshal([]byte(out), &claim); err != nil || claim.Amount != "1250000000000000000" {
+		t.Fatalf("withdraw: %v %s", err, out)
+	}
+	var wei string
+	rc, err := rpc.Dial(info.EthRPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if err := rc.Call(&wei, "eth_getBalance", payee, "latest"); err != nil || wei != "0x1158e460913d0000" {
+		t.Fatalf("payee holds %s wei on Ethereum (%v), want 1.25 ETH", wei, err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"withdraw", "--from", "holder-3", "--claim", claim.ID.Hex()}, "already paid"},
+		{[]string{"withdraw", "--from", "holder-3", "--to", payee, "--asset", "EUR", "--amount", "1"}, "not bridged"},
+		{[]string{"withdraw", "--from", "holder-3", "--to", payee, "--asset", "ETH", "--amount", "1000"}, "insufficient funds"},
+		{[]string{"withdraw", "--from", "holder-3", "--to", "0x1234", "--asset", "ETH", "--amount", "1"}, "--to"},
+		{[]string{"deposit", "--from", "holder-3", "--to", "0xnothex", "--asset", "ETH", "--amount", "1"}, "--to"},
+		{[]string{"deposit", "--from", "holder-3", "--asset", "GOLD", "--amount", "1"}, "not bridged"},
+	} {
+		b, err := anonex(append([]string{"--devnet", dir}, c.args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(b), c.want) {
+			t.Errorf("%v: err %v, output %s; want %q", c.args, err, b, c.want)
+		}
 	}
 
 	dn.Process.Signal(syscall.SIGTERM)

@@ -28,6 +28,8 @@ func main() {
 			cardCommand(),
 			terminalCommand(),
 			offerCommand(),
+			depositCommand(),
+			withdrawCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -28,6 +28,9 @@ const (
 	pName     = 'N' // account name ‖ address → nothing
 	pSymbol   = 'Y' // symbol ‖ 0 ‖ asset id → nothing
 	pIdentity = 'I' // the network the store belongs to
+	pReceipts = 'R' // seq(8) → the batch's receipt hashes, 32 bytes each
+	pDeposit  = 'D' // index(8) → deposit record (JSON)
+	pDepTx    = 'E' // eth tx hash ‖ index(8) → nothing
 )
 
 var (
@@ -264,6 +267,144 @@ type Commit struct {
 	Cursor []byte
 	// Drop lists pending records to delete (settled, or made stale).
 	Drop []ledger.Hash
+	// Meta are service records written with the batch (see PutMeta).
+	Meta []ledger.KV
+}
+
+// writeState adds state and tree writes to b, with the name and symbol
+// indexes of the accounts and assets they touch.
+func writeState(b *pebble.Batch, state, tree []ledger.KV) {
+	for _, kv := range state {
+		k := prefixed(pState, kv.Key)
+		if kv.Value == nil {
+			b.Delete(k, nil)
+		} else {
+			b.Set(k, kv.Value, nil)
+		}
+		switch kind, addr, asset := ledger.ParseStateKey(kv.Key); kind {
+		case "account":
+			b.Set(nameKey(names.Name(addr), addr), nil, nil)
+		case "asset":
+			if a, ok := ledger.DecodeAsset(asset, kv.Value); ok {
+				b.Set(symbolKey(a.Symbol, asset), nil, nil)
+			}
+		}
+	}
+	for _, kv := range tree {
+		k := prefixed(pTree, kv.Key)
+		if kv.Value == nil {
+			b.Delete(k, nil)
+		} else {
+			b.Set(k, kv.Value, nil)
+		}
+	}
+}
+
+func receiptsKey(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte{pReceipts}, seq) }
+
+// BatchReceipts returns the hashes of a folded batch's receipts, in batch
+// order: the leaves of its receipts root.
+func (s *Store) BatchReceipts(seq uint64) ([]ledger.Hash, bool, error) {
+	v, err := s.get(receiptsKey(seq))
+	if err != nil || v == nil {
+		return nil, false, err
+	}
+	if len(v)%32 != 0 {
+		return nil, false, fmt.Errorf("%w: receipts of batch %d are %d bytes", ErrCorrupt, seq, len(v))
+	}
+	out := make([]ledger.Hash, len(v)/32)
+	for i := range out {
+		copy(out[i][:], v[32*i:])
+	}
+	return out, true, nil
+}
+
+// DepositRecord is a Vault event this node folded: a deposit, or an asset
+// listing (Index is then unused and Listing set).
+type DepositRecord struct {
+	Index   uint64         `json:"index"`
+	Asset   ledger.Hash    `json:"asset"`
+	Account ledger.Address `json:"account"`
+	Amount  string         `json:"amount"` // base units, decimal
+	From    ledger.Address `json:"from"`   // the Ethereum sender
+	Status  string         `json:"status"` // "settled" or "failed"
+	Reason  string         `json:"reason,omitempty"`
+	Block   uint64         `json:"block"`
+	EthTx   ledger.Hash    `json:"eth_tx"`
+}
+
+// EntryCommit is what folding one Vault event writes.
+type EntryCommit struct {
+	StateWrites []ledger.KV
+	TreeWrites  []ledger.KV
+	StateRoot   ledger.Hash
+	Cursor      []byte
+	Deposit     *DepositRecord // nil for a listing
+}
+
+// CommitEntry writes a folded Vault event atomically and syncs it: the
+// state moves to a new root, the next batch sequence number stays.
+func (s *Store) CommitEntry(c EntryCommit) error {
+	head, err := s.Head() // before the lock: a read takes it too
+	if err != nil {
+		return err
+	}
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return ErrClosed
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	writeState(b, c.StateWrites, c.TreeWrites)
+	if d := c.Deposit; d != nil {
+		rec, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		b.Set(binary.BigEndian.AppendUint64([]byte{pDeposit}, d.Index), rec, nil)
+		b.Set(binary.BigEndian.AppendUint64(prefixed(pDepTx, d.EthTx[:]), d.Index), nil, nil)
+	}
+	b.Set([]byte{pHead}, encodeHead(Head{NextSeq: head.NextSeq, StateRoot: c.StateRoot, Cursor: c.Cursor}), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: commit vault event: %w", err)
+	}
+	return nil
+}
+
+// Deposit reads a folded deposit by its Vault index.
+func (s *Store) Deposit(index uint64) (DepositRecord, bool, error) {
+	var r DepositRecord
+	v, err := s.get(binary.BigEndian.AppendUint64([]byte{pDeposit}, index))
+	if err != nil || v == nil {
+		return r, false, err
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, false, fmt.Errorf("%w: deposit %d: %v", ErrCorrupt, index, err)
+	}
+	return r, true, nil
+}
+
+// DepositsByTx lists the deposits an Ethereum transaction made.
+func (s *Store) DepositsByTx(tx ledger.Hash) ([]DepositRecord, error) {
+	var idx []uint64
+	if err := s.scan(prefixed(pDepTx, tx[:]), func(k, _ []byte) bool {
+		idx = append(idx, binary.BigEndian.Uint64(k[len(k)-8:]))
+		return true
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]DepositRecord, 0, len(idx))
+	for _, i := range idx {
+		r, ok, err := s.Deposit(i)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // CommitBatch writes a folded batch atomically and syncs it.
@@ -276,30 +417,13 @@ func (s *Store) CommitBatch(c Commit) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	if r := c.Result; r != nil {
-		for _, kv := range r.StateWrites {
-			k := prefixed(pState, kv.Key)
-			if kv.Value == nil {
-				b.Delete(k, nil)
-			} else {
-				b.Set(k, kv.Value, nil)
-			}
-			switch kind, addr, asset := ledger.ParseStateKey(kv.Key); kind {
-			case "account":
-				b.Set(nameKey(names.Name(addr), addr), nil, nil)
-			case "asset":
-				if a, ok := ledger.DecodeAsset(asset, kv.Value); ok {
-					b.Set(symbolKey(a.Symbol, asset), nil, nil)
-				}
-			}
+		writeState(b, r.StateWrites, r.TreeWrites)
+		hashes := make([]byte, 0, 32*len(r.Receipts))
+		for i := range r.Receipts {
+			h := r.Receipts[i].Hash()
+			hashes = append(hashes, h[:]...)
 		}
-		for _, kv := range r.TreeWrites {
-			k := prefixed(pTree, kv.Key)
-			if kv.Value == nil {
-				b.Delete(k, nil)
-			} else {
-				b.Set(k, kv.Value, nil)
-			}
-		}
+		b.Set(receiptsKey(c.Record.Seq), hashes, nil)
 		for i, rc := range r.Receipts {
 			b.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}), nil)
 			for _, id := range rc.Attached {
@@ -310,6 +434,9 @@ func (s *Store) CommitBatch(c Commit) error {
 	}
 	for _, id := range c.Drop {
 		b.Delete(prefixed(pPending, id[:]), nil)
+	}
+	for _, kv := range c.Meta {
+		b.Set(append([]byte{pMeta}, kv.Key...), kv.Value, nil)
 	}
 	rec, err := json.Marshal(c.Record)
 	if err != nil {

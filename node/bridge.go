@@ -1,0 +1,434 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/p2p"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// The node's side of the Ethereum value bridge: it folds the Vault's
+// listings and deposits into the settled state in chain order, keeps each
+// batch's receipt hashes for withdrawal proofs, and — as an attester —
+// signs each batch's attestation once the batch settles (the follower only
+// delivers batches K blocks deep, or finalized) and gossips it. Every node
+// collects the attestations of the Vault's registered attesters and serves
+// them with the proof a withdrawal needs.
+
+type bridge struct {
+	vault     *chain.Vault
+	addr      ledger.Address
+	attesters []ledger.Address // as the Vault lists them
+	threshold int
+	key       *account.Key // this node's attester key, or nil
+	topic     *p2p.Topic
+
+	mu   sync.Mutex
+	sigs map[uint64]map[ledger.Address]signedAttestation // cache of stored ones
+}
+
+// signedAttestation is one attester's signature of a batch's attestation:
+// what gossips on the attest topic.
+type signedAttestation struct {
+	Attestation ledger.Attestation `json:"attestation"`
+	Signer      ledger.Address     `json:"signer"`
+	Signature   ledger.Sig         `json:"signature"`
+}
+
+// maxAttestationBytes bounds an attestation message on the wire.
+const maxAttestationBytes = 1024
+
+func (b *bridge) isAttester(a ledger.Address) bool { return slices.Contains(b.attesters, a) }
+
+// startBridge reads the Vault's attester set and joins the attest topic.
+func (n *Node) startBridge(ctx context.Context) error {
+	if n.cfg.Vault.IsZero() {
+		if n.cfg.AttestKey != nil {
+			return errors.New("node: an attester key without a vault address")
+		}
+		return nil
+	}
+	v := chain.NewVault(n.eth, common.Address(n.cfg.Vault))
+	as, th, err := v.Attesters(ctx)
+	if err != nil {
+		return fmt.Errorf("node: vault %s: %w", n.cfg.Vault.Hex(), err)
+	}
+	b := &bridge{vault: v, addr: n.cfg.Vault, threshold: th, key: n.cfg.AttestKey, sigs: map[uint64]map[ledger.Address]signedAttestation{}}
+	for _, a := range as {
+		b.attesters = append(b.attesters, ledger.Address(a))
+	}
+	if b.key != nil && !b.isAttester(b.key.Address()) {
+		return fmt.Errorf("node: attester key %s is not an attester of vault %s", b.key.Address().Hex(), n.cfg.Vault.Hex())
+	}
+	n.bridge = b
+	b.topic, err = n.host.Topic(p2p.AttestTopicName(n.cfg.Network), n.validateAttestation)
+	return err
+}
+
+// foldVault folds one Vault event into the settled state, in chain order.
+func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
+	cursor, err := json.Marshal(ev.Cursor())
+	if err != nil {
+		return err
+	}
+	st := ledger.NewOverlay(n.store.State())
+	var dep *store.DepositRecord
+	switch {
+	case ev.Listing != nil:
+		if err := ledger.ApplyListing(st, ev.Listing); err != nil {
+			if errors.Is(err, ledger.ErrState) {
+				return err
+			}
+			n.log.Warn("vault listed an asset the ledger cannot hold; ignored", "asset", ev.Listing.Asset, "err", err)
+		}
+	case ev.Deposit != nil:
+		d := ev.Deposit
+		reason, err := ledger.ApplyDeposit(st, d)
+		if errors.Is(err, ledger.ErrDepositApplied) {
+			return nil // folded before the cursor was saved
+		}
+		if err != nil {
+			return err
+		}
+		dep = &store.DepositRecord{Index: d.Index, Asset: d.Asset, Account: d.Account, Amount: d.Amount.Dec(),
+			From: ledger.Address(ev.From), Status: "settled", Block: ev.Block, EthTx: ledger.Hash(ev.TxHash)}
+		if reason != ledger.ReasonNone {
+			dep.Status, dep.Reason = "failed", reason.String()
+		}
+	}
+	writes := st.Writes()
+	tree := ledger.NewTree(n.store.Tree())
+	root, err := tree.Update(writes)
+	if err != nil {
+		return err
+	}
+	n.pool.Lock()
+	err = n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep})
+	var dropped []ledger.Hash
+	if err == nil && len(writes) > 0 {
+		dropped = n.pool.rebuildLocked() // the settled state changed under the view
+	}
+	n.pool.Unlock()
+	if err != nil {
+		return err
+	}
+	if len(dropped) > 0 {
+		if err := n.store.DeletePending(dropped...); err != nil {
+			return err
+		}
+	}
+	if dep != nil {
+		idx := dep.Index
+		n.events.publish(Event{Type: "deposit", Status: dep.Status, Reason: dep.Reason, Index: &idx, Account: &dep.Account,
+			Asset: &dep.Asset, Amount: dep.Amount, EthTx: &dep.EthTx, Root: &root})
+		n.log.Debug("folded deposit", "index", dep.Index, "account", dep.Account, "amount", dep.Amount, "status", dep.Status)
+	}
+	return nil
+}
+
+// attestBatch signs a folded batch's attestation with the node's attester
+// key, keeps it and gossips it. The follower delivers batches only once
+// they are K blocks deep (or finalized), so this is never earlier.
+func (n *Node) attestBatch(rec store.BatchRecord) {
+	b := n.bridge
+	if b == nil || b.key == nil {
+		return
+	}
+	a := ledger.Attestation{Seq: rec.Seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
+	sig, err := b.key.Sign(a.Digest(n.domain.ChainID, b.addr))
+	if err != nil {
+		n.log.Error("attestation not signed", "seq", rec.Seq, "err", err)
+		return
+	}
+	sa := signedAttestation{Attestation: a, Signer: b.key.Address(), Signature: sig}
+	if err := n.keepAttestation(sa); err != nil {
+		n.log.Error("attestation not stored", "seq", rec.Seq, "err", err)
+	}
+	raw, _ := json.Marshal(sa)
+	if err := b.topic.Publish(n.ctx, raw); err != nil && n.ctx.Err() == nil {
+		n.log.Warn("attestation not gossiped", "seq", rec.Seq, "err", err)
+	}
+}
+
+func attestationKey(seq uint64, signer ledger.Address) string {
+	return fmt.Sprintf("att/%016x/%x", seq, signer[:])
+}
+
+// keepAttestation stores a verified attestation signature; a second,
+// different attestation of the same batch by the same attester is kept as
+// evidence.
+func (n *Node) keepAttestation(sa signedAttestation) error {
+	b := n.bridge
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	per := b.sigs[sa.Attestation.Seq]
+	if per == nil {
+		if err := n.loadAttestationsLocked(sa.Attestation.Seq); err != nil {
+			return err
+		}
+		per = b.sigs[sa.Attestation.Seq]
+	}
+	if old, ok := per[sa.Signer]; ok {
+		if old.Attestation != sa.Attestation {
+			n.log.Warn("attester signed two attestations of one batch", "attester", sa.Signer, "seq", sa.Attestation.Seq)
+			raw, _ := json.Marshal([]signedAttestation{old, sa})
+			return n.store.PutMeta(fmt.Sprintf("attx/%016x/%x", sa.Attestation.Seq, sa.Signer[:]), raw)
+		}
+		return nil
+	}
+	raw, err := json.Marshal(sa)
+	if err != nil {
+		return err
+	}
+	if err := n.store.PutMeta(attestationKey(sa.Attestation.Seq, sa.Signer), raw); err != nil {
+		return err
+	}
+	per[sa.Signer] = sa
+	return nil
+}
+
+func (n *Node) loadAttestationsLocked(seq uint64) error {
+	b := n.bridge
+	per := map[ledger.Address]signedAttestation{}
+	err := n.store.ScanMeta(fmt.Sprintf("att/%016x/", seq), func(_ string, v []byte) bool {
+		var sa signedAttestation
+		if json.Unmarshal(v, &sa) == nil {
+			per[sa.Signer] = sa
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if len(b.sigs) > 4096 { // a cache, not the record: the store has them all
+		clear(b.sigs)
+	}
+	b.sigs[seq] = per
+	return nil
+}
+
+// validateAttestation checks a gossiped attestation: well formed, signed
+// by the attester it names, who is registered in the Vault.
+func (n *Node) validateAttestation(_ context.Context, _ peer.ID, raw []byte) p2p.Verdict {
+	if len(raw) > maxAttestationBytes {
+		return p2p.Reject
+	}
+	var sa signedAttestation
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sa); err != nil {
+		return p2p.Reject
+	}
+	b := n.bridge
+	if !b.isAttester(sa.Signer) {
+		return p2p.Reject
+	}
+	signer, err := chain.RecoverAttester(sa.Attestation.Digest(n.domain.ChainID, b.addr), sa.Signature)
+	if err != nil || ledger.Address(signer) != sa.Signer {
+		return p2p.Reject
+	}
+	if rec, ok, err := n.store.Batch(sa.Attestation.Seq); err == nil && ok &&
+		(rec.DataHash != sa.Attestation.DataHash || rec.StateRoot != sa.Attestation.StateRoot || rec.ReceiptsRoot != sa.Attestation.ReceiptsRoot) {
+		n.log.Warn("an attester signed roots this node did not fold", "attester", sa.Signer, "seq", sa.Attestation.Seq,
+			"their_receipts_root", sa.Attestation.ReceiptsRoot, "ours", rec.ReceiptsRoot)
+	}
+	if err := n.keepAttestation(sa); err != nil {
+		return p2p.Ignore
+	}
+	return p2p.Accept
+}
+
+// BatchAttestations is a batch's attestation as this node folded it, with
+// the matching signatures it holds (ascending by signer, as the Vault
+// wants them).
+type BatchAttestations struct {
+	Attestation ledger.Attestation `json:"attestation"`
+	Signatures  []AttesterSig      `json:"signatures"`
+	Threshold   int                `json:"threshold"`
+	Attesters   []ledger.Address   `json:"attesters"`
+	Vault       ledger.Address     `json:"vault"`
+	// Conflicting lists attesters that signed other roots for this batch.
+	Conflicting []ledger.Address `json:"conflicting,omitempty"`
+}
+
+// AttesterSig is one attester's signature.
+type AttesterSig struct {
+	Signer    ledger.Address `json:"signer"`
+	Signature ledger.Sig     `json:"signature"`
+}
+
+// Attestations returns what this node holds for batch seq.
+func (n *Node) Attestations(seq uint64) (*BatchAttestations, error) {
+	b := n.bridge
+	if b == nil {
+		return nil, apiErr(http.StatusNotFound, "not_found", "this node follows no vault")
+	}
+	rec, ok, err := n.store.Batch(seq)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apiErr(http.StatusNotFound, "not_found", "batch %d is not settled here yet", seq)
+	}
+	a := ledger.Attestation{Seq: seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
+	out := &BatchAttestations{Attestation: a, Threshold: b.threshold, Attesters: b.attesters, Vault: b.addr, Signatures: []AttesterSig{}}
+	b.mu.Lock()
+	per := b.sigs[seq]
+	if per == nil {
+		if err := n.loadAttestationsLocked(seq); err != nil {
+			b.mu.Unlock()
+			return nil, err
+		}
+		per = b.sigs[seq]
+	}
+	for signer, sa := range per {
+		if sa.Attestation == a {
+			out.Signatures = append(out.Signatures, AttesterSig{Signer: signer, Signature: sa.Signature})
+		} else {
+			out.Conflicting = append(out.Conflicting, signer)
+		}
+	}
+	b.mu.Unlock()
+	slices.SortFunc(out.Signatures, func(x, y AttesterSig) int { return bytes.Compare(x.Signer[:], y.Signer[:]) })
+	return out, nil
+}
+
+// Withdrawal is everything needed to claim a withdrawal from the Vault.
+type Withdrawal struct {
+	ID ledger.Hash `json:"id"`
+	// Status: pending (not settled), failed (settled with a reason: nothing
+	// was burned), burned (settled, attestations short of the threshold),
+	// attested (claimable), paid.
+	Status   string           `json:"status"`
+	Reason   string           `json:"reason,omitempty"`
+	Withdraw *ledger.Withdraw `json:"-"`
+	Tx       json.RawMessage  `json:"tx,omitempty"`
+	Seq      *uint64          `json:"seq,omitempty"`
+	Index    uint64           `json:"index"`
+	Size     uint64           `json:"size"`
+	Proof    []ledger.Hash    `json:"proof,omitempty"`
+	Token    *ledger.Address  `json:"token,omitempty"`
+
+	*BatchAttestations
+}
+
+func withdrawalKey(id ledger.Hash) string { return "wd/" + id.Hex() }
+
+// Withdrawal reports a withdrawal's state and, once attested, its proof.
+func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, error) {
+	if n.bridge == nil {
+		return nil, apiErr(http.StatusNotFound, "not_found", "this node follows no vault")
+	}
+	rec, ok, err := n.store.Tx(id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if _, ok := n.pool.Status(id); ok {
+			return &Withdrawal{ID: id, Status: "pending"}, nil
+		}
+		return nil, apiErr(http.StatusNotFound, "not_found", "no withdrawal %s", id)
+	}
+	if rec.Kind != ledger.KindWithdraw {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "%s is a %s, not a withdrawal", id, rec.Kind)
+	}
+	w := &Withdrawal{ID: id, Status: "burned", Seq: &rec.Seq, Index: uint64(rec.Index)}
+	if rec.Status != ledger.StatusOK {
+		w.Status, w.Reason = "failed", rec.Reason.String()
+		return w, nil
+	}
+	raw, err := n.store.Meta(withdrawalKey(id))
+	if err != nil {
+		return nil, err
+	}
+	tx, err := ledger.DecodeTx(raw)
+	if err != nil {
+		return nil, fmt.Errorf("node: stored withdrawal %s: %w", id, err)
+	}
+	w.Withdraw = tx.Payload.(*ledger.Withdraw)
+	w.Tx, _ = json.Marshal(tx)
+	hashes, _, err := n.store.BatchReceipts(rec.Seq)
+	if err != nil {
+		return nil, err
+	}
+	w.Size = uint64(len(hashes))
+	if w.Proof, err = ledger.ReceiptHashProof(hashes, int(rec.Index)); err != nil {
+		return nil, err
+	}
+	if w.BatchAttestations, err = n.Attestations(rec.Seq); err != nil {
+		return nil, err
+	}
+	if len(w.Signatures) >= w.Threshold {
+		w.Status = "attested"
+		w.Signatures = w.Signatures[:w.Threshold]
+	}
+	tok, _, err := n.bridge.vault.Token(ctx, w.Withdraw.Asset)
+	if err == nil {
+		t := ledger.Address(tok)
+		w.Token = &t
+	}
+	if paid, err := n.bridge.vault.Paid(ctx, id); err == nil && paid {
+		w.Status = "paid"
+	}
+	return w, nil
+}
+
+func (n *Node) bridgeRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/batches/{seq}/attestations", n.handle(func(r *http.Request) (any, error) {
+		seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "batch sequence number %q", r.PathValue("seq"))
+		}
+		return n.Attestations(seq)
+	}))
+	mux.HandleFunc("GET /v1/withdrawals/{id}", n.handle(func(r *http.Request) (any, error) {
+		id, err := ledger.ParseHash(r.PathValue("id"))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		return n.Withdrawal(r.Context(), id)
+	}))
+	mux.HandleFunc("GET /v1/deposits/{q}", n.handle(func(r *http.Request) (any, error) {
+		q := r.PathValue("q")
+		if i, err := strconv.ParseUint(q, 10, 64); err == nil {
+			d, ok, err := n.store.Deposit(i)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, apiErr(http.StatusNotFound, "not_found", "deposit %d is not settled here (yet)", i)
+			}
+			return []store.DepositRecord{d}, nil
+		}
+		h, err := ledger.ParseHash(q)
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "a deposit index or an Ethereum transaction hash, not %q", q)
+		}
+		ds, err := n.store.DepositsByTx(h)
+		if err != nil {
+			return nil, err
+		}
+		if len(ds) == 0 {
+			return nil, apiErr(http.StatusNotFound, "not_found", "no settled deposit from transaction %s (yet)", h)
+		}
+		return ds, nil
+	}))
+}
+
+// Deposit reads a folded deposit by its Vault index.
+func (n *Node) Deposit(index uint64) (store.DepositRecord, bool, error) {
+	return n.store.Deposit(index)
+}
