@@ -260,6 +260,11 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		if i < len(attesters) {
 			nc.AttestKey = attesters[i]
 		}
+		if i == 0 {
+			// Node 0 is the demo holders' wallet node: it signs their spend
+			// authorizations (POST /v1/allocate). Devnet only.
+			nc.WalletKeys = keys[1:4]
+		}
 		for _, prev := range d.Nodes {
 			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
 		}
@@ -379,9 +384,29 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 	give(mm, eur, 1_000_000_00)
 	give(mm, gold, 10_000_000)
 	give(mm, usd, 1_000_000_00)
+	// The merchant sells gift cards: GIFT, EUR-denominated, accepted only
+	// at the merchant (stored value for POST /v1/allocate).
+	merchant := keys[4]
+	signers := map[ledger.Payload]*account.Key{}
+	gift := &ledger.IssueAsset{Issuer: merchant.Address(), Symbol: "GIFT", Decimals: 2, Currency: 978, Nonce: 0}
+	gift.Supply.SetUint64(1_000_000_00)
+	giftID := dom.Digest(gift.StructHash())
+	txs = append(txs, gift)
+	signers[gift] = merchant
+	d.Info.Assets = append(d.Info.Assets, AssetInfo{ID: giftID.Hex(), Symbol: "GIFT", Decimals: 2, Currency: 978, Issuer: merchant.Address().Hex()})
+	for i, units := range []uint64{25_00, 7_30, 12_15} {
+		t := &ledger.Transfer{From: merchant.Address(), To: keys[1+i].Address(), Asset: giftID, Nonce: uint64(1 + i)}
+		t.Amount = *uint256.NewInt(units)
+		txs = append(txs, t)
+		signers[t] = merchant
+	}
 	var last ledger.Hash
 	for _, p := range txs {
-		sig, err := issuer.Sign(dom.Digest(p.StructHash()))
+		signer := issuer
+		if k := signers[p]; k != nil {
+			signer = k
+		}
+		sig, err := signer.Sign(dom.Digest(p.StructHash()))
 		if err != nil {
 			return err
 		}

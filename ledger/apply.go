@@ -25,6 +25,10 @@ const (
 	// ReasonNotBridged: a Withdraw of an asset that did not come through
 	// the Vault (an issued asset has nothing locked on Ethereum to pay).
 	ReasonNotBridged
+	// ReasonAuthExpired and ReasonAuthUsed: a Redeem of a spend
+	// authorization past its expiry, or redeemed before.
+	ReasonAuthExpired
+	ReasonAuthUsed
 )
 
 var reasonNames = [...]string{
@@ -41,6 +45,8 @@ var reasonNames = [...]string{
 	ReasonOfferFilled:       "offer already filled (or this fill exceeds what is left)",
 	ReasonMakerInsufficient: "the maker does not hold what the offer gives",
 	ReasonNotBridged:        "asset is not bridged from Ethereum: nothing to withdraw",
+	ReasonAuthExpired:       "spend authorization expired",
+	ReasonAuthUsed:          "spend authorization already redeemed",
 }
 
 func (r Reason) String() string {
@@ -122,6 +128,9 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	}
 	if _, ok := p.(offerCarrier); ok && tx.OfferID.IsZero() {
 		return nil, fmt.Errorf("%w: the fill's offer was not verified", ErrBadSignature)
+	}
+	if _, ok := p.(authCarrier); ok && tx.AuthID.IsZero() {
+		return nil, fmt.Errorf("%w: the redeem's authorization was not verified", ErrBadSignature)
 	}
 	st.err = nil // a long-lived view must not stay poisoned by an old read error
 	if sp, ok := p.(selfReplaying); ok {

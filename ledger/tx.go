@@ -233,10 +233,17 @@ type Verified struct {
 	// OfferID is the id of the offer a Fill carries (its maker's
 	// signature checked).
 	OfferID Hash
+	// AuthID is the id of the spend authorization a Redeem carries (its
+	// account holder's signature checked).
+	AuthID Hash
 }
 
 // offerCarrier is a payload that carries a signed offer (a Fill).
 type offerCarrier interface{ signedOffer() *SignedOffer }
+
+// authCarrier is a payload that carries a signed spend authorization (a
+// Redeem).
+type authCarrier interface{ signedAuth() *SignedSpendAuth }
 
 // attacher is a payload that carries other signed transactions.
 type attacher interface{ attachments() []*Tx }
@@ -289,6 +296,13 @@ func VerifyKnownSender(tx *Tx, id Hash, from Address, d Domain, rec Recoverer) (
 		}
 		v.OfferID = oid
 	}
+	if ac, ok := tx.Payload.(authCarrier); ok {
+		aid, err := VerifySpendAuth(ac.signedAuth(), d, rec)
+		if err != nil {
+			return nil, fmt.Errorf("the authorization: %w", err)
+		}
+		v.AuthID = aid
+	}
 	if at, ok := tx.Payload.(attacher); ok {
 		for i, a := range at.attachments() {
 			aid, err := Precheck(a, d)
@@ -316,6 +330,9 @@ type jsonTx struct {
 	// OfferSignature is the maker's signature of the offer a Fill carries
 	// (the offer itself is in the message, as the taker signs it).
 	OfferSignature *Sig `json:"offer_signature,omitempty"`
+	// AuthorizationSignature is the account holder's signature of the
+	// spend authorization a Redeem carries.
+	AuthorizationSignature *Sig `json:"authorization_signature,omitempty"`
 }
 
 // MarshalJSON renders {"type", "message", "signature"}.
@@ -332,6 +349,10 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 	if oc, ok := tx.Payload.(offerCarrier); ok {
 		sig := oc.signedOffer().Sig
 		j.OfferSignature = &sig
+	}
+	if ac, ok := tx.Payload.(authCarrier); ok {
+		sig := ac.signedAuth().Sig
+		j.AuthorizationSignature = &sig
 	}
 	return json.Marshal(j)
 }
@@ -357,6 +378,14 @@ func (tx *Tx) UnmarshalJSON(b []byte) error {
 		oc.signedOffer().Sig = *j.OfferSignature
 	} else if j.OfferSignature != nil {
 		return fmt.Errorf("%w: only fills carry an offer_signature", ErrDecode)
+	}
+	if ac, ok := p.(authCarrier); ok {
+		if j.AuthorizationSignature == nil {
+			return fmt.Errorf("%w: a redeem needs the account holder's authorization_signature", ErrDecode)
+		}
+		ac.signedAuth().Sig = *j.AuthorizationSignature
+	} else if j.AuthorizationSignature != nil {
+		return fmt.Errorf("%w: only redeems carry an authorization_signature", ErrDecode)
 	}
 	if len(j.Attached) > 0 {
 		cp, ok := p.(*CardPayment)

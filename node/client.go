@@ -243,3 +243,11 @@ func (c *Client) Attestations(ctx context.Context, seq uint64) (BatchAttestation
 	err := c.do(ctx, "GET", fmt.Sprintf("/v1/batches/%d/attestations", seq), nil, &out)
 	return out, err
 }
+
+// Allocate asks the node to cover a payment from a pool of stored-value
+// items (POST /v1/allocate; needs the API token).
+func (c *Client) Allocate(ctx context.Context, req AllocateRequest) (AllocateResult, error) {
+	var out AllocateResult
+	err := c.do(ctx, "POST", "/v1/allocate", req, &out)
+	return out, err
+}

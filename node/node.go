@@ -91,6 +91,10 @@ type Config struct {
 	// be registered in the Vault.
 	AttestKey *account.Key
 
+	// WalletKeys are device accounts this node holds as their owners'
+	// wallet: POST /v1/allocate signs their spend authorizations.
+	WalletKeys []*account.Key
+
 	// IssuerKey, when set, runs the issuer service with this device
 	// account: it certifies and registers cards and signs their update
 	// values (see docs/card-protocol.md).

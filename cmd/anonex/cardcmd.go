@@ -404,8 +404,9 @@ func terminalQueue(c *cli.Context) (*terminal.Queue, error) {
 func terminalCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "terminal",
-		Usage: "a merchant terminal: take card payments, forward queued records",
+		Usage: "a merchant terminal: take card payments, forward queued records, redeem spend authorizations",
 		Subcommands: []*cli.Command{
+			terminalRedeemCommand(),
 			{
 				Name:  "pay",
 				Usage: "take a payment from the card in the reader: offline within the floor limit, online otherwise",

@@ -30,6 +30,7 @@ func main() {
 			offerCommand(),
 			depositCommand(),
 			withdrawCommand(),
+			allocateCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

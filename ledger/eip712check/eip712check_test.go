@@ -74,6 +74,17 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 			"account": p.Account.Hex(), "asset": p.Asset.Hex(), "amount": p.Amount.ToBig(), "to": p.To.Hex(),
 			"nonce": new(big.Int).SetUint64(p.Nonce),
 		}
+	case *ledger.Redeem:
+		a := p.Auth
+		return "Redeem", apitypes.TypedDataMessage{
+			"payee": p.Payee.Hex(),
+			"authorization": map[string]any{
+				"account": a.Account.Hex(), "asset": a.Asset.Hex(), "amount": a.Amount.ToBig(), "payee": a.Payee.Hex(),
+				"expiry": new(big.Int).SetUint64(a.Expiry), "salt": a.Salt.Hex(),
+			},
+			"amount": p.Amount.ToBig(),
+			"nonce":  new(big.Int).SetUint64(p.Nonce),
+		}
 	case *ledger.Fill:
 		o := p.Offer
 		return "Fill", apitypes.TypedDataMessage{
@@ -94,15 +105,17 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 func TestTypesAccepted(t *testing.T) {
 	types := apiTypes()
 	want := map[string]string{
-		"EIP712Domain": "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
-		"Transfer":     "Transfer(address from,address to,bytes32 asset,uint256 amount,uint64 nonce)",
-		"IssueAsset":   "IssueAsset(address issuer,string symbol,uint8 decimals,uint256 supply,uint16 currency,bytes32 metadata,uint64 nonce)",
-		"CancelOffer":  "CancelOffer(address maker,bytes32 offer,uint64 nonce)",
-		"Fill":         "Fill(address taker,Offer offer,uint256 take,uint64 nonce)Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
-		"Offer":        "Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
-		"CardRegister": "CardRegister(address issuer,address card,address owner,uint64 nonce)",
-		"CardRecord":   "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)",
-		"Withdraw":     "Withdraw(address account,bytes32 asset,uint256 amount,address to,uint64 nonce)",
+		"EIP712Domain":       "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
+		"Transfer":           "Transfer(address from,address to,bytes32 asset,uint256 amount,uint64 nonce)",
+		"IssueAsset":         "IssueAsset(address issuer,string symbol,uint8 decimals,uint256 supply,uint16 currency,bytes32 metadata,uint64 nonce)",
+		"CancelOffer":        "CancelOffer(address maker,bytes32 offer,uint64 nonce)",
+		"Fill":               "Fill(address taker,Offer offer,uint256 take,uint64 nonce)Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
+		"Offer":              "Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
+		"CardRegister":       "CardRegister(address issuer,address card,address owner,uint64 nonce)",
+		"CardRecord":         "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)",
+		"Withdraw":           "Withdraw(address account,bytes32 asset,uint256 amount,address to,uint64 nonce)",
+		"Redeem":             "Redeem(address payee,SpendAuthorization authorization,uint256 amount,uint64 nonce)SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
+		"SpendAuthorization": "SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
 	}
 	if len(types) != len(want) {
 		t.Fatalf("ledger.Types() has %d types, want %d", len(types), len(want))
@@ -175,7 +188,12 @@ func genU256(t *rapid.T, label string) uint256.Int {
 }
 
 func genPayload(t *rapid.T) ledger.Payload {
-	switch rapid.IntRange(0, 6).Draw(t, "kind") {
+	switch rapid.IntRange(0, 7).Draw(t, "kind") {
+	case 7:
+		return &ledger.Redeem{Payee: genAddress(t, "payee"), Amount: genU256(t, "amount"), Nonce: rapid.Uint64().Draw(t, "nonce"),
+			Auth: ledger.SignedSpendAuth{SpendAuth: ledger.SpendAuth{Account: genAddress(t, "account"), Asset: genHash(t, "asset"),
+				Amount: genU256(t, "authAmount"), Payee: genAddress(t, "authPayee"), Expiry: rapid.Uint64().Draw(t, "expiry"),
+				Salt: genHash(t, "salt")}}}
 	case 6:
 		return &ledger.Withdraw{Account: genAddress(t, "account"), Asset: genHash(t, "asset"), Amount: genU256(t, "amount"),
 			To: genAddress(t, "to"), Nonce: rapid.Uint64().Draw(t, "nonce")}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+	"github.com/urfave/cli/v2"
+)
+
+func allocateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "allocate",
+		Usage: "cover a payment at a merchant from your stored value (balances, gift cards, card purses) with the least left behind",
+		Description: "Asks the node (POST /v1/allocate) to choose among the balances the accounts hold in assets of the\n" +
+			"payment's currency: the payment asset is accepted everywhere, a gift card only at its issuer.\n" +
+			"Each chosen device-account balance comes with a spend authorization, signed by the node when it\n" +
+			"holds the key as a wallet, else here with the keystore; a card purse is paid by the card itself.\n" +
+			"Hand the output to the merchant's terminal: anonex terminal redeem --auth FILE.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "amount", Required: true, Usage: "the payment, e.g. 12.50"},
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the payment asset `SYMBOL|ID`"},
+			&cli.StringFlag{Name: "merchant", Required: true, Usage: "the payee `NAME|ADDRESS`"},
+			&cli.StringSliceFlag{Name: "account", Required: true, Usage: "an account of the pool `NAME|ADDRESS` (repeatable; card accounts too)"},
+			&cli.StringFlag{Name: "expires", Value: "10m", Usage: "how long the authorizations stay valid (up to 24h)"},
+			&cli.StringFlag{Name: "out", Usage: "write the signed allocation to `FILE` (default: stdout with --json)"},
+			timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			cl, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			var accounts []string
+			for _, q := range c.StringSlice("account") {
+				a, err := resolveAccount(ctx, q, ks, cl)
+				if err != nil {
+					return fmt.Errorf("--account %s: %w", q, err)
+				}
+				accounts = append(accounts, a.Hex())
+			}
+			merchant, err := resolveAccount(ctx, c.String("merchant"), ks, cl)
+			if err != nil {
+				return fmt.Errorf("--merchant: %w", err)
+			}
+			res, err := cl.Allocate(ctx, node.AllocateRequest{Amount: c.String("amount"), Asset: c.String("asset"),
+				Merchant: merchant.Hex(), Accounts: accounts, ExpiresIn: c.String("expires")})
+			if err != nil {
+				return err
+			}
+			dom, err := cl.Domain(ctx)
+			if err != nil {
+				return err
+			}
+			for i := range res.Spends {
+				sp := &res.Spends[i]
+				if sp.Access != "authorization" || sp.Signed {
+					continue
+				}
+				key, err := ks.unlock(sp.Account.Hex())
+				if err != nil {
+					return fmt.Errorf("signing the authorization of %s: %w", sp.Account.Hex(), err)
+				}
+				sig, err := key.Sign(sp.Authorization.ID(dom))
+				if err != nil {
+					return err
+				}
+				sp.Authorization.Sig, sp.Signed, sp.TypedData = ledger.Sig(sig), true, nil
+			}
+			if f := c.String("out"); f != "" {
+				b, _ := json.MarshalIndent(res, "", "  ")
+				if err := os.WriteFile(f, append(b, '\n'), 0o600); err != nil {
+					return err
+				}
+			}
+			return output(c, res, func() {
+				how := "proven least"
+				if !res.Exact {
+					how = "at most " + res.Bound + " above the least"
+				}
+				fmt.Printf("pay %s %s at %s from %d items of %d (left behind %s, %s; %s in %s)\n",
+					res.Amount, res.Symbol, res.Merchant.Hex(), len(res.Spends), res.Items, res.Residual, how, res.Method, res.Took)
+				for _, sp := range res.Spends {
+					fmt.Printf("  %-10s %-8s from %s (of %s) by %s\n", sp.Amount, sp.Symbol, sp.Account.Hex(), sp.Balance, sp.Access)
+				}
+				if f := c.String("out"); f != "" {
+					fmt.Printf("written to %s: anonex terminal redeem --auth %s\n", f, f)
+				}
+			})
+		},
+	}
+}
+
+func terminalRedeemCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "redeem",
+		Usage: "redeem the spend authorizations of an allocation (anonex allocate --out FILE) for the merchant",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "auth", Required: true, Usage: "the allocation `FILE` (- for stdin)"},
+			&cli.StringFlag{Name: "from", Usage: "the merchant account that redeems (default: the devnet's merchant)"},
+			&cli.StringFlag{Name: "wait", Value: "settled", Usage: "`settled` (default) or pending"},
+			timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			var raw []byte
+			var err error
+			if f := c.String("auth"); f == "-" {
+				raw, err = io.ReadAll(os.Stdin)
+			} else {
+				raw, err = os.ReadFile(f)
+			}
+			if err != nil {
+				return err
+			}
+			var res node.AllocateResult
+			if err := json.Unmarshal(raw, &res); err != nil {
+				return fmt.Errorf("--auth: not an allocation: %w", err)
+			}
+			cl, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			from := c.String("from")
+			if from == "" {
+				if dev, _ := loadDevnet(c); dev != nil && dev.Terminal != nil {
+					from = dev.Terminal.Payee
+				} else if dev != nil {
+					from = "merchant" // the devnet's merchant role
+				}
+			}
+			if from == "" {
+				return errors.New("--from: the merchant account that redeems")
+			}
+			key, err := ks.unlock(from)
+			if err != nil {
+				return err
+			}
+			nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
+			if err != nil {
+				return err
+			}
+			type outcome struct {
+				Item   string      `json:"item"`
+				Amount string      `json:"amount"`
+				Symbol string      `json:"symbol"`
+				Tx     ledger.Hash `json:"tx,omitempty"`
+				Status string      `json:"status"`
+				Reason string      `json:"reason,omitempty"`
+			}
+			var outs []outcome
+			var failed error
+			for _, sp := range res.Spends {
+				o := outcome{Item: sp.Item, Amount: sp.Amount, Symbol: sp.Symbol}
+				if sp.Access == "card" {
+					o.Status = "collect with the card: anonex terminal pay --amount " + sp.Amount + " --currency " + sp.Symbol
+					outs = append(outs, o)
+					continue
+				}
+				if sp.Authorization == nil || !sp.Signed {
+					return fmt.Errorf("item %s: the authorization is not signed (sign it with anonex allocate)", sp.Item)
+				}
+				if sp.Authorization.Payee != key.Address() {
+					return fmt.Errorf("item %s is authorized to %s, not to %s", sp.Item, sp.Authorization.Payee.Hex(), key.Address().Hex())
+				}
+				tx, err := sign(key, &ledger.Redeem{Payee: key.Address(), Auth: *sp.Authorization, Amount: sp.Authorization.Amount, Nonce: nonce}, dom)
+				if err != nil {
+					return err
+				}
+				sub, err := cl.Submit(ctx, tx)
+				if err != nil {
+					o.Status, o.Reason = "rejected", err.Error()
+					failed = errors.Join(failed, fmt.Errorf("item %s: %w", sp.Item, err))
+					outs = append(outs, o)
+					continue
+				}
+				nonce++
+				o.Tx, o.Status = sub.ID, sub.Status
+				outs = append(outs, o)
+			}
+			if c.String("wait") == "settled" {
+				for i := range outs {
+					if outs[i].Tx.IsZero() {
+						continue
+					}
+					info, err := cl.WaitTx(ctx, outs[i].Tx)
+					if err != nil {
+						return err
+					}
+					outs[i].Status, outs[i].Reason = info.Status, info.Reason
+					if info.Status != "settled" {
+						failed = errors.Join(failed, fmt.Errorf("item %s: %s: %s", outs[i].Item, info.Status, info.Reason))
+					}
+				}
+			}
+			if err := output(c, outs, func() {
+				fmt.Printf("redeem %s %s for %s\n", res.Amount, res.Symbol, key.Address().Hex())
+				for _, o := range outs {
+					line := fmt.Sprintf("  %-10s %-8s %s", o.Amount, o.Symbol, o.Status)
+					if !o.Tx.IsZero() {
+						line += "  " + o.Tx.Hex()
+					}
+					if o.Reason != "" {
+						line += ": " + o.Reason
+					}
+					fmt.Println(line)
+				}
+			}); err != nil {
+				return err
+			}
+			return failed
+		},
+	}
+}

@@ -1,0 +1,103 @@
+package devnet
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+)
+
+// POST /v1/allocate on the devnet: node 0 is the holders' wallet, the
+// merchant sells GIFT (EUR-denominated, accepted only at the merchant).
+// The allocator's choice is spent through the merchant's Redeem of the
+// signed authorizations, each once.
+func TestAllocateAndRedeem(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, err := Start(ctx, Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n0 := d.Nodes[0]
+	dom := n0.Domain()
+	merchant, _ := account.FromMnemonic(TestMnemonic, "", 104)
+	holder1, holder2 := d.Info.Accounts[1].Address, d.Info.Accounts[2].Address
+
+	// 32.30 at the merchant from holder-1 (25.00 GIFT, 1000.00 EUR) and
+	// holder-2 (7.30 GIFT, 1000.00 EUR): both gift cards cover it exactly.
+	res, err := n0.Allocate(node.AllocateRequest{Amount: "32.30", Asset: "EUR", Merchant: merchant.Address().Hex(),
+		Accounts: []string{holder1, holder2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Exact || res.Residual != "0.00" || len(res.Spends) != 2 || res.Items != 4 {
+		t.Fatalf("allocation: %+v", res)
+	}
+	redeem := func(sp node.AllocateSpend, nonce uint64) (node.TxInfo, error) {
+		p := &ledger.Redeem{Payee: merchant.Address(), Auth: *sp.Authorization, Amount: sp.Authorization.Amount, Nonce: nonce}
+		sig, err := merchant.Sign(dom.Digest(p.StructHash()))
+		if err != nil {
+			return node.TxInfo{}, err
+		}
+		sub, err := n0.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
+		if err != nil {
+			return node.TxInfo{}, err
+		}
+		n0.Flush()
+		return node.TxInfo{ID: sub.ID}, waitSettled(ctx, n0, sub.ID, 15*time.Second)
+	}
+	acct, _ := n0.Account(merchant.Address())
+	nonce := acct.Nonce
+	for _, sp := range res.Spends {
+		if sp.Symbol != "GIFT" || sp.Access != "authorization" || !sp.Signed {
+			t.Fatalf("spend: %+v", sp)
+		}
+		if _, err := redeem(sp, nonce); err != nil {
+			t.Fatal(err)
+		}
+		nonce++
+	}
+	for _, h := range []string{holder1, holder2} {
+		a, _ := ledger.ParseAddress(h)
+		info, err := n0.Account(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range info.Balances {
+			if b.Symbol == "GIFT" && b.Settled != "0.00" {
+				t.Fatalf("%s still holds %s GIFT", h, b.Settled)
+			}
+		}
+	}
+	// Once only.
+	if _, err := redeem(res.Spends[0], nonce); !errors.Is(err, node.ErrUnfundable) {
+		t.Fatalf("second redeem: %v", err)
+	}
+
+	// Elsewhere a gift card is not accepted; an account whose key the node
+	// does not hold gets the typed data to sign; more than the pool holds
+	// is refused.
+	res, err = n0.Allocate(node.AllocateRequest{Amount: "12.15", Asset: "EUR", Merchant: holder1,
+		Accounts: []string{d.Info.Accounts[3].Address, d.Info.Accounts[5].Address}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range res.Spends {
+		if sp.Symbol == "GIFT" {
+			t.Fatalf("a gift card spent away from its merchant: %+v", res)
+		}
+	}
+	res, err = n0.Allocate(node.AllocateRequest{Amount: "1.00", Asset: "EUR", Merchant: holder1, Accounts: []string{d.Info.Accounts[5].Address}})
+	if err != nil || res.Spends[0].Signed || res.Spends[0].TypedData == nil {
+		t.Fatalf("market maker's allocation: %v %+v", err, res)
+	}
+	if _, err := n0.Allocate(node.AllocateRequest{Amount: "5000.00", Asset: "EUR", Merchant: merchant.Address().Hex(),
+		Accounts: []string{holder1}}); err == nil {
+		t.Fatal("an allocation beyond the pool")
+	}
+}

@@ -1,0 +1,294 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/exchange/alloc"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// Stored-value allocation (POST /v1/allocate): a payment of an amount at a
+// merchant, in the units of one asset, is covered from a pool of
+// stored-value items — balances of the user's accounts (device accounts
+// and card purses) in assets of the payment's currency — with the least
+// residual left on the chosen items (exchange/alloc). Each chosen item
+// comes with what spends it at the point of sale: a signed, time-limited
+// spend authorization the merchant's terminal redeems once (a device
+// account), or the card itself (a card purse pays with its own record).
+//
+// Which items a merchant accepts: the payment asset itself everywhere;
+// another asset of the same currency and decimals (a gift card) only at
+// its issuer; or as the request's items say.
+
+// AllocateItem is one stored-value item of a request's explicit pool.
+type AllocateItem struct {
+	ID        string           `json:"id"`
+	Account   ledger.Address   `json:"account"`
+	Asset     string           `json:"asset"`               // symbol or id
+	Merchants []ledger.Address `json:"merchants,omitempty"` // empty: accepted everywhere
+}
+
+// AllocateRequest is POST /v1/allocate.
+type AllocateRequest struct {
+	Amount   string `json:"amount"`   // in the payment asset's units, e.g. "12.50"
+	Asset    string `json:"asset"`    // the payment asset: symbol or id
+	Merchant string `json:"merchant"` // payee account: name or address
+	// Accounts make the pool from every balance they hold in an asset of
+	// the payment's currency (see above). Items list a pool explicitly.
+	Accounts []string       `json:"accounts,omitempty"`
+	Items    []AllocateItem `json:"items,omitempty"`
+	// ExpiresIn bounds the authorizations' life: a Go duration, default
+	// 10m, at most 24h.
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+// AllocateSpend is one chosen item and how it is spent.
+type AllocateSpend struct {
+	Item    string         `json:"item"`
+	Account ledger.Address `json:"account"`
+	Asset   ledger.Hash    `json:"asset"`
+	Symbol  string         `json:"symbol"`
+	Amount  string         `json:"amount"` // display units
+	Units   string         `json:"units"`  // base units
+	Balance string         `json:"balance"`
+	// Access is "authorization" (a device account: Authorization, signed
+	// when this node holds the account's key, else TypedData to sign) or
+	// "card" (a card purse: the card pays Amount with its own record).
+	Access        string                  `json:"access"`
+	Authorization *ledger.SignedSpendAuth `json:"authorization,omitempty"`
+	Signed        bool                    `json:"signed"`
+	TypedData     map[string]any          `json:"typed_data,omitempty"`
+}
+
+// AllocateResult is the answer of POST /v1/allocate.
+type AllocateResult struct {
+	Amount   string         `json:"amount"`
+	Asset    ledger.Hash    `json:"asset"`
+	Symbol   string         `json:"symbol"`
+	Merchant ledger.Address `json:"merchant"`
+	// Residual is what stays behind on the chosen items; Exact says it is
+	// proven the least possible, else Bound caps how far above the least
+	// it may be. Method names the allocator's path.
+	Residual string          `json:"residual"`
+	Exact    bool            `json:"exact"`
+	Bound    string          `json:"bound"`
+	Method   string          `json:"method"`
+	Items    int             `json:"items"` // eligible items considered
+	Spends   []AllocateSpend `json:"spends"`
+	Expires  uint64          `json:"expires"` // Unix seconds
+	Took     string          `json:"took"`
+}
+
+// maxAllocateItems bounds a request's pool.
+const maxAllocateItems = 20000
+
+type poolItem struct {
+	id      string
+	account ledger.Address
+	asset   *ledger.Asset
+	balance *uint256.Int
+	card    bool
+	accept  []ledger.Address
+}
+
+// Allocate answers an allocation request. Spend authorizations for
+// accounts whose keys this node holds as a wallet (Config.WalletKeys) come
+// signed; the others carry the typed data their wallet signs.
+func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
+	start := time.Now()
+	pay, err := n.ResolveAsset(req.Asset)
+	if err != nil {
+		return nil, err
+	}
+	merchant, err := n.ResolveAccount(req.Merchant)
+	if err != nil {
+		return nil, err
+	}
+	amount, err := ledger.ParseAmount(req.Amount, pay.Decimals)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "amount: %v", err)
+	}
+	if amount.IsZero() || !amount.IsUint64() {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "amount must be positive and below 2^64 base units")
+	}
+	life := 10 * time.Minute
+	if req.ExpiresIn != "" {
+		if life, err = time.ParseDuration(req.ExpiresIn); err != nil || life <= 0 || life > 24*time.Hour {
+			return nil, apiErr(http.StatusBadRequest, "invalid", "expires_in %q: a duration up to 24h", req.ExpiresIn)
+		}
+	}
+	if len(req.Accounts)+len(req.Items) == 0 {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "give the pool: accounts or items")
+	}
+	if len(req.Items) > maxAllocateItems || len(req.Accounts) > maxAllocateItems {
+		return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "at most %d items", maxAllocateItems)
+	}
+	accounts := make([]ledger.Address, 0, len(req.Accounts))
+	for _, q := range req.Accounts {
+		a, err := n.ResolveAccount(q)
+		if err != nil {
+			return nil, err
+		}
+		accounts = append(accounts, a)
+	}
+	explicit := make([]ledger.Hash, len(req.Items))
+	for i, it := range req.Items {
+		a, err := n.ResolveAsset(it.Asset)
+		if err != nil {
+			return nil, err
+		}
+		explicit[i] = a.ID
+	}
+
+	// The pool, read in one pending view.
+	var pool []poolItem
+	ids := map[string]bool{}
+	n.pool.View(func(v *ledger.Overlay) {
+		sameUnit := func(a *ledger.Asset) bool {
+			return a.ID == pay.ID || (pay.Currency != 0 && a.Currency == pay.Currency && a.Decimals == pay.Decimals)
+		}
+		add := func(id string, acct ledger.Address, a *ledger.Asset, accept []ledger.Address) {
+			bal := v.Balance(acct, a.ID)
+			if bal.IsZero() || ids[id] {
+				return
+			}
+			ids[id] = true
+			_, card := v.Card(acct)
+			pool = append(pool, poolItem{id: id, account: acct, asset: a, balance: bal, card: card, accept: accept})
+		}
+		for _, acct := range accounts {
+			for _, a := range n.heldAssets(v, acct) {
+				if !sameUnit(a) {
+					continue
+				}
+				var accept []ledger.Address
+				if a.ID != pay.ID {
+					accept = []ledger.Address{a.Issuer} // a gift card: its issuer's shops
+				}
+				add(acct.Hex()+"/"+a.Symbol, acct, a, accept)
+			}
+		}
+		for i, it := range req.Items {
+			a, ok := v.Asset(explicit[i])
+			if !ok || !sameUnit(a) {
+				continue
+			}
+			id := it.ID
+			if id == "" {
+				id = it.Account.Hex() + "/" + a.Symbol
+			}
+			add(id, it.Account, a, it.Merchants)
+		}
+	})
+	items := make([]alloc.Item, len(pool))
+	byID := make(map[string]*poolItem, len(pool))
+	for i := range pool {
+		p := &pool[i]
+		bal := uint64(math.MaxUint64)
+		if p.balance.IsUint64() {
+			bal = p.balance.Uint64()
+		}
+		var ms []string
+		for _, m := range p.accept {
+			ms = append(ms, m.Hex())
+		}
+		items[i] = alloc.Item{ID: p.id, Balance: bal, Merchants: ms}
+		byID[p.id] = p
+	}
+	plan, err := alloc.Allocate(items, amount.Uint64(), merchant.Hex(), alloc.Options{})
+	var short *alloc.ShortfallError
+	if errors.As(err, &short) {
+		return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds",
+			"the pool holds %s %s accepted by %s, the payment is %s",
+			ledger.FormatAmount(uint256.NewInt(short.Available), pay.Decimals), pay.Symbol, merchant.Hex(), req.Amount)
+	}
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+	}
+	expires := uint64(n.cfg.Clock().Add(life).Unix())
+	res := &AllocateResult{Amount: ledger.FormatAmount(amount, pay.Decimals), Asset: pay.ID, Symbol: pay.Symbol, Merchant: merchant,
+		Residual: ledger.FormatAmount(uint256.NewInt(plan.Residual), pay.Decimals), Exact: plan.Exact,
+		Bound: ledger.FormatAmount(uint256.NewInt(plan.Bound), pay.Decimals), Method: plan.Method, Items: len(items), Expires: expires}
+	for _, s := range plan.Spends {
+		p := byID[s.ID]
+		units := uint256.NewInt(s.Amount)
+		sp := AllocateSpend{Item: s.ID, Account: p.account, Asset: p.asset.ID, Symbol: p.asset.Symbol,
+			Amount: ledger.FormatAmount(units, p.asset.Decimals), Units: units.Dec(), Balance: ledger.FormatAmount(p.balance, p.asset.Decimals)}
+		if p.card {
+			sp.Access = "card"
+			res.Spends = append(res.Spends, sp)
+			continue
+		}
+		sp.Access = "authorization"
+		a := ledger.SpendAuth{Account: p.account, Asset: p.asset.ID, Amount: *units, Payee: merchant, Expiry: expires}
+		if _, err := io.ReadFull(rand.Reader, a.Salt[:]); err != nil {
+			return nil, err
+		}
+		sa := &ledger.SignedSpendAuth{SpendAuth: a}
+		if k := n.walletKey(p.account); k != nil {
+			sig, err := k.Sign(sa.ID(n.domain))
+			if err != nil {
+				return nil, err
+			}
+			sa.Sig, sp.Signed = ledger.Sig(sig), true
+		} else {
+			sp.TypedData = ledger.SpendAuthTypedData(&a, n.domain)
+		}
+		sp.Authorization = sa
+		res.Spends = append(res.Spends, sp)
+	}
+	res.Took = time.Since(start).String()
+	return res, nil
+}
+
+// heldAssets lists the assets an account holds in a view, settled or
+// pending.
+func (n *Node) heldAssets(v *ledger.Overlay, acct ledger.Address) []*ledger.Asset {
+	seen := map[ledger.Hash]bool{}
+	var out []*ledger.Asset
+	settled, _ := n.store.Balances(acct)
+	for id := range settled {
+		seen[id] = true
+	}
+	for id := range v.PendingBalances(acct) {
+		seen[id] = true
+	}
+	for id := range seen {
+		if a, ok := v.Asset(id); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// walletKey returns the key of an account this node holds as a wallet.
+func (n *Node) walletKey(a ledger.Address) *account.Key {
+	for _, k := range n.cfg.WalletKeys {
+		if k.Address() == a {
+			return k
+		}
+	}
+	return nil
+}
+
+func (n *Node) allocateRoutes(mux *http.ServeMux) {
+	// Token-protected: the answer carries signatures that spend the
+	// wallet's accounts.
+	mux.HandleFunc("POST /v1/allocate", n.authorized(n.handle(func(r *http.Request) (any, error) {
+		var req AllocateRequest
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "allocate request: %v", err)
+		}
+		return n.Allocate(req)
+	})))
+}
