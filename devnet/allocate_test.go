@@ -101,3 +101,72 @@ func TestAllocateAndRedeem(t *testing.T) {
 		t.Fatal("an allocation beyond the pool")
 	}
 }
+
+// POST /v1/conversions on the devnet: holder-2's 7.30 GIFT becomes EUR at
+// the merchant's standing redemption offer (0.95 EUR a GIFT); the gift
+// balance ends at zero; every step is an event and can be read back.
+func TestGiftConversion(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, err := Start(ctx, Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n0 := d.Nodes[0]
+	cl := node.NewClient(n0.APIURL(), n0.APIToken())
+	holder2 := d.Info.Accounts[2].Address
+	events, stop, err := cl.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	var c node.Conversion
+	if err := cl.Do(ctx, "POST", "/v1/conversions", node.ConversionRequest{Account: holder2, Gift: "GIFT"}, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != "requested" || c.GiftSpent != "7.30" || c.Received != "6.93" || c.ToSymbol != "EUR" {
+		t.Fatalf("conversion: %+v", c)
+	}
+	seen := map[string]bool{}
+	for !seen["settled"] {
+		select {
+		case e := <-events:
+			if e.Type == "conversion" && e.ID != nil && *e.ID == c.ID {
+				seen[e.Status] = true
+				if e.Status == "failed" {
+					t.Fatalf("conversion failed: %s", e.Reason)
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("conversion events seen: %v", seen)
+		}
+	}
+	if !seen["requested"] || !seen["filled"] {
+		t.Fatalf("steps seen: %v", seen)
+	}
+	if err := cl.Do(ctx, "GET", "/v1/conversions/"+c.ID.Hex(), nil, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != "settled" || !c.Depleted || c.GiftLeft != "0.00" || c.FillTx == nil {
+		t.Fatalf("after settlement: %+v", c)
+	}
+	a, _ := ledger.ParseAddress(holder2)
+	info, _ := n0.Account(a)
+	for _, b := range info.Balances {
+		if b.Symbol == "EUR" && b.Settled != "1006.93" {
+			t.Fatalf("holder-2 has %s EUR after converting 7.30 GIFT at 0.95", b.Settled)
+		}
+	}
+	// Nothing left to convert; not this node's wallet; an unknown gift.
+	for _, req := range []node.ConversionRequest{
+		{Account: holder2, Gift: "GIFT"},
+		{Account: d.Info.Accounts[5].Address, Gift: "GIFT"},
+		{Account: holder2, Gift: "NOPE"},
+	} {
+		if err := cl.Do(ctx, "POST", "/v1/conversions", req, &c); err == nil {
+			t.Errorf("%+v: accepted", req)
+		}
+	}
+}

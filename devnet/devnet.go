@@ -289,6 +289,9 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		if err := d.seedBridge(ctx, keys, vault, token); err != nil {
 			return nil, err
 		}
+		if err := d.postRedemptionOffer(keys[4]); err != nil {
+			return nil, err
+		}
 	} else {
 		d.Info.Assets = prev.Assets
 	}
@@ -380,6 +383,7 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 		give(h, gold, 100_000) // 100.000
 		give(h, usd, 1000_00)  // 1,000.00
 	}
+	give(keys[4], eur, 10_000_00) // the merchant: to redeem its gift cards
 	mm := keys[5]
 	give(mm, eur, 1_000_000_00)
 	give(mm, gold, 10_000_000)

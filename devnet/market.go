@@ -119,3 +119,31 @@ func (d *Devnet) postOffer(mm *account.Key, dom ledger.Domain, give ledger.Hash,
 	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)})
 	return err
 }
+
+// postRedemptionOffer has the merchant stand behind its gift cards: an
+// offer giving 9,500.00 EUR for 10,000.00 GIFT (0.95 EUR a GIFT), partial,
+// for a year — what POST /v1/conversions fills.
+func (d *Devnet) postRedemptionOffer(merchant *account.Key) error {
+	var eur, gift ledger.Hash
+	for _, a := range d.Info.Assets {
+		id, err := ledger.ParseHash(a.ID)
+		if err != nil {
+			return err
+		}
+		switch a.Symbol {
+		case "EUR":
+			eur = id
+		case "GIFT":
+			gift = id
+		}
+	}
+	o := ledger.Offer{Maker: merchant.Address(), Give: eur, GiveAmount: *uint256.NewInt(9_500_00), Want: gift,
+		WantAmount: *uint256.NewInt(10_000_00), Partial: true, Expiry: uint64(time.Now().Add(365 * 24 * time.Hour).Unix())}
+	rand.Read(o.Salt[:])
+	sig, err := merchant.Sign(d.Nodes[0].Domain().Digest(o.StructHash()))
+	if err != nil {
+		return err
+	}
+	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)})
+	return err
+}

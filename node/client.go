@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -250,4 +251,54 @@ func (c *Client) Allocate(ctx context.Context, req AllocateRequest) (AllocateRes
 	var out AllocateResult
 	err := c.do(ctx, "POST", "/v1/allocate", req, &out)
 	return out, err
+}
+
+// Do calls any API path: body (if not nil) is sent as JSON, the answer
+// decoded into out (if not nil).
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	return c.do(ctx, method, path, body, out)
+}
+
+// Events streams GET /v1/events. The channel closes when the stream ends;
+// stop ends it.
+func (c *Client) Events(ctx context.Context) (<-chan Event, func(), error) {
+	ctx, cancel := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.Base+"/v1/events", nil)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("node at %s: %w", c.Base, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+		return nil, nil, fmt.Errorf("node at %s: events: HTTP %d", c.Base, resp.StatusCode)
+	}
+	out := make(chan Event, 256)
+	go func() {
+		defer close(out)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if !strings.HasPrefix(line, "data: ") {
+				continue
+			}
+			var e Event
+			if json.Unmarshal([]byte(line[6:]), &e) != nil || e.Type == "" {
+				continue
+			}
+			select {
+			case out <- e:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, cancel, nil
 }

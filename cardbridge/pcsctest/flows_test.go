@@ -273,3 +273,39 @@ func TestCardToCardThroughPCSC(t *testing.T) {
 }
 
 var errInsufficient = &apdu.SWError{SW: apdu.SWInsufficientFunds}
+
+// TestGiftConversionLoadsCard: POST /v1/conversions turns holder-1's 25.00
+// GIFT into 23.75 EUR at the merchant's redemption offer and loads it onto
+// holder-1's card; once the card takes its new update value (through
+// pcscd) it can spend it.
+func TestGiftConversionLoadsCard(t *testing.T) {
+	e := newCardEnv(t)
+	before := e.setAmount(0)
+	var c node.Conversion
+	req := node.ConversionRequest{Account: e.d.Info.Cards[0].Owner, Gift: "GIFT", LoadCard: e.cards[0].Hex()}
+	if err := e.n.Do(e.ctx, "POST", "/v1/conversions", req, &c); err != nil {
+		t.Fatal(err)
+	}
+	for c.Status != "loaded" {
+		if c.Status == "failed" {
+			t.Fatalf("conversion failed: %s", c.Reason)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := e.n.Do(e.ctx, "GET", "/v1/conversions/"+c.ID.Hex(), nil, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !c.Depleted || c.Received != "23.75" || c.LoadTx == nil {
+		t.Fatalf("conversion: %+v", c)
+	}
+	cl := cardclient.New(e.reader(0))
+	if _, err := cl.Select(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.RefreshCard(e.ctx, cl, e.n, e.eur); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.setAmount(0); after != before+2375 {
+		t.Fatalf("card set amount %d → %d, want +2375", before, after)
+	}
+}

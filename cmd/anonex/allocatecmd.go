@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -225,6 +226,81 @@ func terminalRedeemCommand() *cli.Command {
 				return err
 			}
 			return failed
+		},
+	}
+}
+
+func convertCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "convert",
+		Usage: "turn a merchant's gift card into an open asset at the merchant's redemption offer (and load it onto a card)",
+		Description: "POST /v1/conversions on the account's wallet node (it signs the fill and the load), then follows\n" +
+			"it: requested → filled → settled (the gift balance checked) → loaded, or failed with a reason.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "from", Required: true, Usage: "the gift holder `NAME|ADDRESS` (a wallet account of the node)"},
+			&cli.StringFlag{Name: "gift", Required: true, Usage: "the gift asset `SYMBOL|ID`"},
+			&cli.StringFlag{Name: "amount", Usage: "gift units to convert (default: all)"},
+			&cli.StringFlag{Name: "to", Usage: "the open asset wanted (default: what the redemption offer gives)"},
+			&cli.StringFlag{Name: "load-card", Usage: "card account `ADDRESS` to load the result onto"},
+			&cli.StringFlag{Name: "wait", Value: "settled", Usage: "`settled` (or loaded with --load-card), or requested"},
+			timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, devnetFlag, jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			cl, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			var ks *keySource
+			if k, err := openKeys(c); err == nil {
+				ks = k
+			}
+			from, err := resolveAccount(ctx, c.String("from"), ks, cl)
+			if err != nil {
+				return fmt.Errorf("--from: %w", err)
+			}
+			var conv node.Conversion
+			req := node.ConversionRequest{Account: from.Hex(), Gift: c.String("gift"), Amount: c.String("amount"), To: c.String("to"), LoadCard: c.String("load-card")}
+			if err := cl.Do(ctx, "POST", "/v1/conversions", req, &conv); err != nil {
+				return err
+			}
+			final := map[string]bool{"failed": true, "loaded": true}
+			if req.LoadCard == "" {
+				final["settled"] = true
+			}
+			for c.String("wait") != "requested" && !final[conv.Status] {
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("conversion %s is %s: %w", conv.ID.Hex(), conv.Status, ctx.Err())
+				case <-time.After(50 * time.Millisecond):
+				}
+				if err := cl.Do(ctx, "GET", "/v1/conversions/"+conv.ID.Hex(), nil, &conv); err != nil {
+					return err
+				}
+			}
+			if err := output(c, conv, func() {
+				fmt.Printf("conversion %s: %s\n", conv.ID.Hex(), conv.Status)
+				fmt.Printf("  %s %s → %s %s at offer %s\n", conv.GiftSpent, conv.GiftSymbol, conv.Received, conv.ToSymbol, conv.Offer.Hex())
+				if conv.FillTx != nil {
+					fmt.Printf("  fill  %s\n", conv.FillTx.Hex())
+				}
+				if conv.LoadTx != nil {
+					fmt.Printf("  load  %s onto card %s\n", conv.LoadTx.Hex(), conv.Card.Hex())
+				}
+				if conv.GiftLeft != "" {
+					fmt.Printf("  %s left: %s (depleted: %v)\n", conv.GiftSymbol, conv.GiftLeft, conv.Depleted)
+				}
+				if conv.Reason != "" {
+					fmt.Printf("  %s\n", conv.Reason)
+				}
+			}); err != nil {
+				return err
+			}
+			if conv.Status == "failed" {
+				return fmt.Errorf("conversion failed: %s", conv.Reason)
+			}
+			return nil
 		},
 	}
 }

@@ -31,6 +31,7 @@ func main() {
 			depositCommand(),
 			withdrawCommand(),
 			allocateCommand(),
+			convertCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

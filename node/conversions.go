@@ -1,0 +1,324 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// Gift-card conversion (POST /v1/conversions): a merchant-issued gift asset
+// becomes an open asset at the issuer's standing redemption offer (an offer
+// on the book, made by the gift's issuer, that gives an open asset for the
+// gift), and the result can be loaded onto the user's card. The node must
+// be the account's wallet (Config.WalletKeys): it signs the Fill and the
+// load. Status: requested → filled (the fill is in the pending view) →
+// settled (the gift balance is checked) → loaded (with a card), or failed
+// with a reason; each step is an event (`event: conversion`) and is kept.
+
+// ConversionRequest is POST /v1/conversions.
+type ConversionRequest struct {
+	Account string `json:"account"`          // the gift holder: NAME|ADDRESS
+	Gift    string `json:"gift"`             // the gift asset: symbol or id
+	Amount  string `json:"amount,omitempty"` // gift units to convert; default all
+	To      string `json:"to,omitempty"`     // the open asset wanted; default what the offer gives
+	// LoadCard, when set, moves the result to this card account (the
+	// card's owner must be Account); the card takes its new value at its
+	// next online contact (anonex card load --reader N writes it at once).
+	LoadCard string `json:"load_card,omitempty"`
+}
+
+// Conversion is a conversion's record (GET /v1/conversions/{id}).
+type Conversion struct {
+	ID         ledger.Hash     `json:"id"`
+	Status     string          `json:"status"` // requested | filled | settled | loaded | failed
+	Reason     string          `json:"reason,omitempty"`
+	Account    ledger.Address  `json:"account"`
+	Gift       ledger.Hash     `json:"gift"`
+	GiftSymbol string          `json:"gift_symbol"`
+	To         ledger.Hash     `json:"to"`
+	ToSymbol   string          `json:"to_symbol"`
+	Offer      ledger.Hash     `json:"offer"`
+	GiftSpent  string          `json:"gift_spent"` // display units
+	Received   string          `json:"received"`   // display units of To
+	FillTx     *ledger.Hash    `json:"fill_tx,omitempty"`
+	Card       *ledger.Address `json:"card,omitempty"`
+	LoadTx     *ledger.Hash    `json:"load_tx,omitempty"`
+	// GiftLeft is the settled gift balance once settled; Depleted says it
+	// is zero.
+	GiftLeft string `json:"gift_left,omitempty"`
+	Depleted bool   `json:"depleted"`
+	Created  int64  `json:"created"` // Unix ms
+	Updated  int64  `json:"updated"`
+}
+
+func conversionKey(id ledger.Hash) string { return "conv/" + id.Hex() }
+
+// Conversion reads a conversion's record.
+func (n *Node) Conversion(id ledger.Hash) (*Conversion, error) {
+	raw, err := n.store.Meta(conversionKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, apiErr(http.StatusNotFound, "not_found", "no conversion %s", id)
+	}
+	var c Conversion
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("node: conversion %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+func (n *Node) saveConversion(c *Conversion) {
+	c.Updated = n.cfg.Clock().UnixMilli()
+	raw, _ := json.Marshal(c)
+	if err := n.store.PutMeta(conversionKey(c.ID), raw); err != nil {
+		n.log.Error("conversion not stored", "id", c.ID, "err", err)
+	}
+	id := c.ID
+	n.events.publish(Event{Type: "conversion", ID: &id, Status: c.Status, Reason: c.Reason})
+}
+
+// Convert starts a conversion and returns its record (status requested);
+// the rest runs in the background.
+func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
+	acct, err := n.ResolveAccount(req.Account)
+	if err != nil {
+		return nil, err
+	}
+	key := n.walletKey(acct)
+	if key == nil {
+		return nil, apiErr(http.StatusForbidden, "not_wallet", "this node is not the wallet of %s: it cannot sign for it", acct.Hex())
+	}
+	gift, err := n.ResolveAsset(req.Gift)
+	if err != nil {
+		return nil, err
+	}
+	var to *AssetInfo
+	if req.To != "" {
+		a, err := n.ResolveAsset(req.To)
+		if err != nil {
+			return nil, err
+		}
+		to = &a
+	}
+	var card *ledger.Address
+	if req.LoadCard != "" {
+		c, err := n.ResolveAccount(req.LoadCard)
+		if err != nil {
+			return nil, err
+		}
+		card = &c
+	}
+	var (
+		held  *uint256.Int
+		offer *ledger.SignedOffer
+		oid   ledger.Hash
+		rem   *uint256.Int
+		fail  error
+	)
+	n.pool.View(func(v *ledger.Overlay) {
+		held = v.Balance(acct, gift.ID)
+		if card != nil {
+			cd, ok := v.Card(*card)
+			if !ok {
+				fail = apiErr(http.StatusBadRequest, "invalid", "%s is not a card account", card.Hex())
+				return
+			}
+			if cd.Owner != acct {
+				fail = apiErr(http.StatusBadRequest, "invalid", "card %s belongs to %s, not %s", card.Hex(), cd.Owner.Hex(), acct.Hex())
+				return
+			}
+		}
+		// The issuer's best standing redemption offer.
+		for _, e := range n.book.All() {
+			o := &e.Offer.Offer
+			if o.Maker != gift.Issuer || o.Want != gift.ID || (to != nil && o.Give != to.ID) {
+				continue
+			}
+			filled := v.OfferFilled(e.ID)
+			if v.OfferCancelled(e.ID, o.Maker) || n.now() > o.Expiry || !filled.Lt(&o.GiveAmount) {
+				continue
+			}
+			left := new(uint256.Int).Sub(&o.GiveAmount, filled)
+			if b := v.Balance(o.Maker, o.Give); b.Lt(left) {
+				left = b
+			}
+			if left.IsZero() {
+				continue
+			}
+			// Better rate: more given per unit wanted (give/want larger).
+			if offer == nil || rateBetter(o, &offer.Offer) {
+				so := e.Offer
+				offer, oid, rem = &so, e.ID, left
+			}
+		}
+	})
+	if fail != nil {
+		return nil, fail
+	}
+	if offer == nil {
+		return nil, apiErr(http.StatusUnprocessableEntity, "no_offer", "%s's issuer %s has no standing redemption offer on the book", gift.Symbol, gift.Issuer.Hex())
+	}
+	spend := held
+	if req.Amount != "" {
+		if spend, err = ledger.ParseAmount(req.Amount, gift.Decimals); err != nil {
+			return nil, apiErr(http.StatusBadRequest, "invalid", "amount: %v", err)
+		}
+		if spend.Gt(held) {
+			return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds", "%s holds %s %s", acct.Hex(), ledger.FormatAmount(held, gift.Decimals), gift.Symbol)
+		}
+	}
+	if spend.IsZero() {
+		return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds", "%s holds no %s", acct.Hex(), gift.Symbol)
+	}
+	// take = floor(spend × give / want), capped by what the offer has left;
+	// the fill then costs ceil(take × want / give) ≤ spend.
+	o := &offer.Offer
+	take, overflow := new(uint256.Int).MulDivOverflow(spend, &o.GiveAmount, &o.WantAmount)
+	if overflow {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "amount too large")
+	}
+	if take.Gt(rem) {
+		take = rem
+	}
+	if !o.Partial && !take.Eq(&o.GiveAmount) {
+		return nil, apiErr(http.StatusUnprocessableEntity, "no_offer", "the redemption offer only fills whole")
+	}
+	if take.IsZero() {
+		return nil, apiErr(http.StatusUnprocessableEntity, "too_small", "%s %s buys nothing at the offer's rate", ledger.FormatAmount(spend, gift.Decimals), gift.Symbol)
+	}
+	cost, _ := ledger.FillPrice(o, take)
+	toInfo, err := n.ResolveAsset(o.Give.Hex())
+	if err != nil {
+		return nil, err
+	}
+	c := &Conversion{Status: "requested", Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
+		Offer: oid, GiftSpent: ledger.FormatAmount(cost, gift.Decimals), Received: ledger.FormatAmount(take, toInfo.Decimals),
+		Card: card, Created: n.cfg.Clock().UnixMilli()}
+	if _, err := io.ReadFull(rand.Reader, c.ID[:]); err != nil {
+		return nil, err
+	}
+	n.saveConversion(c)
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.runConversion(c, offer, take, held.Eq(cost))
+	}()
+	cp := *c
+	return &cp, nil
+}
+
+// rateBetter reports whether a gives more per unit wanted than b:
+// a.give/a.want > b.give/b.want.
+func rateBetter(a, b *ledger.Offer) bool {
+	l := new(uint256.Int).Mul(&a.GiveAmount, &b.WantAmount)
+	r := new(uint256.Int).Mul(&b.GiveAmount, &a.WantAmount)
+	return l.Gt(r)
+}
+
+// runConversion signs and follows the fill (and the load).
+func (n *Node) runConversion(c *Conversion, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
+	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Minute)
+	defer cancel()
+	failed := func(format string, args ...any) {
+		c.Status, c.Reason = "failed", fmt.Sprintf(format, args...)
+		n.saveConversion(c)
+	}
+	key := n.walletKey(c.Account)
+	submit := func(p ledger.Payload) (ledger.Hash, error) {
+		sig, err := key.Sign(n.domain.Digest(p.StructHash()))
+		if err != nil {
+			return ledger.Hash{}, err
+		}
+		res, err := n.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
+		return res.ID, err
+	}
+	nonce := func() (v uint64) {
+		n.pool.View(func(o *ledger.Overlay) { v = o.Account(c.Account).Nonce })
+		return v
+	}
+	id, err := submit(&ledger.Fill{Taker: c.Account, Offer: *offer, Take: *take, Nonce: nonce()})
+	if err != nil {
+		failed("the fill was refused: %v", err)
+		return
+	}
+	c.FillTx, c.Status = &id, "filled"
+	n.saveConversion(c)
+	if st, reason := n.waitFinal(ctx, id); st != "settled" {
+		failed("the fill %s: %s", st, reason)
+		return
+	}
+	settled, err := n.store.State().Get(ledger.StateKeyBalance(c.Account, c.Gift))
+	if err != nil {
+		failed("reading the gift balance: %v", err)
+		return
+	}
+	left := new(uint256.Int).SetBytes(settled)
+	gift, _ := n.ResolveAsset(c.Gift.Hex())
+	c.GiftLeft, c.Depleted, c.Status = ledger.FormatAmount(left, gift.Decimals), left.IsZero(), "settled"
+	if all && !c.Depleted {
+		c.Reason = "the gift balance is not zero: it changed while converting, or the rate left a remainder"
+	}
+	n.saveConversion(c)
+	if c.Card == nil {
+		return
+	}
+	lid, err := submit(&ledger.Transfer{From: c.Account, To: *c.Card, Asset: c.To, Amount: *take, Nonce: nonce()})
+	if err != nil {
+		failed("loading the card was refused: %v", err)
+		return
+	}
+	c.LoadTx = &lid
+	n.saveConversion(c)
+	if st, reason := n.waitFinal(ctx, lid); st != "settled" {
+		failed("the load %s: %s", st, reason)
+		return
+	}
+	c.Status = "loaded"
+	n.saveConversion(c)
+}
+
+// waitFinal waits until a transaction settles or fails (or is rejected).
+func (n *Node) waitFinal(ctx context.Context, id ledger.Hash) (string, string) {
+	for {
+		info, err := n.TxStatus(id)
+		if err == nil {
+			switch info.Status {
+			case "settled", "failed", "rejected":
+				return info.Status, info.Reason
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "timed out", ctx.Err().Error()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (n *Node) conversionRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/conversions", n.authorized(n.handle(func(r *http.Request) (any, error) {
+		var req ConversionRequest
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "conversion request: %v", err)
+		}
+		return n.Convert(req)
+	})))
+	mux.HandleFunc("GET /v1/conversions/{id}", n.handle(func(r *http.Request) (any, error) {
+		id, err := ledger.ParseHash(r.PathValue("id"))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		return n.Conversion(id)
+	}))
+}
