@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -151,6 +152,7 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 		return nil, err
 	}
 
+	critToStderr()
 	logger := gethlog.NewLogger(slog.DiscardHandler)
 	if cfg.Logger != nil {
 		logger = gethlog.NewLogger(cfg.Logger.Handler())
@@ -295,6 +297,20 @@ func devGenesis(stack *node.Node, cfg EthChainConfig) (*core.Genesis, error) {
 		genesis.Alloc[addr] = types.Account{Balance: new(big.Int).Set(bal)}
 	}
 	return genesis, nil
+}
+
+var critOnce sync.Once
+
+// critToStderr makes go-ethereum's global logger print critical messages
+// to stderr: its log.Crit exits the process (a database write failing, for
+// one), and with the default logger it would do so silently.
+func critToStderr() {
+	critOnce.Do(func() {
+		if gethlog.Root().Enabled(context.Background(), gethlog.LevelCrit) {
+			return // someone already routes it
+		}
+		gethlog.SetDefault(gethlog.NewLogger(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: gethlog.LevelCrit})))
+	})
 }
 
 // HTTPURL is the JSON-RPC over HTTP endpoint, e.g. http://127.0.0.1:8545.
