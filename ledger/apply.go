@@ -29,6 +29,9 @@ const (
 	// authorization past its expiry, or redeemed before.
 	ReasonAuthExpired
 	ReasonAuthUsed
+	// ReasonCardRecordInvalid: the card record a conversion payment
+	// carries does not apply (its counter was used, its card unknown).
+	ReasonCardRecordInvalid
 )
 
 var reasonNames = [...]string{
@@ -47,6 +50,7 @@ var reasonNames = [...]string{
 	ReasonNotBridged:        "asset is not bridged from Ethereum: nothing to withdraw",
 	ReasonAuthExpired:       "spend authorization expired",
 	ReasonAuthUsed:          "spend authorization already redeemed",
+	ReasonCardRecordInvalid: "the card record does not apply (counter used or card unknown)",
 }
 
 func (r Reason) String() string {
@@ -128,6 +132,9 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 	}
 	if _, ok := p.(offerCarrier); ok && tx.OfferID.IsZero() {
 		return nil, fmt.Errorf("%w: the fill's offer was not verified", ErrBadSignature)
+	}
+	if mc, ok := p.(multiOfferCarrier); ok && len(tx.OfferIDs) != len(mc.signedOffers()) {
+		return nil, fmt.Errorf("%w: the offers were not verified", ErrBadSignature)
 	}
 	if _, ok := p.(authCarrier); ok && tx.AuthID.IsZero() {
 		return nil, fmt.Errorf("%w: the redeem's authorization was not verified", ErrBadSignature)

@@ -272,10 +272,17 @@ func (f *Fill) encode(e *encoder) {
 func (f *Fill) signedOffer() *SignedOffer { return &f.Offer }
 
 func (f *Fill) execute(c *execContext) Reason {
-	st := c.st
-	o := &f.Offer.Offer
-	id := c.tx.OfferID
-	if c.env.Time > o.Expiry {
+	if _, ok := c.st.Card(f.Taker); ok {
+		return ReasonCardAccount
+	}
+	return fillOffer(c.st, c.env, f.Taker, &f.Offer.Offer, c.tx.OfferID, &f.Take)
+}
+
+// fillOffer has taker take `take` of offer o's give asset (id is the
+// offer's verified id) and pay its price; both legs or neither (Apply
+// reverts the first when the second fails).
+func fillOffer(st *Overlay, env Env, taker Address, o *Offer, id Hash, take *uint256.Int) Reason {
+	if env.Time > o.Expiry {
 		return ReasonOfferExpired
 	}
 	if st.OfferCancelled(id, o.Maker) {
@@ -285,7 +292,7 @@ func (f *Fill) execute(c *execContext) Reason {
 	if !o.Partial && !prev.IsZero() {
 		return ReasonOfferFilled
 	}
-	filled, overflow := new(uint256.Int).AddOverflow(prev, &f.Take)
+	filled, overflow := new(uint256.Int).AddOverflow(prev, take)
 	if overflow || filled.Gt(&o.GiveAmount) {
 		return ReasonOfferFilled
 	}
@@ -295,17 +302,17 @@ func (f *Fill) execute(c *execContext) Reason {
 	if _, ok := st.Card(o.Maker); ok {
 		return ReasonCardAccount
 	}
-	if _, ok := st.Card(f.Taker); ok {
-		return ReasonCardAccount
+	pay, ok := FillPrice(o, take)
+	if !ok {
+		return ReasonBalanceOverflow
 	}
-	pay, _ := FillPrice(o, &f.Take) // checked in Check
-	if r := st.move(o.Maker, f.Taker, o.Give, &f.Take); r != ReasonNone {
+	if r := st.move(o.Maker, taker, o.Give, take); r != ReasonNone {
 		if r == ReasonInsufficientFunds {
 			return ReasonMakerInsufficient
 		}
 		return r
 	}
-	if r := st.move(f.Taker, o.Maker, o.Want, pay); r != ReasonNone {
+	if r := st.move(taker, o.Maker, o.Want, pay); r != ReasonNone {
 		return r // Apply reverts the first leg
 	}
 	st.setOfferFilled(id, filled)

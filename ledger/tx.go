@@ -236,7 +236,14 @@ type Verified struct {
 	// AuthID is the id of the spend authorization a Redeem carries (its
 	// account holder's signature checked).
 	AuthID Hash
+	// OfferIDs are the ids of the offers a ConvertPay fills (their makers'
+	// signatures checked).
+	OfferIDs []Hash
 }
+
+// multiOfferCarrier is a payload that fills several signed offers (a
+// ConvertPay).
+type multiOfferCarrier interface{ signedOffers() []*SignedOffer }
 
 // offerCarrier is a payload that carries a signed offer (a Fill).
 type offerCarrier interface{ signedOffer() *SignedOffer }
@@ -296,6 +303,15 @@ func VerifyKnownSender(tx *Tx, id Hash, from Address, d Domain, rec Recoverer) (
 		}
 		v.OfferID = oid
 	}
+	if mc, ok := tx.Payload.(multiOfferCarrier); ok {
+		for i, so := range mc.signedOffers() {
+			oid, err := VerifyOffer(so, d, rec)
+			if err != nil {
+				return nil, fmt.Errorf("offer %d: %w", i, err)
+			}
+			v.OfferIDs = append(v.OfferIDs, oid)
+		}
+	}
 	if ac, ok := tx.Payload.(authCarrier); ok {
 		aid, err := VerifySpendAuth(ac.signedAuth(), d, rec)
 		if err != nil {
@@ -333,6 +349,9 @@ type jsonTx struct {
 	// AuthorizationSignature is the account holder's signature of the
 	// spend authorization a Redeem carries.
 	AuthorizationSignature *Sig `json:"authorization_signature,omitempty"`
+	// OfferSignatures are the makers' signatures of the offers a
+	// ConvertPay fills, in order.
+	OfferSignatures []Sig `json:"offer_signatures,omitempty"`
 }
 
 // MarshalJSON renders {"type", "message", "signature"}.
@@ -353,6 +372,11 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 	if ac, ok := tx.Payload.(authCarrier); ok {
 		sig := ac.signedAuth().Sig
 		j.AuthorizationSignature = &sig
+	}
+	if mc, ok := tx.Payload.(multiOfferCarrier); ok {
+		for _, so := range mc.signedOffers() {
+			j.OfferSignatures = append(j.OfferSignatures, so.Sig)
+		}
 	}
 	return json.Marshal(j)
 }
@@ -387,7 +411,29 @@ func (tx *Tx) UnmarshalJSON(b []byte) error {
 	} else if j.AuthorizationSignature != nil {
 		return fmt.Errorf("%w: only redeems carry an authorization_signature", ErrDecode)
 	}
-	if len(j.Attached) > 0 {
+	if mc, ok := p.(multiOfferCarrier); ok {
+		sos := mc.signedOffers()
+		if len(j.OfferSignatures) != len(sos) {
+			return fmt.Errorf("%w: %d offers, %d offer_signatures", ErrDecode, len(sos), len(j.OfferSignatures))
+		}
+		for i, so := range sos {
+			so.Sig = j.OfferSignatures[i]
+		}
+	} else if len(j.OfferSignatures) > 0 {
+		return fmt.Errorf("%w: only conversion payments carry offer_signatures", ErrDecode)
+	}
+	if cv, ok := p.(*ConvertPay); ok {
+		var m struct {
+			Record Hash `json:"record"`
+		}
+		if len(j.Attached) != 1 || json.Unmarshal(j.Message, &m) != nil {
+			return fmt.Errorf("%w: a conversion payment attaches exactly its card record", ErrDecode)
+		}
+		cv.Record = j.Attached[0]
+		if cv.recordHash() != m.Record {
+			return fmt.Errorf("%w: the attached card record is not the one the message names", ErrDecode)
+		}
+	} else if len(j.Attached) > 0 {
 		cp, ok := p.(*CardPayment)
 		if !ok {
 			return fmt.Errorf("%w: only card records carry attachments", ErrDecode)

@@ -85,6 +85,22 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 			"amount": p.Amount.ToBig(),
 			"nonce":  new(big.Int).SetUint64(p.Nonce),
 		}
+	case *ledger.ConvertPay:
+		offers := []any{}
+		takes := []any{}
+		for i := range p.Offers {
+			o := p.Offers[i].Offer
+			offers = append(offers, map[string]any{
+				"maker": o.Maker.Hex(), "give": o.Give.Hex(), "giveAmount": o.GiveAmount.ToBig(), "want": o.Want.Hex(),
+				"wantAmount": o.WantAmount.ToBig(), "partial": o.Partial, "expiry": new(big.Int).SetUint64(o.Expiry), "salt": o.Salt.Hex(),
+			})
+			takes = append(takes, p.Takes[i].ToBig())
+		}
+		rh := p.Record.Payload.StructHash()
+		return "ConvertPay", apitypes.TypedDataMessage{
+			"owner": p.Owner.Hex(), "record": rh.Hex(), "offers": offers, "takes": takes, "asset": p.Asset.Hex(),
+			"amount": p.Amount.ToBig(), "payee": p.Payee.Hex(), "nonce": new(big.Int).SetUint64(p.Nonce),
+		}
 	case *ledger.Fill:
 		o := p.Offer
 		return "Fill", apitypes.TypedDataMessage{
@@ -116,6 +132,7 @@ func TestTypesAccepted(t *testing.T) {
 		"Withdraw":           "Withdraw(address account,bytes32 asset,uint256 amount,address to,uint64 nonce)",
 		"Redeem":             "Redeem(address payee,SpendAuthorization authorization,uint256 amount,uint64 nonce)SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
 		"SpendAuthorization": "SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
+		"ConvertPay":         "ConvertPay(address owner,bytes32 record,Offer[] offers,uint256[] takes,bytes32 asset,uint256 amount,address payee,uint64 nonce)Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
 	}
 	if len(types) != len(want) {
 		t.Fatalf("ledger.Types() has %d types, want %d", len(types), len(want))
@@ -188,7 +205,20 @@ func genU256(t *rapid.T, label string) uint256.Int {
 }
 
 func genPayload(t *rapid.T) ledger.Payload {
-	switch rapid.IntRange(0, 7).Draw(t, "kind") {
+	switch rapid.IntRange(0, 8).Draw(t, "kind") {
+	case 8:
+		rec := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: genAddress(t, "card"), Asset: genHash(t, "rasset"),
+			Amount: genU256(t, "ramount"), Payee: genAddress(t, "owner"), Counter: rapid.Uint64().Draw(t, "counter"),
+			Challenge: genHash(t, "challenge"), Mode: 2}}}
+		cp := &ledger.ConvertPay{Owner: genAddress(t, "owner"), Record: rec, Asset: genHash(t, "asset"), Amount: genU256(t, "amount"),
+			Payee: genAddress(t, "payee"), Nonce: rapid.Uint64().Draw(t, "nonce")}
+		for i := rapid.IntRange(0, 3).Draw(t, "offers"); i > 0; i-- {
+			cp.Offers = append(cp.Offers, ledger.SignedOffer{Offer: ledger.Offer{Maker: genAddress(t, "maker"), Give: genHash(t, "give"),
+				GiveAmount: genU256(t, "giveAmount"), Want: genHash(t, "want"), WantAmount: genU256(t, "wantAmount"),
+				Partial: rapid.Bool().Draw(t, "partial"), Expiry: rapid.Uint64().Draw(t, "expiry"), Salt: genHash(t, "salt")}})
+			cp.Takes = append(cp.Takes, genU256(t, "take"))
+		}
+		return cp
 	case 7:
 		return &ledger.Redeem{Payee: genAddress(t, "payee"), Amount: genU256(t, "amount"), Nonce: rapid.Uint64().Draw(t, "nonce"),
 			Auth: ledger.SignedSpendAuth{SpendAuth: ledger.SpendAuth{Account: genAddress(t, "account"), Asset: genHash(t, "asset"),
