@@ -171,3 +171,14 @@ func Recover(digest ledger.Hash, sig [SignatureLen]byte) (ledger.Address, error)
 	}
 	return pubKeyAddress(pub), nil
 }
+
+// SharedSecret is the ECDH secret of this key and another public key
+// (65 bytes uncompressed or 33 compressed): the x coordinate of d·P, 32
+// bytes. Sealing to a key (cardproto.Seal) derives its cipher key from it.
+func (k *Key) SharedSecret(pub []byte) ([]byte, error) {
+	p, err := btcec.ParsePubKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadKey, err)
+	}
+	return btcec.GenerateSharedSecret(k.priv, p), nil
+}

@@ -121,3 +121,60 @@ func (l *CardLimits) StructHash() Hash {
 	w.uint64(l.Seq)
 	return w.sum()
 }
+
+var (
+	conversionRequestType  = Keccak256([]byte("ConversionRequest(address card,bytes32 fiat,uint256 fiatAmount,address payee,bytes32 challenge,bytes32 nonce,bytes32 sealed)"))
+	conversionApprovalType = Keccak256([]byte("ConversionApproval(address card,bytes32 nonce,bytes32 asset,uint256 amount,address collector)"))
+)
+
+// ConversionRequest is what a card signs when a terminal asks it to pay an
+// amount of a fiat asset it holds no (or too little) purse of: the request
+// goes to the card owner's wallet, which converts. Sealed is keccak256 of
+// the part of the request encrypted to the owner (the card's purses).
+type ConversionRequest struct {
+	Card       Address
+	Fiat       Hash
+	FiatAmount uint256.Int
+	Payee      Address
+	Challenge  Hash // the terminal's
+	Nonce      Hash // the card's, for this conversion
+	Sealed     Hash
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (c *ConversionRequest) StructHash() Hash {
+	var w structWriter
+	w.hash(conversionRequestType)
+	w.address(c.Card)
+	w.hash(c.Fiat)
+	w.uint256(&c.FiatAmount)
+	w.address(c.Payee)
+	w.hash(c.Challenge)
+	w.hash(c.Nonce)
+	w.hash(c.Sealed)
+	return w.sum()
+}
+
+// ConversionApproval is the owner's answer: pay Amount of Asset to
+// Collector (the owner's own account, which converts and pays the
+// merchant) for conversion Nonce. The card signs its record only for an
+// approval its owner signed.
+type ConversionApproval struct {
+	Card      Address
+	Nonce     Hash
+	Asset     Hash
+	Amount    uint256.Int
+	Collector Address
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (c *ConversionApproval) StructHash() Hash {
+	var w structWriter
+	w.hash(conversionApprovalType)
+	w.address(c.Card)
+	w.hash(c.Nonce)
+	w.hash(c.Asset)
+	w.uint256(&c.Amount)
+	w.address(c.Collector)
+	return w.sum()
+}

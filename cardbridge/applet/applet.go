@@ -29,7 +29,8 @@ type Applet struct {
 	selected  bool
 	pinOK     bool
 	challenge []byte
-	dead      bool // power was cut mid-commit: answer nothing sane until reloaded
+	conv      *convSession // a conversion between its two phases
+	dead      bool         // power was cut mid-commit: answer nothing sane until reloaded
 	chain     apdu.Reassembler
 	rest      []byte // response data still to fetch with GET RESPONSE
 	restSW    uint16
@@ -55,7 +56,7 @@ func (a *Applet) State() *State { return a.st.clone() }
 
 // Reset is a power cycle: the session ends.
 func (a *Applet) Reset() {
-	a.selected, a.pinOK, a.challenge = false, false, nil
+	a.selected, a.pinOK, a.challenge, a.conv = false, false, nil, nil
 	a.chain.Reset()
 	a.rest = nil
 }
@@ -127,6 +128,9 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 		// being received in T before the card holds it.
 		a.challenge = nil
 	}
+	if ins != cardproto.INSConvert {
+		a.conv = nil // a conversion's two phases follow each other
+	}
 	iso, prop := cla == apdu.CLAISO, cla == cardproto.CLAProp
 	switch {
 	case iso && ins == cardproto.INSVerify:
@@ -159,6 +163,14 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 		return a.readRecord(int(p1))
 	case prop && ins == cardproto.INSSetLimits:
 		return nil, a.setLimits(data)
+	case prop && ins == cardproto.INSConvert:
+		switch p1 {
+		case cardproto.ConvertRequestP1:
+			return a.convertRequest(data)
+		case cardproto.ConvertApproveP1:
+			return a.convertApprove(data)
+		}
+		return nil, apdu.SWWrongP1P2
 	case !iso && !prop:
 		return nil, apdu.SWCLANotSupported
 	}
@@ -228,6 +240,12 @@ func (a *Applet) personalize(data []byte) uint16 {
 		return apdu.SWDataInvalid
 	}
 	next.Cert = p.Cert
+	if len(p.OwnerPub) > 0 {
+		if h := ledger.Keccak256(p.OwnerPub[1:]); p.OwnerPub[0] != 4 || ledger.Address(h[12:]) != p.Owner {
+			return apdu.SWWrongData
+		}
+		next.OwnerPub = p.OwnerPub
+	}
 	next.PINHash, next.PUKHash = pinHash(next.Address, []byte(p.PIN)), pinHash(next.Address, []byte(p.PUK))
 	next.PINLeft, next.PUKLeft = PINTries, PUKTries
 	next.Limits = p.Limits
@@ -416,32 +434,8 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 	if mode == ledger.CardModeOffline && (amount.Gt(&st.Limits.OfflineCap) || st.OfflineRun >= st.Limits.OfflineMax) {
 		return nil, apdu.SWOfflineLimit
 	}
-	key, err := account.FromBytes(st.Key)
-	if err != nil {
-		return nil, apdu.SWConditionsNotSatisfied
-	}
-	next := st.clone()
-	next.Counter++
-	np := next.purse(req.Asset)
-	np.D.Add(&np.D, amount)
-	switch mode {
-	case ledger.CardModeOffline:
-		next.OfflineRun++
-	case ledger.CardModeOnline:
-		next.OfflineRun = 0
-	}
-	r := cardproto.RecordView{Counter: next.Counter, Asset: req.Asset, Amount: *amount, Payee: req.Payee, Challenge: req.Challenge, Mode: mode}
-	rec := r.Record(st.Address)
-	sig, err := key.Sign(st.domain().Digest(rec.StructHash()))
-	if err != nil {
-		return nil, apdu.SWConditionsNotSatisfied
-	}
-	r.Sig = ledger.Sig(sig)
-	next.Records = append(next.Records, r)
-	if len(next.Records) > MaxRecords {
-		next.Records = next.Records[len(next.Records)-MaxRecords:]
-	}
-	if sw := a.commit(next); sw != apdu.SWOK {
+	next, r, sw := a.debit(req.Asset, amount, req.Payee, req.Challenge, mode)
+	if sw != apdu.SWOK {
 		return nil, sw
 	}
 	resp := cardproto.PayResponse{Counter: r.Counter, Sig: r.Sig}
@@ -451,6 +445,38 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 		}
 	}
 	return resp.Bytes(), apdu.SWOK
+}
+
+// debit signs a record of amount from the purse of asset and commits it:
+// counter + 1, D + amount, the offline run, the record ring.
+func (a *Applet) debit(asset ledger.Hash, amount *uint256.Int, payee ledger.Address, challenge ledger.Hash, mode byte) (*State, cardproto.RecordView, uint16) {
+	st := a.st
+	key, err := account.FromBytes(st.Key)
+	if err != nil {
+		return nil, cardproto.RecordView{}, apdu.SWConditionsNotSatisfied
+	}
+	next := st.clone()
+	next.Counter++
+	np := next.purse(asset)
+	np.D.Add(&np.D, amount)
+	switch mode {
+	case ledger.CardModeOffline:
+		next.OfflineRun++
+	case ledger.CardModeOnline:
+		next.OfflineRun = 0
+	}
+	r := cardproto.RecordView{Counter: next.Counter, Asset: asset, Amount: *amount, Payee: payee, Challenge: challenge, Mode: mode}
+	rec := r.Record(st.Address)
+	sig, err := key.Sign(st.domain().Digest(rec.StructHash()))
+	if err != nil {
+		return nil, r, apdu.SWConditionsNotSatisfied
+	}
+	r.Sig = ledger.Sig(sig)
+	next.Records = append(next.Records, r)
+	if len(next.Records) > MaxRecords {
+		next.Records = next.Records[len(next.Records)-MaxRecords:]
+	}
+	return next, r, a.commit(next)
 }
 
 func (a *Applet) receive(data []byte) uint16 {

@@ -18,6 +18,7 @@ var (
 	testAnchor = ledger.Address{0xa1}
 	testDomain = ledger.NewDomain(1337, testAnchor)
 	eurID      = ledger.Hash{0xe0}
+	ethID      = ledger.Hash{0xe7} // a second purse: what conversions pay with
 )
 
 type seededRand struct{ r *rand.ChaCha8 }
@@ -52,6 +53,8 @@ type harness struct {
 	issuer *account.Key
 	owner  *account.Key
 	addr   ledger.Address
+
+	lastNonce ledger.Hash // the last conversion request's
 }
 
 func (h *harness) do(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
@@ -101,7 +104,8 @@ func (h *harness) personalization(certifier *account.Key) []byte {
 	cert, _ := certifier.Sign(testDomain.Digest(cc.StructHash()))
 	p := cardproto.Personalization{Owner: h.owner.Address(), ChainID: 1337, Anchor: testAnchor, Cert: ledger.Sig(cert),
 		Trusted: []ledger.Address{h.issuer.Address()}, PIN: "123456", PUK: "12345678",
-		Limits: cardproto.Limits{OfflineCap: u128(2000), OfflineMax: 3, NoPinLimit: u128(2500)}, Assets: []ledger.Hash{eurID}}
+		Limits: cardproto.Limits{OfflineCap: u128(2000), OfflineMax: 3, NoPinLimit: u128(2500)}, Assets: []ledger.Hash{eurID, ethID},
+		OwnerPub: h.owner.PublicKey()}
 	return p.Bytes()
 }
 
@@ -153,7 +157,7 @@ func TestPersonalizeAndStatus(t *testing.T) {
 		t.Fatalf("counterfeit certificate: %04X", sw)
 	}
 	st, err := cardproto.ParseStatus(h.must(0x80, cardproto.INSGetStatus, 0, 0, nil))
-	if err != nil || len(st.Purses) != 1 || st.Purses[0].Asset != eurID || st.ChainID != 1337 || st.Owner != h.owner.Address() {
+	if err != nil || len(st.Purses) != 2 || st.Purses[0].Asset != eurID || st.Purses[1].Asset != ethID || st.ChainID != 1337 || st.Owner != h.owner.Address() {
 		t.Fatalf("GET STATUS: %+v %v", st, err)
 	}
 }
@@ -370,6 +374,10 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 			_, sw := h.do(0x80, cardproto.INSSetLimits, 0, 0, u.Bytes())
 			return sw
 		}},
+		{"convert", func(h *harness) { h.convertRequest(1200, merchant) }, func(h *harness) uint16 {
+			_, sw := h.do(0x80, cardproto.INSConvert, 2, 0, h.approval(h.owner, ethID, 480, h.owner.Address()))
+			return sw
+		}},
 		{"receive", func(h *harness) { h.must(0x00, cardproto.INSChallenge, 0, 0, nil) }, func(h *harness) uint16 {
 			_, sw := h.do(0x80, cardproto.INSReceive, 0, 0, payerRecord(t, h))
 			return sw
@@ -379,6 +387,7 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 		base := newActiveCard(t, 8)
 		base.selectCard()
 		base.must(0x80, cardproto.INSUpdate, 0, 0, base.updateTLV(10000, 1))
+		base.must(0x80, cardproto.INSUpdate, 0, 0, base.updateFor(ethID, 5000, 1))
 		before := mustJSON(base.card.st)
 		// The uncut run gives the state after.
 		ref := &harness{t: t, mem: base.mem.Clone(), issuer: base.issuer, owner: base.owner, addr: base.addr}

@@ -41,6 +41,7 @@ type State struct {
 	Key        []byte                 `json:"key,omitempty"`
 	Address    ledger.Address         `json:"address"`
 	Owner      ledger.Address         `json:"owner"`
+	OwnerPub   []byte                 `json:"owner_pub,omitempty"` // sealing key of conversion requests
 	ChainID    uint64                 `json:"chain_id"`
 	Anchor     ledger.Address         `json:"anchor"`
 	Cert       ledger.Sig             `json:"cert"`

@@ -135,6 +135,32 @@ func (c *Client) sign(ins, p1 byte, req *cardproto.PayRequest) (cardproto.PayRes
 	return cardproto.ParsePayResponse(b)
 }
 
+// ConvertRequest is CONVERT phase 1: the card's conversion request for a
+// fiat amount (PIN first when the amount is above its no-PIN limit).
+func (c *Client) ConvertRequest(req *cardproto.ConvertRequest) (cardproto.ConvertRequestResponse, error) {
+	if _, ok := cardproto.Amount16(&req.FiatAmount); !ok {
+		return cardproto.ConvertRequestResponse{}, ErrAmountTooLarge
+	}
+	b, err := c.do(cardproto.CLAProp, cardproto.INSConvert, cardproto.ConvertRequestP1, 0, req.Bytes())
+	if err != nil {
+		return cardproto.ConvertRequestResponse{}, err
+	}
+	return cardproto.ParseConvertRequestResponse(b)
+}
+
+// ConvertApprove is CONVERT phase 2: the owner's approval; the card signs
+// its record paying the owner.
+func (c *Client) ConvertApprove(a *cardproto.ConvertApproval) (cardproto.PayResponse, error) {
+	if _, ok := cardproto.Amount16(&a.Amount); !ok {
+		return cardproto.PayResponse{}, ErrAmountTooLarge
+	}
+	b, err := c.do(cardproto.CLAProp, cardproto.INSConvert, cardproto.ConvertApproveP1, 0, a.Bytes())
+	if err != nil {
+		return cardproto.PayResponse{}, err
+	}
+	return cardproto.ParsePayResponse(b)
+}
+
 // Receive gives a receiving card the payer's record (after Challenge).
 func (c *Client) Receive(r *cardproto.Received) error {
 	_, err := c.do(cardproto.CLAProp, cardproto.INSReceive, 0, 0, r.Bytes())

@@ -21,6 +21,9 @@ func FuzzMessages(f *testing.F) {
 		(&PayResponse{Counter: 3, Attached: []Received{{Payer: ledger.Address{1}, Amount: amt, Challenge: ledger.Hash{1}}}}).Bytes(),
 		(&RecordView{Counter: 4, Amount: amt, Mode: 2}).Bytes(),
 		(&LimitsUpdate{Seq: 9, Limits: Limits{OfflineCap: amt, OfflineMax: 3}}).Bytes(),
+		(&ConvertRequest{Fiat: ledger.Hash{1}, FiatAmount: amt, Payee: ledger.Address{2}}).Bytes(),
+		(&ConvertRequestResponse{Nonce: ledger.Hash{3}, Sealed: []byte{1, 2, 3}}).Bytes(),
+		(&ConvertApproval{Nonce: ledger.Hash{4}, Asset: ledger.Hash{5}, Amount: amt}).Bytes(),
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
@@ -40,6 +43,9 @@ func FuzzMessages(f *testing.F) {
 			{func(b []byte) (any, error) { return ParseRecordView(b) }, func(v any) []byte { x := v.(RecordView); return x.Bytes() }},
 			{func(b []byte) (any, error) { return ParseLimitsUpdate(b) }, func(v any) []byte { x := v.(LimitsUpdate); return x.Bytes() }},
 			{func(b []byte) (any, error) { return ParseReceived(b) }, func(v any) []byte { x := v.(Received); return x.Bytes() }},
+			{func(b []byte) (any, error) { return ParseConvertRequest(b) }, func(v any) []byte { x := v.(ConvertRequest); return x.Bytes() }},
+			{func(b []byte) (any, error) { return ParseConvertRequestResponse(b) }, func(v any) []byte { x := v.(ConvertRequestResponse); return x.Bytes() }},
+			{func(b []byte) (any, error) { return ParseConvertApproval(b) }, func(v any) []byte { x := v.(ConvertApproval); return x.Bytes() }},
 		}
 		c := codecs[int(which)%len(codecs)]
 		v, err := c.parse(b)
@@ -73,6 +79,11 @@ func normalize(v any) any {
 		}
 		if len(x.Assets) == 0 {
 			x.Assets = nil
+		}
+		return x
+	case ConvertRequestResponse:
+		if len(x.Sealed) == 0 {
+			x.Sealed = nil
 		}
 		return x
 	case Update:

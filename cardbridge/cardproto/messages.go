@@ -153,6 +153,10 @@ type Personalization struct {
 	PUK     string
 	Limits  Limits
 	Assets  []ledger.Hash
+	// OwnerPub is the owner's public key (65 bytes uncompressed), to which
+	// the card seals conversion requests; optional (tag 8D): without it the
+	// card cannot convert at payment time.
+	OwnerPub []byte
 }
 
 // Bytes encodes the body.
@@ -162,6 +166,9 @@ func (p *Personalization) Bytes() []byte {
 	putU64(dom[:], p.ChainID)
 	e.put(0x86, p.Owner[:]).put(0x87, append(dom[:], p.Anchor[:]...)).put(0x83, p.Cert[:]).put(0x8A, concatAddrs(p.Trusted))
 	e.put(0x94, []byte(p.PIN)).put(0x95, []byte(p.PUK)).put(0x88, p.Limits.Bytes()).put(0x90, concatHashes(p.Assets))
+	if len(p.OwnerPub) > 0 {
+		e.put(0x8D, p.OwnerPub)
+	}
 	return e.buf
 }
 
@@ -178,6 +185,9 @@ func ParsePersonalization(b []byte) (Personalization, error) {
 	p.PIN, p.PUK = string(d.raw(0x94, "PIN")), string(d.raw(0x95, "PUK"))
 	limits := d.fixed(0x88, 33, "limits")
 	assets := d.raw(0x90, "purse assets")
+	if d.has(0x8D) {
+		p.OwnerPub = d.fixed(0x8D, 65, "owner public key")
+	}
 	if d.err != nil {
 		return p, d.err
 	}
