@@ -41,9 +41,12 @@ type TerminalInfo struct {
 	Queue   string            `json:"queue"`
 }
 
+// cardLoadETH is the ETH each devnet card holds: 0.05 ETH.
+var cardLoadETH = uint256.NewInt(5e16)
+
 // The devnet's card parameters.
 const (
-	cardLoad       = 100_00 // 100.00 EUR
+	cardLoad       = 100_00 // 100.00 EUR, and cardLoadETH
 	terminalFloor  = 20_00  // offline up to 20.00
 	cardOfflineCap = 50_00
 	cardNoPIN      = 25_00
@@ -101,6 +104,12 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 	if err != nil {
 		return err
 	}
+	var eth ledger.Hash
+	for _, a := range d.Info.Assets {
+		if a.Symbol == "ETH" {
+			eth, _ = ledger.ParseHash(a.ID)
+		}
+	}
 	issuerNode := node.NewClient(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
 	pc, readers, perr := pcscReaders(cfg.Cards)
 	if perr != nil {
@@ -146,9 +155,11 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			return fmt.Errorf("devnet: card %d: %w", i, err)
 		}
 		if sel.Life == cardproto.LifeBlank {
-			setup := node.CardSetup{Owner: owner.Address(), PIN: info.PIN, PUK: info.PUK, Assets: []ledger.Hash{eur},
+			// EUR first (the limits count in it), then ETH: what the card
+			// converts from when a terminal prices in EUR beyond its EUR.
+			setup := node.CardSetup{Owner: owner.Address(), PIN: info.PIN, PUK: info.PUK, Assets: []ledger.Hash{eur, eth},
 				Limits: cardproto.Limits{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax,
-					NoPinLimit: *uint256.NewInt(cardNoPIN)}}
+					NoPinLimit: *uint256.NewInt(cardNoPIN)}, OwnerPub: owner.PublicKey()}
 			_, reg, err := node.InitCard(ctx, cl, issuerNode, setup)
 			if err != nil {
 				return fmt.Errorf("devnet: card %d: %w", i, err)
@@ -158,6 +169,9 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			}
 			if _, _, err := node.LoadCard(ctx, cl, issuerNode, owner, eur, uint256.NewInt(cardLoad)); err != nil {
 				return fmt.Errorf("devnet: load card %d: %w", i, err)
+			}
+			if _, _, err := node.LoadCard(ctx, cl, issuerNode, owner, eth, cardLoadETH); err != nil {
+				return fmt.Errorf("devnet: load card %d with ETH: %w", i, err)
 			}
 		}
 		status, err := cl.Status()

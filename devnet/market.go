@@ -24,6 +24,7 @@ type quoteSpec struct {
 var devnetQuotes = []quoteSpec{
 	{base: "GOLD", quote: "EUR", size: 1_000, mid: 2000_00}, // 1.000 GOLD ≈ 2,000.00 EUR
 	{base: "USD", quote: "EUR", size: 100_00, mid: 92_00},   // 100.00 USD ≈ 92.00 EUR
+	{base: "ETH", quote: "EUR", size: 1e17, mid: 300_00},    // 0.1 ETH ≈ 300.00 EUR: cards convert on its bids
 }
 
 const offersPerSide = 2

@@ -2,7 +2,6 @@ package node
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -284,10 +283,8 @@ func (n *Node) allocateRoutes(mux *http.ServeMux) {
 	// wallet's accounts.
 	mux.HandleFunc("POST /v1/allocate", n.authorized(n.handle(func(r *http.Request) (any, error) {
 		var req AllocateRequest
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "allocate request: %v", err)
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
 		}
 		return n.Allocate(req)
 	})))

@@ -80,6 +80,7 @@ func (n *Node) routes() http.Handler {
 	n.bridgeRoutes(mux)
 	n.allocateRoutes(mux)
 	n.conversionRoutes(mux)
+	n.payConversionRoutes(mux)
 	n.offerRoutes(mux, limiter)
 	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
 		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)

@@ -22,6 +22,10 @@ type CardSetup struct {
 	PUK    string
 	Limits cardproto.Limits
 	Assets []ledger.Hash
+	// OwnerPub is the owner's public key (65 bytes uncompressed): the card
+	// seals conversion requests to it. Without it the card cannot convert
+	// at payment time.
+	OwnerPub []byte
 }
 
 // InitCard has a blank card make its key, gets the issuer node's
@@ -46,7 +50,8 @@ func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s Card
 		return ledger.Address{}, ledger.Hash{}, fmt.Errorf("node: issuer certification: %w", err)
 	}
 	p := &cardproto.Personalization{Owner: s.Owner, ChainID: cert.ChainID, Anchor: cert.Anchor, Cert: cert.Cert,
-		Trusted: []ledger.Address{cert.Issuer}, PIN: s.PIN, PUK: s.PUK, Limits: s.Limits, Assets: s.Assets}
+		Trusted: []ledger.Address{cert.Issuer}, PIN: s.PIN, PUK: s.PUK, Limits: s.Limits, Assets: s.Assets,
+		OwnerPub: s.OwnerPub}
 	if err := cl.Personalize(p); err != nil {
 		return ledger.Address{}, ledger.Hash{}, err
 	}

@@ -307,10 +307,8 @@ func (n *Node) waitFinal(ctx context.Context, id ledger.Hash) (string, string) {
 func (n *Node) conversionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/conversions", n.authorized(n.handle(func(r *http.Request) (any, error) {
 		var req ConversionRequest
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "conversion request: %v", err)
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
 		}
 		return n.Convert(req)
 	})))

@@ -195,6 +195,7 @@ type Node struct {
 	book       *exchange.Book
 	offerTopic *p2p.Topic
 	bridge     *bridge // nil without a Vault
+	payConv    payConversions
 
 	mu        sync.Mutex
 	ethHead   uint64

@@ -2,14 +2,52 @@ package node
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/ledger"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/holiman/uint256"
 )
 
 // TerminalNet lets a merchant terminal use a node through its HTTP API.
-type TerminalNet struct{ C *Client }
+// Conversions go to Wallet, the card owner's wallet node (C when nil).
+type TerminalNet struct {
+	C      *Client
+	Wallet *Client
+}
+
+func (t TerminalNet) wallet() *Client {
+	if t.Wallet != nil {
+		return t.Wallet
+	}
+	return t.C
+}
+
+// RequestConversion implements terminal.Network.
+func (t TerminalNet) RequestConversion(ctx context.Context, r terminal.ConversionRequest) (cardproto.ConvertApproval, error) {
+	var ap PayConversionApproval
+	req := PayConversionRequest{Card: r.Card, Fiat: r.Fiat, FiatAmount: r.FiatAmount.Dec(), Payee: r.Payee, Challenge: r.Challenge,
+		Nonce: r.Nonce, Sealed: hexutil.Encode(r.Sealed), Signature: r.Sig}
+	if err := t.wallet().do(ctx, "POST", "/v1/pay-conversions", req, &ap); err != nil {
+		return cardproto.ConvertApproval{}, err
+	}
+	amount, err := uint256.FromDecimal(ap.Amount)
+	if err != nil {
+		return cardproto.ConvertApproval{}, fmt.Errorf("node: approval amount %q: %w", ap.Amount, err)
+	}
+	return cardproto.ConvertApproval{Nonce: ap.Nonce, Asset: ap.Asset, Amount: *amount, Collector: ap.Collector, Sig: ap.Signature}, nil
+}
+
+// CompleteConversion implements terminal.Network.
+func (t TerminalNet) CompleteConversion(ctx context.Context, nonce ledger.Hash, counter uint64, sig ledger.Sig) (ledger.Hash, error) {
+	var out struct {
+		Tx ledger.Hash `json:"tx"`
+	}
+	err := t.wallet().do(ctx, "POST", "/v1/pay-conversions/"+nonce.Hex()+"/record", PayConversionRecord{Counter: counter, Signature: sig}, &out)
+	return out.Tx, err
+}
 
 var _ terminal.Network = TerminalNet{}
 

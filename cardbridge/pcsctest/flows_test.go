@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -320,5 +321,79 @@ func TestGiftConversionLoadsCard(t *testing.T) {
 	}
 	if after := e.setAmount(0); after != before+2375 {
 		t.Fatalf("card set amount %d → %d, want +2375", before, after)
+	}
+}
+
+// TestConversionAtPaymentThroughPCSC: a card holding ETH pays a terminal
+// that prices in EUR — the card's conversion request goes to its owner's
+// wallet (node 0), the card signs the approved ETH amount (paying its
+// owner), and the ConvertPay settles the merchant's EUR atomically. A
+// conversion the ETH cannot cover is declined before the card signs.
+func TestConversionAtPaymentThroughPCSC(t *testing.T) {
+	e := newCardEnv(t)
+	var eth ledger.Hash
+	for _, a := range e.d.Info.Assets {
+		if a.Symbol == "ETH" {
+			eth, _ = ledger.ParseHash(a.ID)
+		}
+	}
+	ethD := func() uint64 {
+		cl := cardclient.New(e.reader(1))
+		if _, err := cl.Select(); err != nil {
+			t.Fatal(err)
+		}
+		st, err := cl.Status()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range st.Purses {
+			if p.Asset == eth {
+				return p.D.Uint64()
+			}
+		}
+		t.Fatal("no ETH purse")
+		return 0
+	}
+	m0, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
+	eurOf := func(a node.AccountInfo) uint64 {
+		for _, b := range a.Balances {
+			if b.Asset == e.eur {
+				v, _ := strconv.ParseUint(b.SettledUnits, 10, 64)
+				return v
+			}
+		}
+		return 0
+	}
+	e.cfg.PIN = func() (string, error) { return e.pins[1], nil }
+	r := terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(1250))
+	if r.Status != "approved" || r.Conversion == nil || r.Conversion.Asset != eth {
+		t.Fatalf("12.50 EUR from ETH: %+v", r)
+	}
+	paid, _ := uint256.FromDecimal(r.Conversion.Amount)
+	if got := ethD(); got != paid.Uint64() {
+		t.Fatalf("the card's ETH D is %d, the conversion took %s", got, r.Conversion.Amount)
+	}
+	m1, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
+	if eurOf(m1)-eurOf(m0) != 1250 {
+		t.Fatalf("the merchant got %d EUR units", eurOf(m1)-eurOf(m0))
+	}
+	info, err := e.n.WaitTx(e.ctx, r.TxID)
+	if err != nil || info.Status != "settled" || info.Kind != "ConvertPay" {
+		t.Fatalf("the conversion payment: %+v %v", info, err)
+	}
+	// Beyond the card's EUR the terminal converts by itself (Convert set).
+	e.cfg.Convert = true
+	r = terminal.Pay(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(120_00))
+	if r.Status != "approved" || r.Conversion == nil {
+		t.Fatalf("120.00 EUR on a card with 100.00 EUR: %+v", r)
+	}
+	// More than the ETH covers: declined before the card signs anything.
+	before := ethD()
+	r = terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(100_00))
+	if r.Status != "declined" || !strings.Contains(r.Reason, "conversion needs") {
+		t.Fatalf("100.00 EUR with about 0.0056 ETH left: %+v", r)
+	}
+	if ethD() != before {
+		t.Fatal("a declined conversion changed the card's D")
 	}
 }

@@ -29,6 +29,13 @@ type Network interface {
 	Submit(ctx context.Context, tx *ledger.Tx) (ledger.Hash, error)
 	// WaitSettled waits until a transaction settles or fails.
 	WaitSettled(ctx context.Context, id ledger.Hash) (settled bool, reason string, err error)
+	// RequestConversion relays a card's conversion request to its owner's
+	// wallet and returns the wallet's signed approval.
+	RequestConversion(ctx context.Context, r ConversionRequest) (cardproto.ConvertApproval, error)
+	// CompleteConversion relays the card's record for an approved
+	// conversion; the wallet submits the conversion payment and returns
+	// its id.
+	CompleteConversion(ctx context.Context, nonce ledger.Hash, counter uint64, sig ledger.Sig) (ledger.Hash, error)
 }
 
 // CardStatus is the network's view of a card.
@@ -55,6 +62,9 @@ type Config struct {
 	// PIN asks the cardholder for the PIN (nil: payments that need one
 	// are declined).
 	PIN func() (string, error)
+	// Convert lets an online payment that the card cannot make in the
+	// terminal's asset convert from another of its purses (PayConverted).
+	Convert bool
 }
 
 // Decline codes.
@@ -84,6 +94,8 @@ type Result struct {
 	// the terminal asked it to sign: the card may have signed. Recover
 	// with it once the card is back.
 	InDoubt *ledger.Hash `json:"in_doubt,omitempty"`
+	// Conversion is set for a payment converted from another asset.
+	Conversion *Conversion `json:"conversion,omitempty"`
 }
 
 func decline(mode, code, format string, args ...any) Result {
@@ -106,21 +118,9 @@ func Pay(ctx context.Context, cfg *Config, t cardclient.Transport, asset ledger.
 	ct := &counting{t: t}
 	defer func() { r.APDUs = ct.n }()
 	cl := cardclient.New(ct)
-	info, err := cl.Select()
-	if err != nil {
-		return cardError("offline", err)
-	}
-	r.Card = info.Address.Hex()
-	if info.Life != cardproto.LifeActive {
-		if info.Life == cardproto.LifeTerminated {
-			return decline("offline", CodePINBlocked, "the card is blocked for good (PUK blocked)")
-		}
-		return decline("offline", CodeRefused, "the card is not personalized")
-	}
-	cc := ledger.CardCertificate{Card: info.Address, Owner: info.Owner}
-	issuer, err := recoverAddr(cfg.Domain.Digest(cc.StructHash()), info.Cert)
-	if err != nil || !contains(cfg.Trusted, issuer) {
-		return decline("offline", CodeUnknownIssuer, "the card's certificate is not from an issuer this terminal trusts (counterfeit or unknown issuer)")
+	info, res, ok := begin(cfg, cl)
+	if !ok {
+		return res
 	}
 	if floor, ok := cfg.Floor[asset]; ok && !amount.Gt(floor) {
 		res, fallback := payOffline(ctx, cfg, cl, info, asset, amount)
@@ -129,6 +129,26 @@ func Pay(ctx context.Context, cfg *Config, t cardclient.Transport, asset ledger.
 		}
 	}
 	return withCard(payOnline(ctx, cfg, cl, info, asset, amount), info)
+}
+
+// begin selects the card and checks its certificate.
+func begin(cfg *Config, cl *cardclient.Client) (cardproto.Info, Result, bool) {
+	info, err := cl.Select()
+	if err != nil {
+		return info, cardError("offline", err), false
+	}
+	if info.Life != cardproto.LifeActive {
+		if info.Life == cardproto.LifeTerminated {
+			return info, withCard(decline("offline", CodePINBlocked, "the card is blocked for good (PUK blocked)"), info), false
+		}
+		return info, withCard(decline("offline", CodeRefused, "the card is not personalized"), info), false
+	}
+	cc := ledger.CardCertificate{Card: info.Address, Owner: info.Owner}
+	issuer, err := recoverAddr(cfg.Domain.Digest(cc.StructHash()), info.Cert)
+	if err != nil || !contains(cfg.Trusted, issuer) {
+		return info, withCard(decline("offline", CodeUnknownIssuer, "the card's certificate is not from an issuer this terminal trusts (counterfeit or unknown issuer)"), info), false
+	}
+	return info, Result{}, true
 }
 
 func withCard(r Result, info cardproto.Info) Result {
@@ -184,20 +204,48 @@ func checkRecord(cfg *Config, info cardproto.Info, tx *ledger.Tx, counter uint64
 	return Result{}, true
 }
 
-func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) Result {
+// onlineChecks asks the network about the card (hot list, registration)
+// and reads its status.
+func onlineChecks(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info) (cardproto.Status, Result, bool) {
 	cs, err := cfg.Net.CardStatus(ctx, info.Address)
 	if err != nil {
-		return decline("online", CodeNetwork, "the network is unreachable: %v", err)
+		return cardproto.Status{}, decline("online", CodeNetwork, "the network is unreachable: %v", err), false
 	}
 	switch {
 	case cs.HotListed:
-		return decline("online", CodeHotListed, "the card is on its issuer's hot-list (%s)", cs.Reason)
+		return cardproto.Status{}, decline("online", CodeHotListed, "the card is on its issuer's hot-list (%s)", cs.Reason), false
 	case !cs.Registered:
-		return decline("online", CodeUnknownIssuer, "the card is not registered on the ledger")
+		return cardproto.Status{}, decline("online", CodeUnknownIssuer, "the card is not registered on the ledger"), false
 	}
 	st, err := cl.Status()
 	if err != nil {
-		return cardError("online", err)
+		return st, cardError("online", err), false
+	}
+	return st, Result{}, true
+}
+
+// askPIN verifies the PIN when amount is above the card's no-PIN limit.
+func askPIN(cfg *Config, cl *cardclient.Client, amount *uint256.Int, limits *cardproto.Limits) (Result, bool) {
+	if !amount.Gt(&limits.NoPinLimit) {
+		return Result{}, true
+	}
+	if cfg.PIN == nil {
+		return decline("online", CodeRefused, "the payment needs the PIN and this terminal has no PIN pad"), false
+	}
+	pin, err := cfg.PIN()
+	if err != nil {
+		return decline("online", CodeRefused, "no PIN: %v", err), false
+	}
+	if err := cl.VerifyPIN(pin); err != nil {
+		return cardError("online", err), false
+	}
+	return Result{}, true
+}
+
+func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) Result {
+	st, res, ok := onlineChecks(ctx, cfg, cl, info)
+	if !ok {
+		return res
 	}
 	var purse *cardproto.Purse
 	for i := range st.Purses {
@@ -206,6 +254,9 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 		}
 	}
 	if purse == nil {
+		if cfg.Convert {
+			return payConverted(ctx, cfg, cl, info, asset, amount)
+		}
 		return decline("online", CodeRefused, "the card holds no purse in this asset")
 	}
 	// Bring the card's T up to what has settled: the update value.
@@ -215,18 +266,21 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 		if err := cl.Update(&u); err != nil {
 			return cardError("online", err)
 		}
+		purse.T = u.Total
 	}
-	if amount.Gt(&st.Limits.NoPinLimit) {
-		if cfg.PIN == nil {
-			return decline("online", CodeRefused, "the payment needs the PIN and this terminal has no PIN pad")
+	if cfg.Convert {
+		// What the purse can pay: T − D, plus unconfirmed received value
+		// (counted in the first purse only).
+		spend := new(uint256.Int).Set(&purse.T)
+		if st.Purses[0].Asset == asset {
+			spend.Add(spend, &st.ReceivedValue)
 		}
-		pin, err := cfg.PIN()
-		if err != nil {
-			return decline("online", CodeRefused, "no PIN: %v", err)
+		if purse.D.Gt(spend) || new(uint256.Int).Sub(spend, &purse.D).Lt(amount) {
+			return payConverted(ctx, cfg, cl, info, asset, amount)
 		}
-		if err := cl.VerifyPIN(pin); err != nil {
-			return cardError("online", err)
-		}
+	}
+	if res, ok := askPIN(cfg, cl, amount, &st.Limits); !ok {
+		return res
 	}
 	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
 	resp, err := cl.Pay(ledger.CardModeOnline, req)

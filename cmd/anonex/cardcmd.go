@@ -419,6 +419,9 @@ func terminalCommand() *cli.Command {
 					&cli.StringSliceFlag{Name: "trusted", Usage: "trusted issuer `ADDRESS` (repeatable; default: the devnet's)"},
 					&cli.StringFlag{Name: "queue", Usage: "the terminal's record store `DIR`"},
 					&cli.BoolFlag{Name: "no-wait", Usage: "approve an online payment once the network has the record, without waiting for settlement"},
+					&cli.BoolFlag{Name: "convert", Usage: "pay by conversion from another of the card's purses (ETH, say) even if it could pay in the currency"},
+					&cli.BoolFlag{Name: "no-convert", Usage: "never convert: decline what the card cannot pay in the currency"},
+					&cli.StringFlag{Name: "wallet", Usage: "the cardholder's wallet node `URL` for conversions (default: --node)"},
 					readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
 				},
 				Action: terminalPay,
@@ -507,7 +510,12 @@ func terminalPay(c *cli.Context) error {
 		return err
 	}
 	dev, _ := loadDevnet(c)
-	cfg := &terminal.Config{Domain: dom, WaitSettled: !c.Bool("no-wait"), Net: node.TerminalNet{C: n}, Floor: map[ledger.Hash]*uint256.Int{}}
+	net := node.TerminalNet{C: n}
+	if w := c.String("wallet"); w != "" {
+		net.Wallet = node.NewClient(w, "")
+	}
+	cfg := &terminal.Config{Domain: dom, WaitSettled: !c.Bool("no-wait"), Net: net, Floor: map[ledger.Hash]*uint256.Int{},
+		Convert: !c.Bool("no-convert")}
 	payee, floor, trusted := c.String("payee"), c.String("floor"), c.StringSlice("trusted")
 	if dev != nil && dev.Terminal != nil {
 		if payee == "" {
@@ -561,13 +569,26 @@ func terminalPay(c *cli.Context) error {
 		}
 		return prompt("PIN: ")
 	}
-	res := terminal.Pay(ctx, cfg, cl.T, asset.ID, amount)
+	var res terminal.Result
+	if c.Bool("convert") {
+		res = terminal.PayConverted(ctx, cfg, cl.T, asset.ID, amount)
+	} else {
+		res = terminal.Pay(ctx, cfg, cl.T, asset.ID, amount)
+	}
 	if err := output(c, res, func() {
 		fmt.Printf("%s %s %s: %s", res.Mode, ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, res.Status)
 		if res.Reason != "" {
 			fmt.Printf(" — %s (%s)", res.Reason, res.Code)
 		}
 		fmt.Printf("\n  tx %s\n", res.TxID.Hex())
+		if cv := res.Conversion; cv != nil {
+			what := cv.Asset.Hex()
+			if a, err := n.Asset(ctx, cv.Asset.Hex()); err == nil {
+				units, _ := uint256.FromDecimal(cv.Amount)
+				what = ledger.FormatAmount(units, a.Decimals) + " " + a.Symbol
+			}
+			fmt.Printf("  converted: the card paid %s to its owner's wallet, which paid the %s (record %s)\n", what, asset.Symbol, cv.Record.Hex())
+		}
 		if res.InDoubt != nil {
 			fmt.Printf("  the card may have signed: put it back and run\n    anonex terminal recover --challenge %s\n", res.InDoubt.Hex())
 		}

@@ -1,0 +1,114 @@
+package terminal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/anonex/anonex/cardbridge/apdu"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
+)
+
+// ConversionRequest is a card's signed conversion request (CONVERT phase
+// 1) with the terminal's fields, as relayed to the owner's wallet.
+type ConversionRequest struct {
+	Card       ledger.Address
+	Fiat       ledger.Hash
+	FiatAmount uint256.Int
+	Payee      ledger.Address
+	Challenge  ledger.Hash
+	cardproto.ConvertRequestResponse
+}
+
+// Conversion is what a converted payment took from the card.
+type Conversion struct {
+	Asset  ledger.Hash `json:"asset"`
+	Amount string      `json:"amount"` // base units of Asset
+	Record ledger.Hash `json:"record"` // the card's record (it pays its owner)
+}
+
+// PayConverted takes a payment of amount of fiat from a card that pays in
+// another asset: online only (a quote goes stale). The terminal sends the
+// card the transaction type and the fiat amount; the card's conversion
+// request goes to its owner's wallet, whose signed approval the card
+// needs to sign a record of the crypto amount (paying its owner); the
+// wallet then submits the conversion payment, and the terminal approves
+// once the fiat leg has settled to its payee.
+func PayConverted(ctx context.Context, cfg *Config, t cardclient.Transport, fiat ledger.Hash, amount *uint256.Int) (r Result) {
+	ct := &counting{t: t}
+	defer func() { r.APDUs = ct.n }()
+	cl := cardclient.New(ct)
+	info, res, ok := begin(cfg, cl)
+	if !ok {
+		return res
+	}
+	return withCard(payConverted(ctx, cfg, cl, info, fiat, amount), info)
+}
+
+func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, fiat ledger.Hash, amount *uint256.Int) Result {
+	const mode = "online"
+	st, res, ok := onlineChecks(ctx, cfg, cl, info)
+	if !ok {
+		return res
+	}
+	// Bring every other purse's T up to what has settled: the card pays a
+	// conversion from confirmed value only.
+	for _, p := range st.Purses {
+		if p.Asset == fiat {
+			continue
+		}
+		u, upToDate, err := cfg.Net.UpdateValue(ctx, info.Address, p.Asset, p.Seq)
+		if err != nil {
+			return decline(mode, CodeNetwork, "no update value: %v", err)
+		}
+		if !upToDate {
+			if err := cl.Update(&u); err != nil {
+				return cardError(mode, err)
+			}
+		}
+	}
+	if res, ok := askPIN(cfg, cl, amount, &st.Limits); !ok {
+		return res
+	}
+	req := &cardproto.ConvertRequest{Type: cardproto.TxPurchase, Fiat: fiat, FiatAmount: *amount, Payee: cfg.Payee, Challenge: challenge()}
+	cr, err := cl.ConvertRequest(req)
+	if err != nil {
+		return cardError(mode, err)
+	}
+	rel := ConversionRequest{Card: info.Address, Fiat: fiat, FiatAmount: *amount, Payee: cfg.Payee, Challenge: req.Challenge, ConvertRequestResponse: cr}
+	ap, err := cfg.Net.RequestConversion(ctx, rel)
+	if err != nil {
+		return decline(mode, CodeRefused, "the card's wallet did not approve the conversion: %v", err)
+	}
+	resp, err := cl.ConvertApprove(&ap)
+	if err != nil {
+		r := cardError(mode, err)
+		if !errors.As(err, new(*apdu.SWError)) {
+			r.InDoubt = &req.Challenge
+		}
+		return r
+	}
+	// Check the card's record before relaying it.
+	rec := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: info.Address, Asset: ap.Asset, Amount: ap.Amount,
+		Payee: ap.Collector, Counter: resp.Counter, Challenge: req.Challenge, Mode: ledger.CardModeOnline}}, Sig: resp.Sig}
+	if _, err := ledger.Verify(rec, cfg.Domain, recoverer{}); err != nil {
+		return decline(mode, CodeCounterfeit, "the card's record does not verify: %v", err)
+	}
+	conv := &Conversion{Asset: ap.Asset, Amount: ap.Amount.Dec(), Record: rec.ID(cfg.Domain)}
+	id, err := cfg.Net.CompleteConversion(ctx, cr.Nonce, resp.Counter, resp.Sig)
+	if err != nil {
+		return Result{Mode: mode, Status: "declined", Code: CodeNetwork, Conversion: conv,
+			Reason: fmt.Sprintf("the card signed, but the conversion was not submitted: %v", err)}
+	}
+	ok2, reason, err := cfg.Net.WaitSettled(ctx, id)
+	switch {
+	case err != nil:
+		return Result{Mode: mode, Status: "declined", Code: CodeNetwork, TxID: id, Conversion: conv, Reason: fmt.Sprintf("not settled: %v", err)}
+	case !ok2:
+		return Result{Mode: mode, Status: "declined", Code: CodeRefused, TxID: id, Conversion: conv, Reason: reason}
+	}
+	return Result{Mode: mode, Status: "approved", TxID: id, Conversion: conv}
+}

@@ -1,0 +1,261 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/exchange"
+	"github.com/anonex/anonex/ledger"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/holiman/uint256"
+)
+
+// Conversion at payment time, the wallet's side (docs/card-protocol.md,
+// CONVERT). A terminal relays a card's conversion request to its owner's
+// wallet node (this node, holding the owner's key in WalletKeys): the node
+// checks the card's signature, opens the purse list sealed to the owner,
+// quotes the fiat amount against the book and answers with an approval
+// the owner signs. Once the card has signed its record for the approved
+// amount, the terminal relays the record; the node builds the ConvertPay
+// (the record, the fills, the merchant's payment), signs it as the owner
+// and submits it. The terminal sees the fiat leg settle; it learns neither
+// the card's balances nor anything but the approved amount.
+
+// PayConversionRequest is POST /v1/pay-conversions: the card's signed
+// request as CONVERT phase 1 gave it, and the terminal's fields.
+type PayConversionRequest struct {
+	Card       ledger.Address `json:"card"`
+	Fiat       ledger.Hash    `json:"fiat"`
+	FiatAmount string         `json:"fiat_amount"` // base units
+	Payee      ledger.Address `json:"payee"`
+	Challenge  ledger.Hash    `json:"challenge"`
+	Nonce      ledger.Hash    `json:"nonce"`
+	Sealed     string         `json:"sealed"` // 0x hex
+	Signature  ledger.Sig     `json:"signature"`
+}
+
+// PayConversionApproval is the answer: what the card is to sign.
+type PayConversionApproval struct {
+	Nonce     ledger.Hash    `json:"nonce"`
+	Asset     ledger.Hash    `json:"asset"`
+	Symbol    string         `json:"symbol"`
+	Amount    string         `json:"amount"` // base units of Asset
+	Collector ledger.Address `json:"collector"`
+	Signature ledger.Sig     `json:"signature"` // the owner's, over ConversionApproval
+	Expires   int64          `json:"expires"`   // Unix seconds: complete before
+}
+
+// PayConversionRecord is POST /v1/pay-conversions/{nonce}/record: the
+// record the card signed (CONVERT phase 2).
+type PayConversionRecord struct {
+	Counter   uint64     `json:"counter"`
+	Signature ledger.Sig `json:"signature"`
+}
+
+type payConversion struct {
+	req     PayConversionRequest
+	amount  uint256.Int // fiat
+	owner   *account.Key
+	asset   ledger.Hash // what the card pays with
+	pay     uint256.Int // how much
+	offers  []ledger.SignedOffer
+	takes   []uint256.Int
+	expires time.Time
+}
+
+// payConversionTTL bounds a quoted conversion's life: prices move.
+const payConversionTTL = 2 * time.Minute
+
+type payConversions struct {
+	mu sync.Mutex
+	m  map[ledger.Hash]*payConversion
+}
+
+func (p *payConversions) put(c *payConversion) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[ledger.Hash]*payConversion{}
+	}
+	now := time.Now()
+	for k, v := range p.m {
+		if now.After(v.expires) {
+			delete(p.m, k)
+		}
+	}
+	p.m[c.req.Nonce] = c
+}
+
+func (p *payConversions) take(nonce ledger.Hash) *payConversion {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.m[nonce]
+	delete(p.m, nonce)
+	return c
+}
+
+// ApprovePayConversion quotes a card's conversion request and signs the
+// owner's approval.
+func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApproval, error) {
+	amount, err := uint256.FromDecimal(req.FiatAmount)
+	if err != nil || amount.IsZero() {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "fiat_amount %q: a positive integer of base units", req.FiatAmount)
+	}
+	sealed, err := hexutil.Decode(req.Sealed)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "sealed: %v", err)
+	}
+	cr := ledger.ConversionRequest{Card: req.Card, Fiat: req.Fiat, FiatAmount: *amount, Payee: req.Payee, Challenge: req.Challenge,
+		Nonce: req.Nonce, Sealed: ledger.Keccak256(sealed)}
+	if who, err := n.rec.Recover(n.domain.Digest(cr.StructHash()), req.Signature); err != nil || who != req.Card {
+		return nil, apiErr(http.StatusBadRequest, "bad_signature", "the conversion request is not signed by card %s", req.Card.Hex())
+	}
+	var card ledger.Card
+	var registered bool
+	n.pool.View(func(v *ledger.Overlay) { card, registered = v.Card(req.Card) })
+	switch {
+	case !registered:
+		return nil, apiErr(http.StatusBadRequest, "invalid", "card %s is not registered", req.Card.Hex())
+	case card.Cloned:
+		return nil, apiErr(http.StatusUnprocessableEntity, "refused", "card %s is flagged as cloned", req.Card.Hex())
+	}
+	owner := n.walletKey(card.Owner)
+	if owner == nil {
+		return nil, apiErr(http.StatusForbidden, "not_wallet", "this node is not the wallet of the card's owner %s", card.Owner.Hex())
+	}
+	pt, err := cardproto.Open(owner, sealed, req.Nonce[:])
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "the sealed purse list does not open with the owner's key")
+	}
+	purses, err := cardproto.DecodePurseOffers(pt)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+	}
+	c := &payConversion{req: req, amount: *amount, owner: owner, expires: time.Now().Add(payConversionTTL)}
+	show := func(v *uint256.Int, asset ledger.Hash) string {
+		if a, err := n.ResolveAsset(asset.Hex()); err == nil {
+			return ledger.FormatAmount(v, a.Decimals) + " " + a.Symbol
+		}
+		return v.Dec() + " of " + asset.Hex()
+	}
+	var quoteErr error
+	for _, p := range purses {
+		var q exchange.Quote
+		n.pool.View(func(v *ledger.Overlay) { q, err = n.book.QuoteReceive(offerView{v}, p.Asset, req.Fiat, amount, n.now()) })
+		if err != nil {
+			quoteErr = err
+			continue
+		}
+		if q.PayTotal.Gt(&p.Available) {
+			quoteErr = fmt.Errorf("the card can spend %s, the conversion needs %s", show(&p.Available, p.Asset), show(&q.PayTotal, p.Asset))
+			continue
+		}
+		c.asset, c.pay = p.Asset, q.PayTotal
+		for _, t := range q.Takes {
+			e, ok := n.book.Get(t.Offer)
+			if !ok {
+				quoteErr = fmt.Errorf("offer %s left the book", t.Offer)
+				break
+			}
+			c.offers, c.takes = append(c.offers, e.Offer), append(c.takes, t.Take)
+		}
+		if len(c.offers) == len(q.Takes) && len(c.offers) <= ledger.MaxConvertFills {
+			break
+		}
+		c.offers, c.takes, c.asset = nil, nil, ledger.Hash{}
+		if quoteErr == nil {
+			quoteErr = fmt.Errorf("the conversion needs more than %d fills", ledger.MaxConvertFills)
+		}
+	}
+	if c.asset.IsZero() {
+		return nil, apiErr(http.StatusUnprocessableEntity, "no_conversion", "no purse of the card converts to %s: %v", show(amount, req.Fiat), quoteErr)
+	}
+	ca := ledger.ConversionApproval{Card: req.Card, Nonce: req.Nonce, Asset: c.asset, Amount: c.pay, Collector: owner.Address()}
+	sig, err := owner.Sign(n.domain.Digest(ca.StructHash()))
+	if err != nil {
+		return nil, err
+	}
+	n.payConv.put(c)
+	sym := c.asset.Hex()
+	if a, err := n.ResolveAsset(c.asset.Hex()); err == nil {
+		sym = a.Symbol
+	}
+	return &PayConversionApproval{Nonce: req.Nonce, Asset: c.asset, Symbol: sym, Amount: c.pay.Dec(), Collector: owner.Address(),
+		Signature: ledger.Sig(sig), Expires: c.expires.Unix()}, nil
+}
+
+// CompletePayConversion takes the card's record for an approved
+// conversion, and submits the ConvertPay the owner signs. It returns the
+// ConvertPay's id: the terminal waits for it to settle.
+func (n *Node) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec PayConversionRecord) (ledger.Hash, error) {
+	c := n.payConv.take(nonce)
+	if c == nil || time.Now().After(c.expires) {
+		return ledger.Hash{}, apiErr(http.StatusGone, "expired", "no approved conversion %s (expired, completed or never approved)", nonce)
+	}
+	record := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: c.req.Card, Asset: c.asset, Amount: c.pay,
+		Payee: c.owner.Address(), Counter: rec.Counter, Challenge: c.req.Challenge, Mode: ledger.CardModeOnline}}, Sig: rec.Signature}
+	if who, err := n.rec.Recover(record.ID(n.domain), rec.Signature); err != nil || who != c.req.Card {
+		return ledger.Hash{}, apiErr(http.StatusBadRequest, "bad_signature", "the record is not the card's signature of the approved amount")
+	}
+	var nonceNow uint64
+	n.pool.View(func(v *ledger.Overlay) { nonceNow = v.Account(c.owner.Address()).Nonce })
+	p := &ledger.ConvertPay{Owner: c.owner.Address(), Record: record, Offers: c.offers, Takes: c.takes, Asset: c.req.Fiat,
+		Amount: c.amount, Payee: c.req.Payee, Nonce: nonceNow}
+	sig, err := c.owner.Sign(n.domain.Digest(p.StructHash()))
+	if err != nil {
+		return ledger.Hash{}, err
+	}
+	res, err := n.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
+	if err != nil {
+		// The card's record alone pays the owner (its own money, nothing
+		// lost); keep it on the network so the card's D and the ledger
+		// agree.
+		if _, err2 := n.Submit(ctx, record); err2 != nil {
+			n.log.Warn("conversion record not kept", "card", c.req.Card, "err", err2)
+		}
+		return ledger.Hash{}, err
+	}
+	return res.ID, nil
+}
+
+func (n *Node) payConversionRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/pay-conversions", n.handle(func(r *http.Request) (any, error) {
+		var req PayConversionRequest
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
+		}
+		return n.ApprovePayConversion(req)
+	}))
+	mux.HandleFunc("POST /v1/pay-conversions/{nonce}/record", n.handle(func(r *http.Request) (any, error) {
+		nonce, err := ledger.ParseHash(r.PathValue("nonce"))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		var rec PayConversionRecord
+		if err := decodeBody(r, &rec); err != nil {
+			return nil, err
+		}
+		id, err := n.CompletePayConversion(r.Context(), nonce, rec)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]ledger.Hash{"tx": id}, nil
+	}))
+}
+
+// decodeBody reads a JSON request body strictly.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apiErr(http.StatusBadRequest, "malformed", "%v", err)
+	}
+	return nil
+}
