@@ -148,7 +148,9 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 	var quoteErr error
 	for _, p := range purses {
 		var q exchange.Quote
-		n.pool.View(func(v *ledger.Overlay) { q, err = n.book.QuoteReceive(offerView{v}, p.Asset, req.Fiat, amount, n.now()) })
+		n.pool.View(func(v *ledger.Overlay) {
+			q, err = n.book.QuoteReceive(offerView{v}, p.Asset, req.Fiat, amount, n.now())
+		})
 		if err != nil {
 			quoteErr = err
 			continue
