@@ -16,13 +16,7 @@ import (
 // The allocator's choice is spent through the merchant's Redeem of the
 // signed authorizations, each once.
 func TestAllocateAndRedeem(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	d, err := Start(ctx, Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	ctx, d := startSmall(t)
 	n0 := d.Nodes[0]
 	dom := n0.Domain()
 	merchant, _ := account.FromMnemonic(TestMnemonic, "", 104)
@@ -106,13 +100,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 // the merchant's standing redemption offer (0.95 EUR a GIFT); the gift
 // balance ends at zero; every step is an event and can be read back.
 func TestGiftConversion(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	d, err := Start(ctx, Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	ctx, d := startSmall(t)
 	n0 := d.Nodes[0]
 	cl := node.NewClient(n0.APIURL(), n0.APIToken())
 	holder2 := d.Info.Accounts[2].Address
@@ -169,4 +157,17 @@ func TestGiftConversion(t *testing.T) {
 			t.Errorf("%+v: accepted", req)
 		}
 	}
+}
+
+// startSmall starts a one-node devnet without a market for a test.
+func startSmall(t *testing.T) (context.Context, *Devnet) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	d, err := Start(ctx, Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return ctx, d
 }

@@ -64,6 +64,17 @@ func newCardEnv(t *testing.T) *cardEnv {
 	return e
 }
 
+// eurOf is an account's settled EUR, in base units.
+func (e *cardEnv) eurOf(a node.AccountInfo) uint64 {
+	for _, b := range a.Balances {
+		if b.Asset == e.eur {
+			v, _ := strconv.ParseUint(b.SettledUnits, 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
 // reader connects to card i's reader through pcscd.
 func (e *cardEnv) reader(i int) *pcsc.Card {
 	e.t.Helper()
@@ -108,15 +119,6 @@ func (e *cardEnv) settled(id ledger.Hash) {
 // 40.00 has not reached it pays 30.00 online and ends at 20.00.
 func TestTerminalPaymentsThroughPCSC(t *testing.T) {
 	e := newCardEnv(t)
-	eurOf := func(a node.AccountInfo) uint64 {
-		for _, b := range a.Balances {
-			if b.Asset == e.eur {
-				v, _ := strconv.ParseUint(b.SettledUnits, 10, 64)
-				return v
-			}
-		}
-		return 0
-	}
 	m0, err := e.n.Account(e.ctx, e.cfg.Payee.Hex())
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +167,7 @@ func TestTerminalPaymentsThroughPCSC(t *testing.T) {
 		t.Fatalf("card 1 ends at %d, want 2000", got)
 	}
 	merchant, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
-	if got := eurOf(merchant) - eurOf(m0); got != 500+5000+9000+3000 {
+	if got := e.eurOf(merchant) - e.eurOf(m0); got != 500+5000+9000+3000 {
 		t.Fatalf("merchant took %d EUR units: %+v", got, merchant.Balances)
 	}
 }
@@ -355,15 +357,6 @@ func TestConversionAtPaymentThroughPCSC(t *testing.T) {
 		return 0
 	}
 	m0, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
-	eurOf := func(a node.AccountInfo) uint64 {
-		for _, b := range a.Balances {
-			if b.Asset == e.eur {
-				v, _ := strconv.ParseUint(b.SettledUnits, 10, 64)
-				return v
-			}
-		}
-		return 0
-	}
 	e.cfg.PIN = func() (string, error) { return e.pins[1], nil }
 	r := terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(1250))
 	if r.Status != "approved" || r.Conversion == nil || r.Conversion.Asset != eth {
@@ -374,8 +367,8 @@ func TestConversionAtPaymentThroughPCSC(t *testing.T) {
 		t.Fatalf("the card's ETH D is %d, the conversion took %s", got, r.Conversion.Amount)
 	}
 	m1, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
-	if eurOf(m1)-eurOf(m0) != 1250 {
-		t.Fatalf("the merchant got %d EUR units", eurOf(m1)-eurOf(m0))
+	if e.eurOf(m1)-e.eurOf(m0) != 1250 {
+		t.Fatalf("the merchant got %d EUR units", e.eurOf(m1)-e.eurOf(m0))
 	}
 	info, err := e.n.WaitTx(e.ctx, r.TxID)
 	if err != nil || info.Status != "settled" || info.Kind != "ConvertPay" {
