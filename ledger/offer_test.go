@@ -168,3 +168,46 @@ func TestRacingFills(t *testing.T) {
 		}
 	})
 }
+
+// Bad offers: zero amounts, one asset on both sides, a price that overflows
+// 256 bits are never valid; an offer of an unknown asset fails to fill and
+// moves nothing.
+func TestBadOffers(t *testing.T) {
+	m := newMarket(t)
+	for name, o := range map[string]SignedOffer{
+		"zero give": m.maker.offer(m.gold, 0, m.eur, 10, true, 1000),
+		"zero want": m.maker.offer(m.gold, 10, m.eur, 0, true, 1000),
+		"same":      m.maker.offer(m.gold, 10, m.gold, 10, true, 1000),
+	} {
+		if _, err := VerifyOffer(&o, testDomain, btcecRecoverer{}); err == nil {
+			t.Errorf("%s: offer verified", name)
+		}
+		if _, err := m.apply(m.tkr.fill(o, 1, m.tn), Env{}); err == nil {
+			t.Errorf("%s: fill applied", name)
+		}
+	}
+	// Amounts beyond 256 bits do not parse; the largest ones are priced
+	// exactly (a price never exceeds the offer's want amount) and fail on
+	// funds.
+	over := `{"message":{"maker":"` + m.maker.addr.Hex() + `","give":"` + m.gold.Hex() + `","giveAmount":"115792089237316195423570985008687907853269984665640564039457584007913129639936","want":"` + m.eur.Hex() + `","wantAmount":"1","partial":true,"expiry":"1000","salt":"` + Hash{}.Hex() + `"},"signature":"` + Sig{}.Hex() + `"}`
+	var so SignedOffer
+	if err := so.UnmarshalJSON([]byte(over)); err == nil {
+		t.Fatal("an offer of 2^256 parsed")
+	}
+	overflowing := Offer{Maker: m.maker.addr, Give: m.gold, GiveAmount: u(3), Want: m.eur, Partial: true, Expiry: 1000}
+	overflowing.WantAmount.SetAllOne()
+	ofs := SignedOffer{Offer: overflowing, Sig: m.maker.signDigest(testDomain.Digest(overflowing.StructHash()))}
+	if r, err := m.apply(m.tkr.sign(&Fill{Taker: m.tkr.addr, Offer: ofs, Take: u(2), Nonce: m.tn}, testDomain), Env{}); err != nil || r.Reason != ReasonInsufficientFunds {
+		t.Fatalf("fill priced near 2^256: %v %+v", err, r)
+	}
+	m.tn++
+	// Unknown asset: a failure with a reason, value unchanged.
+	unknown := m.maker.offer(Hash{0xde, 0xad}, 10, m.eur, 10, true, 1000)
+	before := m.st.Balance(m.tkr.addr, m.eur).Uint64()
+	if r, err := m.fill(unknown, 5); err != nil || r.Reason != ReasonUnknownAsset {
+		t.Fatalf("unknown asset: %v %+v", err, r)
+	}
+	if m.st.Balance(m.tkr.addr, m.eur).Uint64() != before {
+		t.Fatal("a failed fill moved value")
+	}
+}
