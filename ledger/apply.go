@@ -199,11 +199,22 @@ func applySelf(st *Overlay, tx *Verified, env Env, sp selfReplaying) (*Receipt, 
 
 // ReceiptsRoot is the RFC 6962 Merkle tree hash (keccak256) over the
 // receipts' hashes in batch order; the empty batch's root is keccak256("").
-func ReceiptsRoot(rs []Receipt) Hash {
-	leaves := make([]Hash, len(rs))
+func ReceiptsRoot(rs []Receipt) Hash { return ReceiptHashesRoot(ReceiptHashes(rs)) }
+
+// ReceiptHashes hashes each receipt (Receipt.Hash), in order.
+func ReceiptHashes(rs []Receipt) []Hash {
+	out := make([]Hash, len(rs))
 	for i := range rs {
-		h := rs[i].Hash()
-		leaves[i] = Keccak256([]byte{0}, h[:])
+		out[i] = rs[i].Hash()
+	}
+	return out
+}
+
+// ReceiptHashesRoot is ReceiptsRoot from the receipts' hashes.
+func ReceiptHashesRoot(hashes []Hash) Hash {
+	leaves := make([]Hash, len(hashes))
+	for i, h := range hashes {
+		leaves[i] = ReceiptLeaf(h)
 	}
 	return merkleRoot(leaves)
 }

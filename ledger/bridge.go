@@ -245,11 +245,7 @@ func (w *Withdraw) execute(c *execContext) Reason {
 // batch's receipts (the proof Vault.withdraw checks against the receipts
 // root).
 func ReceiptProof(rs []Receipt, index int) ([]Hash, error) {
-	hashes := make([]Hash, len(rs))
-	for i := range rs {
-		hashes[i] = rs[i].Hash()
-	}
-	return ReceiptHashProof(hashes, index)
+	return ReceiptHashProof(ReceiptHashes(rs), index)
 }
 
 // ReceiptHashProof is ReceiptProof from the receipts' hashes (what a store

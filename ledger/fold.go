@@ -15,6 +15,9 @@ type FoldResult struct {
 	TreeWrites   []KV
 	StateRoot    Hash
 	ReceiptsRoot Hash
+	// ReceiptHashes are the receipts' hashes: the receipts root's leaves,
+	// which a store keeps for inclusion proofs.
+	ReceiptHashes []Hash
 }
 
 // Fold applies a batch's verified transactions in order over the settled
@@ -44,6 +47,7 @@ func Fold(settled Reader, nodes TreeNodes, txs []*Verified, env Env) (*FoldResul
 	}
 	res.StateRoot = root
 	res.TreeWrites = tree.Writes()
-	res.ReceiptsRoot = ReceiptsRoot(res.Receipts)
+	res.ReceiptHashes = ReceiptHashes(res.Receipts)
+	res.ReceiptsRoot = ReceiptHashesRoot(res.ReceiptHashes)
 	return res, nil
 }

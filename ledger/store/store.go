@@ -418,9 +418,8 @@ func (s *Store) CommitBatch(c Commit) error {
 	defer b.Close()
 	if r := c.Result; r != nil {
 		writeState(b, r.StateWrites, r.TreeWrites)
-		hashes := make([]byte, 0, 32*len(r.Receipts))
-		for i := range r.Receipts {
-			h := r.Receipts[i].Hash()
+		hashes := make([]byte, 0, 32*len(r.ReceiptHashes))
+		for _, h := range r.ReceiptHashes {
 			hashes = append(hashes, h[:]...)
 		}
 		b.Set(receiptsKey(c.Record.Seq), hashes, nil)
