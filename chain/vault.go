@@ -13,7 +13,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // Vault talks to a deployed Vault contract (contracts/Vault.sol).
@@ -268,18 +267,4 @@ func (v *Vault) AssetID(ctx context.Context, token common.Address) (ledger.Hash,
 		return ledger.Hash{}, err
 	}
 	return v.b.UnpackAssetId(out)
-}
-
-// RecoverAttester returns the signer of an attestation signature.
-func RecoverAttester(digest ledger.Hash, sig ledger.Sig) (common.Address, error) {
-	if err := sig.CheckFormat(); err != nil {
-		return common.Address{}, err
-	}
-	s := sig
-	s[64] -= 27
-	pub, err := crypto.SigToPub(digest[:], s[:])
-	if err != nil {
-		return common.Address{}, err
-	}
-	return crypto.PubkeyToAddress(*pub), nil
 }

@@ -20,12 +20,11 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// gethRecoverer recovers senders with go-ethereum's secp256k1.
-type gethRecoverer struct{}
+// accountRecoverer recovers senders with the account package.
+type accountRecoverer struct{}
 
-func (gethRecoverer) Recover(d ledger.Hash, s ledger.Sig) (ledger.Address, error) {
-	a, err := chain.RecoverAttester(d, s)
-	return ledger.Address(a), err
+func (accountRecoverer) Recover(d ledger.Hash, s ledger.Sig) (ledger.Address, error) {
+	return account.Recover(d, s)
 }
 
 type memState map[string][]byte
@@ -98,7 +97,7 @@ func (l *ledgerSim) onBatch(_ context.Context, ev chain.BatchEvent) error {
 		if bt.Err != nil {
 			continue
 		}
-		if v, err := ledger.Verify(bt.Tx, l.domain, gethRecoverer{}); err == nil {
+		if v, err := ledger.Verify(bt.Tx, l.domain, accountRecoverer{}); err == nil {
 			vs = append(vs, v)
 		}
 	}

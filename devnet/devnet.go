@@ -430,25 +430,17 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 }
 
 func waitSettled(ctx context.Context, n *node.Node, id ledger.Hash, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		info, err := n.TxStatus(id)
-		if err == nil && (info.Status == "settled" || info.Status == "failed") {
-			if info.Status == "failed" {
-				return fmt.Errorf("devnet: seed tx %s failed: %s", id, info.Reason)
-			}
-			return nil
-		}
-		if time.Now().After(deadline) {
-			st, _ := n.Status()
-			return fmt.Errorf("devnet: seed tx %s not settled within %s (status %q, node %+v)", id, timeout, info.Status, st)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	info, err := n.WaitTx(ctx, id)
+	switch {
+	case err != nil:
+		st, _ := n.Status()
+		return fmt.Errorf("devnet: seed tx not settled within %s: %w (node %+v)", timeout, err, st)
+	case info.Status != "settled":
+		return fmt.Errorf("devnet: seed tx %s %s: %s", id, info.Status, info.Reason)
 	}
+	return nil
 }
 
 func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) error {

@@ -115,20 +115,16 @@ func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
 	if err != nil {
 		return err
 	}
-	n.pool.Lock()
-	err = n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep})
-	var dropped []ledger.Hash
-	if err == nil && len(writes) > 0 {
-		dropped = n.pool.rebuildLocked() // the settled state changed under the view
-	}
-	n.pool.Unlock()
+	err = n.settle(func() error {
+		return n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep})
+	}, func() []ledger.Hash {
+		if len(writes) == 0 {
+			return nil
+		}
+		return n.pool.rebuildLocked() // the settled state changed under the view
+	})
 	if err != nil {
 		return err
-	}
-	if len(dropped) > 0 {
-		if err := n.store.DeletePending(dropped...); err != nil {
-			return err
-		}
 	}
 	if dep != nil {
 		idx := dep.Index
@@ -236,8 +232,8 @@ func (n *Node) validateAttestation(_ context.Context, _ peer.ID, raw []byte) p2p
 	if !b.isAttester(sa.Signer) {
 		return p2p.Reject
 	}
-	signer, err := chain.RecoverAttester(sa.Attestation.Digest(n.domain.ChainID, b.addr), sa.Signature)
-	if err != nil || ledger.Address(signer) != sa.Signer {
+	signer, err := n.rec.Recover(sa.Attestation.Digest(n.domain.ChainID, b.addr), sa.Signature)
+	if err != nil || signer != sa.Signer {
 		return p2p.Reject
 	}
 	if rec, ok, err := n.store.Batch(sa.Attestation.Seq); err == nil && ok &&

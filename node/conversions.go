@@ -252,8 +252,8 @@ func (n *Node) runConversion(c *Conversion, offer *ledger.SignedOffer, take *uin
 	}
 	c.FillTx, c.Status = &id, "filled"
 	n.saveConversion(c)
-	if st, reason := n.waitFinal(ctx, id); st != "settled" {
-		failed("the fill %s: %s", st, reason)
+	if info, err := n.WaitTx(ctx, id); err != nil || info.Status != "settled" {
+		failed("the fill is %s: %s%v", info.Status, info.Reason, errOrNil(err))
 		return
 	}
 	settled, err := n.store.State().Get(ledger.StateKeyBalance(c.Account, c.Gift))
@@ -278,28 +278,29 @@ func (n *Node) runConversion(c *Conversion, offer *ledger.SignedOffer, take *uin
 	}
 	c.LoadTx = &lid
 	n.saveConversion(c)
-	if st, reason := n.waitFinal(ctx, lid); st != "settled" {
-		failed("the load %s: %s", st, reason)
+	if info, err := n.WaitTx(ctx, lid); err != nil || info.Status != "settled" {
+		failed("the load is %s: %s%v", info.Status, info.Reason, errOrNil(err))
 		return
 	}
 	c.Status = "loaded"
 	n.saveConversion(c)
 }
 
-// waitFinal waits until a transaction settles or fails (or is rejected).
-func (n *Node) waitFinal(ctx context.Context, id ledger.Hash) (string, string) {
+// WaitTx waits until a transaction settles, fails or is rejected on this
+// node, and returns its status then (or ctx's error).
+func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
 	for {
 		info, err := n.TxStatus(id)
 		if err == nil {
 			switch info.Status {
 			case "settled", "failed", "rejected":
-				return info.Status, info.Reason
+				return info, nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return "timed out", ctx.Err().Error()
-		case <-time.After(20 * time.Millisecond):
+			return info, fmt.Errorf("transaction %s is %q: %w", id.Hex(), info.Status, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }
@@ -319,4 +320,12 @@ func (n *Node) conversionRoutes(mux *http.ServeMux) {
 		}
 		return n.Conversion(id)
 	}))
+}
+
+// errOrNil renders an optional error after a reason.
+func errOrNil(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + err.Error() + ")"
 }

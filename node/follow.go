@@ -90,20 +90,11 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 			}
 		}
 	}
-	n.pool.Lock()
-	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta})
-	var dropped []ledger.Hash
-	if err == nil {
-		dropped = n.pool.settledLocked(res)
-	}
-	n.pool.Unlock()
+	err = n.settle(func() error {
+		return n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta})
+	}, func() []ledger.Hash { return n.pool.settledLocked(res) })
 	if err != nil {
 		return err
-	}
-	if len(dropped) > 0 {
-		if err := n.store.DeletePending(dropped...); err != nil {
-			return err
-		}
 	}
 	for i := range res.Receipts {
 		r := &res.Receipts[i]
@@ -117,6 +108,23 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	n.attestBatch(rec)
 	n.log.Debug("folded batch", "seq", ev.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
 	return nil
+}
+
+// settle commits a fold to the store under the pool's lock, then brings
+// the pending view along (view returns the pending records it dropped,
+// which are deleted from the store).
+func (n *Node) settle(commit func() error, view func() []ledger.Hash) error {
+	n.pool.Lock()
+	err := commit()
+	var dropped []ledger.Hash
+	if err == nil {
+		dropped = view()
+	}
+	n.pool.Unlock()
+	if err != nil || len(dropped) == 0 {
+		return err
+	}
+	return n.store.DeletePending(dropped...)
 }
 
 // verifyBatch recovers the senders of a batch's transactions on every
