@@ -138,13 +138,32 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 		}
 		accounts = append(accounts, a)
 	}
+	// Items name few assets: resolve each name once (a resolution reads
+	// every asset).
+	resolved := map[string]ledger.Hash{}
 	explicit := make([]ledger.Hash, len(req.Items))
 	for i, it := range req.Items {
-		a, err := n.ResolveAsset(it.Asset)
+		id, ok := resolved[it.Asset]
+		if !ok {
+			a, err := n.ResolveAsset(it.Asset)
+			if err != nil {
+				return nil, err
+			}
+			id, resolved[it.Asset] = a.ID, a.ID
+		}
+		explicit[i] = id
+	}
+	// The assets each account holds settled, read before the pending view
+	// is locked.
+	settledHeld := make([][]ledger.Hash, len(accounts))
+	for i, acct := range accounts {
+		bals, err := n.store.Balances(acct)
 		if err != nil {
 			return nil, err
 		}
-		explicit[i] = a.ID
+		for id := range bals {
+			settledHeld[i] = append(settledHeld[i], id)
+		}
 	}
 
 	// The pool, read in one pending view.
@@ -163,8 +182,8 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 			_, card := v.Card(acct)
 			pool = append(pool, poolItem{id: id, account: acct, asset: a, balance: bal, card: card, accept: accept})
 		}
-		for _, acct := range accounts {
-			for _, a := range n.heldAssets(v, acct) {
+		for i, acct := range accounts {
+			for _, a := range heldAssets(v, acct, settledHeld[i]) {
 				if !sameUnit(a) {
 					continue
 				}
@@ -248,22 +267,25 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 	return res, nil
 }
 
-// heldAssets lists the assets an account holds in a view, settled or
-// pending.
-func (n *Node) heldAssets(v *ledger.Overlay, acct ledger.Address) []*ledger.Asset {
+// heldAssets lists the assets an account holds: those it holds settled
+// and those the pending view changed.
+func heldAssets(v *ledger.Overlay, acct ledger.Address, settled []ledger.Hash) []*ledger.Asset {
 	seen := map[ledger.Hash]bool{}
 	var out []*ledger.Asset
-	settled, _ := n.store.Balances(acct)
-	for id := range settled {
+	add := func(id ledger.Hash) {
+		if seen[id] {
+			return
+		}
 		seen[id] = true
-	}
-	for id := range v.PendingBalances(acct) {
-		seen[id] = true
-	}
-	for id := range seen {
 		if a, ok := v.Asset(id); ok {
 			out = append(out, a)
 		}
+	}
+	for _, id := range settled {
+		add(id)
+	}
+	for id := range v.PendingBalances(acct) {
+		add(id)
 	}
 	return out
 }
