@@ -14,12 +14,9 @@ import (
 	"github.com/anonex/anonex/contracts"
 	"github.com/anonex/anonex/contracts/bindings"
 	"github.com/ethereum/go-ethereum"
-	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 )
@@ -159,28 +156,15 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 		s.nonce, s.nonceKnown = n, true
 	}
 
-	tip, err := s.cfg.Client.SuggestGasTipCap(ctx)
-	if err != nil {
-		return SubmitResult{}, fmt.Errorf("chain: gas tip: %w", err)
-	}
-	head, err := s.cfg.Client.Block(ctx, rpc.LatestBlockNumber)
+	abi := s.anchor.GetABI()
+	input := s.anchor.PackSubmit(data)
+	msg, err := callMsg(ctx, s.cfg.Client, s.from, &s.cfg.Anchor, input, nil)
 	if err != nil {
 		return SubmitResult{}, err
 	}
-	if head.BaseFee == nil {
-		return SubmitResult{}, errors.New("chain: the chain has no base fee (pre-London): unsupported")
-	}
-	// Room for the base fee to double before the transaction is priced out.
-	feeCap := new(big.Int).Add(new(big.Int).Mul(head.BaseFee, big.NewInt(2)), tip)
-
-	input := s.anchor.PackSubmit(data)
-	msg := ethereum.CallMsg{From: s.from, To: &s.cfg.Anchor, GasFeeCap: feeCap, GasTipCap: tip, Data: input}
-	est, err := s.cfg.Client.EstimateGas(ctx, msg)
+	est, err := estimate(ctx, s.cfg.Client, msg, abi)
 	if err != nil {
-		if rev, ok := ethclient.RevertErrorData(err); ok {
-			return SubmitResult{}, &RevertError{Reason: s.revertReason(rev), Data: rev}
-		}
-		return SubmitResult{}, fmt.Errorf("chain: estimate gas: %w", err)
+		return SubmitResult{}, err
 	}
 	if est > s.cfg.GasLimit {
 		return SubmitResult{}, fmt.Errorf("%w: %d > %d", ErrGasCap, est, s.cfg.GasLimit)
@@ -189,8 +173,8 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 
 	tx, err := types.SignNewTx(s.cfg.Key, s.signer, &types.DynamicFeeTx{
 		Nonce:     s.nonce,
-		GasTipCap: tip,
-		GasFeeCap: feeCap,
+		GasTipCap: msg.GasTipCap,
+		GasFeeCap: msg.GasFeeCap,
 		Gas:       gas,
 		To:        &s.cfg.Anchor,
 		Data:      input,
@@ -208,7 +192,7 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 	s.nonce++
 
 	if receipt.Status != types.ReceiptStatusSuccessful {
-		return SubmitResult{}, s.revertError(ctx, tx, msg, receipt)
+		return SubmitResult{}, explainFailure(ctx, s.cfg.Client, tx, msg, receipt, abi)
 	}
 	res := SubmitResult{
 		TxHash:    tx.Hash(),
@@ -294,48 +278,5 @@ func waitReceipt(ctx context.Context, b SubmitterBackend, hash common.Hash, inte
 	}
 }
 
-// revertError explains a failed receipt: out of gas, or the revert reason
-// found by replaying the call on the parent block's state.
-func (s *Submitter) revertError(ctx context.Context, tx *types.Transaction, msg ethereum.CallMsg, r *types.Receipt) error {
-	e := &RevertError{TxHash: tx.Hash()}
-	if r.GasUsed >= tx.Gas() {
-		e.Reason = fmt.Sprintf("out of gas (limit %d)", tx.Gas())
-		return e
-	}
-	msg.Gas = tx.Gas()
-	var at *big.Int
-	if r.BlockNumber != nil && r.BlockNumber.Sign() > 0 {
-		at = new(big.Int).Sub(r.BlockNumber, big.NewInt(1))
-	}
-	if _, err := s.cfg.Client.CallContract(ctx, msg, at); err != nil {
-		if data, ok := ethclient.RevertErrorData(err); ok {
-			e.Data = data
-			e.Reason = s.revertReason(data)
-		} else {
-			e.Reason = err.Error()
-		}
-	}
-	return e
-}
-
-// revertReason decodes revert data: an Anchor custom error, Error(string) or
-// Panic(uint256); else its hex.
-func (s *Submitter) revertReason(data []byte) string {
-	if len(data) >= 4 {
-		if v, err := s.anchor.UnpackError(data); err == nil {
-			switch e := v.(type) {
-			case *bindings.AnchorEmptyBatch:
-				return "EmptyBatch()"
-			case *bindings.AnchorBatchTooLarge:
-				return fmt.Sprintf("BatchTooLarge(length=%v, max=%v)", e.Length, e.Max)
-			}
-		}
-		if reason, err := abi.UnpackRevert(data); err == nil {
-			return reason
-		}
-	}
-	if len(data) == 0 {
-		return ""
-	}
-	return hexutil.Encode(data)
-}
+// revertReason decodes revert data with the Anchor's errors.
+func (s *Submitter) revertReason(data []byte) string { return DecodeRevert(data, s.anchor.GetABI()) }

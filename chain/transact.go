@@ -71,29 +71,17 @@ func (t *Transactor) Send(ctx context.Context, to *common.Address, data []byte, 
 	if err != nil {
 		return nil, fmt.Errorf("chain: nonce of %s: %w", t.from, err)
 	}
-	tip, err := t.client.SuggestGasTipCap(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("chain: gas tip: %w", err)
-	}
-	head, err := t.client.Block(ctx, rpc.LatestBlockNumber)
+	msg, err := callMsg(ctx, t.client, t.from, to, data, value)
 	if err != nil {
 		return nil, err
 	}
-	if head.BaseFee == nil {
-		return nil, errors.New("chain: the chain has no base fee (pre-London): unsupported")
-	}
-	feeCap := new(big.Int).Add(new(big.Int).Mul(head.BaseFee, big.NewInt(2)), tip)
-	msg := ethereum.CallMsg{From: t.from, To: to, GasFeeCap: feeCap, GasTipCap: tip, Value: value, Data: data}
-	est, err := t.client.EstimateGas(ctx, msg)
+	est, err := estimate(ctx, t.client, msg, t.abis...)
 	if err != nil {
-		if rev, ok := ethclient.RevertErrorData(err); ok {
-			return nil, &RevertError{Reason: DecodeRevert(rev, t.abis...), Data: rev}
-		}
-		return nil, fmt.Errorf("chain: estimate gas: %w", err)
+		return nil, err
 	}
 	gas := est + est/5 // headroom; only gas used is paid
 	tx, err := types.SignNewTx(t.key, t.signer, &types.DynamicFeeTx{
-		Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: to, Value: value, Data: data,
+		Nonce: nonce, GasTipCap: msg.GasTipCap, GasFeeCap: msg.GasFeeCap, Gas: gas, To: to, Value: value, Data: data,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chain: sign: %w", err)
@@ -103,26 +91,63 @@ func (t *Transactor) Send(ctx context.Context, to *common.Address, data []byte, 
 		return nil, err
 	}
 	if receipt.Status != types.ReceiptStatusSuccessful {
-		e := &RevertError{TxHash: tx.Hash()}
-		if receipt.GasUsed >= tx.Gas() {
-			e.Reason = fmt.Sprintf("out of gas (limit %d)", tx.Gas())
-		} else {
-			msg.Gas = tx.Gas()
-			var at *big.Int
-			if receipt.BlockNumber != nil && receipt.BlockNumber.Sign() > 0 {
-				at = new(big.Int).Sub(receipt.BlockNumber, big.NewInt(1))
-			}
-			if _, err := t.client.CallContract(ctx, msg, at); err != nil {
-				if rev, ok := ethclient.RevertErrorData(err); ok {
-					e.Data, e.Reason = rev, DecodeRevert(rev, t.abis...)
-				} else {
-					e.Reason = err.Error()
-				}
-			}
-		}
-		return receipt, e
+		return receipt, explainFailure(ctx, t.client, tx, msg, receipt, t.abis...)
 	}
 	return receipt, nil
+}
+
+// callMsg prices a call: the suggested tip, and a fee cap with room for
+// the base fee to double before the transaction is priced out.
+func callMsg(ctx context.Context, b SubmitterBackend, from common.Address, to *common.Address, data []byte, value *big.Int) (ethereum.CallMsg, error) {
+	tip, err := b.SuggestGasTipCap(ctx)
+	if err != nil {
+		return ethereum.CallMsg{}, fmt.Errorf("chain: gas tip: %w", err)
+	}
+	head, err := b.Block(ctx, rpc.LatestBlockNumber)
+	if err != nil {
+		return ethereum.CallMsg{}, err
+	}
+	if head.BaseFee == nil {
+		return ethereum.CallMsg{}, errors.New("chain: the chain has no base fee (pre-London): unsupported")
+	}
+	feeCap := new(big.Int).Add(new(big.Int).Mul(head.BaseFee, big.NewInt(2)), tip)
+	return ethereum.CallMsg{From: from, To: to, GasFeeCap: feeCap, GasTipCap: tip, Value: value, Data: data}, nil
+}
+
+// estimate asks for the gas of msg; a call that would revert is a
+// *RevertError naming the contract's error.
+func estimate(ctx context.Context, b SubmitterBackend, msg ethereum.CallMsg, abis ...abi.ABI) (uint64, error) {
+	est, err := b.EstimateGas(ctx, msg)
+	if err != nil {
+		if rev, ok := ethclient.RevertErrorData(err); ok {
+			return 0, &RevertError{Reason: DecodeRevert(rev, abis...), Data: rev}
+		}
+		return 0, fmt.Errorf("chain: estimate gas: %w", err)
+	}
+	return est, nil
+}
+
+// explainFailure explains a failed receipt: out of gas, or the revert
+// reason found by replaying the call on the parent block's state.
+func explainFailure(ctx context.Context, b SubmitterBackend, tx *types.Transaction, msg ethereum.CallMsg, r *types.Receipt, abis ...abi.ABI) *RevertError {
+	e := &RevertError{TxHash: tx.Hash()}
+	if r.GasUsed >= tx.Gas() {
+		e.Reason = fmt.Sprintf("out of gas (limit %d)", tx.Gas())
+		return e
+	}
+	msg.Gas = tx.Gas()
+	var at *big.Int
+	if r.BlockNumber != nil && r.BlockNumber.Sign() > 0 {
+		at = new(big.Int).Sub(r.BlockNumber, big.NewInt(1))
+	}
+	if _, err := b.CallContract(ctx, msg, at); err != nil {
+		if rev, ok := ethclient.RevertErrorData(err); ok {
+			e.Data, e.Reason = rev, DecodeRevert(rev, abis...)
+		} else {
+			e.Reason = err.Error()
+		}
+	}
+	return e
 }
 
 // Call runs a read-only call against the latest block.
