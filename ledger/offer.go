@@ -148,19 +148,25 @@ func DecodeOffer(b []byte) (*SignedOffer, error) {
 
 // VerifyOffer checks an offer's fields and recovers its maker.
 func VerifyOffer(s *SignedOffer, d Domain, rec Recoverer) (Hash, error) {
-	if err := s.Check(); err != nil {
+	return verifySigned(s.Check(), s.ID(d), s.Sig, s.Maker, "offer", rec)
+}
+
+// verifySigned checks a signed message that is not a transaction (an
+// offer, a spend authorization): its fields (checked, the result of its
+// Check), then that sig over id recovers to want. It returns id.
+func verifySigned(checked error, id Hash, sig Sig, want Address, what string, rec Recoverer) (Hash, error) {
+	if checked != nil {
+		return Hash{}, checked
+	}
+	if err := sig.CheckFormat(); err != nil {
 		return Hash{}, err
 	}
-	if err := s.Sig.CheckFormat(); err != nil {
-		return Hash{}, err
-	}
-	id := s.ID(d)
-	who, err := rec.Recover(id, s.Sig)
+	who, err := rec.Recover(id, sig)
 	if err != nil {
 		return Hash{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
-	if who != s.Maker {
-		return Hash{}, fmt.Errorf("%w: offer signed by %s, names maker %s", ErrWrongSigner, who.Hex(), s.Maker.Hex())
+	if who != want {
+		return Hash{}, fmt.Errorf("%w: %s signed by %s, names %s", ErrWrongSigner, what, who.Hex(), want.Hex())
 	}
 	return id, nil
 }
@@ -436,20 +442,21 @@ func (j *offerMsgJSON) offer() Offer {
 		Partial: j.Partial, Expiry: uint64(j.Expiry), Salt: j.Salt}
 }
 
-// signedOfferJSON is a signed offer: {"message", "signature"}.
-type signedOfferJSON struct {
-	Message   offerMsgJSON `json:"message"`
-	Signature Sig          `json:"signature"`
+// signedJSON is a signed message that is not a transaction: {"message",
+// "signature"}.
+type signedJSON[M any] struct {
+	Message   M   `json:"message"`
+	Signature Sig `json:"signature"`
 }
 
 // MarshalJSON renders {"message": offer, "signature"}.
 func (s *SignedOffer) MarshalJSON() ([]byte, error) {
-	return json.Marshal(signedOfferJSON{offerMsgOf(&s.Offer), s.Sig})
+	return json.Marshal(signedJSON[offerMsgJSON]{offerMsgOf(&s.Offer), s.Sig})
 }
 
 // UnmarshalJSON reads {"message": offer, "signature"}.
 func (s *SignedOffer) UnmarshalJSON(b []byte) error {
-	var j signedOfferJSON
+	var j signedJSON[offerMsgJSON]
 	if err := strictUnmarshal(b, &j); err != nil {
 		return err
 	}
@@ -459,11 +466,16 @@ func (s *SignedOffer) UnmarshalJSON(b []byte) error {
 
 // OfferTypedData is the EIP-712 document of an offer for its maker's wallet.
 func OfferTypedData(o *Offer, d Domain) map[string]any {
+	return messageTypedData("Offer", OfferFields, offerMsgOf(o), d)
+}
+
+// messageTypedData is the EIP-712 document of a one-struct message.
+func messageTypedData(name string, fields []TypedField, msg any, d Domain) map[string]any {
 	return map[string]any{
-		"types":       map[string][]TypedField{"EIP712Domain": DomainFields, "Offer": OfferFields},
-		"primaryType": "Offer",
+		"types":       map[string][]TypedField{"EIP712Domain": DomainFields, name: fields},
+		"primaryType": name,
 		"domain":      DomainJSON(d),
-		"message":     offerMsgOf(o),
+		"message":     msg,
 	}
 }
 

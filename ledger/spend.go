@@ -92,21 +92,7 @@ func (s *SignedSpendAuth) ID(d Domain) Hash { return d.Digest(s.SpendAuth.Struct
 
 // VerifySpendAuth checks an authorization's fields and signer.
 func VerifySpendAuth(s *SignedSpendAuth, d Domain, rec Recoverer) (Hash, error) {
-	if err := s.Check(); err != nil {
-		return Hash{}, err
-	}
-	if err := s.Sig.CheckFormat(); err != nil {
-		return Hash{}, err
-	}
-	id := s.ID(d)
-	who, err := rec.Recover(id, s.Sig)
-	if err != nil {
-		return Hash{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
-	}
-	if who != s.Account {
-		return Hash{}, fmt.Errorf("%w: authorization signed by %s, names account %s", ErrWrongSigner, who.Hex(), s.Account.Hex())
-	}
-	return id, nil
+	return verifySigned(s.Check(), s.ID(d), s.Sig, s.Account, "authorization", rec)
 }
 
 // spendAuthJSON is an authorization exactly as wallets sign it.
@@ -127,19 +113,14 @@ func (j *spendAuthJSON) auth() SpendAuth {
 	return SpendAuth{Account: j.Account, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee, Expiry: uint64(j.Expiry), Salt: j.Salt}
 }
 
-type signedSpendAuthJSON struct {
-	Message   spendAuthJSON `json:"message"`
-	Signature Sig           `json:"signature"`
-}
-
 // MarshalJSON renders {"message": authorization, "signature"}.
 func (s *SignedSpendAuth) MarshalJSON() ([]byte, error) {
-	return json.Marshal(signedSpendAuthJSON{spendAuthMsgOf(&s.SpendAuth), s.Sig})
+	return json.Marshal(signedJSON[spendAuthJSON]{spendAuthMsgOf(&s.SpendAuth), s.Sig})
 }
 
 // UnmarshalJSON reads {"message": authorization, "signature"}.
 func (s *SignedSpendAuth) UnmarshalJSON(b []byte) error {
-	var j signedSpendAuthJSON
+	var j signedJSON[spendAuthJSON]
 	if err := strictUnmarshal(b, &j); err != nil {
 		return err
 	}
@@ -150,12 +131,7 @@ func (s *SignedSpendAuth) UnmarshalJSON(b []byte) error {
 // SpendAuthTypedData is the EIP-712 document of an authorization for its
 // account holder's wallet.
 func SpendAuthTypedData(a *SpendAuth, d Domain) map[string]any {
-	return map[string]any{
-		"types":       map[string][]TypedField{"EIP712Domain": DomainFields, "SpendAuthorization": SpendAuthFields},
-		"primaryType": "SpendAuthorization",
-		"domain":      DomainJSON(d),
-		"message":     spendAuthMsgOf(a),
-	}
+	return messageTypedData("SpendAuthorization", SpendAuthFields, spendAuthMsgOf(a), d)
 }
 
 // Redeem takes Amount (at most the authorization's) from the authorizing
