@@ -104,12 +104,7 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 	if err != nil {
 		return err
 	}
-	var eth ledger.Hash
-	for _, a := range d.Info.Assets {
-		if a.Symbol == "ETH" {
-			eth, _ = ledger.ParseHash(a.ID)
-		}
-	}
+	eth := d.AssetID("ETH")
 	issuerNode := node.NewClient(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
 	pc, readers, perr := pcscReaders(cfg.Cards)
 	if perr != nil {

@@ -29,15 +29,22 @@ var devnetQuotes = []quoteSpec{
 
 const offersPerSide = 2
 
-func (d *Devnet) startMarket(ctx context.Context, mm *account.Key) error {
+// assetIDs maps the devnet's asset symbols to their ids.
+func (d *Devnet) assetIDs() map[string]ledger.Hash {
 	ids := map[string]ledger.Hash{}
 	for _, a := range d.Info.Assets {
-		id, err := ledger.ParseHash(a.ID)
-		if err != nil {
-			return err
+		if id, err := ledger.ParseHash(a.ID); err == nil {
+			ids[a.Symbol] = id
 		}
-		ids[a.Symbol] = id
 	}
+	return ids
+}
+
+// AssetID is the id of the devnet asset with this symbol (zero if none).
+func (d *Devnet) AssetID(symbol string) ledger.Hash { return d.assetIDs()[symbol] }
+
+func (d *Devnet) startMarket(ctx context.Context, mm *account.Key) error {
+	ids := d.assetIDs()
 	if err := d.quoteOnce(mm, ids); err != nil {
 		return err
 	}
@@ -110,8 +117,13 @@ func (d *Devnet) quoteOnce(mm *account.Key, ids map[string]ledger.Hash) error {
 }
 
 func (d *Devnet) postOffer(mm *account.Key, dom ledger.Domain, give ledger.Hash, giveUnits uint64, want ledger.Hash, wantUnits uint64) error {
+	return d.postOfferFor(mm, dom, give, giveUnits, want, wantUnits, 24*time.Hour)
+}
+
+// postOfferFor posts a partial offer from maker that lasts life.
+func (d *Devnet) postOfferFor(mm *account.Key, dom ledger.Domain, give ledger.Hash, giveUnits uint64, want ledger.Hash, wantUnits uint64, life time.Duration) error {
 	o := ledger.Offer{Maker: mm.Address(), Give: give, GiveAmount: *uint256.NewInt(giveUnits), Want: want,
-		WantAmount: *uint256.NewInt(wantUnits), Partial: true, Expiry: uint64(time.Now().Add(24 * time.Hour).Unix())}
+		WantAmount: *uint256.NewInt(wantUnits), Partial: true, Expiry: uint64(time.Now().Add(life).Unix())}
 	rand.Read(o.Salt[:])
 	sig, err := mm.Sign(dom.Digest(o.StructHash()))
 	if err != nil {
@@ -125,26 +137,5 @@ func (d *Devnet) postOffer(mm *account.Key, dom ledger.Domain, give ledger.Hash,
 // offer giving 9,500.00 EUR for 10,000.00 GIFT (0.95 EUR a GIFT), partial,
 // for a year — what POST /v1/conversions fills.
 func (d *Devnet) postRedemptionOffer(merchant *account.Key) error {
-	var eur, gift ledger.Hash
-	for _, a := range d.Info.Assets {
-		id, err := ledger.ParseHash(a.ID)
-		if err != nil {
-			return err
-		}
-		switch a.Symbol {
-		case "EUR":
-			eur = id
-		case "GIFT":
-			gift = id
-		}
-	}
-	o := ledger.Offer{Maker: merchant.Address(), Give: eur, GiveAmount: *uint256.NewInt(9_500_00), Want: gift,
-		WantAmount: *uint256.NewInt(10_000_00), Partial: true, Expiry: uint64(time.Now().Add(365 * 24 * time.Hour).Unix())}
-	rand.Read(o.Salt[:])
-	sig, err := merchant.Sign(d.Nodes[0].Domain().Digest(o.StructHash()))
-	if err != nil {
-		return err
-	}
-	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)})
-	return err
+	return d.postOfferFor(merchant, d.Nodes[0].Domain(), d.AssetID("EUR"), 9_500_00, d.AssetID("GIFT"), 10_000_00, 365*24*time.Hour)
 }

@@ -333,12 +333,7 @@ func TestGiftConversionLoadsCard(t *testing.T) {
 // conversion the ETH cannot cover is declined before the card signs.
 func TestConversionAtPaymentThroughPCSC(t *testing.T) {
 	e := newCardEnv(t)
-	var eth ledger.Hash
-	for _, a := range e.d.Info.Assets {
-		if a.Symbol == "ETH" {
-			eth, _ = ledger.ParseHash(a.ID)
-		}
-	}
+	eth := e.d.AssetID("ETH")
 	ethD := func() uint64 {
 		cl := cardclient.New(e.reader(1))
 		if _, err := cl.Select(); err != nil {

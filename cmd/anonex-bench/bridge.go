@@ -81,7 +81,7 @@ func benchBridge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ethAsset, tokAsset := assetID(d, "ETH"), assetID(d, devnet.TokenSymbol)
+	ethAsset, tokAsset := d.AssetID("ETH"), d.AssetID(devnet.TokenSymbol)
 	var ids []ledger.Hash
 	for i := 0; i < rounds; i++ {
 		asset := ethAsset
@@ -135,14 +135,4 @@ func mustPackTransfer(to common.Address, amount *big.Int) []byte {
 	data := []byte{0xa9, 0x05, 0x9c, 0xbb} // transfer(address,uint256)
 	data = append(data, common.LeftPadBytes(to[:], 32)...)
 	return append(data, common.LeftPadBytes(amount.Bytes(), 32)...)
-}
-
-func assetID(d *devnet.Devnet, symbol string) ledger.Hash {
-	for _, a := range d.Info.Assets {
-		if a.Symbol == symbol {
-			h, _ := ledger.ParseHash(a.ID)
-			return h
-		}
-	}
-	return ledger.Hash{}
 }
