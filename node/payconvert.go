@@ -147,33 +147,8 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 	}
 	var quoteErr error
 	for _, p := range purses {
-		var q exchange.Quote
-		n.pool.View(func(v *ledger.Overlay) {
-			q, err = n.book.QuoteReceive(offerView{v}, p.Asset, req.Fiat, amount, n.now())
-		})
-		if err != nil {
-			quoteErr = err
-			continue
-		}
-		if q.PayTotal.Gt(&p.Available) {
-			quoteErr = fmt.Errorf("the card can spend %s, the conversion needs %s", show(&p.Available, p.Asset), show(&q.PayTotal, p.Asset))
-			continue
-		}
-		c.asset, c.pay = p.Asset, q.PayTotal
-		for _, t := range q.Takes {
-			e, ok := n.book.Get(t.Offer)
-			if !ok {
-				quoteErr = fmt.Errorf("offer %s left the book", t.Offer)
-				break
-			}
-			c.offers, c.takes = append(c.offers, e.Offer), append(c.takes, t.Take)
-		}
-		if len(c.offers) == len(q.Takes) && len(c.offers) <= ledger.MaxConvertFills {
+		if quoteErr = n.planConversion(c, p, show); quoteErr == nil {
 			break
-		}
-		c.offers, c.takes, c.asset = nil, nil, ledger.Hash{}
-		if quoteErr == nil {
-			quoteErr = fmt.Errorf("the conversion needs more than %d fills", ledger.MaxConvertFills)
 		}
 	}
 	if c.asset.IsZero() {
@@ -191,6 +166,34 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 	}
 	return &PayConversionApproval{Nonce: req.Nonce, Asset: c.asset, Symbol: sym, Amount: c.pay.Dec(), Collector: owner.Address(),
 		Signature: ledger.Sig(sig), Expires: c.expires.Unix()}, nil
+}
+
+// planConversion quotes c's fiat amount paid from purse p and, when p can
+// pay it in at most MaxConvertFills fills, sets c's asset, amount and fills.
+func (n *Node) planConversion(c *payConversion, p cardproto.PurseOffer, show func(*uint256.Int, ledger.Hash) string) error {
+	var q exchange.Quote
+	var err error
+	n.pool.View(func(v *ledger.Overlay) {
+		q, err = n.book.QuoteReceive(offerView{v}, p.Asset, c.req.Fiat, &c.amount, n.now())
+	})
+	switch {
+	case err != nil:
+		return err
+	case q.PayTotal.Gt(&p.Available):
+		return fmt.Errorf("the card can spend %s, the conversion needs %s", show(&p.Available, p.Asset), show(&q.PayTotal, p.Asset))
+	case len(q.Takes) > ledger.MaxConvertFills:
+		return fmt.Errorf("the conversion needs more than %d fills", ledger.MaxConvertFills)
+	}
+	offers, takes := make([]ledger.SignedOffer, len(q.Takes)), make([]uint256.Int, len(q.Takes))
+	for i, t := range q.Takes {
+		e, ok := n.book.Get(t.Offer)
+		if !ok {
+			return fmt.Errorf("offer %s left the book", t.Offer)
+		}
+		offers[i], takes[i] = e.Offer, t.Take
+	}
+	c.asset, c.pay, c.offers, c.takes = p.Asset, q.PayTotal, offers, takes
+	return nil
 }
 
 // CompletePayConversion takes the card's record for an approved
