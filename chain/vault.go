@@ -174,28 +174,6 @@ func (v *Vault) Attesters(ctx context.Context) ([]common.Address, int, error) {
 	return as, int(th.Int64()), nil
 }
 
-// Token returns the ERC-20 contract of a bridged asset, or false when the
-// Vault has not listed it. ETH is the zero address.
-func (v *Vault) Token(ctx context.Context, asset ledger.Hash) (common.Address, bool, error) {
-	out, err := Call(ctx, v.client, v.Address, v.b.PackTokenOf(asset), v.ABIs()...)
-	if err != nil {
-		return common.Address{}, false, err
-	}
-	tok, err := v.b.UnpackTokenOf(out)
-	if err != nil {
-		return common.Address{}, false, err
-	}
-	out, err = Call(ctx, v.client, v.Address, v.b.PackAssetOf(tok), v.ABIs()...)
-	if err != nil {
-		return common.Address{}, false, err
-	}
-	back, err := v.b.UnpackAssetOf(out)
-	if err != nil {
-		return common.Address{}, false, err
-	}
-	return tok, back == asset, nil
-}
-
 // Paid reports whether the withdrawal with ledger id `id` was paid.
 func (v *Vault) Paid(ctx context.Context, id ledger.Hash) (bool, error) {
 	out, err := Call(ctx, v.client, v.Address, v.b.PackPaid(id), v.ABIs()...)

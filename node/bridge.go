@@ -371,10 +371,11 @@ func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, err
 		w.Status = "attested"
 		w.Signatures = w.Signatures[:w.Threshold]
 	}
-	tok, _, err := n.bridge.vault.Token(ctx, w.Withdraw.Asset)
-	if err == nil {
-		t := ledger.Address(tok)
-		w.Token = &t
+	// The ledger's asset record names the token: no need to ask the Vault.
+	if raw, err := n.store.State().Get(ledger.StateKeyAsset(w.Withdraw.Asset)); err == nil {
+		if a, ok := ledger.DecodeAsset(w.Withdraw.Asset, raw); ok {
+			w.Token = a.Token
+		}
 	}
 	if paid, err := n.bridge.vault.Paid(ctx, id); err == nil && paid {
 		w.Status = "paid"
