@@ -45,15 +45,17 @@ func PayConverted(ctx context.Context, cfg *Config, t cardclient.Transport, fiat
 	if !ok {
 		return res
 	}
-	return withCard(payConverted(ctx, cfg, cl, info, fiat, amount), info)
-}
-
-func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, fiat ledger.Hash, amount *uint256.Int) Result {
-	const mode = "online"
 	st, res, ok := onlineChecks(ctx, cfg, cl, info)
 	if !ok {
-		return res
+		return withCard(res, info)
 	}
+	return withCard(payConverted(ctx, cfg, cl, info, &st, fiat, amount), info)
+}
+
+// payConverted converts for a card whose online checks passed (st is its
+// status then).
+func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, st *cardproto.Status, fiat ledger.Hash, amount *uint256.Int) Result {
+	const mode = "online"
 	// Bring every other purse's T up to what has settled: the card pays a
 	// conversion from confirmed value only.
 	for _, p := range st.Purses {

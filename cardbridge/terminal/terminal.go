@@ -255,7 +255,7 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 	}
 	if purse == nil {
 		if cfg.Convert {
-			return payConverted(ctx, cfg, cl, info, asset, amount)
+			return payConverted(ctx, cfg, cl, info, &st, asset, amount)
 		}
 		return decline("online", CodeRefused, "the card holds no purse in this asset")
 	}
@@ -276,7 +276,7 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 			spend.Add(spend, &st.ReceivedValue)
 		}
 		if purse.D.Gt(spend) || new(uint256.Int).Sub(spend, &purse.D).Lt(amount) {
-			return payConverted(ctx, cfg, cl, info, asset, amount)
+			return payConverted(ctx, cfg, cl, info, &st, asset, amount)
 		}
 	}
 	if res, ok := askPIN(cfg, cl, amount, &st.Limits); !ok {
