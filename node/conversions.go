@@ -210,7 +210,7 @@ func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		n.runConversion(c, offer, take, held.Eq(cost))
+		n.runConversion(c, gift.Decimals, offer, take, held.Eq(cost))
 	}()
 	cp := *c
 	return &cp, nil
@@ -225,7 +225,7 @@ func rateBetter(a, b *ledger.Offer) bool {
 }
 
 // runConversion signs and follows the fill (and the load).
-func (n *Node) runConversion(c *Conversion, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
+func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
 	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Minute)
 	defer cancel()
 	failed := func(format string, args ...any) {
@@ -262,8 +262,7 @@ func (n *Node) runConversion(c *Conversion, offer *ledger.SignedOffer, take *uin
 		return
 	}
 	left := new(uint256.Int).SetBytes(settled)
-	gift, _ := n.ResolveAsset(c.Gift.Hex())
-	c.GiftLeft, c.Depleted, c.Status = ledger.FormatAmount(left, gift.Decimals), left.IsZero(), "settled"
+	c.GiftLeft, c.Depleted, c.Status = ledger.FormatAmount(left, giftDecimals), left.IsZero(), "settled"
 	if all && !c.Depleted {
 		c.Reason = "the gift balance is not zero: it changed while converting, or the rate left a remainder"
 	}
