@@ -252,10 +252,7 @@ func convertCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			var ks *keySource
-			if k, err := openKeys(c); err == nil {
-				ks = k
-			}
+			ks := optionalKeys(c)
 			from, err := resolveAccount(ctx, c.String("from"), ks, cl)
 			if err != nil {
 				return fmt.Errorf("--from: %w", err)

@@ -142,7 +142,7 @@ func cardCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					ks, _ := openKeys(c)
+					ks := optionalKeys(c)
 					owner, err := resolveAccount(ctx, c.String("owner"), ks, n)
 					if err != nil {
 						return fmt.Errorf("--owner: %w", err)

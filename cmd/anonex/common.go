@@ -118,6 +118,16 @@ func openKeys(c *cli.Context) (*keySource, error) {
 	return ks, err
 }
 
+// optionalKeys opens the key source when there is one: commands that only
+// resolve names use it when they can and do without it otherwise.
+func optionalKeys(c *cli.Context) *keySource {
+	ks, err := openKeys(c)
+	if err != nil {
+		return nil
+	}
+	return ks
+}
+
 func defaultKeystore() string {
 	home, err := os.UserHomeDir()
 	if err != nil {

@@ -107,10 +107,7 @@ func balanceCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			var ks *keySource
-			if k, err := openKeys(c); err == nil {
-				ks = k
-			}
+			ks := optionalKeys(c)
 			addr, err := resolveAccount(c.Context, q, ks, cl)
 			if err != nil {
 				return err
