@@ -70,7 +70,7 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 	if !n.book.Add(id, *so) {
 		return id, fmt.Errorf("%w: the book is full", ErrPoolFull)
 	}
-	if err := n.store.PutMeta("offer/"+id.Hex(), so.Encode()); err != nil {
+	if err := n.store.PutMeta(offerKey(id), so.Encode()); err != nil {
 		return id, err
 	}
 	n.events.publish(Event{Type: "offer", ID: &id, Status: "open"})
@@ -109,39 +109,72 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 	return p2p.Accept
 }
 
-// reloadOffers puts the stored offers back on the book.
+// Stored offers live under "offer/<id>". An offer that can never fill
+// again is overwritten with an empty value: the store has no delete for
+// service records, so the empty value is the tombstone, and reloadOffers
+// skips it quietly. Only a record that is neither empty nor a signed offer
+// is unreadable.
+func offerKey(id ledger.Hash) string { return "offer/" + id.Hex() }
+
+// reloadOffers puts the stored offers back on the book: every offer kept
+// on disk and not yet dropped as dead comes back, whether or not its
+// maker can fund it right now.
 func (n *Node) reloadOffers() error {
 	var bad []string
 	err := n.store.ScanMeta("offer/", func(k string, v []byte) bool {
+		if len(v) == 0 {
+			return true // dropped as dead
+		}
 		so, err := ledger.DecodeOffer(v)
 		if err != nil {
 			bad = append(bad, k)
 			return true
 		}
 		id := so.ID(n.domain)
+		if k != offerKey(id) {
+			// Signed for another domain, or stored under another id.
+			bad = append(bad, k)
+			return true
+		}
 		n.book.Add(id, *so)
 		return true
 	})
 	if len(bad) > 0 {
-		n.log.Warn("skipped unreadable stored offers", "count", len(bad))
+		n.log.Warn("skipped unreadable stored offers", "count", len(bad), "keys", bad)
 	}
 	return err
 }
 
-// pruneBook drops offers that can no longer fill.
+// pruneBook drops the offers that can never fill again: expired,
+// cancelled or filled in full. An offer its maker cannot fund right now
+// stays on the book and on disk (the book leaves it out of its levels
+// until the maker holds the asset again): a balance can come back, an
+// expiry cannot.
 func (n *Node) pruneBook() {
 	var dead []ledger.Hash
+	now := n.now()
 	n.pool.View(func(v *ledger.Overlay) {
 		for _, e := range n.book.All() {
-			if _, ok := n.bookLevel(offerView{v}, e.ID, &e.Offer); !ok {
+			if offerFinished(v, e.ID, &e.Offer.Offer, now) {
 				dead = append(dead, e.ID)
 			}
 		}
 	})
 	for _, id := range dead {
 		n.book.Remove(id)
-		n.store.PutMeta("offer/"+id.Hex(), nil)
+		if err := n.store.PutMeta(offerKey(id), nil); err != nil {
+			n.log.Warn("dropping a dead offer", "id", id, "err", err)
+		}
 	}
+}
+
+// offerFinished reports whether an offer can never fill again in a view.
+func offerFinished(v *ledger.Overlay, id ledger.Hash, o *ledger.Offer, now uint64) bool {
+	if now > o.Expiry || v.OfferCancelled(id, o.Maker) {
+		return true
+	}
+	filled := v.OfferFilled(id)
+	return !filled.Lt(&o.GiveAmount)
 }
 
 // BookSide is one side of GET /v1/book.

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -137,5 +138,114 @@ func TestQuoteSweepsTheBook(t *testing.T) {
 	}
 	if _, err := n.Quote(ga, ea, uint256.NewInt(201)); err == nil {
 		t.Fatal("quote beyond the book")
+	}
+}
+
+// lockedBuffer is a log sink a node writes from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestStoredOffersComeBackAfterRestart: every offer shape the devnet makes
+// (the market maker's partial asks and bids, the merchant's year-long
+// redemption offer giving EUR for its gift cards) and an all-or-nothing
+// offer are on the book again after a restart — including one whose maker
+// spent the offered asset in the meantime (it is unfunded, not dead) —
+// while an offer filled in full is dropped for good, and the restart logs
+// no unreadable stored offer.
+func TestStoredOffersComeBackAfterRestart(t *testing.T) {
+	c := newCluster(t, 1)
+	ctx := context.Background()
+	dom := c.nodes[0].Domain()
+	mm, merchant, taker, sink := newWallet(t, 30), newWallet(t, 31), newWallet(t, 32), newWallet(t, 33)
+	ie, eur := mm.issue(t, dom, "EUR", 10_000_000_00)
+	submit(t, c.nodes[0], ie)
+	ib, btc := mm.issue(t, dom, "BTC", 1_000_00)
+	submit(t, c.nodes[0], ib)
+	ig, gift := merchant.issue(t, dom, "GIFT", 100_000_00)
+	submit(t, c.nodes[0], ig)
+	submit(t, c.nodes[0], mm.transfer(t, dom, merchant, eur, 50_000_00))
+	last := submit(t, c.nodes[0], mm.transfer(t, dom, taker, eur, 1_000_000_00))
+	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+
+	mk := func(w *wallet, give ledger.Hash, ga uint64, want ledger.Hash, wa uint64, partial bool, life time.Duration, salt byte) *ledger.SignedOffer {
+		o := ledger.Offer{Maker: w.key.Address(), Give: give, GiveAmount: *uint256.NewInt(ga), Want: want, WantAmount: *uint256.NewInt(wa),
+			Partial: partial, Expiry: uint64(time.Now().Add(life).Unix()), Salt: ledger.Hash{salt, 0x5a}}
+		sig, err := w.key.Sign(dom.Digest(o.StructHash()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}
+	}
+	offers := map[string]*ledger.SignedOffer{
+		// devnet/market.go: asks give size base for mid×(1+(k+1)/200) quote,
+		// bids give mid×(1−(k+1)/200) quote for size base; partial, a day.
+		"ask":  mk(mm, btc, 10, eur, 60_000_00*201/200, true, 24*time.Hour, 1),
+		"ask2": mk(mm, btc, 10, eur, 60_000_00*202/200, true, 24*time.Hour, 2),
+		"bid":  mk(mm, eur, 60_000_00*199/200, btc, 10, true, 24*time.Hour, 3),
+		// devnet/market.go postRedemptionOffer: 9,500.00 EUR for 10,000.00
+		// GIFT, partial, a year.
+		"redemption": mk(merchant, eur, 9_500_00, gift, 10_000_00, true, 365*24*time.Hour, 4),
+		// All or nothing: it will be filled in full and must not come back.
+		"filled": mk(mm, btc, 5, eur, 1_000_00, false, 24*time.Hour, 5),
+		// The merchant spends its EUR below: unfunded, not dead.
+		"unfunded": mk(merchant, eur, 40_000_00, btc, 1, false, 24*time.Hour, 6),
+	}
+	ids := map[string]ledger.Hash{}
+	for name, so := range offers {
+		id, err := c.nodes[0].AddOffer(ctx, so)
+		if err != nil {
+			t.Fatalf("offer %s: %v", name, err)
+		}
+		ids[name] = id
+	}
+	fill := submit(t, c.nodes[0], taker.fill(t, dom, offers["filled"], 5))
+	waitStatus(t, c.nodes, fill, "settled", 20*time.Second)
+	spend := submit(t, c.nodes[0], merchant.transfer(t, dom, sink, eur, 50_000_00))
+	waitStatus(t, c.nodes, spend, "settled", 20*time.Second)
+	// The book is pruned once a second: the filled offer leaves it.
+	deadline := time.Now().Add(10 * time.Second)
+	for c.nodes[0].OnBook(ids["filled"]) {
+		if time.Now().After(deadline) {
+			t.Fatal("the filled offer never left the book")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !c.nodes[0].OnBook(ids["unfunded"]) || !c.nodes[0].OnBook(ids["redemption"]) {
+		t.Fatal("an unfunded offer was dropped from the book before the restart")
+	}
+
+	logs := &lockedBuffer{}
+	c.stop(0)
+	c.cfgs[0].Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c.start(0)
+	for name, id := range ids {
+		if got, want := c.nodes[0].OnBook(id), name != "filled"; got != want {
+			t.Errorf("after restart, offer %s on the book: %v, want %v", name, got, want)
+		}
+	}
+	if strings.Contains(logs.String(), "unreadable") {
+		t.Errorf("restart logged an unreadable stored offer:\n%s", logs.String())
+	}
+	// The merchant funds its offers again: the redemption offer is back in
+	// the GIFT book with its full size.
+	refund := submit(t, c.nodes[0], sink.transfer(t, dom, merchant, eur, 50_000_00))
+	waitStatus(t, c.nodes, refund, "settled", 20*time.Second)
+	info, err := c.nodes[0].Offer(ids["redemption"])
+	if err != nil || info.Status != "open" {
+		t.Fatalf("redemption offer after restart: %+v, %v", info, err)
 	}
 }
