@@ -48,10 +48,45 @@ func apiErr(status int, code, format string, args ...any) *APIError {
 	return &APIError{Code: code, Message: fmt.Sprintf(format, args...), status: status}
 }
 
+// maxBody bounds the body of every request.
 const maxBody = 64 << 10
 
-func (n *Node) routes() http.Handler {
+// apiLimits are the API server's limits against slow and greedy clients.
+type apiLimits struct {
+	// ReadHeader bounds reading a request's headers; Read the whole
+	// request, body included (a client trickling a body is cut off).
+	ReadHeader, Read time.Duration
+	// Write bounds writing a response. The event stream extends its
+	// deadline by Write before each event it sends instead.
+	Write time.Duration
+	// Idle is how long a kept-alive connection may wait for its next
+	// request.
+	Idle time.Duration
+	// Body bounds every request body (413 too_large beyond).
+	Body int64
+	// StreamsPerClient caps the open /v1/events streams of one client
+	// address (429 too_many_streams beyond); KeepAlive is how often an
+	// idle stream is sent a comment, so a dead client is noticed.
+	StreamsPerClient int
+	KeepAlive        time.Duration
+}
+
+var defaultAPILimits = apiLimits{
+	ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 120 * time.Second,
+	Body: maxBody, StreamsPerClient: 8, KeepAlive: 15 * time.Second,
+}
+
+// newAPIServer is the node's HTTP server with the limits l.
+func newAPIServer(h http.Handler, l apiLimits) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read, WriteTimeout: l.Write,
+		IdleTimeout: l.Idle, MaxHeaderBytes: 64 << 10}
+}
+
+func (n *Node) routes() http.Handler { return n.routesWith(defaultAPILimits) }
+
+func (n *Node) routesWith(lim apiLimits) http.Handler {
 	mux := http.NewServeMux()
+	streams := newStreamLimiter(lim.StreamsPerClient)
 	limiter := newRateLimiter(n.cfg.SubmitRate, n.cfg.Clock)
 	mux.HandleFunc("GET /v1/status", n.handle(func(r *http.Request) (any, error) { return n.Status() }))
 	mux.HandleFunc("GET /v1/eip712", n.handle(n.apiEIP712))
@@ -68,7 +103,7 @@ func (n *Node) routes() http.Handler {
 	mux.HandleFunc("GET /v1/batches/{seq}", n.handle(n.apiBatch))
 	mux.HandleFunc("GET /v1/proofs/{account}/{asset}", n.handle(n.apiProof))
 	mux.HandleFunc("GET /v1/evidence", n.handle(func(*http.Request) (any, error) { return n.pool.Evidence(), nil }))
-	mux.HandleFunc("GET /v1/events", n.apiEvents)
+	mux.HandleFunc("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { n.apiEvents(w, r, lim, streams) })
 	mux.HandleFunc("POST /v1/admin/flush", n.authorized(n.handle(func(*http.Request) (any, error) {
 		if n.submitter == nil {
 			return nil, apiErr(http.StatusConflict, "not_a_settler", "this node has no settlement key")
@@ -85,7 +120,67 @@ func (n *Node) routes() http.Handler {
 	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
 		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
-	return mux
+	return n.limitBodies(mux, lim.Body)
+}
+
+// limitBodies bounds the body of every request to max bytes: a declared
+// length beyond it is refused before any handler runs, and reading past
+// it fails (handle then answers 413 too_large, whatever the handler made
+// of the failed read).
+func (n *Node) limitBodies(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			w.Header().Set("Connection", "close")
+			n.handle(func(*http.Request) (any, error) { return nil, errTooLarge(max) })(w, r)
+			return
+		}
+		r.Body = &limitedBody{rc: http.MaxBytesReader(w, r.Body, max), max: max}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func errTooLarge(max int64) *APIError {
+	return apiErr(http.StatusRequestEntityTooLarge, "too_large", "the request body exceeds %d bytes", max)
+}
+
+// limitedBody is a request body read through http.MaxBytesReader that
+// remembers whether the limit was hit.
+type limitedBody struct {
+	rc   io.ReadCloser
+	max  int64
+	read int64
+	over bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.read += int64(n)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.over = true
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// exceeded reports whether the body is longer than the limit. A handler
+// that read through io.LimitReader stopped at the limit without seeing
+// the error: one more byte tells.
+func (b *limitedBody) exceeded() bool {
+	if !b.over && b.read >= b.max {
+		var one [1]byte
+		b.Read(one[:])
+	}
+	return b.over
+}
+
+// bodyTooLarge reports whether r's body went over the limit.
+func bodyTooLarge(r *http.Request) (int64, bool) {
+	if b, ok := r.Body.(*limitedBody); ok && b.exceeded() {
+		return b.max, true
+	}
+	return 0, false
 }
 
 // handle turns a handler returning (value, error) into JSON responses.
@@ -95,7 +190,9 @@ func (n *Node) handle(fn func(r *http.Request) (any, error)) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/json")
 		if err != nil {
 			var ae *APIError
-			if !errors.As(err, &ae) {
+			if max, over := bodyTooLarge(r); over {
+				ae = errTooLarge(max)
+			} else if !errors.As(err, &ae) {
 				ae = classify(err)
 			}
 			w.WriteHeader(ae.status)
@@ -167,7 +264,7 @@ func (n *Node) apiSubmit(r *http.Request) (any, error) {
 		return nil, apiErr(http.StatusBadRequest, "malformed", "reading body: %v", err)
 	}
 	if len(body) > maxBody {
-		return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "body exceeds %d bytes", maxBody)
+		return nil, errTooLarge(maxBody)
 	}
 	var tx *ledger.Tx
 	var raw struct {
@@ -498,13 +595,21 @@ func (n *Node) apiProof(r *http.Request) (any, error) {
 	return out, nil
 }
 
-// apiEvents streams events as Server-Sent Events.
-func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+// apiEvents streams events as Server-Sent Events. The stream outlives the
+// server's timeouts: net/http lifts the read deadline once the request is
+// read (it then only watches for the client going away), and the stream
+// pushes its write deadline forward before each write, so only a client
+// that stops reading is cut off.
+func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request, lim apiLimits, streams *streamLimiter) {
+	ip := clientIP(r)
+	if !streams.acquire(ip) {
+		n.handle(func(*http.Request) (any, error) {
+			return nil, apiErr(http.StatusTooManyRequests, "too_many_streams",
+				"this address already has %d event streams open on this node; close one first", streams.max)
+		})(w, r)
 		return
 	}
+	defer streams.release(ip)
 	ch, cancel, ok := n.events.subscribe()
 	if !ok {
 		n.handle(func(*http.Request) (any, error) {
@@ -514,37 +619,69 @@ func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer cancel()
 	rc := http.NewResponseController(w)
+	write := func(f func()) bool {
+		if lim.Write > 0 {
+			rc.SetWriteDeadline(time.Now().Add(lim.Write))
+		}
+		f()
+		return rc.Flush() == nil
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	fl.Flush()
-	keep := time.NewTicker(15 * time.Second)
+	if !write(func() { w.WriteHeader(http.StatusOK) }) {
+		return
+	}
+	keep := time.NewTicker(lim.KeepAlive)
 	defer keep.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-keep.C:
-			rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			io.WriteString(w, ": keep-alive\n\n")
-			if rc.Flush() != nil {
+			if !write(func() { io.WriteString(w, ": keep-alive\n\n") }) {
 				return
 			}
 		case e, ok := <-ch:
 			if !ok {
-				io.WriteString(w, "event: closed\ndata: {}\n\n")
-				fl.Flush()
+				write(func() { io.WriteString(w, "event: closed\ndata: {}\n\n") })
 				return
 			}
 			b, _ := json.Marshal(e)
 			// A client that stops reading is cut off rather than holding
 			// a goroutine forever.
-			rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
-			if rc.Flush() != nil {
+			if !write(func() { fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b) }) {
 				return
 			}
 		}
+	}
+}
+
+// streamLimiter counts the open event streams per client address.
+type streamLimiter struct {
+	mu   sync.Mutex
+	max  int
+	open map[string]int
+}
+
+func newStreamLimiter(max int) *streamLimiter {
+	return &streamLimiter{max: max, open: map[string]int{}}
+}
+
+func (l *streamLimiter) acquire(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[ip] >= l.max {
+		return false
+	}
+	l.open[ip]++
+	return true
+}
+
+func (l *streamLimiter) release(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[ip]--; l.open[ip] <= 0 {
+		delete(l.open, ip)
 	}
 }
 

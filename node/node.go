@@ -366,7 +366,7 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("node: api listen %s: %w", cfg.APIAddr, err)
 	}
-	n.api = &http.Server{Handler: n.routes(), ReadHeaderTimeout: 10 * time.Second}
+	n.api = newAPIServer(n.routes(), defaultAPILimits)
 
 	n.wg.Add(3)
 	go func() {
