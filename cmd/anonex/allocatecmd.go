@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/anonex/anonex/ledger"
@@ -170,7 +172,7 @@ func terminalRedeemCommand() *cli.Command {
 			for _, sp := range res.Spends {
 				o := outcome{Item: sp.Item, Amount: sp.Amount, Symbol: sp.Symbol}
 				if sp.Access == "card" {
-					o.Status = "collect with the card: anonex terminal pay --amount " + sp.Amount + " --currency " + sp.Symbol
+					o.Status = "collect with the card: " + cardCollectCommand(c, sp, key.Address())
 					outs = append(outs, o)
 					continue
 				}
@@ -300,4 +302,51 @@ func convertCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// cardCollectCommand is the terminal pay command that collects a card's
+// share of an allocation, to run as printed: it names the card (the
+// terminal refuses another one), the reader the devnet put it in, the
+// exact asset the allocation chose, no conversion (the allocation spends
+// that purse, not another of the card's), the payee, and the --devnet and
+// --node this command was given.
+func cardCollectCommand(c *cli.Context, sp node.AllocateSpend, payee ledger.Address) string {
+	reader := -1
+	if dev, _ := loadDevnet(c); dev != nil {
+		for _, card := range dev.Cards {
+			if strings.EqualFold(card.Address, sp.Account.Hex()) {
+				reader = card.Index
+			}
+		}
+	}
+	return collectCommand(sp, payee, reader, str(c, "devnet"), str(c, "node"))
+}
+
+func collectCommand(sp node.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
+	args := []string{"anonex", "terminal", "pay", "--amount", sp.Amount, "--currency", sp.Asset.Hex(), "--card", sp.Account.Hex()}
+	if reader >= 0 {
+		args = append(args, "--reader", strconv.Itoa(reader))
+	}
+	args = append(args, "--no-convert", "--payee", payee.Hex())
+	if devnetDir != "" {
+		args = append(args, "--devnet", shellQuote(devnetDir))
+	}
+	if nodeURL != "" {
+		args = append(args, "--node", shellQuote(nodeURL))
+	}
+	return strings.Join(args, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r)) {
+			safe = false
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

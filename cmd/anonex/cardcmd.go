@@ -422,6 +422,7 @@ func terminalCommand() *cli.Command {
 					&cli.BoolFlag{Name: "convert", Usage: "pay by conversion from another of the card's purses (ETH, say) even if it could pay in the currency"},
 					&cli.BoolFlag{Name: "no-convert", Usage: "never convert: decline what the card cannot pay in the currency"},
 					&cli.StringFlag{Name: "wallet", Usage: "the cardholder's wallet node `URL` for conversions (default: --node)"},
+					&cli.StringFlag{Name: "card", Usage: "charge only the card with this account `ADDRESS`: refuse any other card in the reader"},
 					readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
 				},
 				Action: terminalPay,
@@ -557,6 +558,11 @@ func terminalPay(c *cli.Context) error {
 		return err
 	}
 	defer done()
+	if want := c.String("card"); want != "" {
+		if err := checkCard(cl, want, c.Int("reader")); err != nil {
+			return err
+		}
+	}
 	cfg.PIN = func() (string, error) {
 		if p := c.String("pin"); p != "" {
 			return p, nil
@@ -616,4 +622,22 @@ func limitsFlags(c *cli.Context, decimals uint8) (cardproto.Limits, error) {
 	}
 	lim.OfflineMax = uint8(c.Uint("offline-max"))
 	return lim, nil
+}
+
+// checkCard refuses a card in the reader other than the one wanted, before
+// anything is asked of it.
+func checkCard(cl *cardclient.Client, want string, reader int) error {
+	addr, err := ledger.ParseAddress(want)
+	if err != nil {
+		return fmt.Errorf("--card: %w", err)
+	}
+	info, err := cl.Select()
+	if err != nil {
+		return fmt.Errorf("reading the card in reader %d: %w", reader, err)
+	}
+	if info.Address != addr {
+		return fmt.Errorf("the card in reader %d is %s, not %s: nothing was charged; put card %s in the reader (or give the --reader that holds it)",
+			reader, info.Address.Hex(), addr.Hex(), addr.Hex())
+	}
+	return nil
 }
