@@ -192,7 +192,8 @@ func withFlags(flags []cli.Flag, cmds []*cli.Command) []*cli.Command {
 }
 
 // newPassword takes the password for a new key file: --password-file,
-// ANONEX_PASSWORD, or a prompt.
+// ANONEX_PASSWORD, or a prompt. Typed at a terminal it does not show and
+// is asked twice: a typo would lock the key away for good.
 func newPassword(ks *keySource) (string, error) {
 	if ks.pass != "" {
 		return ks.pass, nil
@@ -200,12 +201,21 @@ func newPassword(ks *keySource) (string, error) {
 	if p := os.Getenv("ANONEX_PASSWORD"); p != "" {
 		return p, nil
 	}
-	p, err := prompt("password for the new key file: ")
+	p, err := readSecret("password for the new key file: ", "password (use --password-file)")
 	if err != nil {
 		return "", err
 	}
 	if p == "" {
 		return "", fmt.Errorf("refusing an empty password")
+	}
+	if stdinIsTerminal() {
+		again, err := readSecret("the same password again: ", "password")
+		if err != nil {
+			return "", err
+		}
+		if again != p {
+			return "", fmt.Errorf("the two passwords differ: no key file was written")
+		}
 	}
 	return p, nil
 }

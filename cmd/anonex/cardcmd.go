@@ -136,6 +136,12 @@ func cardCommand() *cli.Command {
 					&cli.StringFlag{Name: "no-pin", Value: "25.00", Usage: "largest payment without PIN"},
 				}, common...),
 				Action: func(c *cli.Context) error {
+					if err := checkPIN(c.String("pin")); err != nil {
+						return fmt.Errorf("--pin: %w", err)
+					}
+					if err := checkDigits("PUK", c.String("puk"), pukMin, pukMax); err != nil {
+						return fmt.Errorf("--puk: %w", err)
+					}
 					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
 					defer cancel()
 					n, err := nodeClient(c)
@@ -308,6 +314,11 @@ func printCardStatus(st *cardproto.Status) {
 
 // cardSend runs a card-to-card payment between the two readers.
 func cardSend(c *cli.Context) error {
+	if p := c.String("pin"); p != "" {
+		if err := checkPIN(p); err != nil {
+			return fmt.Errorf("--pin: %w", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
 	defer cancel()
 	n, err := nodeClient(c)
@@ -347,6 +358,11 @@ func cardSend(c *cli.Context) error {
 	pin := c.String("pin")
 	if pin == "" {
 		pin = devnetPIN(c, infoA.Address)
+	}
+	if pin == "" {
+		if pin, err = readPIN("PIN of the paying card: "); err != nil {
+			return err
+		}
 	}
 	dom, err := n.Domain(ctx)
 	if err != nil {
@@ -496,6 +512,11 @@ func terminalCommand() *cli.Command {
 }
 
 func terminalPay(c *cli.Context) error {
+	if p := c.String("pin"); p != "" {
+		if err := checkPIN(p); err != nil {
+			return fmt.Errorf("--pin: %w", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
 	defer cancel()
 	n, err := nodeClient(c)
@@ -565,7 +586,7 @@ func terminalPay(c *cli.Context) error {
 	}
 	cfg.PIN = func() (string, error) {
 		if p := c.String("pin"); p != "" {
-			return p, nil
+			return p, nil // checked above
 		}
 		info, err := cl.Select()
 		if err == nil {
@@ -573,7 +594,7 @@ func terminalPay(c *cli.Context) error {
 				return p, nil
 			}
 		}
-		return prompt("PIN: ")
+		return readPIN("PIN: ")
 	}
 	var res terminal.Result
 	if c.Bool("convert") {

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/anonex/anonex/account"
@@ -18,6 +20,7 @@ import (
 	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
 
 // Flags shared by the commands that talk to a node or use keys.
@@ -194,16 +197,103 @@ func (ks *keySource) password(e account.Entry) (string, error) {
 	if p := os.Getenv("ANONEX_PASSWORD"); p != "" {
 		return p, nil
 	}
-	return prompt(fmt.Sprintf("password for %s: ", e.Name))
+	return readSecret(fmt.Sprintf("password for %s: ", e.Name), "password (use --password-file)")
 }
 
+// stdinLines reads stdin for every prompt of the process: one reader, so
+// that lines piped for two prompts are not lost in the first one's buffer.
+var stdinLines = bufio.NewReader(os.Stdin)
+
+// stdinIsTerminal tells whether the prompts read from a terminal.
+func stdinIsTerminal() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+
+// prompt asks a question whose answer may show (a confirmation) and reads
+// a line.
 func prompt(msg string) (string, error) {
 	fmt.Fprint(os.Stderr, msg)
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	line, err := stdinLines.ReadString('\n')
 	if err != nil && line == "" {
-		return "", fmt.Errorf("no password given (use --password-file): %w", err)
+		return "", fmt.Errorf("no answer on stdin: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// readSecret asks for a password or a PIN. From a terminal it reads with
+// echo off (and turns echo back on if interrupted); from anything else
+// (a pipe, a script, a test) it reads a line as is. what names the secret
+// in errors.
+func readSecret(msg, what string) (string, error) {
+	fmt.Fprint(os.Stderr, msg)
+	if !stdinIsTerminal() {
+		line, err := stdinLines.ReadString('\n')
+		if err != nil && line == "" {
+			return "", fmt.Errorf("no %s given on stdin: %w", what, err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	fd := int(os.Stdin.Fd())
+	if st, err := term.GetState(fd); err == nil {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		defer func() { signal.Stop(sig); close(done) }()
+		go func() {
+			select {
+			case <-sig:
+				term.Restore(fd, st)
+				fmt.Fprintln(os.Stderr)
+				os.Exit(130)
+			case <-done:
+			}
+		}()
+	}
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", fmt.Errorf("reading the %s: %w", what, err)
+	}
+	return string(b), nil
+}
+
+// The card's PIN is 6 to 12 ASCII digits, its PUK 8 to 12
+// (docs/card-protocol.md): the card counts a malformed one as a wrong try.
+const (
+	pinMin, pinMax = 6, 12
+	pukMin, pukMax = 8, 12
+)
+
+// checkDigits refuses a PIN or PUK the card would refuse, before it costs
+// one of the card's tries. The error never shows the secret.
+func checkDigits(what, s string, lo, hi int) error {
+	ok := len(s) >= lo && len(s) <= hi
+	for _, r := range s {
+		ok = ok && r >= '0' && r <= '9'
+	}
+	if !ok {
+		return fmt.Errorf("a %s is %d to %d digits: this one is not, and was not sent to the card (it would have cost one of its tries)", what, lo, hi)
+	}
+	return nil
+}
+
+func checkPIN(pin string) error { return checkDigits("PIN", pin, pinMin, pinMax) }
+
+// readPIN asks for a card's PIN and refuses a malformed one before it
+// reaches the card; from a terminal it asks again (three times at most).
+func readPIN(msg string) (string, error) {
+	for try := 1; ; try++ {
+		pin, err := readSecret(msg, "PIN")
+		if err != nil {
+			return "", err
+		}
+		err = checkPIN(pin)
+		if err == nil {
+			return pin, nil
+		}
+		if !stdinIsTerminal() || try == 3 {
+			return "", err
+		}
+		fmt.Fprintf(os.Stderr, "%v; again:\n", err)
+	}
 }
 
 // resolveAccount turns a name or address into an address: a full address
