@@ -364,6 +364,9 @@ func cardSend(c *cli.Context) error {
 			return err
 		}
 	}
+	if err := checkPIN(pin); err != nil {
+		return err
+	}
 	dom, err := n.Domain(ctx)
 	if err != nil {
 		return err
@@ -591,7 +594,7 @@ func terminalPay(c *cli.Context) error {
 		info, err := cl.Select()
 		if err == nil {
 			if p := devnetPIN(c, info.Address); p != "" {
-				return p, nil
+				return p, checkPIN(p)
 			}
 		}
 		return readPIN("PIN: ")
