@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/cardbridge/cardclient"
@@ -58,13 +60,26 @@ func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s Card
 	return info.Address, cert.RegisterTx, nil
 }
 
+// ErrLoadRefused reports a load refused before any value moved.
+var ErrLoadRefused = errors.New("node: load refused, nothing moved")
+
 // LoadCard moves amount of asset from the owner's account to the card
-// account, waits until it settles on n (the issuer's node), and writes the issuer's new update
-// value to the card. It returns the card's set amount (T − D) after.
-// If the card is pulled before the update is written, the value waits in
-// the network: the next online terminal (or LoadCard again) writes it.
+// account, waits until it settles on n (the issuer's node), and writes the
+// issuer's new update value to the card. It returns the card's set amount
+// (T − D) after.
+//
+// It first checks what would leave the value stranded on a card account
+// that cannot spend it — the card has no purse in the asset, is not
+// personalized, or is lost, cloned or hot-listed — and refuses
+// (ErrLoadRefused, nothing moved). Once the transfer is submitted a
+// failure says where the value is: the transfer failed (nothing moved),
+// it may still settle (the value then waits for the card), or it settled
+// and the card did not take its update value, which LoadCard retries and
+// otherwise leaves for `anonex card update` or the next online terminal to
+// finish. The value never moves back: a card account spends only by the
+// card's own records.
 func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *account.Key, asset ledger.Hash, amount *uint256.Int) (*uint256.Int, ledger.Hash, error) {
-	info, err := cl.Select()
+	info, err := CheckLoad(ctx, cl, n, asset)
 	if err != nil {
 		return nil, ledger.Hash{}, err
 	}
@@ -83,17 +98,67 @@ func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *acco
 	}
 	res, err := n.Submit(ctx, &ledger.Tx{Payload: t, Sig: ledger.Sig(sig)})
 	if err != nil {
-		return nil, ledger.Hash{}, err
+		return nil, ledger.Hash{}, fmt.Errorf("%w: %w", ErrLoadRefused, err)
 	}
 	st, err := n.WaitTx(ctx, res.ID)
 	if err != nil {
-		return nil, res.ID, err
+		return nil, res.ID, fmt.Errorf("node: the load %s was sent and may still settle; once it does, its value waits for the card "+
+			"(anonex card update, or any online terminal, writes it): %w", res.ID.Hex(), err)
 	}
 	if st.Status != "settled" {
-		return nil, res.ID, fmt.Errorf("node: load %s %s: %s", res.ID.Hex(), st.Status, st.Reason)
+		return nil, res.ID, fmt.Errorf("node: the load %s %s, nothing moved: %s", res.ID.Hex(), st.Status, st.Reason)
 	}
-	set, err := RefreshCard(ctx, cl, n, asset)
-	return set, res.ID, err
+	// The value is on the card account: finish by writing the card's new
+	// update value, retrying a little for a card that was briefly out.
+	var set *uint256.Int
+	for try := 0; try < 3; try++ {
+		if set, err = RefreshCard(ctx, cl, n, asset); err == nil {
+			return set, res.ID, nil
+		}
+		select {
+		case <-ctx.Done():
+			try = 3
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil, res.ID, fmt.Errorf("node: the load %s settled: the value is on the card's account, but the card did not take its new "+
+		"update value (finish with anonex card update, or at any online terminal): %w", res.ID.Hex(), err)
+}
+
+// CheckLoad refuses a load that would strand its value (ErrLoadRefused):
+// the card in cl is not personalized, has no purse in asset, or is lost,
+// cloned or hot-listed on n. It returns the card's info.
+func CheckLoad(ctx context.Context, cl *cardclient.Client, n *Client, asset ledger.Hash) (cardproto.Info, error) {
+	info, err := cl.Select()
+	if err != nil {
+		return info, err
+	}
+	if info.Life != cardproto.LifeActive {
+		return info, fmt.Errorf("%w: the card %s is not personalized (anonex card init)", ErrLoadRefused, info.Address.Hex())
+	}
+	status, err := cl.Status()
+	if err != nil {
+		return info, err
+	}
+	if findPurse(status.Purses, asset) == nil {
+		held := make([]string, len(status.Purses))
+		for i, p := range status.Purses {
+			held[i] = p.Asset.Hex()
+		}
+		return info, fmt.Errorf("%w: %w: %s (the card %s holds purses in %s; a card's purses are fixed at personalization)",
+			ErrLoadRefused, ErrNoCardPurse, asset.Hex(), info.Address.Hex(), strings.Join(held, ", "))
+	}
+	ci, err := n.Card(ctx, info.Address)
+	if err != nil {
+		return info, fmt.Errorf("node: the card's standing: %w", err)
+	}
+	switch {
+	case ci.Cloned:
+		return info, fmt.Errorf("%w: the card %s is flagged as cloned", ErrLoadRefused, info.Address.Hex())
+	case ci.Lost || ci.HotListed:
+		return info, fmt.Errorf("%w: the card %s is reported lost", ErrLoadRefused, info.Address.Hex())
+	}
+	return info, nil
 }
 
 // RefreshCard writes the newest update value of a purse to the card and

@@ -201,9 +201,11 @@ func cardCommand() *cli.Command {
 						return err
 					}
 					defer done()
-					info, err := cl.Select()
+					// Refuse what would strand the value before asking
+					// for a password or moving anything.
+					info, err := node.CheckLoad(ctx, cl, n, asset.ID)
 					if err != nil {
-						return err
+						return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
 					}
 					from := c.String("from")
 					if from == "" {
@@ -219,12 +221,44 @@ func cardCommand() *cli.Command {
 					}
 					set, tx, err := node.LoadCard(ctx, cl, n, key, asset.ID, amount)
 					if err != nil {
-						return err
+						return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
 					}
 					out := map[string]string{"card": info.Address.Hex(), "tx": tx.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
 					return output(c, out, func() {
 						fmt.Printf("loaded %s %s onto %s (tx %s)\n  set amount %s\n", c.String("amount"), asset.Symbol, info.Address.Hex(), tx.Hex(),
 							ledger.FormatAmount(set, asset.Decimals))
+					})
+				},
+			},
+			{
+				Name:  "update",
+				Usage: "write a purse's newest update value to the card: finishes a load whose value settled but never reached the card; moves nothing",
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
+				}, common...),
+				Action: func(c *cli.Context) error {
+					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+					defer cancel()
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					asset, err := n.Asset(ctx, c.String("asset"))
+					if err != nil {
+						return fmt.Errorf("--asset: %w", err)
+					}
+					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+					if err != nil {
+						return err
+					}
+					defer done()
+					set, err := node.RefreshCard(ctx, cl, n, asset.ID)
+					if err != nil {
+						return err
+					}
+					out := map[string]string{"asset": asset.ID.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
+					return output(c, out, func() {
+						fmt.Printf("%s purse up to date: set amount %s\n", asset.Symbol, ledger.FormatAmount(set, asset.Decimals))
 					})
 				},
 			},
