@@ -267,48 +267,56 @@ func (a *Applet) verifyPIN(pin []byte) uint16 {
 	if len(pin) == 0 {
 		return apdu.SWWrongPIN | uint16(a.st.PINLeft)
 	}
-	return a.checkSecret(pin, true)
+	return a.checkSecret(pin, true, nil)
 }
 
-// checkSecret checks the PIN (or PUK) and commits the new try counter
-// before answering, so pulling the card cannot save a try.
-func (a *Applet) checkSecret(secret []byte, isPIN bool) uint16 {
-	want, left, full := a.st.PUKHash, a.st.PUKLeft, uint8(PUKTries)
+// checkSecret checks the PIN (or PUK) as Keycard and JavaCard's OwnerPIN
+// do: it spends a try and commits that before it compares, then gives the
+// try back on success. Every guess, right or wrong, starts with the same
+// write, so cutting power when a write starts tells an attacker nothing,
+// and by the time the card behaves differently for a wrong guess the try
+// is already spent. onOK, when set, makes the command's own change in the
+// commit that gives the try back.
+func (a *Applet) checkSecret(secret []byte, isPIN bool, onOK func(next *State)) uint16 {
+	spend := a.st.clone()
 	if isPIN {
-		want, left, full = a.st.PINHash, a.st.PINLeft, PINTries
-	}
-	was := left
-	got := pinHash(a.st.Address, secret)
-	ok := subtle.ConstantTimeCompare(got[:], want[:]) == 1
-	if ok {
-		left = full
+		spend.PINLeft--
 	} else {
-		left--
-	}
-	if left != was {
-		next := a.st.clone()
-		if isPIN {
-			next.PINLeft = left
-		} else {
-			next.PUKLeft = left
-			if left == 0 {
-				next.Life = LifeTerminated
-			}
-		}
-		if sw := a.commit(next); sw != apdu.SWOK {
-			return sw
+		spend.PUKLeft--
+		if spend.PUKLeft == 0 {
+			spend.Life = LifeTerminated
 		}
 	}
-	switch {
-	case ok:
-		if isPIN {
-			a.pinOK = true
-		}
-		return apdu.SWOK
-	case left == 0:
-		return apdu.SWBlocked
+	if sw := a.commit(spend); sw != apdu.SWOK {
+		return sw
 	}
-	return apdu.SWWrongPIN | uint16(left)
+	want, left := a.st.PUKHash, a.st.PUKLeft
+	if isPIN {
+		want, left = a.st.PINHash, a.st.PINLeft
+	}
+	got := pinHash(a.st.Address, secret)
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		if left == 0 {
+			return apdu.SWBlocked
+		}
+		return apdu.SWWrongPIN | uint16(left)
+	}
+	next := a.st.clone()
+	if isPIN {
+		next.PINLeft = PINTries
+	} else {
+		next.PUKLeft, next.Life = PUKTries, LifeActive
+	}
+	if onOK != nil {
+		onOK(next)
+	}
+	if sw := a.commit(next); sw != apdu.SWOK {
+		return sw
+	}
+	if isPIN {
+		a.pinOK = true
+	}
+	return apdu.SWOK
 }
 
 func (a *Applet) changePIN(data []byte) uint16 {
@@ -316,12 +324,13 @@ func (a *Applet) changePIN(data []byte) uint16 {
 	if err != nil || !digits(nw, 6, 12) {
 		return apdu.SWWrongData
 	}
-	if sw := a.verifyPIN(old); sw != apdu.SWOK {
-		return sw
+	if a.st.Life != LifeActive {
+		return apdu.SWConditionsNotSatisfied
 	}
-	next := a.st.clone()
-	next.PINHash = pinHash(next.Address, nw)
-	return a.commit(next)
+	if a.st.PINLeft == 0 {
+		return apdu.SWBlocked
+	}
+	return a.checkSecret(old, true, func(next *State) { next.PINHash = pinHash(next.Address, nw) })
 }
 
 func (a *Applet) unblockPIN(data []byte) uint16 {
@@ -336,12 +345,9 @@ func (a *Applet) unblockPIN(data []byte) uint16 {
 	default:
 		return apdu.SWConditionsNotSatisfied
 	}
-	if sw := a.checkSecret(puk, false); sw != apdu.SWOK {
-		return sw
-	}
-	next := a.st.clone()
-	next.PINHash, next.PINLeft = pinHash(next.Address, nw), PINTries
-	return a.commit(next)
+	return a.checkSecret(puk, false, func(next *State) {
+		next.PINHash, next.PINLeft = pinHash(next.Address, nw), PINTries
+	})
 }
 
 func (a *Applet) getChallenge() ([]byte, uint16) {
