@@ -128,8 +128,10 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 		// being received in T before the card holds it.
 		a.challenge = nil
 	}
-	if ins != cardproto.INSConvert {
-		a.conv = nil // a conversion's two phases follow each other
+	if ins != cardproto.INSConvert && !(ins == cardproto.INSVerify && cla == apdu.CLAISO) {
+		// A conversion's two phases follow each other; only a VERIFY may
+		// come between, when the approved amount needs the PIN.
+		a.conv = nil
 	}
 	iso, prop := cla == apdu.CLAISO, cla == cardproto.CLAProp
 	switch {
@@ -197,7 +199,7 @@ func (a *Applet) status() cardproto.Status {
 	s := cardproto.Status{
 		Info: cardproto.Info{Version: 1, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
 			PINLeft: st.PINLeft, PUKLeft: st.PUKLeft},
-		ChainID: st.ChainID, Anchor: st.Anchor, Limits: st.Limits, OfflineRun: st.OfflineRun,
+		ChainID: st.ChainID, Anchor: st.Anchor, OfflineRun: st.OfflineRun,
 		Trusted: st.Trusted, Purses: st.Purses, Received: uint8(len(st.Received)),
 	}
 	if len(st.Purses) > 0 {
@@ -229,7 +231,7 @@ func (a *Applet) personalize(data []byte) uint16 {
 	}
 	p, err := cardproto.ParsePersonalization(data)
 	if err != nil || len(p.Trusted) == 0 || len(p.Trusted) > MaxTrusted || len(p.Assets) == 0 ||
-		len(p.Assets) > MaxPurses || !digits([]byte(p.PIN), 6, 12) || !digits([]byte(p.PUK), 8, 12) {
+		len(p.Assets) > MaxPurses || len(p.Limits) != len(p.Assets) || !digits([]byte(p.PIN), 6, 12) || !digits([]byte(p.PUK), 8, 12) {
 		return apdu.SWWrongData
 	}
 	next := a.st.clone()
@@ -248,10 +250,12 @@ func (a *Applet) personalize(data []byte) uint16 {
 	}
 	next.PINHash, next.PUKHash = pinHash(next.Address, []byte(p.PIN)), pinHash(next.Address, []byte(p.PUK))
 	next.PINLeft, next.PUKLeft = PINTries, PUKTries
-	next.Limits = p.Limits
 	next.Purses = nil
-	for _, id := range p.Assets {
-		next.Purses = append(next.Purses, cardproto.Purse{Asset: id})
+	for i, id := range p.Assets {
+		if next.purse(id) != nil {
+			return apdu.SWWrongData // one purse per asset
+		}
+		next.Purses = append(next.Purses, cardproto.Purse{Asset: id, Limits: p.Limits[i]})
 	}
 	next.Life = LifeActive
 	return a.commit(next)
@@ -418,15 +422,13 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 		return nil, apdu.SWWrongData
 	}
 	amount := &req.Amount
-	if (mode == ledger.CardModeToCard || amount.Gt(&st.Limits.NoPinLimit)) && !a.pinOK {
-		if st.PINLeft == 0 {
-			return nil, apdu.SWBlocked
-		}
-		return nil, apdu.SWSecurityNotSatisfied
-	}
+	// The purse's own limits, in its asset's units: never another's.
 	p := st.purse(req.Asset)
 	if p == nil {
 		return nil, apdu.SWNotFound
+	}
+	if (mode == ledger.CardModeToCard || amount.Gt(&p.Limits.NoPinLimit)) && !a.pinOK {
+		return nil, a.needPIN()
 	}
 	spend := new(uint256.Int).Set(&p.T)
 	if mode != ledger.CardModeToCard {
@@ -437,7 +439,7 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 	if spend.Lt(&p.D) || new(uint256.Int).Sub(spend, &p.D).Lt(amount) {
 		return nil, apdu.SWInsufficientFunds
 	}
-	if mode == ledger.CardModeOffline && (amount.Gt(&st.Limits.OfflineCap) || st.OfflineRun >= st.Limits.OfflineMax) {
+	if mode == ledger.CardModeOffline && (amount.Gt(&p.Limits.OfflineCap) || st.OfflineRun >= p.Limits.OfflineMax) {
 		return nil, apdu.SWOfflineLimit
 	}
 	next, r, sw := a.debit(req.Asset, amount, req.Payee, req.Challenge, mode)
@@ -554,18 +556,30 @@ func (a *Applet) setLimits(data []byte) uint16 {
 	if err != nil {
 		return apdu.SWWrongData
 	}
-	if l.Seq <= a.st.LimitsSeq {
+	cur := a.st.purse(l.Asset)
+	if cur == nil {
+		return apdu.SWNotFound
+	}
+	if l.Seq <= cur.LimitsSeq {
 		return apdu.SWDataInvalid
 	}
-	cl := ledger.CardLimits{Card: a.st.Address, OfflineCap: l.Limits.OfflineCap, OfflineMax: l.Limits.OfflineMax,
-		NoPinLimit: l.Limits.NoPinLimit, Seq: l.Seq}
+	cl := l.CardLimits(a.st.Address)
 	signer, err := account.Recover(a.st.domain().Digest(cl.StructHash()), l.Sig)
 	if err != nil || (signer != a.st.Trusted[0] && signer != a.st.Owner) {
 		return apdu.SWDataInvalid
 	}
 	next := a.st.clone()
-	next.Limits, next.LimitsSeq = l.Limits, l.Seq
+	p := next.purse(l.Asset)
+	p.Limits, p.LimitsSeq = l.Limits, l.Seq
 	return a.commit(next)
+}
+
+// needPIN is the answer to a command that needs the PIN verified first.
+func (a *Applet) needPIN() uint16 {
+	if a.st.PINLeft == 0 {
+		return apdu.SWBlocked
+	}
+	return apdu.SWSecurityNotSatisfied
 }
 
 func digits(b []byte, lo, hi int) bool {

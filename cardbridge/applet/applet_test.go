@@ -53,6 +53,8 @@ type harness struct {
 	issuer *account.Key
 	owner  *account.Key
 	addr   ledger.Address
+	limits []cardproto.Limits // per purse, as assets; nil: defaultLimits
+	assets []ledger.Hash      // the purses; nil: EUR, ETH
 
 	lastNonce ledger.Hash // the last conversion request's
 }
@@ -83,10 +85,19 @@ func (h *harness) reload() {
 	h.card = c
 }
 
-// newActiveCard makes a card, personalizes it with PIN 123456 and PUK
-// 12345678, offline cap 20.00, 3 offline payments, no PIN up to 25.00.
+// defaultLimits are each purse's limits on the test cards: offline cap
+// 20.00, 3 offline payments, no PIN up to 25.00 (in each purse's units).
+var defaultLimits = cardproto.Limits{OfflineCap: u128(2000), OfflineMax: 3, NoPinLimit: u128(2500)}
+
+// newActiveCard makes a card with purses EUR and ETH, personalizes it with
+// PIN 123456 and PUK 12345678 and defaultLimits on both purses.
 func newActiveCard(t testing.TB, seed byte) *harness {
-	h := &harness{t: t, mem: NewMemMedium(), issuer: key(t, 1), owner: key(t, 2)}
+	return newCardWithLimits(t, seed, nil)
+}
+
+// newCardWithLimits is newActiveCard with the purses' limits (EUR, ETH).
+func newCardWithLimits(t testing.TB, seed byte, limits []cardproto.Limits) *harness {
+	h := &harness{t: t, mem: NewMemMedium(), issuer: key(t, 1), owner: key(t, 2), limits: limits}
 	h.reload()
 	h.card.rand = newRand(seed)
 	h.selectCard()
@@ -104,8 +115,13 @@ func (h *harness) personalization(certifier *account.Key) []byte {
 	cert, _ := certifier.Sign(testDomain.Digest(cc.StructHash()))
 	p := cardproto.Personalization{Owner: h.owner.Address(), ChainID: 1337, Anchor: testAnchor, Cert: ledger.Sig(cert),
 		Trusted: []ledger.Address{h.issuer.Address()}, PIN: "123456", PUK: "12345678",
-		Limits: cardproto.Limits{OfflineCap: u128(2000), OfflineMax: 3, NoPinLimit: u128(2500)}, Assets: []ledger.Hash{eurID, ethID},
-		OwnerPub: h.owner.PublicKey()}
+		Limits: h.limits, Assets: h.assets, OwnerPub: h.owner.PublicKey()}
+	if p.Assets == nil {
+		p.Assets = []ledger.Hash{eurID, ethID}
+	}
+	if p.Limits == nil {
+		p.Limits = []cardproto.Limits{defaultLimits, defaultLimits}
+	}
 	return p.Bytes()
 }
 
@@ -123,6 +139,15 @@ func (h *harness) updateFor(asset ledger.Hash, total, seq uint64, confirmed ...l
 	cc := ledger.CardCredit{Card: h.addr, Asset: asset, Total: u128(total), Seq: seq, Base: base, Confirmed: ledger.ConfirmedHash(sorted)}
 	sig, _ := h.issuer.Sign(testDomain.Digest(cc.StructHash()))
 	u := cardproto.Update{Asset: asset, Total: u128(total), Seq: seq, Base: base, Confirmed: confirmed, Sig: ledger.Sig(sig)}
+	return u.Bytes()
+}
+
+// limitsUpdate is SET LIMITS' body for the purse of asset, signed by signer.
+func (h *harness) limitsUpdate(signer *account.Key, asset ledger.Hash, lim cardproto.Limits, seq uint64) []byte {
+	u := cardproto.LimitsUpdate{Asset: asset, Limits: lim, Seq: seq}
+	cl := u.CardLimits(h.addr)
+	sig, _ := signer.Sign(testDomain.Digest(cl.StructHash()))
+	u.Sig = ledger.Sig(sig)
 	return u.Bytes()
 }
 
@@ -376,11 +401,8 @@ func TestPowerCutAtEveryWrite(t *testing.T) {
 			return sw
 		}, nil},
 		{"set limits", nil, func(h *harness) uint16 {
-			lim := cardproto.Limits{OfflineCap: u128(100), OfflineMax: 1, NoPinLimit: u128(50)}
-			cl := ledger.CardLimits{Card: h.addr, OfflineCap: lim.OfflineCap, OfflineMax: 1, NoPinLimit: lim.NoPinLimit, Seq: 4}
-			sig, _ := h.issuer.Sign(testDomain.Digest(cl.StructHash()))
-			u := cardproto.LimitsUpdate{Limits: lim, Seq: 4, Sig: ledger.Sig(sig)}
-			_, sw := h.do(0x80, cardproto.INSSetLimits, 0, 0, u.Bytes())
+			u := h.limitsUpdate(h.issuer, ethID, cardproto.Limits{OfflineCap: u128(100), OfflineMax: 1, NoPinLimit: u128(50)}, 4)
+			_, sw := h.do(0x80, cardproto.INSSetLimits, 0, 0, u)
 			return sw
 		}, nil},
 		{"convert", func(h *harness) { h.convertRequest(1200, merchant) }, func(h *harness) uint16 {
