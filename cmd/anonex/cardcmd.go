@@ -326,6 +326,8 @@ func printCardStatus(st *cardproto.Status) {
 		st.Counter, st.PINLeft, st.PUKLeft)
 	for _, p := range st.Purses {
 		fmt.Printf("  purse %s: T %s, D %s (update %d)\n", p.Asset.Hex(), p.T.Dec(), p.D.Dec(), p.Seq)
+		fmt.Printf("    limits in its base units: offline up to %s, %d offline in a row, no PIN up to %s (`card limits` shows them in the asset)\n",
+			p.Limits.OfflineCap.Dec(), p.Limits.OfflineMax, p.Limits.NoPinLimit.Dec())
 	}
 	if st.Received > 0 {
 		fmt.Printf("  %d received card-to-card records not yet confirmed (%s)\n", st.Received, st.ReceivedValue.Dec())
