@@ -41,15 +41,22 @@ type TerminalInfo struct {
 	Queue   string            `json:"queue"`
 }
 
-// cardLoadETH is the ETH each devnet card holds: 0.05 ETH.
-var cardLoadETH = uint256.NewInt(5e16)
+// cardLoadETH is the ETH each devnet card holds: 0.05 ETH. Its purse's
+// limits, in ETH: offline up to 0.01 ETH, without PIN up to 0.005 ETH
+// (about 15 EUR at the devnet's rate: a 20.00 EUR purchase converted from
+// ETH needs the PIN though the EUR purse's no-PIN limit is 25.00).
+var (
+	cardLoadETH       = uint256.NewInt(5e16)
+	cardOfflineCapETH = uint256.NewInt(1e16)
+	cardNoPINETH      = uint256.NewInt(5e15)
+)
 
 // The devnet's card parameters.
 const (
 	cardLoad       = 100_00 // 100.00 EUR, and cardLoadETH
 	terminalFloor  = 20_00  // offline up to 20.00
-	cardOfflineCap = 50_00
-	cardNoPIN      = 25_00
+	cardOfflineCap = 50_00  // EUR purse: offline up to 50.00 EUR …
+	cardNoPIN      = 25_00  // … and without PIN up to 25.00 EUR
 	cardOfflineMax = 5
 	cardPUK        = "12345678"
 )
@@ -150,11 +157,14 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			return fmt.Errorf("devnet: card %d: %w", i, err)
 		}
 		if sel.Life == cardproto.LifeBlank {
-			// EUR first (the limits count in it), then ETH: what the card
-			// converts from when a terminal prices in EUR beyond its EUR.
+			// EUR first, then ETH: what the card converts from when a
+			// terminal prices in EUR beyond its EUR. Each purse has its
+			// own limits, in its own units.
 			setup := node.CardSetup{Owner: owner.Address(), PIN: info.PIN, PUK: info.PUK, Assets: []ledger.Hash{eur, eth},
-				Limits: cardproto.Limits{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax,
-					NoPinLimit: *uint256.NewInt(cardNoPIN)}, OwnerPub: owner.PublicKey()}
+				Limits: []cardproto.Limits{
+					{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax, NoPinLimit: *uint256.NewInt(cardNoPIN)},
+					{OfflineCap: *cardOfflineCapETH, OfflineMax: cardOfflineMax, NoPinLimit: *cardNoPINETH},
+				}, OwnerPub: owner.PublicKey()}
 			_, reg, err := node.InitCard(ctx, cl, issuerNode, setup)
 			if err != nil {
 				return fmt.Errorf("devnet: card %d: %w", i, err)

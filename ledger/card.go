@@ -18,7 +18,7 @@ var (
 	cardCertificateType = Keccak256([]byte("CardCertificate(address card,address owner)"))
 	cardCreditType      = Keccak256([]byte("CardCredit(address card,bytes32 asset,uint256 total,uint64 seq,uint64 base,bytes32 confirmed)"))
 	cardRecordType      = Keccak256([]byte("CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)"))
-	cardLimitsType      = Keccak256([]byte("CardLimits(address card,uint256 offlineCap,uint8 offlineMax,uint256 noPinLimit,uint64 seq)"))
+	cardLimitsType      = Keccak256([]byte("CardLimits(address card,bytes32 asset,uint256 offlineCap,uint8 offlineMax,uint256 noPinLimit,uint64 seq)"))
 )
 
 // CardCertificate is an issuer's certification of a card key for an owner.
@@ -100,10 +100,12 @@ func (r *CardRecord) StructHash() Hash {
 	return w.sum()
 }
 
-// CardLimits are a card's offline risk controls, signed by its issuer or
-// its owner.
+// CardLimits are the offline risk controls of a card's purse of Asset, in
+// that asset's units, signed by the card's issuer or its owner. Each purse's
+// limits are signed separately, with their own Seq.
 type CardLimits struct {
 	Card       Address
+	Asset      Hash
 	OfflineCap uint256.Int
 	OfflineMax uint8
 	NoPinLimit uint256.Int
@@ -115,6 +117,7 @@ func (l *CardLimits) StructHash() Hash {
 	var w structWriter
 	w.hash(cardLimitsType)
 	w.address(l.Card)
+	w.hash(l.Asset)
 	w.uint256(&l.OfflineCap)
 	w.uint64(uint64(l.OfflineMax))
 	w.uint256(&l.NoPinLimit)

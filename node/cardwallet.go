@@ -22,8 +22,10 @@ type CardSetup struct {
 	Owner  ledger.Address
 	PIN    string
 	PUK    string
-	Limits cardproto.Limits
 	Assets []ledger.Hash
+	// Limits are each purse's offline cap, consecutive offline maximum and
+	// no-PIN limit, in its asset's units: Limits[i] for Assets[i].
+	Limits []cardproto.Limits
 	// OwnerPub is the owner's public key (65 bytes uncompressed): the card
 	// seals conversion requests to it. Without it the card cannot convert
 	// at payment time.

@@ -128,8 +128,10 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 		// being received in T before the card holds it.
 		a.challenge = nil
 	}
-	if ins != cardproto.INSConvert {
-		a.conv = nil // a conversion's two phases follow each other
+	if ins != cardproto.INSConvert && !(ins == cardproto.INSVerify && cla == apdu.CLAISO) {
+		// A conversion's two phases follow each other; only a VERIFY may
+		// come between, when the approved amount needs the PIN.
+		a.conv = nil
 	}
 	iso, prop := cla == apdu.CLAISO, cla == cardproto.CLAProp
 	switch {
@@ -197,7 +199,7 @@ func (a *Applet) status() cardproto.Status {
 	s := cardproto.Status{
 		Info: cardproto.Info{Version: 1, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
 			PINLeft: st.PINLeft, PUKLeft: st.PUKLeft},
-		ChainID: st.ChainID, Anchor: st.Anchor, Limits: st.Limits, OfflineRun: st.OfflineRun,
+		ChainID: st.ChainID, Anchor: st.Anchor, OfflineRun: st.OfflineRun,
 		Trusted: st.Trusted, Purses: st.Purses, Received: uint8(len(st.Received)),
 	}
 	if len(st.Purses) > 0 {
@@ -229,7 +231,7 @@ func (a *Applet) personalize(data []byte) uint16 {
 	}
 	p, err := cardproto.ParsePersonalization(data)
 	if err != nil || len(p.Trusted) == 0 || len(p.Trusted) > MaxTrusted || len(p.Assets) == 0 ||
-		len(p.Assets) > MaxPurses || !digits([]byte(p.PIN), 6, 12) || !digits([]byte(p.PUK), 8, 12) {
+		len(p.Assets) > MaxPurses || len(p.Limits) != len(p.Assets) || !digits([]byte(p.PIN), 6, 12) || !digits([]byte(p.PUK), 8, 12) {
 		return apdu.SWWrongData
 	}
 	next := a.st.clone()
@@ -248,10 +250,12 @@ func (a *Applet) personalize(data []byte) uint16 {
 	}
 	next.PINHash, next.PUKHash = pinHash(next.Address, []byte(p.PIN)), pinHash(next.Address, []byte(p.PUK))
 	next.PINLeft, next.PUKLeft = PINTries, PUKTries
-	next.Limits = p.Limits
 	next.Purses = nil
-	for _, id := range p.Assets {
-		next.Purses = append(next.Purses, cardproto.Purse{Asset: id})
+	for i, id := range p.Assets {
+		if next.purse(id) != nil {
+			return apdu.SWWrongData // one purse per asset
+		}
+		next.Purses = append(next.Purses, cardproto.Purse{Asset: id, Limits: p.Limits[i]})
 	}
 	next.Life = LifeActive
 	return a.commit(next)
@@ -267,48 +271,56 @@ func (a *Applet) verifyPIN(pin []byte) uint16 {
 	if len(pin) == 0 {
 		return apdu.SWWrongPIN | uint16(a.st.PINLeft)
 	}
-	return a.checkSecret(pin, true)
+	return a.checkSecret(pin, true, nil)
 }
 
-// checkSecret checks the PIN (or PUK) and commits the new try counter
-// before answering, so pulling the card cannot save a try.
-func (a *Applet) checkSecret(secret []byte, isPIN bool) uint16 {
-	want, left, full := a.st.PUKHash, a.st.PUKLeft, uint8(PUKTries)
+// checkSecret checks the PIN (or PUK) as Keycard and JavaCard's OwnerPIN
+// do: it spends a try and commits that before it compares, then gives the
+// try back on success. Every guess, right or wrong, starts with the same
+// write, so cutting power when a write starts tells an attacker nothing,
+// and by the time the card behaves differently for a wrong guess the try
+// is already spent. onOK, when set, makes the command's own change in the
+// commit that gives the try back.
+func (a *Applet) checkSecret(secret []byte, isPIN bool, onOK func(next *State)) uint16 {
+	spend := a.st.clone()
 	if isPIN {
-		want, left, full = a.st.PINHash, a.st.PINLeft, PINTries
-	}
-	was := left
-	got := pinHash(a.st.Address, secret)
-	ok := subtle.ConstantTimeCompare(got[:], want[:]) == 1
-	if ok {
-		left = full
+		spend.PINLeft--
 	} else {
-		left--
-	}
-	if left != was {
-		next := a.st.clone()
-		if isPIN {
-			next.PINLeft = left
-		} else {
-			next.PUKLeft = left
-			if left == 0 {
-				next.Life = LifeTerminated
-			}
-		}
-		if sw := a.commit(next); sw != apdu.SWOK {
-			return sw
+		spend.PUKLeft--
+		if spend.PUKLeft == 0 {
+			spend.Life = LifeTerminated
 		}
 	}
-	switch {
-	case ok:
-		if isPIN {
-			a.pinOK = true
-		}
-		return apdu.SWOK
-	case left == 0:
-		return apdu.SWBlocked
+	if sw := a.commit(spend); sw != apdu.SWOK {
+		return sw
 	}
-	return apdu.SWWrongPIN | uint16(left)
+	want, left := a.st.PUKHash, a.st.PUKLeft
+	if isPIN {
+		want, left = a.st.PINHash, a.st.PINLeft
+	}
+	got := pinHash(a.st.Address, secret)
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		if left == 0 {
+			return apdu.SWBlocked
+		}
+		return apdu.SWWrongPIN | uint16(left)
+	}
+	next := a.st.clone()
+	if isPIN {
+		next.PINLeft = PINTries
+	} else {
+		next.PUKLeft, next.Life = PUKTries, LifeActive
+	}
+	if onOK != nil {
+		onOK(next)
+	}
+	if sw := a.commit(next); sw != apdu.SWOK {
+		return sw
+	}
+	if isPIN {
+		a.pinOK = true
+	}
+	return apdu.SWOK
 }
 
 func (a *Applet) changePIN(data []byte) uint16 {
@@ -316,12 +328,13 @@ func (a *Applet) changePIN(data []byte) uint16 {
 	if err != nil || !digits(nw, 6, 12) {
 		return apdu.SWWrongData
 	}
-	if sw := a.verifyPIN(old); sw != apdu.SWOK {
-		return sw
+	if a.st.Life != LifeActive {
+		return apdu.SWConditionsNotSatisfied
 	}
-	next := a.st.clone()
-	next.PINHash = pinHash(next.Address, nw)
-	return a.commit(next)
+	if a.st.PINLeft == 0 {
+		return apdu.SWBlocked
+	}
+	return a.checkSecret(old, true, func(next *State) { next.PINHash = pinHash(next.Address, nw) })
 }
 
 func (a *Applet) unblockPIN(data []byte) uint16 {
@@ -336,12 +349,9 @@ func (a *Applet) unblockPIN(data []byte) uint16 {
 	default:
 		return apdu.SWConditionsNotSatisfied
 	}
-	if sw := a.checkSecret(puk, false); sw != apdu.SWOK {
-		return sw
-	}
-	next := a.st.clone()
-	next.PINHash, next.PINLeft = pinHash(next.Address, nw), PINTries
-	return a.commit(next)
+	return a.checkSecret(puk, false, func(next *State) {
+		next.PINHash, next.PINLeft = pinHash(next.Address, nw), PINTries
+	})
 }
 
 func (a *Applet) getChallenge() ([]byte, uint16) {
@@ -412,15 +422,13 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 		return nil, apdu.SWWrongData
 	}
 	amount := &req.Amount
-	if (mode == ledger.CardModeToCard || amount.Gt(&st.Limits.NoPinLimit)) && !a.pinOK {
-		if st.PINLeft == 0 {
-			return nil, apdu.SWBlocked
-		}
-		return nil, apdu.SWSecurityNotSatisfied
-	}
+	// The purse's own limits, in its asset's units: never another's.
 	p := st.purse(req.Asset)
 	if p == nil {
 		return nil, apdu.SWNotFound
+	}
+	if (mode == ledger.CardModeToCard || amount.Gt(&p.Limits.NoPinLimit)) && !a.pinOK {
+		return nil, a.needPIN()
 	}
 	spend := new(uint256.Int).Set(&p.T)
 	if mode != ledger.CardModeToCard {
@@ -431,7 +439,7 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 	if spend.Lt(&p.D) || new(uint256.Int).Sub(spend, &p.D).Lt(amount) {
 		return nil, apdu.SWInsufficientFunds
 	}
-	if mode == ledger.CardModeOffline && (amount.Gt(&st.Limits.OfflineCap) || st.OfflineRun >= st.Limits.OfflineMax) {
+	if mode == ledger.CardModeOffline && (amount.Gt(&p.Limits.OfflineCap) || st.OfflineRun >= p.Limits.OfflineMax) {
 		return nil, apdu.SWOfflineLimit
 	}
 	next, r, sw := a.debit(req.Asset, amount, req.Payee, req.Challenge, mode)
@@ -548,18 +556,30 @@ func (a *Applet) setLimits(data []byte) uint16 {
 	if err != nil {
 		return apdu.SWWrongData
 	}
-	if l.Seq <= a.st.LimitsSeq {
+	cur := a.st.purse(l.Asset)
+	if cur == nil {
+		return apdu.SWNotFound
+	}
+	if l.Seq <= cur.LimitsSeq {
 		return apdu.SWDataInvalid
 	}
-	cl := ledger.CardLimits{Card: a.st.Address, OfflineCap: l.Limits.OfflineCap, OfflineMax: l.Limits.OfflineMax,
-		NoPinLimit: l.Limits.NoPinLimit, Seq: l.Seq}
+	cl := l.CardLimits(a.st.Address)
 	signer, err := account.Recover(a.st.domain().Digest(cl.StructHash()), l.Sig)
 	if err != nil || (signer != a.st.Trusted[0] && signer != a.st.Owner) {
 		return apdu.SWDataInvalid
 	}
 	next := a.st.clone()
-	next.Limits, next.LimitsSeq = l.Limits, l.Seq
+	p := next.purse(l.Asset)
+	p.Limits, p.LimitsSeq = l.Limits, l.Seq
 	return a.commit(next)
+}
+
+// needPIN is the answer to a command that needs the PIN verified first.
+func (a *Applet) needPIN() uint16 {
+	if a.st.PINLeft == 0 {
+		return apdu.SWBlocked
+	}
+	return apdu.SWSecurityNotSatisfied
 }
 
 func digits(b []byte, lo, hi int) bool {

@@ -36,11 +36,11 @@ func (a *Applet) convertRequest(data []byte) ([]byte, uint16) {
 	if err != nil || req.Type != cardproto.TxPurchase || req.FiatAmount.IsZero() || req.Payee.IsZero() || req.Payee == st.Address {
 		return nil, apdu.SWWrongData
 	}
-	if req.FiatAmount.Gt(&st.Limits.NoPinLimit) && !a.pinOK {
-		if st.PINLeft == 0 {
-			return nil, apdu.SWBlocked
-		}
-		return nil, apdu.SWSecurityNotSatisfied
+	// A card with a purse in the fiat asset knows a no-PIN limit in its
+	// units; the amount it will pay from another purse is checked against
+	// that purse's limit at the approval.
+	if fp := st.purse(req.Fiat); fp != nil && req.FiatAmount.Gt(&fp.Limits.NoPinLimit) && !a.pinOK {
+		return nil, a.needPIN()
 	}
 	var offers []cardproto.PurseOffer
 	for _, p := range st.Purses {
@@ -97,12 +97,15 @@ func (a *Applet) convertApprove(data []byte) ([]byte, uint16) {
 	if ap.Collector != st.Owner || ap.Asset == s.fiat {
 		return nil, apdu.SWWrongData // the card pays only its owner, in another asset
 	}
-	if s.amount.Gt(&st.Limits.NoPinLimit) && !a.pinOK {
-		return nil, apdu.SWSecurityNotSatisfied
-	}
 	p := st.purse(ap.Asset)
 	if p == nil {
 		return nil, apdu.SWNotFound
+	}
+	// The PIN rule of both purses: the fiat's (if the card has one) on the
+	// fiat amount, the paying purse's on the amount it pays.
+	fp := st.purse(s.fiat)
+	if (fp != nil && s.amount.Gt(&fp.Limits.NoPinLimit) || ap.Amount.Gt(&p.Limits.NoPinLimit)) && !a.pinOK {
+		return nil, a.needPIN()
 	}
 	if p.T.Lt(&p.D) || new(uint256.Int).Sub(&p.T, &p.D).Lt(&ap.Amount) {
 		return nil, apdu.SWInsufficientFunds

@@ -76,8 +76,13 @@ func TestConvert(t *testing.T) {
 	}{
 		"stranger":  {func() []byte { return h.approval(stranger, ethID, 480, h.owner.Address()) }, apdu.SWDataInvalid},
 		"collector": {func() []byte { return h.approval(h.owner, ethID, 480, merchant) }, apdu.SWWrongData},
-		"too much":  {func() []byte { return h.approval(h.owner, ethID, 5001, h.owner.Address()) }, apdu.SWInsufficientFunds},
-		"in fiat":   {func() []byte { return h.approval(h.owner, eurID, 10, h.owner.Address()) }, apdu.SWWrongData},
+		"too much": {func() []byte {
+			// Above the ETH purse's no-PIN limit too: the PIN, verified
+			// between the two phases, keeps the request.
+			h.must(0x00, cardproto.INSVerify, 0, 0x80, []byte("123456"))
+			return h.approval(h.owner, ethID, 5001, h.owner.Address())
+		}, apdu.SWInsufficientFunds},
+		"in fiat": {func() []byte { return h.approval(h.owner, eurID, 10, h.owner.Address()) }, apdu.SWWrongData},
 	} {
 		h.convertRequest(1200, merchant)
 		if _, sw := h.do(0x80, cardproto.INSConvert, 2, 0, c.body()); sw != c.sw {
@@ -118,6 +123,7 @@ func TestConvert(t *testing.T) {
 		t.Fatalf("D of the ETH purse: %d", p.D.Uint64())
 	}
 	// Above the no-PIN limit the PIN is needed first.
+	h.selectCard() // a new session: no PIN verified
 	if _, sw := h.convertRequest(3000, merchant); sw != apdu.SWSecurityNotSatisfied {
 		t.Fatalf("30.00 without PIN: %04X", sw)
 	}

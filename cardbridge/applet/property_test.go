@@ -352,7 +352,7 @@ func newWorldCard(rt *rapid.T, w *world, seed byte) *harness {
 
 func replacePurse(personalization []byte, asset ledger.Hash) []byte {
 	p, _ := cardproto.ParsePersonalization(personalization)
-	p.Assets = []ledger.Hash{asset}
+	p.Assets, p.Limits = []ledger.Hash{asset}, p.Limits[:1]
 	return p.Bytes()
 }
 

@@ -50,9 +50,7 @@ type State struct {
 	PINLeft    uint8                  `json:"pin_left"`
 	PUKHash    ledger.Hash            `json:"puk_hash"`
 	PUKLeft    uint8                  `json:"puk_left"`
-	Purses     []cardproto.Purse      `json:"purses"`
-	Limits     cardproto.Limits       `json:"limits"`
-	LimitsSeq  uint64                 `json:"limits_seq"`
+	Purses     []cardproto.Purse      `json:"purses"` // each with its own limits
 	Counter    uint64                 `json:"counter"`
 	OfflineRun uint8                  `json:"offline_run"`
 	Records    []cardproto.RecordView `json:"records"`

@@ -148,7 +148,8 @@ func (d *dec) amount(tag byte, what string) uint256.Int {
 
 func (d *dec) byte1(tag byte, what string) byte { return d.fixed(tag, 1, what)[0] }
 
-// Limits are a card's offline risk controls (33 bytes on the wire).
+// Limits are a purse's offline risk controls, in that purse's asset units
+// (33 bytes on the wire). Every purse has its own.
 type Limits struct {
 	OfflineCap uint256.Int `json:"offline_cap"`
 	OfflineMax uint8       `json:"offline_max"`
@@ -160,6 +161,9 @@ func (l *Limits) Bytes() []byte {
 	out := append(mustAmount(&l.OfflineCap), l.OfflineMax)
 	return append(out, mustAmount(&l.NoPinLimit)...)
 }
+
+// LimitsLen is the size of one purse's limits on the wire.
+const LimitsLen = 33
 
 // ParseLimits reads 33 bytes.
 func ParseLimits(b []byte) (Limits, error) {

@@ -60,12 +60,16 @@ func ParseInfo(b []byte) (Info, error) {
 	return i, d.err
 }
 
-// Purse is one asset's T, D and update sequence.
+// Purse is one asset's T, D and update sequence, and its limits (in the
+// asset's units) with the sequence of the signed update that set them (0:
+// as personalized).
 type Purse struct {
-	Asset ledger.Hash `json:"asset"`
-	T     uint256.Int `json:"t"`
-	D     uint256.Int `json:"d"`
-	Seq   uint64      `json:"seq"`
+	Asset     ledger.Hash `json:"asset"`
+	T         uint256.Int `json:"t"`
+	D         uint256.Int `json:"d"`
+	Seq       uint64      `json:"seq"`
+	Limits    Limits      `json:"limits"`
+	LimitsSeq uint64      `json:"limits_seq"`
 }
 
 // Status is GET STATUS's answer.
@@ -73,7 +77,6 @@ type Status struct {
 	Info
 	ChainID       uint64           `json:"chain_id"`
 	Anchor        ledger.Address   `json:"anchor"`
-	Limits        Limits           `json:"limits"`
 	OfflineRun    uint8            `json:"offline_run"`
 	Trusted       []ledger.Address `json:"trusted"`
 	Purses        []Purse          `json:"purses"`
@@ -88,11 +91,12 @@ func (s *Status) Bytes() []byte {
 	var dom [8]byte
 	putU64(dom[:], s.ChainID)
 	e.put(0x87, append(dom[:], s.Anchor[:]...))
-	e.put(0x88, s.Limits.Bytes()).put(0x89, []byte{s.OfflineRun}).put(0x8A, concatAddrs(s.Trusted))
+	e.put(0x89, []byte{s.OfflineRun}).put(0x8A, concatAddrs(s.Trusted))
 	for i := range s.Purses {
 		p := &s.Purses[i]
 		var in enc
 		in.put(0x90, p.Asset[:]).put(0x91, mustAmount(&p.T)).put(0x92, mustAmount(&p.D)).u64(0x93, p.Seq)
+		in.put(0x88, p.Limits.Bytes()).u64(0x8F, p.LimitsSeq)
 		e.put(0xA0, in.buf)
 	}
 	e.put(0x8B, []byte{s.Received}).put(0x8C, mustAmount(&s.ReceivedValue))
@@ -110,10 +114,6 @@ func ParseStatus(b []byte) (Status, error) {
 	dom := d.fixed(0x87, 28, "domain")
 	s.ChainID = getU64(dom)
 	copy(s.Anchor[:], dom[8:])
-	lim, err := ParseLimits(d.fixed(0x88, 33, "limits"))
-	if err == nil {
-		s.Limits = lim
-	}
 	s.OfflineRun = d.byte1(0x89, "offline run")
 	if t, err := split20(d.raw(0x8A, "trusted issuers"), "trusted issuers"); err != nil && d.err == nil {
 		d.err = err
@@ -133,13 +133,26 @@ func ParseStatus(b []byte) (Status, error) {
 			continue
 		}
 		pd := parse(t.Value)
-		p := Purse{Asset: pd.hash(0x90, "purse asset"), T: pd.amount(0x91, "T"), D: pd.amount(0x92, "D"), Seq: pd.u64(0x93, "seq")}
+		p := Purse{Asset: pd.hash(0x90, "purse asset"), T: pd.amount(0x91, "T"), D: pd.amount(0x92, "D"), Seq: pd.u64(0x93, "seq"),
+			LimitsSeq: pd.u64(0x8F, "limits seq")}
+		lim := pd.fixed(0x88, LimitsLen, "purse limits")
 		if pd.err != nil {
 			return s, pd.err
 		}
+		p.Limits, _ = ParseLimits(lim)
 		s.Purses = append(s.Purses, p)
 	}
 	return s, nil
+}
+
+// Purse returns the card's purse of asset, nil when it has none.
+func (s *Status) Purse(asset ledger.Hash) *Purse {
+	for i := range s.Purses {
+		if s.Purses[i].Asset == asset {
+			return &s.Purses[i]
+		}
+	}
+	return nil
 }
 
 // Personalization is PERSONALIZE's body.
@@ -151,8 +164,10 @@ type Personalization struct {
 	Trusted []ledger.Address
 	PIN     string
 	PUK     string
-	Limits  Limits
 	Assets  []ledger.Hash
+	// Limits are each purse's, in its asset's units: Limits[i] for
+	// Assets[i].
+	Limits []Limits
 	// OwnerPub is the owner's public key (65 bytes uncompressed), to which
 	// the card seals conversion requests; optional (tag 8D): without it the
 	// card cannot convert at payment time.
@@ -165,7 +180,11 @@ func (p *Personalization) Bytes() []byte {
 	var dom [8]byte
 	putU64(dom[:], p.ChainID)
 	e.put(0x86, p.Owner[:]).put(0x87, append(dom[:], p.Anchor[:]...)).put(0x83, p.Cert[:]).put(0x8A, concatAddrs(p.Trusted))
-	e.put(0x94, []byte(p.PIN)).put(0x95, []byte(p.PUK)).put(0x88, p.Limits.Bytes()).put(0x90, concatHashes(p.Assets))
+	var lims []byte
+	for i := range p.Limits {
+		lims = append(lims, p.Limits[i].Bytes()...)
+	}
+	e.put(0x94, []byte(p.PIN)).put(0x95, []byte(p.PUK)).put(0x88, lims).put(0x90, concatHashes(p.Assets))
 	if len(p.OwnerPub) > 0 {
 		e.put(0x8D, p.OwnerPub)
 	}
@@ -183,7 +202,7 @@ func ParsePersonalization(b []byte) (Personalization, error) {
 	p.Cert = d.sig(0x83, "certificate")
 	trusted := d.raw(0x8A, "trusted issuers")
 	p.PIN, p.PUK = string(d.raw(0x94, "PIN")), string(d.raw(0x95, "PUK"))
-	limits := d.fixed(0x88, 33, "limits")
+	limits := d.raw(0x88, "limits")
 	assets := d.raw(0x90, "purse assets")
 	if d.has(0x8D) {
 		p.OwnerPub = d.fixed(0x8D, 65, "owner public key")
@@ -198,8 +217,14 @@ func ParsePersonalization(b []byte) (Personalization, error) {
 	if p.Assets, err = split32(assets, "purse assets"); err != nil {
 		return p, err
 	}
-	p.Limits, err = ParseLimits(limits)
-	return p, err
+	if len(limits) != LimitsLen*len(p.Assets) {
+		return p, malformed("limits of %d bytes for %d purses, want %d × %d", len(limits), len(p.Assets), len(p.Assets), LimitsLen)
+	}
+	for i := range p.Assets {
+		lim, _ := ParseLimits(limits[LimitsLen*i : LimitsLen*(i+1)])
+		p.Limits = append(p.Limits, lim)
+	}
+	return p, nil
 }
 
 // Update is an update value: the issuer-signed T of one purse, for a card
@@ -379,25 +404,33 @@ func (r *RecordView) Record(card ledger.Address) ledger.CardRecord {
 		Challenge: r.Challenge, Mode: r.Mode}
 }
 
-// LimitsUpdate is SET LIMITS' body.
+// LimitsUpdate is SET LIMITS' body: one purse's new limits, in its asset's
+// units, signed over CardLimits by the card's issuer or owner.
 type LimitsUpdate struct {
+	Asset  ledger.Hash
 	Limits Limits
 	Seq    uint64
 	Sig    ledger.Sig
 }
 
+// CardLimits is the signed structure of the update for card.
+func (l *LimitsUpdate) CardLimits(card ledger.Address) ledger.CardLimits {
+	return ledger.CardLimits{Card: card, Asset: l.Asset, OfflineCap: l.Limits.OfflineCap, OfflineMax: l.Limits.OfflineMax,
+		NoPinLimit: l.Limits.NoPinLimit, Seq: l.Seq}
+}
+
 // Bytes encodes the body.
 func (l *LimitsUpdate) Bytes() []byte {
 	var e enc
-	e.put(0x88, l.Limits.Bytes()).u64(0x93, l.Seq).put(0x96, l.Sig[:])
+	e.put(0x90, l.Asset[:]).put(0x88, l.Limits.Bytes()).u64(0x93, l.Seq).put(0x96, l.Sig[:])
 	return e.buf
 }
 
 // ParseLimitsUpdate reads the body.
 func ParseLimitsUpdate(b []byte) (LimitsUpdate, error) {
 	d := parse(b)
-	raw := d.fixed(0x88, 33, "limits")
-	l := LimitsUpdate{Seq: d.u64(0x93, "seq"), Sig: d.sig(0x96, "signature")}
+	raw := d.fixed(0x88, LimitsLen, "limits")
+	l := LimitsUpdate{Asset: d.hash(0x90, "asset"), Seq: d.u64(0x93, "seq"), Sig: d.sig(0x96, "signature")}
 	if d.err != nil {
 		return l, d.err
 	}

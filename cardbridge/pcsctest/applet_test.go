@@ -40,6 +40,14 @@ func appletKey(t *testing.T, i byte) *account.Key {
 // through pcscd, as `anonex card init` does.
 func personalized(t *testing.T, pc *pcsc.Context, n int, issuer, owner *account.Key) (*cardclient.Client, ledger.Address, *applet.Applet, func()) {
 	t.Helper()
+	return personalizedWith(t, pc, n, issuer, owner, []ledger.Hash{appletAsset},
+		[]cardproto.Limits{{OfflineCap: *uint256.NewInt(2000), OfflineMax: 3, NoPinLimit: *uint256.NewInt(2500)}})
+}
+
+// personalizedWith is personalized with the given purses and their limits.
+func personalizedWith(t *testing.T, pc *pcsc.Context, n int, issuer, owner *account.Key, assets []ledger.Hash,
+	limits []cardproto.Limits) (*cardclient.Client, ledger.Address, *applet.Applet, func()) {
+	t.Helper()
 	mem := applet.NewMemMedium()
 	card, err := applet.New(mem, rand.Reader)
 	if err != nil {
@@ -63,12 +71,47 @@ func personalized(t *testing.T, pc *pcsc.Context, n int, issuer, owner *account.
 	cert, _ := issuer.Sign(appletDomain.Digest(cc.StructHash()))
 	p := &cardproto.Personalization{Owner: owner.Address(), ChainID: appletDomain.ChainID, Anchor: appletDomain.Contract,
 		Cert: ledger.Sig(cert), Trusted: []ledger.Address{issuer.Address()}, PIN: "123456", PUK: "12345678",
-		Limits: cardproto.Limits{OfflineCap: *uint256.NewInt(2000), OfflineMax: 3, NoPinLimit: *uint256.NewInt(2500)},
-		Assets: []ledger.Hash{appletAsset}}
+		Limits: limits, Assets: assets}
 	if err := cl.Personalize(p); err != nil {
 		t.Fatal(err)
 	}
 	return cl, info.Address, card, func() { slot.Remove() }
+}
+
+// TestAttackNoPinLimitAcrossPursesThroughPCSC is the applet's
+// TestAttackNoPinLimitAcrossPurses through pcscd: a card with purses ETH
+// (no PIN up to 0.01 ETH) and EUR (no PIN up to 20.00 EUR) refuses
+// 1,000.00 EUR without the PIN offline and online (69 82) and pays 10.00.
+func TestAttackNoPinLimitAcrossPursesThroughPCSC(t *testing.T) {
+	pc := openContext(t)
+	issuer, owner := appletKey(t, 1), appletKey(t, 2)
+	eth, eur := ledger.Hash{0xe7}, appletAsset
+	cl, addr, _, _ := personalizedWith(t, pc, 0, issuer, owner, []ledger.Hash{eth, eur}, []cardproto.Limits{
+		{OfflineCap: *uint256.NewInt(2e16), OfflineMax: 5, NoPinLimit: *uint256.NewInt(1e16)},
+		{OfflineCap: *uint256.NewInt(50_00), OfflineMax: 5, NoPinLimit: *uint256.NewInt(20_00)},
+	})
+	if err := cl.Update(signedUpdate(issuer, addr, 2000_00, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := cl.Status()
+	if err != nil || st.Purse(eur) == nil || st.Purse(eur).Limits.NoPinLimit.Uint64() != 20_00 || st.Purse(eth).Limits.NoPinLimit.Uint64() != 1e16 {
+		t.Fatalf("GET STATUS limits: %+v %v", st.Purses, err)
+	}
+	merchant := ledger.Address{0x3e}
+	for _, mode := range []byte{ledger.CardModeOffline, ledger.CardModeOnline} {
+		big := &cardproto.PayRequest{Asset: eur, Amount: *uint256.NewInt(1000_00), Payee: merchant, Challenge: ledger.Hash{mode, 1}}
+		if _, err := cl.Pay(mode, big); !errors.Is(err, &apdu.SWError{SW: apdu.SWSecurityNotSatisfied}) {
+			t.Fatalf("mode %d: 1,000.00 EUR without the PIN: %v", mode, err)
+		}
+		small := &cardproto.PayRequest{Asset: eur, Amount: *uint256.NewInt(10_00), Payee: merchant, Challenge: ledger.Hash{mode, 2}}
+		resp, err := cl.Pay(mode, small)
+		if err != nil {
+			t.Fatalf("mode %d: 10.00 EUR without the PIN: %v", mode, err)
+		}
+		if _, err := ledger.Verify(cardclient.PaymentTx(addr, small, mode, &resp), appletDomain, recoverer{}); err != nil {
+			t.Fatalf("mode %d: record: %v", mode, err)
+		}
+	}
 }
 
 func signedUpdate(issuer *account.Key, card ledger.Address, total, seq, base uint64, confirmed ...ledger.Hash) *cardproto.Update {
@@ -153,7 +196,7 @@ func TestCardPulledMidPaymentLosesNothing(t *testing.T) {
 	cert, _ := issuer.Sign(appletDomain.Digest(cc.StructHash()))
 	if err := cl.Personalize(&cardproto.Personalization{Owner: owner.Address(), ChainID: 1337, Anchor: ledger.Address{0xa1},
 		Cert: ledger.Sig(cert), Trusted: []ledger.Address{issuer.Address()}, PIN: "123456", PUK: "12345678",
-		Limits: cardproto.Limits{OfflineCap: *uint256.NewInt(2000), OfflineMax: 9, NoPinLimit: *uint256.NewInt(2500)},
+		Limits: []cardproto.Limits{{OfflineCap: *uint256.NewInt(2000), OfflineMax: 9, NoPinLimit: *uint256.NewInt(2500)}},
 		Assets: []ledger.Hash{appletAsset}}); err != nil {
 		t.Fatal(err)
 	}

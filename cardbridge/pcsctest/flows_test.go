@@ -351,6 +351,15 @@ func TestConversionAtPaymentThroughPCSC(t *testing.T) {
 		t.Fatal("no ETH purse")
 		return 0
 	}
+	// 20.00 EUR is within the EUR purse's no-PIN limit (25.00 EUR), but
+	// the ETH it converts from (about 0.0067 ETH) is above the ETH purse's
+	// own (0.005 ETH): a terminal without a PIN pad cannot take it, and
+	// the card signs nothing.
+	e.cfg.PIN = nil
+	if r := terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(2000)); r.Status != "declined" ||
+		!strings.Contains(r.Reason, "needs the PIN") || ethD() != 0 {
+		t.Fatalf("20.00 EUR from ETH without a PIN pad: %+v %+v", r, r.Conversion)
+	}
 	m0, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
 	e.cfg.PIN = func() (string, error) { return e.pins[1], nil }
 	r := terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(1250))

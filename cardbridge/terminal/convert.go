@@ -72,8 +72,15 @@ func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 			}
 		}
 	}
-	if res, ok := askPIN(cfg, cl, amount, &st.Limits); !ok {
-		return res
+	// The PIN, when the card's purse in the fiat asset (if it has one)
+	// wants it for this amount; the approved amount is checked against
+	// its own purse's limit below.
+	pinDone := false
+	if fp := st.Purse(fiat); fp != nil && amount.Gt(&fp.Limits.NoPinLimit) {
+		if res, ok := verifyPIN(cfg, cl); !ok {
+			return res
+		}
+		pinDone = true
 	}
 	req := &cardproto.ConvertRequest{Type: cardproto.TxPurchase, Fiat: fiat, FiatAmount: *amount, Payee: cfg.Payee, Challenge: challenge()}
 	cr, err := cl.ConvertRequest(req)
@@ -84,6 +91,13 @@ func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 	ap, err := cfg.Net.RequestConversion(ctx, rel)
 	if err != nil {
 		return decline(mode, CodeRefused, "the card's wallet did not approve the conversion: %v", err)
+	}
+	// The purse that pays has its own no-PIN limit, in its units: the
+	// card keeps the request across a VERIFY.
+	if pp := st.Purse(ap.Asset); !pinDone && pp != nil && ap.Amount.Gt(&pp.Limits.NoPinLimit) {
+		if res, ok := verifyPIN(cfg, cl); !ok {
+			return res
+		}
 	}
 	resp, err := cl.ConvertApprove(&ap)
 	if err != nil {

@@ -224,11 +224,17 @@ func onlineChecks(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 	return st, Result{}, true
 }
 
-// askPIN verifies the PIN when amount is above the card's no-PIN limit.
+// askPIN verifies the PIN when amount is above the no-PIN limit of the
+// card's purse that pays it (limits are per purse, in its asset's units).
 func askPIN(cfg *Config, cl *cardclient.Client, amount *uint256.Int, limits *cardproto.Limits) (Result, bool) {
 	if !amount.Gt(&limits.NoPinLimit) {
 		return Result{}, true
 	}
+	return verifyPIN(cfg, cl)
+}
+
+// verifyPIN asks the cardholder for the PIN and verifies it on the card.
+func verifyPIN(cfg *Config, cl *cardclient.Client) (Result, bool) {
 	if cfg.PIN == nil {
 		return decline("online", CodeRefused, "the payment needs the PIN and this terminal has no PIN pad"), false
 	}
@@ -279,7 +285,7 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 			return payConverted(ctx, cfg, cl, info, &st, asset, amount)
 		}
 	}
-	if res, ok := askPIN(cfg, cl, amount, &st.Limits); !ok {
+	if res, ok := askPIN(cfg, cl, amount, &purse.Limits); !ok {
 		return res
 	}
 	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}

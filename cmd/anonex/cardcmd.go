@@ -131,9 +131,9 @@ func cardCommand() *cli.Command {
 					&cli.StringFlag{Name: "pin", Required: true, Usage: "6-12 digits"},
 					&cli.StringFlag{Name: "puk", Required: true, Usage: "8-12 digits"},
 					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
-					&cli.StringFlag{Name: "offline-cap", Value: "50.00", Usage: "largest offline payment"},
+					&cli.StringFlag{Name: "offline-cap", Value: "50.00", Usage: "the purse's largest offline payment, in its asset"},
 					&cli.UintFlag{Name: "offline-max", Value: 5, Usage: "consecutive offline payments before one must go online"},
-					&cli.StringFlag{Name: "no-pin", Value: "25.00", Usage: "largest payment without PIN"},
+					&cli.StringFlag{Name: "no-pin", Value: "25.00", Usage: "the purse's largest payment without PIN, in its asset"},
 				}, common...),
 				Action: func(c *cli.Context) error {
 					if err := checkPIN(c.String("pin")); err != nil {
@@ -167,7 +167,7 @@ func cardCommand() *cli.Command {
 					}
 					defer done()
 					card, reg, err := node.InitCard(ctx, cl, n, node.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
-						Limits: lim, Assets: []ledger.Hash{asset.ID}})
+						Limits: []cardproto.Limits{lim}, Assets: []ledger.Hash{asset.ID}})
 					if err != nil {
 						return err
 					}
@@ -263,26 +263,19 @@ func cardCommand() *cli.Command {
 				},
 			},
 			{
-				Name:  "limits",
-				Usage: "set a card's offline limits, signed by its owner",
+				Name: "limits",
+				Usage: "show each purse's offline limits (in its asset); with --offline-cap, --offline-max and --no-pin, " +
+					"set those of the --asset purse, signed by the card's owner",
 				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the asset the limits are counted in (the card's first purse)"},
-					&cli.StringFlag{Name: "offline-cap", Required: true, Usage: "largest offline payment"},
-					&cli.UintFlag{Name: "offline-max", Required: true, Usage: "consecutive offline payments before one must go online"},
-					&cli.StringFlag{Name: "no-pin", Required: true, Usage: "largest payment without PIN"},
+					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse whose limits are set, `SYMBOL|ID` (limits count in its units)"},
+					&cli.StringFlag{Name: "offline-cap", Usage: "largest offline payment"},
+					&cli.UintFlag{Name: "offline-max", Usage: "consecutive offline payments before one must go online"},
+					&cli.StringFlag{Name: "no-pin", Usage: "largest payment without PIN"},
 				}, common...),
 				Action: func(c *cli.Context) error {
 					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
 					defer cancel()
 					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					asset, err := n.Asset(ctx, c.String("asset"))
-					if err != nil {
-						return fmt.Errorf("--asset: %w", err)
-					}
-					lim, err := limitsFlags(c, asset.Decimals)
 					if err != nil {
 						return err
 					}
@@ -298,6 +291,31 @@ func cardCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
+					setting := 0
+					for _, f := range []string{"offline-cap", "offline-max", "no-pin"} {
+						if c.IsSet(f) {
+							setting++
+						}
+					}
+					switch setting {
+					case 0:
+						return showLimits(ctx, c, n, &st)
+					case 3:
+					default:
+						return fmt.Errorf("setting limits takes --offline-cap, --offline-max and --no-pin together")
+					}
+					asset, err := n.Asset(ctx, c.String("asset"))
+					if err != nil {
+						return fmt.Errorf("--asset: %w", err)
+					}
+					purse := st.Purse(asset.ID)
+					if purse == nil {
+						return fmt.Errorf("the card has no %s purse", asset.Symbol)
+					}
+					lim, err := limitsFlags(c, asset.Decimals)
+					if err != nil {
+						return err
+					}
 					ks, err := openKeys(c)
 					if err != nil {
 						return err
@@ -306,16 +324,24 @@ func cardCommand() *cli.Command {
 					if err != nil {
 						return fmt.Errorf("the card's owner signs its limits: %w", err)
 					}
-					seq := uint64(time.Now().Unix()) // grows with every change
-					cl2 := ledger.CardLimits{Card: st.Address, OfflineCap: lim.OfflineCap, OfflineMax: lim.OfflineMax, NoPinLimit: lim.NoPinLimit, Seq: seq}
+					// The purse's limits sequence must grow: the clock, or one
+					// more than the purse's when that is ahead.
+					seq := max(uint64(time.Now().Unix()), purse.LimitsSeq+1)
+					up := cardproto.LimitsUpdate{Asset: asset.ID, Limits: lim, Seq: seq}
+					cl2 := up.CardLimits(st.Address)
 					sig, err := owner.Sign(ledger.NewDomain(st.ChainID, st.Anchor).Digest(cl2.StructHash()))
 					if err != nil {
 						return err
 					}
-					if err := cl.SetLimits(&cardproto.LimitsUpdate{Limits: lim, Seq: seq, Sig: ledger.Sig(sig)}); err != nil {
+					up.Sig = ledger.Sig(sig)
+					if err := cl.SetLimits(&up); err != nil {
 						return err
 					}
-					return output(c, &lim, func() { fmt.Printf("limits of %s set\n", st.Address.Hex()) })
+					out := purseLimitsOut(asset, &lim, seq)
+					return output(c, &out, func() {
+						fmt.Printf("limits of %s's %s purse set\n", st.Address.Hex(), asset.Symbol)
+						printPurseLimits(&out)
+					})
 				},
 			},
 			{
@@ -340,6 +366,8 @@ func printCardStatus(st *cardproto.Status) {
 		st.Counter, st.PINLeft, st.PUKLeft)
 	for _, p := range st.Purses {
 		fmt.Printf("  purse %s: T %s, D %s (update %d)\n", p.Asset.Hex(), p.T.Dec(), p.D.Dec(), p.Seq)
+		fmt.Printf("    limits in its base units: offline up to %s, %d offline in a row, no PIN up to %s (`card limits` shows them in the asset)\n",
+			p.Limits.OfflineCap.Dec(), p.Limits.OfflineMax, p.Limits.NoPinLimit.Dec())
 	}
 	if st.Received > 0 {
 		fmt.Printf("  %d received card-to-card records not yet confirmed (%s)\n", st.Received, st.ReceivedValue.Dec())
@@ -663,6 +691,46 @@ func terminalPay(c *cli.Context) error {
 		return cli.Exit("payment declined: "+res.Reason, 2)
 	}
 	return nil
+}
+
+// purseLimits is one purse's limits as `anonex card limits` shows them,
+// in the asset's units.
+type purseLimits struct {
+	Asset      ledger.Hash `json:"asset"`
+	Symbol     string      `json:"symbol"`
+	OfflineCap string      `json:"offline_cap"`
+	OfflineMax uint8       `json:"offline_max"`
+	NoPinLimit string      `json:"no_pin_limit"`
+	Seq        uint64      `json:"seq"`
+}
+
+func purseLimitsOut(a node.AssetInfo, l *cardproto.Limits, seq uint64) purseLimits {
+	return purseLimits{Asset: a.ID, Symbol: a.Symbol, OfflineCap: ledger.FormatAmount(&l.OfflineCap, a.Decimals),
+		OfflineMax: l.OfflineMax, NoPinLimit: ledger.FormatAmount(&l.NoPinLimit, a.Decimals), Seq: seq}
+}
+
+func printPurseLimits(p *purseLimits) {
+	fmt.Printf("  %s: offline up to %s %s, %d offline in a row; no PIN up to %s %s\n", p.Symbol, p.OfflineCap, p.Symbol,
+		p.OfflineMax, p.NoPinLimit, p.Symbol)
+}
+
+// showLimits prints each purse's limits with its asset's symbol and units.
+func showLimits(ctx context.Context, c *cli.Context, n *node.Client, st *cardproto.Status) error {
+	var out []purseLimits
+	for i := range st.Purses {
+		p := &st.Purses[i]
+		a, err := n.Asset(ctx, p.Asset.Hex())
+		if err != nil {
+			return fmt.Errorf("the card's purse %s: %w", p.Asset.Hex(), err)
+		}
+		out = append(out, purseLimitsOut(a, &p.Limits, p.LimitsSeq))
+	}
+	return output(c, out, func() {
+		fmt.Printf("limits of card %s, per purse:\n", st.Address.Hex())
+		for i := range out {
+			printPurseLimits(&out[i])
+		}
+	})
 }
 
 // limitsFlags reads --offline-cap, --offline-max and --no-pin.
