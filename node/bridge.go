@@ -116,7 +116,8 @@ func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
 		return err
 	}
 	err = n.settle(func() error {
-		return n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep})
+		return n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep,
+			Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
 	}, func() []ledger.Hash {
 		if len(writes) == 0 {
 			return nil

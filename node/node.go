@@ -432,9 +432,11 @@ func (n *Node) reloadPending() error {
 }
 
 // followLoop runs the chain follower and restarts it from the stored
-// cursor after any failure but a reorg (a flaky endpoint, a store error):
-// folding is idempotent per sequence number. A reorg stops it for good with
-// a clear error in the status; rolling back comes with a later version.
+// cursor after any failure (a flaky endpoint, a store error): folding is
+// idempotent per sequence number. After a reorg — a block it folded was
+// replaced, or the chain came back shorter — it first rolls the settled
+// state back to the fork point. Only a reorg deeper than the undo data
+// kept stops it for good, with the reason in the status.
 func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 	backoff := 50 * time.Millisecond
 	for {
@@ -442,13 +444,25 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 		if n.ctx.Err() != nil {
 			return
 		}
-		n.mu.Lock()
-		n.followErr = err
-		n.mu.Unlock()
 		if errors.Is(err, chain.ErrReorg) {
-			n.log.Error("chain follower stopped: the chain reorganized below a folded batch", "err", err)
-			return
+			n.log.Warn("chain follower: the chain reorganized below what the node folded; rolling back", "err", err)
+			_, err = n.rollback(n.ctx)
+			if n.ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				backoff = 50 * time.Millisecond
+				n.setFollowErr(nil)
+				cursor = n.storedCursor(cursor)
+				continue
+			}
+			if errors.Is(err, store.ErrUndoWindow) {
+				n.setFollowErr(err)
+				n.log.Error("chain follower stopped", "err", err)
+				return
+			}
 		}
+		n.setFollowErr(err)
 		n.log.Warn("chain follower failed; restarting from the stored cursor", "err", err, "in", backoff)
 		select {
 		case <-n.ctx.Done():
@@ -456,13 +470,31 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 10*time.Second)
-		if head, err := n.store.Head(); err == nil && len(head.Cursor) > 0 {
-			json.Unmarshal(head.Cursor, &cursor)
-		}
-		n.mu.Lock()
-		n.followErr = nil
-		n.mu.Unlock()
+		cursor = n.storedCursor(cursor)
+		n.setFollowErr(nil)
 	}
+}
+
+func (n *Node) setFollowErr(err error) {
+	n.mu.Lock()
+	n.followErr = err
+	n.mu.Unlock()
+}
+
+// storedCursor reads the follower's cursor from the store's head (the zero
+// cursor when nothing was folded), or returns old if the head is unreadable.
+func (n *Node) storedCursor(old chain.Cursor) chain.Cursor {
+	head, err := n.store.Head()
+	if err != nil {
+		return old
+	}
+	var c chain.Cursor
+	if len(head.Cursor) > 0 {
+		if err := json.Unmarshal(head.Cursor, &c); err != nil {
+			return old
+		}
+	}
+	return c
 }
 
 // headLoop keeps the chain head for status and expires transactions that
