@@ -138,7 +138,25 @@ func (n *Node) settle(commit func() error, view func() []ledger.Hash) error {
 	if err != nil || len(dropped) == 0 {
 		return err
 	}
-	return n.store.DeletePending(dropped...)
+	return n.dropPending(dropped)
+}
+
+// dropPending deletes the pending records of transactions the pool let go
+// without settling (superseded, unfundable after a fold, expired on a
+// nonce gap) and stores why, so their status says "rejected, because …"
+// after a restart too. Every place that drops pending records uses it.
+func (n *Node) dropPending(ids []ledger.Hash) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	drops := make([]store.Dropped, len(ids))
+	for i, id := range ids {
+		drops[i] = store.Dropped{ID: id, Reason: "dropped from the pending pool"}
+		if st, ok := n.pool.Status(id); ok && st.Rejected != "" {
+			drops[i].Reason = st.Rejected
+		}
+	}
+	return n.store.DropPending(drops...)
 }
 
 // verifyBatch recovers the senders of a batch's transactions on every

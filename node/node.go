@@ -425,10 +425,7 @@ func (n *Node) reloadPending() error {
 	}
 	dropped := n.pool.rebuildLocked()
 	n.pool.Unlock()
-	if len(dropped) > 0 {
-		return n.store.DeletePending(dropped...)
-	}
-	return nil
+	return n.dropPending(dropped)
 }
 
 // followLoop runs the chain follower and restarts it from the stored
@@ -510,7 +507,9 @@ func (n *Node) headLoop() {
 			n.mu.Unlock()
 		}
 		if ids := n.pool.ExpireQueued(n.cfg.Clock(), n.cfg.QueueTTL); len(ids) > 0 {
-			n.store.DeletePending(ids...)
+			if err := n.dropPending(ids); err != nil {
+				n.log.Warn("storing expired pending transactions", "err", err)
+			}
 		}
 		if time.Since(lastPrune) > time.Second {
 			n.pruneBook()

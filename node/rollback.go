@@ -50,41 +50,22 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 	// a cursor above the fork point (older undo data was pruned): the
 	// follower then reports the reorg again and checkCursor says so.
 
-	// The pool's view reads the settled state: hold it still while the
-	// state moves back, then rebuild it over the state at the fork point.
-	n.pool.Lock()
-	defer n.pool.Unlock()
-	var restored []store.Pending
-	for i := 0; i < undo; i++ {
-		step, rs, ok, err := n.store.UndoNewest()
-		if err != nil {
-			n.pool.rebuildLocked()
-			return i, err
-		}
-		if !ok || step != steps[i] {
-			n.pool.rebuildLocked()
-			return i, fmt.Errorf("node: rollback: expected to undo the step at block %d, found %+v", steps[i].Block, step)
-		}
-		restored = append(restored, rs...)
-	}
-	head, err := n.store.Head()
-	if err != nil {
-		n.pool.rebuildLocked()
-		return undo, err
-	}
-	back, dropped := n.restorePendingLocked(restored)
-	dropped = append(dropped, n.pool.rebuildLocked()...)
+	back, dropped, err := n.undoSteps(steps[:undo])
 	if len(dropped) > 0 {
-		// Through the group committer: it does not need the pool.
-		go func() {
-			if err := n.store.DeletePending(dropped...); err != nil {
-				n.log.Warn("rollback: deleting superseded pending records", "err", err)
-			}
-		}()
+		if err := n.dropPending(dropped); err != nil {
+			n.log.Warn("rollback: storing superseded pending records", "err", err)
+		}
 	}
 	for i := range back {
 		id := back[i]
 		n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
+	}
+	if err != nil {
+		return 0, err
+	}
+	head, err := n.store.Head()
+	if err != nil {
+		return undo, err
 	}
 	var seq *uint64
 	if head.NextSeq > 0 {
@@ -95,6 +76,32 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 	n.log.Warn("chain reorganized: rolled back the settled state", "steps", undo, "settled_seq", seq,
 		"root", head.StateRoot, "txs_pending_again", len(back))
 	return undo, nil
+}
+
+// undoSteps undoes the given steps (newest first) and brings the pool over
+// the state they leave, with their transactions pending again, even when
+// it stops early on an error. It returns the ids pending again and those of
+// pending transactions they superseded.
+func (n *Node) undoSteps(steps []store.Step) (back, dropped []ledger.Hash, err error) {
+	// The pool's view reads the settled state: hold it still while the
+	// state moves back, then rebuild it over the state at the fork point.
+	n.pool.Lock()
+	defer n.pool.Unlock()
+	var restored []store.Pending
+	for _, want := range steps {
+		step, rs, ok, uerr := n.store.UndoNewest()
+		if uerr == nil && (!ok || step != want) {
+			uerr = fmt.Errorf("node: rollback: expected to undo the step at block %d, found %+v", want.Block, step)
+		}
+		if uerr != nil {
+			err = uerr
+			break
+		}
+		restored = append(restored, rs...)
+	}
+	back, dropped = n.restorePendingLocked(restored)
+	dropped = append(dropped, n.pool.rebuildLocked()...)
+	return back, dropped, err
 }
 
 // canonical reports whether the chain's block at number has hash h.

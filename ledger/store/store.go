@@ -31,6 +31,8 @@ const (
 	pReceipts = 'R' // seq(8) → the batch's receipt hashes, 32 bytes each
 	pDeposit  = 'D' // index(8) → deposit record (JSON)
 	pDepTx    = 'E' // eth tx hash ‖ index(8) → nothing
+	pUndo     = 'U' // block(8) ‖ log index(4) → undo record of the fold step there
+	pRejected = 'J' // tx id → why an acknowledged transaction left the pool
 )
 
 var (

@@ -19,9 +19,6 @@ import (
 // Records older than Options.UndoDepth blocks below the newest step are
 // pruned: a reorg deeper than that cannot be rolled back (ErrUndoWindow).
 
-// pUndo: block(8) ‖ log index(4) → undo record of the fold step there.
-const pUndo = 'U'
-
 // DefaultUndoDepth is how many blocks of undo data a store keeps.
 const DefaultUndoDepth = 4096
 
