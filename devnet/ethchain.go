@@ -97,6 +97,7 @@ type EthChain struct {
 	rpc       *rpc.Client // in-process, for dev_addWithdrawal
 	quit      chan struct{}
 	watchDone chan struct{}
+	syncDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -259,6 +260,12 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 	} else {
 		close(c.watchDone)
 	}
+	c.syncDone = make(chan struct{})
+	if cfg.DataDir != "" {
+		go c.syncHeads()
+	} else {
+		close(c.syncDone)
+	}
 	c.started = time.Since(begin)
 	ok = true
 	if cfg.Logger != nil {
@@ -342,6 +349,7 @@ func (c *EthChain) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.quit)
 		<-c.watchDone
+		<-c.syncDone
 		c.rpc.Close()
 		c.closeErr = c.stack.Close()
 		if c.cfg.Logger != nil {
@@ -470,6 +478,39 @@ func (c *EthChain) watchdog() {
 			}
 			cancel()
 			stuck = 0
+		}
+	}
+}
+
+// syncHeads makes each new head durable before anyone reads it for long:
+// go-ethereum writes blocks without syncing its write-ahead log, so a dev
+// chain killed with SIGKILL used to come back some blocks shorter than what
+// nodes had folded (they then roll back, as after a reorg). Syncing the log
+// on every new head (coalesced: one sync covers every block before it)
+// narrows that to the block being written at the moment of the kill.
+func (c *EthChain) syncHeads() {
+	defer close(c.syncDone)
+	heads := make(chan core.ChainHeadEvent, 64)
+	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
+	defer sub.Unsubscribe()
+	db := c.eth.ChainDb()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-sub.Err():
+			return
+		case <-heads:
+		}
+		for drained := false; !drained; { // one sync for a burst of heads
+			select {
+			case <-heads:
+			default:
+				drained = true
+			}
+		}
+		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
+			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
 		}
 	}
 }

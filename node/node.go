@@ -368,7 +368,11 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.api = &http.Server{Handler: n.routes(), ReadHeaderTimeout: 10 * time.Second}
 
-	n.wg.Add(3)
+	n.wg.Add(4)
+	go func() {
+		defer n.wg.Done()
+		n.rebroadcastLoop()
+	}()
 	go func() {
 		defer n.wg.Done()
 		if err := n.api.Serve(n.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
