@@ -119,7 +119,6 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &ev.Seq, Reason: r.Reason.String()})
 	}
 	n.events.publish(Event{Type: "batch", Seq: &ev.Seq, Root: &res.StateRoot})
-	n.attestBatch(rec)
 	n.log.Debug("folded batch", "seq", ev.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
 	return nil
 }

@@ -59,6 +59,17 @@ type Config struct {
 	// Finalized settles batches only once their block is finalized
 	// (Confirmations is then ignored): the setting for public networks.
 	Finalized bool
+	// FinalDepth: a block is final once it is FinalDepth blocks below the
+	// chain head (with Finalized, the chain's finalized block is the
+	// horizon instead). The issuer signs a card's T and attesters sign
+	// batches only over final data, so a reorg above the horizon never
+	// invalidates a signed T or a confirmed attestation; settled data above
+	// it can still roll back. Default max(Confirmations, 2).
+	FinalDepth uint64
+	// IssuerFrontsUnfinal makes the issuer sign T over settled credits that
+	// are not final yet: it fronts a load at its own risk (a reorg may take
+	// the credit away after the card can spend it). Default false.
+	IssuerFrontsUnfinal bool
 	// PollInterval is how often the follower polls the chain head when it
 	// cannot subscribe. Default 1 s.
 	PollInterval time.Duration
@@ -140,6 +151,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
+	}
+	if c.FinalDepth == 0 {
+		c.FinalDepth = max(c.Confirmations, 2)
 	}
 	if c.APIAddr == "" {
 		c.APIAddr = "127.0.0.1:0"

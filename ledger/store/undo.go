@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/anonex/anonex/ledger"
 	"github.com/cockroachdb/pebble/v2"
@@ -271,3 +272,77 @@ func (s *Store) UndoNewest() (step Step, restored []Pending, ok bool, err error)
 
 // UndoDepth is how many blocks of undo data the store keeps.
 func (s *Store) UndoDepth() uint64 { return s.undoDepth }
+
+// FinalState is the settled state as it was after the last fold step at or
+// below block horizon: the current state with the undo data of every newer
+// step laid over it (the oldest value of each key wins). Issuers sign T and
+// attesters sign batches only over this, so a reorg above the horizon can
+// never invalidate what they signed. Read from one Pebble snapshot; call
+// the returned function when done.
+func (s *Store) FinalState(horizon uint64) (ledger.Reader, func(), error) {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return nil, nil, ErrClosed
+	}
+	snap := s.db.NewSnapshot()
+	over := map[string]undoEntry{}
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: undoKey(horizon+1, 0), UpperBound: []byte{pUndo + 1}})
+	if err != nil {
+		snap.Close()
+		return nil, nil, fmt.Errorf("store: iterate: %w", err)
+	}
+	// Newest first, so the oldest step's value of a key is written last.
+	for ok := it.Last(); ok; ok = it.Prev() {
+		rec, err := decodeUndo(append([]byte(nil), it.Key()...), it.Value())
+		if err != nil {
+			it.Close()
+			snap.Close()
+			return nil, nil, err
+		}
+		for _, e := range rec.entries {
+			if len(e.key) > 0 && e.key[0] == pState {
+				over[string(e.key[1:])] = e
+			}
+		}
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		snap.Close()
+		return nil, nil, err
+	}
+	r := &finalReader{s: s, snap: snap, over: over}
+	return r, r.close, nil
+}
+
+type finalReader struct {
+	s    *Store
+	snap *pebble.Snapshot
+	over map[string]undoEntry
+	once sync.Once
+}
+
+func (r *finalReader) Get(k []byte) ([]byte, error) {
+	if e, ok := r.over[string(k)]; ok {
+		if !e.present {
+			return nil, nil
+		}
+		return append([]byte(nil), e.value...), nil
+	}
+	r.s.life.RLock()
+	defer r.s.life.RUnlock()
+	if r.s.shut {
+		return nil, ErrClosed
+	}
+	v, c, err := r.snap.Get(prefixed(pState, k))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get: %w", err)
+	}
+	out := append([]byte(nil), v...)
+	c.Close()
+	return out, nil
+}
+
+func (r *finalReader) close() { r.once.Do(func() { r.snap.Close() }) }

@@ -110,6 +110,31 @@ func TestUndoRestoresEveryStep(t *testing.T) {
 			if err != nil || len(steps) != 20 {
 				t.Fatalf("steps: %d %v", len(steps), err)
 			}
+			// The state as of any horizon is the state after the last
+			// step at or below it (steps are at blocks 10..29).
+			now := snapshot(t, s)
+			for _, horizon := range []uint64{9, 10, 17, 25, 29, 40} {
+				want := now
+				if i := int(horizon) - 10 + 1; i < len(snaps) {
+					want = snaps[max(i, 0)]
+				}
+				fs, done, err := s.FinalState(horizon)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range []map[string]string{want, now} {
+					for k := range m {
+						if k[0] != pState {
+							continue
+						}
+						got, err := fs.Get([]byte(k[1:]))
+						if w, ok := want[k]; err != nil || (ok && string(got) != w) || (!ok && got != nil) {
+							t.Fatalf("horizon %d: key %x is %x, want %x (%v)", horizon, k, got, w, err)
+						}
+					}
+				}
+				done()
+			}
 			for i := 19; i >= 0; i-- {
 				st, restored, ok, err := s.UndoNewest()
 				if err != nil || !ok {
