@@ -13,7 +13,7 @@ FUZZ := ledger:FuzzDecodeTx ledger:FuzzTxJSON ledger:FuzzDecodeBatch ledger:Fuzz
 
 export CGO_ENABLED := 1
 
-.PHONY: build devnet test unit fuzz lint bench contracts deps clean
+.PHONY: build devnet test unit fuzz lint bench chaos contracts deps clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/anonex
@@ -51,6 +51,13 @@ fuzz:
 				echo "  (engine timeout without a failing input; once more)"; continue; fi; \
 			echo "$$out"; exit 1; \
 		done; done
+
+# The crash loops of a whole devnet and of one node process, at full size:
+# 50 SIGKILLs each (make test runs a few). A failure prints its seed:
+# ANONEX_CHAOS_SEED=N make chaos replays it.
+CHAOS_KILLS ?= 50
+chaos: deps
+	ANONEX_CHAOS_KILLS=$(CHAOS_KILLS) $(GO) test -count=1 -timeout 60m -run 'CrashLoop' -v ./cmd/anonex/
 
 bench: deps build
 	$(GO) run ./cmd/anonex-bench $(ARGS)

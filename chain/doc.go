@@ -11,7 +11,9 @@
 // The batch bytes are opaque here. The settled ledger is a pure fold of the
 // events the Follower delivers; the caller persists the Cursor of the last
 // event it folded and resumes from it. Rolling back after a reorg is the
-// caller's job (Run stops with an error wrapping ErrReorg).
+// caller's job: Run stops with an error wrapping ErrReorg when a block it
+// handled is replaced or gone, and the node undoes its fold steps back to
+// the fork point (ledger/store keeps undo data) and runs again.
 //
 // Both Submitter and Follower use the node through small interfaces
 // (SubmitterBackend, FollowerBackend) that *Client implements, so tests can

@@ -44,7 +44,10 @@ type ReorgError struct {
 }
 
 func (e *ReorgError) Error() string {
-	return fmt.Sprintf("chain: reorg: block %d was %s when handled, the chain now has %s (rolling back comes in a later issue)",
+	if e.Canonical == (common.Hash{}) {
+		return fmt.Sprintf("chain: reorg: block %d was %s when handled, the chain now ends below it", e.Block, e.Handled.Hex())
+	}
+	return fmt.Sprintf("chain: reorg: block %d was %s when handled, the chain now has %s",
 		e.Block, e.Handled.Hex(), e.Canonical.Hex())
 }
 

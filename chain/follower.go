@@ -169,7 +169,8 @@ type blockRef struct {
 // order, each exactly once, to handle — but only events at most head−K (or
 // the finalized block). It runs until ctx ends (returning ctx.Err()), handle
 // or Progress fails (returning that error), or a block it handled or scanned
-// is no longer canonical (returning a *ReorgError, which wraps ErrReorg).
+// is no longer canonical or no longer exists (returning a *ReorgError, which
+// wraps ErrReorg; the caller rolls back and runs again).
 // Failing RPC calls are logged and retried with backoff.
 //
 // Run checks, before every step, that the last block it handled or scanned
@@ -236,6 +237,15 @@ func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx conte
 			b, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(check.num))
 			switch {
 			case errors.Is(err, ethereum.NotFound):
+				// A chain that ends below what we handled lost those blocks
+				// (a reorg to a shorter chain, or a dev chain that crashed
+				// and came back shorter): the caller rolls back. An endpoint
+				// that is merely behind looks the same from here; rolling
+				// back to what it serves and folding again is slower but
+				// reaches the same state.
+				if head, herr := f.cfg.Client.Block(ctx, rpc.LatestBlockNumber); herr == nil && head.Number < check.num {
+					return &ReorgError{Block: check.num, Handled: check.hash}
+				}
 				if !warnedBehind {
 					f.log.Warn("chain follower: the chain has no block at the cursor yet (node behind, or another chain?)", "block", check.num)
 					warnedBehind = true

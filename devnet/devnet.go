@@ -51,18 +51,27 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// FinalDepth is the devnet's final horizon: a block is final once this
+// many blocks are above it. Its nodes settle at once (0 confirmations) but
+// the issuer signs T and attesters sign batches only over final blocks; the
+// chain adds empty blocks so the horizon follows within milliseconds.
+const FinalDepth = 2
+
 // Info is devnet.json: what other tools read to use the devnet.
 type Info struct {
-	ChainID   uint64            `json:"chain_id"`
-	EthRPC    string            `json:"eth_rpc"`
-	EthWS     string            `json:"eth_ws"`
-	Contracts map[string]string `json:"contracts"`
-	Nodes     []NodeInfo        `json:"nodes"`
-	Accounts  []AccountInfo     `json:"accounts"`
-	Assets    []AssetInfo       `json:"assets"`
-	Network   string            `json:"network"`
-	DataDir   string            `json:"datadir"`
-	Persisted bool              `json:"persisted"`
+	ChainID uint64 `json:"chain_id"`
+	// FinalDepth is the network's final horizon in blocks (see FinalDepth):
+	// a node joining this devnet uses it as node.Config.FinalDepth.
+	FinalDepth uint64            `json:"final_depth"`
+	EthRPC     string            `json:"eth_rpc"`
+	EthWS      string            `json:"eth_ws"`
+	Contracts  map[string]string `json:"contracts"`
+	Nodes      []NodeInfo        `json:"nodes"`
+	Accounts   []AccountInfo     `json:"accounts"`
+	Assets     []AssetInfo       `json:"assets"`
+	Network    string            `json:"network"`
+	DataDir    string            `json:"datadir"`
+	Persisted  bool              `json:"persisted"`
 	// EthAccounts are the prefunded Ethereum accounts (test mnemonic).
 	EthAccounts []string `json:"eth_accounts"`
 	Mnemonic    string   `json:"mnemonic"`
@@ -206,7 +215,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		chainDir = filepath.Join(d.Dir, "chain")
 	}
 	d.Chain, err = StartEthChain(EthChainConfig{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
-		Period: cfg.BlockTime, Alloc: alloc, Logger: ethLog})
+		Period: cfg.BlockTime, Alloc: alloc, Logger: ethLog, FinalDepth: FinalDepth})
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +258,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		eth := chain.NewClient(d.Chain.Attach())
 		d.eths = append(d.eths, eth)
 		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor), Vault: ledger.Address(vault),
-			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond,
+			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond, FinalDepth: FinalDepth,
 			Logger: cfg.Logger.With("node", i)}
 		// Each node keeps its own Pebble store on disk, in the devnet
 		// directory (a temporary one, removed on Close, when not persisted).
@@ -448,6 +457,7 @@ func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) err
 	d.Info.EthRPC, d.Info.EthWS = d.Chain.HTTPURL(), d.Chain.WSURL()
 	d.Info.Contracts = map[string]string{"anchor": anchor.Hex()}
 	d.Info.Network, d.Info.DataDir, d.Info.Persisted = cfg.Network, d.Dir, persisted
+	d.Info.FinalDepth = FinalDepth
 	d.Info.Mnemonic = TestMnemonic
 	for i, n := range d.Nodes {
 		d.Info.Nodes = append(d.Info.Nodes, NodeInfo{API: n.APIURL(), APIToken: n.APIToken(), PeerID: n.PeerID(),

@@ -78,6 +78,13 @@ type EthChainConfig struct {
 	// GasLimit is the block gas limit; default DefaultEthGasLimit.
 	GasLimit uint64
 
+	// FinalDepth, with Period 0, makes the chain add empty blocks after
+	// each block with transactions until that block is FinalDepth deep:
+	// the nodes' final horizon (node.Config.FinalDepth), which issuers and
+	// attesters wait for, is then reached within milliseconds on a chain
+	// that would otherwise stand still. 0: no extra blocks.
+	FinalDepth uint64
+
 	// Logger receives go-ethereum's node-level log records; nil discards them.
 	Logger *slog.Logger
 }
@@ -97,6 +104,8 @@ type EthChain struct {
 	rpc       *rpc.Client // in-process, for dev_addWithdrawal
 	quit      chan struct{}
 	watchDone chan struct{}
+	syncDone  chan struct{}
+	finalDone chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -259,6 +268,18 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 	} else {
 		close(c.watchDone)
 	}
+	c.syncDone = make(chan struct{})
+	if cfg.DataDir != "" {
+		go c.syncHeads()
+	} else {
+		close(c.syncDone)
+	}
+	c.finalDone = make(chan struct{})
+	if period == 0 && cfg.FinalDepth > 0 {
+		go c.reachFinal()
+	} else {
+		close(c.finalDone)
+	}
 	c.started = time.Since(begin)
 	ok = true
 	if cfg.Logger != nil {
@@ -342,6 +363,8 @@ func (c *EthChain) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.quit)
 		<-c.watchDone
+		<-c.syncDone
+		<-c.finalDone
 		c.rpc.Close()
 		c.closeErr = c.stack.Close()
 		if c.cfg.Logger != nil {
@@ -471,6 +494,77 @@ func (c *EthChain) watchdog() {
 			cancel()
 			stuck = 0
 		}
+	}
+}
+
+// syncHeads makes each new head durable before anyone reads it for long:
+// go-ethereum writes blocks without syncing its write-ahead log, so a dev
+// chain killed with SIGKILL used to come back some blocks shorter than what
+// nodes had folded (they then roll back, as after a reorg). Syncing the log
+// on every new head (coalesced: one sync covers every block before it)
+// narrows that to the block being written at the moment of the kill.
+func (c *EthChain) syncHeads() {
+	defer close(c.syncDone)
+	heads := make(chan core.ChainHeadEvent, 64)
+	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
+	defer sub.Unsubscribe()
+	db := c.eth.ChainDb()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-sub.Err():
+			return
+		case <-heads:
+		}
+		for drained := false; !drained; { // one sync for a burst of heads
+			select {
+			case <-heads:
+			default:
+				drained = true
+			}
+		}
+		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
+			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
+		}
+	}
+}
+
+// reachFinal adds empty blocks after each block with transactions until it
+// is FinalDepth deep (see EthChainConfig.FinalDepth).
+func (c *EthChain) reachFinal() {
+	defer close(c.finalDone)
+	heads := make(chan core.ChainHeadEvent, 64)
+	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
+	defer sub.Unsubscribe()
+	var lastTx uint64 // newest head block that carried transactions
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-sub.Err():
+			return
+		case ev := <-heads:
+			if ev.Header.TxHash != types.EmptyTxsHash {
+				lastTx = ev.Header.Number.Uint64()
+			}
+		}
+		head, _ := c.Head()
+		if lastTx == 0 || head >= lastTx+c.cfg.FinalDepth {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		go func() { // Close cancels a mining wait
+			select {
+			case <-c.quit:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		if err := c.MineBlocks(ctx, 1); err != nil && c.cfg.Logger != nil && ctx.Err() == nil {
+			c.cfg.Logger.Warn("ethereum dev chain: adding a block towards the final horizon failed", "err", err)
+		}
+		cancel()
 	}
 }
 

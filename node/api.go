@@ -314,7 +314,14 @@ func (n *Node) TxStatus(id ledger.Hash) (TxInfo, error) {
 	}
 	st, ok := n.pool.Status(id)
 	if !ok {
-		return TxInfo{}, apiErr(http.StatusNotFound, "unknown_tx", "no transaction %s is known to this node", id.Hex())
+		reason, stored, err := n.store.Rejected(id)
+		if err != nil {
+			return TxInfo{}, err
+		}
+		if !stored {
+			return TxInfo{}, apiErr(http.StatusNotFound, "unknown_tx", "no transaction %s is known to this node", id.Hex())
+		}
+		st.Rejected = reason
 	}
 	info := TxInfo{ID: id}
 	switch {

@@ -23,8 +23,8 @@ import (
 // The node's side of the Ethereum value bridge: it folds the Vault's
 // listings and deposits into the settled state in chain order, keeps each
 // batch's receipt hashes for withdrawal proofs, and — as an attester —
-// signs each batch's attestation once the batch settles (the follower only
-// delivers batches K blocks deep, or finalized) and gossips it. Every node
+// signs each batch's attestation once the batch's block is final (see
+// Config.FinalDepth) and gossips it. Every node
 // collects the attestations of the Vault's registered attesters and serves
 // them with the proof a withdrawal needs.
 
@@ -75,7 +75,17 @@ func (n *Node) startBridge(ctx context.Context) error {
 	}
 	n.bridge = b
 	b.topic, err = n.host.Topic(p2p.AttestTopicName(n.cfg.Network), n.validateAttestation)
-	return err
+	if err != nil {
+		return err
+	}
+	if b.key != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.attestLoop()
+		}()
+	}
+	return nil
 }
 
 // foldVault folds one Vault event into the settled state, in chain order.
@@ -116,7 +126,8 @@ func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
 		return err
 	}
 	err = n.settle(func() error {
-		return n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep})
+		return n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep,
+			Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
 	}, func() []ledger.Hash {
 		if len(writes) == 0 {
 			return nil
@@ -136,13 +147,10 @@ func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
 }
 
 // attestBatch signs a folded batch's attestation with the node's attester
-// key, keeps it and gossips it. The follower delivers batches only once
-// they are K blocks deep (or finalized), so this is never earlier.
+// key, keeps it and gossips it. attestLoop calls it only once the batch's
+// block is final.
 func (n *Node) attestBatch(rec store.BatchRecord) {
 	b := n.bridge
-	if b == nil || b.key == nil {
-		return
-	}
 	a := ledger.Attestation{Seq: rec.Seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
 	sig, err := b.key.Sign(a.Digest(n.domain.ChainID, b.addr))
 	if err != nil {

@@ -79,3 +79,11 @@ func (h *hub) close() {
 	}
 	clear(h.subs)
 }
+
+// Subscribe returns a channel of the node's events (as GET /v1/events
+// streams them) and a function that ends the subscription; ok is false when
+// the node has too many subscribers or is closed.
+func (n *Node) Subscribe() (<-chan Event, func(), bool) {
+	ch, cancel, ok := n.events.subscribe()
+	return ch, cancel, ok
+}

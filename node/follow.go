@@ -41,6 +41,7 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	if err != nil {
 		return err
 	}
+	step := store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}
 	rec := store.BatchRecord{Seq: ev.Seq, Block: ev.Block, BlockHash: ledger.Hash(ev.BlockHash), TxHash: ledger.Hash(ev.TxHash),
 		Submitter: ledger.Address(ev.Submitter), DataHash: ledger.Hash(ev.DataHash), Bytes: len(ev.Data), StateRoot: head.StateRoot}
 	settled := n.store.State()
@@ -52,7 +53,7 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		rec.Junk = err.Error()
 		n.log.Warn("junk batch", "seq", ev.Seq, "submitter", rec.Submitter, "err", err)
 		n.pool.Lock()
-		err = n.store.CommitBatch(store.Commit{Record: rec, Cursor: cursor})
+		err = n.store.CommitBatch(store.Commit{Record: rec, Cursor: cursor, Step: step})
 		n.pool.Unlock()
 		return err
 	}
@@ -75,6 +76,18 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	for i, r := range res.Receipts {
 		ids[i] = r.TxID
 	}
+	// What the batch settled goes back to pending if a reorg undoes it.
+	now := n.cfg.Clock().UnixNano()
+	byID := make(map[ledger.Hash]*ledger.Verified, len(verified))
+	for _, v := range verified {
+		byID[v.ID] = v
+	}
+	settledTxs := make([]store.Pending, 0, len(res.Receipts))
+	for _, r := range res.Receipts {
+		if v := byID[r.TxID]; v != nil {
+			settledTxs = append(settledTxs, store.Pending{ID: v.ID, Sender: v.Sender, Arrived: now, Raw: v.Tx.Encode()})
+		}
+	}
 	// Keep each burned withdrawal's transaction: its claim needs the fields.
 	var meta []ledger.KV
 	if n.bridge != nil {
@@ -91,7 +104,8 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		}
 	}
 	err = n.settle(func() error {
-		return n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta})
+		return n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta,
+			Step: step, Settled: settledTxs})
 	}, func() []ledger.Hash { return n.pool.settledLocked(res) })
 	if err != nil {
 		return err
@@ -105,7 +119,6 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &ev.Seq, Reason: r.Reason.String()})
 	}
 	n.events.publish(Event{Type: "batch", Seq: &ev.Seq, Root: &res.StateRoot})
-	n.attestBatch(rec)
 	n.log.Debug("folded batch", "seq", ev.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
 	return nil
 }
@@ -124,7 +137,25 @@ func (n *Node) settle(commit func() error, view func() []ledger.Hash) error {
 	if err != nil || len(dropped) == 0 {
 		return err
 	}
-	return n.store.DeletePending(dropped...)
+	return n.dropPending(dropped)
+}
+
+// dropPending deletes the pending records of transactions the pool let go
+// without settling (superseded, unfundable after a fold, expired on a
+// nonce gap) and stores why, so their status says "rejected, because …"
+// after a restart too. Every place that drops pending records uses it.
+func (n *Node) dropPending(ids []ledger.Hash) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	drops := make([]store.Dropped, len(ids))
+	for i, id := range ids {
+		drops[i] = store.Dropped{ID: id, Reason: "dropped from the pending pool"}
+		if st, ok := n.pool.Status(id); ok && st.Rejected != "" {
+			drops[i].Reason = st.Rejected
+		}
+	}
+	return n.store.DropPending(drops...)
 }
 
 // verifyBatch recovers the senders of a batch's transactions on every

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/cardbridge/cardproto"
@@ -99,12 +100,59 @@ func (uv *UpdateValue) CardUpdate() (cardproto.Update, error) {
 	return cardproto.Update{Asset: uv.Asset, Total: total, Seq: uv.Seq, Base: uv.Base, Confirmed: uv.Confirmed, Sig: uv.Signature}, nil
 }
 
+// finalWait bounds how long an update value waits for what has settled
+// to become final.
+const finalWait = 30 * time.Second
+
 // update makes the update value that brings a card from update base to
-// what has settled. Snapshots only ever grow.
-func (is *issuer) update(card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
+// what has settled and is final (Config.FinalDepth): T is a promise that
+// every record the card signs against it is payable, so it never counts a
+// credit a reorg could still take away — unless the issuer chose to front
+// loads (Config.IssuerFrontsUnfinal). When credits have settled but are not
+// final yet, it waits for them (up to finalWait, then ErrNotFinal).
+// Snapshots only ever grow.
+func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
+	deadline := time.Now().Add(finalWait)
+	for {
+		read, done, err := is.n.store.State(), func() {}, error(nil)
+		if !is.n.cfg.IssuerFrontsUnfinal {
+			if read, done, err = is.n.finalState(ctx); err != nil {
+				return UpdateValue{}, err
+			}
+		}
+		uv, err := is.updateFrom(card, asset, base, read)
+		done()
+		if !errors.Is(err, ErrNotFinal) {
+			return uv, err
+		}
+		if time.Now().After(deadline) {
+			return UpdateValue{}, apiErr(http.StatusServiceUnavailable, "not_final",
+				"the card's newest credits have settled but are not final yet (%d blocks); ask again shortly", is.n.cfg.FinalDepth)
+		}
+		select {
+		case <-ctx.Done():
+			return UpdateValue{}, ctx.Err()
+		case <-time.After(max(is.n.cfg.PollInterval/2, 10*time.Millisecond)):
+		}
+	}
+}
+
+// updateFrom makes the update value over the given (final) state. It
+// fails with ErrNotFinal when the settled state credits the purse with
+// more than read does.
+func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader) (UpdateValue, error) {
 	is.mu.Lock()
 	defer is.mu.Unlock()
-	st := ledger.NewOverlay(is.n.store.State())
+	st := ledger.NewOverlay(read)
+	settled := ledger.NewOverlay(is.n.store.State())
+	if _, ok := st.Card(card); !ok {
+		if _, ok := settled.Card(card); ok {
+			return UpdateValue{}, ErrNotFinal
+		}
+	}
+	if st.CardCredited(card, asset).Lt(settled.CardCredited(card, asset)) {
+		return UpdateValue{}, ErrNotFinal
+	}
 	c, ok := st.Card(card)
 	if !ok || c.Issuer != is.key.Address() {
 		return UpdateValue{}, apiErr(http.StatusNotFound, "unknown_card", "card %s is not a settled card of this issuer", card.Hex())
@@ -292,7 +340,7 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "base must be the card's update number")
 		}
-		return is.update(card, asset, base)
+		return is.update(r.Context(), card, asset, base)
 	}))
 	mux.HandleFunc("POST /v1/cards/{card}/lost", n.authorized(n.handle(func(r *http.Request) (any, error) {
 		if _, err := need(); err != nil {

@@ -59,6 +59,17 @@ type Config struct {
 	// Finalized settles batches only once their block is finalized
 	// (Confirmations is then ignored): the setting for public networks.
 	Finalized bool
+	// FinalDepth: a block is final once it is FinalDepth blocks below the
+	// chain head (with Finalized, the chain's finalized block is the
+	// horizon instead). The issuer signs a card's T and attesters sign
+	// batches only over final data, so a reorg above the horizon never
+	// invalidates a signed T or a confirmed attestation; settled data above
+	// it can still roll back. Default max(Confirmations, 2).
+	FinalDepth uint64
+	// IssuerFrontsUnfinal makes the issuer sign T over settled credits that
+	// are not final yet: it fronts a load at its own risk (a reorg may take
+	// the credit away after the card can spend it). Default false.
+	IssuerFrontsUnfinal bool
 	// PollInterval is how often the follower polls the chain head when it
 	// cannot subscribe. Default 1 s.
 	PollInterval time.Duration
@@ -140,6 +151,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
+	}
+	if c.FinalDepth == 0 {
+		c.FinalDepth = max(c.Confirmations, 2)
 	}
 	if c.APIAddr == "" {
 		c.APIAddr = "127.0.0.1:0"
@@ -368,7 +382,11 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.api = newAPIServer(n.routes(), defaultAPILimits)
 
-	n.wg.Add(3)
+	n.wg.Add(4)
+	go func() {
+		defer n.wg.Done()
+		n.rebroadcastLoop()
+	}()
 	go func() {
 		defer n.wg.Done()
 		if err := n.api.Serve(n.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -425,16 +443,15 @@ func (n *Node) reloadPending() error {
 	}
 	dropped := n.pool.rebuildLocked()
 	n.pool.Unlock()
-	if len(dropped) > 0 {
-		return n.store.DeletePending(dropped...)
-	}
-	return nil
+	return n.dropPending(dropped)
 }
 
 // followLoop runs the chain follower and restarts it from the stored
-// cursor after any failure but a reorg (a flaky endpoint, a store error):
-// folding is idempotent per sequence number. A reorg stops it for good with
-// a clear error in the status; rolling back comes with a later version.
+// cursor after any failure (a flaky endpoint, a store error): folding is
+// idempotent per sequence number. After a reorg — a block it folded was
+// replaced, or the chain came back shorter — it first rolls the settled
+// state back to the fork point. Only a reorg deeper than the undo data
+// kept stops it for good, with the reason in the status.
 func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 	backoff := 50 * time.Millisecond
 	for {
@@ -442,13 +459,25 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 		if n.ctx.Err() != nil {
 			return
 		}
-		n.mu.Lock()
-		n.followErr = err
-		n.mu.Unlock()
 		if errors.Is(err, chain.ErrReorg) {
-			n.log.Error("chain follower stopped: the chain reorganized below a folded batch", "err", err)
-			return
+			n.log.Warn("chain follower: the chain reorganized below what the node folded; rolling back", "err", err)
+			_, err = n.rollback(n.ctx)
+			if n.ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				backoff = 50 * time.Millisecond
+				n.setFollowErr(nil)
+				cursor = n.storedCursor(cursor)
+				continue
+			}
+			if errors.Is(err, store.ErrUndoWindow) {
+				n.setFollowErr(err)
+				n.log.Error("chain follower stopped", "err", err)
+				return
+			}
 		}
+		n.setFollowErr(err)
 		n.log.Warn("chain follower failed; restarting from the stored cursor", "err", err, "in", backoff)
 		select {
 		case <-n.ctx.Done():
@@ -456,13 +485,31 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 10*time.Second)
-		if head, err := n.store.Head(); err == nil && len(head.Cursor) > 0 {
-			json.Unmarshal(head.Cursor, &cursor)
-		}
-		n.mu.Lock()
-		n.followErr = nil
-		n.mu.Unlock()
+		cursor = n.storedCursor(cursor)
+		n.setFollowErr(nil)
 	}
+}
+
+func (n *Node) setFollowErr(err error) {
+	n.mu.Lock()
+	n.followErr = err
+	n.mu.Unlock()
+}
+
+// storedCursor reads the follower's cursor from the store's head (the zero
+// cursor when nothing was folded), or returns old if the head is unreadable.
+func (n *Node) storedCursor(old chain.Cursor) chain.Cursor {
+	head, err := n.store.Head()
+	if err != nil {
+		return old
+	}
+	var c chain.Cursor
+	if len(head.Cursor) > 0 {
+		if err := json.Unmarshal(head.Cursor, &c); err != nil {
+			return old
+		}
+	}
+	return c
 }
 
 // headLoop keeps the chain head for status and expires transactions that
@@ -478,7 +525,9 @@ func (n *Node) headLoop() {
 			n.mu.Unlock()
 		}
 		if ids := n.pool.ExpireQueued(n.cfg.Clock(), n.cfg.QueueTTL); len(ids) > 0 {
-			n.store.DeletePending(ids...)
+			if err := n.dropPending(ids); err != nil {
+				n.log.Warn("storing expired pending transactions", "err", err)
+			}
 		}
 		if time.Since(lastPrune) > time.Second {
 			n.pruneBook()

@@ -405,6 +405,27 @@ func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout t
 	return out
 }
 
+// Unsettled returns the wire form of up to max pending transactions that
+// arrived before cutoff and that no settler of ours is carrying, oldest
+// first: what a node gossips again so a transaction that never reached the
+// network (a node killed right after acknowledging it) still does.
+func (p *Pool) Unsettled(cutoff time.Time, max int) [][]byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	es := make([]*poolEntry, 0, min(max, len(p.entries)))
+	for _, e := range p.entries {
+		if e.flight == 0 && e.arrived.Before(cutoff) {
+			es = append(es, e)
+		}
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].arrived.Before(es[j].arrived) })
+	out := make([][]byte, 0, min(max, len(es)))
+	for _, e := range es[:min(max, len(es))] {
+		out = append(out, e.raw)
+	}
+	return out
+}
+
 // MarkFlight records that our settler posted these in batch seq.
 func (p *Pool) MarkFlight(es []*poolEntry, seq uint64, now time.Time) {
 	p.mu.Lock()

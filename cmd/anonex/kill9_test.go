@@ -28,11 +28,12 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startNode runs `anonex node` as a process and waits for its API.
-func startNode(t *testing.T, d *devnet.Devnet, dir string, port int) *exec.Cmd {
+// startNode runs `anonex node` as a process (with extra flags) and waits
+// for its API.
+func startNode(t *testing.T, d *devnet.Devnet, dir string, port int, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := anonex("node", "--datadir", dir, "--eth-rpc", d.Info.EthWS, "--anchor", d.Info.Contracts["anchor"],
-		"--api", fmt.Sprintf("127.0.0.1:%d", port), "--poll", "20ms", "--log-level", "warn")
+	cmd := anonex(append([]string{"node", "--datadir", dir, "--eth-rpc", d.Info.EthWS, "--anchor", d.Info.Contracts["anchor"],
+		"--api", fmt.Sprintf("127.0.0.1:%d", port), "--poll", "20ms", "--log-level", "warn"}, extra...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

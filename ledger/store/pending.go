@@ -27,8 +27,19 @@ func encodePending(p Pending) []byte {
 type groupReq struct {
 	put  []Pending
 	del  []ledger.Hash
+	rej  []Dropped
 	done chan error
 }
+
+// Dropped is a pending transaction that left the pool without settling,
+// with the reason: kept, so that "rejected, because …" survives a restart.
+type Dropped struct {
+	ID     ledger.Hash
+	Reason string
+}
+
+// MaxReasonBytes bounds a stored rejection reason.
+const MaxReasonBytes = 512
 
 // AppendPending stores pending transactions durably: it returns once they
 // are synced to disk, sharing the fsync with every concurrent caller.
@@ -39,6 +50,22 @@ func (s *Store) AppendPending(recs ...Pending) error {
 // DeletePending removes pending records (through the same group commit).
 func (s *Store) DeletePending(ids ...ledger.Hash) error {
 	return s.submit(groupReq{del: ids})
+}
+
+// DropPending removes pending records that left the pool without settling
+// and keeps why (see Rejected), through the same group commit.
+func (s *Store) DropPending(drops ...Dropped) error {
+	return s.submit(groupReq{rej: drops})
+}
+
+// Rejected returns why an acknowledged transaction left the pool without
+// settling, if it did.
+func (s *Store) Rejected(id ledger.Hash) (string, bool, error) {
+	v, err := s.get(prefixed(pRejected, id[:]))
+	if err != nil || v == nil {
+		return "", false, err
+	}
+	return string(v), true, nil
 }
 
 func (s *Store) submit(r groupReq) error {
@@ -67,13 +94,13 @@ func (s *Store) groupLoop() {
 			return
 		}
 		reqs := []groupReq{first}
-		n := len(first.put) + len(first.del)
+		n := len(first.put) + len(first.del) + len(first.rej)
 	gather:
 		for n < s.max {
 			select {
 			case r := <-s.group:
 				reqs = append(reqs, r)
-				n += len(r.put) + len(r.del)
+				n += len(r.put) + len(r.del) + len(r.rej)
 			default:
 				break gather
 			}
@@ -104,9 +131,18 @@ func (s *Store) writeGroup(reqs []groupReq) error {
 	for _, r := range reqs {
 		for _, p := range r.put {
 			b.Set(prefixed(pPending, p.ID[:]), encodePending(p), nil)
+			b.Delete(prefixed(pRejected, p.ID[:]), nil) // accepted again
 		}
 		for _, id := range r.del {
 			b.Delete(prefixed(pPending, id[:]), nil)
+		}
+		for _, d := range r.rej {
+			b.Delete(prefixed(pPending, d.ID[:]), nil)
+			reason := d.Reason
+			if len(reason) > MaxReasonBytes {
+				reason = reason[:MaxReasonBytes]
+			}
+			b.Set(prefixed(pRejected, d.ID[:]), []byte(reason), nil)
 		}
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

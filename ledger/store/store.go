@@ -31,6 +31,8 @@ const (
 	pReceipts = 'R' // seq(8) → the batch's receipt hashes, 32 bytes each
 	pDeposit  = 'D' // index(8) → deposit record (JSON)
 	pDepTx    = 'E' // eth tx hash ‖ index(8) → nothing
+	pUndo     = 'U' // block(8) ‖ log index(4) → undo record of the fold step there
+	pRejected = 'J' // tx id → why an acknowledged transaction left the pool
 )
 
 var (
@@ -54,6 +56,9 @@ type Options struct {
 	// Logger receives Pebble's messages: its info at debug level. nil
 	// discards info and keeps errors on the default logger.
 	Logger *slog.Logger
+	// UndoDepth is how many blocks below the newest fold step keep their
+	// undo data (see Steps and UndoNewest). Default DefaultUndoDepth.
+	UndoDepth uint64
 }
 
 // pebbleLogger adapts slog to Pebble's logger.
@@ -83,6 +88,8 @@ type Store struct {
 	once   sync.Once
 	closed chan struct{}
 	max    int
+
+	undoDepth uint64
 }
 
 // Open opens or creates the store in dir.
@@ -95,6 +102,9 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 128 << 20
+	}
+	if o.UndoDepth == 0 {
+		o.UndoDepth = DefaultUndoDepth
 	}
 	cache := pebble.NewCache(o.CacheBytes)
 	defer cache.Unref()
@@ -115,7 +125,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup}
+	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup, undoDepth: o.UndoDepth}
 	s.wg.Add(1)
 	go s.groupLoop()
 	return s, nil
@@ -269,33 +279,39 @@ type Commit struct {
 	Drop []ledger.Hash
 	// Meta are service records written with the batch (see PutMeta).
 	Meta []ledger.KV
+	// Step is the batch event's chain position, under which the commit's
+	// undo data is kept.
+	Step Step
+	// Settled are the transactions the batch settled, as pending records:
+	// undoing the step makes them pending again.
+	Settled []Pending
 }
 
-// writeState adds state and tree writes to b, with the name and symbol
+// writeState adds state and tree writes to w, with the name and symbol
 // indexes of the accounts and assets they touch.
-func writeState(b *pebble.Batch, state, tree []ledger.KV) {
+func writeState(w *undoWriter, state, tree []ledger.KV) {
 	for _, kv := range state {
 		k := prefixed(pState, kv.Key)
 		if kv.Value == nil {
-			b.Delete(k, nil)
+			w.Delete(k)
 		} else {
-			b.Set(k, kv.Value, nil)
+			w.Set(k, kv.Value)
 		}
 		switch kind, addr, asset := ledger.ParseStateKey(kv.Key); kind {
 		case "account":
-			b.Set(nameKey(names.Name(addr), addr), nil, nil)
+			w.Set(nameKey(names.Name(addr), addr), nil)
 		case "asset":
 			if a, ok := ledger.DecodeAsset(asset, kv.Value); ok {
-				b.Set(symbolKey(a.Symbol, asset), nil, nil)
+				w.Set(symbolKey(a.Symbol, asset), nil)
 			}
 		}
 	}
 	for _, kv := range tree {
 		k := prefixed(pTree, kv.Key)
 		if kv.Value == nil {
-			b.Delete(k, nil)
+			w.Delete(k)
 		} else {
-			b.Set(k, kv.Value, nil)
+			w.Set(k, kv.Value)
 		}
 	}
 }
@@ -340,6 +356,9 @@ type EntryCommit struct {
 	StateRoot   ledger.Hash
 	Cursor      []byte
 	Deposit     *DepositRecord // nil for a listing
+	// Step is the event's chain position, under which the commit's undo
+	// data is kept.
+	Step Step
 }
 
 // CommitEntry writes a folded Vault event atomically and syncs it: the
@@ -356,16 +375,20 @@ func (s *Store) CommitEntry(c EntryCommit) error {
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	writeState(b, c.StateWrites, c.TreeWrites)
+	w := s.newUndoWriter(b)
+	writeState(w, c.StateWrites, c.TreeWrites)
 	if d := c.Deposit; d != nil {
 		rec, err := json.Marshal(d)
 		if err != nil {
 			return err
 		}
-		b.Set(binary.BigEndian.AppendUint64([]byte{pDeposit}, d.Index), rec, nil)
-		b.Set(binary.BigEndian.AppendUint64(prefixed(pDepTx, d.EthTx[:]), d.Index), nil, nil)
+		w.Set(binary.BigEndian.AppendUint64([]byte{pDeposit}, d.Index), rec)
+		w.Set(binary.BigEndian.AppendUint64(prefixed(pDepTx, d.EthTx[:]), d.Index), nil)
 	}
-	b.Set([]byte{pHead}, encodeHead(Head{NextSeq: head.NextSeq, StateRoot: c.StateRoot, Cursor: c.Cursor}), nil)
+	w.Set([]byte{pHead}, encodeHead(Head{NextSeq: head.NextSeq, StateRoot: c.StateRoot, Cursor: c.Cursor}))
+	if err := w.finish(c.Step, nil); err != nil {
+		return err
+	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("store: commit vault event: %w", err)
 	}
@@ -416,33 +439,37 @@ func (s *Store) CommitBatch(c Commit) error {
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
+	w := s.newUndoWriter(b)
 	if r := c.Result; r != nil {
-		writeState(b, r.StateWrites, r.TreeWrites)
+		writeState(w, r.StateWrites, r.TreeWrites)
 		hashes := make([]byte, 0, 32*len(r.ReceiptHashes))
 		for _, h := range r.ReceiptHashes {
 			hashes = append(hashes, h[:]...)
 		}
-		b.Set(receiptsKey(c.Record.Seq), hashes, nil)
+		w.Set(receiptsKey(c.Record.Seq), hashes)
 		for i, rc := range r.Receipts {
-			b.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}), nil)
+			w.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}))
 			for _, id := range rc.Attached {
 				// Settled inside the record that carried it.
-				b.Set(prefixed(pTx, id[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: ledger.KindCardRecord, Status: ledger.StatusOK}), nil)
+				w.Set(prefixed(pTx, id[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: ledger.KindCardRecord, Status: ledger.StatusOK}))
 			}
 		}
 	}
 	for _, id := range c.Drop {
-		b.Delete(prefixed(pPending, id[:]), nil)
+		w.Delete(prefixed(pPending, id[:]))
 	}
 	for _, kv := range c.Meta {
-		b.Set(append([]byte{pMeta}, kv.Key...), kv.Value, nil)
+		w.Set(append([]byte{pMeta}, kv.Key...), kv.Value)
 	}
 	rec, err := json.Marshal(c.Record)
 	if err != nil {
 		return err
 	}
-	b.Set(batchKey(c.Record.Seq), rec, nil)
-	b.Set([]byte{pHead}, encodeHead(Head{NextSeq: c.Record.Seq + 1, StateRoot: c.Record.StateRoot, Cursor: c.Cursor}), nil)
+	w.Set(batchKey(c.Record.Seq), rec)
+	w.Set([]byte{pHead}, encodeHead(Head{NextSeq: c.Record.Seq + 1, StateRoot: c.Record.StateRoot, Cursor: c.Cursor}))
+	if err := w.finish(c.Step, c.Settled); err != nil {
+		return err
+	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("store: commit batch %d: %w", c.Record.Seq, err)
 	}

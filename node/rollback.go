@@ -1,0 +1,178 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
+	"github.com/ethereum/go-ethereum"
+)
+
+// rollback undoes the fold steps (batches and Vault events) whose blocks
+// are no longer on the canonical chain, newest first, until the newest
+// remaining step's block is canonical: the fork point. The settled state,
+// receipts, deposits and the chain cursor go back to what they were there;
+// the transactions of undone batches are pending again (events say so) and
+// settlers anchor them again. It returns how many steps it undid.
+//
+// Each step is undone in one synced commit, so a node killed mid-rollback
+// reopens at a step boundary: its cursor still points at a block that is
+// not canonical, and the follower sends it here again.
+func (n *Node) rollback(ctx context.Context) (int, error) {
+	steps, err := n.store.Steps()
+	if err != nil {
+		return 0, err
+	}
+	undo := 0
+	for i := range steps {
+		ok, err := n.canonical(ctx, steps[i].Block, steps[i].BlockHash)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			break
+		}
+		undo++
+	}
+	if len(steps) == 0 {
+		// Nothing left to undo: fine only if the cursor is canonical.
+		if err := n.checkCursor(ctx); err != nil {
+			return 0, err
+		}
+	}
+	// When every recorded step is gone, undoing them all may still leave
+	// a cursor above the fork point (older undo data was pruned): the
+	// follower then reports the reorg again and checkCursor says so.
+
+	back, dropped, err := n.undoSteps(steps[:undo])
+	if len(dropped) > 0 {
+		if err := n.dropPending(dropped); err != nil {
+			n.log.Warn("rollback: storing superseded pending records", "err", err)
+		}
+	}
+	for i := range back {
+		id := back[i]
+		n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
+	}
+	if err != nil {
+		return 0, err
+	}
+	head, err := n.store.Head()
+	if err != nil {
+		return undo, err
+	}
+	var seq *uint64
+	if head.NextSeq > 0 {
+		s := head.NextSeq - 1
+		seq = &s
+	}
+	n.events.publish(Event{Type: "reorg", Seq: seq, Root: &head.StateRoot})
+	n.log.Warn("chain reorganized: rolled back the settled state", "steps", undo, "settled_seq", seq,
+		"root", head.StateRoot, "txs_pending_again", len(back))
+	return undo, nil
+}
+
+// undoSteps undoes the given steps (newest first) and brings the pool over
+// the state they leave, with their transactions pending again, even when
+// it stops early on an error. It returns the ids pending again and those of
+// pending transactions they superseded.
+func (n *Node) undoSteps(steps []store.Step) (back, dropped []ledger.Hash, err error) {
+	// The pool's view reads the settled state: hold it still while the
+	// state moves back, then rebuild it over the state at the fork point.
+	n.pool.Lock()
+	defer n.pool.Unlock()
+	var restored []store.Pending
+	for _, want := range steps {
+		step, rs, ok, uerr := n.store.UndoNewest()
+		if uerr == nil && (!ok || step != want) {
+			uerr = fmt.Errorf("node: rollback: expected to undo the step at block %d, found %+v", want.Block, step)
+		}
+		if uerr != nil {
+			err = uerr
+			break
+		}
+		restored = append(restored, rs...)
+	}
+	back, dropped = n.restorePendingLocked(restored)
+	dropped = append(dropped, n.pool.rebuildLocked()...)
+	return back, dropped, err
+}
+
+// canonical reports whether the chain's block at number has hash h.
+func (n *Node) canonical(ctx context.Context, number uint64, h ledger.Hash) (bool, error) {
+	hdr, err := n.eth.Eth().HeaderByNumber(ctx, new(big.Int).SetUint64(number))
+	if errors.Is(err, ethereum.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("node: rollback: header %d: %w", number, err)
+	}
+	return hdr.Hash() == [32]byte(h), nil
+}
+
+// checkCursor fails with store.ErrUndoWindow when the stored cursor's
+// block left the chain and no undo data is left to go further back.
+func (n *Node) checkCursor(ctx context.Context) error {
+	head, err := n.store.Head()
+	if err != nil || len(head.Cursor) == 0 {
+		return err
+	}
+	var c chain.Cursor
+	if err := json.Unmarshal(head.Cursor, &c); err != nil {
+		return fmt.Errorf("node: stored chain cursor: %w", err)
+	}
+	ok, err := n.canonical(ctx, c.Block, ledger.Hash(c.BlockHash))
+	if err != nil || ok {
+		return err
+	}
+	return fmt.Errorf("%w: the cursor's block %d left the chain and no undo data is left; "+
+		"rebuild the node's settled state from the chain (remove its ledger directory)", store.ErrUndoWindow, c.Block)
+}
+
+// restorePendingLocked returns the transactions of undone batches to the
+// pool, ahead of what was pending (they were anchored first). It returns
+// the ids that are pending again, and those of pending transactions they
+// superseded. The caller holds the pool's lock and rebuilds the view
+// afterwards.
+func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledger.Hash) {
+	p := n.pool
+	// Our settler's flights refer to batches of the old chain: every
+	// pending transaction may go again.
+	for _, e := range p.entries {
+		e.flight = 0
+	}
+	for _, r := range recs {
+		if _, ok := p.entries[r.ID]; ok {
+			back = append(back, r.ID)
+			continue
+		}
+		tx, err := ledger.DecodeTx(r.Raw)
+		if err != nil {
+			n.log.Error("rollback: an undone transaction does not decode", "id", r.ID, "err", err)
+			continue
+		}
+		v, err := ledger.VerifyKnownSender(tx, r.ID, r.Sender, n.domain, n.rec)
+		if err != nil {
+			n.log.Error("rollback: an undone transaction does not verify", "id", r.ID, "err", err)
+			continue
+		}
+		e := &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)}
+		s := slotOf(v)
+		if other, ok := p.slots[s]; ok && other.v.ID != v.ID {
+			// A later transaction took the slot while this one was
+			// settled; the one the chain ordered first goes first.
+			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
+			dropped = append(dropped, other.v.ID)
+		}
+		p.entries[v.ID] = e
+		p.slots[s] = e
+		back = append(back, r.ID)
+	}
+	return back, dropped
+}
