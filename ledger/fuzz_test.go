@@ -15,7 +15,7 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(newTestKey(9).sign(&Fill{Taker: newTestKey(9).addr, Offer: so, Take: u(2), Nonce: 3}, testDomain).Encode())
 	f.Add(k.sign(&CancelOffer{Maker: k.addr, Offer: Hash{5}, Nonce: 1}, testDomain).Encode())
 	f.Add(k.sign(&CardPayment{CardRecord: CardRecord{Card: k.addr, Asset: Hash{1}, Amount: u(3), Payee: Address{4}, Counter: 1, Mode: 1}}, testDomain).Encode())
-	f.Add(k.sign(&CardRegister{Issuer: k.addr, Card: Address{5}, Owner: Address{6}}, testDomain).Encode())
+	f.Add(registerCard(k, newTestKey(5), Address{6}, 0).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {
