@@ -29,6 +29,7 @@ const (
 	INSReceive     = 0x58
 	INSReadRecords = 0xB2
 	INSSetLimits   = 0x5A
+	INSConsent     = 0x5E
 	CLAProp        = 0x80
 	// PINRef is P2 of VERIFY, CHANGE and UNBLOCK.
 	PINRef = 0x80
