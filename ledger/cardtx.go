@@ -324,7 +324,9 @@ func decodeCardPayment(d *decoder) Payload {
 	p.Counter = d.uvarint("counter")
 	p.Challenge = d.bytes32("challenge")
 	p.Mode = d.byte1("mode")
-	p.AttachedHash = d.bytes32("attached")
+	if !d.v1 {
+		p.AttachedHash = d.bytes32("attached")
+	}
 	n := d.uvarint("attachment count")
 	if n > MaxAttached {
 		d.fail("%d attachments, at most %d", n, MaxAttached)
@@ -340,7 +342,7 @@ func decodeCardPayment(d *decoder) Payload {
 		if d.err != nil {
 			break
 		}
-		tx, err := DecodeTx(b)
+		tx, err := decodeTx(b, d.v1)
 		if err != nil {
 			d.fail("attachment %d: %v", i, err)
 			break
@@ -434,7 +436,9 @@ func init() {
 			r.Issuer = d.address("issuer")
 			r.Card = d.address("card")
 			r.Owner = d.address("owner")
-			copy(r.Consent[:], d.take(65, "card consent"))
+			if !d.v1 {
+				copy(r.Consent[:], d.take(65, "card consent"))
+			}
 			r.Nonce = d.uvarint("nonce")
 			return &r
 		},

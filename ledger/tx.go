@@ -188,11 +188,15 @@ const MaxTxSize = 4096
 
 // DecodeTx parses the wire form. It checks the encoding only, never the
 // signature.
-func DecodeTx(b []byte) (*Tx, error) {
+func DecodeTx(b []byte) (*Tx, error) { return decodeTx(b, false) }
+
+// decodeTx decodes the wire form; v1 the one of protocol version 1 (card
+// records attached inside a version 1 batch).
+func decodeTx(b []byte, v1 bool) (*Tx, error) {
 	if len(b) > MaxTxSize {
 		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrDecode, len(b), MaxTxSize)
 	}
-	d := decoder{buf: b}
+	d := decoder{buf: b, v1: v1}
 	k := Kind(d.byte1("kind"))
 	if d.err != nil {
 		return nil, d.err
