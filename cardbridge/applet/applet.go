@@ -199,7 +199,7 @@ func (a *Applet) selectApplet(p1 byte, data []byte) ([]byte, uint16) {
 func (a *Applet) status() cardproto.Status {
 	st := a.st
 	s := cardproto.Status{
-		Info: cardproto.Info{Version: 1, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
+		Info: cardproto.Info{Version: cardproto.AppletVersion, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
 			PINLeft: st.PINLeft, PUKLeft: st.PUKLeft},
 		ChainID: st.ChainID, Anchor: st.Anchor, OfflineRun: st.OfflineRun,
 		Trusted: st.Trusted, Purses: st.Purses, Received: uint8(len(st.Received)),
