@@ -361,6 +361,13 @@ func (p *CardPayment) executeSelf(c *execContext) (Reason, error) {
 	if len(c.tx.Attached) != len(p.Attached) {
 		return 0, fmt.Errorf("%w: card record attachments were not verified", ErrBadSignature)
 	}
+	ids := make([]Hash, len(c.tx.Attached))
+	for i, v := range c.tx.Attached {
+		ids[i] = v.ID
+	}
+	if AttachmentsHash(ids) != p.AttachedHash {
+		return 0, fmt.Errorf("%w: the attachments are not the ones the card signed", ErrBadField)
+	}
 	for i, a := range p.Attached {
 		v := c.tx.Attached[i]
 		snap := st.snapshot()
