@@ -173,6 +173,14 @@ func TestAttackStrippedAttachmentsBurnRecord(t *testing.T) {
 		c.ok(genuine)
 		paid(t, c, eur)
 	})
+	t.Run("genuine first, stripped copy after, same batch", func(t *testing.T) {
+		c, eur, _, _, genuine := setup(t)
+		rs, _, inv := c.batch(genuine, stripped(genuine))
+		if len(inv) != 1 || !errors.Is(inv[0], ErrBadField) || rs[genuine.ID(testDomain)].Status != StatusOK {
+			t.Fatalf("receipts %v invalid %v", rs, inv)
+		}
+		paid(t, c, eur)
+	})
 	t.Run("genuine first, stripped copy after", func(t *testing.T) {
 		c, eur, _, _, genuine := setup(t)
 		c.ok(genuine)
