@@ -290,7 +290,6 @@ func (p *CardPayment) Check() error {
 		case ap.Mode != CardModeToCard || ap.Payee != p.Card:
 			return fmt.Errorf("%w: attachment %d is not a card-to-card record paying this card", ErrBadField, i)
 		}
-
 		if err := ap.Check(); err != nil {
 			return fmt.Errorf("attachment %d: %w", i, err)
 		}
