@@ -8,9 +8,10 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Batch format, version 1 (see docs/protocol.md):
+// Batch format, version 2 (see docs/protocol.md; version 1 differs only in
+// the card kinds' bodies):
 //
-//	batch   = 0x01 ‖ zstd(body)
+//	batch   = 0x02 ‖ zstd(body)
 //	body    = uvarint(nAssets) ‖ nAssets × asset id(32) ‖ uvarint(nTx) ‖ nTx × tx
 //	tx      = (kind | (v−27)<<7) ‖ kind body in batch form ‖ r(32) ‖ s(32)
 //
@@ -18,7 +19,9 @@ import (
 // account numbered n in the settled state before the batch; an asset id is
 // an index into the batch's asset table. Every signature is in the batch.
 const (
-	BatchVersion = 1
+	// BatchVersion is the version byte of the batches this ledger builds;
+	// it still reads version 1 (whose card transactions never verify).
+	BatchVersion = 2
 	// MaxBatchBytes is the most a batch may occupy on chain: the Anchor
 	// contract's cap, under the tx pool's 128 KiB limit.
 	MaxBatchBytes = 126000
@@ -165,7 +168,7 @@ func DecodeBatch(data []byte, settled Reader) ([]BatchTx, error) {
 	if len(data) == 0 || len(data) > MaxBatchBytes {
 		return nil, fmt.Errorf("%w: %d bytes on chain, cap %d", ErrBatchTooBig, len(data), MaxBatchBytes)
 	}
-	if data[0] != BatchVersion {
+	if data[0] != BatchVersion && data[0] != 1 {
 		return nil, fmt.Errorf("%w: %d", ErrBatchVersion, data[0])
 	}
 	raw, err := zstdDecoder().DecodeAll(data[1:], make([]byte, 0, 4*len(data)))
@@ -180,7 +183,7 @@ func DecodeBatch(data []byte, settled Reader) ([]BatchTx, error) {
 		return nil, err
 	}
 	refs := &batchRefs{state: settled, count: count}
-	d := decoder{buf: raw, refs: refs}
+	d := decoder{buf: raw, refs: refs, v1: data[0] == 1}
 	na := d.uvarint("asset count")
 	if na > MaxBatchAssets {
 		return nil, fmt.Errorf("%w: %d assets, cap %d", ErrBatchTooBig, na, MaxBatchAssets)

@@ -17,7 +17,8 @@ const (
 var (
 	cardCertificateType = Keccak256([]byte("CardCertificate(address card,address owner)"))
 	cardCreditType      = Keccak256([]byte("CardCredit(address card,bytes32 asset,uint256 total,uint64 seq,uint64 base,bytes32 confirmed)"))
-	cardRecordType      = Keccak256([]byte("CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)"))
+	cardRecordType      = Keccak256([]byte("CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode,bytes32 attached)"))
+	cardConsentType     = Keccak256([]byte("CardConsent(address card,address issuer,address owner)"))
 	cardLimitsType      = Keccak256([]byte("CardLimits(address card,bytes32 asset,uint256 offlineCap,uint8 offlineMax,uint256 noPinLimit,uint64 seq)"))
 )
 
@@ -64,26 +65,55 @@ func (c *CardCredit) StructHash() Hash {
 
 // ConfirmedHash commits to a set of record ids: keccak256 of the ids in
 // ascending order, or zero for none. ids must be sorted.
-func ConfirmedHash(sortedIDs []Hash) Hash {
-	if len(sortedIDs) == 0 {
+func ConfirmedHash(sortedIDs []Hash) Hash { return idsHash(sortedIDs) }
+
+// AttachmentsHash is what a card record's Attached field commits to: the
+// ids of the card-to-card records it carries, in the order they are
+// attached (keccak256 of the concatenated ids), or zero for none.
+func AttachmentsHash(ids []Hash) Hash { return idsHash(ids) }
+
+func idsHash(ids []Hash) Hash {
+	if len(ids) == 0 {
 		return Hash{}
 	}
-	b := make([]byte, 0, 32*len(sortedIDs))
-	for _, id := range sortedIDs {
+	b := make([]byte, 0, 32*len(ids))
+	for _, id := range ids {
 		b = append(b, id[:]...)
 	}
 	return Keccak256(b)
 }
 
+// CardConsent is a card's consent to its registration: signed by the card
+// key, on the card, naming the issuer that registers it and its owner. A
+// CardRegister carries it, so nobody can turn an account into a card
+// without that key, nor register a card under another issuer or owner.
+type CardConsent struct {
+	Card, Issuer, Owner Address
+}
+
+// StructHash is the EIP-712 hashStruct.
+func (c *CardConsent) StructHash() Hash {
+	var w structWriter
+	w.hash(cardConsentType)
+	w.address(c.Card)
+	w.address(c.Issuer)
+	w.address(c.Owner)
+	return w.sum()
+}
+
 // CardRecord is what a card signs when it pays: a debit of its account.
+// AttachedHash (EIP-712 field "attached") commits to the card-to-card
+// records the card attached to it (AttachmentsHash of their ids): what the
+// record does is fixed by what the card signed, attachments included.
 type CardRecord struct {
-	Card      Address
-	Asset     Hash
-	Amount    uint256.Int
-	Payee     Address
-	Counter   uint64
-	Challenge Hash
-	Mode      uint8
+	Card         Address
+	Asset        Hash
+	Amount       uint256.Int
+	Payee        Address
+	Counter      uint64
+	Challenge    Hash
+	Mode         uint8
+	AttachedHash Hash
 }
 
 // StructHash is the EIP-712 hashStruct.
@@ -97,6 +127,7 @@ func (r *CardRecord) StructHash() Hash {
 	w.uint64(r.Counter)
 	w.hash(r.Challenge)
 	w.uint64(uint64(r.Mode))
+	w.hash(r.AttachedHash)
 	return w.sum()
 }
 

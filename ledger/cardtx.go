@@ -29,6 +29,11 @@ var (
 	// ErrRecordApplied skips a record already applied: an identical record
 	// twice is a no-op.
 	ErrRecordApplied = errors.New("ledger: card record already applied")
+	// ErrCardUnfunded skips a record its card account cannot pay now: no
+	// receipt and its counter stays free, so it applies once the credits
+	// it relies on settle (a genuine card signs only what its settled and
+	// attached credits cover, so those credits exist somewhere).
+	ErrCardUnfunded = errors.New("ledger: card account cannot pay the record yet")
 )
 
 const (
@@ -141,12 +146,15 @@ func (o *Overlay) setCard(c Address, k Card) {
 	o.put(cardKey(c), v)
 }
 
-// CardRegister registers a card account under its issuer.
+// CardRegister registers a card account under its issuer. Consent is the
+// card key's signature of CardConsent(card, issuer, owner), made on the
+// card: without it nobody can register an account as a card.
 type CardRegister struct {
-	Issuer Address
-	Card   Address
-	Owner  Address
-	Nonce  uint64
+	Issuer  Address
+	Card    Address
+	Owner   Address
+	Nonce   uint64
+	Consent Sig
 }
 
 var cardRegisterFields = []TypedField{{"issuer", "address"}, {"card", "address"}, {"owner", "address"}, {"nonce", "uint64"}}
@@ -179,13 +187,30 @@ func (r *CardRegister) Check() error {
 	case r.Card == r.Issuer:
 		return fmt.Errorf("%w: an issuer cannot register itself as a card", ErrBadField)
 	}
+	if err := r.Consent.CheckFormat(); err != nil {
+		return fmt.Errorf("the card's consent: %w", err)
+	}
 	return nil
+}
+
+// ConsentOf is the consent a registration needs from its card.
+func (r *CardRegister) ConsentOf() CardConsent {
+	return CardConsent{Card: r.Card, Issuer: r.Issuer, Owner: r.Owner}
+}
+
+// VerifyCardConsent checks that a registration carries its card's consent
+// to exactly this issuer and owner, in domain d.
+func VerifyCardConsent(r *CardRegister, d Domain, rec Recoverer) error {
+	cc := r.ConsentOf()
+	_, err := verifySigned(nil, d.Digest(cc.StructHash()), r.Consent, r.Card, "card consent", rec)
+	return err
 }
 
 func (r *CardRegister) encode(e *encoder) {
 	e.address(r.Issuer)
 	e.address(r.Card)
 	e.address(r.Owner)
+	e.buf = append(e.buf, r.Consent[:]...)
 	e.uvarint(r.Nonce)
 }
 
@@ -204,7 +229,9 @@ func (r *CardRegister) execute(c *execContext) Reason {
 // CardPayment is a card record on the ledger: the CardRecord struct the
 // card signed, plus the card-to-card records (signed by other cards, paying
 // this one) that it attaches so they apply first. Its id is the record's
-// digest; attachments are not signed by this card.
+// digest; the attachments' own signatures are their cards', but which
+// records are attached, in which order, is fixed by the card's signature
+// (CardRecord.AttachedHash): a copy with other attachments is never valid.
 type CardPayment struct {
 	CardRecord
 	Attached []*Tx
@@ -212,7 +239,7 @@ type CardPayment struct {
 
 var cardRecordFields = []TypedField{
 	{"card", "address"}, {"asset", "bytes32"}, {"amount", "uint256"}, {"payee", "address"},
-	{"counter", "uint64"}, {"challenge", "bytes32"}, {"mode", "uint8"},
+	{"counter", "uint64"}, {"challenge", "bytes32"}, {"mode", "uint8"}, {"attached", "bytes32"},
 }
 
 type cardRecordJSON struct {
@@ -223,6 +250,7 @@ type cardRecordJSON struct {
 	Counter   jsonU64  `json:"counter"`
 	Challenge Hash     `json:"challenge"`
 	Mode      uint8    `json:"mode"`
+	Attached  Hash     `json:"attached"`
 }
 
 func (p *CardPayment) Kind() Kind           { return KindCardRecord }
@@ -243,9 +271,17 @@ func (p *CardPayment) Check() error {
 		return fmt.Errorf("%w: card counters start at 1", ErrBadField)
 	case len(p.Attached) > MaxAttached:
 		return fmt.Errorf("%w: %d attached records, at most %d", ErrBadField, len(p.Attached), MaxAttached)
+	case len(p.Attached) == 0 && !p.AttachedHash.IsZero():
+		return fmt.Errorf("%w: the card signed attachments the record does not carry", ErrBadField)
+	case len(p.Attached) > 0 && p.AttachedHash.IsZero():
+		return fmt.Errorf("%w: the card signed no attachments but the record carries %d", ErrBadField, len(p.Attached))
 	}
 	for i, a := range p.Attached {
-		ap, ok := a.Payload.(*CardPayment)
+		var ap *CardPayment
+		ok := a != nil
+		if ok {
+			ap, ok = a.Payload.(*CardPayment)
+		}
 		switch {
 		case !ok:
 			return fmt.Errorf("%w: attachment %d is not a card record", ErrBadField, i)
@@ -269,6 +305,7 @@ func (p *CardPayment) encode(e *encoder) {
 	e.uvarint(p.Counter)
 	e.bytes32(p.Challenge)
 	e.byte1(p.Mode)
+	e.bytes32(p.AttachedHash)
 	e.uvarint(uint64(len(p.Attached)))
 	for _, a := range p.Attached {
 		b := a.Encode()
@@ -286,6 +323,9 @@ func decodeCardPayment(d *decoder) Payload {
 	p.Counter = d.uvarint("counter")
 	p.Challenge = d.bytes32("challenge")
 	p.Mode = d.byte1("mode")
+	if !d.v1 {
+		p.AttachedHash = d.bytes32("attached")
+	}
 	n := d.uvarint("attachment count")
 	if n > MaxAttached {
 		d.fail("%d attachments, at most %d", n, MaxAttached)
@@ -301,7 +341,7 @@ func decodeCardPayment(d *decoder) Payload {
 		if d.err != nil {
 			break
 		}
-		tx, err := DecodeTx(b)
+		tx, err := decodeTx(b, d.v1)
 		if err != nil {
 			d.fail("attachment %d: %v", i, err)
 			break
@@ -319,6 +359,13 @@ func (p *CardPayment) executeSelf(c *execContext) (Reason, error) {
 	st := c.st
 	if len(c.tx.Attached) != len(p.Attached) {
 		return 0, fmt.Errorf("%w: card record attachments were not verified", ErrBadSignature)
+	}
+	ids := make([]Hash, len(c.tx.Attached))
+	for i, v := range c.tx.Attached {
+		ids[i] = v.ID
+	}
+	if AttachmentsHash(ids) != p.AttachedHash {
+		return 0, fmt.Errorf("%w: the attachments are not the ones the card signed", ErrBadField)
 	}
 	for i, a := range p.Attached {
 		v := c.tx.Attached[i]
@@ -351,10 +398,19 @@ func (p *CardPayment) applyRecord(st *Overlay, id Hash) (Reason, error) {
 		st.setCard(p.Card, card)
 		return ReasonCloned, nil
 	}
-	st.put(ck, append([]byte(nil), id[:]...))
 	if !st.hasAsset(p.Asset) {
+		st.put(ck, append([]byte(nil), id[:]...))
 		return ReasonUnknownAsset, nil
 	}
+	// A record its card account cannot pay now is skipped, its counter
+	// left free: burning it would let whoever posts a genuine record before
+	// the credits it relies on (a copy without its attachments, a record
+	// ahead of a registration or load) destroy the merchant's payment.
+	if bal := st.Balance(p.Card, p.Asset); bal.Lt(&p.Amount) {
+		return 0, fmt.Errorf("%w: card %s counter %d: %s of %s short", ErrCardUnfunded, p.Card.Hex(), p.Counter,
+			new(uint256.Int).Sub(&p.Amount, bal).Dec(), p.Asset.Hex())
+	}
+	st.put(ck, append([]byte(nil), id[:]...))
 	reason := st.move(p.Card, p.Payee, p.Asset, &p.Amount)
 	if reason == ReasonNone && p.Mode == CardModeToCard {
 		if _, isCard := st.Card(p.Payee); isCard {
@@ -386,6 +442,9 @@ func init() {
 			r.Issuer = d.address("issuer")
 			r.Card = d.address("card")
 			r.Owner = d.address("owner")
+			if !d.v1 {
+				copy(r.Consent[:], d.take(65, "card consent"))
+			}
 			r.Nonce = d.uvarint("nonce")
 			return &r
 		},
@@ -410,11 +469,11 @@ func init() {
 				return nil, err
 			}
 			return &CardPayment{CardRecord: CardRecord{Card: j.Card, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee,
-				Counter: uint64(j.Counter), Challenge: j.Challenge, Mode: j.Mode}}, nil
+				Counter: uint64(j.Counter), Challenge: j.Challenge, Mode: j.Mode, AttachedHash: j.Attached}}, nil
 		},
 		toJSON: func(p Payload) any {
 			r := p.(*CardPayment)
-			return cardRecordJSON{r.Card, r.Asset, jsonU256{r.Amount}, r.Payee, jsonU64(r.Counter), r.Challenge, r.Mode}
+			return cardRecordJSON{r.Card, r.Asset, jsonU256{r.Amount}, r.Payee, jsonU64(r.Counter), r.Challenge, r.Mode, r.AttachedHash}
 		},
 	})
 }

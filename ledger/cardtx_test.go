@@ -6,10 +6,27 @@ import (
 )
 
 // record signs a card record with a test key standing in for a card.
+// The card commits to its attachments as a card does: the ids in order.
 func (k *testKey) record(asset Hash, amount uint64, payee Address, counter uint64, mode uint8, attached ...*Tx) *Tx {
 	p := &CardPayment{CardRecord: CardRecord{Card: k.addr, Asset: asset, Amount: u(amount), Payee: payee, Counter: counter,
-		Challenge: Hash{byte(counter)}, Mode: mode}, Attached: attached}
+		Challenge: Hash{byte(counter)}, Mode: mode, AttachedHash: attachedIDsHash(attached)}, Attached: attached}
 	return k.sign(p, testDomain)
+}
+
+func attachedIDsHash(attached []*Tx) Hash {
+	var ids []Hash
+	for _, a := range attached {
+		ids = append(ids, a.ID(testDomain))
+	}
+	return AttachmentsHash(ids)
+}
+
+// registerCard is an issuer's registration of a card, with the card's consent.
+func registerCard(issuer, card *testKey, owner Address, nonce uint64) *Tx {
+	r := &CardRegister{Issuer: issuer.addr, Card: card.addr, Owner: owner, Nonce: nonce}
+	cc := r.ConsentOf()
+	r.Consent = card.signDigest(testDomain.Digest(cc.StructHash()))
+	return issuer.sign(r, testDomain)
 }
 
 func TestCardRecords(t *testing.T) {
@@ -28,9 +45,9 @@ func TestCardRecords(t *testing.T) {
 	if _, err := apply(cardA.record(eur, 1, merchant.addr, 1, CardModeOffline)); !errors.Is(err, ErrCardUnknown) || !IsSkip(err) {
 		t.Fatalf("unregistered card: %v", err)
 	}
-	ok(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: cardA.addr, Owner: owner.addr, Nonce: 1}, testDomain))
-	ok(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: cardB.addr, Owner: owner.addr, Nonce: 2}, testDomain))
-	if r, _ := apply(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: cardA.addr, Owner: owner.addr, Nonce: 3}, testDomain)); r.Reason != ReasonCardExists {
+	ok(registerCard(issuer, cardA, owner.addr, 1))
+	ok(registerCard(issuer, cardB, owner.addr, 2))
+	if r, _ := apply(registerCard(issuer, cardA, owner.addr, 3)); r.Reason != ReasonCardExists {
 		t.Fatalf("registered twice: %+v", r)
 	}
 	// Load: the issuer pays the card account.

@@ -66,6 +66,10 @@ type decoder struct {
 	err        error
 	refs       *batchRefs
 	unresolved error
+	// v1 reads a version 1 batch: its card records have no attached
+	// commitment and its card registrations no consent (docs/protocol.md,
+	// "Versioning"); such transactions decode but never verify.
+	v1 bool
 }
 
 func (d *decoder) fail(format string, args ...any) {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/holiman/uint256"
@@ -184,6 +185,9 @@ func (p *ConvertPay) execute(c *execContext) Reason {
 	rv := c.tx.Attached[0]
 	rec := p.Record.Payload.(*CardPayment)
 	reason, err := rec.executeSelf(&execContext{st: st, tx: rv, env: c.env})
+	if errors.Is(err, ErrCardUnfunded) {
+		return ReasonInsufficientFunds
+	}
 	if err != nil {
 		return ReasonCardRecordInvalid
 	}

@@ -25,7 +25,7 @@ func TestConvertPay(t *testing.T) {
 	}
 	eur := issueTo(t, st, issuer, 0, 1_000_000)
 	crypto := issueTo(t, st, issuer, 1, 1_000_000) // stands in for ETH
-	ok(issuer.sign(&CardRegister{Issuer: issuer.addr, Card: card.addr, Owner: owner.addr, Nonce: 2}, testDomain))
+	ok(registerCard(issuer, card, owner.addr, 2))
 	ok(issuer.sign(&Transfer{From: issuer.addr, To: card.addr, Asset: crypto, Amount: u(5000), Nonce: 3}, testDomain))
 	ok(issuer.sign(&Transfer{From: issuer.addr, To: mm.addr, Asset: eur, Amount: u(100_000), Nonce: 4}, testDomain))
 	// The market maker gives 1,000 EUR units for 400 crypto units.

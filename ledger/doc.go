@@ -11,7 +11,9 @@
 // the core.
 //
 // Apply's three outcomes: an error that is never valid (bad signature, bad
-// field), a skip with no receipt (IsSkip: a nonce gap or a used nonce; the
-// transaction stays pending), or a receipt — StatusOK, or StatusFailed with
+// field), a skip with no receipt (IsSkip: a nonce gap or a used nonce; a
+// card record whose card is not registered yet, that was applied, or that
+// its card account cannot pay yet; the transaction stays pending), or a
+// receipt — StatusOK, or StatusFailed with
 // a Reason, which is final and consumes the nonce.
 package ledger

@@ -37,5 +37,6 @@ var ErrState = errors.New("ledger: state store failed")
 // IsSkip reports whether err means "no receipt now, not never valid".
 func IsSkip(err error) bool {
 	return errors.Is(err, ErrNonceTooLow) || errors.Is(err, ErrNonceGap) ||
-		errors.Is(err, ErrCardUnknown) || errors.Is(err, ErrRecordApplied)
+		errors.Is(err, ErrCardUnknown) || errors.Is(err, ErrRecordApplied) ||
+		errors.Is(err, ErrCardUnfunded)
 }

@@ -39,7 +39,10 @@ type batchVectors struct {
 
 // goldenBatches builds the scenario: an issue and two fundings to new
 // accounts (literal addresses), then transfers between known accounts
-// (account numbers), an overspend (failure receipt) and a nonce gap (skip).
+// (account numbers), an overspend (failure receipt) and a nonce gap (skip),
+// then cards: two registrations with their cards' consent, a load, a
+// payment carrying a card-to-card record (which applies first), and a
+// record its card cannot pay yet (skip, counter free).
 func goldenBatches() [][]*Tx {
 	a, b, c := newTestKey(201), newTestKey(202), newTestKey(203)
 	issue := &IssueAsset{Issuer: a.addr, Symbol: "EUR", Decimals: 2, Supply: u(1_000_000), Currency: 978, Nonce: 0}
@@ -47,9 +50,22 @@ func goldenBatches() [][]*Tx {
 	t := func(k *testKey, to Address, amount, nonce uint64) *Tx {
 		return k.sign(&Transfer{From: k.addr, To: to, Asset: eur, Amount: u(amount), Nonce: nonce}, testDomain)
 	}
+	cardX, cardY := newTestKey(204), newTestKey(205)
+	rec := func(k *testKey, amount uint64, payee Address, counter uint64, mode uint8, attached ...*Tx) *Tx {
+		var ids []Hash
+		for _, at := range attached {
+			ids = append(ids, at.ID(testDomain))
+		}
+		return k.sign(&CardPayment{CardRecord: CardRecord{Card: k.addr, Asset: eur, Amount: u(amount), Payee: payee,
+			Counter: counter, Challenge: Hash{0xc0, byte(counter)}, Mode: mode, AttachedHash: AttachmentsHash(ids)},
+			Attached: attached}, testDomain)
+	}
+	x2y := rec(cardX, 500, cardY.addr, 1, CardModeToCard)
 	return [][]*Tx{
 		{a.sign(issue, testDomain), t(a, b.addr, 5000, 1), t(a, c.addr, 7000, 2)},
 		{t(b, c.addr, 1250, 0), t(c, a.addr, 99999, 0), t(c, b.addr, 1, 1), t(b, a.addr, 1, 5)},
+		{registerCard(a, cardX, b.addr, 3), registerCard(a, cardY, c.addr, 4), t(a, cardX.addr, 2000, 5),
+			rec(cardY, 300, c.addr, 1, CardModeOnline, x2y), rec(cardY, 10000, c.addr, 2, CardModeOffline)},
 	}
 }
 
@@ -66,7 +82,7 @@ func TestGoldenBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := batchVectors{Comment: "anonex batch format v1: fold each batch, in order, over the state the previous ones left (empty at first); see docs/protocol.md",
+	got := batchVectors{Comment: "anonex batch format v2: fold each batch, in order, over the state the previous ones left (empty at first); see docs/protocol.md",
 		ChainID: testDomain.ChainID, Contract: testDomain.Contract}
 	for i, txs := range goldenBatches() {
 		bb := NewBatchBuilder(st)
@@ -141,5 +157,52 @@ func TestGoldenBatches(t *testing.T) {
 	last := got.Batches[1]
 	if len(last.Receipts) != 3 || last.Receipts[1].Reason != ReasonInsufficientFunds || len(last.Skipped) != 1 {
 		t.Fatalf("scenario drifted: %+v", last)
+	}
+	cards := got.Batches[2]
+	if len(cards.Receipts) != 4 || len(cards.Skipped) != 1 || cards.Skipped[0] != cards.TxIDs[4] {
+		t.Fatalf("card scenario drifted: %+v", cards)
+	}
+	for _, r := range cards.Receipts {
+		if r.Status != StatusOK {
+			t.Fatalf("card scenario drifted: %+v", cards)
+		}
+	}
+}
+
+// TestGoldenBatchesV1: batches of protocol version 1 (version byte 1, the
+// vectors committed before the card changes) still decode and fold to the
+// roots they did.
+func TestGoldenBatchesV1(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "batch_vectors_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want batchVectors
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	st, nodes := mapState{}, mapState{}
+	for i, w := range want.Batches {
+		data, _ := hex.DecodeString(w.Batch)
+		if len(data) == 0 || data[0] != 1 {
+			t.Fatalf("batch %d is not version 1", i)
+		}
+		dec, err := DecodeBatch(data, st)
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		var vs []*Verified
+		for _, bt := range dec {
+			vs = append(vs, mustVerify(bt.Tx))
+		}
+		res, err := Fold(st, nodes, vs, Env{Seq: uint64(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.commit(res.StateWrites)
+		nodes.commit(res.TreeWrites)
+		if res.StateRoot != w.StateRoot || res.ReceiptsRoot != w.ReceiptsRoot {
+			t.Fatalf("batch %d folds to other roots", i)
+		}
 	}
 }

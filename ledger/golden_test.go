@@ -51,6 +51,10 @@ type goldenCase struct {
 	Wire       string          `json:"wire"`
 	Expect     string          `json:"expect"`
 	GoError    string          `json:"go_error"`
+	// ConsentSignature is the card's consent a CardRegister carries.
+	ConsentSignature string `json:"consent_signature"`
+	// Attached are the records a CardRecord carries.
+	Attached []goldenAttached `json:"attached"`
 }
 
 // goldenClasses maps each outcome class to the ledger errors that belong to
@@ -68,6 +72,15 @@ var (
 		"ErrWrongSigner": ErrWrongSigner, "ErrZeroAmount": ErrZeroAmount, "ErrBadField": ErrBadField,
 	}
 )
+
+// goldenAttached is a card record carried by another.
+type goldenAttached struct {
+	Type      string          `json:"type"`
+	Message   json.RawMessage `json:"message"`
+	Signature string          `json:"signature"`
+	Digest    string          `json:"digest"`
+	Wire      string          `json:"wire"`
+}
 
 func loadGolden(t *testing.T) *goldenFile {
 	t.Helper()
@@ -254,7 +267,25 @@ func checkGolden(t *testing.T, c goldenCase) {
 	// The JSON form: the vector's {type, message, signature} parses to the
 	// wire's transaction, and the Go rendering carries the same message.
 	sig := goldenHex(t, "signature", c.Signature)
-	doc, _ := json.Marshal(map[string]any{"type": c.Type, "message": c.Message, "signature": c.Signature})
+	jdoc := map[string]any{"type": c.Type, "message": c.Message, "signature": c.Signature}
+	if c.ConsentSignature != "" {
+		jdoc["consent_signature"] = c.ConsentSignature
+	}
+	if len(c.Attached) > 0 {
+		var att []any
+		for i, a := range c.Attached {
+			att = append(att, map[string]any{"type": a.Type, "message": a.Message, "signature": a.Signature})
+			ap := tx.Payload.(*CardPayment).Attached[i]
+			if got, want := ap.Encode(), goldenHex(t, "attached wire", a.Wire); !bytes.Equal(got, want) {
+				t.Fatalf("attachment %d wire %x, vector %x", i, got, want)
+			}
+			if id := ap.ID(d); !bytes.Equal(id[:], goldenHex(t, "attached digest", a.Digest)) {
+				t.Fatalf("attachment %d id %x, vector %s", i, id[:], a.Digest)
+			}
+		}
+		jdoc["attached"] = att
+	}
+	doc, _ := json.Marshal(jdoc)
 	var fromJSON Tx
 	if err := fromJSON.UnmarshalJSON(doc); err != nil {
 		t.Fatalf("UnmarshalJSON(%s): %v", doc, err)

@@ -188,11 +188,15 @@ const MaxTxSize = 4096
 
 // DecodeTx parses the wire form. It checks the encoding only, never the
 // signature.
-func DecodeTx(b []byte) (*Tx, error) {
+func DecodeTx(b []byte) (*Tx, error) { return decodeTx(b, false) }
+
+// decodeTx decodes the wire form; v1 the one of protocol version 1 (card
+// records attached inside a version 1 batch).
+func decodeTx(b []byte, v1 bool) (*Tx, error) {
 	if len(b) > MaxTxSize {
 		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrDecode, len(b), MaxTxSize)
 	}
-	d := decoder{buf: b}
+	d := decoder{buf: b, v1: v1}
 	k := Kind(d.byte1("kind"))
 	if d.err != nil {
 		return nil, d.err
@@ -319,6 +323,11 @@ func VerifyKnownSender(tx *Tx, id Hash, from Address, d Domain, rec Recoverer) (
 		}
 		v.AuthID = aid
 	}
+	if r, ok := tx.Payload.(*CardRegister); ok {
+		if err := VerifyCardConsent(r, d, rec); err != nil {
+			return nil, err
+		}
+	}
 	if at, ok := tx.Payload.(attacher); ok {
 		for i, a := range at.attachments() {
 			aid, err := Precheck(a, d)
@@ -330,6 +339,15 @@ func VerifyKnownSender(tx *Tx, id Hash, from Address, d Domain, rec Recoverer) (
 				return nil, fmt.Errorf("attachment %d: %w", i, err)
 			}
 			v.Attached = append(v.Attached, av)
+		}
+	}
+	if cp, ok := tx.Payload.(*CardPayment); ok {
+		ids := make([]Hash, len(v.Attached))
+		for i, av := range v.Attached {
+			ids[i] = av.ID
+		}
+		if AttachmentsHash(ids) != cp.AttachedHash {
+			return nil, fmt.Errorf("%w: the attachments are not the ones the card signed (attached %s)", ErrBadField, cp.AttachedHash.Hex())
 		}
 	}
 	return v, nil
@@ -352,6 +370,9 @@ type jsonTx struct {
 	// OfferSignatures are the makers' signatures of the offers a
 	// ConvertPay fills, in order.
 	OfferSignatures []Sig `json:"offer_signatures,omitempty"`
+	// ConsentSignature is the card's signature of CardConsent a
+	// CardRegister carries.
+	ConsentSignature *Sig `json:"consent_signature,omitempty"`
 }
 
 // MarshalJSON renders {"type", "message", "signature"}.
@@ -378,6 +399,10 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 			j.OfferSignatures = append(j.OfferSignatures, so.Sig)
 		}
 	}
+	if r, ok := tx.Payload.(*CardRegister); ok {
+		sig := r.Consent
+		j.ConsentSignature = &sig
+	}
 	return json.Marshal(j)
 }
 
@@ -394,6 +419,19 @@ func (tx *Tx) UnmarshalJSON(b []byte) error {
 	p, err := specOf(k).fromJSON(j.Message)
 	if err != nil {
 		return err
+	}
+	for i, a := range j.Attached {
+		if a == nil {
+			return fmt.Errorf("%w: attached %d is null", ErrDecode, i)
+		}
+	}
+	if r, ok := p.(*CardRegister); ok {
+		if j.ConsentSignature == nil {
+			return fmt.Errorf("%w: a card registration needs the card's consent_signature", ErrDecode)
+		}
+		r.Consent = *j.ConsentSignature
+	} else if j.ConsentSignature != nil {
+		return fmt.Errorf("%w: only card registrations carry a consent_signature", ErrDecode)
 	}
 	if oc, ok := p.(offerCarrier); ok {
 		if j.OfferSignature == nil {

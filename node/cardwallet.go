@@ -33,8 +33,9 @@ type CardSetup struct {
 }
 
 // InitCard has a blank card make its key, gets the issuer node's
-// certificate and ledger registration for it, and personalizes the card.
-// It returns the card's address and the registration's tx id.
+// certificate for it, personalizes the card, and has the issuer register
+// it on the ledger with the card's consent (CARD CONSENT). It returns the
+// card's address and the registration's tx id.
 func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s CardSetup) (ledger.Address, ledger.Hash, error) {
 	info, err := cl.Select()
 	if err != nil {
@@ -59,7 +60,15 @@ func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s Card
 	if err := cl.Personalize(p); err != nil {
 		return ledger.Address{}, ledger.Hash{}, err
 	}
-	return info.Address, cert.RegisterTx, nil
+	consent, err := cl.Consent()
+	if err != nil {
+		return ledger.Address{}, ledger.Hash{}, fmt.Errorf("node: the card's consent: %w", err)
+	}
+	reg, err := issuer.RegisterCard(ctx, info.Address, s.Owner, consent)
+	if err != nil {
+		return ledger.Address{}, ledger.Hash{}, fmt.Errorf("node: issuer registration: %w", err)
+	}
+	return info.Address, reg.RegisterTx, nil
 }
 
 // ErrLoadRefused reports a load refused before any value moved.

@@ -159,10 +159,17 @@ func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...string) (Tx
 	}
 }
 
-// CertifyCard asks an issuer node to certify and register a card (token).
+// CertifyCard asks an issuer node to certify a card for its owner (token).
 func (c *Client) CertifyCard(ctx context.Context, card, owner ledger.Address) (CertifyResult, error) {
 	var r CertifyResult
 	return r, c.do(ctx, "POST", "/v1/cards", CertifyRequest{Card: card, Owner: owner}, &r)
+}
+
+// RegisterCard asks an issuer node to register a card on the ledger with
+// the card's consent (token).
+func (c *Client) RegisterCard(ctx context.Context, card, owner ledger.Address, consent ledger.Sig) (RegisterResult, error) {
+	var r RegisterResult
+	return r, c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/register", RegisterRequest{Owner: owner, Consent: consent}, &r)
 }
 
 // Card is GET /v1/cards/{card}.

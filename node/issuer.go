@@ -262,19 +262,33 @@ type CertifyRequest struct {
 	Owner ledger.Address `json:"owner"`
 }
 
-// CertifyResult is what POST /v1/cards answers.
+// CertifyResult is what POST /v1/cards answers: what PERSONALIZE needs.
 type CertifyResult struct {
-	Card       ledger.Address `json:"card"`
-	Owner      ledger.Address `json:"owner"`
-	Issuer     ledger.Address `json:"issuer"`
-	Cert       ledger.Sig     `json:"cert"`
-	RegisterTx ledger.Hash    `json:"register_tx"`
-	ChainID    uint64         `json:"chain_id"`
-	Anchor     ledger.Address `json:"anchor"`
+	Card    ledger.Address `json:"card"`
+	Owner   ledger.Address `json:"owner"`
+	Issuer  ledger.Address `json:"issuer"`
+	Cert    ledger.Sig     `json:"cert"`
+	ChainID uint64         `json:"chain_id"`
+	Anchor  ledger.Address `json:"anchor"`
 }
 
-// certify signs a card's certificate and registers the card on the ledger.
-func (is *issuer) certify(ctx context.Context, req CertifyRequest) (CertifyResult, error) {
+// RegisterRequest is POST /v1/cards/{card}/register: the card's consent
+// (CARD CONSENT) to its registration under this issuer for Owner.
+type RegisterRequest struct {
+	Owner   ledger.Address `json:"owner"`
+	Consent ledger.Sig     `json:"consent"`
+}
+
+// RegisterResult is what POST /v1/cards/{card}/register answers.
+type RegisterResult struct {
+	Card       ledger.Address `json:"card"`
+	RegisterTx ledger.Hash    `json:"register_tx"`
+}
+
+// certify signs a card's certificate. The card is registered on the
+// ledger only with its own consent, which it signs once personalized
+// (register).
+func (is *issuer) certify(req CertifyRequest) (CertifyResult, error) {
 	if req.Card.IsZero() || req.Owner.IsZero() {
 		return CertifyResult{}, apiErr(http.StatusBadRequest, "invalid", "card and owner are required")
 	}
@@ -283,19 +297,32 @@ func (is *issuer) certify(ctx context.Context, req CertifyRequest) (CertifyResul
 	if err != nil {
 		return CertifyResult{}, err
 	}
+	return CertifyResult{Card: req.Card, Owner: req.Owner, Issuer: is.key.Address(), Cert: ledger.Sig(cert),
+		ChainID: is.n.domain.ChainID, Anchor: is.n.domain.Contract}, nil
+}
+
+// register submits the CardRegister of a card that consented to this
+// issuer and owner.
+func (is *issuer) register(ctx context.Context, card ledger.Address, req RegisterRequest) (RegisterResult, error) {
+	if card.IsZero() || req.Owner.IsZero() {
+		return RegisterResult{}, apiErr(http.StatusBadRequest, "invalid", "card and owner are required")
+	}
+	reg := &ledger.CardRegister{Issuer: is.key.Address(), Card: card, Owner: req.Owner, Consent: req.Consent}
+	if err := ledger.VerifyCardConsent(reg, is.n.domain, is.n.rec); err != nil {
+		return RegisterResult{}, apiErr(http.StatusBadRequest, "invalid", "the card's consent: %v", err)
+	}
 	var nonce uint64
 	is.n.pool.View(func(v *ledger.Overlay) { nonce = v.Account(is.key.Address()).Nonce })
-	reg := &ledger.CardRegister{Issuer: is.key.Address(), Card: req.Card, Owner: req.Owner, Nonce: nonce}
+	reg.Nonce = nonce
 	sig, err := is.key.Sign(is.n.domain.Digest(reg.StructHash()))
 	if err != nil {
-		return CertifyResult{}, err
+		return RegisterResult{}, err
 	}
 	res, err := is.n.Submit(ctx, &ledger.Tx{Payload: reg, Sig: ledger.Sig(sig)})
 	if err != nil {
-		return CertifyResult{}, err
+		return RegisterResult{}, err
 	}
-	return CertifyResult{Card: req.Card, Owner: req.Owner, Issuer: is.key.Address(), Cert: ledger.Sig(cert), RegisterTx: res.ID,
-		ChainID: is.n.domain.ChainID, Anchor: is.n.domain.Contract}, nil
+	return RegisterResult{Card: card, RegisterTx: res.ID}, nil
 }
 
 func (n *Node) issuerRoutes(mux *http.ServeMux) {
@@ -314,7 +341,22 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
 		}
-		return is.certify(r.Context(), req)
+		return is.certify(req)
+	})))
+	mux.HandleFunc("POST /v1/cards/{card}/register", n.authorized(n.handle(func(r *http.Request) (any, error) {
+		is, err := need()
+		if err != nil {
+			return nil, err
+		}
+		card, err := ledger.ParseAddress(r.PathValue("card"))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		var req RegisterRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		}
+		return is.register(r.Context(), card, req)
 	})))
 	mux.HandleFunc("GET /v1/cards/{card}", n.handle(func(r *http.Request) (any, error) {
 		card, err := ledger.ParseAddress(r.PathValue("card"))

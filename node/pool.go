@@ -185,6 +185,11 @@ func (p *Pool) applyOne(e *poolEntry) (AddResult, error) {
 	switch {
 	case err != nil && errors.Is(err, ledger.ErrNonceGap):
 		return Queued, nil
+	case err != nil && errors.Is(err, ledger.ErrCardUnfunded):
+		// The ledger skips it (its counter stays free, it may pay once
+		// its credits settle); the pending view refuses it like any
+		// transaction that cannot pay now.
+		return 0, fmt.Errorf("%w: %s: %v", ErrUnfundable, ledger.ReasonInsufficientFunds, err)
 	case err != nil:
 		return 0, err
 	case r.Status != ledger.StatusOK:

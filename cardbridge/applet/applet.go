@@ -165,6 +165,8 @@ func (a *Applet) Process(cla, ins, p1, p2 byte, data []byte) ([]byte, uint16) {
 		return a.readRecord(int(p1))
 	case prop && ins == cardproto.INSSetLimits:
 		return nil, a.setLimits(data)
+	case prop && ins == cardproto.INSConsent:
+		return a.consent()
 	case prop && ins == cardproto.INSConvert:
 		switch p1 {
 		case cardproto.ConvertRequestP1:
@@ -197,7 +199,7 @@ func (a *Applet) selectApplet(p1 byte, data []byte) ([]byte, uint16) {
 func (a *Applet) status() cardproto.Status {
 	st := a.st
 	s := cardproto.Status{
-		Info: cardproto.Info{Version: 1, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
+		Info: cardproto.Info{Version: cardproto.AppletVersion, Life: st.Life, Address: st.Address, Cert: st.Cert, Owner: st.Owner, Counter: st.Counter,
 			PINLeft: st.PINLeft, PUKLeft: st.PUKLeft},
 		ChainID: st.ChainID, Anchor: st.Anchor, OfflineRun: st.OfflineRun,
 		Trusted: st.Trusted, Purses: st.Purses, Received: uint8(len(st.Received)),
@@ -442,22 +444,26 @@ func (a *Applet) pay(mode byte, data []byte) ([]byte, uint16) {
 	if mode == ledger.CardModeOffline && (amount.Gt(&p.Limits.OfflineCap) || st.OfflineRun >= p.Limits.OfflineMax) {
 		return nil, apdu.SWOfflineLimit
 	}
-	next, r, sw := a.debit(req.Asset, amount, req.Payee, req.Challenge, mode)
+	// At terminals the record carries every unconfirmed received record
+	// (their value counted above), and the card signs which: nobody can
+	// post the record without them. Card to card it carries none.
+	var attached []ReceivedRecord
+	if mode != ledger.CardModeToCard {
+		attached = st.Received
+	}
+	_, r, sw := a.debit(req.Asset, amount, req.Payee, req.Challenge, mode, attached)
 	if sw != apdu.SWOK {
 		return nil, sw
 	}
-	resp := cardproto.PayResponse{Counter: r.Counter, Sig: r.Sig}
-	if mode != ledger.CardModeToCard {
-		for _, rc := range next.Received {
-			resp.Attached = append(resp.Attached, rc.Received)
-		}
-	}
+	resp := cardproto.PayResponse{Counter: r.Counter, Sig: r.Sig, AttachedHash: r.AttachedHash, Attached: r.Attached}
 	return resp.Bytes(), apdu.SWOK
 }
 
 // debit signs a record of amount from the purse of asset and commits it:
-// counter + 1, D + amount, the offline run, the record ring.
-func (a *Applet) debit(asset ledger.Hash, amount *uint256.Int, payee ledger.Address, challenge ledger.Hash, mode byte) (*State, cardproto.RecordView, uint16) {
+// counter + 1, D + amount, the offline run, the record ring. The record
+// commits to the received records attached to it, in this order.
+func (a *Applet) debit(asset ledger.Hash, amount *uint256.Int, payee ledger.Address, challenge ledger.Hash, mode byte,
+	attached []ReceivedRecord) (*State, cardproto.RecordView, uint16) {
 	st := a.st
 	key, err := account.FromBytes(st.Key)
 	if err != nil {
@@ -474,6 +480,14 @@ func (a *Applet) debit(asset ledger.Hash, amount *uint256.Int, payee ledger.Addr
 		next.OfflineRun = 0
 	}
 	r := cardproto.RecordView{Counter: next.Counter, Asset: asset, Amount: *amount, Payee: payee, Challenge: challenge, Mode: mode}
+	if len(attached) > 0 {
+		ids := make([]ledger.Hash, len(attached))
+		for i, rc := range attached {
+			ids[i] = rc.ID
+			r.Attached = append(r.Attached, rc.Received)
+		}
+		r.AttachedHash = ledger.AttachmentsHash(ids)
+	}
 	rec := r.Record(st.Address)
 	sig, err := key.Sign(st.domain().Digest(rec.StructHash()))
 	if err != nil {
@@ -546,6 +560,27 @@ func (a *Applet) readRecord(n int) ([]byte, uint16) {
 		return nil, apdu.SWNotFound
 	}
 	return recs[len(recs)-1-n].Bytes(), apdu.SWOK
+}
+
+// consent is CARD CONSENT: the card's signature of CardConsent naming
+// itself, its issuer (the first trusted) and its owner, which an issuer's
+// CardRegister must carry. The card names them itself: it consents to no
+// other registration.
+func (a *Applet) consent() ([]byte, uint16) {
+	st := a.st
+	if st.Life != LifeActive {
+		return nil, apdu.SWConditionsNotSatisfied
+	}
+	key, err := account.FromBytes(st.Key)
+	if err != nil {
+		return nil, apdu.SWConditionsNotSatisfied
+	}
+	cc := ledger.CardConsent{Card: st.Address, Issuer: st.Trusted[0], Owner: st.Owner}
+	sig, err := key.Sign(st.domain().Digest(cc.StructHash()))
+	if err != nil {
+		return nil, apdu.SWConditionsNotSatisfied
+	}
+	return sig[:], apdu.SWOK
 }
 
 func (a *Applet) setLimits(data []byte) uint16 {

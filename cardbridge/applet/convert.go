@@ -110,7 +110,7 @@ func (a *Applet) convertApprove(data []byte) ([]byte, uint16) {
 	if p.T.Lt(&p.D) || new(uint256.Int).Sub(&p.T, &p.D).Lt(&ap.Amount) {
 		return nil, apdu.SWInsufficientFunds
 	}
-	_, r, sw := a.debit(ap.Asset, &ap.Amount, ap.Collector, s.challenge, ledger.CardModeOnline)
+	_, r, sw := a.debit(ap.Asset, &ap.Amount, ap.Collector, s.challenge, ledger.CardModeOnline, nil)
 	if sw != apdu.SWOK {
 		return nil, sw
 	}

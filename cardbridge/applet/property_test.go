@@ -141,7 +141,7 @@ func (w *world) record(h *harness, out []byte, amount uint64, payee ledger.Addre
 		w.t.Fatal(err)
 	}
 	p := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: h.addr, Asset: w.eur, Amount: u128(amount),
-		Payee: payee, Counter: pr.Counter, Challenge: challenge, Mode: mode}}
+		Payee: payee, Counter: pr.Counter, Challenge: challenge, Mode: mode, AttachedHash: pr.AttachedHash}}
 	for _, rc := range pr.Attached {
 		ap := &ledger.CardPayment{CardRecord: rc.Record(h.addr)}
 		p.Attached = append(p.Attached, &ledger.Tx{Payload: ap, Sig: rc.Sig})
@@ -205,7 +205,9 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 			w.cards = append(w.cards, h)
 			w.genuine[h.addr] = true
 			w.credits[h.addr] = new(uint256.Int)
-			reg := &ledger.CardRegister{Issuer: w.issuer.Address(), Card: h.addr, Owner: w.owner.Address(), Nonce: w.issuerN}
+			consent := h.must(0x80, cardproto.INSConsent, 0, 0, nil)
+			reg := &ledger.CardRegister{Issuer: w.issuer.Address(), Card: h.addr, Owner: w.owner.Address(), Nonce: w.issuerN,
+				Consent: ledger.Sig(consent)}
 			w.issuerN++
 			if r, err := w.apply(w.signTx(w.issuer, reg)); err != nil || r.Status != ledger.StatusOK {
 				rt.Fatalf("register: %v %+v", err, r)

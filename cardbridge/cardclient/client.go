@@ -183,21 +183,42 @@ func (c *Client) SetLimits(l *cardproto.LimitsUpdate) error {
 }
 
 // PaymentTx builds the ledger transaction of a signed payment: the record,
-// its signature and the attached card-to-card records.
+// its signature and the attached card-to-card records, in the card's order
+// (the record's signature covers which ones).
 func PaymentTx(card ledger.Address, req *cardproto.PayRequest, mode uint8, resp *cardproto.PayResponse) *ledger.Tx {
 	p := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: card, Asset: req.Asset, Amount: req.Amount, Payee: req.Payee,
-		Counter: resp.Counter, Challenge: req.Challenge, Mode: mode}}
-	for _, rc := range resp.Attached {
-		p.Attached = append(p.Attached, &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: rc.Record(card)}, Sig: rc.Sig})
-	}
+		Counter: resp.Counter, Challenge: req.Challenge, Mode: mode, AttachedHash: resp.AttachedHash}}
+	p.Attached = attachedTxs(card, resp.Attached)
 	return &ledger.Tx{Payload: p, Sig: resp.Sig}
 }
 
+func attachedTxs(card ledger.Address, rcs []cardproto.Received) []*ledger.Tx {
+	var out []*ledger.Tx
+	for _, rc := range rcs {
+		out = append(out, &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: rc.Record(card)}, Sig: rc.Sig})
+	}
+	return out
+}
+
 // RecordTx builds the ledger transaction of a record read back with
-// ReadRecord (no attachments: those travelled with the original answer or
-// reach the network from the host that bridged the card-to-card payment).
+// ReadRecord, with the attachments the card signed it with.
 func RecordTx(card ledger.Address, r *cardproto.RecordView) *ledger.Tx {
-	return &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: r.Record(card)}, Sig: r.Sig}
+	p := &ledger.CardPayment{CardRecord: r.Record(card), Attached: attachedTxs(card, r.Attached)}
+	return &ledger.Tx{Payload: p, Sig: r.Sig}
+}
+
+// Consent asks the card for its consent to be registered (CARD CONSENT):
+// its signature of CardConsent(card, its issuer, its owner), which the
+// issuer's CardRegister carries.
+func (c *Client) Consent() (ledger.Sig, error) {
+	b, err := c.do(cardproto.CLAProp, cardproto.INSConsent, 0, 0, nil)
+	if err != nil {
+		return ledger.Sig{}, err
+	}
+	if len(b) != len(ledger.Sig{}) {
+		return ledger.Sig{}, fmt.Errorf("%w: a consent of %d bytes", cardproto.ErrMalformed, len(b))
+	}
+	return ledger.Sig(b), nil
 }
 
 // Units converts an amount for a card.

@@ -10,6 +10,11 @@ import (
 	"github.com/holiman/uint256"
 )
 
+// AppletVersion is what SELECT answers in tag 80: 2 since card records
+// commit to their attachments and the card consents to its registration
+// (docs/card-protocol.md).
+const AppletVersion = 2
+
 // AID is the applet's application identifier.
 var AID = []byte{0xF0, 0x61, 0x6E, 0x6F, 0x6E, 0x65, 0x78, 0x01}
 
@@ -29,6 +34,7 @@ const (
 	INSReceive     = 0x58
 	INSReadRecords = 0xB2
 	INSSetLimits   = 0x5A
+	INSConsent     = 0x5E
 	CLAProp        = 0x80
 	// PINRef is P2 of VERIFY, CHANGE and UNBLOCK.
 	PINRef = 0x80

@@ -335,19 +335,59 @@ func (r *Received) Record(payee ledger.Address) ledger.CardRecord {
 
 // PayResponse is PAY's and SEND's answer.
 type PayResponse struct {
-	Counter  uint64
-	Sig      ledger.Sig
-	Attached []Received // PAY only: unconfirmed received records
+	Counter uint64
+	Sig     ledger.Sig
+	// AttachedHash is the record's signed commitment to Attached
+	// (ledger.AttachmentsHash of their ids, in order): tag 8F, present
+	// when Attached is not empty.
+	AttachedHash ledger.Hash
+	Attached     []Received // PAY only: unconfirmed received records
 }
 
 // Bytes encodes the answer.
 func (r *PayResponse) Bytes() []byte {
 	var e enc
 	e.u64(0x9A, r.Counter).put(0x96, r.Sig[:])
-	for i := range r.Attached {
-		e.put(0xA1, r.Attached[i].Bytes())
-	}
+	putAttached(&e, r.AttachedHash, r.Attached)
 	return e.buf
+}
+
+func putAttached(e *enc, h ledger.Hash, attached []Received) {
+	if len(attached) == 0 {
+		return
+	}
+	e.put(0x8F, h[:])
+	for i := range attached {
+		e.put(0xA1, attached[i].Bytes())
+	}
+}
+
+// parseAttached reads the 8F commitment and the A1 records: both or
+// neither.
+func parseAttached(b []byte, d *dec) (ledger.Hash, []Received, error) {
+	var h ledger.Hash
+	if d.has(0x8F) {
+		h = d.hash(0x8F, "attached")
+	}
+	if d.err != nil {
+		return h, nil, d.err
+	}
+	var out []Received
+	list, _ := parseList(b)
+	for _, t := range list {
+		if t.Tag != 0xA1 {
+			continue
+		}
+		rc, err := ParseReceived(t.Value)
+		if err != nil {
+			return h, nil, err
+		}
+		out = append(out, rc)
+	}
+	if (len(out) == 0) != h.IsZero() {
+		return h, nil, malformed("attached records and their commitment (8F) go together")
+	}
+	return h, out, nil
 }
 
 // ParsePayResponse reads the answer.
@@ -357,18 +397,9 @@ func ParsePayResponse(b []byte) (PayResponse, error) {
 	if d.err != nil {
 		return r, d.err
 	}
-	list, _ := parseList(b)
-	for _, t := range list {
-		if t.Tag != 0xA1 {
-			continue
-		}
-		rc, err := ParseReceived(t.Value)
-		if err != nil {
-			return r, err
-		}
-		r.Attached = append(r.Attached, rc)
-	}
-	return r, nil
+	var err error
+	r.AttachedHash, r.Attached, err = parseAttached(b, d)
+	return r, err
 }
 
 // RecordView is READ RECORDS' answer.
@@ -380,6 +411,11 @@ type RecordView struct {
 	Challenge ledger.Hash
 	Mode      uint8
 	Sig       ledger.Sig
+	// AttachedHash and Attached are the records the card attached and
+	// signed a commitment to (as in PAY's answer): a record read back
+	// carries them, or it would not be the record the card signed.
+	AttachedHash ledger.Hash
+	Attached     []Received
 }
 
 // Bytes encodes the answer.
@@ -387,6 +423,7 @@ func (r *RecordView) Bytes() []byte {
 	var e enc
 	e.u64(0x9A, r.Counter).put(0x90, r.Asset[:]).put(0x91, mustAmount(&r.Amount)).put(0x98, r.Payee[:])
 	e.put(0x99, r.Challenge[:]).put(0x9B, []byte{r.Mode}).put(0x96, r.Sig[:])
+	putAttached(&e, r.AttachedHash, r.Attached)
 	return e.buf
 }
 
@@ -395,13 +432,18 @@ func ParseRecordView(b []byte) (RecordView, error) {
 	d := parse(b)
 	r := RecordView{Counter: d.u64(0x9A, "counter"), Asset: d.hash(0x90, "asset"), Amount: d.amount(0x91, "amount"),
 		Payee: d.address(0x98, "payee"), Challenge: d.hash(0x99, "challenge"), Mode: d.byte1(0x9B, "mode"), Sig: d.sig(0x96, "signature")}
-	return r, d.err
+	if d.err != nil {
+		return r, d.err
+	}
+	var err error
+	r.AttachedHash, r.Attached, err = parseAttached(b, d)
+	return r, err
 }
 
 // Record returns the ledger record of card.
 func (r *RecordView) Record(card ledger.Address) ledger.CardRecord {
 	return ledger.CardRecord{Card: card, Asset: r.Asset, Amount: r.Amount, Payee: r.Payee, Counter: r.Counter,
-		Challenge: r.Challenge, Mode: r.Mode}
+		Challenge: r.Challenge, Mode: r.Mode, AttachedHash: r.AttachedHash}
 }
 
 // LimitsUpdate is SET LIMITS' body: one purse's new limits, in its asset's

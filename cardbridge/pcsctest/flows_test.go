@@ -2,6 +2,7 @@ package pcsctest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"strconv"
 	"strings"
@@ -279,6 +280,46 @@ func TestCardToCardThroughPCSC(t *testing.T) {
 	// Card 0's record is already applied (it travelled with card 1's).
 	if res, err := e.n.Submit(e.ctx, tx); err != nil || res.Status != "settled" {
 		t.Fatalf("card 0's record afterwards: %+v %v", res, err)
+	}
+	// Card 1's record, read back through pcscd, carries card 0's record
+	// and commits to it: a copy without it is refused as never valid
+	// (TestAttackStrippedAttachmentsBurnRecord end to end); the record
+	// itself is the settled one.
+	cl1 := cardclient.New(e.reader(1))
+	if _, err := cl1.Select(); err != nil {
+		t.Fatal(err)
+	}
+	rv, err := cl1.ReadRecord(0)
+	if err != nil || len(rv.Attached) != 1 || rv.AttachedHash.IsZero() {
+		t.Fatalf("card 1's record read back: %+v %v", rv, err)
+	}
+	genuine := cardclient.RecordTx(e.cards[1], &rv)
+	if genuine.ID(e.cfg.Domain) != r.TxID {
+		t.Fatalf("read back %s, the terminal settled %s", genuine.ID(e.cfg.Domain).Hex(), r.TxID.Hex())
+	}
+	stripped := *genuine.Payload.(*ledger.CardPayment)
+	stripped.Attached = nil
+	var apiErr *node.APIError
+	if _, err := e.n.Submit(e.ctx, &ledger.Tx{Payload: &stripped, Sig: genuine.Sig}); !errors.As(err, &apiErr) || apiErr.Code != "invalid" {
+		t.Fatalf("stripped copy: %v", err)
+	}
+	if res, err := e.n.Submit(e.ctx, genuine); err != nil || res.Status != "settled" {
+		t.Fatalf("card 1's record submitted again: %+v %v", res, err)
+	}
+	// Nobody registers an account as a card without its card's consent
+	// (TestAttackStrangerRegistersCard end to end): a stranger's
+	// registration of the merchant's account is refused.
+	stranger, err := account.Generate(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := &ledger.CardRegister{Issuer: stranger.Address(), Card: e.cfg.Payee, Owner: stranger.Address()}
+	cc := reg.ConsentOf()
+	csig, _ := stranger.Sign(e.cfg.Domain.Digest(cc.StructHash()))
+	reg.Consent = ledger.Sig(csig)
+	rsig, _ := stranger.Sign(e.cfg.Domain.Digest(reg.StructHash()))
+	if _, err := e.n.Submit(e.ctx, &ledger.Tx{Payload: reg, Sig: ledger.Sig(rsig)}); !errors.As(err, &apiErr) || apiErr.Code != "bad_signature" {
+		t.Fatalf("stranger's registration: %v", err)
 	}
 	// Card 1 cannot send unconfirmed value on card to card (its update
 	// value confirmed the record in the online payment, so it is confirmed

@@ -64,6 +64,7 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 		return "CardRecord", apitypes.TypedDataMessage{
 			"card": p.Card.Hex(), "asset": p.Asset.Hex(), "amount": p.Amount.ToBig(), "payee": p.Payee.Hex(),
 			"counter": new(big.Int).SetUint64(p.Counter), "challenge": p.Challenge.Hex(), "mode": big.NewInt(int64(p.Mode)),
+			"attached": p.AttachedHash.Hex(),
 		}
 	case *ledger.CancelOffer:
 		return "CancelOffer", apitypes.TypedDataMessage{
@@ -128,7 +129,7 @@ func TestTypesAccepted(t *testing.T) {
 		"Fill":               "Fill(address taker,Offer offer,uint256 take,uint64 nonce)Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
 		"Offer":              "Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
 		"CardRegister":       "CardRegister(address issuer,address card,address owner,uint64 nonce)",
-		"CardRecord":         "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode)",
+		"CardRecord":         "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode,bytes32 attached)",
 		"Withdraw":           "Withdraw(address account,bytes32 asset,uint256 amount,address to,uint64 nonce)",
 		"Redeem":             "Redeem(address payee,SpendAuthorization authorization,uint256 amount,uint64 nonce)SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
 		"SpendAuthorization": "SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
@@ -233,7 +234,7 @@ func genPayload(t *rapid.T) ledger.Payload {
 	case 3:
 		return &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: genAddress(t, "card"), Asset: genHash(t, "asset"),
 			Amount: genU256(t, "amount"), Payee: genAddress(t, "payee"), Counter: rapid.Uint64().Draw(t, "counter"),
-			Challenge: genHash(t, "challenge"), Mode: rapid.Uint8().Draw(t, "mode")}}
+			Challenge: genHash(t, "challenge"), Mode: rapid.Uint8().Draw(t, "mode"), AttachedHash: genHash(t, "attached")}}
 	case 4:
 		return &ledger.CancelOffer{Maker: genAddress(t, "maker"), Offer: genHash(t, "offer"), Nonce: rapid.Uint64().Draw(t, "nonce")}
 	case 5:
@@ -323,6 +324,30 @@ func TestTypedDataJSONMatchesGeth(t *testing.T) {
 		}
 		if want := d.Digest(p.StructHash()); !bytes.Equal(h, want[:]) {
 			t.Fatalf("digest of %s: apitypes %x, ledger %x", doc, h, want[:])
+		}
+	})
+}
+
+// TestCardConsentMatchesGeth: the consent a card signs for its
+// registration hashes as go-ethereum hashes the EIP-712 struct
+// CardConsent(address card,address issuer,address owner).
+func TestCardConsentMatchesGeth(t *testing.T) {
+	types := apitypes.Types{
+		"EIP712Domain": {{Name: "name", Type: "string"}, {Name: "version", Type: "string"},
+			{Name: "chainId", Type: "uint256"}, {Name: "verifyingContract", Type: "address"}},
+		"CardConsent": {{Name: "card", Type: "address"}, {Name: "issuer", Type: "address"}, {Name: "owner", Type: "address"}},
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		d := ledger.NewDomain(rapid.Uint64().Draw(t, "chainId"), genAddress(t, "contract"))
+		c := ledger.CardConsent{Card: genAddress(t, "card"), Issuer: genAddress(t, "issuer"), Owner: genAddress(t, "owner")}
+		td := apitypes.TypedData{Types: types, PrimaryType: "CardConsent", Domain: apiDomain(d),
+			Message: apitypes.TypedDataMessage{"card": c.Card.Hex(), "issuer": c.Issuer.Hex(), "owner": c.Owner.Hex()}}
+		h, _, err := apitypes.TypedDataAndHash(td)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := d.Digest(c.StructHash()); !bytes.Equal(h, want[:]) {
+			t.Fatalf("consent digest: apitypes %x, ledger %x", h, want[:])
 		}
 	})
 }

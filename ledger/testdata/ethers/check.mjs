@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { TypedDataEncoder, Wallet, verifyTypedData, version } from "ethers";
 import { TYPES, DOMAIN_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, fullDomain, typesOf, signerOf, encodeTx } from "./lib.mjs";
-import { OUT, build, render } from "./gen.mjs";
+import { OUT, build, render, attachedHash, carriedOf } from "./gen.mjs";
 
 const failures = [];
 let checked = 0;
@@ -34,8 +34,23 @@ for (const c of v.cases) {
     if (keyAddr !== want) fail(c.name, `private_key is ${keyAddr}, payload signer is ${want}`);
     const resigned = await new Wallet(c.private_key).signTypedData(d, typesOf(c.type), c.message);
     if (resigned !== c.signature) fail(c.name, `re-signing gives ${resigned}`);
-    const wire = encodeTx(c.type, c.message, c.signature);
+    const wire = encodeTx(c.type, c.message, c.signature, carriedOf(c));
     if (wire !== c.wire) fail(c.name, `wire ${wire}, file has ${c.wire}`);
+    if (c.consent_signature) {
+      const m = { card: c.message.card, issuer: c.message.issuer, owner: c.message.owner };
+      const who = verifyTypedData(d, typesOf("CardConsent"), m, c.consent_signature);
+      if (who !== c.message.card) fail(c.name, `consent recovers ${who}, card is ${c.message.card}`);
+    }
+    if (c.type === "CardRecord") {
+      const att = c.attached ?? [];
+      for (const a of att) {
+        const ad = TypedDataEncoder.hash(d, typesOf(a.type), a.message);
+        if (ad !== a.digest) fail(c.name, `attachment digest ${ad}, file has ${a.digest}`);
+        if (verifyTypedData(d, typesOf(a.type), a.message, a.signature) !== a.message.card) fail(c.name, "attachment not signed by its card");
+        if (encodeTx(a.type, a.message, a.signature) !== a.wire) fail(c.name, "attachment wire differs");
+      }
+      if (attachedHash(att.map((a) => a.digest)) !== c.message.attached) fail(c.name, "attached does not commit to the attachments");
+    }
   } catch (e) {
     fail(c.name, `ethers: ${e.message}`);
   }
@@ -46,6 +61,13 @@ for (const c of v.negative) {
   if (c.expect !== "wrong_signer") continue;
   checked++;
   try {
+    if (c.consent_signature) {
+      // The registration is the issuer's; its carried consent is someone else's.
+      const m = { card: c.message.card, issuer: c.message.issuer, owner: c.message.owner };
+      const who = verifyTypedData(fullDomain(c.domain), typesOf("CardConsent"), m, c.consent_signature);
+      if (who === c.message.card) fail(c.name, `wrong_signer case's consent recovers the card ${who}`);
+      continue;
+    }
     const rec = verifyTypedData(fullDomain(c.domain), typesOf(c.type), c.message, c.signature);
     if (rec === signerOf(c.type, c.message)) fail(c.name, `wrong_signer case recovers the payload signer ${rec}`);
   } catch (e) {

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { HDNodeWallet, Wallet, TypedDataEncoder, getAddress, getBytes, hexlify, id, toBigInt, version } from "ethers";
+import { HDNodeWallet, Wallet, TypedDataEncoder, concat, getAddress, getBytes, hexlify, id, keccak256, toBigInt, version } from "ethers";
 import { DOMAIN_NAME, DOMAIN_VERSION, TYPES, DOMAIN_FIELDS, fullDomain, typesOf, encodeTx, encodeBody, uvarint, amount } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,10 +70,40 @@ const issue = (issuer, symbol, decimals, supply, currency, metadata, nonce) => (
   nonce: toBigInt(nonce).toString(),
 });
 
+const cardRegister = (issuer, card, owner, nonce) => ({
+  issuer: getAddress(issuer),
+  card: getAddress(card),
+  owner: getAddress(owner),
+  nonce: toBigInt(nonce).toString(),
+});
+const cardRecord = (card, assetId, amt, payee, counter, challenge, mode, attached) => ({
+  card: getAddress(card),
+  asset: assetId,
+  amount: toBigInt(amt).toString(),
+  payee: getAddress(payee),
+  counter: toBigInt(counter).toString(),
+  challenge,
+  mode,
+  attached,
+});
+const cardConsent = (card, issuer, owner) => ({ card: getAddress(card), issuer: getAddress(issuer), owner: getAddress(owner) });
+
+// attachedHash is a card record's commitment to the records it carries:
+// keccak256 of their ids (EIP-712 digests) in order, zero for none.
+export const attachedHash = (ids) => (ids.length === 0 ? "0x" + "00".repeat(32) : keccak256(concat(ids)));
+
+// carriedOf is what a case carries besides its own signature, as encodeTx
+// takes it.
+export const carriedOf = (c) => ({ consent_signature: c.consent_signature, attached: (c.attached ?? []).map((a) => a.wire) });
+
+// signed makes a case; extra.carry adds a CardRegister's consent_signature
+// or a CardRecord's attached cases (each {type, message, signature, digest,
+// wire}).
 async function signed(name, domain, type, message, key, extra = {}) {
   const fd = fullDomain(domain);
   const digest = TypedDataEncoder.hash(fd, typesOf(type), message);
   const signature = await key.signTypedData(fd, typesOf(type), message);
+  const carry = extra.carry ?? {};
   return {
     name,
     ...extra.head,
@@ -83,11 +113,14 @@ async function signed(name, domain, type, message, key, extra = {}) {
     private_key: key.privateKey,
     digest,
     signature,
-    wire: encodeTx(type, message, signature),
+    ...carry,
+    wire: encodeTx(type, message, signature, carriedOf(carry)),
     expect: extra.expect ?? "ok",
     ...extra.tail,
   };
 }
+
+const asAttached = (c) => ({ type: c.type, message: c.message, signature: c.signature, digest: c.digest, wire: c.wire });
 
 // withSig replaces the signature of a case (and so its wire) and drops the
 // private key: the signature is no longer what that key produced.
@@ -151,6 +184,18 @@ export async function build() {
   await T("transfer/chain-11155111", dom(11155111, CONTRACTS.second), transfer(a2, a0, asset("X"), 123456789n, 42n), k2);
   await T("transfer/chain-2^53-1", dom(Number.MAX_SAFE_INTEGER, CONTRACTS.ones), transfer(a3, a1, asset("Y"), 1n << 255n, 7n), k3);
   await T("transfer/contract-all-ones", dom(5, CONTRACTS.ones), transfer(a0, CONTRACTS.ones, "0x" + "ff".repeat(32), 2n, 3n), k0);
+
+  // Cards (protocol version 2): key 1 and key 2 stand in for cards, key 0
+  // for their issuer, key 3 for their owner.
+  const C = (name, d, type, m, k, carry) => signed(name, d, type, m, k, { carry }).then((c) => (ok.push(c), c));
+  const consent = await k1.signTypedData(fullDomain(devnet), typesOf("CardConsent"), cardConsent(a1, a0, a3));
+  await C("card-register/with-consent", devnet, "CardRegister", cardRegister(a0, a1, a3, 7n), k0, { consent_signature: consent });
+  await C("card-record/offline/no-attachments", devnet, "CardRecord", cardRecord(a1, EUR, 250n, a3, 1n, id("challenge 1"), 1, ZERO32), k1);
+  const c2c = await C("card-record/card-to-card", devnet, "CardRecord", cardRecord(a2, EUR, 500n, a1, 1n, id("challenge 2"), 3, ZERO32), k2);
+  const c2c2 = await signed("x", devnet, "CardRecord", cardRecord(a2, EUR, 1n << 70n, a1, 300n, id("challenge 3"), 3, ZERO32), k2);
+  const withAtt = await C("card-record/online/two-attachments", devnet, "CardRecord",
+    cardRecord(a1, EUR, 700n, a3, 2n, id("challenge 4"), 2, attachedHash([c2c.digest, c2c2.digest])), k1,
+    { attached: [asAttached(c2c), asAttached(c2c2)] });
 
   const iBase = await I("issue/EUR/nonce-0", devnet, issue(a0, "EUR", 2, 100000000000n, 978, ZERO32, 0n), k0);
   await I("issue/A/decimals-0/supply-1", devnet, issue(a1, "A", 0, 1n, 0, id("terms of A"), 1n), k1);
@@ -239,6 +284,26 @@ export async function build() {
     const c = await signed("x", devnet, "Transfer", m, k0);
     neg.push(withSig(c, "signer/signed-for-another-contract", "wrong_signer", "ErrWrongSigner",
       "signed by the right key for another verifyingContract; verified in this domain", other));
+  }
+
+  // Cards: a registration whose consent another key signed; a record posted
+  // without (or with reordered) attachments its card committed to.
+  {
+    const bad = await k3.signTypedData(fullDomain(devnet), typesOf("CardConsent"), cardConsent(a1, a0, a3));
+    neg.push(await signed("signer/card-register-consent-by-other-key", devnet, "CardRegister", cardRegister(a0, a1, a3, 8n), k0,
+      { expect: "wrong_signer", carry: { consent_signature: bad },
+        head: { why: "the consent_signature is key 3's, not the card's (key 1); the registration itself is the issuer's" },
+        tail: { go_error: "ErrWrongSigner" } }));
+    const strip = (name, why, attached) => {
+      const c = { ...withAtt, name, why, attached };
+      if (attached.length === 0) delete c.attached;
+      c.wire = encodeTx(c.type, c.message, c.signature, carriedOf(c));
+      c.expect = "invalid";
+      c.go_error = "ErrBadField";
+      return c;
+    };
+    neg.push(strip("invalid/card-record-stripped", "the two-attachment record without its attachments (its attached field commits to them)", []));
+    neg.push(strip("invalid/card-record-attachments-reordered", "the two-attachment record with its attachments swapped", [withAtt.attached[1], withAtt.attached[0]]));
   }
 
   // invalid: well-signed, but the payload can never be valid.

@@ -1,6 +1,6 @@
 // Shared by gen.mjs and check.mjs: the EIP-712 types of the anonex ledger
 // and the binary wire form of a signed transaction (ledger/codec.go,
-// ledger/transfer.go, ledger/issue.go), written here independently of the Go
+// ledger/transfer.go, ledger/issue.go, ledger/cardtx.go), written here independently of the Go
 // code so the two implementations check each other.
 import { getAddress, getBytes, hexlify, toBigInt } from "ethers";
 
@@ -26,6 +26,32 @@ export const TYPES = {
     { name: "metadata", type: "bytes32" },
     { name: "nonce", type: "uint64" },
   ],
+  CardRegister: [
+    { name: "issuer", type: "address" },
+    { name: "card", type: "address" },
+    { name: "owner", type: "address" },
+    { name: "nonce", type: "uint64" },
+  ],
+  CardRecord: [
+    { name: "card", type: "address" },
+    { name: "asset", type: "bytes32" },
+    { name: "amount", type: "uint256" },
+    { name: "payee", type: "address" },
+    { name: "counter", type: "uint64" },
+    { name: "challenge", type: "bytes32" },
+    { name: "mode", type: "uint8" },
+    { name: "attached", type: "bytes32" },
+  ],
+};
+
+// Structs signed inside transactions, not transactions themselves: the
+// card's consent a CardRegister carries.
+export const CARRIED_TYPES = {
+  CardConsent: [
+    { name: "card", type: "address" },
+    { name: "issuer", type: "address" },
+    { name: "owner", type: "address" },
+  ],
 };
 
 export const DOMAIN_FIELDS = [
@@ -36,7 +62,7 @@ export const DOMAIN_FIELDS = [
 ];
 
 // Wire kind bytes (ledger/tx.go).
-export const KIND = { Transfer: 1, IssueAsset: 2 };
+export const KIND = { Transfer: 1, IssueAsset: 2, CardRegister: 3, CardRecord: 4 };
 
 // fullDomain turns a case's {chainId, verifyingContract} into the domain
 // object ethers expects.
@@ -46,13 +72,14 @@ export function fullDomain(d) {
 
 // typesOf returns the types object holding only the primary type.
 export function typesOf(type) {
-  if (!TYPES[type]) throw new Error(`unknown type ${type}`);
-  return { [type]: TYPES[type] };
+  const t = TYPES[type] ?? CARRIED_TYPES[type];
+  if (!t) throw new Error(`unknown type ${type}`);
+  return { [type]: t };
 }
 
 // signerOf names the message field that must be the signing account.
 export function signerOf(type, message) {
-  return type === "Transfer" ? message.from : message.issuer;
+  return { Transfer: message.from, CardRecord: message.card }[type] ?? message.issuer;
 }
 
 // uvarint is Go's encoding/binary.AppendUvarint: 7 bits a byte, low first,
@@ -99,8 +126,10 @@ function uint8(v) {
   return [n];
 }
 
-// encodeBody returns kind byte ‖ the payload fields in wire order.
-export function encodeBody(type, m) {
+// encodeBody returns kind byte ‖ the payload fields in wire order. A
+// CardRegister takes the card's consent signature (extra.consent_signature);
+// a CardRecord the wire forms of its attached records (extra.attached, hex).
+export function encodeBody(type, m, extra = {}) {
   const out = [KIND[type]];
   if (type === "Transfer") {
     out.push(...fixed(getAddress(m.from), 20, "from"));
@@ -117,6 +146,27 @@ export function encodeBody(type, m) {
     out.push(...uint16(m.currency));
     out.push(...fixed(m.metadata, 32, "metadata"));
     out.push(...uvarint(m.nonce));
+  } else if (type === "CardRegister") {
+    out.push(...fixed(getAddress(m.issuer), 20, "issuer"));
+    out.push(...fixed(getAddress(m.card), 20, "card"));
+    out.push(...fixed(getAddress(m.owner), 20, "owner"));
+    out.push(...fixed(extra.consent_signature, 65, "consent signature"));
+    out.push(...uvarint(m.nonce));
+  } else if (type === "CardRecord") {
+    out.push(...fixed(getAddress(m.card), 20, "card"));
+    out.push(...fixed(m.asset, 32, "asset"));
+    out.push(...amount(m.amount));
+    out.push(...fixed(getAddress(m.payee), 20, "payee"));
+    out.push(...uvarint(m.counter));
+    out.push(...fixed(m.challenge, 32, "challenge"));
+    out.push(...uint8(m.mode));
+    out.push(...fixed(m.attached, 32, "attached"));
+    const att = extra.attached ?? [];
+    out.push(...uvarint(att.length));
+    for (const w of att) {
+      const b = Array.from(getBytes(w));
+      out.push(...uvarint(b.length), ...b);
+    }
   } else {
     throw new Error(`unknown type ${type}`);
   }
@@ -124,6 +174,6 @@ export function encodeBody(type, m) {
 }
 
 // encodeTx returns the hex wire form: body ‖ 65-byte signature r ‖ s ‖ v.
-export function encodeTx(type, message, signature) {
-  return hexlify(Uint8Array.from([...encodeBody(type, message), ...fixed(signature, 65, "signature")]));
+export function encodeTx(type, message, signature, extra = {}) {
+  return hexlify(Uint8Array.from([...encodeBody(type, message, extra), ...fixed(signature, 65, "signature")]));
 }
