@@ -13,6 +13,11 @@ func TestMain(m *testing.M) {
 	if cfg := os.Getenv("ANONEX_TERMINAL_CHILD"); cfg != "" {
 		terminalChild(cfg) // a terminal process for the kill -9 test; never returns
 	}
+	unlock, err := LockReaders()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+		os.Exit(1)
+	}
 	stop, err := StartDaemon()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
@@ -20,5 +25,6 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	stop()
+	unlock()
 	os.Exit(code)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -26,7 +28,16 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	// The devnet's cards go into vpcd's readers when pcscd runs (another
+	// test binary may have started it): one binary at a time there.
+	unlock, err := pcsctest.LockReaders()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	unlock()
+	os.Exit(code)
 }
 
 func anonex(args ...string) *exec.Cmd {
