@@ -56,11 +56,11 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 			n.log.Warn("rollback: storing superseded pending records", "err", err)
 		}
 	}
-	for i := range back {
-		id := back[i]
-		n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
-	}
 	if err != nil {
+		for i := range back {
+			id := back[i]
+			n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
+		}
 		return 0, err
 	}
 	head, err := n.store.Head()
@@ -72,7 +72,13 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 		s := head.NextSeq - 1
 		seq = &s
 	}
+	// The reorg first: a subscriber that falls behind on the transactions
+	// after it still learns the settled state moved back.
 	n.events.publish(Event{Type: "reorg", Seq: seq, Root: &head.StateRoot})
+	for i := range back {
+		id := back[i]
+		n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
+	}
 	n.log.Warn("chain reorganized: rolled back the settled state", "steps", undo, "settled_seq", seq,
 		"root", head.StateRoot, "txs_pending_again", len(back))
 	return undo, nil

@@ -1,7 +1,7 @@
 // Command anonex-bench measures anonex and prints each figure beside a
 // reference measured in the same run, with the ratio and the goal.
 //
-//	go run ./cmd/anonex-bench [-n 40000] [-only ingest,fold,gas,devnet,latency]
+//	go run ./cmd/anonex-bench [-n 40000] [-only ingest,fold,gas,devnet,latency,recovery]
 package main
 
 import (
@@ -28,7 +28,8 @@ func report(r row) {
 
 func main() {
 	n := flag.Int("n", 40000, "transactions for the ingest and fold runs")
-	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards)")
+	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards,recovery)")
+	behind := flag.Int("behind", 10000, "transactions a restarted node is behind in the recovery section")
 	flag.IntVar(&benchChunk, "chunk", benchChunk, "transactions per ingest chunk")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
 	memprof := flag.String("memprofile", "", "write an allocation profile to `FILE` at the end")
@@ -72,6 +73,9 @@ func main() {
 	}
 	if want("latency") {
 		step("latency", func() error { return benchLatency(ctx) })
+	}
+	if want("recovery") {
+		step("recovery: catch-up and reorg", func() error { return benchRecovery(ctx, *behind) })
 	}
 	if want("cards") {
 		step("cards through pcscd", func() error { return benchCards(ctx) })
