@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -114,6 +115,13 @@ type Config struct {
 	// SettleKey, when set, makes this node a settler: it posts batches to
 	// the Anchor with this Ethereum key and pays their gas.
 	SettleKey *ecdsa.PrivateKey
+	// SettleStuckAfter, SettleMaxBumps and SettleMaxFeeCap govern the
+	// replacement of batch transactions that are not mined (see
+	// chain.SubmitterConfig); zero values take its defaults (30 s, 5
+	// replacements, 500 gwei).
+	SettleStuckAfter time.Duration
+	SettleMaxBumps   int
+	SettleMaxFeeCap  *big.Int
 	// BatchAge: post a batch once its oldest transaction waited this long.
 	// Default 200 ms.
 	BatchAge time.Duration
@@ -350,7 +358,8 @@ func (n *Node) Start(ctx context.Context) error {
 
 	if cfg.SettleKey != nil {
 		n.submitter, err = chain.NewSubmitter(chain.SubmitterConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
-			Key: cfg.SettleKey, Logger: n.log.With("sub", "settler")})
+			Key: cfg.SettleKey, StuckAfter: cfg.SettleStuckAfter, MaxBumps: cfg.SettleMaxBumps, MaxFeeCap: cfg.SettleMaxFeeCap,
+			Logger: n.log.With("sub", "settler")})
 		if err != nil {
 			return err
 		}
