@@ -223,6 +223,8 @@ type Node struct {
 	ethHead   uint64
 	followErr error
 	flush     chan struct{}
+	// disagreement: an attester signed other roots than this node folded.
+	disagreement *RootDisagreement
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -616,6 +618,10 @@ type Status struct {
 	Vault       string      `json:"vault,omitempty"`
 	Attester    string      `json:"attester,omitempty"`
 	Error       string      `json:"error,omitempty"`
+	// Disagreement is set once a registered attester signed other roots
+	// for a batch this node folded: this node's settled state is not the
+	// network's.
+	Disagreement *RootDisagreement `json:"disagreement,omitempty"`
 }
 
 // Status reports the node's view.
@@ -644,6 +650,7 @@ func (n *Node) Status() (Status, error) {
 	if n.followErr != nil {
 		s.Error = n.followErr.Error()
 	}
+	s.Disagreement = n.disagreement
 	n.mu.Unlock()
 	return s, nil
 }
