@@ -443,18 +443,31 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 	return nil
 }
 
+// waitSettled waits until n has folded tx id. A peer may have turned the
+// tx away when gossip brought it before the tx it depends on ("rejected":
+// a nonce gap of an account it did not know yet); it still settles there
+// once the batch is folded, so only a settled outcome ends the wait.
 func waitSettled(ctx context.Context, n *node.Node, id ledger.Hash, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	info, err := n.WaitTx(ctx, id)
-	switch {
-	case err != nil:
-		st, _ := n.Status()
-		return fmt.Errorf("devnet: seed tx not settled within %s: %w (node %+v)", timeout, err, st)
-	case info.Status != "settled":
-		return fmt.Errorf("devnet: seed tx %s %s: %s", id, info.Status, info.Reason)
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		info, err := n.TxStatus(id)
+		switch {
+		case err == nil && info.Status == "settled":
+			return nil
+		case err == nil && info.Status == "failed":
+			return fmt.Errorf("devnet: seed tx %s %s: %s", id, info.Status, info.Reason)
+		}
+		select {
+		case <-ctx.Done():
+			st, _ := n.Status()
+			return fmt.Errorf("devnet: seed tx not settled within %s: %w (status %q %s, err %v; node %+v)",
+				timeout, ctx.Err(), info.Status, info.Reason, err, st)
+		case <-t.C:
+		}
 	}
-	return nil
 }
 
 func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) error {
