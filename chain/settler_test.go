@@ -11,6 +11,7 @@ import (
 	"github.com/anonex/anonex/chain"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -80,6 +81,25 @@ func (l *lowballer) sends() []*types.Transaction {
 	return append([]*types.Transaction(nil), l.sent...)
 }
 
+// noneLeft waits until the account has no transaction left in the pool (an
+// unmineable one would keep the period-0 chain sealing empty blocks, and
+// closing it then can crash go-ethereum's simulated beacon).
+func noneLeft(t *testing.T, c *chain.Client, key *ecdsa.PrivateKey) {
+	t.Helper()
+	addr := crypto.PubkeyToAddress(key.PublicKey)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		pending, err1 := c.PendingNonceAt(ctx(t), addr)
+		mined, err2 := c.NonceAt(ctx(t), addr, nil)
+		if err1 == nil && err2 == nil && pending == mined {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("transactions left in the pool: pending nonce %d, mined %d (%v %v)", pending, mined, err1, err2)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func stuckSubmitter(t *testing.T, e *env, b chain.SubmitterBackend, key *ecdsa.PrivateKey, stuckAfter time.Duration) *chain.Submitter {
 	t.Helper()
 	s, err := chain.NewSubmitter(chain.SubmitterConfig{Client: b, Anchor: e.anchor, Key: key, StuckAfter: stuckAfter, MaxBumps: 3,
@@ -129,6 +149,7 @@ func TestSubmitterBumpsStuckTransaction(t *testing.T) {
 	if got := l.sends(); got[len(got)-1].Nonce() != first.Nonce()+1 {
 		t.Fatalf("next batch at nonce %d, want %d", got[len(got)-1].Nonce(), first.Nonce()+1)
 	}
+	noneLeft(t, l.Client, key0)
 }
 
 // A settler that stops while its transaction is stuck in the pool, and starts
@@ -169,4 +190,5 @@ func TestSubmitterRestartedMidFlight(t *testing.T) {
 	if r, err := l2.TransactionReceipt(ctx(t), stuck.Hash()); err == nil && r != nil {
 		t.Fatal("the underpriced transaction was mined")
 	}
+	noneLeft(t, l2.Client, key0)
 }

@@ -19,7 +19,7 @@ func TestTwoSettlersRace(t *testing.T) {
 	issueTx, eur := issuer.issue(t, dom, "EUR", 1_000_000)
 	last := submit(t, c.nodes[0], issueTx)
 	for _, h := range holders {
-		last = submit(t, c.nodes[1], issuer.transfer(t, dom, h, eur, 10_000))
+		last = submit(t, c.nodes[0], issuer.transfer(t, dom, h, eur, 10_000))
 	}
 	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
 
