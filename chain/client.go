@@ -170,6 +170,12 @@ func (c *Client) PendingNonceAt(ctx context.Context, account common.Address) (ui
 	return c.eth.PendingNonceAt(ctx, account)
 }
 
+// NonceAt returns the account's nonce at a block (nil = latest): the number
+// of its mined transactions.
+func (c *Client) NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error) {
+	return c.eth.NonceAt(ctx, account, block)
+}
+
 // SuggestGasTipCap returns the node's suggested priority fee.
 func (c *Client) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {
 	return c.eth.SuggestGasTipCap(ctx)

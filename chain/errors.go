@@ -29,6 +29,10 @@ var (
 	// Anchor (wrong contract address?).
 	ErrNoBatchEvent = errors.New("chain: no Batch event in the receipt")
 
+	// ErrStuck: a batch transaction was not mined after every allowed
+	// replacement (SubmitterConfig.MaxBumps, MaxFeeCap).
+	ErrStuck = errors.New("chain: batch transaction not mined")
+
 	// ErrBadURL: Dial accepts http(s)://, ws(s):// URLs and IPC paths.
 	ErrBadURL = errors.New("chain: unsupported endpoint URL")
 

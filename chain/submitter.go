@@ -28,12 +28,22 @@ const MaxBatchBytes = contracts.MaxBatchBytes
 // cannot return it at once (no eth_sendRawTransactionSync, or its timeout).
 const DefaultReceiptPoll = 50 * time.Millisecond
 
+// Defaults of SubmitterConfig.
+const (
+	DefaultStuckAfter = 30 * time.Second // 2.5 slots on mainnet
+	DefaultMaxBumps   = 5                // 1.125^5: up to 1.8 times the first fees
+)
+
+// DefaultMaxFeeCap is the default fee cap ceiling: 500 gwei.
+var DefaultMaxFeeCap = big.NewInt(500e9)
+
 // SubmitterBackend is what a Submitter needs of an Ethereum node; *Client
 // implements it.
 type SubmitterBackend interface {
 	ChainID(ctx context.Context) (uint64, error)
 	Block(ctx context.Context, n rpc.BlockNumber) (BlockInfo, error)
 	PendingNonceAt(ctx context.Context, account common.Address) (uint64, error)
+	NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error)
 	SuggestGasTipCap(ctx context.Context) (*big.Int, error)
 	EstimateGas(ctx context.Context, msg ethereum.CallMsg) (uint64, error)
 	CallContract(ctx context.Context, msg ethereum.CallMsg, block *big.Int) ([]byte, error)
@@ -57,6 +67,16 @@ type SubmitterConfig struct {
 	// return the receipt with the transaction; default DefaultReceiptPoll.
 	ReceiptPoll time.Duration
 
+	// StuckAfter: a batch transaction not mined this long after it was
+	// sent is replaced with higher fees; default DefaultStuckAfter.
+	StuckAfter time.Duration
+	// MaxBumps bounds the replacements of one batch transaction; default
+	// DefaultMaxBumps. Submit then fails with ErrStuck.
+	MaxBumps int
+	// MaxFeeCap is the highest fee cap (wei per gas) the submitter ever
+	// offers; default DefaultMaxFeeCap.
+	MaxFeeCap *big.Int
+
 	Logger *slog.Logger // nil discards
 }
 
@@ -71,8 +91,9 @@ type SubmitResult struct {
 }
 
 // Submitter posts batches to the Anchor contract from one account. It keeps
-// the account's nonce locally, so it must be the only sender from that
-// account. Submit calls are serialised (a mutex): concurrent callers wait.
+// the account's nonce locally (asking the node again whenever it is in
+// doubt), so it should be the only sender from that account. Submit calls
+// are serialised (a mutex): concurrent callers wait.
 type Submitter struct {
 	cfg    SubmitterConfig
 	from   common.Address
@@ -104,6 +125,17 @@ func NewSubmitter(cfg SubmitterConfig) (*Submitter, error) {
 	if cfg.ReceiptPoll <= 0 {
 		cfg.ReceiptPoll = DefaultReceiptPoll
 	}
+	if cfg.StuckAfter <= 0 {
+		cfg.StuckAfter = DefaultStuckAfter
+	}
+	if cfg.MaxBumps <= 0 {
+		cfg.MaxBumps = DefaultMaxBumps
+	}
+	if cfg.MaxFeeCap == nil {
+		cfg.MaxFeeCap = DefaultMaxFeeCap
+	} else if cfg.MaxFeeCap.Sign() <= 0 {
+		return nil, fmt.Errorf("%w: MaxFeeCap must be positive", ErrConfig)
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -133,6 +165,17 @@ func CheckBatch(data []byte) error {
 // Submit posts data as one batch and waits until it is mined. A reverted
 // transaction is a *RevertError. If ctx ends after the transaction was sent,
 // it may still be mined later.
+//
+// The nonce comes from the node's pending nonce at the first Submit and
+// again after any error that leaves it in doubt; a send refused with
+// "nonce too low", "replacement transaction underpriced" (another
+// transaction holds the nonce in the pool) or that fails otherwise makes the
+// next attempt ask again, up to staleNonceRetries times within one Submit.
+// A transaction not mined within StuckAfter is replaced (same nonce, tip
+// and fee cap each raised by at least 12.5%, at most MaxFeeCap) up to
+// MaxBumps times; when earlier transactions of the account sit unmined in
+// the pool (a previous run's, stuck), the replacement takes the lowest
+// unmined nonce instead. Whichever version is mined ends the wait.
 func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, error) {
 	if err := CheckBatch(data); err != nil {
 		return SubmitResult{}, err
@@ -147,13 +190,6 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 			return SubmitResult{}, err
 		}
 		s.signer = types.LatestSignerForChainID(new(big.Int).SetUint64(id))
-	}
-	if !s.nonceKnown {
-		n, err := s.cfg.Client.PendingNonceAt(ctx, s.from)
-		if err != nil {
-			return SubmitResult{}, fmt.Errorf("chain: nonce of %s: %w", s.from, err)
-		}
-		s.nonce, s.nonceKnown = n, true
 	}
 
 	abi := s.anchor.GetABI()
@@ -170,26 +206,42 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 		return SubmitResult{}, fmt.Errorf("%w: %d > %d", ErrGasCap, est, s.cfg.GasLimit)
 	}
 	gas := min(est+est/10, s.cfg.GasLimit) // headroom; only gas used is paid
-
-	tx, err := types.SignNewTx(s.cfg.Key, s.signer, &types.DynamicFeeTx{
-		Nonce:     s.nonce,
-		GasTipCap: msg.GasTipCap,
-		GasFeeCap: msg.GasFeeCap,
-		Gas:       gas,
-		To:        &s.cfg.Anchor,
-		Data:      input,
-	})
-	if err != nil {
-		return SubmitResult{}, fmt.Errorf("chain: sign: %w", err)
+	if msg.GasFeeCap.Cmp(s.cfg.MaxFeeCap) > 0 {
+		msg.GasFeeCap = new(big.Int).Set(s.cfg.MaxFeeCap)
+		if msg.GasTipCap.Cmp(msg.GasFeeCap) > 0 {
+			msg.GasTipCap = new(big.Int).Set(msg.GasFeeCap)
+		}
 	}
 
-	receipt, err := s.send(ctx, tx)
-	if err != nil {
+	var (
+		receipt *types.Receipt
+		tx      *types.Transaction
+	)
+	for attempt := 0; ; attempt++ {
+		if !s.nonceKnown {
+			n, err := s.cfg.Client.PendingNonceAt(ctx, s.from)
+			if err != nil {
+				return SubmitResult{}, fmt.Errorf("chain: nonce of %s: %w", s.from, err)
+			}
+			s.nonce, s.nonceKnown = n, true
+		}
+		receipt, tx, err = s.post(ctx, input, gas, msg.GasTipCap, msg.GasFeeCap)
+		if err == nil {
+			break
+		}
 		// Whether the node kept the transaction is unknown: ask it next time.
 		s.nonceKnown = false
-		return SubmitResult{}, err
+		if !StaleNonce(err) || attempt >= staleNonceRetries || ctx.Err() != nil {
+			return SubmitResult{}, err
+		}
+		s.log.Info("batch transaction refused for its nonce; asking the node for the pending nonce",
+			"nonce", s.nonce, "err", err)
 	}
-	s.nonce++
+	if tx.Nonce() == s.nonce {
+		s.nonce++
+	} else {
+		s.nonceKnown = false // a takeover of an earlier nonce: our first version may be mined too
+	}
 
 	if receipt.Status != types.ReceiptStatusSuccessful {
 		return SubmitResult{}, explainFailure(ctx, s.cfg.Client, tx, msg, receipt, abi)
@@ -221,9 +273,152 @@ func (s *Submitter) Submit(ctx context.Context, data []byte) (SubmitResult, erro
 	return res, nil
 }
 
-// send sends tx and returns its receipt.
-func (s *Submitter) send(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
-	return sendAndWait(ctx, s.cfg.Client, tx, &s.noSync, s.cfg.ReceiptPoll, s.log)
+// staleNonceRetries bounds how often one Submit asks for a fresh nonce
+// after a send refused for its nonce.
+const staleNonceRetries = 3
+
+// StaleNonce tells whether a send error shows that the nonce used was
+// stale: taken on chain, or held in the pool by another transaction.
+func StaleNonce(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "nonce too low") || strings.Contains(m, "replacement transaction underpriced") ||
+		strings.Contains(m, "already known")
+}
+
+func alreadyKnown(err error) bool {
+	return err != nil && strings.Contains(strings.ToLower(err.Error()), "already known")
+}
+
+// bump raises v by 12.5%, rounded up: what geth's pool needs of a
+// replacement (it asks 10% by default; other clients ask 12.5%).
+func bump(v *big.Int) *big.Int {
+	r := new(big.Int).Mul(v, big.NewInt(9))
+	r.Add(r, big.NewInt(7))
+	return r.Div(r, big.NewInt(8))
+}
+
+// post sends the batch transaction at s.nonce and waits until a version of
+// it is mined, replacing it with higher fees while it is stuck. It returns
+// the receipt and the version that was mined.
+func (s *Submitter) post(ctx context.Context, input []byte, gas uint64, tip, feeCap *big.Int) (*types.Receipt, *types.Transaction, error) {
+	var sent []*types.Transaction // every version the node accepted
+	nonce := s.nonce
+	for bumps := 0; ; bumps++ {
+		tx, err := types.SignNewTx(s.cfg.Key, s.signer, &types.DynamicFeeTx{
+			Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &s.cfg.Anchor, Data: input,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("chain: sign: %w", err)
+		}
+		deadline := time.Now().Add(s.cfg.StuckAfter)
+		receipt, err := s.sendUntil(ctx, tx, deadline)
+		switch {
+		case receipt != nil:
+			return receipt, tx, nil
+		case err == nil || alreadyKnown(err):
+			sent = append(sent, tx)
+		case len(sent) == 0:
+			return nil, nil, err
+		case ctx.Err() != nil:
+			return nil, nil, err
+		default:
+			// An earlier version may have been mined ("nonce too low"), or
+			// the replacement was refused: wait for what was sent.
+			s.log.Warn("replacing a stuck batch transaction failed", "nonce", nonce, "err", err)
+		}
+		if r, mined, err := s.waitAny(ctx, sent, deadline); r != nil || err != nil {
+			return r, mined, err
+		}
+		if bumps >= s.cfg.MaxBumps {
+			return nil, nil, fmt.Errorf("%w: nonce %d, %d versions sent, fee cap %s wei", ErrStuck, nonce, len(sent), feeCap)
+		}
+		// Stuck. Raise both fees by 12.5%, or to the node's current price
+		// when that is higher, within MaxFeeCap.
+		newTip, newCap := bump(tip), bump(feeCap)
+		if fresh, err := callMsg(ctx, s.cfg.Client, s.from, &s.cfg.Anchor, input, nil); err == nil {
+			if fresh.GasTipCap.Cmp(newTip) > 0 {
+				newTip = fresh.GasTipCap
+			}
+			if fresh.GasFeeCap.Cmp(newCap) > 0 {
+				newCap = fresh.GasFeeCap
+			}
+		}
+		if newCap.Cmp(s.cfg.MaxFeeCap) > 0 {
+			newCap = new(big.Int).Set(s.cfg.MaxFeeCap)
+		}
+		if newTip.Cmp(newCap) > 0 {
+			newTip = new(big.Int).Set(newCap)
+		}
+		if newCap.Cmp(bump(feeCap)) < 0 || newTip.Cmp(bump(tip)) < 0 {
+			// At the ceiling: no valid replacement. Wait once more.
+			s.log.Error("batch transaction stuck at the fee cap ceiling", "nonce", nonce, "fee_cap", feeCap, "max_fee_cap", s.cfg.MaxFeeCap)
+			if r, mined, err := s.waitAny(ctx, sent, time.Now().Add(s.cfg.StuckAfter)); r != nil || err != nil {
+				return r, mined, err
+			}
+			return nil, nil, fmt.Errorf("%w: nonce %d at the fee cap ceiling %s wei", ErrStuck, nonce, s.cfg.MaxFeeCap)
+		}
+		// Earlier transactions of this account unmined in the pool (a
+		// previous run's) hold ours back: take the lowest unmined nonce.
+		if mined, err := s.cfg.Client.NonceAt(ctx, s.from, nil); err == nil && mined < nonce {
+			s.log.Warn("earlier transactions of the settler's account are stuck in the pool; replacing the first",
+				"mined_nonce", mined, "our_nonce", nonce)
+			nonce = mined
+		}
+		s.log.Warn("batch transaction not mined in time; replacing it with higher fees", "nonce", nonce,
+			"after", s.cfg.StuckAfter, "tip", newTip, "fee_cap", newCap, "bump", bumps+1)
+		tip, feeCap = newTip, newCap
+	}
+}
+
+// sendUntil sends tx and returns its receipt if it is mined before
+// deadline; a nil receipt and nil error mean the node accepted it.
+func (s *Submitter) sendUntil(ctx context.Context, tx *types.Transaction, deadline time.Time) (*types.Receipt, error) {
+	if !s.noSync {
+		receipt, err := s.cfg.Client.SendTransactionSync(ctx, tx, max(time.Until(deadline), time.Millisecond))
+		if err == nil {
+			return receipt, nil
+		}
+		var rpcErr rpc.Error
+		switch {
+		case errors.As(err, &rpcErr) && rpcErr.ErrorCode() == -32601,
+			errors.As(err, &rpcErr) && strings.Contains(rpcErr.Error(), "eth_sendRawTransactionSync"):
+			s.log.Info("node lacks eth_sendRawTransactionSync; polling receipts", "err", err)
+			s.noSync = true
+		case errors.As(err, &rpcErr) && rpcErr.ErrorCode() == 4:
+			return nil, nil // in the pool, not mined in time
+		default:
+			return nil, fmt.Errorf("chain: send transaction: %w", err)
+		}
+	}
+	if err := s.cfg.Client.SendTransaction(ctx, tx); err != nil {
+		return nil, fmt.Errorf("chain: send transaction: %w", err)
+	}
+	return nil, nil
+}
+
+// waitAny polls for a receipt of any of txs until deadline. It returns
+// nils at the deadline.
+func (s *Submitter) waitAny(ctx context.Context, txs []*types.Transaction, deadline time.Time) (*types.Receipt, *types.Transaction, error) {
+	t := time.NewTicker(s.cfg.ReceiptPoll)
+	defer t.Stop()
+	for {
+		for _, tx := range txs {
+			if r, err := s.cfg.Client.TransactionReceipt(ctx, tx.Hash()); err == nil && r != nil {
+				return r, tx, nil
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return nil, nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("chain: waiting for the batch transaction: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // sendAndWait sends tx and returns its receipt: at once through

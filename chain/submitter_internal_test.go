@@ -50,6 +50,9 @@ func (n *fakeNode) PendingNonceAt(context.Context, common.Address) (uint64, erro
 	n.nonceAsks++
 	return uint64(len(n.sent)), nil
 }
+func (n *fakeNode) NonceAt(context.Context, common.Address, *big.Int) (uint64, error) {
+	return uint64(len(n.sent)), nil
+}
 func (n *fakeNode) SuggestGasTipCap(context.Context) (*big.Int, error) { return big.NewInt(1), nil }
 func (n *fakeNode) EstimateGas(context.Context, ethereum.CallMsg) (uint64, error) {
 	return 100_000, nil
@@ -164,10 +167,19 @@ func mustPackString(s string) []byte {
 }
 
 func TestSubmitterSendErrorRefetchesNonce(t *testing.T) {
-	n := &fakeNode{syncErr: &rpcErr{code: -32000, msg: "nonce too low"}}
+	// A stale nonce: asked again within the Submit, a bounded number of times.
+	n := &fakeNode{syncErr: &rpcErr{code: -32000, msg: "nonce too low: next nonce 11, tx nonce 5"}}
 	s := newFakeSubmitter(t, n)
 	if _, err := s.Submit(context.Background(), []byte("x")); err == nil || !strings.Contains(err.Error(), "nonce too low") {
 		t.Fatalf("Submit: %v", err)
+	}
+	if n.nonceAsks != staleNonceRetries+1 {
+		t.Fatalf("nonce asked %d times, want %d", n.nonceAsks, staleNonceRetries+1)
+	}
+	// Any other send error: the next Submit asks again.
+	n.syncErr, n.nonceAsks = &rpcErr{code: -32000, msg: "connection reset"}, 0
+	if _, err := s.Submit(context.Background(), []byte("x")); err == nil || n.nonceAsks != 1 {
+		t.Fatalf("Submit: %v, nonce asked %d times", err, n.nonceAsks)
 	}
 	n.syncErr = nil
 	if _, err := s.Submit(context.Background(), []byte("x")); err != nil {
@@ -175,6 +187,23 @@ func TestSubmitterSendErrorRefetchesNonce(t *testing.T) {
 	}
 	if n.nonceAsks != 2 {
 		t.Fatalf("nonce asked %d times, want 2", n.nonceAsks)
+	}
+}
+
+func TestStaleNonceErrors(t *testing.T) {
+	for _, m := range []string{"nonce too low: next nonce 11, tx nonce 5", "replacement transaction underpriced", "already known"} {
+		if !StaleNonce(&rpcErr{code: -32000, msg: m}) {
+			t.Errorf("%q not taken as a stale nonce", m)
+		}
+	}
+	if StaleNonce(errors.New("insufficient funds for gas * price + value")) || StaleNonce(nil) {
+		t.Error("other errors taken as a stale nonce")
+	}
+	if got := bump(big.NewInt(8)); got.Int64() != 9 {
+		t.Errorf("bump(8) = %v", got)
+	}
+	if got := bump(big.NewInt(1)); got.Int64() != 2 {
+		t.Errorf("bump(1) = %v, want 2 (rounded up: a replacement must be higher)", got)
 	}
 }
 

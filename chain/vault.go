@@ -174,6 +174,15 @@ func (v *Vault) Attesters(ctx context.Context) ([]common.Address, int, error) {
 	return as, int(th.Int64()), nil
 }
 
+// Anchor reads the Anchor contract the Vault checks attestations against.
+func (v *Vault) Anchor(ctx context.Context) (common.Address, error) {
+	out, err := Call(ctx, v.client, v.Address, v.b.PackAnchor(), v.ABIs()...)
+	if err != nil {
+		return common.Address{}, err
+	}
+	return v.b.UnpackAnchor(out)
+}
+
 // Paid reports whether the withdrawal with ledger id `id` was paid.
 func (v *Vault) Paid(ctx context.Context, id ledger.Hash) (bool, error) {
 	out, err := Call(ctx, v.client, v.Address, v.b.PackPaid(id), v.ABIs()...)

@@ -90,7 +90,9 @@ type NodeInfo struct {
 	PeerID     string   `json:"peer_id"`
 	Multiaddrs []string `json:"multiaddrs"`
 	Settler    bool     `json:"settler"`
-	Attester   string   `json:"attester,omitempty"`
+	// SettleAccount is the Ethereum account the settler pays gas from.
+	SettleAccount string `json:"settle_account,omitempty"`
+	Attester      string `json:"attester,omitempty"`
 }
 
 // AccountInfo describes one demo device account.
@@ -252,8 +254,11 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		d.Info.Accounts = append(d.Info.Accounts, AccountInfo{Role: demoRoles[i], Name: k.Name(), Address: k.Address().Hex(),
 			Keystore: e.Path, Password: DemoPassword})
 	}
-	// Nodes: node 0 settles with the deployer's key and runs the issuer
+	// Nodes: node 0 settles with a key of its own (test-mnemonic account
+	// SettlerEthAccount: the set-up below sends from the deployer's key, and
+	// two senders sharing a key race for its nonces) and runs the issuer
 	// service with the issuer's account; the others bootstrap from it.
+	settleKey := ethKeys[SettlerEthAccount].ToECDSA()
 	for i := 0; i < cfg.Nodes; i++ {
 		eth := chain.NewClient(d.Chain.Attach())
 		d.eths = append(d.eths, eth)
@@ -264,7 +269,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		// directory (a temporary one, removed on Close, when not persisted).
 		nc.DataDir = filepath.Join(d.Dir, fmt.Sprintf("node-%d", i))
 		if i == 0 {
-			nc.SettleKey, nc.IssuerKey = deployer, keys[0]
+			nc.SettleKey, nc.IssuerKey = settleKey, keys[0]
 		}
 		if i < len(attesters) {
 			nc.AttestKey = attesters[i]
@@ -438,18 +443,31 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 	return nil
 }
 
+// waitSettled waits until n has folded tx id. A peer may have turned the
+// tx away when gossip brought it before the tx it depends on ("rejected":
+// a nonce gap of an account it did not know yet); it still settles there
+// once the batch is folded, so only a settled outcome ends the wait.
 func waitSettled(ctx context.Context, n *node.Node, id ledger.Hash, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	info, err := n.WaitTx(ctx, id)
-	switch {
-	case err != nil:
-		st, _ := n.Status()
-		return fmt.Errorf("devnet: seed tx not settled within %s: %w (node %+v)", timeout, err, st)
-	case info.Status != "settled":
-		return fmt.Errorf("devnet: seed tx %s %s: %s", id, info.Status, info.Reason)
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		info, err := n.TxStatus(id)
+		switch {
+		case err == nil && info.Status == "settled":
+			return nil
+		case err == nil && info.Status == "failed":
+			return fmt.Errorf("devnet: seed tx %s %s: %s", id, info.Status, info.Reason)
+		}
+		select {
+		case <-ctx.Done():
+			st, _ := n.Status()
+			return fmt.Errorf("devnet: seed tx not settled within %s: %w (status %q %s, err %v; node %+v)",
+				timeout, ctx.Err(), info.Status, info.Reason, err, st)
+		case <-t.C:
+		}
 	}
-	return nil
 }
 
 func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) error {
@@ -462,6 +480,9 @@ func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) err
 	for i, n := range d.Nodes {
 		d.Info.Nodes = append(d.Info.Nodes, NodeInfo{API: n.APIURL(), APIToken: n.APIToken(), PeerID: n.PeerID(),
 			Multiaddrs: n.Multiaddrs(), Settler: i == 0})
+		if i == 0 {
+			d.Info.Nodes[i].SettleAccount = d.Info.EthAccounts[SettlerEthAccount]
+		}
 	}
 	for i := range d.Info.Accounts {
 		a := &d.Info.Accounts[i]
@@ -521,8 +542,12 @@ func Prefund(keys []*account.Key) map[common.Address]*big.Int {
 	return alloc
 }
 
+// SettlerEthAccount is the test-mnemonic account node 0 settles with. Account
+// 0 deploys the contracts and funds the demo, accounts 1-3 attest.
+const SettlerEthAccount = 4
+
 // EthKey returns the Ethereum key of test-mnemonic account i (prefunded;
-// account 0 deploys the Anchor and settles for node 0).
+// account 0 deploys the contracts, SettlerEthAccount settles for node 0).
 func EthKey(i uint32) *ecdsa.PrivateKey {
 	k, err := account.FromMnemonic(TestMnemonic, "", i)
 	if err != nil {

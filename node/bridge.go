@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
@@ -62,6 +63,14 @@ func (n *Node) startBridge(ctx context.Context) error {
 		return nil
 	}
 	v := chain.NewVault(n.eth, common.Address(n.cfg.Vault))
+	// A Vault of another Anchor would fold deposits no other node folds.
+	anchor, err := v.Anchor(ctx)
+	if err != nil {
+		return fmt.Errorf("node: vault %s: %w (is it a Vault contract on this chain?)", n.cfg.Vault.Hex(), err)
+	}
+	if ledger.Address(anchor) != n.cfg.Anchor {
+		return fmt.Errorf("node: vault %s belongs to Anchor %s, not %s", n.cfg.Vault.Hex(), anchor.Hex(), n.cfg.Anchor.Hex())
+	}
 	as, th, err := v.Attesters(ctx)
 	if err != nil {
 		return fmt.Errorf("node: vault %s: %w", n.cfg.Vault.Hex(), err)
@@ -85,6 +94,11 @@ func (n *Node) startBridge(ctx context.Context) error {
 			n.attestLoop()
 		}()
 	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.disagreeLoop()
+	}()
 	return nil
 }
 
@@ -244,15 +258,93 @@ func (n *Node) validateAttestation(_ context.Context, _ peer.ID, raw []byte) p2p
 	if err != nil || signer != sa.Signer {
 		return p2p.Reject
 	}
-	if rec, ok, err := n.store.Batch(sa.Attestation.Seq); err == nil && ok &&
-		(rec.DataHash != sa.Attestation.DataHash || rec.StateRoot != sa.Attestation.StateRoot || rec.ReceiptsRoot != sa.Attestation.ReceiptsRoot) {
-		n.log.Warn("an attester signed roots this node did not fold", "attester", sa.Signer, "seq", sa.Attestation.Seq,
-			"their_receipts_root", sa.Attestation.ReceiptsRoot, "ours", rec.ReceiptsRoot)
+	if rec, ok, err := n.store.Batch(sa.Attestation.Seq); err == nil && ok {
+		n.compareAttestation(rec, sa)
 	}
 	if err := n.keepAttestation(sa); err != nil {
 		return p2p.Ignore
 	}
 	return p2p.Accept
+}
+
+// RootDisagreement is a registered attester's signed attestation of a batch
+// whose roots differ from what this node folded: the two fold different
+// states from the same chain (a different Vault, another build, a bug).
+// GET /v1/status shows the first one seen.
+type RootDisagreement struct {
+	Seq      uint64             `json:"seq"`
+	Attester ledger.Address     `json:"attester"`
+	Ours     ledger.Attestation `json:"ours"`
+	Theirs   ledger.Attestation `json:"theirs"`
+}
+
+// compareAttestation reports loudly when an attester signed other roots
+// for a batch this node folded.
+func (n *Node) compareAttestation(rec store.BatchRecord, sa signedAttestation) {
+	ours := ledger.Attestation{Seq: rec.Seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
+	if sa.Attestation == ours {
+		return
+	}
+	n.log.Error("settled state disagrees with an attester: this node folded other roots for the same batch",
+		"seq", rec.Seq, "attester", sa.Signer, "our_state_root", ours.StateRoot, "their_state_root", sa.Attestation.StateRoot,
+		"our_receipts_root", ours.ReceiptsRoot, "their_receipts_root", sa.Attestation.ReceiptsRoot)
+	n.mu.Lock()
+	if n.disagreement == nil {
+		n.disagreement = &RootDisagreement{Seq: rec.Seq, Attester: sa.Signer, Ours: ours, Theirs: sa.Attestation}
+	}
+	n.mu.Unlock()
+}
+
+// disagreeLoop compares each batch this node folds with the attestations
+// it already holds for it (ones that arrived before the fold; those that
+// arrive later are compared as they arrive, in validateAttestation).
+func (n *Node) disagreeLoop() {
+	head, _ := n.store.Head()
+	next := head.NextSeq
+	t := time.NewTicker(max(n.cfg.PollInterval, 20*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		head, err := n.store.Head()
+		if err != nil {
+			continue
+		}
+		next = min(next, head.NextSeq) // a rollback went below it
+		for ; next < head.NextSeq; next++ {
+			rec, ok, err := n.store.Batch(next)
+			if err != nil || !ok {
+				break
+			}
+			n.checkAttested(rec)
+		}
+	}
+}
+
+// checkAttested compares a batch just folded with the attestations already
+// held for it.
+func (n *Node) checkAttested(rec store.BatchRecord) {
+	b := n.bridge
+	b.mu.Lock()
+	per := b.sigs[rec.Seq]
+	if per == nil {
+		if err := n.loadAttestationsLocked(rec.Seq); err != nil {
+			b.mu.Unlock()
+			return
+		}
+		per = b.sigs[rec.Seq]
+	}
+	held := make([]signedAttestation, 0, len(per))
+	for _, sa := range per {
+		held = append(held, sa)
+	}
+	b.mu.Unlock()
+	for _, sa := range held {
+		n.compareAttestation(rec, sa)
+	}
 }
 
 // BatchAttestations is a batch's attestation as this node folded it, with

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -114,6 +115,13 @@ type Config struct {
 	// SettleKey, when set, makes this node a settler: it posts batches to
 	// the Anchor with this Ethereum key and pays their gas.
 	SettleKey *ecdsa.PrivateKey
+	// SettleStuckAfter, SettleMaxBumps and SettleMaxFeeCap govern the
+	// replacement of batch transactions that are not mined (see
+	// chain.SubmitterConfig); zero values take its defaults (30 s, 5
+	// replacements, 500 gwei).
+	SettleStuckAfter time.Duration
+	SettleMaxBumps   int
+	SettleMaxFeeCap  *big.Int
 	// BatchAge: post a batch once its oldest transaction waited this long.
 	// Default 200 ms.
 	BatchAge time.Duration
@@ -215,6 +223,8 @@ type Node struct {
 	ethHead   uint64
 	followErr error
 	flush     chan struct{}
+	// disagreement: an attester signed other roots than this node folded.
+	disagreement *RootDisagreement
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -350,7 +360,8 @@ func (n *Node) Start(ctx context.Context) error {
 
 	if cfg.SettleKey != nil {
 		n.submitter, err = chain.NewSubmitter(chain.SubmitterConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
-			Key: cfg.SettleKey, Logger: n.log.With("sub", "settler")})
+			Key: cfg.SettleKey, StuckAfter: cfg.SettleStuckAfter, MaxBumps: cfg.SettleMaxBumps, MaxFeeCap: cfg.SettleMaxFeeCap,
+			Logger: n.log.With("sub", "settler")})
 		if err != nil {
 			return err
 		}
@@ -607,6 +618,10 @@ type Status struct {
 	Vault       string      `json:"vault,omitempty"`
 	Attester    string      `json:"attester,omitempty"`
 	Error       string      `json:"error,omitempty"`
+	// Disagreement is set once a registered attester signed other roots
+	// for a batch this node folded: this node's settled state is not the
+	// network's.
+	Disagreement *RootDisagreement `json:"disagreement,omitempty"`
 }
 
 // Status reports the node's view.
@@ -635,6 +650,7 @@ func (n *Node) Status() (Status, error) {
 	if n.followErr != nil {
 		s.Error = n.followErr.Error()
 	}
+	s.Disagreement = n.disagreement
 	n.mu.Unlock()
 	return s, nil
 }

@@ -1,9 +1,12 @@
 package node
 
 import (
+	"errors"
+	"log/slog"
 	"math"
 	"time"
 
+	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 )
 
@@ -19,7 +22,10 @@ func (n *Node) Flush() {
 }
 
 // settleLoop posts batches: when the oldest candidate has waited BatchAge,
-// when BatchMax are waiting, or when flushed.
+// when BatchMax are waiting, or when flushed. A failed submission returns
+// its transactions to the candidates and the next waits a backoff doubling
+// from 100 ms to 10 s; nonces and stuck transactions are the submitter's
+// (chain.Submitter).
 func (n *Node) settleLoop() {
 	tick := time.NewTicker(max(n.cfg.BatchAge/4, 5*time.Millisecond))
 	defer tick.Stop()
@@ -59,7 +65,11 @@ func (n *Node) settleLoop() {
 				return
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)
-			n.log.Warn("batch submission failed", "txs", len(used), "bytes", len(data), "err", err, "retry_in", backoff)
+			level := slog.LevelWarn
+			if errors.Is(err, chain.ErrStuck) {
+				level = slog.LevelError // every replacement failed: fees or the ceiling need a look
+			}
+			n.log.Log(n.ctx, level, "batch submission failed", "txs", len(used), "bytes", len(data), "err", err, "retry_in", backoff)
 			continue
 		}
 		backoff = 0

@@ -434,7 +434,7 @@ func TestNodeCrashLoop(t *testing.T) {
 	}
 	// A node folding the same chain from scratch reaches the same root.
 	fresh, err := node.New(node.Config{DataDir: t.TempDir(), EthRPC: d.Info.EthWS, Anchor: mustAddr(t, d.Info.Contracts["anchor"]),
-		PollInterval: 20 * time.Millisecond})
+		Vault: mustAddr(t, d.Info.Contracts["vault"]), PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

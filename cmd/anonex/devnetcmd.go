@@ -86,7 +86,11 @@ func printBanner(info devnet.Info) {
 	for i, n := range info.Nodes {
 		role := ""
 		if n.Settler {
-			role = "  (settler)"
+			role = "  (settler"
+			if n.SettleAccount != "" {
+				role += ", gas from " + n.SettleAccount
+			}
+			role += ")"
 		}
 		fmt.Fprintf(&b, "  %d  %s  peer %s%s\n", i, n.API, n.PeerID, role)
 	}

@@ -33,7 +33,7 @@ func freePort(t *testing.T) int {
 func startNode(t *testing.T, d *devnet.Devnet, dir string, port int, extra ...string) *exec.Cmd {
 	t.Helper()
 	cmd := anonex(append([]string{"node", "--datadir", dir, "--eth-rpc", d.Info.EthWS, "--anchor", d.Info.Contracts["anchor"],
-		"--api", fmt.Sprintf("127.0.0.1:%d", port), "--poll", "20ms", "--log-level", "warn"}, extra...)...)
+		"--vault", d.Info.Contracts["vault"], "--api", fmt.Sprintf("127.0.0.1:%d", port), "--poll", "20ms", "--log-level", "warn"}, extra...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
