@@ -111,6 +111,10 @@ type execContext struct {
 	tx       *Verified
 	env      Env
 	attached []Hash // attachments applied by a card record
+	// keep is set by a payload that failed but already reverted its own
+	// failed part: what it applied before (a ConvertPay's card record)
+	// stands.
+	keep bool
 }
 
 // Apply applies one verified transaction to st. It is deterministic: the
@@ -154,12 +158,13 @@ func Apply(st *Overlay, tx *Verified, env Env) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: account %s, nonce %d, next is %d", ErrNonceGap, tx.Sender.Hex(), n, acc.Nonce)
 	}
 	snap := st.snapshot()
-	reason := p.execute(&execContext{st: st, tx: tx, env: env})
+	c := &execContext{st: st, tx: tx, env: env}
+	reason := p.execute(c)
 	if err := st.Err(); err != nil {
 		st.revert(snap)
 		return nil, err
 	}
-	if reason != ReasonNone {
+	if reason != ReasonNone && !c.keep {
 		st.revert(snap)
 	}
 	acc = st.touch(tx.Sender)

@@ -8,12 +8,14 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// ConvertPay is a payment with conversion, atomic: a card pays its owner in
-// the asset it holds (the card's own record, carried here), the owner's
+// ConvertPay is a payment with conversion: a card pays its owner in the
+// asset it holds (the card's own record, carried here), the owner's
 // account fills offers that turn it into the asset the merchant prices in,
 // and pays the merchant. Signed by the owner (its wallet), after the card
-// signed its record. Either every leg applies or none does — the card
-// record included, so a failed conversion debits nothing.
+// signed its record. The conversion (fills and payment) is atomic; the
+// card's record is the card's and stands on its own: it applies once,
+// here or alone, and a conversion that fails leaves it applied (the owner
+// paid) rather than strand what the card counted as spent.
 type ConvertPay struct {
 	Owner Address
 	// Record is the card's record: it pays the owner (Payee = Owner),
@@ -175,8 +177,16 @@ func (p *ConvertPay) signedOffers() []*SignedOffer {
 	return out
 }
 
-// execute applies the legs in order; Apply reverts all of them if one
-// fails.
+// execute applies the card's record, then the conversion: the fills and
+// the merchant's payment, all or nothing. The record leg is the card's and
+// stands on its own: a record already applied (lifted out of this
+// ConvertPay and posted first, or kept by an earlier ConvertPay that
+// failed) is skipped and the conversion goes on, as an attachment applied
+// earlier is skipped; and when the conversion fails, the record that
+// applied stays applied (it paid the owner, which the card signed), so the
+// amount the card counted as spent is never stranded. Only a record that
+// cannot apply (unfunded, cloned, invalid) fails the whole ConvertPay with
+// nothing applied.
 func (p *ConvertPay) execute(c *execContext) Reason {
 	st := c.st
 	if len(c.tx.Attached) != 1 || len(c.tx.OfferIDs) != len(p.Offers) {
@@ -184,16 +194,33 @@ func (p *ConvertPay) execute(c *execContext) Reason {
 	}
 	rv := c.tx.Attached[0]
 	rec := p.Record.Payload.(*CardPayment)
+	if !st.hasAsset(rec.Asset) {
+		return ReasonUnknownAsset
+	}
 	reason, err := rec.executeSelf(&execContext{st: st, tx: rv, env: c.env})
-	if errors.Is(err, ErrCardUnfunded) {
+	switch {
+	case errors.Is(err, ErrRecordApplied):
+		// Applied already: it paid the owner; the conversion goes on.
+	case errors.Is(err, ErrCardUnfunded):
 		return ReasonInsufficientFunds
-	}
-	if err != nil {
+	case err != nil:
 		return ReasonCardRecordInvalid
-	}
-	if reason != ReasonNone {
+	case reason != ReasonNone:
 		return reason
 	}
+	snap := st.snapshot()
+	if r := p.convert(c); r != ReasonNone {
+		st.revert(snap)
+		c.keep = true
+		return r
+	}
+	return ReasonNone
+}
+
+// convert is the conversion proper: the owner's fills and the merchant's
+// payment, after the card's record paid the owner.
+func (p *ConvertPay) convert(c *execContext) Reason {
+	st := c.st
 	if _, ok := st.Card(p.Owner); ok {
 		return ReasonCardAccount
 	}

@@ -111,6 +111,13 @@ func (c *Client) Assets(ctx context.Context) ([]AssetInfo, error) {
 	return a, c.do(ctx, "GET", "/v1/assets", nil, &a)
 }
 
+// HotList is GET /v1/hotlist: the cards terminals must refuse. A terminal
+// keeps it to check cards offline.
+func (c *Client) HotList(ctx context.Context) ([]HotListEntry, error) {
+	var h []HotListEntry
+	return h, c.do(ctx, "GET", "/v1/hotlist", nil, &h)
+}
+
 // Submit is POST /v1/txs.
 func (c *Client) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) {
 	var r SubmitResult

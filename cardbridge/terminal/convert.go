@@ -124,7 +124,11 @@ func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 	case err != nil:
 		return Result{Mode: mode, Status: "declined", Code: CodeNetwork, TxID: id, Conversion: conv, Reason: fmt.Sprintf("not settled: %v", err)}
 	case !ok2:
-		return Result{Mode: mode, Status: "declined", Code: CodeRefused, TxID: id, Conversion: conv, Reason: reason}
+		// The conversion failed when it settled; the card's record still
+		// applied (it paid the owner): nothing is stranded, the merchant
+		// was not paid.
+		return Result{Mode: mode, Status: "declined", Code: CodeRefused, TxID: id, Conversion: conv,
+			Reason: fmt.Sprintf("the conversion failed (%s): the card's record paid its owner, the merchant was not paid", reason)}
 	}
 	return Result{Mode: mode, Status: "approved", TxID: id, Conversion: conv}
 }

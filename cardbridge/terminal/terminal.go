@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/cardbridge/cardclient"
@@ -59,6 +60,10 @@ type Config struct {
 	WaitSettled bool
 	Queue       *Queue
 	Net         Network
+	// HotList is the hot-list as this terminal last fetched it (card →
+	// reason): an offline payment refuses a card on it. Online payments
+	// ask the network instead.
+	HotList map[ledger.Address]string
 	// PIN asks the cardholder for the PIN (nil: payments that need one
 	// are declined).
 	PIN func() (string, error)
@@ -123,6 +128,9 @@ func Pay(ctx context.Context, cfg *Config, t cardclient.Transport, asset ledger.
 		return res
 	}
 	if floor, ok := cfg.Floor[asset]; ok && !amount.Gt(floor) {
+		if why, listed := cfg.HotList[info.Address]; listed {
+			return withCard(decline("offline", CodeHotListed, "the card is on its issuer's hot-list as this terminal last fetched it (%s)", why), info)
+		}
 		res, fallback := payOffline(ctx, cfg, cl, info, asset, amount)
 		if !fallback {
 			return withCard(res, info)
@@ -184,9 +192,14 @@ func payOffline(ctx context.Context, cfg *Config, cl *cardclient.Client, info ca
 	if err := cfg.Queue.Put(id, info.Address, resp.Counter, tx.Encode()); err != nil {
 		return decline("offline", CodeRefused, "the terminal could not store the record: %v", err), false
 	}
-	// Forward now if the network is there; the queue keeps it otherwise.
-	if _, err := cfg.Net.Submit(ctx, tx); err == nil {
+	// Forward now if the network is there, with what waited for it; the
+	// queue keeps the record otherwise. An offline payment never waits
+	// long for a network that is not there.
+	fctx, cancel := context.WithTimeout(ctx, forwardTimeout)
+	defer cancel()
+	if _, err := cfg.Net.Submit(fctx, tx); err == nil {
 		cfg.Queue.Done(id)
+		Forward(fctx, cfg)
 	}
 	return Result{Mode: "offline", Status: "approved", TxID: id}, false
 }
@@ -209,7 +222,8 @@ func checkRecord(cfg *Config, info cardproto.Info, tx *ledger.Tx, counter uint64
 func onlineChecks(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info) (cardproto.Status, Result, bool) {
 	cs, err := cfg.Net.CardStatus(ctx, info.Address)
 	if err != nil {
-		return cardproto.Status{}, decline("online", CodeNetwork, "the network is unreachable: %v", err), false
+		return cardproto.Status{}, decline("online", CodeNetwork,
+			"this payment needs the network (above the floor limit or the card's offline limits) and the network is unreachable; nothing was paid: %v", err), false
 	}
 	switch {
 	case cs.HotListed:
@@ -310,6 +324,7 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 			Reason: fmt.Sprintf("the card signed, but the network did not take the record (kept to forward): %v", err)}
 	}
 	cfg.Queue.Done(id)
+	Forward(ctx, cfg) // the network is back: send what waited for it
 	if cfg.WaitSettled {
 		ok, reason, err := cfg.Net.WaitSettled(ctx, id)
 		switch {
@@ -345,6 +360,9 @@ func cardError(mode string, err error) Result {
 	}
 	return decline(mode, CodeCardRemoved, "the card was removed or did not answer: %v", err)
 }
+
+// forwardTimeout bounds an offline payment's attempt to forward its record.
+const forwardTimeout = 5 * time.Second
 
 func challenge() ledger.Hash {
 	var h ledger.Hash

@@ -469,17 +469,7 @@ func devnetPIN(c *cli.Context, card ledger.Address) string {
 }
 
 func terminalQueue(c *cli.Context) (*terminal.Queue, error) {
-	dir := str(c, "queue")
-	if dir == "" {
-		if dev, _ := loadDevnet(c); dev != nil && dev.Terminal != nil {
-			dir = dev.Terminal.Queue
-		}
-	}
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = home + "/.anonex/terminal"
-	}
-	return terminal.OpenQueue(dir)
+	return terminal.OpenQueue(terminalDir(c))
 }
 
 func terminalCommand() *cli.Command {
@@ -488,6 +478,7 @@ func terminalCommand() *cli.Command {
 		Usage: "a merchant terminal: take card payments, forward queued records, redeem spend authorizations",
 		Subcommands: []*cli.Command{
 			terminalRedeemCommand(),
+			terminalSetupCommand(),
 			{
 				Name:  "pay",
 				Usage: "take a payment from the card in the reader: offline within the floor limit, online otherwise",
@@ -565,6 +556,9 @@ func terminalCommand() *cli.Command {
 					}
 					defer q.Close()
 					left, err := terminal.Forward(c.Context, &terminal.Config{Queue: q, Net: node.TerminalNet{C: n}})
+					if err == nil {
+						refreshState(c.Context, n, terminalDir(c))
+					}
 					out := map[string]any{"left": left}
 					if err != nil {
 						out["error"] = err.Error()
@@ -588,21 +582,25 @@ func terminalPay(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	asset, amount, err := assetAmount(ctx, c, n, "currency")
+	// What the terminal needs comes from the node when it answers, and
+	// from the terminal's own state and devnet.json when it does not:
+	// offline payments need no network.
+	ts, err := resolveTerminal(ctx, c, n, c.String("currency"))
 	if err != nil {
 		return err
 	}
-	dom, err := n.Domain(ctx)
+	asset := node.AssetInfo{ID: ts.asset.ID, Symbol: ts.asset.Symbol, Decimals: ts.asset.Decimals}
+	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
 	if err != nil {
-		return err
+		return fmt.Errorf("--amount: %w", err)
 	}
 	dev, _ := loadDevnet(c)
 	net := node.TerminalNet{C: n}
 	if w := c.String("wallet"); w != "" {
 		net.Wallet = node.NewClient(w, "")
 	}
-	cfg := &terminal.Config{Domain: dom, WaitSettled: !c.Bool("no-wait"), Net: net, Floor: map[ledger.Hash]*uint256.Int{},
-		Convert: !c.Bool("no-convert")}
+	cfg := &terminal.Config{Domain: ts.domain, WaitSettled: !c.Bool("no-wait"), Net: net, Floor: map[ledger.Hash]*uint256.Int{},
+		Convert: !c.Bool("no-convert"), HotList: ts.state.hotList()}
 	payee, floor, trusted := c.String("payee"), c.String("floor"), c.StringSlice("trusted")
 	if dev != nil && dev.Terminal != nil {
 		if payee == "" {
@@ -615,8 +613,14 @@ func terminalPay(c *cli.Context) error {
 			trusted = dev.Terminal.Trusted
 		}
 	}
+	if payee == "" {
+		payee = ts.state.Payee
+	}
+	if len(trusted) == 0 {
+		trusted = ts.state.Trusted
+	}
 	if payee == "" || len(trusted) == 0 {
-		return errors.New("the terminal needs --payee and --trusted (or --devnet DIR)")
+		return errors.New("the terminal needs --payee and --trusted (or --devnet DIR, or `anonex terminal setup`)")
 	}
 	if cfg.Payee, err = ledger.ParseAddress(payee); err != nil {
 		return fmt.Errorf("--payee: %w", err)
@@ -633,6 +637,10 @@ func terminalPay(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("--floor: %w", err)
 		}
+		cfg.Floor[asset.ID] = f
+	} else if f, ok, err := floorOf(ts.state.Floor, ts.asset); err != nil {
+		return fmt.Errorf("%s: floor: %w", statePath(ts.dir), err)
+	} else if ok {
 		cfg.Floor[asset.ID] = f
 	}
 	if cfg.Queue, err = terminalQueue(c); err != nil {
