@@ -22,9 +22,9 @@ import (
 
 // The issuer service runs on a node given an issuer key: it certifies
 // cards and registers them on the ledger, signs update values — a card's
-// settled credits T — on demand for the update the card is at, and serves
-// blocks its cards reported lost or stolen with a CardBlock on the ledger.
-// Every node serves the hot-list from the ledger (GET /v1/hotlist).
+// settled credits T — on demand for the update the card is at, and blocks
+// its cards reported lost or stolen with a CardBlock on the ledger. Every
+// node, issuer or not, serves the hot-list from the ledger (GET /v1/hotlist).
 
 // ErrNotIssuer refuses issuer calls on a node without an issuer key.
 var ErrNotIssuer = errors.New("node: this node runs no issuer service")
@@ -228,7 +228,7 @@ func (n *Node) cardInfo(card ledger.Address) (CardInfo, error) {
 	var perr error
 	n.pool.View(func(v *ledger.Overlay) { pc, _ = v.Card(card); perr = v.Err() })
 	if perr != nil {
-		return CardInfo{}, perr
+		pc = c // the pending view could not read it: the settled flags
 	}
 	info := CardInfo{Card: card, Registered: ok, Issuer: c.Issuer, Owner: c.Owner, Cloned: c.Cloned || pc.Cloned,
 		Blocked: pc.Blocked, BlockPending: pc.Blocked && !c.Blocked, Credited: map[string]string{}}
