@@ -32,6 +32,11 @@ const (
 	// ReasonCardRecordInvalid: the card record a conversion payment
 	// carries does not apply (its counter was used, its card unknown).
 	ReasonCardRecordInvalid
+	// ReasonNotCardIssuer: a CardBlock signed by an account that is not
+	// the issuer that registered the card (or of no registered card).
+	ReasonNotCardIssuer
+	// ReasonCardBlocked: a CardBlock of a card already blocked.
+	ReasonCardBlocked
 )
 
 var reasonNames = [...]string{
@@ -51,6 +56,8 @@ var reasonNames = [...]string{
 	ReasonAuthExpired:       "spend authorization expired",
 	ReasonAuthUsed:          "spend authorization already redeemed",
 	ReasonCardRecordInvalid: "the card record does not apply (counter used or card unknown)",
+	ReasonNotCardIssuer:     "only the issuer that registered the card can block it",
+	ReasonCardBlocked:       "card already blocked",
 }
 
 func (r Reason) String() string {

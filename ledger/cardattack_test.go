@@ -82,6 +82,8 @@ func (c *settledChain) issuerTx(p Payload) *Tx {
 		p.Nonce = c.nonce
 	case *CardRegister:
 		p.Nonce = c.nonce
+	case *CardBlock:
+		p.Nonce = c.nonce
 	}
 	c.nonce++
 	return c.issuer.sign(p, testDomain)

@@ -37,12 +37,13 @@ var (
 )
 
 const (
-	prefixCard     = 'c' // 'c' ‖ card → issuer(20) ‖ owner(20) ‖ flags(1)
+	prefixCard     = 'c' // 'c' ‖ card → issuer(20) ‖ owner(20) ‖ flags(1): cloned(bit 0) ‖ blocked(bit 1) ‖ block reason(bits 2..7)
 	prefixCounter  = 'u' // 'u' ‖ card ‖ counter(8) → record id
 	prefixCredited = 'k' // 'k' ‖ card ‖ asset → every credit to the card account, summed
 	prefixReceived = 'q' // 'q' ‖ card ‖ asset ‖ index(8) → id of the index-th card-to-card record paying it
 	prefixRecvN    = 'Q' // 'Q' ‖ card ‖ asset → number of such records
 	cardCloned     = 1
+	cardBlocked    = 2
 )
 
 func recvKey(card Address, asset Hash, i uint64) string {
@@ -117,7 +118,14 @@ type Card struct {
 	Issuer Address
 	Owner  Address
 	Cloned bool // the same counter was seen with two contents
+	// Blocked: its issuer blocked it (CardBlock), for BlockReason.
+	Blocked     bool
+	BlockReason uint8
 }
+
+// HotListed reports whether terminals and the pending view must refuse
+// new online payments of the card: cloned or blocked by its issuer.
+func (k Card) HotListed() bool { return k.Cloned || k.Blocked }
 
 func cardKey(c Address) string { return string(append([]byte{prefixCard}, c[:]...)) }
 
@@ -129,11 +137,17 @@ func (o *Overlay) Card(c Address) (Card, bool) {
 	if len(v) != 41 {
 		return Card{}, false
 	}
+	return decodeCard(v), true
+}
+
+func decodeCard(v []byte) Card {
 	var k Card
 	copy(k.Issuer[:], v[:20])
 	copy(k.Owner[:], v[20:40])
 	k.Cloned = v[40]&cardCloned != 0
-	return k, true
+	k.Blocked = v[40]&cardBlocked != 0
+	k.BlockReason = v[40] >> 2
+	return k
 }
 
 func (o *Overlay) setCard(c Address, k Card) {
@@ -143,7 +157,34 @@ func (o *Overlay) setCard(c Address, k Card) {
 	if k.Cloned {
 		v[40] = cardCloned
 	}
+	if k.Blocked {
+		v[40] |= cardBlocked | k.BlockReason<<2
+	}
 	o.put(cardKey(c), v)
+}
+
+// ParseCardState reads a card registration from a raw state key and value
+// (a store scanning the settled state, a node scanning its pending view's
+// writes): ok is false for any other key or a deleted one.
+func ParseCardState(key, value []byte) (Address, Card, bool) {
+	if len(key) != 1+20 || key[0] != prefixCard || len(value) != 41 {
+		return Address{}, Card{}, false
+	}
+	var a Address
+	copy(a[:], key[1:])
+	return a, decodeCard(value), true
+}
+
+// CardWrites lists the card registrations the overlay wrote (its pending
+// changes over the base), in no particular order.
+func (o *Overlay) CardWrites() map[Address]Card {
+	out := map[Address]Card{}
+	for k, v := range o.writes {
+		if a, c, ok := ParseCardState([]byte(k), v); ok {
+			out[a] = c
+		}
+	}
+	return out
 }
 
 // CardRegister registers a card account under its issuer. Consent is the

@@ -236,7 +236,9 @@ func classify(err error) *APIError {
 		return apiErr(http.StatusConflict, "nonce_gap", "%s (send the account's earlier transactions first)", msg)
 	case errors.Is(err, ErrUnfundable):
 		code := "unfundable"
-		if strings.Contains(msg, ledger.ReasonInsufficientFunds.String()) {
+		if errors.Is(err, ledger.ErrCardBlocked) {
+			code = "card_blocked"
+		} else if strings.Contains(msg, ledger.ReasonInsufficientFunds.String()) {
 			code = "insufficient_funds"
 		} else if strings.Contains(msg, ledger.ReasonUnknownAsset.String()) {
 			code = "unknown_asset"

@@ -166,8 +166,8 @@ func CheckLoad(ctx context.Context, cl *cardclient.Client, n *Client, asset ledg
 	switch {
 	case ci.Cloned:
 		return info, fmt.Errorf("%w: the card %s is flagged as cloned", ErrLoadRefused, info.Address.Hex())
-	case ci.Lost || ci.HotListed:
-		return info, fmt.Errorf("%w: the card %s is reported lost", ErrLoadRefused, info.Address.Hex())
+	case ci.HotListed:
+		return info, fmt.Errorf("%w: the card %s is blocked by its issuer (%s)", ErrLoadRefused, info.Address.Hex(), ci.BlockReason)
 	}
 	return info, nil
 }

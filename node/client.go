@@ -192,9 +192,18 @@ func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset led
 	return r, c.do(ctx, "GET", path, nil, &r)
 }
 
-// ReportLost puts a card on its issuer's hot-list (token).
+// ReportLost blocks a card reported lost on the ledger (issuer node, token).
 func (c *Client) ReportLost(ctx context.Context, card ledger.Address) error {
-	return c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/lost", struct{}{}, nil)
+	_, err := c.BlockCard(ctx, card, "lost")
+	return err
+}
+
+// BlockCard is POST /v1/cards/{card}/lost: the card's issuer node submits
+// a CardBlock (reason "lost" or "stolen"), which puts the card on every
+// node's hot-list (token).
+func (c *Client) BlockCard(ctx context.Context, card ledger.Address, reason string) (BlockResult, error) {
+	var r BlockResult
+	return r, c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/lost", BlockRequest{Reason: reason}, &r)
 }
 
 // PostOffer is POST /v1/offers.

@@ -22,8 +22,9 @@ import (
 
 // The issuer service runs on a node given an issuer key: it certifies
 // cards and registers them on the ledger, signs update values — a card's
-// settled credits T — on demand for the update the card is at, and serves
-// a hot-list of its cards reported lost or caught cloned.
+// settled credits T — on demand for the update the card is at, and blocks
+// its cards reported lost or stolen with a CardBlock on the ledger. Every
+// node, issuer or not, serves the hot-list from the ledger (GET /v1/hotlist).
 
 // ErrNotIssuer refuses issuer calls on a node without an issuer key.
 var ErrNotIssuer = errors.New("node: this node runs no issuer service")
@@ -32,6 +33,9 @@ type issuer struct {
 	n   *Node
 	key *account.Key
 	mu  sync.Mutex // update-value snapshots
+	// txMu orders the issuer's own transactions: each takes the next
+	// nonce of the pending view, then is submitted.
+	txMu sync.Mutex
 }
 
 // snapshot is one update value the issuer made for a card's purse: its
@@ -198,28 +202,40 @@ func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64
 	return uv, nil
 }
 
-// CardInfo is GET /v1/cards/{card}.
+// CardInfo is GET /v1/cards/{card}. Registration and credits are settled;
+// the hot-list flags are the pending view's (the settled state plus what
+// this node has heard), so a block is seen as soon as it is accepted.
 type CardInfo struct {
-	Card       ledger.Address    `json:"card"`
-	Registered bool              `json:"registered"`
-	Issuer     ledger.Address    `json:"issuer"`
-	Owner      ledger.Address    `json:"owner"`
-	Cloned     bool              `json:"cloned"`
-	Lost       bool              `json:"lost"`
-	HotListed  bool              `json:"hot_listed"`
-	Credited   map[string]string `json:"credited"` // asset id → base units
+	Card       ledger.Address `json:"card"`
+	Registered bool           `json:"registered"`
+	Issuer     ledger.Address `json:"issuer"`
+	Owner      ledger.Address `json:"owner"`
+	Cloned     bool           `json:"cloned"`
+	// Blocked: the card's issuer blocked it (a CardBlock), for
+	// BlockReason ("lost" or "stolen"); BlockPending while that block is
+	// accepted but not settled yet.
+	Blocked      bool              `json:"blocked"`
+	BlockReason  string            `json:"block_reason,omitempty"`
+	BlockPending bool              `json:"block_pending,omitempty"`
+	HotListed    bool              `json:"hot_listed"`
+	Credited     map[string]string `json:"credited"` // asset id → base units
 }
 
 func (n *Node) cardInfo(card ledger.Address) (CardInfo, error) {
 	st := ledger.NewOverlay(n.store.State())
 	c, ok := st.Card(card)
-	info := CardInfo{Card: card, Registered: ok, Issuer: c.Issuer, Owner: c.Owner, Cloned: c.Cloned, Credited: map[string]string{}}
-	if v, err := n.store.Meta("lost/" + card.Hex()); err != nil {
-		return info, err
-	} else if v != nil {
-		info.Lost = true
+	var pc ledger.Card
+	var perr error
+	n.pool.View(func(v *ledger.Overlay) { pc, _ = v.Card(card); perr = v.Err() })
+	if perr != nil {
+		pc = c // the pending view could not read it: the settled flags
 	}
-	info.HotListed = info.Cloned || info.Lost
+	info := CardInfo{Card: card, Registered: ok, Issuer: c.Issuer, Owner: c.Owner, Cloned: c.Cloned || pc.Cloned,
+		Blocked: pc.Blocked, BlockPending: pc.Blocked && !c.Blocked, Credited: map[string]string{}}
+	if pc.Blocked {
+		info.BlockReason = ledger.BlockReasonName(pc.BlockReason)
+	}
+	info.HotListed = info.Cloned || info.Blocked
 	if ok {
 		bal, err := n.store.Balances(card)
 		if err != nil {
@@ -235,25 +251,103 @@ func (n *Node) cardInfo(card ledger.Address) (CardInfo, error) {
 // HotListEntry is one card terminals must refuse online.
 type HotListEntry struct {
 	Card   ledger.Address `json:"card"`
-	Reason string         `json:"reason"` // cloned | lost
+	Issuer ledger.Address `json:"issuer"`
+	Reason string         `json:"reason"` // cloned | lost | stolen
+	// Pending: the block is accepted by this node but not settled yet.
+	Pending bool `json:"pending,omitempty"`
 }
 
+// hotList is every card the ledger flags — cloned, or blocked by its
+// issuer — settled, plus the blocks in this node's pending view, by card
+// address. Every node reads the same settled state, so every node serves
+// the same settled hot-list.
 func (n *Node) hotList() ([]HotListEntry, error) {
-	out := []HotListEntry{}
-	err := n.store.ScanMeta("lost/", func(k string, _ []byte) bool {
-		if a, err := ledger.ParseAddress(k[len("lost/"):]); err == nil {
-			out = append(out, HotListEntry{Card: a, Reason: "lost"})
-		}
-		return true
-	})
+	settled, err := n.store.HotCards()
 	if err != nil {
 		return nil, err
 	}
-	cloned, err := n.store.ClonedCards()
-	for _, c := range cloned {
-		out = append(out, HotListEntry{Card: c, Reason: "cloned"})
+	var pending map[ledger.Address]ledger.Card
+	n.pool.View(func(v *ledger.Overlay) { pending = v.CardWrites() })
+	entry := func(a ledger.Address, c ledger.Card, pending bool) HotListEntry {
+		e := HotListEntry{Card: a, Issuer: c.Issuer, Reason: "cloned", Pending: pending}
+		if !c.Cloned {
+			e.Reason = ledger.BlockReasonName(c.BlockReason)
+		}
+		return e
 	}
-	return out, err
+	out := []HotListEntry{}
+	for a, c := range settled {
+		out = append(out, entry(a, c, false))
+	}
+	for a, c := range pending {
+		if _, ok := settled[a]; !ok && c.HotListed() {
+			out = append(out, entry(a, c, true))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Card[:], out[j].Card[:]) < 0 })
+	return out, nil
+}
+
+// BlockRequest is the optional body of POST /v1/cards/{card}/lost.
+type BlockRequest struct {
+	Reason string `json:"reason,omitempty"` // lost (the default) | stolen
+}
+
+// BlockResult is what POST /v1/cards/{card}/lost answers: the CardBlock
+// submitted, or, when the card was already blocked, no transaction.
+type BlockResult struct {
+	Card    ledger.Address `json:"card"`
+	Reason  string         `json:"reason"`
+	BlockTx *ledger.Hash   `json:"block_tx,omitempty"`
+	// Already: the card was blocked before (BlockTx is then absent).
+	Already bool `json:"already_blocked,omitempty"`
+}
+
+// ParseBlockReason reads "lost" or "stolen" ("" is lost).
+func ParseBlockReason(s string) (uint8, error) {
+	switch s {
+	case "", "lost":
+		return ledger.BlockLost, nil
+	case "stolen":
+		return ledger.BlockStolen, nil
+	}
+	return 0, fmt.Errorf("block reason %q: want lost or stolen", s)
+}
+
+// block submits the CardBlock of a card this issuer registered.
+func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) (BlockResult, error) {
+	is.txMu.Lock()
+	defer is.txMu.Unlock()
+	var c ledger.Card
+	var ok bool
+	var nonce uint64
+	var verr error
+	is.n.pool.View(func(v *ledger.Overlay) {
+		c, ok = v.Card(card)
+		nonce = v.Account(is.key.Address()).Nonce
+		verr = v.Err()
+	})
+	switch {
+	case verr != nil:
+		return BlockResult{}, verr
+	case !ok:
+		return BlockResult{}, apiErr(http.StatusNotFound, "unknown_card", "card %s is not registered", card.Hex())
+	case c.Issuer != is.key.Address():
+		return BlockResult{}, apiErr(http.StatusForbidden, "not_card_issuer", "card %s was registered by issuer %s, not this node's %s",
+			card.Hex(), c.Issuer.Hex(), is.key.Address().Hex())
+	case c.Blocked:
+		return BlockResult{Card: card, Reason: ledger.BlockReasonName(c.BlockReason), Already: true}, nil
+	}
+	b := &ledger.CardBlock{Issuer: is.key.Address(), Card: card, Reason: reason, Nonce: nonce}
+	sig, err := is.key.Sign(is.n.domain.Digest(b.StructHash()))
+	if err != nil {
+		return BlockResult{}, err
+	}
+	res, err := is.n.Submit(ctx, &ledger.Tx{Payload: b, Sig: ledger.Sig(sig)})
+	if err != nil {
+		return BlockResult{}, err
+	}
+	return BlockResult{Card: card, Reason: ledger.BlockReasonName(reason), BlockTx: &res.ID}, nil
 }
 
 // CertifyRequest is POST /v1/cards.
@@ -311,6 +405,8 @@ func (is *issuer) register(ctx context.Context, card ledger.Address, req Registe
 	if err := ledger.VerifyCardConsent(reg, is.n.domain, is.n.rec); err != nil {
 		return RegisterResult{}, apiErr(http.StatusBadRequest, "invalid", "the card's consent: %v", err)
 	}
+	is.txMu.Lock()
+	defer is.txMu.Unlock()
 	var nonce uint64
 	is.n.pool.View(func(v *ledger.Overlay) { nonce = v.Account(is.key.Address()).Nonce })
 	reg.Nonce = nonce
@@ -385,17 +481,23 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		return is.update(r.Context(), card, asset, base)
 	}))
 	mux.HandleFunc("POST /v1/cards/{card}/lost", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		if _, err := need(); err != nil {
+		is, err := need()
+		if err != nil {
 			return nil, err
 		}
 		card, err := ledger.ParseAddress(r.PathValue("card"))
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
 		}
-		if err := n.store.PutMeta("lost/"+card.Hex(), []byte{1}); err != nil {
-			return nil, err
+		var req BlockRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
 		}
-		return n.cardInfo(card)
+		reason, err := ParseBlockReason(req.Reason)
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+		}
+		return is.block(r.Context(), card, reason)
 	})))
 	mux.HandleFunc("GET /v1/hotlist", n.handle(func(*http.Request) (any, error) { return n.hotList() }))
 }

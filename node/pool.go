@@ -148,6 +148,11 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 		}
 		return 0, fmt.Errorf("%w: account %s nonce %d is held by %s", ErrConflict, s.acct.Hex(), s.nonce, first.v.ID.Hex())
 	}
+	// A blocked card's new online payment is refused here, on entry only:
+	// a record admitted before the block stays and settles.
+	if err := ledger.CardAdmissible(p.view, v.Tx.Payload); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnfundable, err)
+	}
 	e := &poolEntry{v: v, raw: raw, arrived: now}
 	res, err := p.applyOne(e)
 	if err != nil {

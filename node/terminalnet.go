@@ -61,8 +61,8 @@ func (t TerminalNet) CardStatus(ctx context.Context, card ledger.Address) (termi
 	switch {
 	case info.Cloned:
 		cs.Reason = "cloned"
-	case info.Lost:
-		cs.Reason = "lost"
+	case info.Blocked:
+		cs.Reason = info.BlockReason
 	}
 	return cs, nil
 }

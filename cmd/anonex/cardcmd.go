@@ -263,6 +263,70 @@ func cardCommand() *cli.Command {
 				},
 			},
 			{
+				Name:  "block",
+				Usage: "block a card reported lost or stolen: its issuer node puts a CardBlock on the ledger, so every node and terminal refuses its new online payments",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "card", Required: true, Usage: "the card's account `ADDRESS` (the card itself is not needed)"},
+					&cli.StringFlag{Name: "reason", Value: "lost", Usage: "lost or stolen"},
+					nodeFlag, tokenFlag, devnetFlag, jsonFlag,
+				},
+				Action: func(c *cli.Context) error {
+					card, err := ledger.ParseAddress(c.String("card"))
+					if err != nil {
+						return fmt.Errorf("--card: %w", err)
+					}
+					if _, err := node.ParseBlockReason(c.String("reason")); err != nil {
+						return fmt.Errorf("--reason: %w", err)
+					}
+					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+					defer cancel()
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					res, err := n.BlockCard(ctx, card, c.String("reason"))
+					if err != nil {
+						return err
+					}
+					return output(c, res, func() {
+						if res.Already {
+							fmt.Printf("card %s was already blocked (%s)\n", card.Hex(), res.Reason)
+							return
+						}
+						fmt.Printf("card %s blocked (%s)\n  block %s (every node's hot-list has it once it settles)\n", card.Hex(), res.Reason, res.BlockTx.Hex())
+					})
+				},
+			},
+			{
+				Name:  "hotlist",
+				Usage: "list the cards every terminal must refuse online: cloned, or blocked by their issuer",
+				Flags: []cli.Flag{nodeFlag, tokenFlag, devnetFlag, jsonFlag},
+				Action: func(c *cli.Context) error {
+					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+					defer cancel()
+					n, err := nodeClient(c)
+					if err != nil {
+						return err
+					}
+					list, err := n.HotList(ctx)
+					if err != nil {
+						return err
+					}
+					return output(c, list, func() {
+						for _, e := range list {
+							pending := ""
+							if e.Pending {
+								pending = " (pending)"
+							}
+							fmt.Printf("%s  %-6s  issuer %s%s\n", e.Card.Hex(), e.Reason, e.Issuer.Hex(), pending)
+						}
+						if len(list) == 0 {
+							fmt.Println("no card is hot-listed")
+						}
+					})
+				},
+			},
+			{
 				Name: "limits",
 				Usage: "show each purse's offline limits (in its asset); with --offline-cap, --offline-max and --no-pin, " +
 					"set those of the --asset purse, signed by the card's owner",

@@ -137,4 +137,24 @@ func TestCardLoadNeverStrandsValue(t *testing.T) {
 			t.Fatalf("card update did not finish the load: %s", out)
 		}
 	})
+
+	t.Run("a card blocked with the CLI", func(t *testing.T) {
+		card1 := strings.ToLower(d.Info.Cards[1].Address)
+		out := run(t, "card", "block", "--devnet", dir, "--card", card1, "--reason", "stolen", "--json")
+		if !strings.Contains(out, `"block_tx"`) || !strings.Contains(out, `"stolen"`) {
+			t.Fatalf("card block: %s", out)
+		}
+		list := strings.ToLower(run(t, "card", "hotlist", "--devnet", dir, "--json"))
+		if !strings.Contains(list, card1) || !strings.Contains(list, `"stolen"`) {
+			t.Fatalf("card hotlist: %s", list)
+		}
+		again := run(t, "card", "block", "--devnet", dir, "--card", card1)
+		if !strings.Contains(again, "already blocked") {
+			t.Fatalf("second card block: %s", again)
+		}
+		load, err := anonex("card", "load", "--devnet", dir, "--reader", "1", "--amount", "1.00", "--asset", "EUR").CombinedOutput()
+		if err == nil || !strings.Contains(string(load), "blocked by its issuer") {
+			t.Fatalf("load of a blocked card: %v\n%s", err, load)
+		}
+	})
 }

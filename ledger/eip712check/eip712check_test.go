@@ -66,6 +66,10 @@ func message(p ledger.Payload) (string, apitypes.TypedDataMessage) {
 			"counter": new(big.Int).SetUint64(p.Counter), "challenge": p.Challenge.Hex(), "mode": big.NewInt(int64(p.Mode)),
 			"attached": p.AttachedHash.Hex(),
 		}
+	case *ledger.CardBlock:
+		return "CardBlock", apitypes.TypedDataMessage{
+			"issuer": p.Issuer.Hex(), "card": p.Card.Hex(), "reason": big.NewInt(int64(p.Reason)), "nonce": new(big.Int).SetUint64(p.Nonce),
+		}
 	case *ledger.CancelOffer:
 		return "CancelOffer", apitypes.TypedDataMessage{
 			"maker": p.Maker.Hex(), "offer": p.Offer.Hex(), "nonce": new(big.Int).SetUint64(p.Nonce),
@@ -130,6 +134,7 @@ func TestTypesAccepted(t *testing.T) {
 		"Offer":              "Offer(address maker,bytes32 give,uint256 giveAmount,bytes32 want,uint256 wantAmount,bool partial,uint64 expiry,bytes32 salt)",
 		"CardRegister":       "CardRegister(address issuer,address card,address owner,uint64 nonce)",
 		"CardRecord":         "CardRecord(address card,bytes32 asset,uint256 amount,address payee,uint64 counter,bytes32 challenge,uint8 mode,bytes32 attached)",
+		"CardBlock":          "CardBlock(address issuer,address card,uint8 reason,uint64 nonce)",
 		"Withdraw":           "Withdraw(address account,bytes32 asset,uint256 amount,address to,uint64 nonce)",
 		"Redeem":             "Redeem(address payee,SpendAuthorization authorization,uint256 amount,uint64 nonce)SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
 		"SpendAuthorization": "SpendAuthorization(address account,bytes32 asset,uint256 amount,address payee,uint64 expiry,bytes32 salt)",
@@ -206,7 +211,10 @@ func genU256(t *rapid.T, label string) uint256.Int {
 }
 
 func genPayload(t *rapid.T) ledger.Payload {
-	switch rapid.IntRange(0, 8).Draw(t, "kind") {
+	switch rapid.IntRange(0, 9).Draw(t, "kind") {
+	case 9:
+		return &ledger.CardBlock{Issuer: genAddress(t, "issuer"), Card: genAddress(t, "card"), Reason: rapid.Uint8().Draw(t, "reason"),
+			Nonce: rapid.Uint64().Draw(t, "nonce")}
 	case 8:
 		rec := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: genAddress(t, "card"), Asset: genHash(t, "rasset"),
 			Amount: genU256(t, "ramount"), Payee: genAddress(t, "owner"), Counter: rapid.Uint64().Draw(t, "counter"),

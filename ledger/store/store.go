@@ -632,14 +632,13 @@ func (s *Store) ScanMeta(prefix string, fn func(key string, value []byte) bool) 
 	return s.scan(append([]byte{pMeta}, prefix...), func(k, v []byte) bool { return fn(string(k[1:]), v) })
 }
 
-// ClonedCards lists every settled card flagged as cloned.
-func (s *Store) ClonedCards() ([]ledger.Address, error) {
-	var out []ledger.Address
+// HotCards lists every settled card terminals must refuse online: flagged
+// as cloned, or blocked by its issuer (ledger.Card.HotListed).
+func (s *Store) HotCards() (map[ledger.Address]ledger.Card, error) {
+	out := map[ledger.Address]ledger.Card{}
 	err := s.scan([]byte{pState, 'c'}, func(k, v []byte) bool {
-		if len(k) == 22 && len(v) == 41 && v[40]&1 != 0 {
-			var a ledger.Address
-			copy(a[:], k[2:])
-			out = append(out, a)
+		if a, c, ok := ledger.ParseCardState(k[1:], v); ok && c.HotListed() {
+			out[a] = c
 		}
 		return true
 	})

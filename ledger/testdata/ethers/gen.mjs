@@ -86,6 +86,12 @@ const cardRecord = (card, assetId, amt, payee, counter, challenge, mode, attache
   mode,
   attached,
 });
+const cardBlock = (issuer, card, reason, nonce) => ({
+  issuer: getAddress(issuer),
+  card: getAddress(card),
+  reason,
+  nonce: toBigInt(nonce).toString(),
+});
 const cardConsent = (card, issuer, owner) => ({ card: getAddress(card), issuer: getAddress(issuer), owner: getAddress(owner) });
 
 // attachedHash is a card record's commitment to the records it carries:
@@ -197,6 +203,10 @@ export async function build() {
     cardRecord(a1, EUR, 700n, a3, 2n, id("challenge 4"), 2, attachedHash([c2c.digest, c2c2.digest])), k1,
     { attached: [asAttached(c2c), asAttached(c2c2)] });
 
+  // The issuer (key 0) blocks card key 1: lost, then (another network) stolen.
+  await C("card-block/lost", devnet, "CardBlock", cardBlock(a0, a1, 1, 8n), k0);
+  await C("card-block/stolen/nonce-max", hh, "CardBlock", cardBlock(a0, a2, 2, U64_MAX), k0);
+
   const iBase = await I("issue/EUR/nonce-0", devnet, issue(a0, "EUR", 2, 100000000000n, 978, ZERO32, 0n), k0);
   await I("issue/A/decimals-0/supply-1", devnet, issue(a1, "A", 0, 1n, 0, id("terms of A"), 1n), k1);
   await I("issue/12-char-symbol/supply-max/nonce-max", hh, issue(a2, "ABCDEFGHIJKL", 36, U256_MAX, 999, id("metadata"), U64_MAX), k2);
@@ -302,6 +312,9 @@ export async function build() {
       c.go_error = "ErrBadField";
       return c;
     };
+    neg.push(await signed("signer/card-block-signed-by-other-key", devnet, "CardBlock", cardBlock(a0, a1, 1, 9n), k3,
+      { expect: "wrong_signer", head: { why: "issuer is key 0, signed by key 3 (private_key): only the issuer signs a block" },
+        tail: { go_error: "ErrWrongSigner" } }));
     neg.push(strip("invalid/card-record-stripped", "the two-attachment record without its attachments (its attached field commits to them)", []));
     neg.push(strip("invalid/card-record-attachments-reordered", "the two-attachment record with its attachments swapped", [withAtt.attached[1], withAtt.attached[0]]));
   }
@@ -318,6 +331,8 @@ export async function build() {
   await inv("invalid/issue-symbol-digit-first", "IssueAsset", issue(a0, "1EUR", 2, 1000n, 978, ZERO32, 5n), k0, "ErrBadField", "symbol starts with a digit");
   await inv("invalid/issue-decimals-37", "IssueAsset", issue(a0, "EUR", 37, 1000n, 978, ZERO32, 5n), k0, "ErrBadField", "37 decimals (at most 36)");
   await inv("invalid/issue-currency-1000", "IssueAsset", issue(a0, "EUR", 2, 1000n, 1000, ZERO32, 5n), k0, "ErrBadField", "currency 1000 (ISO 4217 numeric codes end at 999)");
+  await inv("invalid/card-block-reason-0", "CardBlock", cardBlock(a0, a1, 0, 10n), k0, "ErrBadField", "block reason 0 (1 lost, 2 stolen)");
+  await inv("invalid/card-block-issuer-as-card", "CardBlock", cardBlock(a0, a0, 1, 10n), k0, "ErrBadField", "the card is the issuer itself");
   await inv("invalid/issue-zero-supply", "IssueAsset", issue(a0, "EUR", 2, 0n, 978, ZERO32, 5n), k0, "ErrZeroAmount", "supply 0");
 
   const typesWithDomain = { EIP712Domain: DOMAIN_FIELDS, ...TYPES };

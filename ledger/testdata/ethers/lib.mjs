@@ -1,6 +1,6 @@
 // Shared by gen.mjs and check.mjs: the EIP-712 types of the anonex ledger
 // and the binary wire form of a signed transaction (ledger/codec.go,
-// ledger/transfer.go, ledger/issue.go, ledger/cardtx.go), written here independently of the Go
+// ledger/transfer.go, ledger/issue.go, ledger/cardtx.go, ledger/cardblock.go), written here independently of the Go
 // code so the two implementations check each other.
 import { getAddress, getBytes, hexlify, toBigInt } from "ethers";
 
@@ -42,6 +42,12 @@ export const TYPES = {
     { name: "mode", type: "uint8" },
     { name: "attached", type: "bytes32" },
   ],
+  CardBlock: [
+    { name: "issuer", type: "address" },
+    { name: "card", type: "address" },
+    { name: "reason", type: "uint8" },
+    { name: "nonce", type: "uint64" },
+  ],
 };
 
 // Structs signed inside transactions, not transactions themselves: the
@@ -62,7 +68,7 @@ export const DOMAIN_FIELDS = [
 ];
 
 // Wire kind bytes (ledger/tx.go).
-export const KIND = { Transfer: 1, IssueAsset: 2, CardRegister: 3, CardRecord: 4 };
+export const KIND = { Transfer: 1, IssueAsset: 2, CardRegister: 3, CardRecord: 4, CardBlock: 10 };
 
 // fullDomain turns a case's {chainId, verifyingContract} into the domain
 // object ethers expects.
@@ -167,6 +173,11 @@ export function encodeBody(type, m, extra = {}) {
       const b = Array.from(getBytes(w));
       out.push(...uvarint(b.length), ...b);
     }
+  } else if (type === "CardBlock") {
+    out.push(...fixed(getAddress(m.issuer), 20, "issuer"));
+    out.push(...fixed(getAddress(m.card), 20, "card"));
+    out.push(...uint8(m.reason));
+    out.push(...uvarint(m.nonce));
   } else {
     throw new Error(`unknown type ${type}`);
   }
