@@ -365,6 +365,20 @@ func (c *EthChain) Close() error {
 		<-c.watchDone
 		<-c.syncDone
 		<-c.finalDone
+		// go-ethereum's period-0 block producer seals on a goroutine of its
+		// own that it does not wait for when it stops: a block sealed while
+		// the chain shuts down dereferences a block the closed database no
+		// longer returns (SimulatedBeacon.sealBlock, a nil finalized hash)
+		// and crashes the whole process — the "test binary exited with no
+		// failing test". Let it go idle first (bounded: a transaction it
+		// can never mine keeps it busy for ever).
+		if c.cfg.Period == 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			c.mu.Lock()
+			c.waitQuiet(ctx)
+			c.mu.Unlock()
+			cancel()
+		}
 		c.rpc.Close()
 		c.closeErr = c.stack.Close()
 		if c.cfg.Logger != nil {

@@ -5,6 +5,8 @@
 package exchange
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"sync"
 
@@ -16,31 +18,144 @@ import (
 type Entry struct {
 	ID    ledger.Hash
 	Offer ledger.SignedOffer
+	seq   uint64 // arrival order, for eviction
 }
 
-// Book holds the open offers this node has seen. It is safe for
-// concurrent use.
+// Book errors.
+var (
+	// ErrBookFull: the book holds Limits.Max offers.
+	ErrBookFull = errors.New("exchange: the book is full")
+	// ErrMakerQuota: the maker already has Limits.PerMaker open offers.
+	ErrMakerQuota = errors.New("exchange: the maker has too many open offers")
+	// ErrPairFull: the pair holds Limits.PerPair offers and the maker holds
+	// at least as many of them as anyone, so no one's offer gives way.
+	ErrPairFull = errors.New("exchange: the pair's book is full")
+)
+
+// Limits bound what one book holds, so that spam costs the spammer: one
+// maker can hold only PerMaker offers, and when a pair is full a new
+// maker's offer displaces the oldest offer of the maker holding the most
+// there (fair eviction), so an honest maker always finds room.
+type Limits struct {
+	Max      int // offers in all; default 100,000
+	PerPair  int // offers of one pair (either direction); default 10,000
+	PerMaker int // open offers of one maker; default 64
+}
+
+func (l *Limits) setDefaults() {
+	if l.Max <= 0 {
+		l.Max = 100000
+	}
+	if l.PerPair <= 0 {
+		l.PerPair = min(10000, l.Max)
+	}
+	if l.PerMaker <= 0 {
+		l.PerMaker = 64
+	}
+}
+
+// pairKey names a pair regardless of direction.
+type pairKey [2]ledger.Hash
+
+func pairOf(o *ledger.Offer) pairKey {
+	if string(o.Give[:]) < string(o.Want[:]) {
+		return pairKey{o.Give, o.Want}
+	}
+	return pairKey{o.Want, o.Give}
+}
+
+// Book holds the open offers this node has seen, indexed by pair. It is
+// safe for concurrent use.
 type Book struct {
-	mu     sync.RWMutex
-	offers map[ledger.Hash]*Entry
-	max    int
+	mu       sync.RWMutex
+	offers   map[ledger.Hash]*Entry
+	pairs    map[pairKey]map[ledger.Hash]*Entry
+	perMaker map[ledger.Address]int
+	seq      uint64
+	lim      Limits
 }
 
-// NewBook returns an empty book holding at most max offers.
-func NewBook(max int) *Book {
-	return &Book{offers: map[ledger.Hash]*Entry{}, max: max}
+// NewBook returns an empty book holding at most max offers, with the
+// default per-pair and per-maker limits.
+func NewBook(max int) *Book { return NewBookLimits(Limits{Max: max}) }
+
+// NewBookLimits returns an empty book with the given limits (zero fields
+// take their defaults).
+func NewBookLimits(l Limits) *Book {
+	l.setDefaults()
+	return &Book{offers: map[ledger.Hash]*Entry{}, pairs: map[pairKey]map[ledger.Hash]*Entry{},
+		perMaker: map[ledger.Address]int{}, lim: l}
 }
 
-// Add puts a verified offer on the book; false if the book is full or the
-// offer is already there.
-func (b *Book) Add(id ledger.Hash, o ledger.SignedOffer) bool {
+// Add puts a verified offer on the book. An offer already there is not an
+// error (evicted is empty). When the offer's pair is full, the oldest offer
+// of the maker holding the most offers of the pair gives way, provided that
+// maker holds more than this one's; its id is returned in evicted for the
+// caller to forget.
+func (b *Book) Add(id ledger.Hash, o ledger.SignedOffer) (evicted []ledger.Hash, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.offers[id]; ok || len(b.offers) >= b.max {
-		return false
+	if _, ok := b.offers[id]; ok {
+		return nil, nil
 	}
-	b.offers[id] = &Entry{ID: id, Offer: o}
-	return true
+	maker := o.Maker
+	if b.perMaker[maker] >= b.lim.PerMaker {
+		return nil, fmt.Errorf("%w: %s holds %d", ErrMakerQuota, maker.Hex(), b.perMaker[maker])
+	}
+	pk := pairOf(&o.Offer)
+	pair := b.pairs[pk]
+	if len(pair) >= b.lim.PerPair || len(b.offers) >= b.lim.Max {
+		var scope map[ledger.Hash]*Entry = pair
+		if len(pair) < b.lim.PerPair {
+			scope = b.offers // the whole book is full: evict across it
+		}
+		victim := evictionVictim(scope, maker)
+		if victim == nil {
+			if len(pair) >= b.lim.PerPair {
+				return nil, fmt.Errorf("%w: %d offers", ErrPairFull, len(pair))
+			}
+			return nil, fmt.Errorf("%w: %d offers", ErrBookFull, len(b.offers))
+		}
+		b.removeLocked(victim.ID)
+		evicted = append(evicted, victim.ID)
+		pair = b.pairs[pk]
+	}
+	if pair == nil {
+		pair = map[ledger.Hash]*Entry{}
+		b.pairs[pk] = pair
+	}
+	b.seq++
+	e := &Entry{ID: id, Offer: o, seq: b.seq}
+	b.offers[id] = e
+	pair[id] = e
+	b.perMaker[maker]++
+	return evicted, nil
+}
+
+// evictionVictim is the oldest offer of the maker holding the most offers
+// in scope, if that maker holds more than newcomer does (plus the one it
+// brings); nil otherwise.
+func evictionVictim(scope map[ledger.Hash]*Entry, newcomer ledger.Address) *Entry {
+	count := map[ledger.Address]int{}
+	oldest := map[ledger.Address]*Entry{}
+	for _, e := range scope {
+		m := e.Offer.Maker
+		count[m]++
+		if o := oldest[m]; o == nil || e.seq < o.seq {
+			oldest[m] = e
+		}
+	}
+	var top ledger.Address
+	most := 0
+	for m, c := range count {
+		if c > most || (c == most && string(m[:]) < string(top[:])) {
+			top, most = m, c
+		}
+	}
+	if most <= count[newcomer]+1 {
+		return nil
+	}
+	return oldest[top]
 }
 
 // Get returns an offer on the book.
@@ -54,8 +169,24 @@ func (b *Book) Get(id ledger.Hash) (*Entry, bool) {
 // Remove drops an offer (filled, cancelled or expired).
 func (b *Book) Remove(id ledger.Hash) {
 	b.mu.Lock()
-	delete(b.offers, id)
+	b.removeLocked(id)
 	b.mu.Unlock()
+}
+
+func (b *Book) removeLocked(id ledger.Hash) {
+	e, ok := b.offers[id]
+	if !ok {
+		return
+	}
+	delete(b.offers, id)
+	pk := pairOf(&e.Offer.Offer)
+	delete(b.pairs[pk], id)
+	if len(b.pairs[pk]) == 0 {
+		delete(b.pairs, pk)
+	}
+	if b.perMaker[e.Offer.Maker]--; b.perMaker[e.Offer.Maker] <= 0 {
+		delete(b.perMaker, e.Offer.Maker)
+	}
 }
 
 // Len is the number of offers held.
@@ -71,6 +202,18 @@ func (b *Book) All() []*Entry {
 	defer b.mu.RUnlock()
 	out := make([]*Entry, 0, len(b.offers))
 	for _, e := range b.offers {
+		out = append(out, e)
+	}
+	return out
+}
+
+// pairEntries returns the offers of one pair (either direction).
+func (b *Book) pairEntries(base, quote ledger.Hash) []*Entry {
+	pk := pairOf(&ledger.Offer{Give: base, Want: quote})
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]*Entry, 0, len(b.pairs[pk]))
+	for _, e := range b.pairs[pk] {
 		out = append(out, e)
 	}
 	return out
@@ -145,7 +288,7 @@ type View interface {
 func (b *Book) Pair(v View, base, quote ledger.Hash, now uint64) (PairBook, []ledger.Hash) {
 	pb := PairBook{Base: base, Quote: quote}
 	var dead []ledger.Hash
-	for _, e := range b.All() {
+	for _, e := range b.pairEntries(base, quote) {
 		o := &e.Offer.Offer
 		isAsk := o.Give == base && o.Want == quote
 		isBid := o.Give == quote && o.Want == base

@@ -24,6 +24,19 @@ import (
 // ErrOfferDead refuses an offer that can no longer fill.
 var ErrOfferDead = errors.New("node: offer expired, cancelled, filled or unfunded")
 
+// ErrOfferTooSmall refuses an offer below the minimum offer value.
+var ErrOfferTooSmall = errors.New("node: offer below the minimum offer value")
+
+// minOfferGive is the least an offer may give of an asset with these
+// decimals: a ten-thousandth of one whole unit (at least one base unit).
+// Offers of dust cost a spammer nothing to make and every node a slot.
+func minOfferGive(decimals uint8) *uint256.Int {
+	if decimals <= 4 {
+		return uint256.NewInt(1)
+	}
+	return new(uint256.Int).Exp(uint256.NewInt(10), uint256.NewInt(uint64(decimals-4)))
+}
+
 // offerView reads the pending view for the book.
 type offerView struct{ v *ledger.Overlay }
 
@@ -61,14 +74,33 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 		return id, nil
 	}
 	var live bool
+	var give *ledger.Asset
 	n.pool.View(func(v *ledger.Overlay) {
 		_, live = n.bookLevel(offerView{v}, id, so)
+		give, _ = v.Asset(so.Give)
 	})
 	if !live {
 		return id, fmt.Errorf("%w: %s", ErrOfferDead, id.Hex())
 	}
-	if !n.book.Add(id, *so) {
-		return id, fmt.Errorf("%w: the book is full", ErrPoolFull)
+	if give != nil {
+		if least := minOfferGive(give.Decimals); so.GiveAmount.Lt(least) {
+			return id, fmt.Errorf("%w: it gives %s base units of %s, at least %s", ErrOfferTooSmall,
+				so.GiveAmount.Dec(), give.Symbol, least.Dec())
+		}
+	}
+	evicted, err := n.book.Add(id, *so)
+	if err != nil {
+		return id, fmt.Errorf("%w: %w", ErrPoolFull, err)
+	}
+	for _, ev := range evicted {
+		// Fair eviction: the maker holding the most of a full pair gave
+		// way. Its offer is forgotten here, not cancelled: it still fills
+		// if a taker carries it.
+		if err := n.store.PutMetas([]ledger.KV{{Key: []byte(offerKey(ev))}}); err != nil {
+			n.log.Warn("forgetting an evicted offer", "id", ev, "err", err)
+		}
+		evID := ev
+		n.events.publish(Event{Type: "offer", ID: &evID, Status: "evicted"})
 	}
 	if err := n.store.PutMeta(offerKey(id), so.Encode()); err != nil {
 		return id, err
@@ -80,7 +112,9 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 // bookLevel tells whether an offer can still fill in a view.
 func (n *Node) bookLevel(v exchange.View, id ledger.Hash, so *ledger.SignedOffer) (exchange.Level, bool) {
 	b := exchange.NewBook(1)
-	b.Add(id, *so)
+	if _, err := b.Add(id, *so); err != nil {
+		return exchange.Level{}, false
+	}
 	for _, side := range []bool{true, false} {
 		base, quote := so.Give, so.Want
 		if !side {
@@ -101,7 +135,7 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 		return p2p.Reject
 	}
 	if _, err := n.acceptOffer(so); err != nil {
-		if errors.Is(err, ErrOfferDead) || errors.Is(err, ErrPoolFull) || errors.Is(err, ledger.ErrState) {
+		if errors.Is(err, ErrOfferDead) || errors.Is(err, ErrPoolFull) || errors.Is(err, ledger.ErrState) || errors.Is(err, ErrOfferTooSmall) {
 			return p2p.Ignore
 		}
 		return p2p.Reject
@@ -110,10 +144,9 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 }
 
 // Stored offers live under "offer/<id>". An offer that can never fill
-// again is overwritten with an empty value: the store has no delete for
-// service records, so the empty value is the tombstone, and reloadOffers
-// skips it quietly. Only a record that is neither empty nor a signed offer
-// is unreadable.
+// again (or was evicted) is deleted; an empty value, the tombstone older
+// versions wrote, is skipped quietly. Only a record that is neither empty
+// nor a signed offer is unreadable.
 func offerKey(id ledger.Hash) string { return "offer/" + id.Hex() }
 
 // reloadOffers puts the stored offers back on the book: every offer kept
@@ -136,7 +169,9 @@ func (n *Node) reloadOffers() error {
 			bad = append(bad, k)
 			return true
 		}
-		n.book.Add(id, *so)
+		if _, err := n.book.Add(id, *so); err != nil {
+			bad = append(bad, k+" ("+err.Error()+")")
+		}
 		return true
 	})
 	if len(bad) > 0 {
@@ -153,18 +188,30 @@ func (n *Node) reloadOffers() error {
 func (n *Node) pruneBook() {
 	var dead []ledger.Hash
 	now := n.now()
-	n.pool.View(func(v *ledger.Overlay) {
-		for _, e := range n.book.All() {
-			if offerFinished(v, e.ID, &e.Offer.Offer, now) {
-				dead = append(dead, e.ID)
+	all := n.book.All()
+	// In slices, letting go of the pool between them: a scan of a full
+	// book under one lock stalled ingest and settlement for most of a
+	// second. An offer finished in one slice's view stays finished.
+	const slice = 512
+	for lo := 0; lo < len(all); lo += slice {
+		n.pool.View(func(v *ledger.Overlay) {
+			for _, e := range all[lo:min(lo+slice, len(all))] {
+				if offerFinished(v, e.ID, &e.Offer.Offer, now) {
+					dead = append(dead, e.ID)
+				}
 			}
-		}
-	})
-	for _, id := range dead {
+		})
+	}
+	if len(dead) == 0 {
+		return
+	}
+	del := make([]ledger.KV, len(dead))
+	for i, id := range dead {
 		n.book.Remove(id)
-		if err := n.store.PutMeta(offerKey(id), nil); err != nil {
-			n.log.Warn("dropping a dead offer", "id", id, "err", err)
-		}
+		del[i] = ledger.KV{Key: []byte(offerKey(id))}
+	}
+	if err := n.store.PutMetas(del); err != nil { // one synced batch
+		n.log.Warn("dropping dead offers", "offers", len(dead), "err", err)
 	}
 }
 
@@ -300,8 +347,15 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 			return nil, err
 		}
 		id, err := n.AddOffer(r.Context(), &so)
-		if errors.Is(err, ErrOfferDead) {
+		switch {
+		case errors.Is(err, ErrOfferDead):
 			return nil, apiErr(http.StatusUnprocessableEntity, "offer_dead", "%v", err)
+		case errors.Is(err, ErrOfferTooSmall):
+			return nil, apiErr(http.StatusUnprocessableEntity, "offer_too_small", "%v", err)
+		case errors.Is(err, exchange.ErrMakerQuota):
+			return nil, apiErr(http.StatusTooManyRequests, "maker_quota", "%v (cancel or let some expire first)", err)
+		case errors.Is(err, exchange.ErrPairFull), errors.Is(err, exchange.ErrBookFull):
+			return nil, apiErr(http.StatusServiceUnavailable, "book_full", "%v", err)
 		}
 		if err != nil {
 			return nil, err

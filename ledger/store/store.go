@@ -626,6 +626,30 @@ func (s *Store) PutMeta(key string, value []byte) error {
 	return nil
 }
 
+// PutMetas writes service records in one synced batch; a nil value
+// deletes the record.
+func (s *Store) PutMetas(kvs []ledger.KV) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.shut {
+		return ErrClosed
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, kv := range kvs {
+		k := append([]byte{pMeta}, kv.Key...)
+		if kv.Value == nil {
+			b.Delete(k, nil)
+		} else {
+			b.Set(k, kv.Value, nil)
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: %d meta records: %w", len(kvs), err)
+	}
+	return nil
+}
+
 // ScanMeta calls fn for every service record whose key starts with prefix,
 // in key order, until fn returns false.
 func (s *Store) ScanMeta(prefix string, fn func(key string, value []byte) bool) error {
