@@ -158,30 +158,16 @@ func (n *Node) dropPending(ids []ledger.Hash) error {
 	return n.store.DropPending(drops...)
 }
 
-// verifyBatch recovers the senders of a batch's transactions on every
-// core, reusing the pool's recoveries: a transaction this node already
-// verified on ingest is not recovered again. Entries that cannot be taken
-// are nil.
+// verifyBatch verifies a batch's transactions on every core with the
+// node's one verifier: a transaction the pool holds in exactly these bytes
+// is not recovered again; one that only shares a pooled id and signature
+// has everything it carries verified. Entries that cannot be taken are nil.
 func (n *Node) verifyBatch(btxs []ledger.BatchTx) []*ledger.Verified {
 	out := make([]*ledger.Verified, len(btxs))
+	vf := n.verifier()
 	parallel(len(btxs), func(i int) {
-		bt := btxs[i]
-		if bt.Err != nil {
-			return
-		}
-		id, err := ledger.Precheck(bt.Tx, n.domain)
-		if err != nil {
-			return
-		}
-		if sender, ok := n.pool.Has(id, bt.Tx.Sig); ok {
-			if sender == bt.Tx.Payload.Signer() {
-				out[i], _ = ledger.VerifyKnownSender(bt.Tx, id, sender, n.domain, n.rec)
-			}
-			return
-		}
-		v, err := ledger.VerifyWithID(bt.Tx, id, n.rec, n.domain)
-		if err == nil {
-			out[i] = v
+		if bt := btxs[i]; bt.Err == nil {
+			out[i], _, _ = vf.verifyTx(bt.Tx, nil, nil)
 		}
 	})
 	return out

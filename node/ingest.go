@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -27,7 +26,7 @@ var ErrAlreadySettled = errors.New("node: transaction already settled")
 // it to the pending view, stores it durably and gossips it. It returns once
 // the transaction is on disk.
 func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) {
-	id, err := ledger.Precheck(tx, n.domain)
+	id, err := n.verifier().precheck(tx)
 	if err != nil {
 		return SubmitResult{}, err
 	}
@@ -36,40 +35,35 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 	} else if ok {
 		return SubmitResult{ID: id, Status: settledStatus(rec)}, nil
 	}
-	var v *ledger.Verified
-	if sender, ok := n.pool.Has(id, tx.Sig); ok {
-		v, err = ledger.VerifyKnownSender(tx, id, sender, n.domain, n.rec)
-	} else {
-		v, err = ledger.VerifyWithID(tx, id, n.rec, n.domain)
-	}
-	if err != nil {
-		return SubmitResult{ID: id}, err
-	}
-	raw := tx.Encode()
-	res, err := n.pool.Add(v, raw, n.cfg.Clock())
-	if errors.Is(err, ledger.ErrRecordApplied) {
+	a := &admission{raw: tx.Encode(), tx: tx, id: id}
+	n.admit(a)
+	switch {
+	case errors.Is(a.err, ledger.ErrRecordApplied):
 		// A card record already applied in the pending view (it travelled
 		// as an attachment): nothing more to do.
 		return SubmitResult{ID: id, Status: "pending"}, nil
-	}
-	if err != nil {
-		n.pool.Reject(id, err.Error())
-		return SubmitResult{ID: id}, err
+	case a.err != nil:
+		return SubmitResult{ID: id}, a.err
 	}
 	out := SubmitResult{ID: id, Status: "pending"}
-	if res == Queued {
+	if a.res == Queued {
 		out.Status = "queued"
 	}
-	if res != Known {
-		if err := n.store.AppendPending(store.Pending{ID: id, Sender: v.Sender, Arrived: n.cfg.Clock().UnixNano(), Raw: raw}); err != nil {
-			return SubmitResult{ID: id}, err
-		}
-		n.events.publish(Event{Type: "tx", ID: &id, Status: out.Status})
-	}
 	// Gossip even a known one: the client may be re-sending because it
-	// never reached the network.
-	if err := n.txTopic.Publish(ctx, raw); err != nil {
-		n.log.Debug("gossip publish", "id", id, "err", err)
+	// never reached the network. Only the bytes the pool holds go out: a
+	// variant of a pooled transaction is answered for, not forwarded.
+	raw := a.raw
+	if a.variant {
+		if _, praw, ok := n.pool.Lookup(id); ok {
+			raw = praw
+		} else {
+			raw = nil
+		}
+	}
+	if n.txTopic != nil && raw != nil {
+		if err := n.txTopic.Publish(ctx, raw); err != nil {
+			n.log.Debug("gossip publish", "id", id, "err", err)
+		}
 	}
 	return out, nil
 }
@@ -83,45 +77,37 @@ func settledStatus(r store.TxRecord) string {
 
 // validateGossip judges and applies a transaction heard from a peer.
 // Never-valid payloads are rejected (the peer is penalized); payloads an
-// honest peer could send but that we cannot use now are ignored.
+// honest peer could send but that we cannot use now are ignored. Only what
+// the verifier passed in full and the pool holds in exactly these bytes is
+// accepted, and so forwarded.
 func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p.Verdict {
-	tx, err := ledger.DecodeTx(raw)
-	if err != nil {
+	a := &admission{raw: raw}
+	var err error
+	if a.tx, err = ledger.DecodeTx(raw); err != nil {
 		return p2p.Reject
 	}
-	id, err := ledger.Precheck(tx, n.domain)
-	if err != nil {
+	if a.id, err = n.verifier().precheck(a.tx); err != nil {
 		return p2p.Reject
 	}
-	if _, ok := n.pool.Has(id, tx.Sig); ok {
-		return p2p.Accept
-	}
-	if _, ok, _ := n.store.Tx(id); ok {
+	if _, ok, _ := n.store.Tx(a.id); ok {
 		return p2p.Ignore
 	}
-	v, err := ledger.VerifyWithID(tx, id, n.rec, n.domain)
-	if err != nil {
-		return p2p.Reject
-	}
-	res, err := n.pool.Add(v, raw, n.cfg.Clock())
+	n.admit(a)
 	switch {
-	case err != nil && isHonestRefusal(err):
-		n.pool.Reject(id, err.Error())
+	case errors.Is(a.err, errStore):
+		n.log.Error("store pending", "id", a.id, "err", a.err)
 		return p2p.Ignore
-	case err != nil:
+	case a.err != nil && !a.refused:
+		return p2p.Reject // never valid: decode, fields, any signature it carries
+	case a.err != nil && isHonestRefusal(a.err):
+		return p2p.Ignore
+	case a.err != nil:
 		return p2p.Reject
-	case res == Known:
-		return p2p.Accept
-	}
-	if err := n.store.AppendPending(store.Pending{ID: id, Sender: v.Sender, Arrived: n.cfg.Clock().UnixNano(), Raw: raw}); err != nil {
-		n.log.Error("store pending", "id", id, "err", err)
+	case a.variant:
+		// Valid, but not the form we hold: another (id, signature) twin
+		// with other attachments or carried signatures. Not forwarded.
 		return p2p.Ignore
 	}
-	status := "pending"
-	if res == Queued {
-		status = "queued"
-	}
-	n.events.publish(Event{Type: "tx", ID: &id, Status: status})
 	return p2p.Accept
 }
 
@@ -142,81 +128,46 @@ func (n *Node) IngestRaw(raws [][]byte) []error {
 }
 
 // IngestStream ingests chunks of wire transactions in order, with the
-// stages overlapped: while one chunk's signatures are recovered on every
-// core, the previous chunk is applied to the pending view and its group
-// commit syncs. It returns each chunk's per-transaction errors once every
-// accepted transaction is on disk.
+// stages of the admission path overlapped: while one chunk is verified on
+// every core, the previous chunk is applied to the pending view and its
+// group commit syncs. It returns each chunk's per-transaction errors once
+// every accepted transaction is on disk.
 func (n *Node) IngestStream(chunks [][][]byte) [][]error {
-	type verified struct {
-		i    int
-		vs   []*ledger.Verified
-		errs []error
+	type checked struct {
+		i  int
+		as []*admission
 	}
-	ch := make(chan verified, 1)
+	ch := make(chan checked, 1)
 	go func() {
 		defer close(ch)
+		vf := n.verifier()
 		for i, raws := range chunks {
-			vs, errs := n.verifyRaw(raws)
-			ch <- verified{i, vs, errs}
+			as := make([]*admission, len(raws))
+			for j, raw := range raws {
+				as[j] = &admission{raw: raw}
+			}
+			parallel(len(as), func(j int) { vf.check(as[j]) })
+			ch <- checked{i, as}
 		}
 	}()
 	out := make([][]error, len(chunks))
 	var wg sync.WaitGroup
-	for v := range ch {
-		out[v.i] = v.errs
-		recs, idx := n.applyVerified(chunks[v.i], v.vs, v.errs)
-		if len(recs) == 0 {
-			continue
-		}
+	for c := range ch {
+		now := n.cfg.Clock()
+		n.add(c.as, now)
 		wg.Add(1)
-		go func(errs []error) {
+		go func(i int, as []*admission) {
 			defer wg.Done()
-			if err := n.store.AppendPending(recs...); err != nil {
-				for _, i := range idx {
-					errs[i] = fmt.Errorf("node: store: %w", err)
-				}
+			n.persist(as, now)
+			errs := make([]error, len(as))
+			for j, a := range as {
+				errs[j] = a.err
 			}
-		}(v.errs)
+			out[i] = errs
+		}(c.i, c.as)
 	}
 	wg.Wait()
 	return out
-}
-
-// verifyRaw decodes and recovers on every core.
-func (n *Node) verifyRaw(raws [][]byte) ([]*ledger.Verified, []error) {
-	errs := make([]error, len(raws))
-	vs := make([]*ledger.Verified, len(raws))
-	parallel(len(raws), func(i int) {
-		tx, err := ledger.DecodeTx(raws[i])
-		if err == nil {
-			vs[i], err = ledger.Verify(tx, n.domain, n.rec)
-		}
-		errs[i] = err
-	})
-	return vs, errs
-}
-
-// applyVerified adds verified transactions to the pool in order and returns
-// the records to store, with the input index of each.
-func (n *Node) applyVerified(raws [][]byte, vs []*ledger.Verified, errs []error) ([]store.Pending, []int) {
-	now := n.cfg.Clock()
-	recs := make([]store.Pending, 0, len(raws))
-	idx := make([]int, 0, len(raws))
-	for i, v := range vs {
-		if v == nil {
-			continue
-		}
-		res, err := n.pool.Add(v, raws[i], now)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if res != Known {
-			recs = append(recs, store.Pending{ID: v.ID, Sender: v.Sender, Arrived: now.UnixNano(), Raw: raws[i]})
-			idx = append(idx, i)
-		}
-	}
-	return recs, idx
 }
 
 // parallel runs fn(0..n-1) over GOMAXPROCS workers that take small blocks

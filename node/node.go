@@ -423,8 +423,10 @@ func (n *Node) Start(ctx context.Context) error {
 	return nil
 }
 
-// reloadPending rebuilds the pending view from the stored log. Senders were
-// recovered on first ingest and are trusted from our own store.
+// reloadPending rebuilds the pending view from the stored log, through the
+// node's one verifier. Senders were recovered on first ingest and are
+// trusted from our own store; everything a transaction carries is verified
+// again.
 func (n *Node) reloadPending() error {
 	recs, corrupt, err := n.store.LoadPending()
 	if err != nil {
@@ -434,13 +436,15 @@ func (n *Node) reloadPending() error {
 		n.log.Warn("skipped corrupt pending records", "count", corrupt)
 	}
 	var vs []*poolEntry
+	vf := n.verifier()
 	for _, r := range recs {
 		tx, err := ledger.DecodeTx(r.Raw)
 		if err != nil {
 			n.log.Warn("dropping undecodable pending record", "id", r.ID, "err", err)
 			continue
 		}
-		v, err := ledger.VerifyKnownSender(tx, tx.ID(n.domain), r.Sender, n.domain, n.rec)
+		sender := r.Sender
+		v, _, err := vf.verifyTx(tx, r.Raw, &sender)
 		if err != nil {
 			n.log.Warn("dropping pending record that no longer verifies", "id", r.ID, "err", err)
 			continue

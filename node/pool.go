@@ -109,17 +109,16 @@ func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
 	}
 }
 
-// Has reports whether a transaction id is in the pool, and returns its
-// recovered sender when the signature matches, so a node recovers each
-// signature once.
-func (p *Pool) Has(id ledger.Hash, sig ledger.Sig) (ledger.Address, bool) {
+// Lookup returns the pooled transaction with an id and the exact wire
+// bytes the pool holds for it.
+func (p *Pool) Lookup(id ledger.Hash) (*ledger.Verified, []byte, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e := p.entries[id]
-	if e == nil || e.v.Tx.Sig != sig {
-		return ledger.Address{}, false
+	if e == nil {
+		return nil, nil, false
 	}
-	return e.v.Sender, true
+	return e.v, e.raw, true
 }
 
 // Add offers a verified transaction to the pending view.
