@@ -92,33 +92,51 @@ type Pool struct {
 	seenEv    map[[2]ledger.Hash]bool
 	conflict  map[ledger.Address]bool
 	order     uint64
-	rejected  *reasonCache
-	maxQueue  int
-	maxPool   int
+	// known indexes entries by id for Lookup under its own lock: the
+	// verifiers on every core look ids up while Add holds mu through
+	// Apply. Written with mu held.
+	known struct {
+		sync.RWMutex
+		m map[ledger.Hash]*poolEntry
+	}
+	rejected *reasonCache
+	maxQueue int
+	maxPool  int
 	// Clock gives the pending view's time (offers expire by it).
 	Clock func() time.Time
 }
 
 // NewPool starts an empty pending view over the settled state.
 func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
-	return &Pool{
+	p := &Pool{
 		settled: settled, view: ledger.NewOverlay(settled),
 		entries: map[ledger.Hash]*poolEntry{}, slots: map[slot]*poolEntry{},
 		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
 		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool, Clock: time.Now,
 	}
+	p.known.m = map[ledger.Hash]*poolEntry{}
+	return p
 }
 
 // Lookup returns the pooled transaction with an id and the exact wire
-// bytes the pool holds for it.
+// bytes the pool holds for it. It does not wait for Add.
 func (p *Pool) Lookup(id ledger.Hash) (*ledger.Verified, []byte, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	e := p.entries[id]
+	p.known.RLock()
+	e := p.known.m[id]
+	p.known.RUnlock()
 	if e == nil {
 		return nil, nil, false
 	}
 	return e.v, e.raw, true
+}
+
+// putLocked records a new entry (the caller holds mu).
+func (p *Pool) putLocked(e *poolEntry) {
+	p.entries[e.v.ID] = e
+	p.slots[slotOf(e.v)] = e
+	p.known.Lock()
+	p.known.m[e.v.ID] = e
+	p.known.Unlock()
 }
 
 // Add offers a verified transaction to the pending view.
@@ -173,8 +191,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 		p.queuedPer[s.acct]++
 		p.nQueued++
 	}
-	p.entries[v.ID] = e
-	p.slots[s] = e
+	p.putLocked(e)
 	if res == Added {
 		p.promote(s.acct)
 	}
@@ -247,6 +264,9 @@ func (p *Pool) promote(acct ledger.Address) {
 
 func (p *Pool) dropLocked(e *poolEntry, reason string) {
 	delete(p.entries, e.v.ID)
+	p.known.Lock()
+	delete(p.known.m, e.v.ID)
+	p.known.Unlock()
 	s := slotOf(e.v)
 	if p.slots[s] == e {
 		delete(p.slots, s)
