@@ -20,7 +20,10 @@
 //     identical payloads are one message, on every topic.
 //   - Validation happens before forwarding: a payload travels only through
 //     hosts whose validators Accept it. Reject penalizes the relaying peer
-//     (peer scoring, see score.go); Ignore does not. The validator also
+//     (peer scoring, see score.go; Host.PeerScore shows a peer's score,
+//     refreshed every second, and Topic.InMesh its place in the mesh: a
+//     negative score prunes it, one below GraylistThreshold has all its
+//     gossip ignored); Ignore does not. The validator also
 //     runs on the host's own Publish. See Validator for the details
 //     (concurrency, re-validation after the seen period, ctx, panics).
 //   - Sizes: payloads are 1..Config.MaxMessageSize bytes (64 KiB by

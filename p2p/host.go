@@ -177,6 +177,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithMaxMessageSize(s.maxMsgSize+wireOverhead),
 		pubsub.WithPeerScore(peerScoreParams(), peerScoreThresholds()),
+		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(h.tr.setScores), scoreInspectPeriod(s.heartbeat)),
 		pubsub.WithPeerExchange(true),
 		pubsub.WithFloodPublish(true),
 		pubsub.WithValidateQueueSize(validateQueueSize),
@@ -225,6 +226,12 @@ func (h *Host) Stats() Stats {
 		OversizeRejected:  h.sizeRejected.Load(),
 	}
 }
+
+// PeerScore is this host's gossip score of a peer (see score.go) as of
+// the last inspection, at most a second old; ok is false for a peer it
+// does not score (never connected, or forgotten). A peer below
+// GraylistThreshold has all its gossip ignored.
+func (h *Host) PeerScore(p peer.ID) (score float64, ok bool) { return h.tr.score(p) }
 
 // ID is the host's peer ID (derived from Config.Identity).
 func (h *Host) ID() peer.ID { return h.h.ID() }

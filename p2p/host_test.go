@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -490,5 +491,43 @@ func TestConfigValidation(t *testing.T) {
 	cancel()
 	if _, err := New(ctx, good()); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled ctx: %v", err)
+	}
+}
+
+// A peer that keeps relaying rejected messages sees its score, as
+// Host.PeerScore reports it, fall below GraylistThreshold; it leaves the
+// mesh and the rest of what it sends is ignored unvalidated.
+func TestOffenderGraylistedAndPruned(t *testing.T) {
+	checkLeaks(t)
+	a := newHost(t)
+	b := newHost(t, bootstrapFrom(a))
+	ra := newRecorder(nil)
+	rb := newRecorder(func(p []byte) Verdict {
+		if bytes.HasPrefix(p, []byte("bad")) {
+			return Reject
+		}
+		return Accept
+	})
+	ta, tb := joinTx(t, a, ra), joinTx(t, b, rb)
+	waitMesh(t, ta, 1)
+	waitMesh(t, tb, 1)
+	if !tb.InMesh(a.ID()) {
+		t.Fatal("A is not in B's mesh")
+	}
+	waitFor(t, 5*time.Second, "B scores A", func() bool { s, ok := b.PeerScore(a.ID()); return ok && s >= 0 })
+	ctx := context.Background()
+	for i := 0; i < 20; i++ {
+		if err := ta.Publish(ctx, []byte(fmt.Sprintf("bad %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 5*time.Second, "A graylisted at B", func() bool { s, _ := b.PeerScore(a.ID()); return s < GraylistThreshold })
+	waitFor(t, 5*time.Second, "A pruned from B's mesh", func() bool { return !tb.InMesh(a.ID()) })
+	if err := ta.Publish(ctx, []byte("good")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * testHeartbeat)
+	if n := rb.seen("good"); n != 0 {
+		t.Fatalf("B validated a graylisted peer's message %d times", n)
 	}
 }

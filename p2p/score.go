@@ -49,6 +49,19 @@ const (
 	scoreDecayWindow  = 10 * time.Minute
 )
 
+// GraylistThreshold is the score below which a host ignores every RPC of
+// a peer (see Host.PeerScore).
+const GraylistThreshold = graylistThreshold
+
+// scoreInspectPeriod is how often Host.PeerScore's snapshot is refreshed:
+// every second, or every heartbeat when tests speed it up.
+func scoreInspectPeriod(heartbeat time.Duration) time.Duration {
+	if heartbeat > 0 && heartbeat < time.Second {
+		return heartbeat
+	}
+	return time.Second
+}
+
 func peerScoreThresholds() *pubsub.PeerScoreThresholds {
 	return &pubsub.PeerScoreThresholds{
 		GossipThreshold:             gossipThreshold,

@@ -208,3 +208,7 @@ func (t *Topic) Peers() int { return len(t.t.ListPeers()) }
 // MeshPeers is the number of peers in this host's gossipsub mesh for the
 // topic: those it forwards full messages to (others only get IHAVE gossip).
 func (t *Topic) MeshPeers() int { return t.h.tr.meshSize(t.name) }
+
+// InMesh reports whether p is in this host's mesh of the topic: a peer
+// whose score turned negative is pruned at the next heartbeat.
+func (t *Topic) InMesh(p peer.ID) bool { return t.h.tr.inMesh(t.name, p) }

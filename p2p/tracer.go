@@ -14,8 +14,9 @@ import (
 // and counts drops. Pubsub calls it synchronously from its event loop, so
 // every method is short and never blocks.
 type tracer struct {
-	mu   sync.Mutex
-	mesh map[string]map[peer.ID]struct{}
+	mu     sync.Mutex
+	mesh   map[string]map[peer.ID]struct{}
+	scores map[peer.ID]float64 // the last peer score snapshot
 
 	droppedRPCs   atomic.Uint64 // outbound RPCs dropped (peer queue full)
 	throttled     atomic.Uint64 // inbound messages dropped by validation throttling
@@ -32,6 +33,28 @@ func (t *tracer) meshSize(topic string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.mesh[topic])
+}
+
+// inMesh reports whether p is in our mesh of topic.
+func (t *tracer) inMesh(topic string, p peer.ID) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.mesh[topic][p]
+	return ok
+}
+
+// setScores takes pubsub's periodic peer score snapshot.
+func (t *tracer) setScores(m map[peer.ID]float64) {
+	t.mu.Lock()
+	t.scores = m
+	t.mu.Unlock()
+}
+
+func (t *tracer) score(p peer.ID) (float64, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.scores[p]
+	return s, ok
 }
 
 func (t *tracer) Graft(p peer.ID, topic string) {
