@@ -122,7 +122,8 @@ func isHonestRefusal(err error) bool {
 // IngestRaw is the bulk path of ingest: it decodes and recovers a slice of
 // wire transactions on every core, applies them to the pending view in
 // order, and stores the accepted ones in one synced group commit. It does
-// not gossip. It returns one error per input (nil: accepted).
+// not gossip. It returns one error per input (nil: pending, now or
+// already; a valid variant of a pooled transaction is not stored).
 func (n *Node) IngestRaw(raws [][]byte) []error {
 	return n.IngestStream([][][]byte{raws})[0]
 }
