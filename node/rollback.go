@@ -153,6 +153,7 @@ func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledge
 	for _, e := range p.entries {
 		e.flight = 0
 	}
+	vf := n.verifier()
 	for _, r := range recs {
 		if _, ok := p.entries[r.ID]; ok {
 			back = append(back, r.ID)
@@ -163,7 +164,10 @@ func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledge
 			n.log.Error("rollback: an undone transaction does not decode", "id", r.ID, "err", err)
 			continue
 		}
-		v, err := ledger.VerifyKnownSender(tx, r.ID, r.Sender, n.domain, n.rec)
+		// Through the one verifier: the sender is ours, what the
+		// transaction carries is checked again.
+		sender := r.Sender
+		v, _, err := vf.verifyTx(tx, r.Raw, &sender)
 		if err != nil {
 			n.log.Error("rollback: an undone transaction does not verify", "id", r.ID, "err", err)
 			continue
@@ -176,8 +180,7 @@ func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledge
 			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
 			dropped = append(dropped, other.v.ID)
 		}
-		p.entries[v.ID] = e
-		p.slots[s] = e
+		p.putLocked(e)
 		back = append(back, r.ID)
 	}
 	return back, dropped
