@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"math/big"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/p2p"
+	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
 )
 
@@ -101,8 +104,22 @@ func (f cardFixture) a2b(t *testing.T, amount, counter uint64) *ledger.Tx {
 		Amount: *uint256.NewInt(amount), Payee: f.cardB.Address(), Counter: counter, Challenge: ledger.Hash{byte(counter)}, Mode: ledger.CardModeToCard}})
 }
 
+// registerCard is an issuer's registration of a card, with the card's
+// consent.
+func registerCard(t *testing.T, issuer, card *account.Key, owner ledger.Address, nonce uint64) *ledger.Tx {
+	r := &ledger.CardRegister{Issuer: issuer.Address(), Card: card.Address(), Owner: owner, Nonce: nonce}
+	cc := r.ConsentOf()
+	sig, err := card.Sign(poolDomain.Digest(cc.StructHash()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Consent = ledger.Sig(sig)
+	return signTx(t, issuer, r)
+}
+
 // withAttached is a variant of a card record: its id covers the record as
-// the card signed it, not what it carries.
+// the card signed it (with the ids of its attachments), not the
+// attachments' own signatures.
 func withAttached(rec *ledger.Tx, att ...*ledger.Tx) *ledger.Tx {
 	p := *rec.Payload.(*ledger.CardPayment)
 	p.Attached = att
@@ -115,12 +132,13 @@ func cardSetup(t *testing.T, n *Node) cardFixture {
 	var ie *ledger.Tx
 	ie, f.eur = issueTx(t, issuer, "EUR", 0)
 	mustSubmit(t, n, ie)
-	mustSubmit(t, n, signTx(t, issuer, &ledger.CardRegister{Issuer: issuer.Address(), Card: f.cardA.Address(), Owner: owner.Address(), Nonce: 1}))
-	mustSubmit(t, n, signTx(t, issuer, &ledger.CardRegister{Issuer: issuer.Address(), Card: f.cardB.Address(), Owner: owner.Address(), Nonce: 2}))
+	mustSubmit(t, n, registerCard(t, issuer, f.cardA, owner.Address(), 1))
+	mustSubmit(t, n, registerCard(t, issuer, f.cardB, owner.Address(), 2))
 	mustSubmit(t, n, signTx(t, issuer, &ledger.Transfer{From: issuer.Address(), To: f.cardA.Address(), Asset: f.eur, Amount: *uint256.NewInt(4000), Nonce: 3}))
-	rec := signTx(t, f.cardB, &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: f.cardB.Address(), Asset: f.eur,
-		Amount: *uint256.NewInt(900), Payee: f.merchant, Counter: 1, Challenge: ledger.Hash{1}, Mode: ledger.CardModeOnline}})
-	f.record = withAttached(rec, f.a2b(t, 1000, 1))
+	a2b := f.a2b(t, 1000, 1)
+	f.record = signTx(t, f.cardB, &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: f.cardB.Address(), Asset: f.eur,
+		Amount: *uint256.NewInt(900), Payee: f.merchant, Counter: 1, Challenge: ledger.Hash{1}, Mode: ledger.CardModeOnline,
+		AttachedHash: ledger.AttachmentsHash([]ledger.Hash{a2b.ID(poolDomain)})}, Attached: []*ledger.Tx{a2b}})
 	mustSubmit(t, n, f.record)
 	return f
 }
@@ -158,10 +176,10 @@ func TestAttackGossipVariantOfPooledFill(t *testing.T) {
 	}
 }
 
-// The same for a card record: its id covers the record the card signed,
-// not its attachments. A variant whose attachment is not signed by its
-// card is rejected; one with other valid attachments, or none, is
-// verified but not the form the pool holds: ignored, never forwarded.
+// The same for a card record: its id covers the record the card signed
+// and the ids of its attachments, not the attachments' signatures. A
+// variant whose attachment is not signed by its card is rejected, and so
+// is one whose attachments are not those the card signed.
 func TestAttackGossipVariantOfPooledCardRecord(t *testing.T) {
 	n, _ := offlineNode(t)
 	f := cardSetup(t, n)
@@ -178,9 +196,9 @@ func TestAttackGossipVariantOfPooledCardRecord(t *testing.T) {
 	}{
 		{"attachment not signed by its card", withAttached(f.record, forged), p2p.Reject},
 		{"an attachment signed by another card", withAttached(f.record, signTx(t, f.cardB, f.a2b(t, 1000, 1).Payload)), p2p.Reject},
-		{"another valid attachment", withAttached(f.record, other), p2p.Ignore},
-		{"no attachment", withAttached(f.record), p2p.Ignore},
-		{"an extra attachment", withAttached(f.record, f.record.Payload.(*ledger.CardPayment).Attached[0], other), p2p.Ignore},
+		{"another valid attachment", withAttached(f.record, other), p2p.Reject},
+		{"no attachment", withAttached(f.record), p2p.Reject},
+		{"an extra attachment", withAttached(f.record, f.record.Payload.(*ledger.CardPayment).Attached[0], other), p2p.Reject},
 		{"an identical copy", f.record, p2p.Accept},
 	} {
 		if c.tx.ID(poolDomain) != id {
@@ -223,7 +241,7 @@ func TestVerifierFastPathOnlyForIdenticalBytes(t *testing.T) {
 // Every entry point uses the one verifier: the same bad variant of a
 // pooled transaction is refused by Submit, by the gossip validator, by
 // bulk ingest, is not taken from a settled batch and does not come back
-// from the pending log.
+// from the pending log or from an undone batch after a reorg.
 func TestEveryEntryPointRefusesTheSameVariant(t *testing.T) {
 	n, _ := offlineNode(t)
 	fill := fillSetup(t, n)
@@ -257,6 +275,13 @@ func TestEveryEntryPointRefusesTheSameVariant(t *testing.T) {
 		if m.pool.Len() != 0 {
 			t.Errorf("%s: reloaded from the pending log", kind)
 		}
+		// Nor does a reorg's return of an undone batch's transactions.
+		m.pool.Lock()
+		back, _ := m.restorePendingLocked([]store.Pending{{ID: id, Sender: bad.Payload.Signer(), Raw: bad.Encode()}})
+		m.pool.Unlock()
+		if len(back) != 0 || m.pool.Len() != 0 {
+			t.Errorf("%s: returned to pending by a rollback", kind)
+		}
 	}
 	// The originals still go through every path that admits or folds.
 	for _, good := range []*ledger.Tx{fill, f.record} {
@@ -266,5 +291,82 @@ func TestEveryEntryPointRefusesTheSameVariant(t *testing.T) {
 		if vs := n.verifyBatch([]ledger.BatchTx{{Tx: good}}); vs[0] == nil {
 			t.Errorf("%s: the original not taken from a batch", good.Payload.Kind())
 		}
+	}
+}
+
+// signRandomNonce signs digest with a random nonce instead of RFC 6979's:
+// another valid low-s signature of the same message by the same key, as a
+// second signing device would make.
+func signRandomNonce(t *testing.T, secret []byte, digest ledger.Hash) ledger.Sig {
+	t.Helper()
+	curve := ethcrypto.S256()
+	n := curve.Params().N
+	d, z := new(big.Int).SetBytes(secret), new(big.Int).SetBytes(digest[:])
+	for {
+		k, err := rand.Int(rand.Reader, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Sign() == 0 {
+			continue
+		}
+		rx, ry := curve.ScalarBaseMult(k.FillBytes(make([]byte, 32)))
+		if rx.Cmp(n) >= 0 {
+			continue
+		}
+		r := new(big.Int).Set(rx)
+		s := new(big.Int).Mul(r, d)
+		s.Add(s, z).Mul(s, new(big.Int).ModInverse(k, n)).Mod(s, n)
+		if r.Sign() == 0 || s.Sign() == 0 {
+			continue
+		}
+		v := byte(ry.Bit(0))
+		if s.Cmp(new(big.Int).Rsh(n, 1)) > 0 {
+			s.Sub(n, s)
+			v ^= 1
+		}
+		var sig ledger.Sig
+		r.FillBytes(sig[:32])
+		s.FillBytes(sig[32:64])
+		sig[64] = 27 + v
+		return sig
+	}
+}
+
+// A valid variant: the maker signed its offer twice (two devices, two
+// nonces), so a Fill carrying the other signature is valid too, with the
+// same id. It is not the form the pool holds: gossip ignores it (no
+// penalty, not forwarded), Submit and ingest answer for the pooled one, and
+// the pool keeps its bytes. In a batch it is simply valid.
+func TestGossipValidVariantOfPooledFillIsIgnored(t *testing.T) {
+	n, _ := offlineNode(t)
+	fill := fillSetup(t, n)
+	id := fill.ID(poolDomain)
+	want := string(fill.Encode())
+	f := *fill.Payload.(*ledger.Fill)
+	var secret [32]byte
+	secret[0], secret[31] = 0x11, byte(10+1) // poolKey(t, 10), the maker
+	f.Offer.Sig = signRandomNonce(t, secret[:], poolDomain.Digest(f.Offer.Offer.StructHash()))
+	if f.Offer.Sig == fill.Payload.(*ledger.Fill).Offer.Sig {
+		t.Fatal("the same signature twice")
+	}
+	if _, err := ledger.VerifyOffer(&f.Offer, poolDomain, Secp256k1{}); err != nil {
+		t.Fatalf("the second maker signature: %v", err)
+	}
+	twin := &ledger.Tx{Payload: &f, Sig: fill.Sig}
+	if got := n.validateGossip(context.Background(), "", twin.Encode()); got != p2p.Ignore {
+		t.Errorf("gossip: %v, want Ignore", got)
+	}
+	if res, err := n.Submit(context.Background(), twin); err != nil || res.ID != id || res.Status != "pending" {
+		t.Errorf("Submit: %+v %v", res, err)
+	}
+	if errs := n.IngestRaw([][]byte{twin.Encode()}); errs[0] != nil {
+		t.Errorf("IngestRaw: %v", errs[0])
+	}
+	if string(pooledRaw(t, n, id)) != want {
+		t.Error("the pool's bytes changed")
+	}
+	if vs := n.verifyBatch([]ledger.BatchTx{{Tx: twin}}); vs[0] == nil || vs[0].Tx != twin {
+		t.Error("a valid variant in a batch was not verified as itself")
 	}
 }
