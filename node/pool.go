@@ -81,10 +81,15 @@ const maxEvidence = 10000
 // heard and not yet settled, applied per account in nonce order. Pending
 // means seen, not confirmed.
 type Pool struct {
-	mu        sync.Mutex
-	settled   ledger.Reader
-	view      *ledger.Overlay
+	mu      sync.Mutex
+	settled ledger.Reader
+	view    *ledger.Overlay
+	// entries is written holding both mu and entriesMu (putLocked,
+	// dropLocked); Lookup reads it holding entriesMu only, so the
+	// verifiers on every core look ids up while Add holds mu through
+	// Apply.
 	entries   map[ledger.Hash]*poolEntry
+	entriesMu sync.RWMutex
 	slots     map[slot]*poolEntry
 	queuedPer map[ledger.Address]int
 	nQueued   int
@@ -92,16 +97,9 @@ type Pool struct {
 	seenEv    map[[2]ledger.Hash]bool
 	conflict  map[ledger.Address]bool
 	order     uint64
-	// known indexes entries by id for Lookup under its own lock: the
-	// verifiers on every core look ids up while Add holds mu through
-	// Apply. Written with mu held.
-	known struct {
-		sync.RWMutex
-		m map[ledger.Hash]*poolEntry
-	}
-	rejected *reasonCache
-	maxQueue int
-	maxPool  int
+	rejected  *reasonCache
+	maxQueue  int
+	maxPool   int
 	// Clock gives the pending view's time (offers expire by it).
 	Clock func() time.Time
 }
@@ -114,16 +112,15 @@ func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
 		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
 		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool, Clock: time.Now,
 	}
-	p.known.m = map[ledger.Hash]*poolEntry{}
 	return p
 }
 
 // Lookup returns the pooled transaction with an id and the exact wire
 // bytes the pool holds for it. It does not wait for Add.
 func (p *Pool) Lookup(id ledger.Hash) (*ledger.Verified, []byte, bool) {
-	p.known.RLock()
-	e := p.known.m[id]
-	p.known.RUnlock()
+	p.entriesMu.RLock()
+	e := p.entries[id]
+	p.entriesMu.RUnlock()
 	if e == nil {
 		return nil, nil, false
 	}
@@ -132,11 +129,10 @@ func (p *Pool) Lookup(id ledger.Hash) (*ledger.Verified, []byte, bool) {
 
 // putLocked records a new entry (the caller holds mu).
 func (p *Pool) putLocked(e *poolEntry) {
+	p.entriesMu.Lock()
 	p.entries[e.v.ID] = e
+	p.entriesMu.Unlock()
 	p.slots[slotOf(e.v)] = e
-	p.known.Lock()
-	p.known.m[e.v.ID] = e
-	p.known.Unlock()
 }
 
 // Add offers a verified transaction to the pending view.
@@ -263,10 +259,9 @@ func (p *Pool) promote(acct ledger.Address) {
 }
 
 func (p *Pool) dropLocked(e *poolEntry, reason string) {
+	p.entriesMu.Lock()
 	delete(p.entries, e.v.ID)
-	p.known.Lock()
-	delete(p.known.m, e.v.ID)
-	p.known.Unlock()
+	p.entriesMu.Unlock()
 	s := slotOf(e.v)
 	if p.slots[s] == e {
 		delete(p.slots, s)
