@@ -52,12 +52,15 @@ fuzz:
 			echo "$$out"; exit 1; \
 		done; done
 
-# The crash loops of a whole devnet and of one node process, at full size:
-# 50 SIGKILLs each (make test runs a few). A failure prints its seed:
+# The crash loops of a whole devnet and of one node process, at full size
+# (50 SIGKILLs each), and the chaos checker (300 operations with reorgs);
+# make test runs small ones. A failure prints its seed:
 # ANONEX_CHAOS_SEED=N make chaos replays it.
 CHAOS_KILLS ?= 50
+CHAOS_OPS ?= 300
 chaos: deps
 	ANONEX_CHAOS_KILLS=$(CHAOS_KILLS) $(GO) test -count=1 -timeout 60m -run 'CrashLoop' -v ./cmd/anonex/
+	ANONEX_CHAOS_OPS=$(CHAOS_OPS) $(GO) test -count=1 -timeout 30m -run 'TestChaosChecker' -v ./devnet/
 
 bench: deps build
 	$(GO) run ./cmd/anonex-bench $(ARGS)

@@ -101,6 +101,7 @@ type EthChain struct {
 	started time.Duration
 
 	mu        sync.Mutex  // serialises Reorg and MineBlocks
+	reorgs    uint64      // Reorg calls so far (guarded by mu)
 	rpc       *rpc.Client // in-process, for dev_addWithdrawal
 	quit      chan struct{}
 	watchDone chan struct{}
@@ -610,6 +611,14 @@ func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
 // deadlocks when it runs concurrently with the beacon loop's own Sync (the
 // pool keeps a single waiter), e.g. right after a transaction was mined.
 func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
+	return c.ReorgInject(ctx, from, nil)
+}
+
+// ReorgInject is Reorg with inject called once the head is set back and
+// before the chain regrows: a transaction it sends lands in the replacement
+// blocks among the re-mined ones, so the new chain's content differs from
+// the old one's, not only its hashes.
+func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx context.Context) error) error {
 	if c.cfg.Period != 0 {
 		return errors.New("devnet: Reorg needs a chain with period 0")
 	}
@@ -621,6 +630,15 @@ func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
 	head, _ := c.Head()
 	if from == 0 || from > head || head-from >= 64 {
 		return fmt.Errorf("devnet: cannot reorg from block %d with head %d (1 to 64 blocks, never genesis)", from, head)
+	}
+	// A new fee recipient for the replacement blocks: on a chain whose
+	// timestamps run ahead of the clock, a block re-mined with the same
+	// transactions would otherwise come out identical, hash and all, and
+	// there would be no reorg to see.
+	c.reorgs++
+	recipient := common.Address{0xfe, byte(c.reorgs >> 8), byte(c.reorgs)}
+	if err := c.rpc.CallContext(ctx, nil, "dev_setFeeRecipient", recipient); err != nil {
+		return fmt.Errorf("devnet: reorg: %w", err)
 	}
 	bc := c.eth.BlockChain()
 	parent := bc.GetBlockByNumber(from - 1)
@@ -636,6 +654,11 @@ func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
 			return fmt.Errorf("devnet: reorg: %w", err)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+	if inject != nil {
+		if err := inject(ctx); err != nil {
+			return fmt.Errorf("devnet: reorg: inject: %w", err)
+		}
 	}
 	// The dropped transactions come back to the pool and wake the beacon
 	// loop; the empty withdrawals make sure the chain regrows.
