@@ -105,7 +105,7 @@ type collector struct {
 // collector, and runs it from cur.
 func followScan(t *testing.T, cfg chain.FollowerConfig, cur chain.Cursor) *collector {
 	t.Helper()
-	var c *collector
+	c := &collector{done: make(chan error, 1)}
 	cfg.Progress = func(_ context.Context, cur chain.Cursor) error {
 		c.mu.Lock()
 		c.scanned = max(c.scanned, cur.Block)
@@ -116,7 +116,7 @@ func followScan(t *testing.T, cfg chain.FollowerConfig, cur chain.Cursor) *colle
 	if err != nil {
 		t.Fatal(err)
 	}
-	c = follow(t, f, cur)
+	c.run(t, f, cur)
 	return c
 }
 
@@ -160,6 +160,13 @@ func (c *collector) scanPast(t *testing.T, e *env) {
 func follow(t *testing.T, f *chain.Follower, cur chain.Cursor) *collector {
 	t.Helper()
 	c := &collector{done: make(chan error, 1)}
+	c.run(t, f, cur)
+	return c
+}
+
+// run runs f from cur in the background until the test ends.
+func (c *collector) run(t *testing.T, f *chain.Follower, cur chain.Cursor) {
+	t.Helper()
 	runCtx, cancel := context.WithCancel(ctx(t))
 	c.cancel = cancel
 	go func() {
@@ -171,7 +178,6 @@ func follow(t *testing.T, f *chain.Follower, cur chain.Cursor) *collector {
 		})
 	}()
 	t.Cleanup(func() { cancel(); <-c.done })
-	return c
 }
 
 func (c *collector) snapshot() []chain.BatchEvent {
