@@ -331,9 +331,17 @@ func critToStderr() {
 		if gethlog.Root().Enabled(context.Background(), gethlog.LevelCrit) {
 			return // someone already routes it
 		}
-		gethlog.SetDefault(gethlog.NewLogger(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: gethlog.LevelCrit})))
+		// Wrapped: go-ethereum's SetDefault also makes a *logger Go's
+		// slog default, which would route the standard log package and
+		// slog.Default through this Crit-only handler and drop them (a
+		// log.Fatal anywhere in the process would then exit silently).
+		gethlog.SetDefault(critOnly{gethlog.NewLogger(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: gethlog.LevelCrit}))})
 	})
 }
+
+// critOnly is go-ethereum's root logger here; its own type keeps
+// gethlog.SetDefault from replacing Go's slog default.
+type critOnly struct{ gethlog.Logger }
 
 // HTTPURL is the JSON-RPC over HTTP endpoint, e.g. http://127.0.0.1:8545.
 func (c *EthChain) HTTPURL() string { return c.httpURL }
