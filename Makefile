@@ -17,7 +17,7 @@ export CGO_ENABLED := 1
 # detector by `make test` (cardbridge/terminal has no tests of its own:
 # cardbridge/pcsctest runs it). Left to `unit`: TestGossipPerformance
 # measures throughput, which under -race measures the detector; and
-# TestReorgDetected, whose reorg of the embedded chain can trip a data race
+# TestReorgDetected and TestReorgRollsBackAndRefolds, whose reorgs of the embedded chain can trip a data race
 # inside go-ethereum v1.17.10 itself (StateDB.setError, called from the
 # parallel trie updates of the miner's payload build; seen 1 run in 2).
 RACE := ./ledger/store ./p2p ./chain ./node ./cardbridge/vcard ./cardbridge/pcsctest
@@ -48,7 +48,7 @@ unit:
 	$(GO) test -count=1 -timeout 18m ./...
 
 race:
-	$(GO) test -race -count=1 -timeout 20m -skip '^(TestGossipPerformance|TestReorgDetected)$$' $(RACE)
+	$(GO) test -race -count=1 -timeout 20m -skip '^(TestGossipPerformance|TestReorgDetected|TestReorgRollsBackAndRefolds)$$' $(RACE)
 
 # Go's fuzzing engine sometimes ends a run with "context deadline exceeded"
 # and no failing input when the machine is loaded (its workers miss the
