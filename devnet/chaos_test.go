@@ -23,9 +23,9 @@ import (
 
 // TestChaosChecker is a Jepsen-style checker on a whole devnet (the
 // embedded chain, three nodes, the Vault, the market maker): seeded random
-// transfers and withdrawals enter at random nodes, Ethereum deposits go to
-// the Vault, and the chain is reorganized (depth 1 to 6) between them. At
-// the end it checks:
+// transfers, fills of the market maker's offers and withdrawals enter at
+// random nodes, Ethereum deposits go to the Vault, and the chain is
+// reorganized (depth 1 to 6) between them. At the end it checks:
 //
 //   - every acknowledged transaction is settled or failed (with a reason)
 //     on every node;
@@ -118,7 +118,8 @@ func TestChaosChecker(t *testing.T) {
 
 	var acked []ledger.Hash
 	var withdrawals []ledger.Hash
-	submit := func(h *holder, p ledger.Payload) {
+	fills := 0
+	submit := func(h *holder, p ledger.Payload) bool {
 		sig, err := h.key.Sign(dom.Digest(p.StructHash()))
 		if err != nil {
 			t.Fatal(err)
@@ -128,13 +129,14 @@ func TestChaosChecker(t *testing.T) {
 		if err != nil {
 			// Refused, not acknowledged: the nonce was not taken.
 			history = append(history, fmt.Sprintf("  refused at node %d: %v", i, err))
-			return
+			return false
 		}
 		h.nonce++
 		acked = append(acked, res.ID)
 		if _, ok := p.(*ledger.Withdraw); ok {
 			withdrawals = append(withdrawals, res.ID)
 		}
+		return true
 	}
 	for op := 0; op < ops; op++ {
 		h := holders[r.IntN(len(holders))]
@@ -152,6 +154,21 @@ func TestChaosChecker(t *testing.T) {
 			history = append(history, fmt.Sprintf("%d deposit %s wei for %s", op, wei, h.key.Name()))
 			if _, err := vault.Deposit(ctx, vault.Transactor(h.key.ToECDSA()), h.key.Address(), wei); err != nil {
 				fail("deposit: %v", err)
+			}
+		case x < 81:
+			// Take a little of the market maker's best ETH ask, paying EUR.
+			book := d.Nodes[0].Book(node.AssetInfo{ID: eth, Decimals: 18}, node.AssetInfo{ID: eur, Decimals: 2})
+			if len(book.Asks) == 0 {
+				continue
+			}
+			oi, err := d.Nodes[0].Offer(book.Asks[0].Offer)
+			if err != nil || oi.Offer == nil {
+				continue
+			}
+			take := uint256.NewInt(uint64(1+r.IntN(100)) * 1e12) // wei of ETH
+			history = append(history, fmt.Sprintf("%d fill %s wei of offer %s by %s", op, take, oi.ID, h.key.Name()))
+			if submit(h, &ledger.Fill{Taker: h.key.Address(), Offer: *oi.Offer, Take: *take, Nonce: h.nonce}) {
+				fills++
 			}
 		case x < 87:
 			amt := uint256.NewInt(uint64(1+r.IntN(1000)) * 1e12)
@@ -291,6 +308,6 @@ func TestChaosChecker(t *testing.T) {
 	case seen = <-rollbacks:
 	default:
 	}
-	t.Logf("%d operations: %d acknowledged, %d withdrawals paid, %d rollbacks on node 1; roots equal a fresh replay; supplies and the Vault balance check out",
-		ops, len(acked), len(withdrawals), seen)
+	t.Logf("%d operations: %d acknowledged (%d fills), %d withdrawals paid, %d rollbacks on node 1; roots equal a fresh replay; supplies and the Vault balance check out",
+		ops, len(acked), fills, len(withdrawals), seen)
 }
