@@ -452,8 +452,7 @@ func (n *Node) reloadPending() error {
 	}
 	n.pool.Lock()
 	for _, e := range vs {
-		n.pool.entries[e.v.ID] = e
-		n.pool.slots[slotOf(e.v)] = e
+		n.pool.insertLocked(e)
 	}
 	dropped := n.pool.rebuildLocked()
 	n.pool.Unlock()

@@ -176,8 +176,7 @@ func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledge
 			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
 			dropped = append(dropped, other.v.ID)
 		}
-		p.entries[v.ID] = e
-		p.slots[s] = e
+		p.insertLocked(e)
 		back = append(back, r.ID)
 	}
 	return back, dropped
