@@ -528,28 +528,40 @@ func (c *EthChain) watchdog() {
 // narrows that to the block being written at the moment of the kill.
 func (c *EthChain) syncHeads() {
 	defer close(c.syncDone)
+	db := c.eth.ChainDb()
+	c.eachHead(true, func([]*types.Header) {
+		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
+			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
+		}
+	})
+}
+
+// eachHead calls fn with the chain's new heads until Close: one at a time,
+// or with coalesce every head that queued up meanwhile at once.
+func (c *EthChain) eachHead(coalesce bool, fn func([]*types.Header)) {
 	heads := make(chan core.ChainHeadEvent, 64)
 	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
 	defer sub.Unsubscribe()
-	db := c.eth.ChainDb()
 	for {
+		var got []*types.Header
 		select {
 		case <-c.quit:
 			return
 		case <-sub.Err():
 			return
-		case <-heads:
+		case ev := <-heads:
+			got = append(got, ev.Header)
 		}
-		for drained := false; !drained; { // one sync for a burst of heads
+		for coalesce {
 			select {
-			case <-heads:
+			case ev := <-heads:
+				got = append(got, ev.Header)
+				continue
 			default:
-				drained = true
 			}
+			break
 		}
-		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
-			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
-		}
+		fn(got)
 	}
 }
 
@@ -557,26 +569,17 @@ func (c *EthChain) syncHeads() {
 // is FinalDepth deep (see EthChainConfig.FinalDepth).
 func (c *EthChain) reachFinal() {
 	defer close(c.finalDone)
-	heads := make(chan core.ChainHeadEvent, 64)
-	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
-	defer sub.Unsubscribe()
 	var lastTx uint64 // newest head block that carried transactions
-	for {
-		select {
-		case <-c.quit:
-			return
-		case <-sub.Err():
-			return
-		case ev := <-heads:
-			if ev.Header.TxHash != types.EmptyTxsHash {
-				lastTx = ev.Header.Number.Uint64()
-			}
+	c.eachHead(false, func(hs []*types.Header) {
+		if hs[0].TxHash != types.EmptyTxsHash {
+			lastTx = hs[0].Number.Uint64()
 		}
 		head, _ := c.Head()
 		if lastTx == 0 || head >= lastTx+c.cfg.FinalDepth {
-			continue
+			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		go func() { // Close cancels a mining wait
 			select {
 			case <-c.quit:
@@ -587,8 +590,7 @@ func (c *EthChain) reachFinal() {
 		if err := c.MineBlocks(ctx, 1); err != nil && c.cfg.Logger != nil && ctx.Err() == nil {
 			c.cfg.Logger.Warn("ethereum dev chain: adding a block towards the final horizon failed", "err", err)
 		}
-		cancel()
-	}
+	})
 }
 
 // waitHead waits until the head block number is at least n.
