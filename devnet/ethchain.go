@@ -78,6 +78,12 @@ type EthChainConfig struct {
 	// GasLimit is the block gas limit; default DefaultEthGasLimit.
 	GasLimit uint64
 
+	// LoseUnsynced leaves go-ethereum's own (unsynced) writes as they are
+	// instead of syncing on every head: a SIGKILL then loses the newest
+	// blocks, as it did before the sync. A fault seam for the crash tests
+	// of nodes that must roll back what the chain lost; never for use.
+	LoseUnsynced bool
+
 	// FinalDepth, with Period 0, makes the chain add empty blocks after
 	// each block with transactions until that block is FinalDepth deep:
 	// the nodes' final horizon (node.Config.FinalDepth), which issuers and
@@ -270,7 +276,7 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 		close(c.watchDone)
 	}
 	c.syncDone = make(chan struct{})
-	if cfg.DataDir != "" {
+	if cfg.DataDir != "" && !cfg.LoseUnsynced {
 		go c.syncHeads()
 	} else {
 		close(c.syncDone)
