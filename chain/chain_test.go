@@ -91,17 +91,82 @@ func newSubmitter(t *testing.T, e *env, c *chain.Client, key *ecdsa.PrivateKey) 
 	return s
 }
 
-// collector runs a follower in the background and records what it delivers.
+// collector runs a follower in the background and records what it delivers
+// and, for a follower started by followScan, how far it has scanned.
 type collector struct {
-	mu     sync.Mutex
-	events []chain.BatchEvent
-	done   chan error
-	cancel context.CancelFunc
+	mu      sync.Mutex
+	events  []chain.BatchEvent
+	scanned uint64 // last block scanned through (Progress)
+	done    chan error
+	cancel  context.CancelFunc
+}
+
+// followScan builds a follower from cfg that reports its progress to the
+// collector, and runs it from cur.
+func followScan(t *testing.T, cfg chain.FollowerConfig, cur chain.Cursor) *collector {
+	t.Helper()
+	c := &collector{done: make(chan error, 1)}
+	cfg.Progress = func(_ context.Context, cur chain.Cursor) error {
+		c.mu.Lock()
+		c.scanned = max(c.scanned, cur.Block)
+		c.mu.Unlock()
+		return nil
+	}
+	f, err := chain.NewFollower(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.run(t, f, cur)
+	return c
+}
+
+// waitScanned waits until the follower has scanned through block: the
+// positive signal that it has seen everything up to there, before a test
+// asserts that something was not delivered.
+func (c *collector) waitScanned(t *testing.T, block uint64, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		c.mu.Lock()
+		got := c.scanned
+		c.mu.Unlock()
+		if got >= block {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("follower scanned through block %d after %v, want %d", got, within, block)
+		}
+		select {
+		case err := <-c.done:
+			c.done <- err
+			t.Fatalf("Run ended at block %d: %v", got, err)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// scanPast mines a block and waits until the follower (no confirmations)
+// has scanned through it: whatever it would deliver up to the head, it
+// has delivered.
+func (c *collector) scanPast(t *testing.T, e *env) {
+	t.Helper()
+	if err := e.eth.MineBlocks(ctx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := e.eth.Head()
+	c.waitScanned(t, head, 5*time.Second)
 }
 
 func follow(t *testing.T, f *chain.Follower, cur chain.Cursor) *collector {
 	t.Helper()
 	c := &collector{done: make(chan error, 1)}
+	c.run(t, f, cur)
+	return c
+}
+
+// run runs f from cur in the background until the test ends.
+func (c *collector) run(t *testing.T, f *chain.Follower, cur chain.Cursor) {
+	t.Helper()
 	runCtx, cancel := context.WithCancel(ctx(t))
 	c.cancel = cancel
 	go func() {
@@ -113,7 +178,6 @@ func follow(t *testing.T, f *chain.Follower, cur chain.Cursor) *collector {
 		})
 	}()
 	t.Cleanup(func() { cancel(); <-c.done })
-	return c
 }
 
 func (c *collector) snapshot() []chain.BatchEvent {
@@ -172,11 +236,8 @@ func TestSubmitFollowResume(t *testing.T) {
 	}
 	t.Logf("submit latency over HTTP: %v", lat)
 
-	f, err := chain.NewFollower(chain.FollowerConfig{Client: client, Anchor: e.anchor, From: e.deploy, PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := follow(t, f, chain.Cursor{})
+	fcfg := chain.FollowerConfig{Client: client, Anchor: e.anchor, From: e.deploy, PollInterval: 20 * time.Millisecond}
+	col := followScan(t, fcfg, chain.Cursor{})
 	evs := col.wait(t, 3, 5*time.Second)
 	for i, ev := range evs {
 		r := results[i]
@@ -196,7 +257,7 @@ func TestSubmitFollowResume(t *testing.T) {
 	if evs[3].Seq != 3 || !bytes.Equal(evs[3].Data, data3) || evs[3].TxHash != r3.TxHash {
 		t.Fatalf("event 3 = %+v", evs[3])
 	}
-	time.Sleep(100 * time.Millisecond)
+	col.scanPast(t, e)
 	if n := len(col.snapshot()); n != 4 {
 		t.Fatalf("%d events delivered, want 4 (a repeat?)", n)
 	}
@@ -207,16 +268,16 @@ func TestSubmitFollowResume(t *testing.T) {
 	col.done <- nil
 
 	// Resume after the second event: exactly the third and fourth follow.
-	col2 := follow(t, f, evs[1].Cursor())
-	got := col2.wait(t, 2, 5*time.Second)
-	time.Sleep(100 * time.Millisecond)
-	got = col2.snapshot()
+	col2 := followScan(t, fcfg, evs[1].Cursor())
+	col2.wait(t, 2, 5*time.Second)
+	col2.scanPast(t, e)
+	got := col2.snapshot()
 	if len(got) != 2 || got[0].Seq != 2 || got[1].Seq != 3 {
 		t.Fatalf("resumed from seq 1: got %v", seqs(got))
 	}
 	// Resume after the last event: nothing until a new batch.
-	col3 := follow(t, f, evs[3].Cursor())
-	time.Sleep(100 * time.Millisecond)
+	col3 := followScan(t, fcfg, evs[3].Cursor())
+	col3.scanPast(t, e)
 	if n := len(col3.snapshot()); n != 0 {
 		t.Fatalf("resumed from the last event: %d delivered", n)
 	}
@@ -244,9 +305,10 @@ func TestFollowerWebSocket(t *testing.T) {
 	if !ws.SupportsSubscriptions() {
 		t.Fatal("WebSocket client without subscriptions")
 	}
-	f, _ := chain.NewFollower(chain.FollowerConfig{Client: ws, Anchor: e.anchor, From: e.deploy, PollInterval: 10 * time.Second})
-	col := follow(t, f, chain.Cursor{})
-	time.Sleep(50 * time.Millisecond) // let it subscribe and go idle
+	col := followScan(t, chain.FollowerConfig{Client: ws, Anchor: e.anchor, From: e.deploy, PollInterval: 10 * time.Second}, chain.Cursor{})
+	// Idle: it has scanned to the head, so only a head notification can
+	// make it read the batches below within the test's 3 s.
+	col.waitScanned(t, e.deploy, 3*time.Second)
 	sub := newSubmitter(t, e, ws, key1)
 	start := time.Now()
 	for i := 0; i < 3; i++ {
@@ -267,12 +329,19 @@ func TestConfirmations(t *testing.T) {
 	e := newEnv(t)
 	client := chain.NewClient(e.eth.Attach()) // in process
 	const k = 3
-	f, _ := chain.NewFollower(chain.FollowerConfig{Client: client, Anchor: e.anchor, From: e.deploy, Confirmations: k, PollInterval: 10 * time.Millisecond})
 	var (
 		mu       sync.Mutex
 		headSeen []uint64
 		evs      []chain.BatchEvent
+		scanned  uint64
 	)
+	f, _ := chain.NewFollower(chain.FollowerConfig{Client: client, Anchor: e.anchor, From: e.deploy, Confirmations: k, PollInterval: 10 * time.Millisecond,
+		Progress: func(_ context.Context, c chain.Cursor) error {
+			mu.Lock()
+			scanned = max(scanned, c.Block)
+			mu.Unlock()
+			return nil
+		}})
 	runCtx, cancel := context.WithCancel(ctx(t))
 	done := make(chan error, 1)
 	go func() {
@@ -291,18 +360,34 @@ func TestConfirmations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(150 * time.Millisecond)
-	mu.Lock()
-	n := len(evs)
-	mu.Unlock()
-	head, _ := e.eth.Head()
-	if head < res.Block+k && n != 0 {
-		t.Fatalf("delivered at head %d, batch in block %d, K=%d", head, res.Block, k)
-	}
-	if err := e.eth.MineBlocks(ctx(t), k); err != nil {
+	// One block short of K deep: once the follower has scanned through the
+	// block before the batch's, the batch may only have been delivered if
+	// the chain grew meanwhile (the dev chain may mine an extra block): the
+	// head each delivery saw is checked below.
+	if err := e.eth.MineBlocks(ctx(t), k-1); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(3 * time.Second)
+	for {
+		mu.Lock()
+		s, n, seen := scanned, len(evs), slices.Clone(headSeen)
+		mu.Unlock()
+		if n != 0 && seen[0] < res.Block+k {
+			t.Fatalf("delivered at head %d, batch in block %d, K=%d", seen[0], res.Block, k)
+		}
+		if n != 0 || s >= res.Block-1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("follower scanned through block %d, want %d", s, res.Block-1)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := e.eth.MineBlocks(ctx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	deadline = time.Now().Add(3 * time.Second)
 	for {
 		mu.Lock()
 		n = len(evs)

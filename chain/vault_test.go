@@ -5,7 +5,9 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -517,6 +519,30 @@ func mustPack(t *testing.T, method string, args ...any) []byte {
 	return data
 }
 
+// seedEnv replays a random test: a failing run logs its seed, and
+// ANONEX_TEST_SEED=<seed> go test -run <test> runs the same steps again.
+const seedEnv = "ANONEX_TEST_SEED"
+
+// testSeed is the seed of a random test: $ANONEX_TEST_SEED when set, else
+// a fresh one. Either way it is logged, and named again if the test fails.
+func testSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv(seedEnv); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 0, 64); err != nil {
+			t.Fatalf("%s=%q: %v", seedEnv, v, err)
+		}
+	}
+	t.Logf("seed %d (replay: %s=%d go test -run '^%s$')", seed, seedEnv, seed, t.Name())
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replay this run with %s=%d go test -run '^%s$' ./chain/", seedEnv, seed, t.Name())
+		}
+	})
+	return seed
+}
+
 // The bridge invariant, over random deposits, transfers, fills and
 // withdrawals on the real chain: for each bridged asset the Vault's
 // holdings equal the ledger supply plus the withdrawals burned on the
@@ -524,9 +550,7 @@ func mustPack(t *testing.T, method string, args ...any) []byte {
 func TestVaultInvariant(t *testing.T) {
 	b := newBridge(t)
 	c := ctx(t)
-	seed := time.Now().UnixNano()
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(uint64(seed), 7))
+	rng := rand.New(rand.NewPCG(testSeed(t), 7))
 
 	// Three users, each funded on Ethereum with ETH and tokens.
 	type user struct {

@@ -51,6 +51,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// LoseUnsyncedEnv, set to 1, makes the devnet's chain lose its newest
+// blocks on a SIGKILL (EthChainConfig.LoseUnsynced): a fault seam for the
+// crash tests, never for use.
+const LoseUnsyncedEnv = "ANONEX_FAULT_CHAIN_LOSES_BLOCKS"
+
 // FinalDepth is the devnet's final horizon: a block is final once this
 // many blocks are above it. Its nodes settle at once (0 confirmations) but
 // the issuer signs T and attesters sign batches only over final blocks; the
@@ -217,7 +222,8 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		chainDir = filepath.Join(d.Dir, "chain")
 	}
 	d.Chain, err = StartEthChain(EthChainConfig{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
-		Period: cfg.BlockTime, Alloc: alloc, Logger: ethLog, FinalDepth: FinalDepth})
+		LoseUnsynced: os.Getenv(LoseUnsyncedEnv) == "1",
+		Period:       cfg.BlockTime, Alloc: alloc, Logger: ethLog, FinalDepth: FinalDepth})
 	if err != nil {
 		return nil, err
 	}

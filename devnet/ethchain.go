@@ -78,6 +78,12 @@ type EthChainConfig struct {
 	// GasLimit is the block gas limit; default DefaultEthGasLimit.
 	GasLimit uint64
 
+	// LoseUnsynced leaves go-ethereum's own (unsynced) writes as they are
+	// instead of syncing on every head: a SIGKILL then loses the newest
+	// blocks, as it did before the sync. A fault seam for the crash tests
+	// of nodes that must roll back what the chain lost; never for use.
+	LoseUnsynced bool
+
 	// FinalDepth, with Period 0, makes the chain add empty blocks after
 	// each block with transactions until that block is FinalDepth deep:
 	// the nodes' final horizon (node.Config.FinalDepth), which issuers and
@@ -101,6 +107,7 @@ type EthChain struct {
 	started time.Duration
 
 	mu        sync.Mutex  // serialises Reorg and MineBlocks
+	reorgs    uint64      // Reorg calls so far (guarded by mu)
 	rpc       *rpc.Client // in-process, for dev_addWithdrawal
 	quit      chan struct{}
 	watchDone chan struct{}
@@ -269,7 +276,7 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 		close(c.watchDone)
 	}
 	c.syncDone = make(chan struct{})
-	if cfg.DataDir != "" {
+	if cfg.DataDir != "" && !cfg.LoseUnsynced {
 		go c.syncHeads()
 	} else {
 		close(c.syncDone)
@@ -330,9 +337,17 @@ func critToStderr() {
 		if gethlog.Root().Enabled(context.Background(), gethlog.LevelCrit) {
 			return // someone already routes it
 		}
-		gethlog.SetDefault(gethlog.NewLogger(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: gethlog.LevelCrit})))
+		// Wrapped: go-ethereum's SetDefault also makes a *logger Go's
+		// slog default, which would route the standard log package and
+		// slog.Default through this Crit-only handler and drop them (a
+		// log.Fatal anywhere in the process would then exit silently).
+		gethlog.SetDefault(critOnly{gethlog.NewLogger(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: gethlog.LevelCrit}))})
 	})
 }
+
+// critOnly is go-ethereum's root logger here; its own type keeps
+// gethlog.SetDefault from replacing Go's slog default.
+type critOnly struct{ gethlog.Logger }
 
 // HTTPURL is the JSON-RPC over HTTP endpoint, e.g. http://127.0.0.1:8545.
 func (c *EthChain) HTTPURL() string { return c.httpURL }
@@ -519,28 +534,40 @@ func (c *EthChain) watchdog() {
 // narrows that to the block being written at the moment of the kill.
 func (c *EthChain) syncHeads() {
 	defer close(c.syncDone)
+	db := c.eth.ChainDb()
+	c.eachHead(true, func([]*types.Header) {
+		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
+			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
+		}
+	})
+}
+
+// eachHead calls fn with the chain's new heads until Close: one at a time,
+// or with coalesce every head that queued up meanwhile at once.
+func (c *EthChain) eachHead(coalesce bool, fn func([]*types.Header)) {
 	heads := make(chan core.ChainHeadEvent, 64)
 	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
 	defer sub.Unsubscribe()
-	db := c.eth.ChainDb()
 	for {
+		var got []*types.Header
 		select {
 		case <-c.quit:
 			return
 		case <-sub.Err():
 			return
-		case <-heads:
+		case ev := <-heads:
+			got = append(got, ev.Header)
 		}
-		for drained := false; !drained; { // one sync for a burst of heads
+		for coalesce {
 			select {
-			case <-heads:
+			case ev := <-heads:
+				got = append(got, ev.Header)
+				continue
 			default:
-				drained = true
 			}
+			break
 		}
-		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
-			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
-		}
+		fn(got)
 	}
 }
 
@@ -548,26 +575,17 @@ func (c *EthChain) syncHeads() {
 // is FinalDepth deep (see EthChainConfig.FinalDepth).
 func (c *EthChain) reachFinal() {
 	defer close(c.finalDone)
-	heads := make(chan core.ChainHeadEvent, 64)
-	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
-	defer sub.Unsubscribe()
 	var lastTx uint64 // newest head block that carried transactions
-	for {
-		select {
-		case <-c.quit:
-			return
-		case <-sub.Err():
-			return
-		case ev := <-heads:
-			if ev.Header.TxHash != types.EmptyTxsHash {
-				lastTx = ev.Header.Number.Uint64()
-			}
+	c.eachHead(false, func(hs []*types.Header) {
+		if hs[0].TxHash != types.EmptyTxsHash {
+			lastTx = hs[0].Number.Uint64()
 		}
 		head, _ := c.Head()
 		if lastTx == 0 || head >= lastTx+c.cfg.FinalDepth {
-			continue
+			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		go func() { // Close cancels a mining wait
 			select {
 			case <-c.quit:
@@ -578,8 +596,7 @@ func (c *EthChain) reachFinal() {
 		if err := c.MineBlocks(ctx, 1); err != nil && c.cfg.Logger != nil && ctx.Err() == nil {
 			c.cfg.Logger.Warn("ethereum dev chain: adding a block towards the final horizon failed", "err", err)
 		}
-		cancel()
-	}
+	})
 }
 
 // waitHead waits until the head block number is at least n.
@@ -610,6 +627,14 @@ func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
 // deadlocks when it runs concurrently with the beacon loop's own Sync (the
 // pool keeps a single waiter), e.g. right after a transaction was mined.
 func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
+	return c.ReorgInject(ctx, from, nil)
+}
+
+// ReorgInject is Reorg with inject called once the head is set back and
+// before the chain regrows: a transaction it sends lands in the replacement
+// blocks among the re-mined ones, so the new chain's content differs from
+// the old one's, not only its hashes.
+func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx context.Context) error) error {
 	if c.cfg.Period != 0 {
 		return errors.New("devnet: Reorg needs a chain with period 0")
 	}
@@ -621,6 +646,15 @@ func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
 	head, _ := c.Head()
 	if from == 0 || from > head || head-from >= 64 {
 		return fmt.Errorf("devnet: cannot reorg from block %d with head %d (1 to 64 blocks, never genesis)", from, head)
+	}
+	// A new fee recipient for the replacement blocks: on a chain whose
+	// timestamps run ahead of the clock, a block re-mined with the same
+	// transactions would otherwise come out identical, hash and all, and
+	// there would be no reorg to see.
+	c.reorgs++
+	recipient := common.Address{0xfe, byte(c.reorgs >> 8), byte(c.reorgs)}
+	if err := c.rpc.CallContext(ctx, nil, "dev_setFeeRecipient", recipient); err != nil {
+		return fmt.Errorf("devnet: reorg: %w", err)
 	}
 	bc := c.eth.BlockChain()
 	parent := bc.GetBlockByNumber(from - 1)
@@ -636,6 +670,11 @@ func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
 			return fmt.Errorf("devnet: reorg: %w", err)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+	if inject != nil {
+		if err := inject(ctx); err != nil {
+			return fmt.Errorf("devnet: reorg: inject: %w", err)
+		}
 	}
 	// The dropped transactions come back to the pool and wake the beacon
 	// loop; the empty withdrawals make sure the chain regrows.

@@ -16,9 +16,10 @@ import (
 
 // Entry is an offer on the book.
 type Entry struct {
-	ID    ledger.Hash
-	Offer ledger.SignedOffer
-	seq   uint64 // arrival order, for eviction
+	ID      ledger.Hash
+	Offer   ledger.SignedOffer
+	seq     uint64 // arrival order, for eviction and scans
+	removed bool
 }
 
 // Book errors.
@@ -73,6 +74,8 @@ type Book struct {
 	perMaker map[ledger.Address]int
 	seq      uint64
 	lim      Limits
+	order    []*Entry // arrival order, removed ones skipped until compacted
+	gone     int      // removed entries still in order
 }
 
 // NewBook returns an empty book holding at most max offers, with the
@@ -129,6 +132,7 @@ func (b *Book) Add(id ledger.Hash, o ledger.SignedOffer) (evicted []ledger.Hash,
 	b.offers[id] = e
 	pair[id] = e
 	b.perMaker[maker]++
+	b.order = append(b.order, e)
 	return evicted, nil
 }
 
@@ -179,6 +183,17 @@ func (b *Book) removeLocked(id ledger.Hash) {
 		return
 	}
 	delete(b.offers, id)
+	e.removed = true
+	if b.gone++; b.gone > len(b.order)/2 {
+		kept := b.order[:0]
+		for _, o := range b.order {
+			if !o.removed {
+				kept = append(kept, o)
+			}
+		}
+		clear(b.order[len(kept):])
+		b.order, b.gone = kept, 0
+	}
 	pk := pairOf(&e.Offer.Offer)
 	delete(b.pairs[pk], id)
 	if len(b.pairs[pk]) == 0 {
@@ -205,6 +220,26 @@ func (b *Book) All() []*Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// Scan returns up to max offers in arrival order, starting with the first
+// that arrived at or after cursor, and the cursor to pass next time (0
+// once it reached the end: the next scan starts over). A caller that scans
+// a slice at a time visits every offer in turn without copying the book.
+func (b *Book) Scan(cursor uint64, max int) ([]*Entry, uint64) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	i := sort.Search(len(b.order), func(i int) bool { return b.order[i].seq >= cursor })
+	out := make([]*Entry, 0, min(max, len(b.order)-i))
+	for ; i < len(b.order) && len(out) < max; i++ {
+		if !b.order[i].removed {
+			out = append(out, b.order[i])
+		}
+	}
+	if i >= len(b.order) {
+		return out, 0
+	}
+	return out, b.order[i].seq
 }
 
 // pairEntries returns the offers of one pair (either direction).

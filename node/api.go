@@ -246,6 +246,8 @@ func classify(err error) *APIError {
 		return apiErr(http.StatusUnprocessableEntity, code, "%s", msg)
 	case errors.Is(err, ErrQueueFull), errors.Is(err, ErrPoolFull):
 		return apiErr(http.StatusServiceUnavailable, "busy", "%s", msg)
+	case errors.Is(err, ErrQuota):
+		return apiErr(http.StatusTooManyRequests, "quota", "%s (wait until some settle)", msg)
 	}
 	return apiErr(http.StatusInternalServerError, "internal", "%s", msg)
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
@@ -300,28 +299,7 @@ func (n *Node) compareAttestation(rec store.BatchRecord, sa signedAttestation) {
 // arrive later are compared as they arrive, in validateAttestation).
 func (n *Node) disagreeLoop() {
 	head, _ := n.store.Head()
-	next := head.NextSeq
-	t := time.NewTicker(max(n.cfg.PollInterval, 20*time.Millisecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-n.ctx.Done():
-			return
-		case <-t.C:
-		}
-		head, err := n.store.Head()
-		if err != nil {
-			continue
-		}
-		next = min(next, head.NextSeq) // a rollback went below it
-		for ; next < head.NextSeq; next++ {
-			rec, ok, err := n.store.Batch(next)
-			if err != nil || !ok {
-				break
-			}
-			n.checkAttested(rec)
-		}
-	}
+	n.walkBatches(head.NextSeq, nil, func(rec store.BatchRecord) { n.checkAttested(rec) })
 }
 
 // checkAttested compares a batch just folded with the attestations already

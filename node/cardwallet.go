@@ -188,8 +188,8 @@ func RefreshCard(ctx context.Context, cl *cardclient.Client, n *Client, asset le
 		return nil, fmt.Errorf("%w: %s", ErrNoCardPurse, asset.Hex())
 	}
 	// The issuer signs the new T once the credit is settled on its node
-	// (LoadCard waits for that on the same node).
-	uv, err := n.UpdateValue(ctx, info.Address, asset, purse.Seq)
+	// (LoadCard waits for that on the same node) and final (this waits).
+	uv, err := n.UpdateValueFinal(ctx, info.Address, asset, purse.Seq)
 	if err != nil {
 		return nil, err
 	}

@@ -192,6 +192,15 @@ func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset led
 	return r, c.do(ctx, "GET", path, nil, &r)
 }
 
+// UpdateValueFinal is UpdateValue that waits until every settled credit of
+// the purse is final and counted (wait=final): what a wallet that just
+// loaded the card asks for.
+func (c *Client) UpdateValueFinal(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
+	var r UpdateValue
+	path := fmt.Sprintf("/v1/cards/%s/update?asset=%s&base=%d&wait=final", card.Hex(), asset.Hex(), base)
+	return r, c.do(ctx, "GET", path, nil, &r)
+}
+
 // ReportLost blocks a card reported lost on the ledger (issuer node, token).
 func (c *Client) ReportLost(ctx context.Context, card ledger.Address) error {
 	_, err := c.BlockCard(ctx, card, "lost")

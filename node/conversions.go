@@ -207,12 +207,12 @@ func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
 		return nil, err
 	}
 	n.saveConversion(c)
+	cp := *c // before runConversion starts writing c
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		n.runConversion(c, gift.Decimals, offer, take, held.Eq(cost))
 	}()
-	cp := *c
 	return &cp, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/rpc"
 )
@@ -54,7 +55,22 @@ func (n *Node) finalState(ctx context.Context) (st ledger.Reader, done func(), e
 func (n *Node) attestLoop() {
 	b := n.bridge
 	head, _ := n.store.Head()
-	next := head.NextSeq - min(head.NextSeq, 1024)
+	final := func() (uint64, bool) {
+		h, err := n.finalHorizon(n.ctx)
+		return h, err == nil
+	}
+	n.walkBatches(head.NextSeq-min(head.NextSeq, 1024), final, func(rec store.BatchRecord) {
+		if rec.Junk == "" && !b.signed(rec.Seq) {
+			n.attestBatch(rec)
+		}
+	})
+}
+
+// walkBatches calls fn with each folded batch from seq next on, in
+// sequence order, polling the store until the node stops. With upTo, only
+// batches whose block is at most the block it returns (when ok) are
+// visited yet. After a rollback the walk goes back to the new head.
+func (n *Node) walkBatches(next uint64, upTo func() (uint64, bool), fn func(store.BatchRecord)) {
 	t := time.NewTicker(max(n.cfg.PollInterval, 20*time.Millisecond))
 	defer t.Stop()
 	for {
@@ -63,23 +79,21 @@ func (n *Node) attestLoop() {
 			return
 		case <-t.C:
 		}
-		horizon, err := n.finalHorizon(n.ctx)
-		if err != nil {
-			continue
+		limit, ok := uint64(1<<63), true
+		if upTo != nil {
+			limit, ok = upTo()
 		}
 		head, err := n.store.Head()
-		if err != nil {
+		if err != nil || !ok {
 			continue
 		}
 		next = min(next, head.NextSeq) // a rollback went below it
 		for ; next < head.NextSeq; next++ {
-			rec, ok, err := n.store.Batch(next)
-			if err != nil || !ok || rec.Block > horizon {
+			rec, found, err := n.store.Batch(next)
+			if err != nil || !found || rec.Block > limit {
 				break
 			}
-			if rec.Junk == "" && !b.signed(next) {
-				n.attestBatch(rec)
-			}
+			fn(rec)
 		}
 	}
 }

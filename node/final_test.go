@@ -43,18 +43,22 @@ func TestAttackReorgTakesBackASignedT(t *testing.T) {
 	load := submit(t, n, owner.transfer(t, dom, card, eur, 5_000))
 	waitStatus(t, c.nodes, load, "settled", 20*time.Second)
 
-	// Settled, not final: no T that counts the load.
+	// Settled, not final: no T that counts the load — at once without the
+	// load, or (wait=final) not before it is final.
+	if uv, err := cl.UpdateValue(ctx, card.key.Address(), eur, 0); err == nil && uv.Total == "5000" {
+		t.Fatalf("the issuer's update value over a load that is not final: %+v %v", uv, err)
+	}
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	uv, err := cl.UpdateValue(short, card.key.Address(), eur, 0)
+	uv, err := cl.UpdateValueFinal(short, card.key.Address(), eur, 0)
 	cancel()
-	if err == nil && uv.Total == "5000" {
-		t.Fatalf("the issuer signed T = %s over a load that is not final", uv.Total)
+	if err == nil {
+		t.Fatalf("the issuer answered wait=final with T = %s before the load was final", uv.Total)
 	}
 	// FinalDepth blocks later the load is final and T counts it.
 	if err := c.chain.MineBlocks(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	uv, err = cl.UpdateValue(ctx, card.key.Address(), eur, 0)
+	uv, err = cl.UpdateValueFinal(ctx, card.key.Address(), eur, 0)
 	if err != nil || uv.Total != "5000" || uv.Seq != 1 {
 		t.Fatalf("update value once final: %+v %v", uv, err)
 	}

@@ -115,7 +115,7 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 // transactions first) from never-valid input.
 func isHonestRefusal(err error) bool {
 	return ledger.IsSkip(err) || errors.Is(err, ErrUnfundable) || errors.Is(err, ErrConflict) ||
-		errors.Is(err, ErrQueueFull) || errors.Is(err, ErrPoolFull) || errors.Is(err, ErrNonceGapUnknown) ||
+		errors.Is(err, ErrQueueFull) || errors.Is(err, ErrPoolFull) || errors.Is(err, ErrQuota) || errors.Is(err, ErrNonceGapUnknown) ||
 		errors.Is(err, ledger.ErrState)
 }
 

@@ -113,9 +113,11 @@ const finalWait = 30 * time.Second
 // every record the card signs against it is payable, so it never counts a
 // credit a reorg could still take away — unless the issuer chose to front
 // loads (Config.IssuerFrontsUnfinal). When credits have settled but are not
-// final yet, it waits for them (up to finalWait, then ErrNotFinal).
-// Snapshots only ever grow.
-func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
+// final yet, it answers at once with the final T (a terminal paying online
+// should not wait for a credit it may not need), or with wait, waits for
+// them (up to finalWait, then ErrNotFinal: a wallet that just loaded the
+// card). Snapshots only ever grow.
+func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64, wait bool) (UpdateValue, error) {
 	deadline := time.Now().Add(finalWait)
 	for {
 		read, done, err := is.n.store.State(), func() {}, error(nil)
@@ -124,14 +126,14 @@ func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.
 				return UpdateValue{}, err
 			}
 		}
-		uv, err := is.updateFrom(card, asset, base, read)
+		uv, err := is.updateFrom(card, asset, base, read, wait)
 		done()
 		if !errors.Is(err, ErrNotFinal) {
 			return uv, err
 		}
-		if time.Now().After(deadline) {
+		if !wait || time.Now().After(deadline) {
 			return UpdateValue{}, apiErr(http.StatusServiceUnavailable, "not_final",
-				"the card's newest credits have settled but are not final yet (%d blocks); ask again shortly", is.n.cfg.FinalDepth)
+				"the card (or its newest credits) has settled but is not final yet (%d blocks); ask again shortly", is.n.cfg.FinalDepth)
 		}
 		select {
 		case <-ctx.Done():
@@ -142,9 +144,9 @@ func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.
 }
 
 // updateFrom makes the update value over the given (final) state. It
-// fails with ErrNotFinal when the settled state credits the purse with
-// more than read does.
-func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader) (UpdateValue, error) {
+// fails with ErrNotFinal when the card is not final yet, or, with all,
+// when the settled state credits the purse with more than read does.
+func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader, all bool) (UpdateValue, error) {
 	is.mu.Lock()
 	defer is.mu.Unlock()
 	st := ledger.NewOverlay(read)
@@ -154,7 +156,7 @@ func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64
 			return UpdateValue{}, ErrNotFinal
 		}
 	}
-	if st.CardCredited(card, asset).Lt(settled.CardCredited(card, asset)) {
+	if all && st.CardCredited(card, asset).Lt(settled.CardCredited(card, asset)) {
 		return UpdateValue{}, ErrNotFinal
 	}
 	c, ok := st.Card(card)
@@ -478,7 +480,7 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "base must be the card's update number")
 		}
-		return is.update(r.Context(), card, asset, base)
+		return is.update(r.Context(), card, asset, base, r.URL.Query().Get("wait") == "final")
 	}))
 	mux.HandleFunc("POST /v1/cards/{card}/lost", n.authorized(n.handle(func(r *http.Request) (any, error) {
 		is, err := need()

@@ -223,6 +223,9 @@ type Node struct {
 	ethHead   uint64
 	followErr error
 	flush     chan struct{}
+	// pruneCursor is where the book's next pruning pass starts (used by
+	// the head loop's goroutine only).
+	pruneCursor uint64
 	// disagreement: an attester signed other roots than this node folded.
 	disagreement *RootDisagreement
 
@@ -453,7 +456,7 @@ func (n *Node) reloadPending() error {
 	}
 	n.pool.Lock()
 	for _, e := range vs {
-		n.pool.putLocked(e)
+		n.pool.insertLocked(e)
 	}
 	dropped := n.pool.rebuildLocked()
 	n.pool.Unlock()

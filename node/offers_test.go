@@ -2,12 +2,14 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
@@ -247,5 +249,40 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	info, err := c.nodes[0].Offer(ids["redemption"])
 	if err != nil || info.Status != "open" {
 		t.Fatalf("redemption offer after restart: %+v, %v", info, err)
+	}
+}
+
+// TestAttackDustOffersAndOneMakersFlood: offers of dust are refused, and
+// one maker cannot fill a node's book however many offers it signs.
+func TestAttackDustOffersAndOneMakersFlood(t *testing.T) {
+	c := newCluster(t, 1)
+	n, dom, ctx := c.nodes[0], c.nodes[0].Domain(), context.Background()
+	spammer, other := newWallet(t, 30), newWallet(t, 31)
+	p := &ledger.IssueAsset{Issuer: spammer.key.Address(), Symbol: "DUST", Decimals: 6, Supply: *uint256.NewInt(1_000_000_000), Nonce: spammer.nonce}
+	spammer.nonce++
+	submit(t, n, spammer.sign(t, dom, p))
+	dust := dom.Digest(p.StructHash())
+	ie, eur := other.issue(t, dom, "EUR", 1_000)
+	waitStatus(t, c.nodes, submit(t, n, ie), "settled", 20*time.Second)
+
+	// 99 base units of a 6-decimal asset: below a ten-thousandth of a unit.
+	if _, err := n.AddOffer(ctx, spammer.offer(t, dom, dust, 99, eur, 1, true)); !errors.Is(err, node.ErrOfferTooSmall) {
+		t.Fatalf("a dust offer: %v, want ErrOfferTooSmall", err)
+	}
+	// Many offers from one maker: the first 64 are taken, the rest refused.
+	taken := 0
+	for i := uint64(0); i < 100; i++ {
+		if _, err := n.AddOffer(ctx, spammer.offer(t, dom, dust, 100+i, eur, 1, true)); err == nil {
+			taken++
+		} else if !errors.Is(err, exchange.ErrMakerQuota) {
+			t.Fatalf("offer %d: %v", i, err)
+		}
+	}
+	if taken != 64 {
+		t.Fatalf("one maker placed %d offers, want 64", taken)
+	}
+	// Another maker still can.
+	if _, err := n.AddOffer(ctx, other.offer(t, dom, eur, 10, dust, 100, true)); err != nil {
+		t.Fatalf("an honest maker after the flood: %v", err)
 	}
 }

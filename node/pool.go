@@ -19,6 +19,11 @@ var (
 	// ErrNonceGapUnknown refuses a gapped nonce from an account the
 	// pending view has never seen.
 	ErrNonceGapUnknown = errors.New("node: nonce gap for an unknown account")
+	// ErrQuota refuses a transaction that moves no value (IssueAsset,
+	// CancelOffer, CardRegister, CardBlock) beyond its account's or the
+	// pool's share: such transactions always pass the fundable check, so
+	// fresh keys could otherwise fill the pool and the settlers' batches.
+	ErrQuota = errors.New("node: quota for transactions that move no value is used up")
 )
 
 // AddResult says what the pool did with a transaction it did not refuse.
@@ -41,6 +46,20 @@ type poolEntry struct {
 	order   uint64 // position in the view's application order
 	flight  uint64 // 1 + the batch seq our settler posted it in; 0 if none
 	flownAt time.Time
+	idle    bool // moves no value: counted against the idle quotas
+}
+
+// Idle quotas: pending transactions that move no value, per account and in
+// the whole pool (a tenth of it).
+const maxIdlePerAccount = 8
+
+// movesNoValue tells the kinds that always pass the fundable check.
+func movesNoValue(k ledger.Kind) bool {
+	switch k {
+	case ledger.KindIssueAsset, ledger.KindCancelOffer, ledger.KindCardRegister, ledger.KindCardBlock:
+		return true
+	}
+	return false
 }
 
 // Tx is the pooled transaction.
@@ -84,7 +103,7 @@ type Pool struct {
 	mu      sync.Mutex
 	settled ledger.Reader
 	view    *ledger.Overlay
-	// entries is written holding both mu and entriesMu (putLocked,
+	// entries is written holding both mu and entriesMu (insertLocked,
 	// dropLocked); Lookup reads it holding entriesMu only, so the
 	// verifiers on every core look ids up while Add holds mu through
 	// Apply.
@@ -93,6 +112,8 @@ type Pool struct {
 	slots     map[slot]*poolEntry
 	queuedPer map[ledger.Address]int
 	nQueued   int
+	idlePer   map[ledger.Address]int
+	nIdle     int
 	evidence  []Evidence
 	seenEv    map[[2]ledger.Hash]bool
 	conflict  map[ledger.Address]bool
@@ -109,7 +130,7 @@ func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
 	p := &Pool{
 		settled: settled, view: ledger.NewOverlay(settled),
 		entries: map[ledger.Hash]*poolEntry{}, slots: map[slot]*poolEntry{},
-		queuedPer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
+		queuedPer: map[ledger.Address]int{}, idlePer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
 		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool, Clock: time.Now,
 	}
 	return p
@@ -125,14 +146,6 @@ func (p *Pool) Lookup(id ledger.Hash) (*ledger.Verified, []byte, bool) {
 		return nil, nil, false
 	}
 	return e.v, e.raw, true
-}
-
-// putLocked records a new entry (the caller holds mu).
-func (p *Pool) putLocked(e *poolEntry) {
-	p.entriesMu.Lock()
-	p.entries[e.v.ID] = e
-	p.entriesMu.Unlock()
-	p.slots[slotOf(e.v)] = e
 }
 
 // Add offers a verified transaction to the pending view.
@@ -166,7 +179,16 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 	if err := ledger.CardAdmissible(p.view, v.Tx.Payload); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnfundable, err)
 	}
-	e := &poolEntry{v: v, raw: raw, arrived: now}
+	idle := movesNoValue(v.Tx.Payload.Kind())
+	if idle {
+		switch {
+		case p.idlePer[v.Sender] >= maxIdlePerAccount:
+			return 0, fmt.Errorf("%w: account %s has %d pending", ErrQuota, v.Sender.Hex(), p.idlePer[v.Sender])
+		case p.nIdle >= max(p.maxPool/10, maxIdlePerAccount):
+			return 0, fmt.Errorf("%w: %d pending in the pool", ErrQuota, p.nIdle)
+		}
+	}
+	e := &poolEntry{v: v, raw: raw, arrived: now, idle: idle}
 	res, err := p.applyOne(e)
 	if err != nil {
 		return 0, err
@@ -187,11 +209,23 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 		p.queuedPer[s.acct]++
 		p.nQueued++
 	}
-	p.putLocked(e)
+	p.insertLocked(e)
 	if res == Added {
 		p.promote(s.acct)
 	}
 	return res, nil
+}
+
+// insertLocked puts an entry in the pool's indexes and quota counts.
+func (p *Pool) insertLocked(e *poolEntry) {
+	p.entriesMu.Lock()
+	p.entries[e.v.ID] = e
+	p.entriesMu.Unlock()
+	p.slots[slotOf(e.v)] = e
+	if e.idle = movesNoValue(e.v.Tx.Payload.Kind()); e.idle {
+		p.idlePer[e.v.Sender]++
+		p.nIdle++
+	}
 }
 
 // applyOne applies an entry to the view, all or nothing: a transaction that
@@ -259,6 +293,12 @@ func (p *Pool) promote(acct ledger.Address) {
 }
 
 func (p *Pool) dropLocked(e *poolEntry, reason string) {
+	if _, ok := p.entries[e.v.ID]; ok && e.idle {
+		if p.idlePer[e.v.Sender]--; p.idlePer[e.v.Sender] <= 0 {
+			delete(p.idlePer, e.v.Sender)
+		}
+		p.nIdle--
+	}
 	p.entriesMu.Lock()
 	delete(p.entries, e.v.ID)
 	p.entriesMu.Unlock()

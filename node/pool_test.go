@@ -139,3 +139,60 @@ func TestEquivocationEvidenceOncePerPair(t *testing.T) {
 		t.Fatal("account not marked conflicted")
 	}
 }
+
+// TestAttackIdleSpamFillsPool: transactions that move no value always pass
+// the fundable check, so fresh keys issuing assets could fill the pool and
+// the settlers' batches. They get a tenth of the pool, 8 per account, and
+// value-moving transactions keep their room.
+func TestAttackIdleSpamFillsPool(t *testing.T) {
+	p, issuer, eur := newFundedPool(t, 100) // idle share: 10, issuer's issue is one
+	took, refused := 0, 0
+	for i := 1; i <= 20; i++ {
+		k := poolKey(t, i)
+		v := signed(t, k, &ledger.IssueAsset{Issuer: k.Address(), Symbol: "SPAM", Decimals: 0, Supply: *uint256.NewInt(1)})
+		_, err := p.Add(v, v.Tx.Encode(), time.Now())
+		switch {
+		case err == nil:
+			took++
+		case errors.Is(err, ErrQuota):
+			refused++
+		default:
+			t.Fatalf("spam %d: %v", i, err)
+		}
+	}
+	if took != 9 || refused != 11 {
+		t.Fatalf("fresh keys placed %d idle transactions (%d refused), want 9 and 11", took, refused)
+	}
+	// A transfer still gets in.
+	if _, err := p.Add(xfer(t, issuer, poolKey(t, 50).Address(), eur, 5, 1), nil, time.Now()); err != nil {
+		t.Fatalf("a transfer after the spam: %v", err)
+	}
+	// Settling (dropping) idle entries frees their share.
+	p.mu.Lock()
+	for _, e := range p.entries {
+		if e.idle && e.v.Sender != issuer.Address() {
+			p.dropLocked(e, "")
+			break
+		}
+	}
+	p.mu.Unlock()
+	k := poolKey(t, 60)
+	v := signed(t, k, &ledger.IssueAsset{Issuer: k.Address(), Symbol: "OK", Decimals: 0, Supply: *uint256.NewInt(1)})
+	if _, err := p.Add(v, v.Tx.Encode(), time.Now()); err != nil {
+		t.Fatalf("an idle transaction once the share has room: %v", err)
+	}
+
+	// One account: 8 pending at most.
+	q, _, _ := newFundedPool(t, 10000)
+	k = poolKey(t, 70)
+	for n := uint64(0); n < 9; n++ {
+		v := signed(t, k, &ledger.IssueAsset{Issuer: k.Address(), Symbol: "X", Decimals: 0, Supply: *uint256.NewInt(1), Nonce: n})
+		_, err := q.Add(v, v.Tx.Encode(), time.Now())
+		if n < 8 && err != nil {
+			t.Fatalf("idle transaction %d of one account: %v", n, err)
+		}
+		if n == 8 && !errors.Is(err, ErrQuota) {
+			t.Fatalf("the ninth idle transaction of one account: %v, want ErrQuota", err)
+		}
+	}
+}

@@ -180,7 +180,7 @@ func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledge
 			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
 			dropped = append(dropped, other.v.ID)
 		}
-		p.putLocked(e)
+		p.insertLocked(e)
 		back = append(back, r.ID)
 	}
 	return back, dropped

@@ -190,7 +190,15 @@ func TestOversizeRefused(t *testing.T) {
 	if err := tr.Publish(ctx, wayOver); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * testHeartbeat)
+	// A marker published after it reaching the victim shows the victim has
+	// handled the oversize payload (it came first on the same path). The
+	// victim may reset that stream: a marker can be lost with it, so one
+	// is sent each heartbeat until one arrives.
+	// The victim resets the stream that carried it once it reads the
+	// frame's length (the rogue then drops the victim from the topic):
+	// the positive signal that the payload reached the victim and was
+	// refused, before checking that no validator saw it.
+	waitFor(t, 5*time.Second, "the victim refusing the oversize frame", func() bool { return tr.Peers() == 0 })
 	if rv.seen(string(justOver)) != 0 || rv.seen(string(wayOver)) != 0 {
 		t.Fatal("victim's validator saw an oversize payload")
 	}

@@ -3,6 +3,7 @@ package applet
 import (
 	"encoding/binary"
 	"fmt"
+	"math/big"
 	"testing"
 
 	"github.com/anonex/anonex/account"
@@ -173,7 +174,11 @@ func (w *world) update(h *harness) {
 		w.snaps[h.addr] = map[uint64][]ledger.Hash{}
 	}
 	w.snaps[h.addr][w.seq[h.addr]] = append([]ledger.Hash(nil), w.c2c[h.addr]...)
-	body := h.updateFor(w.eur, w.credits[h.addr].Uint64(), w.seq[h.addr], confirmed...)
+	credits := w.credits[h.addr]
+	if !credits.IsUint64() { // the card's purse holds a uint64: never truncate
+		w.t.Fatalf("card %s settled credits %s do not fit a purse", h.addr.Hex()[:10], credits.Dec())
+	}
+	body := h.updateFor(w.eur, credits.Uint64(), w.seq[h.addr], confirmed...)
 	if _, sw := h.do(0x80, cardproto.INSUpdate, 0, 0, body); sw != apdu.SWOK {
 		w.t.Fatalf("update refused: %04X", sw)
 	}
@@ -321,14 +326,41 @@ func TestOfflinePaymentsAlwaysSettle(t *testing.T) {
 				rt.Fatalf("record %s of genuine card %s did not settle (failure %v)", id.Hex()[:10], card.Hex()[:10], w.failed[id])
 			}
 		}
-		var sum uint256.Int
+		// Supply, in unbounded arithmetic: a uint256 sum wraps, and a
+		// balance that went below zero and wrapped would still sum to the
+		// supply modulo 2^256. No balance may exceed what was issued.
+		issued := big.NewInt(50_000)
+		sum := new(big.Int)
 		for k, val := range w.st {
-			if kind, _, asset := ledger.ParseStateKey([]byte(k)); kind == "balance" && asset == w.eur {
-				sum.Add(&sum, new(uint256.Int).SetBytes(val))
+			if kind, addr, asset := ledger.ParseStateKey([]byte(k)); kind == "balance" && asset == w.eur {
+				b := new(big.Int).SetBytes(val)
+				if b.Cmp(issued) > 0 {
+					rt.Fatalf("account %s holds %s of %s issued: a balance went negative", addr.Hex()[:10], b, issued)
+				}
+				sum.Add(sum, b)
 			}
 		}
-		if sum.Uint64() != 50_000 {
-			rt.Fatalf("supply %s, issued 50000", sum.Dec())
+		if sum.Cmp(issued) != 0 {
+			rt.Fatalf("supply %s, issued %s", sum, issued)
+		}
+		// No card account goes negative: what each card's settled records
+		// spent never exceeds what settled into it, and the ledger holds
+		// exactly the difference.
+		for _, h := range w.cards {
+			in := w.credits[h.addr].ToBig()
+			out := new(big.Int)
+			for id := range w.settled {
+				if w.byCard[id] == h.addr {
+					out.Add(out, w.signed[id].Payload.(*ledger.CardPayment).Amount.ToBig())
+				}
+			}
+			left := new(big.Int).Sub(in, out)
+			if left.Sign() < 0 {
+				rt.Fatalf("card %s spent %s on settled records, received %s: negative by %s", h.addr.Hex()[:10], out, in, new(big.Int).Neg(left))
+			}
+			if got := v.Balance(h.addr, w.eur).ToBig(); got.Cmp(left) != 0 {
+				rt.Fatalf("card %s: ledger balance %s, settled credits %s - settled spends %s = %s", h.addr.Hex()[:10], got, in, out, left)
+			}
 		}
 		if cloneRecords == 2 { // both signed the same counter: caught
 			if c, _ := v.Card(clone.addr); !c.Cloned {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,21 +88,50 @@ func TestTerminalKill9KeepsQueuedRecords(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var approved []ledger.Hash
-	sc := bufio.NewScanner(out)
-	deadline := time.Now().Add(60 * time.Second)
-	for len(approved) < 3 && sc.Scan() && time.Now().Before(deadline) {
-		id, err := ledger.ParseHash(sc.Text())
-		if err != nil {
-			t.Fatalf("terminal process: %s", sc.Text())
+	// The child is killed on every way out, a failure included.
+	stop := make(chan struct{})
+	var once sync.Once
+	kill := func() {
+		once.Do(func() {
+			close(stop)
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait() // closes the pipe: the reader below returns
+		})
+	}
+	defer kill()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-stop:
+				return
+			}
 		}
-		approved = append(approved, id)
+	}()
+	// Each acknowledgement must come within the deadline: a terminal that
+	// stalls (a reader that never answers) fails the test, never hangs it.
+	var approved []ledger.Hash
+	deadline := time.NewTimer(60 * time.Second)
+	defer deadline.Stop()
+	for len(approved) < 3 {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("terminal process ended after %d approvals", len(approved))
+			}
+			id, err := ledger.ParseHash(line)
+			if err != nil {
+				t.Fatalf("terminal process: %s", line)
+			}
+			approved = append(approved, id)
+		case <-deadline.C:
+			t.Fatalf("terminal approved only %d payments in 60 s", len(approved))
+		}
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	if len(approved) < 3 {
-		t.Fatalf("terminal approved only %d payments", len(approved))
-	}
+	kill()
 	q, err := terminal.OpenQueue(dir)
 	if err != nil {
 		t.Fatalf("queue after kill -9: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -103,28 +104,47 @@ func TestCardLoadNeverStrandsValue(t *testing.T) {
 	})
 
 	t.Run("the card drops out after the transfer settled", func(t *testing.T) {
+		// The card is driven in process, through whatever the devnet put
+		// it behind: its state file, or its reader through pcscd.
 		c0 := d.Info.Cards[0]
-		if c0.Transport != "file" {
-			t.Skip("the devnet's cards are behind pcscd: this case drives the card in process")
-		}
-		m, err := applet.OpenFileMedium(c0.State)
-		if err != nil {
-			t.Fatal(err)
-		}
-		card, err := applet.New(m, rand.Reader)
-		if err != nil {
-			m.Close()
-			t.Fatal(err)
+		t.Logf("card 0 is driven through its %s transport", c0.Transport)
+		var tr cardclient.Transport
+		var closeCard func()
+		switch c0.Transport {
+		case "file":
+			m, err := applet.OpenFileMedium(c0.State)
+			if err != nil {
+				t.Fatal(err)
+			}
+			card, err := applet.New(m, rand.Reader)
+			if err != nil {
+				m.Close()
+				t.Fatal(err)
+			}
+			tr, closeCard = cardclient.Direct{Card: card}, func() { m.Close() }
+		case "pcsc":
+			pc, err := pcsc.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := pc.Connect(c0.Reader)
+			if err != nil {
+				pc.Release()
+				t.Fatalf("card 0 in %s: %v", c0.Reader, err)
+			}
+			tr, closeCard = h, func() { h.Close(); pc.Release() }
+		default:
+			t.Fatalf("card 0 has transport %q", c0.Transport)
 		}
 		owner := role["holder-1"]
 		key, err := account.LoadKeyFile(owner.Keystore, owner.Password)
 		if err != nil {
-			m.Close()
+			closeCard()
 			t.Fatal(err)
 		}
 		eur, _ := ledger.ParseHash(asset["EUR"])
-		_, tx, err := node.LoadCard(ctx, cardclient.New(noUpdates{cardclient.Direct{Card: card}}), cl, key, eur, uint256.NewInt(7_00))
-		m.Close()
+		_, tx, err := node.LoadCard(ctx, cardclient.New(noUpdates{tr}), cl, key, eur, uint256.NewInt(7_00))
+		closeCard()
 		if err == nil || !strings.Contains(err.Error(), "settled: the value is on the card's account") || !strings.Contains(err.Error(), "anonex card update") {
 			t.Fatalf("a load whose card dropped out: %v", err)
 		}

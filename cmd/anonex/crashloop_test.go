@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -17,9 +18,12 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/holiman/uint256"
 )
 
@@ -58,10 +62,12 @@ type devnetProc struct {
 	mu   *sync.Mutex
 }
 
-// startDevnetProc starts the devnet on dir and waits for its banner.
-func startDevnetProc(t *testing.T, dir string) *devnetProc {
+// startDevnetProc starts the devnet on dir and waits for its banner; env
+// adds to its environment.
+func startDevnetProc(t *testing.T, dir string, env ...string) *devnetProc {
 	t.Helper()
 	cmd := anonex("devnet", "--datadir", dir, "--http-port", "0", "--ws-port", "0", "--cards", "0")
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -141,11 +147,25 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 // is settled (or failed with a reason) on every node, every node has the
 // same settled root, and a node that folds the chain from scratch reaches
 // that root too. Seeded: the log names the seed to replay a failure.
-func TestDevnetCrashLoop(t *testing.T) {
-	kills, seed := chaosKnobs(t, 3)
+func TestDevnetCrashLoop(t *testing.T) { devnetCrashLoop(t, 3, false) }
+
+// TestDevnetCrashLoopChainLosesBlocks is the crash loop with the chain's
+// durability fix turned off (devnet.LoseUnsyncedEnv): as before it, a
+// SIGKILL loses the newest blocks — batches the nodes folded and Vault
+// deposits among them. The nodes must roll back what the chain lost, the
+// transfers of lost batches must settle again, and the Vault must still
+// hold exactly the ledger's ETH.
+func TestDevnetCrashLoopChainLosesBlocks(t *testing.T) { devnetCrashLoop(t, 6, true) }
+
+func devnetCrashLoop(t *testing.T, defKills int, loseBlocks bool) {
+	kills, seed := chaosKnobs(t, defKills)
 	r := rand.New(rand.NewPCG(seed, 0xc4a05))
 	dir := t.TempDir()
-	p := startDevnetProc(t, dir)
+	var env []string
+	if loseBlocks {
+		env = append(env, devnet.LoseUnsyncedEnv+"=1")
+	}
+	p := startDevnetProc(t, dir, env...)
 	defer func() { p.kill() }()
 
 	holder := p.info.Accounts[1]
@@ -225,6 +245,15 @@ func TestDevnetCrashLoop(t *testing.T) {
 			}
 		}()
 		wait := time.Duration(50+r.IntN(1500)) * time.Millisecond
+		if loseBlocks {
+			// A Vault deposit just before the kill: the chain may lose it
+			// with the newest blocks, and the ledger must then lose it too.
+			time.Sleep(wait / 2)
+			if err := depositETH(ctx, p, key, big.NewInt(int64(1+r.IntN(1000))*1e12)); err != nil {
+				t.Logf("kill %d: deposit: %v", k+1, err)
+			}
+			wait -= wait / 2
+		}
 		time.Sleep(wait)
 		p.kill()
 		rollbacks += strings.Count(p.stderr(), "rolled back the settled state")
@@ -233,7 +262,7 @@ func TestDevnetCrashLoop(t *testing.T) {
 		mu.Lock()
 		history = append(history, fmt.Sprintf("kill %d after %s: %d acknowledged so far, next nonce %d", k+1, wait, len(acked), nonce))
 		mu.Unlock()
-		p = startDevnetProc(t, dir)
+		p = startDevnetProc(t, dir, env...)
 	}
 	t.Log(strings.Join(history, "\n"))
 	if len(acked) == 0 {
@@ -296,8 +325,50 @@ func TestDevnetCrashLoop(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if loseBlocks {
+		// The Vault holds exactly the ledger's ETH: deposits the chain lost
+		// are gone from the ledger too (no withdrawals in this loop).
+		ethc, err := ethclient.DialContext(ctx, p.info.EthRPC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ethc.Close()
+		held, err := ethc.BalanceAt(ctx, common.HexToAddress(p.info.Contracts["vault"]), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ledgerETH, vaultETH string
+		assets, err := p.client(0).Assets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range assets {
+			if a.Symbol == "ETH" {
+				u, _ := uint256.FromBig(held)
+				ledgerETH, vaultETH = a.Supply, ledger.FormatAmount(u, a.Decimals)
+			}
+		}
+		if vaultETH != ledgerETH {
+			t.Fatalf("the Vault holds %s wei, the ledger's ETH supply is %s\n%s", held, ledgerETH, strings.Join(history, "\n"))
+		}
+	}
 	t.Logf("%d kills, %d transfers acknowledged, all settled; roots equal a fresh replay; %d node rollbacks seen",
 		kills, len(acked), rollbacks+strings.Count(p.stderr(), "rolled back the settled state"))
+}
+
+// depositETH deposits wei to key's ledger account through the devnet's
+// Vault, from key's own Ethereum account, and waits for it to be mined.
+func depositETH(ctx context.Context, p *devnetProc, key *account.Key, wei *big.Int) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := chain.Dial(ctx, p.info.EthRPC)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	v := chain.NewVault(c, common.HexToAddress(p.info.Contracts["vault"]))
+	_, err = v.Deposit(ctx, v.Transactor(key.ToECDSA()), key.Address(), wei)
+	return err
 }
 
 // resend tries a submission for up to 20 s, as a wallet would.

@@ -22,12 +22,18 @@ import (
 // The test binary doubles as the anonex binary: with ANONEX_AS_MAIN set it
 // runs main, so the end-to-end tests drive real processes without a second
 // build.
+//
+// go test always passes -test.* flags and anonex takes none: a test binary
+// run by go test with ANONEX_AS_MAIN leaked into its environment runs its
+// tests (running main there would exit before any test, with main's usage
+// error as the only trace), and the variable is not passed on.
 func TestMain(m *testing.M) {
-	if os.Getenv("ANONEX_AS_MAIN") == "1" {
+	if os.Getenv("ANONEX_AS_MAIN") == "1" && !testFlags(os.Args[1:]) {
 		os.Args = append([]string{"anonex"}, os.Args[1:]...)
 		main()
 		os.Exit(0)
 	}
+	os.Unsetenv("ANONEX_AS_MAIN")
 	// The devnet's cards go into vpcd's readers when pcscd runs (another
 	// test binary may have started it): one binary at a time there.
 	unlock, err := pcsctest.LockReaders()
@@ -38,6 +44,15 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	unlock()
 	os.Exit(code)
+}
+
+func testFlags(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-test.") {
+			return true
+		}
+	}
+	return false
 }
 
 func anonex(args ...string) *exec.Cmd {

@@ -152,7 +152,13 @@ func (s *Store) get(key []byte) ([]byte, error) {
 	if s.shut {
 		return nil, ErrClosed
 	}
-	v, c, err := s.db.Get(key)
+	return getIn(s.db, key)
+}
+
+// getIn reads a key from the database or a snapshot of it: a copy of the
+// value, or nil if absent.
+func getIn(r pebble.Reader, key []byte) ([]byte, error) {
+	v, c, err := r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, nil
 	}

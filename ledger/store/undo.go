@@ -333,16 +333,7 @@ func (r *finalReader) Get(k []byte) ([]byte, error) {
 	if r.s.shut {
 		return nil, ErrClosed
 	}
-	v, c, err := r.snap.Get(prefixed(pState, k))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: get: %w", err)
-	}
-	out := append([]byte(nil), v...)
-	c.Close()
-	return out, nil
+	return getIn(r.snap, prefixed(pState, k))
 }
 
 func (r *finalReader) close() { r.once.Do(func() { r.snap.Close() }) }

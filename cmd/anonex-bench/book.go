@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node"
+)
+
+// benchPrune compares ingest latency (p99 of 64-transaction chunks through
+// the pipelined path) while the book's pruning passes sweep 100,000 open
+// offers — a pass every 100 ms, ten times the node's cadence — with the
+// same ingest on an idle book.
+func benchPrune(offers int) error {
+	dom := ledger.NewDomain(1337, benchAnchor)
+	const perMaker = 64
+	makers := (offers + perMaker - 1) / perMaker
+	nd, closeNode, err := newBenchNode(40000)
+	if err != nil {
+		return err
+	}
+	defer closeNode()
+	fmt.Fprintf(os.Stderr, "  %d makers issue an asset each and sign %d offers…\n", makers, offers)
+	// A common asset every offer wants, and one asset of its own per maker.
+	common := keyAt(900_000)
+	ci := &ledger.IssueAsset{Issuer: common.Address(), Symbol: "COMMON", Decimals: 2, Nonce: 0}
+	ci.Supply.SetAllOne()
+	want := dom.Digest(ci.StructHash())
+	ps := []ledger.Payload{ci}
+	signers := []*account.Key{common}
+	mk := make([]*account.Key, makers)
+	gives := make([]ledger.Hash, makers)
+	for i := range mk {
+		mk[i] = keyAt(1_000_000 + i)
+		a := &ledger.IssueAsset{Issuer: mk[i].Address(), Symbol: "M", Decimals: 2, Nonce: 0}
+		a.Supply.SetUint64(1 << 40)
+		gives[i] = dom.Digest(a.StructHash())
+		ps, signers = append(ps, a), append(signers, mk[i])
+	}
+	setup, _, _ := signAll(dom, ps, signers)
+	if err := ingestAll(nd, setup, benchChunk); err != nil {
+		return err
+	}
+	sos := make([]*ledger.SignedOffer, offers)
+	parallelDo(offers, func(i int) {
+		m := i / perMaker
+		o := ledger.Offer{Maker: mk[m].Address(), Give: gives[m], Want: want, Partial: true, Expiry: 1 << 40}
+		o.GiveAmount.SetUint64(1000)
+		o.WantAmount.SetUint64(uint64(1000 + i%perMaker))
+		o.Salt[0], o.Salt[1], o.Salt[2], o.Salt[3] = byte(i), byte(i>>8), byte(i>>16), byte(i>>24)
+		sig, err := mk[m].Sign(dom.Digest(o.StructHash()))
+		if err != nil {
+			panic(err)
+		}
+		sos[i] = &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}
+	})
+	for i, so := range sos {
+		if _, err := nd.AddOffer(context.Background(), so); err != nil {
+			return fmt.Errorf("offer %d: %w", i, err)
+		}
+	}
+	start := time.Now()
+	nd.PruneBook()
+	pass := time.Since(start)
+
+	p := newPopulation(dom, 2000, 40000)
+	if err := ingestAll(nd, p.setup, benchChunk); err != nil {
+		return err
+	}
+	half := len(p.traffic) / 2
+	idle, err := chunkLatencies(nd, p.traffic[:half])
+	if err != nil {
+		return err
+	}
+	var stop atomic.Bool
+	done := make(chan int)
+	go func() {
+		passes := 0
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for !stop.Load() {
+			nd.PruneBook()
+			passes++
+			<-t.C
+		}
+		done <- passes
+	}()
+	busy, err := chunkLatencies(nd, p.traffic[half:])
+	stop.Store(true)
+	passes := <-done
+	if err != nil {
+		return err
+	}
+	pi, pb := percentile(idle, 0.99), percentile(busy, 0.99)
+	ratio := pb.Seconds() / pi.Seconds()
+	report(row{name: fmt.Sprintf("ingest p99 (64-tx chunks) while the book of %d offers is pruned every 100 ms (%d passes, %s each)", offers, passes, ms(pass)),
+		value: ms(pb), ref: "the same ingest, book idle", refValue: ms(pi), ratio: fmt.Sprintf("%.2f", ratio), goal: "<= 2", verdict: met(ratio <= 2)})
+	return nil
+}
+
+// chunkLatencies ingests raws in chunks of 64, one at a time, and returns
+// each chunk's latency (to durable).
+func chunkLatencies(nd *node.Node, raws [][]byte) ([]time.Duration, error) {
+	var out []time.Duration
+	for lo := 0; lo < len(raws); lo += 64 {
+		chunk := raws[lo:min(lo+64, len(raws))]
+		start := time.Now()
+		for i, err := range nd.IngestRaw(chunk) {
+			if err != nil {
+				return nil, fmt.Errorf("tx %d: %w", lo+i, err)
+			}
+		}
+		out = append(out, time.Since(start))
+	}
+	return out, nil
+}
