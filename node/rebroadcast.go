@@ -7,18 +7,18 @@ import (
 // Rebroadcast settings: how long a pending transaction waits before it is
 // gossiped again, and how many go out a round.
 const (
-	rebroadcastAfter = 30 * time.Second
+	rebroadcastAfter = 10 * time.Second
 	rebroadcastMax   = 1000
 )
 
 // rebroadcastLoop gossips again what the node holds pending and nobody has
-// anchored: once as soon as the transaction topic has a peer after start (a
-// node killed right after acknowledging a transaction, before gossiping it,
-// hands it on when it comes back), then every rebroadcastAfter for
-// transactions older than that. Peers drop copies they have seen (message
-// ids are payload hashes), so this costs little.
+// anchored: whenever the transaction topic gains a peer (a node killed
+// right after acknowledging a transaction, before gossiping it, hands it on
+// when it comes back, to every peer as it joins), then every
+// rebroadcastAfter for transactions older than that. Peers drop copies
+// they have seen (message ids are payload hashes), so this costs little.
 func (n *Node) rebroadcastLoop() {
-	first := true
+	peers := 0
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	last := time.Now()
@@ -28,14 +28,15 @@ func (n *Node) rebroadcastLoop() {
 			return
 		case <-t.C:
 		}
-		if n.txTopic.Peers() == 0 {
-			continue
-		}
 		now := n.cfg.Clock()
 		var cutoff time.Time
+		had := peers
+		peers = n.txTopic.Peers()
 		switch {
-		case first:
-			cutoff, first = now, false
+		case peers == 0:
+			continue
+		case peers > had:
+			cutoff = now
 		case time.Since(last) >= rebroadcastAfter:
 			cutoff = now.Add(-rebroadcastAfter)
 		default:

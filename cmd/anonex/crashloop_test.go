@@ -270,19 +270,32 @@ func devnetCrashLoop(t *testing.T, defKills int, loseBlocks bool) {
 	}
 
 	// Every acknowledged transfer ends settled or failed, on every node.
-	deadline, cancel := context.WithTimeout(ctx, 90*time.Second)
+	deadline, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	for i := range p.info.Nodes {
 		cl := p.client(i)
 		for _, id := range acked {
+			var last node.TxInfo
 			for {
 				info, err := cl.Tx(deadline, id)
 				if err == nil && (info.Status == "settled" || info.Status == "failed") {
 					break
 				}
+				if err == nil {
+					last = info
+				}
 				if deadline.Err() != nil {
-					t.Fatalf("node %d: acknowledged %s is %+v (%v) after the crash loop\n%s\nstderr:\n%s",
-						i, id, info, err, strings.Join(history, "\n"), p.stderr())
+					// What every node knows of it, for the post-mortem.
+					var seen []string
+					for j := range p.info.Nodes {
+						sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+						ti, terr := p.client(j).Tx(sctx, id)
+						st, serr := p.client(j).Status(sctx)
+						scancel()
+						seen = append(seen, fmt.Sprintf("node %d: tx %+v (%v); status %+v (%v)", j, ti, terr, st, serr))
+					}
+					t.Fatalf("node %d: acknowledged %s is still %+v (%v) after the crash loop\n%s\n%s\nstderr:\n%s",
+						i, id, last, err, strings.Join(seen, "\n"), strings.Join(history, "\n"), p.stderr())
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
