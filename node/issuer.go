@@ -436,8 +436,8 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 			return nil, err
 		}
 		var req CertifyRequest
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
 		}
 		return is.certify(req)
 	})))
@@ -446,20 +446,20 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		card, err := ledger.ParseAddress(r.PathValue("card"))
+		card, err := cardParam(r)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, err
 		}
 		var req RegisterRequest
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
 		}
 		return is.register(r.Context(), card, req)
 	})))
 	mux.HandleFunc("GET /v1/cards/{card}", n.handle(func(r *http.Request) (any, error) {
-		card, err := ledger.ParseAddress(r.PathValue("card"))
+		card, err := cardParam(r)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, err
 		}
 		return n.cardInfo(card)
 	}))
@@ -468,9 +468,9 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		card, err := ledger.ParseAddress(r.PathValue("card"))
+		card, err := cardParam(r)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, err
 		}
 		asset, err := ledger.ParseHash(r.URL.Query().Get("asset"))
 		if err != nil {
@@ -487,13 +487,13 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		card, err := ledger.ParseAddress(r.PathValue("card"))
+		card, err := cardParam(r)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, err
 		}
 		var req BlockRequest
 		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err) // the body is optional
 		}
 		reason, err := ParseBlockReason(req.Reason)
 		if err != nil {
@@ -502,4 +502,13 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		return is.block(r.Context(), card, reason)
 	})))
 	mux.HandleFunc("GET /v1/hotlist", n.handle(func(*http.Request) (any, error) { return n.hotList() }))
+}
+
+// cardParam reads a route's {card} path value.
+func cardParam(r *http.Request) (ledger.Address, error) {
+	card, err := ledger.ParseAddress(r.PathValue("card"))
+	if err != nil {
+		return card, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+	}
+	return card, nil
 }
