@@ -598,11 +598,7 @@ func (n *Node) apiProof(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := &ProofInfo{Account: addr, Asset: asset.ID, Units: new(uint256.Int).SetBytes(val).Dec(), Key: "0x" + hex.EncodeToString(key),
-		Value: "0x" + hex.EncodeToString(val), StateRoot: head.StateRoot, Proof: proof}
-	if head.NextSeq > 0 {
-		s := head.NextSeq - 1
-		out.Seq = &s
-	}
+		Value: "0x" + hex.EncodeToString(val), StateRoot: head.StateRoot, Proof: proof, Seq: head.SettledSeq()}
 	return out, nil
 }
 

@@ -16,26 +16,44 @@ import (
 var ErrNotFinal = errors.New("node: not final yet")
 
 // finalHorizon is the newest final block: the chain's finalized block with
-// Config.Finalized, else head − FinalDepth (0 while the chain is shorter).
+// Config.Finalized, else head − FinalDepth (0 while the chain is shorter),
+// asked of the chain now: what the issuer signs over.
 func (n *Node) finalHorizon(ctx context.Context) (uint64, error) {
-	if n.cfg.Finalized {
-		b, err := n.eth.Block(ctx, rpc.FinalizedBlockNumber)
-		if errors.Is(err, ethereum.NotFound) {
-			return 0, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("node: finalized block: %w", err)
-		}
-		return b.Number, nil
-	}
 	head, err := n.eth.BlockNumber(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("node: chain head: %w", err)
 	}
-	if head < n.cfg.FinalDepth {
-		return 0, nil
+	return n.refreshHorizon(ctx, head)
+}
+
+// cachedHorizon is the final horizon as the head loop last saw it (at most
+// one of its rounds old, so never beyond the true one): for the background
+// loops that would otherwise ask the chain on every tick.
+func (n *Node) cachedHorizon() (uint64, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.horizon, n.horizonKnown
+}
+
+// refreshHorizon computes the final horizon for a chain at head and keeps
+// it for finalHorizon.
+func (n *Node) refreshHorizon(ctx context.Context, head uint64) (uint64, error) {
+	h := head - min(head, n.cfg.FinalDepth)
+	if n.cfg.Finalized {
+		b, err := n.eth.Block(ctx, rpc.FinalizedBlockNumber)
+		switch {
+		case errors.Is(err, ethereum.NotFound):
+			h = 0
+		case err != nil:
+			return 0, fmt.Errorf("node: finalized block: %w", err)
+		default:
+			h = b.Number
+		}
 	}
-	return head - n.cfg.FinalDepth, nil
+	n.mu.Lock()
+	n.horizon, n.horizonKnown = h, true
+	n.mu.Unlock()
+	return h, nil
 }
 
 // finalState is the settled state as of the final horizon (see
@@ -55,11 +73,7 @@ func (n *Node) finalState(ctx context.Context) (st ledger.Reader, done func(), e
 func (n *Node) attestLoop() {
 	b := n.bridge
 	head, _ := n.store.Head()
-	final := func() (uint64, bool) {
-		h, err := n.finalHorizon(n.ctx)
-		return h, err == nil
-	}
-	n.walkBatches(head.NextSeq-min(head.NextSeq, 1024), final, func(rec store.BatchRecord) {
+	n.walkBatches(head.NextSeq-min(head.NextSeq, 1024), n.cachedHorizon, func(rec store.BatchRecord) {
 		if rec.Junk == "" && !b.signed(rec.Seq) {
 			n.attestBatch(rec)
 		}

@@ -219,10 +219,14 @@ type Node struct {
 	bridge     *bridge // nil without a Vault
 	payConv    payConversions
 
-	mu        sync.Mutex
-	ethHead   uint64
-	followErr error
-	flush     chan struct{}
+	mu      sync.Mutex
+	ethHead uint64
+	// horizon is the final horizon the head loop last saw (see
+	// cachedHorizon); horizonKnown once it has.
+	horizon      uint64
+	horizonKnown bool
+	followErr    error
+	flush        chan struct{}
 	// pruneCursor is where the book's next pruning pass starts (used by
 	// the head loop's goroutine only).
 	pruneCursor uint64
@@ -427,9 +431,7 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 // reloadPending rebuilds the pending view from the stored log, through the
-// node's one verifier. Senders were recovered on first ingest and are
-// trusted from our own store; everything a transaction carries is verified
-// again.
+// node's one verifier (verifier.pendingEntry).
 func (n *Node) reloadPending() error {
 	recs, corrupt, err := n.store.LoadPending()
 	if err != nil {
@@ -441,18 +443,12 @@ func (n *Node) reloadPending() error {
 	var vs []*poolEntry
 	vf := n.verifier()
 	for _, r := range recs {
-		tx, err := ledger.DecodeTx(r.Raw)
+		e, err := vf.pendingEntry(r)
 		if err != nil {
-			n.log.Warn("dropping undecodable pending record", "id", r.ID, "err", err)
+			n.log.Warn("dropping a pending record", "id", r.ID, "err", err)
 			continue
 		}
-		sender := r.Sender
-		v, _, err := vf.verifyTx(tx, r.Raw, &sender)
-		if err != nil {
-			n.log.Warn("dropping pending record that no longer verifies", "id", r.ID, "err", err)
-			continue
-		}
-		vs = append(vs, &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)})
+		vs = append(vs, e)
 	}
 	n.pool.Lock()
 	for _, e := range vs {
@@ -540,6 +536,7 @@ func (n *Node) headLoop() {
 			n.mu.Lock()
 			n.ethHead = h
 			n.mu.Unlock()
+			n.refreshHorizon(n.ctx, h)
 		}
 		if ids := n.pool.ExpireQueued(n.cfg.Clock(), n.cfg.QueueTTL); len(ids) > 0 {
 			if err := n.dropPending(ids); err != nil {
@@ -637,11 +634,8 @@ func (n *Node) Status() (Status, error) {
 		return Status{}, err
 	}
 	s := Status{Network: n.cfg.Network, PeerID: n.host.ID().String(), Peers: n.host.Peers(),
-		SettledRoot: head.StateRoot, Pending: n.pool.Len(), ChainID: n.domain.ChainID, Anchor: n.cfg.Anchor.Hex()}
-	if head.NextSeq > 0 {
-		seq := head.NextSeq - 1
-		s.SettledSeq = &seq
-	}
+		SettledRoot: head.StateRoot, Pending: n.pool.Len(), ChainID: n.domain.ChainID, Anchor: n.cfg.Anchor.Hex(),
+		SettledSeq: head.SettledSeq()}
 	if n.submitter != nil {
 		s.Settler = n.submitter.From().Hex()
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"time"
 
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
@@ -50,36 +49,26 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 	// a cursor above the fork point (older undo data was pruned): the
 	// follower then reports the reorg again and checkCursor says so.
 
-	back, dropped, err := n.undoSteps(steps[:undo])
+	back, dropped, undoErr := n.undoSteps(steps[:undo])
 	if len(dropped) > 0 {
 		if err := n.dropPending(dropped); err != nil {
 			n.log.Warn("rollback: storing superseded pending records", "err", err)
 		}
 	}
-	if err != nil {
-		for i := range back {
-			id := back[i]
-			n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
-		}
-		return 0, err
-	}
 	head, err := n.store.Head()
-	if err != nil {
-		return undo, err
+	if err = errors.Join(undoErr, err); err == nil {
+		// The reorg first: a subscriber that falls behind on the
+		// transactions after it still learns the settled state moved back.
+		n.events.publish(Event{Type: "reorg", Seq: head.SettledSeq(), Root: &head.StateRoot})
 	}
-	var seq *uint64
-	if head.NextSeq > 0 {
-		s := head.NextSeq - 1
-		seq = &s
-	}
-	// The reorg first: a subscriber that falls behind on the transactions
-	// after it still learns the settled state moved back.
-	n.events.publish(Event{Type: "reorg", Seq: seq, Root: &head.StateRoot})
 	for i := range back {
 		id := back[i]
 		n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
 	}
-	n.log.Warn("chain reorganized: rolled back the settled state", "steps", undo, "settled_seq", seq,
+	if err != nil {
+		return undo, err
+	}
+	n.log.Warn("chain reorganized: rolled back the settled state", "steps", undo, "settled_seq", head.SettledSeq(),
 		"root", head.StateRoot, "txs_pending_again", len(back))
 	return undo, nil
 }
@@ -159,20 +148,12 @@ func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledge
 			back = append(back, r.ID)
 			continue
 		}
-		tx, err := ledger.DecodeTx(r.Raw)
+		e, err := vf.pendingEntry(r)
 		if err != nil {
-			n.log.Error("rollback: an undone transaction does not decode", "id", r.ID, "err", err)
+			n.log.Error("rollback: an undone transaction was lost", "id", r.ID, "err", err)
 			continue
 		}
-		// Through the one verifier: the sender is ours, what the
-		// transaction carries is checked again.
-		sender := r.Sender
-		v, _, err := vf.verifyTx(tx, r.Raw, &sender)
-		if err != nil {
-			n.log.Error("rollback: an undone transaction does not verify", "id", r.ID, "err", err)
-			continue
-		}
-		e := &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)}
+		v := e.v
 		s := slotOf(v)
 		if other, ok := p.slots[s]; ok && other.v.ID != v.ID {
 			// A later transaction took the slot while this one was

@@ -72,6 +72,23 @@ func (vf verifier) verify(tx *ledger.Tx, id ledger.Hash, raw []byte, sender *led
 	return v, false, err
 }
 
+// pendingEntry turns a stored pending record back into a pool entry
+// through the verifier: the sender was recovered by this node on first
+// ingest and is trusted from its own store; everything the transaction
+// carries is verified again.
+func (vf verifier) pendingEntry(r store.Pending) (*poolEntry, error) {
+	tx, err := ledger.DecodeTx(r.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("does not decode: %w", err)
+	}
+	sender := r.Sender
+	v, _, err := vf.verifyTx(tx, r.Raw, &sender)
+	if err != nil {
+		return nil, fmt.Errorf("does not verify: %w", err)
+	}
+	return &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)}, nil
+}
+
 // verifyTx prechecks and verifies.
 func (vf verifier) verifyTx(tx *ledger.Tx, raw []byte, sender *ledger.Address) (*ledger.Verified, bool, error) {
 	id, err := vf.precheck(tx)

@@ -222,6 +222,16 @@ type Head struct {
 	Cursor []byte
 }
 
+// SettledSeq is the sequence number of the last folded batch, or nil when
+// none is folded yet.
+func (h Head) SettledSeq() *uint64 {
+	if h.NextSeq == 0 {
+		return nil
+	}
+	s := h.NextSeq - 1
+	return &s
+}
+
 // Head reads the head record.
 func (s *Store) Head() (Head, error) {
 	v, err := s.get([]byte{pHead})
