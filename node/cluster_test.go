@@ -154,6 +154,20 @@ func submit(t *testing.T, n *node.Node, tx *ledger.Tx) ledger.Hash {
 	return res.ID
 }
 
+// fund issues 1,000,000 units of EUR from issuer, gives each holder
+// 10,000, and waits until all of it has settled on every node.
+func (c *cluster) fund(t *testing.T, issuer *wallet, holders []*wallet) ledger.Hash {
+	t.Helper()
+	dom := c.nodes[0].Domain()
+	issueTx, eur := issuer.issue(t, dom, "EUR", 1_000_000)
+	last := submit(t, c.nodes[0], issueTx)
+	for _, h := range holders {
+		last = submit(t, c.nodes[0], issuer.transfer(t, dom, h, eur, 10_000))
+	}
+	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	return eur
+}
+
 // waitStatus waits until every given node reports status for id.
 func waitStatus(t *testing.T, nodes []*node.Node, id ledger.Hash, status string, timeout time.Duration) {
 	t.Helper()
@@ -178,12 +192,7 @@ func TestClusterSettlesTheSameEverywhere(t *testing.T) {
 	issuer := newWallet(t, 0)
 	holders := []*wallet{newWallet(t, 1), newWallet(t, 2), newWallet(t, 3)}
 
-	issueTx, eur := issuer.issue(t, dom, "EUR", 1_000_000)
-	last := submit(t, c.nodes[0], issueTx)
-	for _, h := range holders {
-		last = submit(t, c.nodes[0], issuer.transfer(t, dom, h, eur, 10_000))
-	}
-	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	eur := c.fund(t, issuer, holders)
 
 	// Transfers from several accounts enter at different nodes.
 	var ids []ledger.Hash

@@ -21,12 +21,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 	dom := c.nodes[0].Domain()
 	issuer := newWallet(t, 0)
 	holders := []*wallet{newWallet(t, 1), newWallet(t, 2)}
-	issueTx, eur := issuer.issue(t, dom, "EUR", 1_000_000)
-	last := submit(t, c.nodes[0], issueTx)
-	for _, h := range holders {
-		last = submit(t, c.nodes[0], issuer.transfer(t, dom, h, eur, 10_000))
-	}
-	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	eur := c.fund(t, issuer, holders)
 
 	events, stop := subscribe(t, c.nodes[1])
 	defer stop()
