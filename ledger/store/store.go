@@ -90,6 +90,9 @@ type Store struct {
 	max    int
 
 	undoDepth uint64
+
+	snapMu sync.Mutex
+	snaps  map[*Snapshot]struct{}
 }
 
 // Open opens or creates the store in dir.
@@ -125,7 +128,8 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup, undoDepth: o.UndoDepth}
+	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup, undoDepth: o.UndoDepth,
+		snaps: map[*Snapshot]struct{}{}}
 	s.wg.Add(1)
 	go s.groupLoop()
 	return s, nil
@@ -138,6 +142,7 @@ func (s *Store) Close() error {
 		close(s.quit)
 		s.wg.Wait()
 		close(s.closed)
+		s.closeSnapshots()
 		s.life.Lock()
 		s.shut = true
 		err = s.db.Close()
@@ -235,8 +240,15 @@ func (h Head) SettledSeq() *uint64 {
 // Head reads the head record.
 func (s *Store) Head() (Head, error) {
 	v, err := s.get([]byte{pHead})
-	if err != nil || v == nil {
+	if err != nil {
 		return Head{}, err
+	}
+	return decodeHead(v)
+}
+
+func decodeHead(v []byte) (Head, error) {
+	if v == nil {
+		return Head{}, nil
 	}
 	if len(v) < 40 {
 		return Head{}, fmt.Errorf("%w: head is %d bytes", ErrCorrupt, len(v))

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/anonex/anonex/ledger"
 	"github.com/cockroachdb/pebble/v2"
@@ -280,45 +279,37 @@ func (s *Store) UndoDepth() uint64 { return s.undoDepth }
 // never invalidate what they signed. Read from one Pebble snapshot; call
 // the returned function when done.
 func (s *Store) FinalState(horizon uint64) (ledger.Reader, func(), error) {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.shut {
-		return nil, nil, ErrClosed
-	}
-	snap := s.db.NewSnapshot()
-	over := map[string]undoEntry{}
-	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: undoKey(horizon+1, 0), UpperBound: []byte{pUndo + 1}})
+	sn, err := s.Snapshot()
 	if err != nil {
-		snap.Close()
-		return nil, nil, fmt.Errorf("store: iterate: %w", err)
-	}
-	// Newest first, so the oldest step's value of a key is written last.
-	for ok := it.Last(); ok; ok = it.Prev() {
-		rec, err := decodeUndo(append([]byte(nil), it.Key()...), it.Value())
-		if err != nil {
-			it.Close()
-			snap.Close()
-			return nil, nil, err
-		}
-		for _, e := range rec.entries {
-			if len(e.key) > 0 && e.key[0] == pState {
-				over[string(e.key[1:])] = e
-			}
-		}
-	}
-	if err := errors.Join(it.Error(), it.Close()); err != nil {
-		snap.Close()
 		return nil, nil, err
 	}
-	r := &finalReader{s: s, snap: snap, over: over}
-	return r, r.close, nil
+	over := map[string]undoEntry{}
+	err = sn.iterate(undoKey(horizon+1, 0), []byte{pUndo + 1}, func(it *pebble.Iterator) error {
+		// Newest first, so the oldest step's value of a key is written last.
+		for ok := it.Last(); ok; ok = it.Prev() {
+			rec, err := decodeUndo(append([]byte(nil), it.Key()...), it.Value())
+			if err != nil {
+				return err
+			}
+			for _, e := range rec.entries {
+				if len(e.key) > 0 && e.key[0] == pState {
+					over[string(e.key[1:])] = e
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		sn.Close()
+		return nil, nil, err
+	}
+	r := &finalReader{sn: sn, over: over}
+	return r, func() { sn.Close() }, nil
 }
 
 type finalReader struct {
-	s    *Store
-	snap *pebble.Snapshot
+	sn   *Snapshot
 	over map[string]undoEntry
-	once sync.Once
 }
 
 func (r *finalReader) Get(k []byte) ([]byte, error) {
@@ -328,12 +319,5 @@ func (r *finalReader) Get(k []byte) ([]byte, error) {
 		}
 		return append([]byte(nil), e.value...), nil
 	}
-	r.s.life.RLock()
-	defer r.s.life.RUnlock()
-	if r.s.shut {
-		return nil, ErrClosed
-	}
-	return getIn(r.snap, prefixed(pState, k))
+	return r.sn.Get(k)
 }
-
-func (r *finalReader) close() { r.once.Do(func() { r.snap.Close() }) }
