@@ -20,7 +20,7 @@ export CGO_ENABLED := 1
 # TestReorgDetected and TestReorgRollsBackAndRefolds, whose reorgs of the embedded chain can trip a data race
 # inside go-ethereum v1.17.10 itself (StateDB.setError, called from the
 # parallel trie updates of the miner's payload build; seen 1 run in 2).
-RACE := ./ledger/store ./p2p ./chain ./node ./cardbridge/vcard ./cardbridge/pcsctest
+RACE := ./ledger/store ./p2p ./chain ./node ./node/pool ./cardbridge/vcard ./cardbridge/pcsctest
 
 .PHONY: build devnet test unit race fuzz lint bench chaos contracts deps clean
 

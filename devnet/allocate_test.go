@@ -9,6 +9,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
+	"github.com/anonex/anonex/node/pool"
 )
 
 // POST /v1/allocate on the devnet: node 0 is the holders' wallet, the
@@ -69,7 +70,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 		}
 	}
 	// Once only.
-	if _, err := redeem(res.Spends[0], nonce); !errors.Is(err, node.ErrUnfundable) {
+	if _, err := redeem(res.Spends[0], nonce); !errors.Is(err, pool.ErrUnfundable) {
 		t.Fatalf("second redeem: %v", err)
 	}
 

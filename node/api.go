@@ -17,6 +17,7 @@ import (
 
 	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node/pool"
 	"github.com/holiman/uint256"
 )
 
@@ -230,11 +231,11 @@ func classify(err error) *APIError {
 		return apiErr(http.StatusBadRequest, "invalid", "%s", msg)
 	case errors.Is(err, ledger.ErrNonceTooLow):
 		return apiErr(http.StatusConflict, "nonce_too_low", "%s", msg)
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, pool.ErrConflict):
 		return apiErr(http.StatusConflict, "conflict", "%s", msg)
-	case errors.Is(err, ErrNonceGapUnknown):
+	case errors.Is(err, pool.ErrNonceGapUnknown):
 		return apiErr(http.StatusConflict, "nonce_gap", "%s (send the account's earlier transactions first)", msg)
-	case errors.Is(err, ErrUnfundable):
+	case errors.Is(err, pool.ErrUnfundable):
 		code := "unfundable"
 		if errors.Is(err, ledger.ErrCardBlocked) {
 			code = "card_blocked"
@@ -244,9 +245,9 @@ func classify(err error) *APIError {
 			code = "unknown_asset"
 		}
 		return apiErr(http.StatusUnprocessableEntity, code, "%s", msg)
-	case errors.Is(err, ErrQueueFull), errors.Is(err, ErrPoolFull):
+	case errors.Is(err, pool.ErrQueueFull), errors.Is(err, pool.ErrPoolFull):
 		return apiErr(http.StatusServiceUnavailable, "busy", "%s", msg)
-	case errors.Is(err, ErrQuota):
+	case errors.Is(err, pool.ErrQuota):
 		return apiErr(http.StatusTooManyRequests, "quota", "%s (wait until some settle)", msg)
 	}
 	return apiErr(http.StatusInternalServerError, "internal", "%s", msg)
@@ -581,19 +582,22 @@ func (n *Node) apiProof(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Hold the pool lock so no batch commits between reads.
-	n.pool.Lock()
-	defer n.pool.Unlock()
-	head, err := n.store.Head()
+	// One snapshot: the head, the value and the proof are of one commit.
+	snap, err := n.store.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	head, err := snap.Head()
 	if err != nil {
 		return nil, err
 	}
 	key := ledger.StateKeyBalance(addr, asset.ID)
-	val, err := n.store.State().Get(key)
+	val, err := snap.Get(key)
 	if err != nil {
 		return nil, err
 	}
-	proof, err := ledger.NewTree(n.store.Tree()).Prove(key)
+	proof, err := ledger.NewTree(snap.Tree()).Prove(key)
 	if err != nil {
 		return nil, err
 	}

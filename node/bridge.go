@@ -138,15 +138,11 @@ func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
 	if err != nil {
 		return err
 	}
-	err = n.settle(func() error {
-		return n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep,
-			Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
-	}, func() []ledger.Hash {
-		if len(writes) == 0 {
-			return nil
-		}
-		return n.pool.rebuildLocked() // the settled state changed under the view
-	})
+	err = n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep,
+		Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
+	if err == nil && len(writes) > 0 {
+		err = n.advancePool(nil) // the settled state changed under the view
+	}
 	if err != nil {
 		return err
 	}

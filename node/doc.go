@@ -1,5 +1,6 @@
 // Package node assembles one anonex node: the Pebble store, the pending
-// pool (the pending view), the libp2p gossip host, the chain follower that
+// pool (package node/pool: the pending view over a store snapshot, which
+// a fold commits under first and then advances), the libp2p gossip host, the chain follower that
 // folds anchored batches into the settled state, the settler that posts
 // batches when the node has an Ethereum key, and the HTTP API.
 //

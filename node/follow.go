@@ -52,10 +52,8 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	if err != nil {
 		rec.Junk = err.Error()
 		n.log.Warn("junk batch", "seq", ev.Seq, "submitter", rec.Submitter, "err", err)
-		n.pool.Lock()
-		err = n.store.CommitBatch(store.Commit{Record: rec, Cursor: cursor, Step: step})
-		n.pool.Unlock()
-		return err
+		// The state is unchanged: the pending view stays where it is.
+		return n.store.CommitBatch(store.Commit{Record: rec, Cursor: cursor, Step: step})
 	}
 	rec.Txs = len(btxs)
 	vs := n.verifyBatch(btxs)
@@ -103,10 +101,11 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 			}
 		}
 	}
-	err = n.settle(func() error {
-		return n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta,
-			Step: step, Settled: settledTxs})
-	}, func() []ledger.Hash { return n.pool.settledLocked(res) })
+	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta,
+		Step: step, Settled: settledTxs})
+	if err == nil {
+		err = n.advancePool(res)
+	}
 	if err != nil {
 		return err
 	}
@@ -123,21 +122,18 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 	return nil
 }
 
-// settle commits a fold to the store under the pool's lock, then brings
-// the pending view along (view returns the pending records it dropped,
-// which are deleted from the store).
-func (n *Node) settle(commit func() error, view func() []ledger.Hash) error {
-	n.pool.Lock()
-	err := commit()
-	var dropped []ledger.Hash
-	if err == nil {
-		dropped = view()
-	}
-	n.pool.Unlock()
-	if err != nil || len(dropped) == 0 {
+// advancePool brings the pending view onto the settled state a fold step
+// just committed (res: the batch it folded; nil for a Vault event). The
+// commit comes first and holds no lock of the pool's: until the view
+// moves, its readers see the previous settled state under the previous
+// pending writes. The pending records of transactions that no longer
+// apply are deleted with their reasons.
+func (n *Node) advancePool(res *ledger.FoldResult) error {
+	base, err := n.store.Snapshot()
+	if err != nil {
 		return err
 	}
-	return n.dropPending(dropped)
+	return n.dropPending(n.pool.Advance(base, res))
 }
 
 // dropPending deletes the pending records of transactions the pool let go

@@ -91,12 +91,12 @@ func TestHostilePeerFloodsAVictim(t *testing.T) {
 	// Funds on both nodes: honest senders, and an account of the
 	// attacker's. Pooled on the victim only: a Fill and a card record the
 	// attacker makes variants of, which the honest node lacks.
-	issuer, attacker := poolKey(t, 30), poolKey(t, 31)
+	issuer, attacker := offlineKey(t, 30), offlineKey(t, 31)
 	ie, eur := issueTx(t, issuer, "EUR", 0)
 	const honestTxs = 60
 	fund := []*ledger.Tx{ie}
 	for i := 0; i <= honestTxs; i++ {
-		to := poolKey(t, 100+i).Address()
+		to := offlineKey(t, 100+i).Address()
 		if i == honestTxs {
 			to = attacker.Address()
 		}
@@ -154,7 +154,7 @@ func TestHostilePeerFloodsAVictim(t *testing.T) {
 			raw[0], raw[1], raw[2] = 1, byte(i), byte(i>>8)
 			return raw, "oversized"
 		default: // the attacker equivocates: its nonce 0, again and again
-			return signTx(t, attacker, &ledger.Transfer{From: attacker.Address(), To: poolKey(t, 200+i%50).Address(), Asset: eur,
+			return signTx(t, attacker, &ledger.Transfer{From: attacker.Address(), To: offlineKey(t, 200+i%50).Address(), Asset: eur,
 				Amount: *uint256.NewInt(uint64(1 + i%100)), Nonce: 0}).Encode(), "equivocation"
 		}
 	}
@@ -170,9 +170,9 @@ func TestHostilePeerFloodsAVictim(t *testing.T) {
 	defer tick.Stop()
 	for i := 0; i < honestTxs; i++ {
 		<-tick.C
-		k := poolKey(t, 100+i)
+		k := offlineKey(t, 100+i)
 		tx := signTx(t, k, &ledger.Transfer{From: k.Address(), To: issuer.Address(), Asset: eur, Amount: *uint256.NewInt(7), Nonce: 0})
-		sent[tx.ID(poolDomain)] = time.Now()
+		sent[tx.ID(offlineDomain)] = time.Now()
 		mustSubmit(t, honest, tx)
 		for j := 0; j < 10; j++ {
 			raw, kind := hostile(10*i + j)
@@ -262,8 +262,8 @@ func TestHostilePeerFloodsAVictim(t *testing.T) {
 		}
 	}
 	// The pool still holds the originals of the variants.
-	if string(pooledRaw(t, victim, fill.ID(poolDomain))) != string(fill.Encode()) ||
-		string(pooledRaw(t, victim, card.record.ID(poolDomain))) != string(card.record.Encode()) {
+	if string(pooledRaw(t, victim, fill.ID(offlineDomain))) != string(fill.Encode()) ||
+		string(pooledRaw(t, victim, card.record.ID(offlineDomain))) != string(card.record.Encode()) {
 		t.Error("a variant replaced a pooled transaction")
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/pool"
 	"github.com/anonex/anonex/p2p"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -46,7 +47,7 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 		return SubmitResult{ID: id}, a.err
 	}
 	out := SubmitResult{ID: id, Status: "pending"}
-	if a.res == Queued {
+	if a.res == pool.Queued {
 		out.Status = "queued"
 	}
 	// Gossip even a known one: the client may be re-sending because it
@@ -114,8 +115,8 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 // isHonestRefusal tells refusals an honest peer may cause (it saw other
 // transactions first) from never-valid input.
 func isHonestRefusal(err error) bool {
-	return ledger.IsSkip(err) || errors.Is(err, ErrUnfundable) || errors.Is(err, ErrConflict) ||
-		errors.Is(err, ErrQueueFull) || errors.Is(err, ErrPoolFull) || errors.Is(err, ErrQuota) || errors.Is(err, ErrNonceGapUnknown) ||
+	return ledger.IsSkip(err) || errors.Is(err, pool.ErrUnfundable) || errors.Is(err, pool.ErrConflict) ||
+		errors.Is(err, pool.ErrQueueFull) || errors.Is(err, pool.ErrPoolFull) || errors.Is(err, pool.ErrQuota) || errors.Is(err, pool.ErrNonceGapUnknown) ||
 		errors.Is(err, ledger.ErrState)
 }
 

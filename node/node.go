@@ -24,6 +24,7 @@ import (
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/pool"
 	"github.com/anonex/anonex/p2p"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -201,7 +202,7 @@ type Node struct {
 	cfg    Config
 	log    *slog.Logger
 	store  *store.Store
-	pool   *Pool
+	pool   *pool.Pool
 	rec    ledger.Recoverer
 	domain ledger.Domain
 
@@ -255,14 +256,18 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	base, err := st.Snapshot()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	n := &Node{
 		cfg: cfg, log: cfg.Logger, store: st, rec: Secp256k1{},
-		pool:   NewPool(st.State(), cfg.MaxQueue, cfg.MaxPending),
+		pool:   pool.New(base, pool.Config{MaxQueue: cfg.MaxQueue, MaxPool: cfg.MaxPending, Clock: cfg.Clock}),
 		flush:  make(chan struct{}, 1),
 		events: newHub(),
 		book:   exchange.NewBook(100000),
 	}
-	n.pool.Clock = cfg.Clock
 	// Fills repeat their offer's signature: recover each once.
 	n.rec = NewRecoveryCache(Secp256k1{}, 1<<16)
 	if cfg.ChainID != 0 {
@@ -440,23 +445,7 @@ func (n *Node) reloadPending() error {
 	if corrupt > 0 {
 		n.log.Warn("skipped corrupt pending records", "count", corrupt)
 	}
-	var vs []*poolEntry
-	vf := n.verifier()
-	for _, r := range recs {
-		e, err := vf.pendingEntry(r)
-		if err != nil {
-			n.log.Warn("dropping a pending record", "id", r.ID, "err", err)
-			continue
-		}
-		vs = append(vs, e)
-	}
-	n.pool.Lock()
-	for _, e := range vs {
-		n.pool.insertLocked(e)
-	}
-	dropped := n.pool.rebuildLocked()
-	n.pool.Unlock()
-	return n.dropPending(dropped)
+	return n.dropPending(n.pool.Load(n.poolEntries(recs, "dropping a pending record")))
 }
 
 // followLoop runs the chain follower and restarts it from the stored
@@ -604,7 +593,7 @@ func (n *Node) Domain() ledger.Domain { return n.domain }
 func (n *Node) Store() *store.Store { return n.store }
 
 // Pool exposes the pending pool (read-only use).
-func (n *Node) Pool() *Pool { return n.pool }
+func (n *Node) Pool() *pool.Pool { return n.pool }
 
 // Status is GET /v1/status.
 type Status struct {

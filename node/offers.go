@@ -13,6 +13,7 @@ import (
 
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node/pool"
 	"github.com/anonex/anonex/p2p"
 	"github.com/holiman/uint256"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -90,7 +91,7 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 	}
 	evicted, err := n.book.Add(id, *so)
 	if err != nil {
-		return id, fmt.Errorf("%w: %w", ErrPoolFull, err)
+		return id, fmt.Errorf("%w: %w", pool.ErrPoolFull, err)
 	}
 	for _, ev := range evicted {
 		// Fair eviction: the maker holding the most of a full pair gave
@@ -135,7 +136,7 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 		return p2p.Reject
 	}
 	if _, err := n.acceptOffer(so); err != nil {
-		if errors.Is(err, ErrOfferDead) || errors.Is(err, ErrPoolFull) || errors.Is(err, ledger.ErrState) || errors.Is(err, ErrOfferTooSmall) {
+		if errors.Is(err, ErrOfferDead) || errors.Is(err, pool.ErrPoolFull) || errors.Is(err, ledger.ErrState) || errors.Is(err, ErrOfferTooSmall) {
 			return p2p.Ignore
 		}
 		return p2p.Reject

@@ -76,13 +76,10 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 // undoSteps undoes the given steps (newest first) and brings the pool over
 // the state they leave, with their transactions pending again, even when
 // it stops early on an error. It returns the ids pending again and those of
-// pending transactions they superseded.
+// pending transactions they superseded. The pool's view reads its own
+// snapshot of the settled state, so the undo commits without holding it.
 func (n *Node) undoSteps(steps []store.Step) (back, dropped []ledger.Hash, err error) {
-	// The pool's view reads the settled state: hold it still while the
-	// state moves back, then rebuild it over the state at the fork point.
-	n.pool.Lock()
-	defer n.pool.Unlock()
-	var restored []store.Pending
+	var undone [][]store.Pending // newest step first
 	for _, want := range steps {
 		step, rs, ok, uerr := n.store.UndoNewest()
 		if uerr == nil && (!ok || step != want) {
@@ -92,10 +89,18 @@ func (n *Node) undoSteps(steps []store.Step) (back, dropped []ledger.Hash, err e
 			err = uerr
 			break
 		}
-		restored = append(restored, rs...)
+		undone = append(undone, rs)
 	}
-	back, dropped = n.restorePendingLocked(restored)
-	dropped = append(dropped, n.pool.rebuildLocked()...)
+	// Back to pending in chain order: the oldest undone step first.
+	var recs []store.Pending
+	for i := len(undone) - 1; i >= 0; i-- {
+		recs = append(recs, undone[i]...)
+	}
+	base, serr := n.store.Snapshot()
+	if serr != nil {
+		return nil, nil, errors.Join(err, serr)
+	}
+	back, dropped = n.pool.Restore(base, n.poolEntries(recs, "rollback: an undone transaction was lost"))
 	return back, dropped, err
 }
 
@@ -128,41 +133,4 @@ func (n *Node) checkCursor(ctx context.Context) error {
 	}
 	return fmt.Errorf("%w: the cursor's block %d left the chain and no undo data is left; "+
 		"rebuild the node's settled state from the chain (remove its ledger directory)", store.ErrUndoWindow, c.Block)
-}
-
-// restorePendingLocked returns the transactions of undone batches to the
-// pool, ahead of what was pending (they were anchored first). It returns
-// the ids that are pending again, and those of pending transactions they
-// superseded. The caller holds the pool's lock and rebuilds the view
-// afterwards.
-func (n *Node) restorePendingLocked(recs []store.Pending) (back, dropped []ledger.Hash) {
-	p := n.pool
-	// Our settler's flights refer to batches of the old chain: every
-	// pending transaction may go again.
-	for _, e := range p.entries {
-		e.flight = 0
-	}
-	vf := n.verifier()
-	for _, r := range recs {
-		if _, ok := p.entries[r.ID]; ok {
-			back = append(back, r.ID)
-			continue
-		}
-		e, err := vf.pendingEntry(r)
-		if err != nil {
-			n.log.Error("rollback: an undone transaction was lost", "id", r.ID, "err", err)
-			continue
-		}
-		v := e.v
-		s := slotOf(v)
-		if other, ok := p.slots[s]; ok && other.v.ID != v.ID {
-			// A later transaction took the slot while this one was
-			// settled; the one the chain ordered first goes first.
-			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
-			dropped = append(dropped, other.v.ID)
-		}
-		p.insertLocked(e)
-		back = append(back, r.ID)
-	}
-	return back, dropped
 }

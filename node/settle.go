@@ -3,15 +3,12 @@ package node
 import (
 	"errors"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node/pool"
 )
-
-// inSubmission marks pool entries a submission is carrying.
-const inSubmission = math.MaxUint64
 
 // Flush asks the settler to post a batch now, whatever its age.
 func (n *Node) Flush() {
@@ -46,8 +43,8 @@ func (n *Node) settleLoop() {
 		}
 		oldest := now
 		for _, e := range cands {
-			if e.arrived.Before(oldest) {
-				oldest = e.arrived
+			if e.Arrived().Before(oldest) {
+				oldest = e.Arrived()
 			}
 		}
 		if !forced && len(cands) < n.cfg.BatchMax && now.Sub(oldest) < n.cfg.BatchAge+backoff {
@@ -57,7 +54,7 @@ func (n *Node) settleLoop() {
 		if len(used) == 0 {
 			continue
 		}
-		n.pool.MarkFlight(used, inSubmission-1, now)
+		n.pool.MarkSubmitting(used, now)
 		res, err := n.submitter.Submit(n.ctx, data)
 		if err != nil {
 			n.pool.ClearFlight(used)
@@ -80,12 +77,12 @@ func (n *Node) settleLoop() {
 
 // buildBatch encodes candidates into one batch that fits the Anchor's cap,
 // shrinking it until the compressed form fits.
-func (n *Node) buildBatch(cands []*poolEntry) ([]byte, []*poolEntry) {
+func (n *Node) buildBatch(cands []*pool.Entry) ([]byte, []*pool.Entry) {
 	for len(cands) > 0 {
 		b := ledger.NewBatchBuilder(n.store.State())
 		used := cands[:0:0]
 		for _, e := range cands {
-			if !b.Add(e.v.Tx) {
+			if !b.Add(e.Tx()) {
 				break
 			}
 			used = append(used, e)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/pool"
 )
 
 // errStore wraps a failure of the node's own store on the admission path:
@@ -38,7 +39,7 @@ var errStore = errors.New("node: store")
 type verifier struct {
 	domain ledger.Domain
 	rec    ledger.Recoverer
-	pool   *Pool
+	pool   *pool.Pool
 }
 
 func (n *Node) verifier() verifier { return verifier{domain: n.domain, rec: n.rec, pool: n.pool} }
@@ -76,7 +77,7 @@ func (vf verifier) verify(tx *ledger.Tx, id ledger.Hash, raw []byte, sender *led
 // through the verifier: the sender was recovered by this node on first
 // ingest and is trusted from its own store; everything the transaction
 // carries is verified again.
-func (vf verifier) pendingEntry(r store.Pending) (*poolEntry, error) {
+func (vf verifier) pendingEntry(r store.Pending) (*pool.Entry, error) {
 	tx, err := ledger.DecodeTx(r.Raw)
 	if err != nil {
 		return nil, fmt.Errorf("does not decode: %w", err)
@@ -86,7 +87,25 @@ func (vf verifier) pendingEntry(r store.Pending) (*poolEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("does not verify: %w", err)
 	}
-	return &poolEntry{v: v, raw: r.Raw, arrived: time.Unix(0, r.Arrived)}, nil
+	return pool.NewEntry(v, r.Raw, time.Unix(0, r.Arrived)), nil
+}
+
+// poolEntries turns stored pending records (the pending log, or what an
+// undone batch had settled) back into pool entries through the verifier,
+// in order. A record that does not verify is left out and logged with
+// what.
+func (n *Node) poolEntries(recs []store.Pending, what string) []*pool.Entry {
+	vf := n.verifier()
+	es := make([]*pool.Entry, 0, len(recs))
+	for _, r := range recs {
+		e, err := vf.pendingEntry(r)
+		if err != nil {
+			n.log.Warn(what, "id", r.ID, "err", err)
+			continue
+		}
+		es = append(es, e)
+	}
+	return es
 }
 
 // verifyTx prechecks and verifies.
@@ -112,7 +131,7 @@ type admission struct {
 	// variant: verified, but the pool holds other bytes under its id; it
 	// was not added and must not be forwarded.
 	variant bool
-	res     AddResult
+	res     pool.AddResult
 	err     error
 	// refused: err is the pool's refusal, not a verification failure.
 	refused bool
@@ -147,7 +166,7 @@ func (n *Node) add(as []*admission, now time.Time) {
 			if !errors.Is(a.err, ledger.ErrRecordApplied) {
 				n.pool.Reject(a.id, a.err.Error())
 			}
-		case a.res == Known && !a.pooled:
+		case a.res == pool.Known && !a.pooled:
 			// Verified, but another form holds the id (or the pool took
 			// this one since check): only bytes the pool holds go on.
 			_, praw, ok := n.pool.Lookup(a.id)
@@ -162,7 +181,7 @@ func (n *Node) persist(as []*admission, now time.Time) {
 	recs := make([]store.Pending, 0, len(as))
 	took := make([]*admission, 0, len(as))
 	for _, a := range as {
-		if a.err == nil && a.res != Known {
+		if a.err == nil && a.res != pool.Known {
 			recs = append(recs, store.Pending{ID: a.id, Sender: a.v.Sender, Arrived: now.UnixNano(), Raw: a.raw})
 			took = append(took, a)
 		}
@@ -178,7 +197,7 @@ func (n *Node) persist(as []*admission, now time.Time) {
 	}
 	for _, a := range took {
 		status := "pending"
-		if a.res == Queued {
+		if a.res == pool.Queued {
 			status = "queued"
 		}
 		n.events.publish(Event{Type: "tx", ID: &a.id, Status: status})

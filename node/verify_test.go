@@ -28,9 +28,24 @@ func (c *countingRecoverer) Recover(d ledger.Hash, s ledger.Sig) (ledger.Address
 
 // offlineNode is a node with its store and pool but no network or chain:
 // the admission path without gossip. Its recoveries are counted.
+// offlineDomain is the signing domain of offlineNode.
+var offlineDomain = ledger.NewDomain(1337, ledger.Address{0xa1})
+
+// offlineKey is a fixed test key, one per i.
+func offlineKey(t *testing.T, i int) *account.Key {
+	t.Helper()
+	var b [32]byte
+	b[0], b[31] = 0x11, byte(i+1)
+	k, err := account.FromBytes(b[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 func offlineNode(t *testing.T) (*Node, *countingRecoverer) {
 	t.Helper()
-	n, err := New(Config{InMemory: true, ChainID: 1337, Anchor: ledger.Address{0xa1}, EthRPC: "http://127.0.0.1:1"})
+	n, err := New(Config{InMemory: true, ChainID: offlineDomain.ChainID, Anchor: ledger.Address{0xa1}, EthRPC: "http://127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +57,7 @@ func offlineNode(t *testing.T) (*Node, *countingRecoverer) {
 
 func signTx(t *testing.T, k *account.Key, p ledger.Payload) *ledger.Tx {
 	t.Helper()
-	sig, err := k.Sign(poolDomain.Digest(p.StructHash()))
+	sig, err := k.Sign(offlineDomain.Digest(p.StructHash()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,19 +73,19 @@ func mustSubmit(t *testing.T, n *Node, tx *ledger.Tx) {
 
 func issueTx(t *testing.T, k *account.Key, symbol string, nonce uint64) (*ledger.Tx, ledger.Hash) {
 	p := &ledger.IssueAsset{Issuer: k.Address(), Symbol: symbol, Decimals: 2, Supply: *uint256.NewInt(1e9), Nonce: nonce}
-	return signTx(t, k, p), poolDomain.Digest(p.StructHash())
+	return signTx(t, k, p), offlineDomain.Digest(p.StructHash())
 }
 
 // fillSetup pools a Fill of a maker's partial offer and returns it.
 func fillSetup(t *testing.T, n *Node) *ledger.Tx {
-	maker, taker := poolKey(t, 10), poolKey(t, 11)
+	maker, taker := offlineKey(t, 10), offlineKey(t, 11)
 	ig, gold := issueTx(t, maker, "GOLD", 0)
 	ie, eur := issueTx(t, taker, "EUR", 0)
 	mustSubmit(t, n, ig)
 	mustSubmit(t, n, ie)
 	o := ledger.Offer{Maker: maker.Address(), Give: gold, GiveAmount: *uint256.NewInt(100), Want: eur, WantAmount: *uint256.NewInt(1000),
 		Partial: true, Expiry: uint64(time.Now().Add(time.Hour).Unix())}
-	sig, err := maker.Sign(poolDomain.Digest(o.StructHash()))
+	sig, err := maker.Sign(offlineDomain.Digest(o.StructHash()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +124,7 @@ func (f cardFixture) a2b(t *testing.T, amount, counter uint64) *ledger.Tx {
 func registerCard(t *testing.T, issuer, card *account.Key, owner ledger.Address, nonce uint64) *ledger.Tx {
 	r := &ledger.CardRegister{Issuer: issuer.Address(), Card: card.Address(), Owner: owner, Nonce: nonce}
 	cc := r.ConsentOf()
-	sig, err := card.Sign(poolDomain.Digest(cc.StructHash()))
+	sig, err := card.Sign(offlineDomain.Digest(cc.StructHash()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +142,8 @@ func withAttached(rec *ledger.Tx, att ...*ledger.Tx) *ledger.Tx {
 }
 
 func cardSetup(t *testing.T, n *Node) cardFixture {
-	issuer, owner := poolKey(t, 20), poolKey(t, 21)
-	f := cardFixture{cardA: poolKey(t, 22), cardB: poolKey(t, 23), merchant: poolKey(t, 24).Address()}
+	issuer, owner := offlineKey(t, 20), offlineKey(t, 21)
+	f := cardFixture{cardA: offlineKey(t, 22), cardB: offlineKey(t, 23), merchant: offlineKey(t, 24).Address()}
 	var ie *ledger.Tx
 	ie, f.eur = issueTx(t, issuer, "EUR", 0)
 	mustSubmit(t, n, ie)
@@ -138,7 +153,7 @@ func cardSetup(t *testing.T, n *Node) cardFixture {
 	a2b := f.a2b(t, 1000, 1)
 	f.record = signTx(t, f.cardB, &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: f.cardB.Address(), Asset: f.eur,
 		Amount: *uint256.NewInt(900), Payee: f.merchant, Counter: 1, Challenge: ledger.Hash{1}, Mode: ledger.CardModeOnline,
-		AttachedHash: ledger.AttachmentsHash([]ledger.Hash{a2b.ID(poolDomain)})}, Attached: []*ledger.Tx{a2b}})
+		AttachedHash: ledger.AttachmentsHash([]ledger.Hash{a2b.ID(offlineDomain)})}, Attached: []*ledger.Tx{a2b}})
 	mustSubmit(t, n, f.record)
 	return f
 }
@@ -160,9 +175,9 @@ func pooledRaw(t *testing.T, n *Node, id ledger.Hash) []byte {
 func TestAttackGossipVariantOfPooledFill(t *testing.T) {
 	n, _ := offlineNode(t)
 	fill := fillSetup(t, n)
-	id := fill.ID(poolDomain)
+	id := fill.ID(offlineDomain)
 	bad := tamperedOffer(fill)
-	if bad.ID(poolDomain) != id || bad.Sig != fill.Sig {
+	if bad.ID(offlineDomain) != id || bad.Sig != fill.Sig {
 		t.Fatal("the variant must share the id and signature")
 	}
 	if got := n.validateGossip(context.Background(), "", bad.Encode()); got != p2p.Reject {
@@ -183,7 +198,7 @@ func TestAttackGossipVariantOfPooledFill(t *testing.T) {
 func TestAttackGossipVariantOfPooledCardRecord(t *testing.T) {
 	n, _ := offlineNode(t)
 	f := cardSetup(t, n)
-	id := f.record.ID(poolDomain)
+	id := f.record.ID(offlineDomain)
 	want := string(f.record.Encode())
 
 	forged := f.a2b(t, 1000, 1)
@@ -201,7 +216,7 @@ func TestAttackGossipVariantOfPooledCardRecord(t *testing.T) {
 		{"an extra attachment", withAttached(f.record, f.record.Payload.(*ledger.CardPayment).Attached[0], other), p2p.Reject},
 		{"an identical copy", f.record, p2p.Accept},
 	} {
-		if c.tx.ID(poolDomain) != id {
+		if c.tx.ID(offlineDomain) != id {
 			t.Fatalf("%s: not a variant", c.name)
 		}
 		if got := n.validateGossip(context.Background(), "", c.tx.Encode()); got != c.want {
@@ -221,7 +236,7 @@ func TestVerifierFastPathOnlyForIdenticalBytes(t *testing.T) {
 	n.rec = NewRecoveryCache(rec, 1024) // forget: every recovery counts
 	before := rec.n.Load()
 	v, pooled, err := n.verifier().verifyTx(fill, fill.Encode(), nil)
-	if err != nil || !pooled || v.ID != fill.ID(poolDomain) {
+	if err != nil || !pooled || v.ID != fill.ID(offlineDomain) {
 		t.Fatalf("identical copy: %v %v", pooled, err)
 	}
 	if _, pooled, err = n.verifier().verifyTx(fill, nil, nil); err != nil || !pooled {
@@ -249,7 +264,7 @@ func TestEveryEntryPointRefusesTheSameVariant(t *testing.T) {
 	forged := f.a2b(t, 1000, 1)
 	forged.Sig[64] ^= 27 ^ 28
 	for _, bad := range []*ledger.Tx{tamperedOffer(fill), withAttached(f.record, forged)} {
-		id := bad.ID(poolDomain)
+		id := bad.ID(offlineDomain)
 		kind := bad.Payload.Kind()
 		if _, err := n.Submit(context.Background(), bad); !errors.Is(err, ledger.ErrWrongSigner) {
 			t.Errorf("%s: Submit: %v", kind, err)
@@ -276,10 +291,8 @@ func TestEveryEntryPointRefusesTheSameVariant(t *testing.T) {
 			t.Errorf("%s: reloaded from the pending log", kind)
 		}
 		// Nor does a reorg's return of an undone batch's transactions.
-		m.pool.Lock()
-		back, _ := m.restorePendingLocked([]store.Pending{{ID: id, Sender: bad.Payload.Signer(), Raw: bad.Encode()}})
-		m.pool.Unlock()
-		if len(back) != 0 || m.pool.Len() != 0 {
+		es := m.poolEntries([]store.Pending{{ID: id, Sender: bad.Payload.Signer(), Raw: bad.Encode()}}, "test")
+		if len(es) != 0 || m.pool.Len() != 0 {
 			t.Errorf("%s: returned to pending by a rollback", kind)
 		}
 	}
@@ -341,16 +354,16 @@ func signRandomNonce(t *testing.T, secret []byte, digest ledger.Hash) ledger.Sig
 func TestGossipValidVariantOfPooledFillIsIgnored(t *testing.T) {
 	n, _ := offlineNode(t)
 	fill := fillSetup(t, n)
-	id := fill.ID(poolDomain)
+	id := fill.ID(offlineDomain)
 	want := string(fill.Encode())
 	f := *fill.Payload.(*ledger.Fill)
 	var secret [32]byte
-	secret[0], secret[31] = 0x11, byte(10+1) // poolKey(t, 10), the maker
-	f.Offer.Sig = signRandomNonce(t, secret[:], poolDomain.Digest(f.Offer.Offer.StructHash()))
+	secret[0], secret[31] = 0x11, byte(10+1) // offlineKey(t, 10), the maker
+	f.Offer.Sig = signRandomNonce(t, secret[:], offlineDomain.Digest(f.Offer.Offer.StructHash()))
 	if f.Offer.Sig == fill.Payload.(*ledger.Fill).Offer.Sig {
 		t.Fatal("the same signature twice")
 	}
-	if _, err := ledger.VerifyOffer(&f.Offer, poolDomain, Secp256k1{}); err != nil {
+	if _, err := ledger.VerifyOffer(&f.Offer, offlineDomain, Secp256k1{}); err != nil {
 		t.Fatalf("the second maker signature: %v", err)
 	}
 	twin := &ledger.Tx{Payload: &f, Sig: fill.Sig}

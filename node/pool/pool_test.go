@@ -1,4 +1,4 @@
-package node
+package pool
 
 import (
 	"errors"
@@ -11,6 +11,13 @@ import (
 )
 
 type memState map[string][]byte
+
+// testRecoverer is the pure-Go reference recovery of package account.
+type testRecoverer struct{}
+
+func (testRecoverer) Recover(d ledger.Hash, s ledger.Sig) (ledger.Address, error) {
+	return account.Recover(d, s)
+}
 
 func (m memState) Get(k []byte) ([]byte, error) { return m[string(k)], nil }
 
@@ -32,7 +39,7 @@ func signed(t *testing.T, k *account.Key, p ledger.Payload) *ledger.Verified {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := ledger.Verify(&ledger.Tx{Payload: p, Sig: ledger.Sig(sig)}, poolDomain, Secp256k1{})
+	v, err := ledger.Verify(&ledger.Tx{Payload: p, Sig: ledger.Sig(sig)}, poolDomain, testRecoverer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +52,7 @@ func xfer(t *testing.T, k *account.Key, to ledger.Address, asset ledger.Hash, am
 
 // newFundedPool issues an asset from key 0 in the pending view.
 func newFundedPool(t *testing.T, maxPool int) (*Pool, *account.Key, ledger.Hash) {
-	p := NewPool(memState{}, 4, maxPool)
+	p := New(Static(memState{}), Config{MaxQueue: 4, MaxPool: maxPool})
 	issuer := poolKey(t, 0)
 	v := signed(t, issuer, &ledger.IssueAsset{Issuer: issuer.Address(), Symbol: "EUR", Decimals: 2, Supply: *uint256.NewInt(1e9)})
 	if _, err := p.Add(v, v.Tx.Encode(), time.Now()); err != nil {
@@ -101,7 +108,7 @@ func TestAnchoredTxWaitsForItsFold(t *testing.T) {
 	if len(c) != 2 {
 		t.Fatalf("%d candidates", len(c))
 	}
-	p.MarkFlight(c, inSubmission-1, now)
+	p.MarkSubmitting(c, now)
 	if c := p.Candidates(10, 0, now, time.Second); len(c) != 0 {
 		t.Fatal("a submission under way was offered again")
 	}

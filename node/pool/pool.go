@@ -1,8 +1,23 @@
-package node
+// Package pool is a node's pending view: the settled state as of one
+// commit plus every valid transaction heard and not yet settled, applied
+// per account in nonce order. Pending means seen, not confirmed.
+//
+// The pool owns its lock, and no caller holds it across IO or a long scan.
+// The settled state it reads is a Base pinned at one commit (a store
+// snapshot), so the node commits a fold first — the pool's readers still
+// see the old settled state under the old pending writes, a consistent
+// whole — and then calls Advance with the new Base. Advance drops what the
+// fold settled; when the fold settled exactly a prefix of the view, the
+// view's writes are still right and it only moves to the new Base.
+// Otherwise it rebuilds the view over the new Base off the lock while
+// transactions keep arriving at the old one, and catches up with them
+// under the lock before it swaps the views.
+package pool
 
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -10,20 +25,41 @@ import (
 	"github.com/anonex/anonex/ledger"
 )
 
+// Base is the settled state the pool's view is built over, pinned at one
+// commit. The pool closes a Base when it moves on from it.
+type Base interface {
+	ledger.Reader
+	Close() error
+}
+
+// Static makes a Base of a reader that never changes under the pool (a
+// test's map, a settled state nobody commits to): Close does nothing.
+func Static(r ledger.Reader) Base { return &staticBase{r} }
+
+type staticBase struct{ ledger.Reader }
+
+func (*staticBase) Close() error { return nil }
+
+// baseRef is the view's base: Advance moves it to the next Base under the
+// pool's lock, which every read of the view holds.
+type baseRef struct{ b Base }
+
+func (r *baseRef) Get(k []byte) ([]byte, error) { return r.b.Get(k) }
+
 // Pool errors. Each wraps the facts of the refusal.
 var (
-	ErrUnfundable = errors.New("node: transaction would fail against the pending view")
-	ErrConflict   = errors.New("node: another transaction holds this account nonce (equivocation)")
-	ErrQueueFull  = errors.New("node: the account's nonce-gap queue is full")
-	ErrPoolFull   = errors.New("node: the pending pool is full")
+	ErrUnfundable = errors.New("pool: transaction would fail against the pending view")
+	ErrConflict   = errors.New("pool: another transaction holds this account nonce (equivocation)")
+	ErrQueueFull  = errors.New("pool: the account's nonce-gap queue is full")
+	ErrPoolFull   = errors.New("pool: the pending pool is full")
 	// ErrNonceGapUnknown refuses a gapped nonce from an account the
 	// pending view has never seen.
-	ErrNonceGapUnknown = errors.New("node: nonce gap for an unknown account")
+	ErrNonceGapUnknown = errors.New("pool: nonce gap for an unknown account")
 	// ErrQuota refuses a transaction that moves no value (IssueAsset,
 	// CancelOffer, CardRegister, CardBlock) beyond its account's or the
 	// pool's share: such transactions always pass the fundable check, so
 	// fresh keys could otherwise fill the pool and the settlers' batches.
-	ErrQuota = errors.New("node: quota for transactions that move no value is used up")
+	ErrQuota = errors.New("pool: quota for transactions that move no value is used up")
 )
 
 // AddResult says what the pool did with a transaction it did not refuse.
@@ -38,7 +74,8 @@ const (
 	Known
 )
 
-type poolEntry struct {
+// Entry is one pooled transaction.
+type Entry struct {
 	v       *ledger.Verified
 	raw     []byte
 	arrived time.Time
@@ -48,6 +85,24 @@ type poolEntry struct {
 	flownAt time.Time
 	idle    bool // moves no value: counted against the idle quotas
 }
+
+// NewEntry makes an entry of a verified transaction, its exact wire bytes
+// and when it arrived.
+func NewEntry(v *ledger.Verified, raw []byte, arrived time.Time) *Entry {
+	return &Entry{v: v, raw: raw, arrived: arrived}
+}
+
+// Verified is the entry's verified transaction.
+func (e *Entry) Verified() *ledger.Verified { return e.v }
+
+// Raw is the entry's wire form.
+func (e *Entry) Raw() []byte { return e.raw }
+
+// Arrived is when the entry reached the pool.
+func (e *Entry) Arrived() time.Time { return e.arrived }
+
+// inSubmission marks an entry our settler is submitting right now.
+const inSubmission = math.MaxUint64
 
 // Idle quotas: pending transactions that move no value, per account and in
 // the whole pool (a tenth of it).
@@ -63,7 +118,7 @@ func movesNoValue(k ledger.Kind) bool {
 }
 
 // Tx is the pooled transaction.
-func (e *poolEntry) Tx() *ledger.Tx { return e.v.Tx }
+func (e *Entry) Tx() *ledger.Tx { return e.v.Tx }
 
 // slot is what a transaction occupies: an account nonce, or a card counter.
 type slot struct {
@@ -97,19 +152,19 @@ func (h hexBytes) MarshalText() ([]byte, error) { return []byte(fmt.Sprintf("0x%
 const maxEvidence = 10000
 
 // Pool is the pending view: the settled state plus every valid transaction
-// heard and not yet settled, applied per account in nonce order. Pending
-// means seen, not confirmed.
+// heard and not yet settled, applied per account in nonce order.
 type Pool struct {
-	mu      sync.Mutex
-	settled ledger.Reader
-	view    *ledger.Overlay
+	mu   sync.Mutex
+	base Base     // the settled state the view reads
+	ref  *baseRef // the view's base, moved along by Advance
+	view *ledger.Overlay
 	// entries is written holding both mu and entriesMu (insertLocked,
 	// dropLocked); Lookup reads it holding entriesMu only, so the
 	// verifiers on every core look ids up while Add holds mu through
 	// Apply.
-	entries   map[ledger.Hash]*poolEntry
+	entries   map[ledger.Hash]*Entry
 	entriesMu sync.RWMutex
-	slots     map[slot]*poolEntry
+	slots     map[slot]*Entry
 	queuedPer map[ledger.Address]int
 	nQueued   int
 	idlePer   map[ledger.Address]int
@@ -121,19 +176,40 @@ type Pool struct {
 	rejected  *reasonCache
 	maxQueue  int
 	maxPool   int
-	// Clock gives the pending view's time (offers expire by it).
+	clock     func() time.Time
+
+	// advance serializes Advance, Restore and Load: one view change at a
+	// time. While one rebuilds off the lock, rebuilding is set and lost
+	// collects the entries dropped meanwhile.
+	advance    sync.Mutex
+	rebuilding bool
+	lost       map[*Entry]bool
+}
+
+// Config bounds a pool.
+type Config struct {
+	// MaxQueue bounds one account's transactions waiting on a nonce gap.
+	MaxQueue int
+	// MaxPool bounds the pool (applied and queued).
+	MaxPool int
+	// Clock gives the pending view's time (offers expire by it). Default
+	// time.Now.
 	Clock func() time.Time
 }
 
-// NewPool starts an empty pending view over the settled state.
-func NewPool(settled ledger.Reader, maxQueue, maxPool int) *Pool {
-	p := &Pool{
-		settled: settled, view: ledger.NewOverlay(settled),
-		entries: map[ledger.Hash]*poolEntry{}, slots: map[slot]*poolEntry{},
-		queuedPer: map[ledger.Address]int{}, idlePer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
-		rejected: newReasonCache(65536), maxQueue: maxQueue, maxPool: maxPool, Clock: time.Now,
+// New starts an empty pending view over the settled state base; the pool
+// owns base from now on and closes it when it moves on.
+func New(base Base, cfg Config) *Pool {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
-	return p
+	ref := &baseRef{base}
+	return &Pool{
+		base: base, ref: ref, view: ledger.NewOverlay(ref),
+		entries: map[ledger.Hash]*Entry{}, slots: map[slot]*Entry{},
+		queuedPer: map[ledger.Address]int{}, idlePer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
+		rejected: newReasonCache(65536), maxQueue: cfg.MaxQueue, maxPool: cfg.MaxPool, clock: cfg.Clock,
+	}
 }
 
 // Lookup returns the pooled transaction with an id and the exact wire
@@ -188,7 +264,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 			return 0, fmt.Errorf("%w: %d pending in the pool", ErrQuota, p.nIdle)
 		}
 	}
-	e := &poolEntry{v: v, raw: raw, arrived: now, idle: idle}
+	e := &Entry{v: v, raw: raw, arrived: now, idle: idle}
 	res, err := p.applyOne(e)
 	if err != nil {
 		return 0, err
@@ -217,7 +293,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 }
 
 // insertLocked puts an entry in the pool's indexes and quota counts.
-func (p *Pool) insertLocked(e *poolEntry) {
+func (p *Pool) insertLocked(e *Entry) {
 	p.entriesMu.Lock()
 	p.entries[e.v.ID] = e
 	p.entriesMu.Unlock()
@@ -228,11 +304,22 @@ func (p *Pool) insertLocked(e *poolEntry) {
 	}
 }
 
-// applyOne applies an entry to the view, all or nothing: a transaction that
-// would fail (and so only burn its nonce) is refused, not applied.
-func (p *Pool) applyOne(e *poolEntry) (AddResult, error) {
-	snap := p.view.Snapshot()
-	r, err := ledger.Apply(p.view, e.v, ledger.Env{Time: uint64(p.Clock().Unix())})
+// applyOne applies an entry to the view and gives it the next place in
+// the view's order.
+func (p *Pool) applyOne(e *Entry) (AddResult, error) {
+	res, err := p.applyTo(p.view, e.v)
+	if err == nil && res == Added {
+		p.order++
+		e.order = p.order
+	}
+	return res, err
+}
+
+// applyTo applies a transaction to view, all or nothing: one that would
+// fail (and so only burn its nonce) is refused, not applied.
+func (p *Pool) applyTo(view *ledger.Overlay, v *ledger.Verified) (AddResult, error) {
+	snap := view.Snapshot()
+	r, err := ledger.Apply(view, v, p.env())
 	switch {
 	case err != nil && errors.Is(err, ledger.ErrNonceGap):
 		return Queued, nil
@@ -244,14 +331,15 @@ func (p *Pool) applyOne(e *poolEntry) (AddResult, error) {
 	case err != nil:
 		return 0, err
 	case r.Status != ledger.StatusOK:
-		p.view.Revert(snap)
+		view.Revert(snap)
 		return 0, fmt.Errorf("%w: %s", ErrUnfundable, r.Reason)
 	}
-	p.view.Forget()
-	p.order++
-	e.order = p.order
+	view.Forget()
 	return Added, nil
 }
+
+// env is the ledger environment of the pending view: its clock's time.
+func (p *Pool) env() ledger.Env { return ledger.Env{Time: uint64(p.clock().Unix())} }
 
 func (p *Pool) queuedTotal() int { return p.nQueued }
 
@@ -292,7 +380,10 @@ func (p *Pool) promote(acct ledger.Address) {
 	}
 }
 
-func (p *Pool) dropLocked(e *poolEntry, reason string) {
+func (p *Pool) dropLocked(e *Entry, reason string) {
+	if p.rebuilding {
+		p.lost[e] = true
+	}
 	if _, ok := p.entries[e.v.ID]; ok && e.idle {
 		if p.idlePer[e.v.Sender]--; p.idlePer[e.v.Sender] <= 0 {
 			delete(p.idlePer, e.v.Sender)
@@ -318,38 +409,98 @@ func (p *Pool) dropLocked(e *poolEntry, reason string) {
 	}
 }
 
-// settledLocked removes the transactions a folded batch settled and brings
-// the pending view over the new settled state. Transactions that no longer
-// apply (their nonce was used by another, or they became unfundable) leave
-// the pool with a reason; their ids are returned. The caller holds the lock
-// through the store commit (see Lock).
+// Advance moves the pending view onto base, the settled state right after
+// a commit that folded res (nil: the settled state changed in a way that
+// is not a batch, such as a deposit). The caller commits first and calls
+// Advance after; until then the pool's readers see the old settled state
+// under the old pending writes. Advance drops what res settled and returns
+// the ids of pending transactions that no longer apply (each with its
+// reason in Status). The pool takes base and closes the one it leaves.
 //
-// When the batch settled exactly a prefix of the view's application order,
-// all of it successfully, the view's writes are still right over the new
-// settled state and it is kept as is; otherwise the view is rebuilt by
-// re-applying every remaining transaction. The view is also rebuilt when it
-// holds far more writes than its transactions need.
-func (p *Pool) settledLocked(res *ledger.FoldResult) (dropped []ledger.Hash) {
-	if res != nil && p.isPrefix(res) {
-		for _, r := range res.Receipts {
-			p.dropLocked(p.entries[r.TxID], "")
-		}
-		if len(p.entries) == 0 {
-			p.view = ledger.NewOverlay(p.settled)
-			p.order = 0
-			return nil
-		}
-		if p.view.Len() <= 8*len(p.entries)+4096 {
-			return nil
-		}
-	} else if res != nil {
+// When res settled exactly a prefix of the view's order, all of it
+// successfully, the view's writes are still right over base and the view
+// only moves to it. Otherwise — and when the view holds far more writes
+// than its transactions need — the view is rebuilt over base off the
+// lock (see rebuildAndUnlock).
+func (p *Pool) Advance(base Base, res *ledger.FoldResult) (dropped []ledger.Hash) {
+	p.advance.Lock()
+	defer p.advance.Unlock()
+	p.mu.Lock()
+	if res != nil {
+		prefix := p.isPrefix(res)
 		for _, r := range res.Receipts {
 			if e, ok := p.entries[r.TxID]; ok {
 				p.dropLocked(e, "")
 			}
 		}
+		if prefix && p.view.Len() <= 8*len(p.entries)+4096 {
+			old := p.base
+			p.base, p.ref.b = base, base
+			if len(p.entries) == 0 {
+				p.view, p.order = ledger.NewOverlay(p.ref), 0
+			}
+			p.mu.Unlock()
+			closeLeft(old, base)
+			return nil
+		}
 	}
-	return p.rebuildLocked()
+	return p.rebuildAndUnlock(base)
+}
+
+// Restore returns the transactions of batches a reorg undid to the pool,
+// ahead of everything pending (the chain ordered them first), and moves
+// the view onto base, the settled state after the rollback. es are in
+// chain order. A pending transaction holding the slot (account nonce or
+// card counter) of a returning one is dropped as superseded: the one the
+// chain ordered first goes first. It returns the ids pending again and
+// those dropped. Every entry's flight is cleared: our settler's batches
+// belonged to the old chain.
+func (p *Pool) Restore(base Base, es []*Entry) (back, dropped []ledger.Hash) {
+	p.advance.Lock()
+	defer p.advance.Unlock()
+	p.mu.Lock()
+	for _, e := range p.entries {
+		e.flight = 0
+		e.order += uint64(len(es))
+	}
+	for i, e := range es {
+		id := e.v.ID
+		if _, ok := p.entries[id]; ok {
+			back = append(back, id)
+			continue
+		}
+		if other, ok := p.slots[slotOf(e.v)]; ok {
+			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
+			dropped = append(dropped, other.v.ID)
+		}
+		e.order, e.queued = uint64(i+1), false
+		p.insertLocked(e)
+		back = append(back, id)
+	}
+	return back, append(dropped, p.rebuildAndUnlock(base)...)
+}
+
+// Load puts the transactions of the node's pending log into the pool (at
+// start) and applies them over the settled state. It returns the ids of
+// those that no longer apply.
+func (p *Pool) Load(es []*Entry) (dropped []ledger.Hash) {
+	p.advance.Lock()
+	defer p.advance.Unlock()
+	p.mu.Lock()
+	for _, e := range es {
+		if _, ok := p.entries[e.v.ID]; !ok {
+			e.queued = false
+			p.insertLocked(e)
+		}
+	}
+	return p.rebuildAndUnlock(p.base)
+}
+
+// closeLeft closes the base the pool left, unless it stays.
+func closeLeft(old, now Base) {
+	if old != now {
+		old.Close()
+	}
 }
 
 // isPrefix reports whether a folded batch applied exactly the first
@@ -376,15 +527,118 @@ func (p *Pool) isPrefix(res *ledger.FoldResult) bool {
 	return true
 }
 
-// rebuildLocked re-applies every pooled transaction over the settled state.
-func (p *Pool) rebuildLocked() (dropped []ledger.Hash) {
-	all := make([]*poolEntry, 0, len(p.entries))
+// rebuildAndUnlock builds a new view over base from every pooled
+// transaction and swaps it in. Called holding mu; returns without it.
+//
+// The long part — re-applying up to the whole pool — runs off the lock:
+// the pool copies its entries in order, releases the lock and replays them
+// over base in a fresh view while Add, Candidates and the readers go on
+// with the old view over the old base. Then, under the lock again, it
+// replays what arrived meanwhile (and what still waited on a nonce gap) on
+// the new view, and swaps. Only if an entry the new view applied left the
+// pool meanwhile (expired, superseded) is the new view built again under
+// the lock.
+func (p *Pool) rebuildAndUnlock(base Base) (dropped []ledger.Hash) {
+	es := p.orderedLocked()
+	p.rebuilding, p.lost = true, map[*Entry]bool{}
+	p.mu.Unlock()
+
+	ref := &baseRef{base}
+	view := ledger.NewOverlay(ref)
+	var order uint64
+	out := p.replay(view, es, &order)
+
+	p.mu.Lock()
+	lost := p.lost
+	p.rebuilding, p.lost = false, nil
+	tainted := false
+	for i, e := range es {
+		tainted = tainted || out[i].applied && lost[e]
+	}
+	if tainted {
+		view, order = ledger.NewOverlay(ref), 0
+		es = p.orderedLocked()
+		out = p.replay(view, es, &order)
+	} else {
+		// Catch up: what arrived meanwhile, then what still waits on a
+		// nonce gap (the arrivals may fill it).
+		in := make(map[*Entry]bool, len(es))
+		for _, e := range es {
+			in[e] = true
+		}
+		var more []*Entry
+		for _, e := range p.entries {
+			if !in[e] {
+				more = append(more, e)
+			}
+		}
+		sortEntries(more)
+		var again []int
+		for i, e := range es {
+			if !out[i].applied && out[i].err == nil && !lost[e] {
+				more = append(more, e)
+				again = append(again, i)
+			}
+		}
+		late := p.replay(view, more, &order)
+		for j, i := range again {
+			out[i] = late[len(late)-len(again)+j]
+		}
+		es = append(es, more[:len(more)-len(again)]...)
+		out = append(out, late[:len(late)-len(again)]...)
+	}
+	// Commit the outcomes: clear the queue counts, drop what no longer
+	// applies, then count what waits.
+	clear(p.queuedPer)
+	p.nQueued = 0
+	for _, e := range p.entries {
+		e.queued = false
+	}
+	var queued []*Entry
+	for i, e := range es {
+		if _, ok := p.entries[e.v.ID]; !ok || p.entries[e.v.ID] != e {
+			continue
+		}
+		switch o := out[i]; {
+		case o.err != nil:
+			reason := o.err.Error()
+			if errors.Is(o.err, ledger.ErrNonceTooLow) {
+				reason = "superseded: its nonce was used by a settled transaction"
+			}
+			p.dropLocked(e, reason)
+			dropped = append(dropped, e.v.ID)
+		case o.applied:
+			e.order = o.order
+		default:
+			queued = append(queued, e)
+		}
+	}
+	for _, e := range queued {
+		e.queued = true
+		p.queuedPer[e.v.Sender]++
+		p.nQueued++
+	}
+	old := p.base
+	p.base, p.ref, p.view, p.order = base, ref, view, order
+	p.mu.Unlock()
+	closeLeft(old, base)
+	return dropped
+}
+
+// orderedLocked lists the pooled entries in the order a rebuild applies
+// them: the view's application order, queued ones after.
+func (p *Pool) orderedLocked() []*Entry {
+	all := make([]*Entry, 0, len(p.entries))
 	for _, e := range p.entries {
 		all = append(all, e)
 	}
-	// Re-apply in the old application order, queued ones after.
-	sort.Slice(all, func(i, j int) bool {
-		a, b := all[i], all[j]
+	sortEntries(all)
+	return all
+}
+
+func sortEntries(es []*Entry) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
 		if a.queued != b.queued {
 			return !a.queued
 		}
@@ -393,49 +647,46 @@ func (p *Pool) rebuildLocked() (dropped []ledger.Hash) {
 		}
 		return a.arrived.Before(b.arrived)
 	})
-	p.view = ledger.NewOverlay(p.settled)
-	p.order = 0
-	for _, e := range all {
-		e.queued = false
+}
+
+// outcome is what replaying one entry over a view did to it.
+type outcome struct {
+	applied bool
+	order   uint64 // its place in the view's order, when applied
+	err     error  // why it no longer applies
+}
+
+// replay applies es to view in order, and again those that wait on a
+// nonce gap while any progress is made; places continue from *order. An
+// entry neither applied nor failed at the end waits on a gap. It changes
+// nothing of the pool, so it runs off the lock.
+func (p *Pool) replay(view *ledger.Overlay, es []*Entry, order *uint64) []outcome {
+	out := make([]outcome, len(es))
+	waiting := make([]int, len(es))
+	for i := range waiting {
+		waiting[i] = i
 	}
-	clear(p.queuedPer)
-	p.nQueued = 0
-	waiting := all
 	for progress := true; progress && len(waiting) > 0; {
 		progress = false
 		rest := waiting[:0]
-		for _, e := range waiting {
-			res, err := p.applyOne(e)
+		for _, i := range waiting {
+			res, err := p.applyTo(view, es[i].v)
 			switch {
 			case err != nil:
-				reason := err.Error()
-				if errors.Is(err, ledger.ErrNonceTooLow) {
-					reason = "superseded: its nonce was used by a settled transaction"
-				}
-				p.dropLocked(e, reason)
-				dropped = append(dropped, e.v.ID)
+				out[i].err = err
 				progress = true
 			case res == Queued:
-				rest = append(rest, e)
+				rest = append(rest, i)
 			default:
+				*order++
+				out[i] = outcome{applied: true, order: *order}
 				progress = true
 			}
 		}
 		waiting = rest
 	}
-	for _, e := range waiting {
-		e.queued = true
-		p.queuedPer[e.v.Sender]++
-		p.nQueued++
-	}
-	return dropped
+	return out
 }
-
-// Lock and Unlock let the follower hold the pool still while it commits a
-// batch and rebuilds the view, so no reader sees the new settled state
-// under the old pending writes.
-func (p *Pool) Lock()   { p.mu.Lock() }
-func (p *Pool) Unlock() { p.mu.Unlock() }
 
 // Candidates returns up to max applied transactions a settler may post, in
 // the view's application order: an order in which they apply. A
@@ -443,10 +694,10 @@ func (p *Pool) Unlock() { p.mu.Unlock() }
 // folded s (folded is the next sequence number to fold): if it is still
 // pending then, the batch skipped it and it may go again. One whose
 // submission is still under way waits for flightTimeout.
-func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout time.Duration) []*poolEntry {
+func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout time.Duration) []*Entry {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]*poolEntry, 0, min(max, len(p.entries)))
+	out := make([]*Entry, 0, min(max, len(p.entries)))
 	for _, e := range p.entries {
 		switch {
 		case e.queued:
@@ -476,7 +727,7 @@ func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout t
 func (p *Pool) Unsettled(cutoff time.Time, max int) [][]byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	es := make([]*poolEntry, 0, min(max, len(p.entries)))
+	es := make([]*Entry, 0, min(max, len(p.entries)))
 	for _, e := range p.entries {
 		if e.flight == 0 && e.arrived.Before(cutoff) {
 			es = append(es, e)
@@ -490,8 +741,11 @@ func (p *Pool) Unsettled(cutoff time.Time, max int) [][]byte {
 	return out
 }
 
+// MarkSubmitting records that our settler is submitting these now.
+func (p *Pool) MarkSubmitting(es []*Entry, now time.Time) { p.MarkFlight(es, inSubmission-1, now) }
+
 // MarkFlight records that our settler posted these in batch seq.
-func (p *Pool) MarkFlight(es []*poolEntry, seq uint64, now time.Time) {
+func (p *Pool) MarkFlight(es []*Entry, seq uint64, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range es {
@@ -500,7 +754,7 @@ func (p *Pool) MarkFlight(es []*poolEntry, seq uint64, now time.Time) {
 }
 
 // ClearFlight makes entries eligible again after a failed submission.
-func (p *Pool) ClearFlight(es []*poolEntry) {
+func (p *Pool) ClearFlight(es []*Entry) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range es {

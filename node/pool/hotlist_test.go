@@ -1,4 +1,4 @@
-package node
+package pool
 
 import (
 	"errors"
@@ -42,7 +42,7 @@ func TestPoolRefusesBlockedCardOnline(t *testing.T) {
 		return signed(t, card, &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: card.Address(), Asset: eur,
 			Amount: *uint256.NewInt(10), Payee: merchant.Address(), Counter: counter, Challenge: ledger.Hash{byte(counter)}, Mode: mode}})
 	}
-	p := NewPool(settled, 4, 100)
+	p := New(Static(settled), Config{MaxQueue: 4, MaxPool: 100})
 	now := time.Now()
 	before := record(1, ledger.CardModeOnline)
 	if _, err := p.Add(before, nil, now); err != nil {
@@ -50,9 +50,7 @@ func TestPoolRefusesBlockedCardOnline(t *testing.T) {
 	}
 	// The block settles; the record admitted before it stays.
 	settle(signed(t, issuer, &ledger.CardBlock{Issuer: issuer.Address(), Card: card.Address(), Reason: ledger.BlockLost, Nonce: 3}))
-	p.Lock()
-	dropped := p.rebuildLocked()
-	p.Unlock()
+	dropped := p.Advance(Static(settled), nil)
 	if len(dropped) != 0 {
 		t.Fatalf("rebuild dropped %v", dropped)
 	}
