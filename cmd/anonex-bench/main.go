@@ -28,7 +28,7 @@ func report(r row) {
 
 func main() {
 	n := flag.Int("n", 40000, "transactions for the ingest and fold runs")
-	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards,recovery,prune)")
+	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards,recovery,prune,rebuild)")
 	behind := flag.Int("behind", 10000, "transactions a restarted node is behind in the recovery section")
 	flag.IntVar(&benchChunk, "chunk", benchChunk, "transactions per ingest chunk")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
@@ -76,6 +76,9 @@ func main() {
 	}
 	if want("prune") {
 		step("ingest while the book prunes", func() error { return benchPrune(100000) })
+	}
+	if want("rebuild") {
+		step("ingest while the pending view is rebuilt", func() error { return benchRebuild(60000) })
 	}
 	if want("recovery") {
 		step("recovery: catch-up and reorg", func() error { return benchRecovery(ctx, *behind) })

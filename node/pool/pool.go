@@ -20,6 +20,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anonex/anonex/ledger"
@@ -39,12 +40,6 @@ func Static(r ledger.Reader) Base { return &staticBase{r} }
 type staticBase struct{ ledger.Reader }
 
 func (*staticBase) Close() error { return nil }
-
-// baseRef is the view's base: Advance moves it to the next Base under the
-// pool's lock, which every read of the view holds.
-type baseRef struct{ b Base }
-
-func (r *baseRef) Get(k []byte) ([]byte, error) { return r.b.Get(k) }
 
 // Pool errors. Each wraps the facts of the refusal.
 var (
@@ -79,11 +74,14 @@ type Entry struct {
 	v       *ledger.Verified
 	raw     []byte
 	arrived time.Time
-	queued  bool
-	order   uint64 // position in the view's application order
 	flight  uint64 // 1 + the batch seq our settler posted it in; 0 if none
 	flownAt time.Time
 	idle    bool // moves no value: counted against the idle quotas
+	// gone is set when the entry leaves the pool; a view's log may still
+	// hold it. Atomic: a rebuild reads it off the lock.
+	gone atomic.Bool
+	// rebuilt is the generation of the last rebuilt view that applied it.
+	rebuilt atomic.Uint64
 }
 
 // NewEntry makes an entry of a verified transaction, its exact wire bytes
@@ -155,9 +153,8 @@ const maxEvidence = 10000
 // heard and not yet settled, applied per account in nonce order.
 type Pool struct {
 	mu   sync.Mutex
-	base Base     // the settled state the view reads
-	ref  *baseRef // the view's base, moved along by Advance
-	view *ledger.Overlay
+	base Base  // the settled state the view reads
+	vw   *view // the pending view over base
 	// entries is written holding both mu and entriesMu (insertLocked,
 	// dropLocked); Lookup reads it holding entriesMu only, so the
 	// verifiers on every core look ids up while Add holds mu through
@@ -165,25 +162,24 @@ type Pool struct {
 	entries   map[ledger.Hash]*Entry
 	entriesMu sync.RWMutex
 	slots     map[slot]*Entry
-	queuedPer map[ledger.Address]int
-	nQueued   int
 	idlePer   map[ledger.Address]int
 	nIdle     int
 	evidence  []Evidence
 	seenEv    map[[2]ledger.Hash]bool
 	conflict  map[ledger.Address]bool
-	order     uint64
 	rejected  *reasonCache
 	maxQueue  int
 	maxPool   int
 	clock     func() time.Time
 
 	// advance serializes Advance, Restore and Load: one view change at a
-	// time. While one rebuilds off the lock, rebuilding is set and lost
-	// collects the entries dropped meanwhile.
+	// time. While one rebuilds off the lock, rebuilding is set, lost
+	// collects the entries dropped meanwhile and arrivals those added.
 	advance    sync.Mutex
 	rebuilding bool
 	lost       map[*Entry]bool
+	arrivals   []*Entry
+	gen        uint64 // the last rebuilt view's generation
 }
 
 // Config bounds a pool.
@@ -203,11 +199,10 @@ func New(base Base, cfg Config) *Pool {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	ref := &baseRef{base}
 	return &Pool{
-		base: base, ref: ref, view: ledger.NewOverlay(ref),
+		base: base, vw: newView(base, 0),
 		entries: map[ledger.Hash]*Entry{}, slots: map[slot]*Entry{},
-		queuedPer: map[ledger.Address]int{}, idlePer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
+		idlePer: map[ledger.Address]int{}, conflict: map[ledger.Address]bool{}, seenEv: map[[2]ledger.Hash]bool{},
 		rejected: newReasonCache(65536), maxQueue: cfg.MaxQueue, maxPool: cfg.MaxPool, clock: cfg.Clock,
 	}
 }
@@ -252,7 +247,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 	}
 	// A blocked card's new online payment is refused here, on entry only:
 	// a record admitted before the block stays and settles.
-	if err := ledger.CardAdmissible(p.view, v.Tx.Payload); err != nil {
+	if err := ledger.CardAdmissible(p.vw.o, v.Tx.Payload); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnfundable, err)
 	}
 	idle := movesNoValue(v.Tx.Payload.Kind())
@@ -265,7 +260,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 		}
 	}
 	e := &Entry{v: v, raw: raw, arrived: now, idle: idle}
-	res, err := p.applyOne(e)
+	res, err := p.vw.apply(p, e)
 	if err != nil {
 		return 0, err
 	}
@@ -274,16 +269,14 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 		// account the view knows may queue, within per-account and
 		// pool-wide bounds, so throwaway keys cannot fill the pool.
 		switch {
-		case !p.view.Account(s.acct).Exists:
+		case !p.vw.o.Account(s.acct).Exists:
 			return 0, fmt.Errorf("%w: account %s has no settled or pending history", ErrNonceGapUnknown, s.acct.Hex())
-		case p.queuedPer[s.acct] >= p.maxQueue:
+		case p.vw.queuedPer[s.acct] >= p.maxQueue:
 			return 0, fmt.Errorf("%w: %d waiting for account %s", ErrQueueFull, p.maxQueue, s.acct.Hex())
-		case p.queuedTotal() >= p.maxQueuedTotal():
-			return 0, fmt.Errorf("%w: %d transactions wait on nonce gaps", ErrQueueFull, p.queuedTotal())
+		case len(p.vw.queued) >= p.maxQueuedTotal():
+			return 0, fmt.Errorf("%w: %d transactions wait on nonce gaps", ErrQueueFull, len(p.vw.queued))
 		}
-		e.queued = true
-		p.queuedPer[s.acct]++
-		p.nQueued++
+		p.vw.enqueue(e)
 	}
 	p.insertLocked(e)
 	if res == Added {
@@ -294,6 +287,9 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 
 // insertLocked puts an entry in the pool's indexes and quota counts.
 func (p *Pool) insertLocked(e *Entry) {
+	if p.rebuilding {
+		p.arrivals = append(p.arrivals, e)
+	}
 	p.entriesMu.Lock()
 	p.entries[e.v.ID] = e
 	p.entriesMu.Unlock()
@@ -302,17 +298,6 @@ func (p *Pool) insertLocked(e *Entry) {
 		p.idlePer[e.v.Sender]++
 		p.nIdle++
 	}
-}
-
-// applyOne applies an entry to the view and gives it the next place in
-// the view's order.
-func (p *Pool) applyOne(e *Entry) (AddResult, error) {
-	res, err := p.applyTo(p.view, e.v)
-	if err == nil && res == Added {
-		p.order++
-		e.order = p.order
-	}
-	return res, err
 }
 
 // applyTo applies a transaction to view, all or nothing: one that would
@@ -341,8 +326,6 @@ func (p *Pool) applyTo(view *ledger.Overlay, v *ledger.Verified) (AddResult, err
 // env is the ledger environment of the pending view: its clock's time.
 func (p *Pool) env() ledger.Env { return ledger.Env{Time: uint64(p.clock().Unix())} }
 
-func (p *Pool) queuedTotal() int { return p.nQueued }
-
 // maxQueuedTotal is the pool-wide bound on gap-queued transactions: a
 // tenth of the pool.
 func (p *Pool) maxQueuedTotal() int { return max(p.maxPool/10, p.maxQueue) }
@@ -353,10 +336,10 @@ func (p *Pool) ExpireQueued(now time.Time, ttl time.Duration) []ledger.Hash {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []ledger.Hash
-	for id, e := range p.entries {
-		if e.queued && now.Sub(e.arrived) > ttl {
+	for e := range p.vw.queued {
+		if now.Sub(e.arrived) > ttl {
 			p.dropLocked(e, "expired: its nonce gap did not fill")
-			out = append(out, id)
+			out = append(out, e.v.ID)
 		}
 	}
 	return out
@@ -364,19 +347,21 @@ func (p *Pool) ExpireQueued(now time.Time, ttl time.Duration) []ledger.Hash {
 
 // promote applies queued transactions of an account whose gap has filled.
 func (p *Pool) promote(acct ledger.Address) {
-	for p.queuedPer[acct] > 0 {
-		next := p.view.Account(acct).Nonce
+	for p.vw.queuedPer[acct] > 0 {
+		next := p.vw.o.Account(acct).Nonce
 		e, ok := p.slots[slot{acct, next, false}]
-		if !ok || !e.queued {
+		if !ok || !p.vw.dequeue(e) {
 			return
 		}
-		if _, err := p.applyOne(e); err != nil {
+		res, err := p.vw.apply(p, e)
+		if err != nil {
 			p.dropLocked(e, err.Error())
 			return
 		}
-		e.queued = false
-		p.queuedPer[acct]--
-		p.nQueued--
+		if res == Queued {
+			p.vw.enqueue(e)
+			return
+		}
 	}
 }
 
@@ -390,6 +375,7 @@ func (p *Pool) dropLocked(e *Entry, reason string) {
 		}
 		p.nIdle--
 	}
+	e.gone.Store(true)
 	p.entriesMu.Lock()
 	delete(p.entries, e.v.ID)
 	p.entriesMu.Unlock()
@@ -397,295 +383,10 @@ func (p *Pool) dropLocked(e *Entry, reason string) {
 	if p.slots[s] == e {
 		delete(p.slots, s)
 	}
-	if e.queued {
-		p.queuedPer[e.v.Sender]--
-		p.nQueued--
-		if p.queuedPer[e.v.Sender] == 0 {
-			delete(p.queuedPer, e.v.Sender)
-		}
-	}
+	p.vw.dequeue(e)
 	if reason != "" {
 		p.rejected.put(e.v.ID, reason)
 	}
-}
-
-// Advance moves the pending view onto base, the settled state right after
-// a commit that folded res (nil: the settled state changed in a way that
-// is not a batch, such as a deposit). The caller commits first and calls
-// Advance after; until then the pool's readers see the old settled state
-// under the old pending writes. Advance drops what res settled and returns
-// the ids of pending transactions that no longer apply (each with its
-// reason in Status). The pool takes base and closes the one it leaves.
-//
-// When res settled exactly a prefix of the view's order, all of it
-// successfully, the view's writes are still right over base and the view
-// only moves to it. Otherwise — and when the view holds far more writes
-// than its transactions need — the view is rebuilt over base off the
-// lock (see rebuildAndUnlock).
-func (p *Pool) Advance(base Base, res *ledger.FoldResult) (dropped []ledger.Hash) {
-	p.advance.Lock()
-	defer p.advance.Unlock()
-	p.mu.Lock()
-	if res != nil {
-		prefix := p.isPrefix(res)
-		for _, r := range res.Receipts {
-			if e, ok := p.entries[r.TxID]; ok {
-				p.dropLocked(e, "")
-			}
-		}
-		if prefix && p.view.Len() <= 8*len(p.entries)+4096 {
-			old := p.base
-			p.base, p.ref.b = base, base
-			if len(p.entries) == 0 {
-				p.view, p.order = ledger.NewOverlay(p.ref), 0
-			}
-			p.mu.Unlock()
-			closeLeft(old, base)
-			return nil
-		}
-	}
-	return p.rebuildAndUnlock(base)
-}
-
-// Restore returns the transactions of batches a reorg undid to the pool,
-// ahead of everything pending (the chain ordered them first), and moves
-// the view onto base, the settled state after the rollback. es are in
-// chain order. A pending transaction holding the slot (account nonce or
-// card counter) of a returning one is dropped as superseded: the one the
-// chain ordered first goes first. It returns the ids pending again and
-// those dropped. Every entry's flight is cleared: our settler's batches
-// belonged to the old chain.
-func (p *Pool) Restore(base Base, es []*Entry) (back, dropped []ledger.Hash) {
-	p.advance.Lock()
-	defer p.advance.Unlock()
-	p.mu.Lock()
-	for _, e := range p.entries {
-		e.flight = 0
-		e.order += uint64(len(es))
-	}
-	for i, e := range es {
-		id := e.v.ID
-		if _, ok := p.entries[id]; ok {
-			back = append(back, id)
-			continue
-		}
-		if other, ok := p.slots[slotOf(e.v)]; ok {
-			p.dropLocked(other, "superseded: a transaction of the same nonce returned to pending after a reorg")
-			dropped = append(dropped, other.v.ID)
-		}
-		e.order, e.queued = uint64(i+1), false
-		p.insertLocked(e)
-		back = append(back, id)
-	}
-	return back, append(dropped, p.rebuildAndUnlock(base)...)
-}
-
-// Load puts the transactions of the node's pending log into the pool (at
-// start) and applies them over the settled state. It returns the ids of
-// those that no longer apply.
-func (p *Pool) Load(es []*Entry) (dropped []ledger.Hash) {
-	p.advance.Lock()
-	defer p.advance.Unlock()
-	p.mu.Lock()
-	for _, e := range es {
-		if _, ok := p.entries[e.v.ID]; !ok {
-			e.queued = false
-			p.insertLocked(e)
-		}
-	}
-	return p.rebuildAndUnlock(p.base)
-}
-
-// closeLeft closes the base the pool left, unless it stays.
-func closeLeft(old, now Base) {
-	if old != now {
-		old.Close()
-	}
-}
-
-// isPrefix reports whether a folded batch applied exactly the first
-// transactions of the view's application order, each successfully.
-func (p *Pool) isPrefix(res *ledger.FoldResult) bool {
-	if len(res.Skipped) > 0 {
-		return false
-	}
-	var last uint64
-	in := make(map[ledger.Hash]bool, len(res.Receipts))
-	for _, r := range res.Receipts {
-		e, ok := p.entries[r.TxID]
-		if !ok || e.queued || r.Status != ledger.StatusOK || e.order <= last {
-			return false
-		}
-		last = e.order
-		in[r.TxID] = true
-	}
-	for id, e := range p.entries {
-		if !e.queued && !in[id] && e.order < last {
-			return false
-		}
-	}
-	return true
-}
-
-// rebuildAndUnlock builds a new view over base from every pooled
-// transaction and swaps it in. Called holding mu; returns without it.
-//
-// The long part — re-applying up to the whole pool — runs off the lock:
-// the pool copies its entries in order, releases the lock and replays them
-// over base in a fresh view while Add, Candidates and the readers go on
-// with the old view over the old base. Then, under the lock again, it
-// replays what arrived meanwhile (and what still waited on a nonce gap) on
-// the new view, and swaps. Only if an entry the new view applied left the
-// pool meanwhile (expired, superseded) is the new view built again under
-// the lock.
-func (p *Pool) rebuildAndUnlock(base Base) (dropped []ledger.Hash) {
-	es := p.orderedLocked()
-	p.rebuilding, p.lost = true, map[*Entry]bool{}
-	p.mu.Unlock()
-
-	ref := &baseRef{base}
-	view := ledger.NewOverlay(ref)
-	var order uint64
-	out := p.replay(view, es, &order)
-
-	p.mu.Lock()
-	lost := p.lost
-	p.rebuilding, p.lost = false, nil
-	tainted := false
-	for i, e := range es {
-		tainted = tainted || out[i].applied && lost[e]
-	}
-	if tainted {
-		view, order = ledger.NewOverlay(ref), 0
-		es = p.orderedLocked()
-		out = p.replay(view, es, &order)
-	} else {
-		// Catch up: what arrived meanwhile, then what still waits on a
-		// nonce gap (the arrivals may fill it).
-		in := make(map[*Entry]bool, len(es))
-		for _, e := range es {
-			in[e] = true
-		}
-		var more []*Entry
-		for _, e := range p.entries {
-			if !in[e] {
-				more = append(more, e)
-			}
-		}
-		sortEntries(more)
-		var again []int
-		for i, e := range es {
-			if !out[i].applied && out[i].err == nil && !lost[e] {
-				more = append(more, e)
-				again = append(again, i)
-			}
-		}
-		late := p.replay(view, more, &order)
-		for j, i := range again {
-			out[i] = late[len(late)-len(again)+j]
-		}
-		es = append(es, more[:len(more)-len(again)]...)
-		out = append(out, late[:len(late)-len(again)]...)
-	}
-	// Commit the outcomes: clear the queue counts, drop what no longer
-	// applies, then count what waits.
-	clear(p.queuedPer)
-	p.nQueued = 0
-	for _, e := range p.entries {
-		e.queued = false
-	}
-	var queued []*Entry
-	for i, e := range es {
-		if _, ok := p.entries[e.v.ID]; !ok || p.entries[e.v.ID] != e {
-			continue
-		}
-		switch o := out[i]; {
-		case o.err != nil:
-			reason := o.err.Error()
-			if errors.Is(o.err, ledger.ErrNonceTooLow) {
-				reason = "superseded: its nonce was used by a settled transaction"
-			}
-			p.dropLocked(e, reason)
-			dropped = append(dropped, e.v.ID)
-		case o.applied:
-			e.order = o.order
-		default:
-			queued = append(queued, e)
-		}
-	}
-	for _, e := range queued {
-		e.queued = true
-		p.queuedPer[e.v.Sender]++
-		p.nQueued++
-	}
-	old := p.base
-	p.base, p.ref, p.view, p.order = base, ref, view, order
-	p.mu.Unlock()
-	closeLeft(old, base)
-	return dropped
-}
-
-// orderedLocked lists the pooled entries in the order a rebuild applies
-// them: the view's application order, queued ones after.
-func (p *Pool) orderedLocked() []*Entry {
-	all := make([]*Entry, 0, len(p.entries))
-	for _, e := range p.entries {
-		all = append(all, e)
-	}
-	sortEntries(all)
-	return all
-}
-
-func sortEntries(es []*Entry) {
-	sort.Slice(es, func(i, j int) bool {
-		a, b := es[i], es[j]
-		if a.queued != b.queued {
-			return !a.queued
-		}
-		if a.order != b.order {
-			return a.order < b.order
-		}
-		return a.arrived.Before(b.arrived)
-	})
-}
-
-// outcome is what replaying one entry over a view did to it.
-type outcome struct {
-	applied bool
-	order   uint64 // its place in the view's order, when applied
-	err     error  // why it no longer applies
-}
-
-// replay applies es to view in order, and again those that wait on a
-// nonce gap while any progress is made; places continue from *order. An
-// entry neither applied nor failed at the end waits on a gap. It changes
-// nothing of the pool, so it runs off the lock.
-func (p *Pool) replay(view *ledger.Overlay, es []*Entry, order *uint64) []outcome {
-	out := make([]outcome, len(es))
-	waiting := make([]int, len(es))
-	for i := range waiting {
-		waiting[i] = i
-	}
-	for progress := true; progress && len(waiting) > 0; {
-		progress = false
-		rest := waiting[:0]
-		for _, i := range waiting {
-			res, err := p.applyTo(view, es[i].v)
-			switch {
-			case err != nil:
-				out[i].err = err
-				progress = true
-			case res == Queued:
-				rest = append(rest, i)
-			default:
-				*order++
-				out[i] = outcome{applied: true, order: *order}
-				progress = true
-			}
-		}
-		waiting = rest
-	}
-	return out
 }
 
 // Candidates returns up to max applied transactions a settler may post, in
@@ -698,9 +399,12 @@ func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout t
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]*Entry, 0, min(max, len(p.entries)))
-	for _, e := range p.entries {
+	for _, e := range p.vw.log {
+		if len(out) == max {
+			break
+		}
 		switch {
-		case e.queued:
+		case e.gone.Load():
 			continue
 		case e.flight == inSubmission:
 			if now.Sub(e.flownAt) < flightTimeout {
@@ -709,13 +413,10 @@ func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout t
 		case e.flight != 0 && e.flight-1 >= folded:
 			continue // anchored, not folded yet
 		}
+		// A candidate may depend on one still in flight; that is fine:
+		// the flight lands first or the dependant is skipped and posted
+		// again.
 		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].order < out[j].order })
-	// A candidate may depend on one still in flight; that is fine: the
-	// flight lands first or the dependant is skipped and posted again.
-	if len(out) > max {
-		out = out[:max]
 	}
 	return out
 }
@@ -727,9 +428,20 @@ func (p *Pool) Candidates(max int, folded uint64, now time.Time, flightTimeout t
 func (p *Pool) Unsettled(cutoff time.Time, max int) [][]byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	es := make([]*Entry, 0, min(max, len(p.entries)))
-	for _, e := range p.entries {
-		if e.flight == 0 && e.arrived.Before(cutoff) {
+	take := func(e *Entry) bool { return !e.gone.Load() && e.flight == 0 && e.arrived.Before(cutoff) }
+	var es []*Entry
+	// The view's order is close to arrival order: its first max that
+	// qualify are the oldest applied ones.
+	for _, e := range p.vw.log {
+		if len(es) == max {
+			break
+		}
+		if take(e) {
+			es = append(es, e)
+		}
+	}
+	for e := range p.vw.queued {
+		if take(e) {
 			es = append(es, e)
 		}
 	}
@@ -777,7 +489,8 @@ func (p *Pool) Status(id ledger.Hash) (TxStatus, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e, ok := p.entries[id]; ok {
-		st := TxStatus{Pending: true, Queued: e.queued, Arrived: e.arrived}
+		_, queued := p.vw.queued[e]
+		st := TxStatus{Pending: true, Queued: queued, Arrived: e.arrived}
 		if e.flight != 0 && e.flight != inSubmission {
 			st.Anchored, st.Seq = true, e.flight-1
 		}
@@ -800,7 +513,7 @@ func (p *Pool) Reject(id ledger.Hash, reason string) {
 func (p *Pool) View(fn func(v *ledger.Overlay)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fn(p.view)
+	fn(p.vw.o)
 }
 
 // Len is the number of pending transactions (applied and queued).
