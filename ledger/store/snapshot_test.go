@@ -30,7 +30,7 @@ func TestSnapshotIsolatesLaterCommits(t *testing.T) {
 	tree := ledger.NewTree(s.Tree())
 	root, _ := tree.Update(res.StateWrites)
 	res.TreeWrites, res.StateRoot = tree.Writes(), root
-	if err := s.CommitBatch(Commit{Result: res, Record: BatchRecord{Seq: 0, StateRoot: root}, Cursor: []byte("c")}); err != nil {
+	if err := s.Commit(Commit{Result: res, Record: &BatchRecord{Seq: 0, StateRoot: root}, Cursor: []byte("c")}); err != nil {
 		t.Fatal(err)
 	}
 	after, err := s.Snapshot()

@@ -298,19 +298,27 @@ func encodeTxRecord(r TxRecord) []byte {
 	return append(v, byte(r.Kind), byte(r.Status), byte(r.Reason))
 }
 
-// Commit is everything one folded batch writes.
+// Commit is everything one fold step writes: a batch of the Anchor, or an
+// event of the Vault. Store.Commit writes it in one synced Pebble batch,
+// with the undo data that takes it back.
 type Commit struct {
-	Result *ledger.FoldResult // nil for a junk batch
-	Record BatchRecord
+	// Step is the event's chain position, under which the commit's undo
+	// data is kept.
+	Step   Step
 	Cursor []byte
+	// Result is what the step did to the state: a batch's fold (nil for a
+	// junk batch), or a Vault event's writes and root (no receipts).
+	Result *ledger.FoldResult
+	// Record is the batch's record; nil for a Vault event, which leaves
+	// the next batch sequence number as it is.
+	Record *BatchRecord
+	// Deposit is a folded Vault deposit.
+	Deposit *DepositRecord
 	// Drop lists pending records to delete (settled, or made stale).
 	Drop []ledger.Hash
-	// Meta are service records written with the batch (see PutMeta).
+	// Meta are service records written with the step (see PutMeta).
 	Meta []ledger.KV
-	// Step is the batch event's chain position, under which the commit's
-	// undo data is kept.
-	Step Step
-	// Settled are the transactions the batch settled, as pending records:
+	// Settled are the transactions the step settled, as pending records:
 	// undoing the step makes them pending again.
 	Settled []Pending
 }
@@ -377,52 +385,6 @@ type DepositRecord struct {
 	EthTx   ledger.Hash    `json:"eth_tx"`
 }
 
-// EntryCommit is what folding one Vault event writes.
-type EntryCommit struct {
-	StateWrites []ledger.KV
-	TreeWrites  []ledger.KV
-	StateRoot   ledger.Hash
-	Cursor      []byte
-	Deposit     *DepositRecord // nil for a listing
-	// Step is the event's chain position, under which the commit's undo
-	// data is kept.
-	Step Step
-}
-
-// CommitEntry writes a folded Vault event atomically and syncs it: the
-// state moves to a new root, the next batch sequence number stays.
-func (s *Store) CommitEntry(c EntryCommit) error {
-	head, err := s.Head() // before the lock: a read takes it too
-	if err != nil {
-		return err
-	}
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.shut {
-		return ErrClosed
-	}
-	b := s.db.NewBatch()
-	defer b.Close()
-	w := s.newUndoWriter(b)
-	writeState(w, c.StateWrites, c.TreeWrites)
-	if d := c.Deposit; d != nil {
-		rec, err := json.Marshal(d)
-		if err != nil {
-			return err
-		}
-		w.Set(binary.BigEndian.AppendUint64([]byte{pDeposit}, d.Index), rec)
-		w.Set(binary.BigEndian.AppendUint64(prefixed(pDepTx, d.EthTx[:]), d.Index), nil)
-	}
-	w.Set([]byte{pHead}, encodeHead(Head{NextSeq: head.NextSeq, StateRoot: c.StateRoot, Cursor: c.Cursor}))
-	if err := w.finish(c.Step, nil); err != nil {
-		return err
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("store: commit vault event: %w", err)
-	}
-	return nil
-}
-
 // Deposit reads a folded deposit by its Vault index.
 func (s *Store) Deposit(index uint64) (DepositRecord, bool, error) {
 	var r DepositRecord
@@ -458,8 +420,20 @@ func (s *Store) DepositsByTx(tx ledger.Hash) ([]DepositRecord, error) {
 	return out, nil
 }
 
-// CommitBatch writes a folded batch atomically and syncs it.
-func (s *Store) CommitBatch(c Commit) error {
+// Commit writes one fold step atomically and syncs it. For a batch the
+// head moves to the batch's sequence number and root; for a Vault event
+// only the root moves.
+func (s *Store) Commit(c Commit) error {
+	head, err := s.Head() // before the lock: a read takes it too
+	if err != nil {
+		return err
+	}
+	if r := c.Record; r != nil {
+		head.NextSeq, head.StateRoot = r.Seq+1, r.StateRoot
+	} else if c.Result != nil {
+		head.StateRoot = c.Result.StateRoot
+	}
+	head.Cursor = c.Cursor
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.shut {
@@ -470,18 +444,24 @@ func (s *Store) CommitBatch(c Commit) error {
 	w := s.newUndoWriter(b)
 	if r := c.Result; r != nil {
 		writeState(w, r.StateWrites, r.TreeWrites)
-		hashes := make([]byte, 0, 32*len(r.ReceiptHashes))
-		for _, h := range r.ReceiptHashes {
-			hashes = append(hashes, h[:]...)
+	}
+	if rec := c.Record; rec != nil {
+		if r := c.Result; r != nil {
+			writeReceipts(w, rec.Seq, r)
 		}
-		w.Set(receiptsKey(c.Record.Seq), hashes)
-		for i, rc := range r.Receipts {
-			w.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}))
-			for _, id := range rc.Attached {
-				// Settled inside the record that carried it.
-				w.Set(prefixed(pTx, id[:]), encodeTxRecord(TxRecord{Seq: c.Record.Seq, Index: uint32(i), Kind: ledger.KindCardRecord, Status: ledger.StatusOK}))
-			}
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
 		}
+		w.Set(batchKey(rec.Seq), raw)
+	}
+	if d := c.Deposit; d != nil {
+		raw, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		w.Set(binary.BigEndian.AppendUint64([]byte{pDeposit}, d.Index), raw)
+		w.Set(binary.BigEndian.AppendUint64(prefixed(pDepTx, d.EthTx[:]), d.Index), nil)
 	}
 	for _, id := range c.Drop {
 		w.Delete(prefixed(pPending, id[:]))
@@ -489,19 +469,31 @@ func (s *Store) CommitBatch(c Commit) error {
 	for _, kv := range c.Meta {
 		w.Set(append([]byte{pMeta}, kv.Key...), kv.Value)
 	}
-	rec, err := json.Marshal(c.Record)
-	if err != nil {
-		return err
-	}
-	w.Set(batchKey(c.Record.Seq), rec)
-	w.Set([]byte{pHead}, encodeHead(Head{NextSeq: c.Record.Seq + 1, StateRoot: c.Record.StateRoot, Cursor: c.Cursor}))
+	w.Set([]byte{pHead}, encodeHead(head))
 	if err := w.finish(c.Step, c.Settled); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("store: commit batch %d: %w", c.Record.Seq, err)
+		return fmt.Errorf("store: commit the step at block %d: %w", c.Step.Block, err)
 	}
 	return nil
+}
+
+// writeReceipts adds a batch's receipts root leaves and transaction
+// records to w.
+func writeReceipts(w *undoWriter, seq uint64, r *ledger.FoldResult) {
+	hashes := make([]byte, 0, 32*len(r.ReceiptHashes))
+	for _, h := range r.ReceiptHashes {
+		hashes = append(hashes, h[:]...)
+	}
+	w.Set(receiptsKey(seq), hashes)
+	for i, rc := range r.Receipts {
+		w.Set(prefixed(pTx, rc.TxID[:]), encodeTxRecord(TxRecord{Seq: seq, Index: uint32(i), Kind: rc.Kind, Status: rc.Status, Reason: rc.Reason}))
+		for _, id := range rc.Attached {
+			// Settled inside the record that carried it.
+			w.Set(prefixed(pTx, id[:]), encodeTxRecord(TxRecord{Seq: seq, Index: uint32(i), Kind: ledger.KindCardRecord, Status: ledger.StatusOK}))
+		}
+	}
 }
 
 func batchKey(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte{pBatch}, seq) }

@@ -35,7 +35,7 @@ func TestCommitBatchAndReopen(t *testing.T) {
 	if err := s.AppendPending(Pending{ID: ledger.Hash{1}, Raw: []byte{1, 2}}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.CommitBatch(Commit{Result: res, Record: BatchRecord{Seq: 0, StateRoot: root, Txs: 1, Receipts: 1},
+	err = s.Commit(Commit{Result: res, Record: &BatchRecord{Seq: 0, StateRoot: root, Txs: 1, Receipts: 1},
 		Cursor: []byte("cursor"), Drop: []ledger.Hash{{1}}})
 	if err != nil {
 		t.Fatal(err)

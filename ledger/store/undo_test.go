@@ -81,7 +81,7 @@ func TestUndoRestoresEveryStep(t *testing.T) {
 				pos := Step{Block: uint64(10 + step), LogIndex: uint32(r.IntN(3)), BlockHash: ledger.Hash{byte(step), 0xbb}}
 				if step%4 == 3 { // a Vault deposit
 					d := &DepositRecord{Index: uint64(step), Account: accounts[0], Amount: "5", Status: "settled", EthTx: ledger.Hash{byte(step)}}
-					err = s.CommitEntry(EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root,
+					err = s.Commit(Commit{Result: &ledger.FoldResult{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root},
 						Cursor: []byte(fmt.Sprint("c", step)), Deposit: d, Step: pos})
 					settledPer = append(settledPer, nil)
 				} else {
@@ -96,7 +96,7 @@ func TestUndoRestoresEveryStep(t *testing.T) {
 					res := &ledger.FoldResult{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root,
 						Receipts:      []ledger.Receipt{{TxID: id, Kind: ledger.KindTransfer, Status: ledger.StatusOK}},
 						ReceiptHashes: []ledger.Hash{{byte(step), 0xdd}}}
-					err = s.CommitBatch(Commit{Result: res, Record: BatchRecord{Seq: seq, StateRoot: root},
+					err = s.Commit(Commit{Result: res, Record: &BatchRecord{Seq: seq, StateRoot: root},
 						Cursor: []byte(fmt.Sprint("c", step)), Drop: []ledger.Hash{id}, Step: pos, Settled: []Pending{pend},
 						Meta: []ledger.KV{{Key: []byte("w/" + fmt.Sprint(step)), Value: []byte{1}}}})
 					settledPer = append(settledPer, []Pending{pend})
@@ -179,7 +179,7 @@ func TestUndoPrunedBelowDepth(t *testing.T) {
 	}
 	defer s.Close()
 	for b := uint64(1); b <= 20; b++ {
-		err := s.CommitBatch(Commit{Record: BatchRecord{Seq: b - 1}, Cursor: []byte{byte(b)},
+		err := s.Commit(Commit{Record: &BatchRecord{Seq: b - 1}, Cursor: []byte{byte(b)},
 			Step: Step{Block: b, BlockHash: ledger.Hash{byte(b)}}})
 		if err != nil {
 			t.Fatal(err)
