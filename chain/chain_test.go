@@ -95,7 +95,7 @@ func newSubmitter(t *testing.T, e *env, c *chain.Client, key *ecdsa.PrivateKey) 
 // and, for a follower started by followScan, how far it has scanned.
 type collector struct {
 	mu      sync.Mutex
-	events  []chain.BatchEvent
+	events  []chain.Event
 	scanned uint64 // last block scanned through (Progress)
 	done    chan error
 	cancel  context.CancelFunc
@@ -170,7 +170,7 @@ func (c *collector) run(t *testing.T, f *chain.Follower, cur chain.Cursor) {
 	runCtx, cancel := context.WithCancel(ctx(t))
 	c.cancel = cancel
 	go func() {
-		c.done <- f.Run(runCtx, cur, func(_ context.Context, ev chain.BatchEvent) error {
+		c.done <- f.Run(runCtx, cur, func(_ context.Context, ev chain.Event) error {
 			c.mu.Lock()
 			c.events = append(c.events, ev)
 			c.mu.Unlock()
@@ -180,14 +180,14 @@ func (c *collector) run(t *testing.T, f *chain.Follower, cur chain.Cursor) {
 	t.Cleanup(func() { cancel(); <-c.done })
 }
 
-func (c *collector) snapshot() []chain.BatchEvent {
+func (c *collector) snapshot() []chain.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.events)
 }
 
 // wait waits until n events were delivered (or Run ended).
-func (c *collector) wait(t *testing.T, n int, within time.Duration) []chain.BatchEvent {
+func (c *collector) wait(t *testing.T, n int, within time.Duration) []chain.Event {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -241,8 +241,8 @@ func TestSubmitFollowResume(t *testing.T) {
 	evs := col.wait(t, 3, 5*time.Second)
 	for i, ev := range evs {
 		r := results[i]
-		if ev.Seq != uint64(i) || !bytes.Equal(ev.Data, datas[i]) || ev.DataHash != crypto.Keccak256Hash(datas[i]) ||
-			ev.Submitter != sub.From() || ev.Block != r.Block || ev.BlockHash != r.BlockHash || ev.TxHash != r.TxHash {
+		if ev.Batch.Seq != uint64(i) || !bytes.Equal(ev.Batch.Data, datas[i]) || ev.Batch.DataHash != crypto.Keccak256Hash(datas[i]) ||
+			ev.Batch.Submitter != sub.From() || ev.Block != r.Block || ev.BlockHash != r.BlockHash || ev.TxHash != r.TxHash {
 			t.Fatalf("event %d = %+v, submitted %+v", i, ev, r)
 		}
 	}
@@ -254,7 +254,7 @@ func TestSubmitFollowResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs = col.wait(t, 4, 5*time.Second)
-	if evs[3].Seq != 3 || !bytes.Equal(evs[3].Data, data3) || evs[3].TxHash != r3.TxHash {
+	if evs[3].Batch.Seq != 3 || !bytes.Equal(evs[3].Batch.Data, data3) || evs[3].TxHash != r3.TxHash {
 		t.Fatalf("event 3 = %+v", evs[3])
 	}
 	col.scanPast(t, e)
@@ -272,7 +272,7 @@ func TestSubmitFollowResume(t *testing.T) {
 	col2.wait(t, 2, 5*time.Second)
 	col2.scanPast(t, e)
 	got := col2.snapshot()
-	if len(got) != 2 || got[0].Seq != 2 || got[1].Seq != 3 {
+	if len(got) != 2 || got[0].Batch.Seq != 2 || got[1].Batch.Seq != 3 {
 		t.Fatalf("resumed from seq 1: got %v", seqs(got))
 	}
 	// Resume after the last event: nothing until a new batch.
@@ -284,15 +284,15 @@ func TestSubmitFollowResume(t *testing.T) {
 	if _, err := sub.Submit(ctx(t), []byte("fifth")); err != nil {
 		t.Fatal(err)
 	}
-	if got := col3.wait(t, 1, 5*time.Second); got[0].Seq != 4 {
-		t.Fatalf("after resume: seq %d", got[0].Seq)
+	if got := col3.wait(t, 1, 5*time.Second); got[0].Batch.Seq != 4 {
+		t.Fatalf("after resume: seq %d", got[0].Batch.Seq)
 	}
 }
 
-func seqs(evs []chain.BatchEvent) []uint64 {
+func seqs(evs []chain.Event) []uint64 {
 	var s []uint64
 	for _, e := range evs {
-		s = append(s, e.Seq)
+		s = append(s, e.Batch.Seq)
 	}
 	return s
 }
@@ -319,7 +319,7 @@ func TestFollowerWebSocket(t *testing.T) {
 	evs := col.wait(t, 3, 3*time.Second)
 	t.Logf("3 batches submitted and delivered over WebSocket in %v", time.Since(start))
 	for i, ev := range evs {
-		if ev.Seq != uint64(i) || ev.Submitter != sub.From() {
+		if ev.Batch.Seq != uint64(i) || ev.Batch.Submitter != sub.From() {
 			t.Fatalf("event %d: %+v", i, ev)
 		}
 	}
@@ -332,7 +332,7 @@ func TestConfirmations(t *testing.T) {
 	var (
 		mu       sync.Mutex
 		headSeen []uint64
-		evs      []chain.BatchEvent
+		evs      []chain.Event
 		scanned  uint64
 	)
 	f, _ := chain.NewFollower(chain.FollowerConfig{Client: client, Anchor: e.anchor, From: e.deploy, Confirmations: k, PollInterval: 10 * time.Millisecond,
@@ -345,7 +345,7 @@ func TestConfirmations(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx(t))
 	done := make(chan error, 1)
 	go func() {
-		done <- f.Run(runCtx, chain.Cursor{}, func(ctx context.Context, ev chain.BatchEvent) error {
+		done <- f.Run(runCtx, chain.Cursor{}, func(ctx context.Context, ev chain.Event) error {
 			head, err := client.BlockNumber(ctx)
 			mu.Lock()
 			evs = append(evs, ev)
@@ -484,7 +484,7 @@ func TestReorgDetected(t *testing.T) {
 	}
 	t.Logf("running follower: %v", runErr)
 
-	err = f.Run(ctx(t), ev.Cursor(), func(context.Context, chain.BatchEvent) error {
+	err = f.Run(ctx(t), ev.Cursor(), func(context.Context, chain.Event) error {
 		t.Fatal("delivered after a reorg")
 		return nil
 	})

@@ -37,10 +37,8 @@ type FollowerConfig struct {
 	Anchor common.Address  // required
 
 	// Vault, when set, adds the Vault's AssetListed and Deposit events to
-	// the stream, in chain order with the batches; OnVault receives them
-	// (required with Vault).
-	Vault   common.Address
-	OnVault func(ctx context.Context, ev VaultEvent) error
+	// the stream, in chain order with the batches.
+	Vault common.Address
 
 	// From is the first block scanned when Run starts from a zero cursor:
 	// the Anchor's deployment block (0 scans from genesis).
@@ -81,27 +79,11 @@ type Cursor struct {
 // IsZero tells whether c is the zero cursor.
 func (c Cursor) IsZero() bool { return c.BlockHash == (common.Hash{}) }
 
-// BatchEvent is one Batch event of the Anchor contract.
-type BatchEvent struct {
-	Seq       uint64
-	DataHash  common.Hash
-	Submitter common.Address
-	Data      []byte
-
-	Block     uint64
-	BlockHash common.Hash
-	TxHash    common.Hash
-	LogIndex  uint
-}
-
-// Cursor is the cursor to persist once e is handled.
-func (e BatchEvent) Cursor() Cursor {
-	return Cursor{Block: e.Block, BlockHash: e.BlockHash, LogIndex: e.LogIndex}
-}
-
-// VaultEvent is one AssetListed or Deposit event of the Vault: exactly one
-// of Listing and Deposit is set.
-type VaultEvent struct {
+// Event is one event the follower delivers, in chain order: a Batch of
+// the Anchor, or an AssetListed or Deposit of the Vault. Exactly one of
+// Batch, Listing and Deposit is set.
+type Event struct {
+	Batch   *Batch
 	Listing *ledger.VaultListing
 	Deposit *ledger.VaultDeposit
 	From    common.Address // the depositor on Ethereum (Deposit only)
@@ -112,9 +94,29 @@ type VaultEvent struct {
 	LogIndex  uint
 }
 
+// Batch is the body of an Anchor Batch event.
+type Batch struct {
+	Seq       uint64
+	DataHash  common.Hash
+	Submitter common.Address
+	Data      []byte
+}
+
 // Cursor is the cursor to persist once e is handled.
-func (e VaultEvent) Cursor() Cursor {
+func (e Event) Cursor() Cursor {
 	return Cursor{Block: e.Block, BlockHash: e.BlockHash, LogIndex: e.LogIndex}
+}
+
+// String names the event for logs and errors.
+func (e Event) String() string {
+	switch {
+	case e.Batch != nil:
+		return fmt.Sprintf("batch %d (block %d)", e.Batch.Seq, e.Block)
+	case e.Deposit != nil:
+		return fmt.Sprintf("vault deposit %d (block %d, index %d)", e.Deposit.Index, e.Block, e.LogIndex)
+	default:
+		return fmt.Sprintf("vault listing (block %d, index %d)", e.Block, e.LogIndex)
+	}
 }
 
 // Follower reads the Anchor's Batch events (and the Vault's, when
@@ -148,9 +150,6 @@ func NewFollower(cfg FollowerConfig) (*Follower, error) {
 	anchor, vault := bindings.NewAnchor(), bindings.NewVault()
 	sources := []logSource{{Address: cfg.Anchor, Topic: anchor.GetABI().Events[bindings.AnchorBatchEventName].ID}}
 	if cfg.Vault != (common.Address{}) {
-		if cfg.OnVault == nil {
-			return nil, fmt.Errorf("%w: a follower of the vault needs OnVault", ErrConfig)
-		}
 		events := vault.GetABI().Events
 		sources = append(sources,
 			logSource{Address: cfg.Vault, Topic: events[bindings.VaultAssetListedEventName].ID},
@@ -176,7 +175,7 @@ type blockRef struct {
 // Run checks, before every step, that the last block it handled or scanned
 // still has the hash it had; a cursor from an earlier run is checked the same
 // way, so a reorg while the node was down is caught too.
-func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx context.Context, ev BatchEvent) error) error {
+func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx context.Context, ev Event) error) error {
 	var (
 		next      uint64    // next block to scan
 		skipBlock uint64    // in this block ...
@@ -324,23 +323,16 @@ func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx conte
 			if l.BlockNumber == skipBlock && int(l.Index) <= skipThru {
 				continue
 			}
+			decode := f.decodeBatch
 			if l.Address == f.cfg.Vault && f.cfg.Vault != f.cfg.Anchor {
-				ev, err := f.decodeVault(l)
-				if err != nil {
-					return err
-				}
-				if err := f.cfg.OnVault(ctx, ev); err != nil {
-					return fmt.Errorf("chain: handling vault event (block %d, index %d): %w", ev.Block, ev.LogIndex, err)
-				}
-				check = &blockRef{l.BlockNumber, l.BlockHash}
-				continue
+				decode = f.decodeVault
 			}
-			ev, err := f.decodeBatch(l)
+			ev, err := decode(l)
 			if err != nil {
 				return err
 			}
 			if err := handle(ctx, ev); err != nil {
-				return fmt.Errorf("chain: handling batch %d (block %d): %w", ev.Seq, ev.Block, err)
+				return fmt.Errorf("chain: handling %s: %w", ev, err)
 			}
 			check = &blockRef{l.BlockNumber, l.BlockHash}
 		}
@@ -378,30 +370,28 @@ func (f *Follower) target(ctx context.Context) (uint64, bool, error) {
 	return head.Number - f.cfg.Confirmations, true, nil
 }
 
-// decodeBatch turns a log into a BatchEvent.
-func (f *Follower) decodeBatch(l *types.Log) (BatchEvent, error) {
-	ev, err := f.anchor.UnpackBatchEvent(l)
-	if err != nil {
-		return BatchEvent{}, fmt.Errorf("chain: undecodable Batch log (block %d, index %d): %w", l.BlockNumber, l.Index, err)
-	}
-	if crypto.Keccak256Hash(ev.Data) != common.Hash(ev.DataHash) {
-		return BatchEvent{}, fmt.Errorf("chain: Batch %d (block %d): data does not match its hash", ev.Seq, l.BlockNumber)
-	}
-	return BatchEvent{
-		Seq:       ev.Seq,
-		DataHash:  ev.DataHash,
-		Submitter: ev.Submitter,
-		Data:      ev.Data,
-		Block:     l.BlockNumber,
-		BlockHash: l.BlockHash,
-		TxHash:    l.TxHash,
-		LogIndex:  l.Index,
-	}, nil
+// eventAt is an Event at a log's position, with no body yet.
+func eventAt(l *types.Log) Event {
+	return Event{Block: l.BlockNumber, BlockHash: l.BlockHash, TxHash: l.TxHash, LogIndex: l.Index}
 }
 
-// decodeVault turns a Vault log into a VaultEvent.
-func (f *Follower) decodeVault(l *types.Log) (VaultEvent, error) {
-	ev := VaultEvent{Block: l.BlockNumber, BlockHash: l.BlockHash, TxHash: l.TxHash, LogIndex: l.Index}
+// decodeBatch turns an Anchor log into a Batch event.
+func (f *Follower) decodeBatch(l *types.Log) (Event, error) {
+	ev := eventAt(l)
+	b, err := f.anchor.UnpackBatchEvent(l)
+	if err != nil {
+		return ev, fmt.Errorf("chain: undecodable Batch log (block %d, index %d): %w", l.BlockNumber, l.Index, err)
+	}
+	if crypto.Keccak256Hash(b.Data) != common.Hash(b.DataHash) {
+		return ev, fmt.Errorf("chain: Batch %d (block %d): data does not match its hash", b.Seq, l.BlockNumber)
+	}
+	ev.Batch = &Batch{Seq: b.Seq, DataHash: b.DataHash, Submitter: b.Submitter, Data: b.Data}
+	return ev, nil
+}
+
+// decodeVault turns a Vault log into a Listing or Deposit event.
+func (f *Follower) decodeVault(l *types.Log) (Event, error) {
+	ev := eventAt(l)
 	switch l.Topics[0] {
 	case f.vault.GetABI().Events[bindings.VaultAssetListedEventName].ID:
 		e, err := f.vault.UnpackAssetListedEvent(l)

@@ -141,12 +141,12 @@ func (f *fakeChain) SubscribeNewHeads(context.Context, chan<- BlockInfo) (ethere
 
 // runUntil runs the follower until it delivered n events or stop says so,
 // and returns the events and Run's error.
-func runUntil(t *testing.T, fol *Follower, cur Cursor, n int) ([]BatchEvent, error) {
+func runUntil(t *testing.T, fol *Follower, cur Cursor, n int) ([]Event, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var evs []BatchEvent
-	err := fol.Run(ctx, cur, func(_ context.Context, ev BatchEvent) error {
+	var evs []Event
+	err := fol.Run(ctx, cur, func(_ context.Context, ev Event) error {
 		evs = append(evs, ev)
 		if len(evs) == n {
 			cancel()
@@ -181,8 +181,8 @@ func TestFollowerOrderAndRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, ev := range evs {
-		if ev.Seq != uint64(i) || string(ev.Data) != fmt.Sprintf("batch %d", i) {
-			t.Fatalf("event %d: seq %d data %q", i, ev.Seq, ev.Data)
+		if ev.Batch.Seq != uint64(i) || string(ev.Batch.Data) != fmt.Sprintf("batch %d", i) {
+			t.Fatalf("event %d: seq %d data %q", i, ev.Batch.Seq, ev.Batch.Data)
 		}
 	}
 	for _, q := range f.queries {
@@ -211,10 +211,10 @@ func evsIndex(f *fakeChain, block, seq uint64) uint {
 	panic("no such log")
 }
 
-func seqsOf(evs []BatchEvent) []uint64 {
+func seqsOf(evs []Event) []uint64 {
 	var s []uint64
 	for _, e := range evs {
-		s = append(s, e.Seq)
+		s = append(s, e.Batch.Seq)
 	}
 	return s
 }
@@ -235,10 +235,10 @@ func TestFollowerReorgOfScannedBlocks(t *testing.T) {
 			return nil
 		}
 	})
-	var evs []BatchEvent
+	var evs []Event
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := fol.Run(ctx, Cursor{}, func(_ context.Context, ev BatchEvent) error { evs = append(evs, ev); return nil })
+	err := fol.Run(ctx, Cursor{}, func(_ context.Context, ev Event) error { evs = append(evs, ev); return nil })
 	var re *ReorgError
 	if !errors.As(err, &re) || !errors.Is(err, ErrReorg) || re.Block != 9 || re.Handled != old || re.Canonical != f.blocks[9].hash {
 		t.Fatalf("Run: %v", err)
@@ -270,14 +270,14 @@ func TestFollowerRetriesAndConfirmations(t *testing.T) {
 	// With K=2 and head 9, block 8 is not deep enough: one event only.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	var evs []BatchEvent
-	err := fol.Run(ctx, Cursor{}, func(_ context.Context, ev BatchEvent) error { evs = append(evs, ev); return nil })
-	if !errors.Is(err, context.DeadlineExceeded) || len(evs) != 1 || evs[0].Seq != 0 {
+	var evs []Event
+	err := fol.Run(ctx, Cursor{}, func(_ context.Context, ev Event) error { evs = append(evs, ev); return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || len(evs) != 1 || evs[0].Batch.Seq != 0 {
 		t.Fatalf("K=2 at head 9: %v, %v", err, seqsOf(evs))
 	}
 	f.extend(1) // head 10: block 8 is 2 deep
 	evs, _ = runUntil(t, fol, evs[0].Cursor(), 1)
-	if len(evs) != 1 || evs[0].Seq != 1 {
+	if len(evs) != 1 || evs[0].Batch.Seq != 1 {
 		t.Fatalf("after one more block: %v", seqsOf(evs))
 	}
 }
@@ -290,8 +290,8 @@ func TestFollowerFinalized(t *testing.T) {
 	fol := newTestFollower(t, f, func(c *FollowerConfig) { c.Finalized = true })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	var evs []BatchEvent
-	_ = fol.Run(ctx, Cursor{}, func(_ context.Context, ev BatchEvent) error { evs = append(evs, ev); return nil })
+	var evs []Event
+	_ = fol.Run(ctx, Cursor{}, func(_ context.Context, ev Event) error { evs = append(evs, ev); return nil })
 	if fmt.Sprint(seqsOf(evs)) != "[0]" {
 		t.Fatalf("finalized 4: %v", seqsOf(evs))
 	}
@@ -302,7 +302,7 @@ func TestFollowerHandlerError(t *testing.T) {
 	f.addBatches(1, 0)
 	fol := newTestFollower(t, f, nil)
 	boom := errors.New("boom")
-	err := fol.Run(context.Background(), Cursor{}, func(context.Context, BatchEvent) error { return boom })
+	err := fol.Run(context.Background(), Cursor{}, func(context.Context, Event) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("Run: %v", err)
 	}

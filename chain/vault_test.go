@@ -62,7 +62,15 @@ func newLedgerSim(d ledger.Domain) *ledgerSim {
 		roots: map[uint64][2]ledger.Hash{}, hashes: map[uint64]ledger.Hash{}, seen: make(chan struct{}, 1024)}
 }
 
-func (l *ledgerSim) onVault(_ context.Context, ev chain.VaultEvent) error {
+// onEvent folds one event the follower delivers.
+func (l *ledgerSim) onEvent(ctx context.Context, ev chain.Event) error {
+	if ev.Batch != nil {
+		return l.onBatch(ctx, ev.Batch)
+	}
+	return l.onVault(ev)
+}
+
+func (l *ledgerSim) onVault(ev chain.Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := ledger.NewOverlay(l.state)
@@ -87,7 +95,7 @@ func (l *ledgerSim) onVault(_ context.Context, ev chain.VaultEvent) error {
 	return nil
 }
 
-func (l *ledgerSim) onBatch(_ context.Context, ev chain.BatchEvent) error {
+func (l *ledgerSim) onBatch(_ context.Context, ev *chain.Batch) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	btxs, err := ledger.DecodeBatch(ev.Data, l.state)
@@ -191,14 +199,14 @@ func newBridge(t *testing.T) *bridge {
 	}
 	b.sub = newSubmitter(t, e, c, settler)
 	b.sim = newLedgerSim(b.domain)
-	f, err := chain.NewFollower(chain.FollowerConfig{Client: c, Anchor: e.anchor, Vault: vaddr, OnVault: b.sim.onVault,
+	f, err := chain.NewFollower(chain.FollowerConfig{Client: c, Anchor: e.anchor, Vault: vaddr,
 		From: e.deploy, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- f.Run(runCtx, chain.Cursor{}, b.sim.onBatch) }()
+	go func() { done <- f.Run(runCtx, chain.Cursor{}, b.sim.onEvent) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {

@@ -102,7 +102,7 @@ func (n *Node) startBridge(ctx context.Context) error {
 }
 
 // foldVault folds one Vault event into the settled state, in chain order.
-func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
+func (n *Node) foldVault(ev chain.Event) error {
 	cursor, err := json.Marshal(ev.Cursor())
 	if err != nil {
 		return err
@@ -138,8 +138,8 @@ func (n *Node) foldVault(_ context.Context, ev chain.VaultEvent) error {
 	if err != nil {
 		return err
 	}
-	err = n.store.CommitEntry(store.EntryCommit{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root, Cursor: cursor, Deposit: dep,
-		Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
+	err = n.store.Commit(store.Commit{Result: &ledger.FoldResult{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root},
+		Cursor: cursor, Deposit: dep, Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
 	if err == nil && len(writes) > 0 {
 		err = n.advancePool(nil) // the settled state changed under the view
 	}

@@ -11,11 +11,15 @@ import (
 	"github.com/anonex/anonex/ledger/store"
 )
 
-// foldEvent folds one anchored batch into the settled state. The settled
+// foldEvent folds one event of the chain into the settled state, in chain
+// order: an anchored batch, or a Vault event (see foldVault). The settled
 // state is a pure fold of the chain: a batch that does not decode is
 // recorded as junk and changes nothing; transactions in it that cannot
 // apply are skipped and stay pending.
-func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
+func (n *Node) foldEvent(ctx context.Context, ev chain.Event) error {
+	if ev.Batch == nil {
+		return n.foldVault(ev)
+	}
 	// By hash: the block the event came from, even if a reorg raced us.
 	h, err := n.eth.Eth().HeaderByHash(ctx, ev.BlockHash)
 	if err != nil {
@@ -26,34 +30,35 @@ func (n *Node) foldEvent(ctx context.Context, ev chain.BatchEvent) error {
 
 // FoldBatch folds one anchored batch whose block has the given timestamp.
 // The follower calls it in chain order; benchmarks call it directly.
-func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
+func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
+	b := ev.Batch
 	head, err := n.store.Head()
 	if err != nil {
 		return err
 	}
 	switch {
-	case ev.Seq < head.NextSeq:
+	case b.Seq < head.NextSeq:
 		return nil // folded before the cursor was saved
-	case ev.Seq > head.NextSeq:
-		return fmt.Errorf("node: batch %d arrived but %d is next: the chain skipped a batch", ev.Seq, head.NextSeq)
+	case b.Seq > head.NextSeq:
+		return fmt.Errorf("node: batch %d arrived but %d is next: the chain skipped a batch", b.Seq, head.NextSeq)
 	}
 	cursor, err := json.Marshal(ev.Cursor())
 	if err != nil {
 		return err
 	}
 	step := store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}
-	rec := store.BatchRecord{Seq: ev.Seq, Block: ev.Block, BlockHash: ledger.Hash(ev.BlockHash), TxHash: ledger.Hash(ev.TxHash),
-		Submitter: ledger.Address(ev.Submitter), DataHash: ledger.Hash(ev.DataHash), Bytes: len(ev.Data), StateRoot: head.StateRoot}
+	rec := store.BatchRecord{Seq: b.Seq, Block: ev.Block, BlockHash: ledger.Hash(ev.BlockHash), TxHash: ledger.Hash(ev.TxHash),
+		Submitter: ledger.Address(b.Submitter), DataHash: ledger.Hash(b.DataHash), Bytes: len(b.Data), StateRoot: head.StateRoot}
 	settled := n.store.State()
-	btxs, err := ledger.DecodeBatch(ev.Data, settled)
+	btxs, err := ledger.DecodeBatch(b.Data, settled)
 	if errors.Is(err, ledger.ErrState) {
 		return err // our store failed, not the batch: retry, never call it junk
 	}
 	if err != nil {
 		rec.Junk = err.Error()
-		n.log.Warn("junk batch", "seq", ev.Seq, "submitter", rec.Submitter, "err", err)
+		n.log.Warn("junk batch", "seq", b.Seq, "submitter", rec.Submitter, "err", err)
 		// The state is unchanged: the pending view stays where it is.
-		return n.store.CommitBatch(store.Commit{Record: rec, Cursor: cursor, Step: step})
+		return n.store.Commit(store.Commit{Record: &rec, Cursor: cursor, Step: step})
 	}
 	rec.Txs = len(btxs)
 	vs := n.verifyBatch(btxs)
@@ -64,7 +69,7 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		}
 	}
 	rec.Invalid = len(btxs) - len(verified)
-	res, err := ledger.Fold(settled, n.store.Tree(), verified, ledger.Env{Seq: ev.Seq, Time: blockTime})
+	res, err := ledger.Fold(settled, n.store.Tree(), verified, ledger.Env{Seq: b.Seq, Time: blockTime})
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,7 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 			}
 		}
 	}
-	err = n.store.CommitBatch(store.Commit{Result: res, Record: rec, Cursor: cursor, Drop: ids, Meta: meta,
+	err = n.store.Commit(store.Commit{Result: res, Record: &rec, Cursor: cursor, Drop: ids, Meta: meta,
 		Step: step, Settled: settledTxs})
 	if err == nil {
 		err = n.advancePool(res)
@@ -115,10 +120,10 @@ func (n *Node) FoldBatch(ev chain.BatchEvent, blockTime uint64) error {
 		if r.Status != ledger.StatusOK {
 			status = "failed"
 		}
-		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &ev.Seq, Reason: r.Reason.String()})
+		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &b.Seq, Reason: r.Reason.String()})
 	}
-	n.events.publish(Event{Type: "batch", Seq: &ev.Seq, Root: &res.StateRoot})
-	n.log.Debug("folded batch", "seq", ev.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
+	n.events.publish(Event{Type: "batch", Seq: &b.Seq, Root: &res.StateRoot})
+	n.log.Debug("folded batch", "seq", b.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
 	return nil
 }
 

@@ -382,7 +382,7 @@ func (n *Node) Start(ctx context.Context) error {
 		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, Finalized: cfg.Finalized, PollInterval: cfg.PollInterval,
 		Logger: n.log.With("sub", "follower")}
 	if n.bridge != nil {
-		fcfg.Vault, fcfg.OnVault = common.Address(cfg.Vault), n.foldVault
+		fcfg.Vault = common.Address(cfg.Vault)
 	}
 	follower, err := chain.NewFollower(fcfg)
 	if err != nil {

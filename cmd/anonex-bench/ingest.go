@@ -193,7 +193,7 @@ func benchIngestFold(n int, fold bool) error {
 				break
 			}
 		}
-		if err := nd.FoldBatch(chain.BatchEvent{Seq: seq, Data: b.Bytes()}, uint64(seq)); err != nil {
+		if err := nd.FoldBatch(chain.Event{Batch: &chain.Batch{Seq: seq, Data: b.Bytes()}}, uint64(seq)); err != nil {
 			return err
 		}
 		folded += b.Len()
