@@ -166,6 +166,10 @@ func (o *Overlay) setCard(c Address, k Card) {
 // ParseCardState reads a card registration from a raw state key and value
 // (a store scanning the settled state, a node scanning its pending view's
 // writes): ok is false for any other key or a deleted one.
+// StatePrefixCard is the first byte of every card registration's state
+// key, for stores that list them (see ParseCardState).
+func StatePrefixCard() []byte { return []byte{prefixCard} }
+
 func ParseCardState(key, value []byte) (Address, Card, bool) {
 	if len(key) != 1+20 || key[0] != prefixCard || len(value) != 41 {
 		return Address{}, Card{}, false

@@ -264,7 +264,13 @@ type HotListEntry struct {
 // address. Every node reads the same settled state, so every node serves
 // the same settled hot-list.
 func (n *Node) hotList() ([]HotListEntry, error) {
-	settled, err := n.store.HotCards()
+	settled := map[ledger.Address]ledger.Card{}
+	err := n.store.ScanState(ledger.StatePrefixCard(), func(k, v []byte) bool {
+		if a, c, ok := ledger.ParseCardState(k, v); ok && c.HotListed() {
+			settled[a] = c
+		}
+		return true
+	})
 	if err != nil {
 		return nil, err
 	}

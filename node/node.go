@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
@@ -252,7 +253,7 @@ func New(cfg Config) (*Node, error) {
 		}
 	}
 	dbDir := filepath.Join(cfg.DataDir, "ledger")
-	st, err := store.Open(dbDir, store.Options{InMemory: cfg.InMemory, Logger: cfg.Logger})
+	st, err := store.Open(dbDir, store.Options{InMemory: cfg.InMemory, Logger: cfg.Logger, AccountLabel: names.Name})
 	if err != nil {
 		return nil, err
 	}

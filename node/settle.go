@@ -37,7 +37,16 @@ func (n *Node) settleLoop() {
 			forced = true
 		}
 		now := n.cfg.Clock()
-		cands := n.pool.Candidates(n.cfg.BatchMax, n.store.MustHead().NextSeq, now, n.cfg.FlightTimeout)
+		head, err := n.store.Head()
+		if err != nil {
+			// Without the head we cannot tell folded flights from pending
+			// ones: post nothing this tick.
+			if n.ctx.Err() == nil {
+				n.log.Error("settler: reading the store's head", "err", err)
+			}
+			continue
+		}
+		cands := n.pool.Candidates(n.cfg.BatchMax, head.NextSeq, now, n.cfg.FlightTimeout)
 		if len(cands) == 0 {
 			continue
 		}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/ledger"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -59,6 +58,9 @@ type Options struct {
 	// UndoDepth is how many blocks below the newest fold step keep their
 	// undo data (see Steps and UndoNewest). Default DefaultUndoDepth.
 	UndoDepth uint64
+	// AccountLabel names an account for the name index AccountsByName
+	// searches (the node passes account/names.Name). nil: no name index.
+	AccountLabel func(ledger.Address) string
 }
 
 // pebbleLogger adapts slog to Pebble's logger.
@@ -90,6 +92,7 @@ type Store struct {
 	max    int
 
 	undoDepth uint64
+	label     func(ledger.Address) string
 
 	snapMu sync.Mutex
 	snaps  map[*Snapshot]struct{}
@@ -128,7 +131,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup, undoDepth: o.UndoDepth,
+	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup, undoDepth: o.UndoDepth, label: o.AccountLabel,
 		snaps: map[*Snapshot]struct{}{}}
 	s.wg.Add(1)
 	go s.groupLoop()
@@ -325,7 +328,7 @@ type Commit struct {
 
 // writeState adds state and tree writes to w, with the name and symbol
 // indexes of the accounts and assets they touch.
-func writeState(w *undoWriter, state, tree []ledger.KV) {
+func (s *Store) writeState(w *undoWriter, state, tree []ledger.KV) {
 	for _, kv := range state {
 		k := prefixed(pState, kv.Key)
 		if kv.Value == nil {
@@ -335,7 +338,9 @@ func writeState(w *undoWriter, state, tree []ledger.KV) {
 		}
 		switch kind, addr, asset := ledger.ParseStateKey(kv.Key); kind {
 		case "account":
-			w.Set(nameKey(names.Name(addr), addr), nil)
+			if s.label != nil {
+				w.Set(nameKey(s.label(addr), addr), nil)
+			}
 		case "asset":
 			if a, ok := ledger.DecodeAsset(asset, kv.Value); ok {
 				w.Set(symbolKey(a.Symbol, asset), nil)
@@ -443,7 +448,7 @@ func (s *Store) Commit(c Commit) error {
 	defer b.Close()
 	w := s.newUndoWriter(b)
 	if r := c.Result; r != nil {
-		writeState(w, r.StateWrites, r.TreeWrites)
+		s.writeState(w, r.StateWrites, r.TreeWrites)
 	}
 	if rec := c.Record; rec != nil {
 		if r := c.Result; r != nil {
@@ -676,15 +681,8 @@ func (s *Store) ScanMeta(prefix string, fn func(key string, value []byte) bool) 
 	return s.scan(append([]byte{pMeta}, prefix...), func(k, v []byte) bool { return fn(string(k[1:]), v) })
 }
 
-// HotCards lists every settled card terminals must refuse online: flagged
-// as cloned, or blocked by its issuer (ledger.Card.HotListed).
-func (s *Store) HotCards() (map[ledger.Address]ledger.Card, error) {
-	out := map[ledger.Address]ledger.Card{}
-	err := s.scan([]byte{pState, 'c'}, func(k, v []byte) bool {
-		if a, c, ok := ledger.ParseCardState(k[1:], v); ok && c.HotListed() {
-			out[a] = c
-		}
-		return true
-	})
-	return out, err
+// ScanState calls fn for every settled state key that starts with prefix
+// (a prefix the ledger exports), in key order, until fn returns false.
+func (s *Store) ScanState(prefix []byte, fn func(key, value []byte) bool) error {
+	return s.scan(prefixed(pState, prefix), func(k, v []byte) bool { return fn(k[1:], v) })
 }

@@ -15,9 +15,12 @@ import (
 	"github.com/anonex/anonex/ledger"
 )
 
+// hexLabel names an account by its address, for the name index.
+func hexLabel(a ledger.Address) string { return a.Hex() }
+
 func TestCommitBatchAndReopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{})
+	s, err := Open(dir, Options{AccountLabel: hexLabel})
 	if err != nil {
 		t.Fatal(err)
 	}
