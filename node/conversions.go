@@ -286,8 +286,16 @@ func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.Si
 }
 
 // WaitTx waits until a transaction settles, fails or is rejected on this
-// node, and returns its status then (or ctx's error).
+// node, and returns its status then (or ctx's error). It listens to the
+// node's events and looks the status up when one may have changed it; a
+// slow check every second covers a subscription the hub dropped.
 func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
+	events, stop, ok := n.Subscribe()
+	if ok {
+		defer stop()
+	}
+	slow := time.NewTicker(time.Second)
+	defer slow.Stop()
 	for {
 		info, err := n.TxStatus(id)
 		if err == nil {
@@ -296,10 +304,23 @@ func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
 				return info, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return info, fmt.Errorf("transaction %s is %q: %w", id.Hex(), info.Status, ctx.Err())
-		case <-time.After(5 * time.Millisecond):
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return info, fmt.Errorf("transaction %s is %q: %w", id.Hex(), info.Status, ctx.Err())
+			case <-slow.C:
+				break wait
+			case ev, open := <-events:
+				switch {
+				case !open:
+					events = nil // dropped: the slow check carries on
+				case ev.Type == "tx" && ev.ID != nil && *ev.ID != id:
+					// another transaction's news
+				default:
+					break wait
+				}
+			}
 		}
 	}
 }
