@@ -1,7 +1,6 @@
 package node
 
 import (
-	"crypto/rand"
 	"errors"
 	"io"
 	"math"
@@ -247,7 +246,7 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 		}
 		sp.Access = "authorization"
 		a := ledger.SpendAuth{Account: p.account, Asset: p.asset.ID, Amount: *units, Payee: merchant, Expiry: expires}
-		if _, err := io.ReadFull(rand.Reader, a.Salt[:]); err != nil {
+		if _, err := io.ReadFull(n.cfg.Rand, a.Salt[:]); err != nil {
 			return nil, err
 		}
 		sa := &ledger.SignedSpendAuth{SpendAuth: a}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -203,7 +202,7 @@ func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
 	c := &Conversion{Status: "requested", Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
 		Offer: oid, GiftSpent: ledger.FormatAmount(cost, gift.Decimals), Received: ledger.FormatAmount(take, toInfo.Decimals),
 		Card: card, Created: n.cfg.Clock().UnixMilli()}
-	if _, err := io.ReadFull(rand.Reader, c.ID[:]); err != nil {
+	if _, err := io.ReadFull(n.cfg.Rand, c.ID[:]); err != nil {
 		return nil, err
 	}
 	n.saveConversion(c)

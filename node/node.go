@@ -142,7 +142,13 @@ type Config struct {
 	// MaxPending bounds the pending pool. Default 200,000.
 	MaxPending int
 
-	Clock  func() time.Time
+	// Clock gives the node's time: the pending view's, quotes' and
+	// conversions'. Default time.Now.
+	Clock func() time.Time
+	// Rand is where the node's random values come from (API token, spend
+	// authorization salts, conversion ids, an in-memory node's peer key).
+	// Default crypto/rand.Reader.
+	Rand   io.Reader
 	Logger *slog.Logger
 }
 
@@ -191,6 +197,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -285,29 +294,37 @@ func New(cfg Config) (*Node, error) {
 }
 
 func (n *Node) loadToken() error {
-	if n.cfg.APIToken != "" || n.cfg.InMemory {
-		if n.cfg.APIToken == "" {
-			n.cfg.APIToken = randomToken()
+	if n.cfg.APIToken != "" {
+		return nil
+	}
+	var path string
+	if !n.cfg.InMemory {
+		path = filepath.Join(n.cfg.DataDir, "api-token")
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			n.cfg.APIToken = string(b)
+			return nil
 		}
+	}
+	tok, err := randomToken(n.cfg.Rand)
+	if err != nil {
+		return fmt.Errorf("node: api token: %w", err)
+	}
+	n.cfg.APIToken = tok
+	if path == "" {
 		return nil
 	}
-	path := filepath.Join(n.cfg.DataDir, "api-token")
-	b, err := os.ReadFile(path)
-	if err == nil && len(b) > 0 {
-		n.cfg.APIToken = string(b)
-		return nil
-	}
-	n.cfg.APIToken = randomToken()
-	if err := os.WriteFile(path, []byte(n.cfg.APIToken), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
 		return fmt.Errorf("node: write api token: %w", err)
 	}
 	return nil
 }
 
-func randomToken() string {
+func randomToken(r io.Reader) (string, error) {
 	var b [24]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // Start connects to Ethereum, joins the gossip network, reloads pending
@@ -346,7 +363,7 @@ func (n *Node) Start(ctx context.Context) error {
 	key := cfg.P2PKey
 	if key == nil {
 		if cfg.InMemory {
-			key, _, err = crypto.GenerateEd25519Key(rand.Reader)
+			key, _, err = crypto.GenerateEd25519Key(cfg.Rand)
 		} else {
 			key, err = p2p.LoadOrCreateIdentity(filepath.Join(cfg.DataDir, "p2p.key"))
 		}

@@ -78,13 +78,12 @@ type payConversions struct {
 	m  map[ledger.Hash]*payConversion
 }
 
-func (p *payConversions) put(c *payConversion) {
+func (p *payConversions) put(c *payConversion, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
 		p.m = map[ledger.Hash]*payConversion{}
 	}
-	now := time.Now()
 	for k, v := range p.m {
 		if now.After(v.expires) {
 			delete(p.m, k)
@@ -138,7 +137,7 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 	if err != nil {
 		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
 	}
-	c := &payConversion{req: req, amount: *amount, owner: owner, expires: time.Now().Add(payConversionTTL)}
+	c := &payConversion{req: req, amount: *amount, owner: owner, expires: n.cfg.Clock().Add(payConversionTTL)}
 	show := func(v *uint256.Int, asset ledger.Hash) string {
 		if a, err := n.ResolveAsset(asset.Hex()); err == nil {
 			return ledger.FormatAmount(v, a.Decimals) + " " + a.Symbol
@@ -159,7 +158,7 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 	if err != nil {
 		return nil, err
 	}
-	n.payConv.put(c)
+	n.payConv.put(c, n.cfg.Clock())
 	sym := c.asset.Hex()
 	if a, err := n.ResolveAsset(c.asset.Hex()); err == nil {
 		sym = a.Symbol
@@ -201,7 +200,7 @@ func (n *Node) planConversion(c *payConversion, p cardproto.PurseOffer, show fun
 // ConvertPay's id: the terminal waits for it to settle.
 func (n *Node) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec PayConversionRecord) (ledger.Hash, error) {
 	c := n.payConv.take(nonce)
-	if c == nil || time.Now().After(c.expires) {
+	if c == nil || n.cfg.Clock().After(c.expires) {
 		return ledger.Hash{}, apiErr(http.StatusGone, "expired", "no approved conversion %s (expired, completed or never approved)", nonce)
 	}
 	record := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: c.req.Card, Asset: c.asset, Amount: c.pay,

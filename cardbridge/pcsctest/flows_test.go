@@ -200,6 +200,26 @@ func TestTerminalDeclines(t *testing.T) {
 		t.Fatalf("untrusted issuer: %+v", r)
 	}
 	e.cfg.Trusted = trusted
+	// A terminal whose randomness fails declines before the card signs
+	// anything: offline (1.00) and online (30.00) alike.
+	counter := func() uint64 {
+		info, err := cardclient.New(e.reader(0)).Select()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Counter
+	}
+	before := counter()
+	e.cfg.Rand = failingReader{}
+	for _, units := range []uint64{100, 3000} {
+		if r := e.pay(0, units, e.pins[0]); r.Status != "declined" || r.Code != terminal.CodeRefused || !strings.Contains(r.Reason, "randomness") {
+			t.Fatalf("no randomness, %d units: %+v", units, r)
+		}
+	}
+	e.cfg.Rand = nil
+	if after := counter(); after != before {
+		t.Fatalf("the card signed without a fresh challenge: counter %d, then %d", before, after)
+	}
 	// A card reported lost: declined online.
 	if err := e.n.ReportLost(e.ctx, e.cards[1]); err != nil {
 		t.Fatal(err)
@@ -435,3 +455,8 @@ func TestConversionAtPaymentThroughPCSC(t *testing.T) {
 		t.Fatal("a declined conversion changed the card's D")
 	}
 }
+
+// failingReader is a source of randomness that has none.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy source unavailable") }

@@ -82,7 +82,11 @@ func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 		}
 		pinDone = true
 	}
-	req := &cardproto.ConvertRequest{Type: cardproto.TxPurchase, Fiat: fiat, FiatAmount: *amount, Payee: cfg.Payee, Challenge: challenge()}
+	ch, res, ok := cfg.challenge(mode)
+	if !ok {
+		return res
+	}
+	req := &cardproto.ConvertRequest{Type: cardproto.TxPurchase, Fiat: fiat, FiatAmount: *amount, Payee: cfg.Payee, Challenge: ch}
 	cr, err := cl.ConvertRequest(req)
 	if err != nil {
 		return cardError(mode, err)

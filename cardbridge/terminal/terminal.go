@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/anonex/anonex/cardbridge/apdu"
@@ -70,6 +71,9 @@ type Config struct {
 	// Convert lets an online payment that the card cannot make in the
 	// terminal's asset convert from another of its purses (PayConverted).
 	Convert bool
+	// Rand is where the payment challenges come from. Default
+	// crypto/rand.Reader.
+	Rand io.Reader
 }
 
 // Decline codes.
@@ -167,7 +171,11 @@ func withCard(r Result, info cardproto.Info) Result {
 // payOffline asks the card to sign offline. It falls back to online when
 // the card's own limits, its set amount or a PIN stand in the way.
 func payOffline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) (Result, bool) {
-	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
+	ch, res, ok := cfg.challenge("offline")
+	if !ok {
+		return res, false
+	}
+	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: ch}
 	resp, err := cl.Pay(ledger.CardModeOffline, req)
 	if err != nil && !errors.As(err, new(*apdu.SWError)) {
 		r := cardError("offline", err)
@@ -302,7 +310,11 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 	if res, ok := askPIN(cfg, cl, amount, &purse.Limits); !ok {
 		return res
 	}
-	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: challenge()}
+	ch, res, ok := cfg.challenge("online")
+	if !ok {
+		return res
+	}
+	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: cfg.Payee, Challenge: ch}
 	resp, err := cl.Pay(ledger.CardModeOnline, req)
 	if err != nil {
 		r := cardError("online", err)
@@ -364,10 +376,18 @@ func cardError(mode string, err error) Result {
 // forwardTimeout bounds an offline payment's attempt to forward its record.
 const forwardTimeout = 5 * time.Second
 
-func challenge() ledger.Hash {
+// challenge draws a payment's challenge: the card signs it into the
+// record, so two payments of the same amount are two records.
+func (c *Config) challenge(mode string) (ledger.Hash, Result, bool) {
 	var h ledger.Hash
-	rand.Read(h[:])
-	return h
+	r := c.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return h, decline(mode, CodeRefused, "the terminal has no randomness for a challenge: %v", err), false
+	}
+	return h, Result{}, true
 }
 
 func contains(xs []ledger.Address, a ledger.Address) bool {
