@@ -176,176 +176,201 @@ type blockRef struct {
 // still has the hash it had; a cursor from an earlier run is checked the same
 // way, so a reorg while the node was down is caught too.
 func (f *Follower) Run(ctx context.Context, cursor Cursor, handle func(ctx context.Context, ev Event) error) error {
-	var (
-		next      uint64    // next block to scan
-		skipBlock uint64    // in this block ...
-		skipThru  = -1      // ... logs with an index <= skipThru were handled
-		check     *blockRef // last block handled or scanned past
-	)
+	r := &run{f: f, ctx: ctx, handle: handle, skipThru: -1, span: f.cfg.MaxRange, backoff: f.cfg.PollInterval}
 	if cursor.IsZero() {
-		next = f.cfg.From
+		r.next = f.cfg.From
 	} else {
-		check = &blockRef{cursor.Block, cursor.BlockHash}
-		next = cursor.Block
+		r.check = &blockRef{cursor.Block, cursor.BlockHash}
+		r.next = cursor.Block
 		if cursor.Complete {
-			next++
+			r.next++
 		} else {
-			skipBlock, skipThru = cursor.Block, int(cursor.LogIndex)
+			r.skipBlock, r.skipThru = cursor.Block, int(cursor.LogIndex)
 		}
 	}
-
-	wake, stopWake := f.wakeups(ctx)
+	var stopWake func()
+	r.wake, stopWake = f.wakeups(ctx)
 	defer stopWake()
-	span := f.cfg.MaxRange
-	backoff := f.cfg.PollInterval
-	warnedBehind := false
-
-	sleep := func(d time.Duration) error {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-wake:
-		case <-t.C:
-		}
-		return nil
-	}
-	retry := func(err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		f.log.Warn("chain follower: RPC failed; retrying", "err", err, "in", backoff)
-		t := time.NewTimer(backoff)
-		defer t.Stop()
-		backoff = min(backoff*2, 10*time.Second)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
-		}
-	}
-
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// 1. What we handled must still be canonical.
-		if check != nil {
-			b, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(check.num))
-			switch {
-			case errors.Is(err, ethereum.NotFound):
-				// A chain that ends below what we handled lost those blocks
-				// (a reorg to a shorter chain, or a dev chain that crashed
-				// and came back shorter): the caller rolls back. An endpoint
-				// that is merely behind looks the same from here; rolling
-				// back to what it serves and folding again is slower but
-				// reaches the same state.
-				if head, herr := f.cfg.Client.Block(ctx, rpc.LatestBlockNumber); herr == nil && head.Number < check.num {
-					return &ReorgError{Block: check.num, Handled: check.hash}
-				}
-				if !warnedBehind {
-					f.log.Warn("chain follower: the chain has no block at the cursor yet (node behind, or another chain?)", "block", check.num)
-					warnedBehind = true
-				}
-				if err := sleep(f.cfg.PollInterval); err != nil {
-					return err
-				}
-				continue
-			case err != nil:
-				if err := retry(err); err != nil {
-					return err
-				}
-				continue
-			case b.Hash != check.hash:
-				return &ReorgError{Block: check.num, Handled: check.hash, Canonical: b.Hash}
-			}
-			warnedBehind = false
-		}
-
-		// 2. How far may we read?
-		target, ok, err := f.target(ctx)
-		if err != nil {
-			if err := retry(err); err != nil {
-				return err
-			}
-			continue
-		}
-		if !ok || target < next {
-			if err := sleep(f.cfg.PollInterval); err != nil {
-				return err
-			}
-			continue
-		}
-
-		// 3. Read one range, and make sure it hangs off what we checked.
-		to := min(target, next+span-1)
-		top, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(to))
-		if err != nil {
-			if err := retry(err); err != nil {
-				return err
-			}
-			continue
-		}
-		logs, err := fetchLogs(ctx, f.cfg.Client, f.sources, next, to)
-		if err != nil {
-			span = max(1, span/2) // providers cap results per query
-			if err := retry(err); err != nil {
-				return err
-			}
-			continue
-		}
-		if again, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(to)); err != nil || again.Hash != top.Hash {
-			continue // the chain moved under the query: start over (step 1 judges)
-		}
-		if check != nil {
-			if b, err := f.cfg.Client.Block(ctx, rpc.BlockNumber(check.num)); err != nil || b.Hash != check.hash {
-				continue
-			}
-		}
-		consistent := true
-		for _, l := range logs {
-			if l.BlockNumber == to && l.BlockHash != top.Hash {
-				consistent = false
-			}
-		}
-		if !consistent {
-			continue
-		}
-		backoff = f.cfg.PollInterval
-		span = min(f.cfg.MaxRange, span*2)
-
-		// 4. Deliver.
-		from := next
-		for i := range logs {
-			l := &logs[i]
-			if l.BlockNumber == skipBlock && int(l.Index) <= skipThru {
-				continue
-			}
-			decode := f.decodeBatch
-			if l.Address == f.cfg.Vault && f.cfg.Vault != f.cfg.Anchor {
-				decode = f.decodeVault
-			}
-			ev, err := decode(l)
+		if ok, err := r.stillCanonical(); err != nil || !ok {
 			if err != nil {
 				return err
 			}
-			if err := handle(ctx, ev); err != nil {
-				return fmt.Errorf("chain: handling %s: %w", ev, err)
-			}
-			check = &blockRef{l.BlockNumber, l.BlockHash}
+			continue
 		}
-		check = &blockRef{to, top.Hash}
-		next = to + 1
-		skipThru = -1
-		if f.cfg.Progress != nil {
-			if err := f.cfg.Progress(ctx, Cursor{Block: to, BlockHash: top.Hash, Complete: true}); err != nil {
+		rng, ok, err := r.read()
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := r.deliver(rng); err != nil {
 				return err
 			}
 		}
-		f.log.Debug("chain follower: scanned", "from", from, "to", to, "events", len(logs))
 	}
+}
+
+// run is one Run's state: where it is, and how it paces its RPC calls.
+type run struct {
+	f      *Follower
+	ctx    context.Context
+	handle func(ctx context.Context, ev Event) error
+
+	next      uint64    // next block to scan
+	skipBlock uint64    // in this block ...
+	skipThru  int       // ... logs with an index <= skipThru were handled
+	check     *blockRef // last block handled or scanned past
+
+	wake         <-chan struct{}
+	span         uint64        // blocks per log query, halved when a provider refuses
+	backoff      time.Duration // the next retry's wait
+	warnedBehind bool
+}
+
+// rangeRead is one range read in full, consistent with what was checked.
+type rangeRead struct {
+	to   uint64
+	top  BlockInfo
+	logs []types.Log
+}
+
+// sleep waits d, or until a new head, or until ctx ends.
+func (r *run) sleep(d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	case <-r.wake:
+	case <-t.C:
+	}
+	return nil
+}
+
+// retry logs a failed RPC call and waits the backoff, which doubles up to
+// 10 s; it fails only when ctx ends.
+func (r *run) retry(err error) error {
+	if r.ctx.Err() != nil {
+		return r.ctx.Err()
+	}
+	r.f.log.Warn("chain follower: RPC failed; retrying", "err", err, "in", r.backoff)
+	t := time.NewTimer(r.backoff)
+	defer t.Stop()
+	r.backoff = min(r.backoff*2, 10*time.Second)
+	select {
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// stillCanonical is step 1: what was handled must still be canonical. It
+// returns a *ReorgError when it is not, and false (after waiting) when it
+// cannot tell yet.
+func (r *run) stillCanonical() (bool, error) {
+	if r.check == nil {
+		return true, nil
+	}
+	c := r.f.cfg.Client
+	b, err := c.Block(r.ctx, rpc.BlockNumber(r.check.num))
+	switch {
+	case errors.Is(err, ethereum.NotFound):
+		// A chain that ends below what we handled lost those blocks (a
+		// reorg to a shorter chain, or a dev chain that crashed and came
+		// back shorter): the caller rolls back. An endpoint that is merely
+		// behind looks the same from here; rolling back to what it serves
+		// and folding again is slower but reaches the same state.
+		if head, herr := c.Block(r.ctx, rpc.LatestBlockNumber); herr == nil && head.Number < r.check.num {
+			return false, &ReorgError{Block: r.check.num, Handled: r.check.hash}
+		}
+		if !r.warnedBehind {
+			r.f.log.Warn("chain follower: the chain has no block at the cursor yet (node behind, or another chain?)", "block", r.check.num)
+			r.warnedBehind = true
+		}
+		return false, r.sleep(r.f.cfg.PollInterval)
+	case err != nil:
+		return false, r.retry(err)
+	case b.Hash != r.check.hash:
+		return false, &ReorgError{Block: r.check.num, Handled: r.check.hash, Canonical: b.Hash}
+	}
+	r.warnedBehind = false
+	return true, nil
+}
+
+// read is steps 2 and 3: how far may we read, then one range of logs that
+// hangs off what was checked. ok is false when there is nothing to read
+// yet or the chain moved under the query (the next round judges).
+func (r *run) read() (rng rangeRead, ok bool, err error) {
+	c := r.f.cfg.Client
+	target, ok, err := r.f.target(r.ctx)
+	if err != nil {
+		return rng, false, r.retry(err)
+	}
+	if !ok || target < r.next {
+		return rng, false, r.sleep(r.f.cfg.PollInterval)
+	}
+	rng.to = min(target, r.next+r.span-1)
+	if rng.top, err = c.Block(r.ctx, rpc.BlockNumber(rng.to)); err != nil {
+		return rng, false, r.retry(err)
+	}
+	if rng.logs, err = fetchLogs(r.ctx, c, r.f.sources, r.next, rng.to); err != nil {
+		r.span = max(1, r.span/2) // providers cap results per query
+		return rng, false, r.retry(err)
+	}
+	if again, err := c.Block(r.ctx, rpc.BlockNumber(rng.to)); err != nil || again.Hash != rng.top.Hash {
+		return rng, false, nil
+	}
+	if r.check != nil {
+		if b, err := c.Block(r.ctx, rpc.BlockNumber(r.check.num)); err != nil || b.Hash != r.check.hash {
+			return rng, false, nil
+		}
+	}
+	for _, l := range rng.logs {
+		if l.BlockNumber == rng.to && l.BlockHash != rng.top.Hash {
+			return rng, false, nil
+		}
+	}
+	r.backoff = r.f.cfg.PollInterval
+	r.span = min(r.f.cfg.MaxRange, r.span*2)
+	return rng, true, nil
+}
+
+// deliver is step 4: hand each event of the range to the handler, in
+// order, past those a cursor says were handled, then move on.
+func (r *run) deliver(rng rangeRead) error {
+	from := r.next
+	for i := range rng.logs {
+		l := &rng.logs[i]
+		if l.BlockNumber == r.skipBlock && int(l.Index) <= r.skipThru {
+			continue
+		}
+		decode := r.f.decodeBatch
+		if l.Address == r.f.cfg.Vault && r.f.cfg.Vault != r.f.cfg.Anchor {
+			decode = r.f.decodeVault
+		}
+		ev, err := decode(l)
+		if err != nil {
+			return err
+		}
+		if err := r.handle(r.ctx, ev); err != nil {
+			return fmt.Errorf("chain: handling %s: %w", ev, err)
+		}
+		r.check = &blockRef{l.BlockNumber, l.BlockHash}
+	}
+	r.check = &blockRef{rng.to, rng.top.Hash}
+	r.next = rng.to + 1
+	r.skipThru = -1
+	if p := r.f.cfg.Progress; p != nil {
+		if err := p(r.ctx, Cursor{Block: rng.to, BlockHash: rng.top.Hash, Complete: true}); err != nil {
+			return err
+		}
+	}
+	r.f.log.Debug("chain follower: scanned", "from", from, "to", rng.to, "events", len(rng.logs))
+	return nil
 }
 
 // target returns the highest block whose events may be delivered.
