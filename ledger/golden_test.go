@@ -386,6 +386,23 @@ func mustParseAddress(t *testing.T, s string) Address {
 // TestGoldenEthers re-checks the vectors with ethers itself
 // (testdata/ethers/check.mjs).
 func TestGoldenEthers(t *testing.T) {
+	t.Logf("%s", runEthers(t, "check.mjs"))
+}
+
+// TestJSDecoderReadsVectors runs the decoder written only from
+// docs/protocol.md (testdata/ethers/decode.mjs) over the vector files:
+// every transaction's message, id, signatures and outcome class, every
+// batch's body, transaction ids and unusable ones, and the account numbers
+// and receipts roots it derives by the documented rules from the batch
+// vectors' receipts. It fails when the docs and the Go ledger disagree.
+func TestJSDecoderReadsVectors(t *testing.T) {
+	t.Logf("%s", runEthers(t, "decode.mjs", "vectors"))
+}
+
+// runEthers runs a script of testdata/ethers with node and returns its
+// output; the test fails if it exits non-zero.
+func runEthers(t *testing.T, script string, args ...string) []byte {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatal("node is not on PATH: the vectors cannot be re-checked with ethers (run `make deps`, which installs Node.js)")
@@ -399,11 +416,11 @@ func TestGoldenEthers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "check.mjs")
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node check.mjs: %v\n%s", err, out)
+		t.Fatalf("node %s: %v\n%s", script, err, out)
 	}
-	t.Logf("%s", bytes.TrimSpace(out))
+	return bytes.TrimSpace(out)
 }
