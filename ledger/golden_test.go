@@ -32,6 +32,80 @@ type goldenFile struct {
 	} `json:"eip712"`
 	Cases    []goldenCase `json:"cases"`
 	Negative []goldenCase `json:"negative"`
+	// Signed messages that are not transactions.
+	Offers              []goldenSigned `json:"offers"`
+	SpendAuthorizations []goldenSigned `json:"spend_authorizations"`
+	Attestations        []goldenSigned `json:"attestations"`
+	// Roots and encodings above single transactions.
+	Receipts []goldenReceipts `json:"receipts"`
+	State    []goldenState    `json:"state"`
+	Batches  []goldenBatchVec `json:"batches"`
+}
+
+// goldenSigned is a signed offer, spend authorization or attestation.
+type goldenSigned struct {
+	Name       string          `json:"name"`
+	Why        string          `json:"why"`
+	Domain     *goldenDomain   `json:"domain"`
+	Message    json.RawMessage `json:"message"`
+	PrivateKey string          `json:"private_key"`
+	Digest     Hash            `json:"digest"`
+	Signature  Sig             `json:"signature"`
+	Wire       string          `json:"wire"`
+	Signer     *Address        `json:"signer"`
+	Expect     string          `json:"expect"`
+}
+
+// goldenReceipts is a batch's receipts, their hashes, root and audit paths.
+type goldenReceipts struct {
+	Name     string `json:"name"`
+	Receipts []struct {
+		ID      Hash    `json:"id"`
+		Type    string  `json:"type"`
+		Sender  Address `json:"sender"`
+		Status  Status  `json:"status"`
+		Reason  Reason  `json:"reason"`
+		Applied []Hash  `json:"applied"`
+	} `json:"receipts"`
+	Hashes []Hash `json:"hashes"`
+	Root   Hash   `json:"root"`
+	Proofs []struct {
+		Index int    `json:"index"`
+		Path  []Hash `json:"path"`
+	} `json:"proofs"`
+}
+
+// goldenState is a set of state entries, its root and proofs.
+type goldenState struct {
+	Name    string `json:"name"`
+	Entries []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"entries"`
+	Root   Hash `json:"root"`
+	Proofs []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+		Proof Proof  `json:"proof"`
+	} `json:"proofs"`
+}
+
+// goldenBatchVec is a batch in format 2 against an account numbering.
+type goldenBatchVec struct {
+	Name     string    `json:"name"`
+	Why      string    `json:"why"`
+	Accounts []Address `json:"accounts"`
+	Assets   []Hash    `json:"assets"`
+	Txs      []struct {
+		Case     string `json:"case"`
+		Type     string `json:"type"`
+		Wire     string `json:"wire"`
+		Raw      string `json:"raw"`
+		Unusable bool   `json:"unusable"`
+	} `json:"txs"`
+	Body   string `json:"body"`
+	Batch  string `json:"batch"`
+	Expect string `json:"expect"`
 }
 
 type goldenDomain struct {
@@ -53,8 +127,13 @@ type goldenCase struct {
 	GoError    string          `json:"go_error"`
 	// ConsentSignature is the card's consent a CardRegister carries.
 	ConsentSignature string `json:"consent_signature"`
-	// Attached are the records a CardRecord carries.
+	// Attached are the records a CardRecord carries, or a ConvertPay's
+	// record.
 	Attached []goldenAttached `json:"attached"`
+	// The signatures of what a Fill, a Redeem or a ConvertPay carries.
+	OfferSignature         string   `json:"offer_signature"`
+	AuthorizationSignature string   `json:"authorization_signature"`
+	OfferSignatures        []string `json:"offer_signatures"`
 }
 
 // goldenClasses maps each outcome class to the ledger errors that belong to
@@ -198,8 +277,10 @@ func TestGoldenFile(t *testing.T) {
 		}
 		classes[c.Expect]++
 	}
-	if kinds["Transfer"] == 0 || kinds["IssueAsset"] == 0 {
-		t.Errorf("ok cases by type: %v", kinds)
+	for k := Kind(1); int(k) < len(kinds); k++ {
+		if specOf(k) != nil && kinds[k.String()] == 0 {
+			t.Errorf("no ok case of kind %s (ok cases by type: %v)", k, kinds)
+		}
 	}
 	for class := range goldenClasses {
 		if classes[class] == 0 {
@@ -271,11 +352,30 @@ func checkGolden(t *testing.T, c goldenCase) {
 	if c.ConsentSignature != "" {
 		jdoc["consent_signature"] = c.ConsentSignature
 	}
+	if c.OfferSignature != "" {
+		jdoc["offer_signature"] = c.OfferSignature
+	}
+	if c.AuthorizationSignature != "" {
+		jdoc["authorization_signature"] = c.AuthorizationSignature
+	}
+	if c.OfferSignatures != nil {
+		jdoc["offer_signatures"] = c.OfferSignatures
+	}
 	if len(c.Attached) > 0 {
+		var carried []*Tx
+		switch p := tx.Payload.(type) {
+		case *CardPayment:
+			carried = p.Attached
+		case *ConvertPay:
+			carried = []*Tx{p.Record}
+		}
+		if len(carried) != len(c.Attached) {
+			t.Fatalf("the wire carries %d records, the vector %d", len(carried), len(c.Attached))
+		}
 		var att []any
 		for i, a := range c.Attached {
 			att = append(att, map[string]any{"type": a.Type, "message": a.Message, "signature": a.Signature})
-			ap := tx.Payload.(*CardPayment).Attached[i]
+			ap := carried[i]
 			if got, want := ap.Encode(), goldenHex(t, "attached wire", a.Wire); !bytes.Equal(got, want) {
 				t.Fatalf("attachment %d wire %x, vector %x", i, got, want)
 			}

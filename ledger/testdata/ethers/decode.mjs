@@ -62,6 +62,50 @@ function vectors() {
     }
     if (got !== c.expect) problem(`${c.name}: ${got}, vector expects ${c.expect}`);
   }
+  // Signed messages, receipts, state proofs and batches of vectors.json.
+  for (const [list, type] of [[v.offers, "Offer"], [v.spend_authorizations, "SpendAuthorization"], [v.attestations, "Attestation"]]) {
+    for (const o of list) {
+      sum.signed = (sum.signed ?? 0) + 1;
+      const d = domainOf(o.domain.chainId, o.domain.verifyingContract);
+      const msg = type === "Attestation" ? { ...o.message, seq: BigInt(o.message.seq) } : o.message;
+      if (digestOf(d, type, msg) !== o.digest) problem(`${o.name}: digest ${digestOf(d, type, msg)}, vector ${o.digest}`);
+    }
+  }
+  for (const r of v.receipts) {
+    const hashes = r.receipts.map((x) => receiptHash({ ...x, kind: KIND_OF[x.type], applied: x.applied ?? [] }));
+    if (!isDeepStrictEqual(hashes, r.hashes) || receiptsRoot(hashes) !== r.root) problem(`${r.name}: receipt hashes or root differ`);
+  }
+  for (const st of v.state) {
+    for (const p of st.proofs) if (!verifyProof(st.root, p.key, p.value, p.proof)) problem(`${st.name}: proof of ${p.key} does not verify`);
+  }
+  const caseByName = new Map(v.cases.map((c) => [c.name, c]));
+  for (const b of v.batches) {
+    sum.batches++;
+    let dec;
+    try {
+      dec = decodeBatch(b.batch, b.accounts);
+    } catch (e) {
+      if (!(e instanceof DecodeError) || b.expect !== "junk") problem(`${b.name}: ${e.message}`);
+      continue;
+    }
+    if (b.expect === "junk") {
+      problem(`${b.name}: decodes, but it is junk (${b.why})`);
+      continue;
+    }
+    if (dec.body !== b.body) problem(`${b.name}: body differs`);
+    if (!isDeepStrictEqual(dec.assets, b.assets)) problem(`${b.name}: asset table differs`);
+    if (dec.txs.length !== b.txs.length) problem(`${b.name}: ${dec.txs.length} transactions, vector ${b.txs.length}`);
+    b.txs.forEach((w, i) => {
+      const tx = dec.txs[i];
+      if (!tx || Boolean(tx.unusable) !== Boolean(w.unusable)) return problem(`${b.name} tx ${i}: unusable ${tx?.unusable}, vector ${w.unusable}`);
+      if (w.unusable) return;
+      sum.txs++;
+      const c = caseByName.get(w.case);
+      if (tx.type !== c.type || !isDeepStrictEqual(plain(tx.message), c.message) || tx.signature !== c.signature) {
+        problem(`${b.name} tx ${i}: decodes to ${JSON.stringify(plain(tx.message))}, case ${c.name} is ${JSON.stringify(c.message)}`);
+      }
+    });
+  }
   for (const file of ["batch_vectors.json", "batch_vectors_v1.json"]) {
     const bv = JSON.parse(readFileSync(join(here, "..", file), "utf8"));
     const d = domainOf(bv.chain_id, bv.verifying_contract);
