@@ -209,6 +209,21 @@ func FuzzDecodeBatch(f *testing.F) {
 		if len(txs) > MaxBatchTxs {
 			t.Fatalf("%d txs past the cap", len(txs))
 		}
+		for i, bt := range txs {
+			if bt.Tx == nil && bt.Err == nil {
+				t.Fatalf("tx %d: neither decoded nor unusable", i)
+			}
+			if bt.Err != nil || data[0] != BatchVersion {
+				continue
+			}
+			// A format 2 transaction has a wire form that decodes back to it
+			// (when within the wire form's cap, which batches do not apply).
+			if w := bt.Tx.Encode(); len(w) <= MaxTxSize {
+				if _, err := DecodeTx(w); err != nil {
+					t.Fatalf("tx %d: its wire form does not decode: %v", i, err)
+				}
+			}
+		}
 	})
 }
 
