@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Cross-implementation vectors: testdata/vectors.json is made by ethers
@@ -497,6 +500,49 @@ func TestGoldenEthers(t *testing.T) {
 // vectors' receipts. It fails when the docs and the Go ledger disagree.
 func TestJSDecoderReadsVectors(t *testing.T) {
 	t.Logf("%s", runEthers(t, "decode.mjs", "vectors"))
+}
+
+// TestJSZstdReadsGoFrames: the decoder's own zstd (testdata/ethers/zstd.mjs,
+// from RFC 8878) reads what Go's encoder writes, at the ledger's level and
+// at the fastest and the best, over data that takes every block and table
+// type: random bytes, text, repetitions, several blocks.
+func TestJSZstdReadsGoFrames(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewSource(8))
+	inputs := map[string][]byte{"empty": {}}
+	for _, n := range []int{1, 100, 5000, 140_000, 600_000} {
+		random := make([]byte, n)
+		r.Read(random)
+		text := make([]byte, 0, n)
+		for len(text) < n {
+			text = append(text, fmt.Sprintf("transfer %d of asset %x to account %d; ", r.Intn(1000), r.Intn(1<<16), r.Intn(50))...)
+		}
+		runs := make([]byte, n)
+		for i := range runs {
+			runs[i] = byte(i / 997)
+		}
+		inputs[fmt.Sprintf("random-%d", n)], inputs[fmt.Sprintf("text-%d", n)], inputs[fmt.Sprintf("runs-%d", n)] = random, text[:n], runs
+	}
+	levels := map[string]*zstd.Encoder{"ledger": zstdEncoder()}
+	for name, lv := range map[string]zstd.EncoderLevel{"fastest": zstd.SpeedFastest, "best": zstd.SpeedBestCompression} {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(lv), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		levels[name] = enc
+	}
+	for in, raw := range inputs {
+		for lv, enc := range levels {
+			base := filepath.Join(dir, in+"-"+lv)
+			if err := os.WriteFile(base+".raw", raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(base+".zst", enc.EncodeAll(raw, nil), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Logf("%s", runEthers(t, "zstdcheck.mjs", dir))
 }
 
 // runEthers runs a script of testdata/ethers with node and returns its
