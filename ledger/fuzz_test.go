@@ -12,11 +12,12 @@ import (
 )
 
 // vectorSeeds reads the golden vectors (testdata/vectors.json and
-// batch_vectors.json) as fuzz seeds: every case's wire bytes and JSON form,
-// every batch, and the amounts their messages carry.
+// batch_vectors.json) as fuzz seeds: every case's wire bytes and JSON form
+// (with what it carries), every batch of both files, every signed offer,
+// and the amounts their messages carry.
 type vectorSeeds struct {
-	wires, jsons, batches [][]byte
-	amounts               []string
+	wires, jsons, batches, offers [][]byte
+	amounts                       []string
 }
 
 func loadVectorSeeds(tb testing.TB) *vectorSeeds {
@@ -31,10 +32,21 @@ func loadVectorSeeds(tb testing.TB) *vectorSeeds {
 	}
 	var f struct {
 		Cases, Negative []struct {
-			Type      string          `json:"type"`
-			Message   json.RawMessage `json:"message"`
-			Signature string          `json:"signature"`
-			Wire      string          `json:"wire"`
+			Type                   string            `json:"type"`
+			Message                json.RawMessage   `json:"message"`
+			Signature              string            `json:"signature"`
+			Wire                   string            `json:"wire"`
+			ConsentSignature       string            `json:"consent_signature"`
+			OfferSignature         string            `json:"offer_signature"`
+			AuthorizationSignature string            `json:"authorization_signature"`
+			OfferSignatures        []string          `json:"offer_signatures"`
+			Attached               []json.RawMessage `json:"attached"`
+		}
+		Offers []struct {
+			Wire string `json:"wire"`
+		}
+		Batches []struct {
+			Batch string `json:"batch"`
 		}
 	}
 	b, err := os.ReadFile(filepath.Join("testdata", "vectors.json"))
@@ -49,16 +61,45 @@ func loadVectorSeeds(tb testing.TB) *vectorSeeds {
 		if c.Type == "" {
 			continue
 		}
-		j, _ := json.Marshal(map[string]any{"type": c.Type, "message": c.Message, "signature": c.Signature})
+		doc := map[string]any{"type": c.Type, "message": c.Message, "signature": c.Signature}
+		for k, v := range map[string]string{"consent_signature": c.ConsentSignature, "offer_signature": c.OfferSignature,
+			"authorization_signature": c.AuthorizationSignature} {
+			if v != "" {
+				doc[k] = v
+			}
+		}
+		if c.OfferSignatures != nil {
+			doc["offer_signatures"] = c.OfferSignatures
+		}
+		if len(c.Attached) > 0 {
+			var att []any
+			for _, a := range c.Attached {
+				var x struct {
+					Type      string          `json:"type"`
+					Message   json.RawMessage `json:"message"`
+					Signature string          `json:"signature"`
+				}
+				json.Unmarshal(a, &x)
+				att = append(att, x)
+			}
+			doc["attached"] = att
+		}
+		j, _ := json.Marshal(doc)
 		vs.jsons = append(vs.jsons, j)
 		var m map[string]any
 		if json.Unmarshal(c.Message, &m) == nil {
-			for _, k := range []string{"amount", "supply"} {
+			for _, k := range []string{"amount", "supply", "take"} {
 				if a, ok := m[k].(string); ok {
 					vs.amounts = append(vs.amounts, a)
 				}
 			}
 		}
+	}
+	for _, o := range f.Offers {
+		vs.offers = append(vs.offers, unhex(o.Wire))
+	}
+	for _, bt := range f.Batches {
+		vs.batches = append(vs.batches, unhex(bt.Batch))
 	}
 	var bf struct {
 		Batches []struct {
@@ -73,6 +114,9 @@ func loadVectorSeeds(tb testing.TB) *vectorSeeds {
 	}
 	for _, bt := range bf.Batches {
 		vs.batches = append(vs.batches, unhex(bt.Batch))
+	}
+	if len(vs.batches) < 10 || len(vs.offers) == 0 {
+		tb.Fatalf("%d batch seeds, %d offer seeds: the vectors lost them", len(vs.batches), len(vs.offers))
 	}
 	return &vs
 }
@@ -165,6 +209,21 @@ func FuzzDecodeBatch(f *testing.F) {
 		if len(txs) > MaxBatchTxs {
 			t.Fatalf("%d txs past the cap", len(txs))
 		}
+		for i, bt := range txs {
+			if bt.Tx == nil && bt.Err == nil {
+				t.Fatalf("tx %d: neither decoded nor unusable", i)
+			}
+			if bt.Err != nil || data[0] != BatchVersion {
+				continue
+			}
+			// A format 2 transaction has a wire form that decodes back to it
+			// (when within the wire form's cap, which batches do not apply).
+			if w := bt.Tx.Encode(); len(w) <= MaxTxSize {
+				if _, err := DecodeTx(w); err != nil {
+					t.Fatalf("tx %d: its wire form does not decode: %v", i, err)
+				}
+			}
+		}
 	})
 }
 
@@ -190,7 +249,11 @@ func FuzzDecodeOffer(f *testing.F) {
 	k := newTestKey(8)
 	o := Offer{Maker: k.addr, Give: Hash{1}, GiveAmount: u(5), Want: Hash{2}, WantAmount: u(7), Partial: true, Expiry: 9}
 	f.Add((&SignedOffer{Offer: o, Sig: k.signDigest(testDomain.Digest(o.StructHash()))}).Encode())
-	for _, w := range loadVectorSeeds(f).wires {
+	seeds := loadVectorSeeds(f)
+	for _, o := range seeds.offers {
+		f.Add(o)
+	}
+	for _, w := range seeds.wires {
 		// A transaction's body in an offer's place: the same field codecs.
 		f.Add(append([]byte{0x4F}, w[min(1, len(w)):]...))
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Cross-implementation vectors: testdata/vectors.json is made by ethers
@@ -32,6 +35,80 @@ type goldenFile struct {
 	} `json:"eip712"`
 	Cases    []goldenCase `json:"cases"`
 	Negative []goldenCase `json:"negative"`
+	// Signed messages that are not transactions.
+	Offers              []goldenSigned `json:"offers"`
+	SpendAuthorizations []goldenSigned `json:"spend_authorizations"`
+	Attestations        []goldenSigned `json:"attestations"`
+	// Roots and encodings above single transactions.
+	Receipts []goldenReceipts `json:"receipts"`
+	State    []goldenState    `json:"state"`
+	Batches  []goldenBatchVec `json:"batches"`
+}
+
+// goldenSigned is a signed offer, spend authorization or attestation.
+type goldenSigned struct {
+	Name       string          `json:"name"`
+	Why        string          `json:"why"`
+	Domain     *goldenDomain   `json:"domain"`
+	Message    json.RawMessage `json:"message"`
+	PrivateKey string          `json:"private_key"`
+	Digest     Hash            `json:"digest"`
+	Signature  Sig             `json:"signature"`
+	Wire       string          `json:"wire"`
+	Signer     *Address        `json:"signer"`
+	Expect     string          `json:"expect"`
+}
+
+// goldenReceipts is a batch's receipts, their hashes, root and audit paths.
+type goldenReceipts struct {
+	Name     string `json:"name"`
+	Receipts []struct {
+		ID      Hash    `json:"id"`
+		Type    string  `json:"type"`
+		Sender  Address `json:"sender"`
+		Status  Status  `json:"status"`
+		Reason  Reason  `json:"reason"`
+		Applied []Hash  `json:"applied"`
+	} `json:"receipts"`
+	Hashes []Hash `json:"hashes"`
+	Root   Hash   `json:"root"`
+	Proofs []struct {
+		Index int    `json:"index"`
+		Path  []Hash `json:"path"`
+	} `json:"proofs"`
+}
+
+// goldenState is a set of state entries, its root and proofs.
+type goldenState struct {
+	Name    string `json:"name"`
+	Entries []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"entries"`
+	Root   Hash `json:"root"`
+	Proofs []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+		Proof Proof  `json:"proof"`
+	} `json:"proofs"`
+}
+
+// goldenBatchVec is a batch in format 2 against an account numbering.
+type goldenBatchVec struct {
+	Name     string    `json:"name"`
+	Why      string    `json:"why"`
+	Accounts []Address `json:"accounts"`
+	Assets   []Hash    `json:"assets"`
+	Txs      []struct {
+		Case     string `json:"case"`
+		Type     string `json:"type"`
+		Wire     string `json:"wire"`
+		Raw      string `json:"raw"`
+		Unusable bool   `json:"unusable"`
+	} `json:"txs"`
+	Body   string `json:"body"`
+	Batch  string `json:"batch"`
+	Expect string `json:"expect"`
 }
 
 type goldenDomain struct {
@@ -53,8 +130,13 @@ type goldenCase struct {
 	GoError    string          `json:"go_error"`
 	// ConsentSignature is the card's consent a CardRegister carries.
 	ConsentSignature string `json:"consent_signature"`
-	// Attached are the records a CardRecord carries.
+	// Attached are the records a CardRecord carries, or a ConvertPay's
+	// record.
 	Attached []goldenAttached `json:"attached"`
+	// The signatures of what a Fill, a Redeem or a ConvertPay carries.
+	OfferSignature         string   `json:"offer_signature"`
+	AuthorizationSignature string   `json:"authorization_signature"`
+	OfferSignatures        []string `json:"offer_signatures"`
 }
 
 // goldenClasses maps each outcome class to the ledger errors that belong to
@@ -198,8 +280,10 @@ func TestGoldenFile(t *testing.T) {
 		}
 		classes[c.Expect]++
 	}
-	if kinds["Transfer"] == 0 || kinds["IssueAsset"] == 0 {
-		t.Errorf("ok cases by type: %v", kinds)
+	for k := Kind(1); int(k) < len(kinds); k++ {
+		if specOf(k) != nil && kinds[k.String()] == 0 {
+			t.Errorf("no ok case of kind %s (ok cases by type: %v)", k, kinds)
+		}
 	}
 	for class := range goldenClasses {
 		if classes[class] == 0 {
@@ -271,11 +355,30 @@ func checkGolden(t *testing.T, c goldenCase) {
 	if c.ConsentSignature != "" {
 		jdoc["consent_signature"] = c.ConsentSignature
 	}
+	if c.OfferSignature != "" {
+		jdoc["offer_signature"] = c.OfferSignature
+	}
+	if c.AuthorizationSignature != "" {
+		jdoc["authorization_signature"] = c.AuthorizationSignature
+	}
+	if c.OfferSignatures != nil {
+		jdoc["offer_signatures"] = c.OfferSignatures
+	}
 	if len(c.Attached) > 0 {
+		var carried []*Tx
+		switch p := tx.Payload.(type) {
+		case *CardPayment:
+			carried = p.Attached
+		case *ConvertPay:
+			carried = []*Tx{p.Record}
+		}
+		if len(carried) != len(c.Attached) {
+			t.Fatalf("the wire carries %d records, the vector %d", len(carried), len(c.Attached))
+		}
 		var att []any
 		for i, a := range c.Attached {
 			att = append(att, map[string]any{"type": a.Type, "message": a.Message, "signature": a.Signature})
-			ap := tx.Payload.(*CardPayment).Attached[i]
+			ap := carried[i]
 			if got, want := ap.Encode(), goldenHex(t, "attached wire", a.Wire); !bytes.Equal(got, want) {
 				t.Fatalf("attachment %d wire %x, vector %x", i, got, want)
 			}
@@ -386,6 +489,66 @@ func mustParseAddress(t *testing.T, s string) Address {
 // TestGoldenEthers re-checks the vectors with ethers itself
 // (testdata/ethers/check.mjs).
 func TestGoldenEthers(t *testing.T) {
+	t.Logf("%s", runEthers(t, "check.mjs"))
+}
+
+// TestJSDecoderReadsVectors runs the decoder written only from
+// docs/protocol.md (testdata/ethers/decode.mjs) over the vector files:
+// every transaction's message, id, signatures and outcome class, every
+// batch's body, transaction ids and unusable ones, and the account numbers
+// and receipts roots it derives by the documented rules from the batch
+// vectors' receipts. It fails when the docs and the Go ledger disagree.
+func TestJSDecoderReadsVectors(t *testing.T) {
+	t.Logf("%s", runEthers(t, "decode.mjs", "vectors"))
+}
+
+// TestJSZstdReadsGoFrames: the decoder's own zstd (testdata/ethers/zstd.mjs,
+// from RFC 8878) reads what Go's encoder writes, at the ledger's level and
+// at the fastest and the best, over data that takes every block and table
+// type: random bytes, text, repetitions, several blocks.
+func TestJSZstdReadsGoFrames(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewSource(8))
+	inputs := map[string][]byte{"empty": {}}
+	for _, n := range []int{1, 100, 5000, 140_000, 600_000} {
+		random := make([]byte, n)
+		r.Read(random)
+		text := make([]byte, 0, n)
+		for len(text) < n {
+			text = append(text, fmt.Sprintf("transfer %d of asset %x to account %d; ", r.Intn(1000), r.Intn(1<<16), r.Intn(50))...)
+		}
+		runs := make([]byte, n)
+		for i := range runs {
+			runs[i] = byte(i / 997)
+		}
+		inputs[fmt.Sprintf("random-%d", n)], inputs[fmt.Sprintf("text-%d", n)], inputs[fmt.Sprintf("runs-%d", n)] = random, text[:n], runs
+	}
+	levels := map[string]*zstd.Encoder{"ledger": zstdEncoder()}
+	for name, lv := range map[string]zstd.EncoderLevel{"fastest": zstd.SpeedFastest, "best": zstd.SpeedBestCompression} {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(lv), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		levels[name] = enc
+	}
+	for in, raw := range inputs {
+		for lv, enc := range levels {
+			base := filepath.Join(dir, in+"-"+lv)
+			if err := os.WriteFile(base+".raw", raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(base+".zst", enc.EncodeAll(raw, nil), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Logf("%s", runEthers(t, "zstdcheck.mjs", dir))
+}
+
+// runEthers runs a script of testdata/ethers with node and returns its
+// output; the test fails if it exits non-zero.
+func runEthers(t *testing.T, script string, args ...string) []byte {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatal("node is not on PATH: the vectors cannot be re-checked with ethers (run `make deps`, which installs Node.js)")
@@ -399,11 +562,11 @@ func TestGoldenEthers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "check.mjs")
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node check.mjs: %v\n%s", err, out)
+		t.Fatalf("node %s: %v\n%s", script, err, out)
 	}
-	t.Logf("%s", bytes.TrimSpace(out))
+	return bytes.TrimSpace(out)
 }

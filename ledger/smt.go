@@ -255,7 +255,7 @@ type Proof struct {
 // Prove walks to the position of a state key.
 func (t *Tree) Prove(stateKey []byte) (Proof, error) {
 	key := Keccak256(stateKey)
-	var p Proof
+	p := Proof{Siblings: []Hash{}} // a list in JSON even when empty, never null
 	path := Hash{}
 	for depth := 0; depth <= 256; depth++ {
 		n := t.load(depth, path)

@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { TypedDataEncoder, Wallet, verifyTypedData, version } from "ethers";
-import { TYPES, DOMAIN_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, fullDomain, typesOf, signerOf, encodeTx } from "./lib.mjs";
+import { TYPES, DOMAIN_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, fullDomain, typesOf, signerOf, encodeTx, encodeOffer, receiptHash, receiptsRoot, auditPath } from "./lib.mjs";
+import { verifyProof } from "./protocol.mjs";
 import { OUT, build, render, attachedHash, carriedOf } from "./gen.mjs";
 
 const failures = [];
@@ -51,6 +52,25 @@ for (const c of v.cases) {
       }
       if (attachedHash(att.map((a) => a.digest)) !== c.message.attached) fail(c.name, "attached does not commit to the attachments");
     }
+    const d2 = fullDomain(c.domain);
+    if (c.type === "Fill" && verifyTypedData(d2, typesOf("Offer"), c.message.offer, c.offer_signature) !== c.message.offer.maker) {
+      fail(c.name, "offer_signature is not the maker's");
+    }
+    if (c.type === "Redeem" && verifyTypedData(d2, typesOf("SpendAuthorization"), c.message.authorization, c.authorization_signature) !== c.message.authorization.account) {
+      fail(c.name, "authorization_signature is not the account's");
+    }
+    if (c.type === "ConvertPay") {
+      const rec = c.attached?.[0];
+      if (!rec || c.attached.length !== 1) fail(c.name, "a ConvertPay attaches exactly its record");
+      else {
+        if (TypedDataEncoder.hashStruct("CardRecord", typesOf("CardRecord"), rec.message) !== c.message.record) fail(c.name, "record is not the attached record's hashStruct");
+        if (verifyTypedData(d2, typesOf("CardRecord"), rec.message, rec.signature) !== rec.message.card) fail(c.name, "the record is not signed by its card");
+        if (encodeTx(rec.type, rec.message, rec.signature) !== rec.wire) fail(c.name, "record wire differs");
+      }
+      c.message.offers.forEach((o, i) => {
+        if (verifyTypedData(d2, typesOf("Offer"), o, c.offer_signatures[i]) !== o.maker) fail(c.name, `offer ${i} not signed by its maker`);
+      });
+    }
   } catch (e) {
     fail(c.name, `ethers: ${e.message}`);
   }
@@ -68,11 +88,56 @@ for (const c of v.negative) {
       if (who === c.message.card) fail(c.name, `wrong_signer case's consent recovers the card ${who}`);
       continue;
     }
-    const rec = verifyTypedData(fullDomain(c.domain), typesOf(c.type), c.message, c.signature);
-    if (rec === signerOf(c.type, c.message)) fail(c.name, `wrong_signer case recovers the payload signer ${rec}`);
+    const d2 = fullDomain(c.domain);
+    const rec = verifyTypedData(d2, typesOf(c.type), c.message, c.signature);
+    // The wrong signature is the transaction's own or one it carries.
+    const nested = [];
+    if (c.offer_signature) nested.push(verifyTypedData(d2, typesOf("Offer"), c.message.offer, c.offer_signature) !== c.message.offer.maker);
+    if (c.authorization_signature) nested.push(verifyTypedData(d2, typesOf("SpendAuthorization"), c.message.authorization, c.authorization_signature) !== c.message.authorization.account);
+    if (c.type === "ConvertPay") {
+      const r = c.attached[0];
+      nested.push(verifyTypedData(d2, typesOf("CardRecord"), r.message, r.signature) !== r.message.card);
+    }
+    if (rec === signerOf(c.type, c.message) && !nested.some(Boolean)) fail(c.name, `wrong_signer case recovers the payload signer ${rec} and every carried signer`);
   } catch (e) {
     fail(c.name, `ethers: ${e.message}`);
   }
+}
+
+// Signed offers, spend authorizations and attestations.
+for (const o of v.offers) {
+  checked++;
+  const d = fullDomain(o.domain);
+  if (TypedDataEncoder.hash(d, typesOf("Offer"), o.message) !== o.digest) fail(o.name, "offer digest differs");
+  if (encodeOffer(o.message, o.signature) !== o.wire) fail(o.name, "offer wire differs");
+  const who = verifyTypedData(d, typesOf("Offer"), o.message, o.signature);
+  if ((who === o.message.maker) !== (o.expect !== "wrong_signer")) fail(o.name, `offer signed by ${who}, expect ${o.expect}`);
+}
+for (const a of v.spend_authorizations) {
+  checked++;
+  const d = fullDomain(a.domain);
+  if (TypedDataEncoder.hash(d, typesOf("SpendAuthorization"), a.message) !== a.digest) fail(a.name, "authorization digest differs");
+  if (verifyTypedData(d, typesOf("SpendAuthorization"), a.message, a.signature) !== a.message.account) fail(a.name, "authorization not signed by its account");
+}
+for (const a of v.attestations) {
+  checked++;
+  const d = fullDomain(a.domain);
+  if (TypedDataEncoder.hash(d, typesOf("Attestation"), a.message) !== a.digest) fail(a.name, "attestation digest differs");
+  if (verifyTypedData(d, typesOf("Attestation"), a.message, a.signature) !== a.signer) fail(a.name, "attestation not signed by its signer");
+}
+// Receipts and state: recomputed, and each state proof verified by the
+// docs-only implementation (protocol.mjs).
+for (const r of v.receipts) {
+  checked++;
+  const hashes = r.receipts.map(receiptHash);
+  if (JSON.stringify(hashes) !== JSON.stringify(r.hashes) || receiptsRoot(hashes) !== r.root) fail(r.name, "receipts differ");
+  r.proofs.forEach((p) => {
+    if (JSON.stringify(auditPath(hashes, p.index)) !== JSON.stringify(p.path)) fail(r.name, `audit path ${p.index} differs`);
+  });
+}
+for (const st of v.state) {
+  checked++;
+  for (const p of st.proofs) if (!verifyProof(st.root, p.key, p.value, p.proof)) fail(st.name, `proof of ${p.key} does not verify`);
 }
 
 if (render(await build()) !== text) fail("vectors.json", "differs from what gen.mjs produces now: run `node gen.mjs` and review the diff");

@@ -9,7 +9,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { HDNodeWallet, Wallet, TypedDataEncoder, concat, getAddress, getBytes, hexlify, id, keccak256, toBigInt, version } from "ethers";
-import { DOMAIN_NAME, DOMAIN_VERSION, TYPES, DOMAIN_FIELDS, fullDomain, typesOf, encodeTx, encodeBody, uvarint, amount } from "./lib.mjs";
+import {
+  DOMAIN_NAME, DOMAIN_VERSION, TYPES, DOMAIN_FIELDS, fullDomain, typesOf, encodeTx, encodeBody, encodeOffer, uvarint, amount,
+  batchTx, batchBody, zstdRaw, stateRoot, stateProof, receiptHash, receiptsRoot, auditPath,
+} from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const OUT = join(here, "..", "vectors.json");
@@ -93,14 +96,65 @@ const cardBlock = (issuer, card, reason, nonce) => ({
   nonce: toBigInt(nonce).toString(),
 });
 const cardConsent = (card, issuer, owner) => ({ card: getAddress(card), issuer: getAddress(issuer), owner: getAddress(owner) });
+const offerMsg = (maker, give, giveAmount, want, wantAmount, partial, expiry, salt) => ({
+  maker: getAddress(maker),
+  give,
+  giveAmount: toBigInt(giveAmount).toString(),
+  want,
+  wantAmount: toBigInt(wantAmount).toString(),
+  partial,
+  expiry: toBigInt(expiry).toString(),
+  salt,
+});
+const fill = (taker, offer, take, nonce) => ({ taker: getAddress(taker), offer, take: toBigInt(take).toString(), nonce: toBigInt(nonce).toString() });
+const cancel = (maker, offerId, nonce) => ({ maker: getAddress(maker), offer: offerId, nonce: toBigInt(nonce).toString() });
+const withdraw = (account, assetId, amt, to, nonce) => ({
+  account: getAddress(account),
+  asset: assetId,
+  amount: toBigInt(amt).toString(),
+  to: getAddress(to),
+  nonce: toBigInt(nonce).toString(),
+});
+const spendAuth = (account, assetId, amt, payee, expiry, salt) => ({
+  account: getAddress(account),
+  asset: assetId,
+  amount: toBigInt(amt).toString(),
+  payee: getAddress(payee),
+  expiry: toBigInt(expiry).toString(),
+  salt,
+});
+const redeem = (payee, authorization, amt, nonce) => ({ payee: getAddress(payee), authorization, amount: toBigInt(amt).toString(), nonce: toBigInt(nonce).toString() });
+const convertPay = (owner, record, offers, takes, assetId, amt, payee, nonce) => ({
+  owner: getAddress(owner),
+  record,
+  offers,
+  takes: takes.map((t) => toBigInt(t).toString()),
+  asset: assetId,
+  amount: toBigInt(amt).toString(),
+  payee: getAddress(payee),
+  nonce: toBigInt(nonce).toString(),
+});
+const attestation = (seq, dataHash, stateRoot, receiptsRoot) => ({ seq: toBigInt(seq).toString(), dataHash, stateRoot, receiptsRoot });
+
+// bridgedAsset is a Vault-listed token's asset id: keccak256("anonex.bridge"
+// ‖ chainId (32 bytes) ‖ vault ‖ token).
+const bridgedAsset = (chainId, vault, token) =>
+  keccak256(concat([new TextEncoder().encode("anonex.bridge"), "0x" + BigInt(chainId).toString(16).padStart(64, "0"), vault, token]));
 
 // attachedHash is a card record's commitment to the records it carries:
 // keccak256 of their ids (EIP-712 digests) in order, zero for none.
 export const attachedHash = (ids) => (ids.length === 0 ? "0x" + "00".repeat(32) : keccak256(concat(ids)));
 
 // carriedOf is what a case carries besides its own signature, as encodeTx
-// takes it.
-export const carriedOf = (c) => ({ consent_signature: c.consent_signature, attached: (c.attached ?? []).map((a) => a.wire) });
+// takes it: a ConvertPay's record is the one element of its attached list.
+export const carriedOf = (c) => ({
+  consent_signature: c.consent_signature,
+  offer_signature: c.offer_signature,
+  authorization_signature: c.authorization_signature,
+  offer_signatures: c.offer_signatures,
+  attached: c.type === "ConvertPay" ? [] : (c.attached ?? []).map((a) => a.wire),
+  record: c.type === "ConvertPay" ? c.attached?.[0]?.wire : undefined,
+});
 
 // signed makes a case; extra.carry adds a CardRegister's consent_signature
 // or a CardRecord's attached cases (each {type, message, signature, digest,
@@ -120,7 +174,7 @@ async function signed(name, domain, type, message, key, extra = {}) {
     digest,
     signature,
     ...carry,
-    wire: encodeTx(type, message, signature, carriedOf(carry)),
+    wire: encodeTx(type, message, signature, carriedOf({ type, ...carry })),
     expect: extra.expect ?? "ok",
     ...extra.tail,
   };
@@ -206,6 +260,59 @@ export async function build() {
   // The issuer (key 0) blocks card key 1: lost, then (another network) stolen.
   await C("card-block/lost", devnet, "CardBlock", cardBlock(a0, a1, 1, 8n), k0);
   await C("card-block/stolen/nonce-max", hh, "CardBlock", cardBlock(a0, a2, 2, U64_MAX), k0);
+
+  // Offers and fills: key 0 makes, key 1 takes. An offer and a spend
+  // authorization are signed on their own (offers, spend_authorizations
+  // below) and carried with their signature by the transaction.
+  const offers = [];
+  const signOffer = async (name, d, m, k) => {
+    const fd = fullDomain(d);
+    const signature = await k.signTypedData(fd, typesOf("Offer"), m);
+    const o = { name, domain: d, message: m, private_key: k.privateKey, digest: TypedDataEncoder.hash(fd, typesOf("Offer"), m), signature };
+    o.wire = encodeOffer(m, signature);
+    o.expect = "ok";
+    offers.push(o);
+    return o;
+  };
+  const eurUsd = await signOffer("offer/partial", devnet, offerMsg(a0, EUR, 1000n, USD, 400n, true, 1n << 40n, id("salt 1")), k0);
+  const whole = await signOffer("offer/whole/max", hh, offerMsg(a0, GOLD, U256_MAX, USD, 1n, false, U64_MAX, id("salt 2")), k0);
+  const goldEur = await signOffer("offer/gold-for-eur", devnet, offerMsg(a2, EUR, 1000n, GOLD, 400n, true, 1n << 40n, id("salt 3")), k2);
+  const usdEur = await signOffer("offer/usd-for-eur", devnet, offerMsg(a0, USD, 5000n, EUR, 3000n, true, 1n << 40n, id("salt 4")), k0);
+  await C("fill/partial", devnet, "Fill", fill(a1, eurUsd.message, 250n, 3n), k1, { offer_signature: eurUsd.signature });
+  await C("fill/whole-offer/max", hh, "Fill", fill(a1, whole.message, U256_MAX, U64_MAX), k1, { offer_signature: whole.signature });
+  await C("cancel-offer", devnet, "CancelOffer", cancel(a0, eurUsd.digest, 4n), k0);
+  const vault = CONTRACTS.second;
+  const ETH = bridgedAsset(1337, vault, ZERO_ADDR);
+  await C("withdraw/eth", devnet, "Withdraw", withdraw(a2, ETH, 10n ** 18n, a3, 0n), k2);
+  await C("withdraw/token/nonce-max", hh, "Withdraw", withdraw(a3, bridgedAsset(31337, vault, CONTRACTS.a1), U256_MAX, CONTRACTS.ones, U64_MAX), k3);
+
+  // Spend authorizations and their redemption: key 0 lets key 1 take EUR.
+  const auths = [];
+  const signAuth = async (name, d, m, k) => {
+    const fd = fullDomain(d);
+    const signature = await k.signTypedData(fd, typesOf("SpendAuthorization"), m);
+    const a = { name, domain: d, message: m, private_key: k.privateKey, digest: TypedDataEncoder.hash(fd, typesOf("SpendAuthorization"), m), signature, expect: "ok" };
+    auths.push(a);
+    return a;
+  };
+  const auth = await signAuth("spend-authorization/eur", devnet, spendAuth(a0, EUR, 1250n, a1, 1n << 40n, id("auth 1")), k0);
+  await signAuth("spend-authorization/max", hh, spendAuth(a3, GOLD, U256_MAX, a2, U64_MAX, "0x" + "ff".repeat(32)), k3);
+  await C("redeem/part", devnet, "Redeem", redeem(a1, auth.message, 1000n, 5n), k1, { authorization_signature: auth.signature });
+  await C("redeem/all", devnet, "Redeem", redeem(a1, auth.message, 1250n, 6n), k1, { authorization_signature: auth.signature });
+
+  // A conversion payment: card key 1 pays its owner (key 3) 300 GOLD
+  // online; the owner takes 750 EUR of key 2's offer (for 300 GOLD) and
+  // pays key 0 750 EUR. The record travels beside the message (JSON:
+  // attached) and enters it as its hashStruct.
+  const cpRec = await signed("x", devnet, "CardRecord", cardRecord(a1, GOLD, 300n, a3, 9n, id("challenge 9"), 2, ZERO32), k1);
+  const recHash = TypedDataEncoder.hashStruct("CardRecord", typesOf("CardRecord"), cpRec.message);
+  await C("convert-pay/one-offer", devnet, "ConvertPay", convertPay(a3, recHash, [goldEur.message], [750n], EUR, 750n, a0, 6n), k3,
+    { attached: [asAttached(cpRec)], offer_signatures: [goldEur.signature] });
+  const cpRec2 = await signed("x", devnet, "CardRecord", cardRecord(a1, GOLD, 400n, a3, 10n, id("challenge 10"), 2, ZERO32), k1);
+  const recHash2 = TypedDataEncoder.hashStruct("CardRecord", typesOf("CardRecord"), cpRec2.message);
+  await C("convert-pay/two-offers", devnet, "ConvertPay",
+    convertPay(a3, recHash2, [goldEur.message, usdEur.message], [1000n, 3000n], USD, 1n, a2, 7n), k3,
+    { attached: [asAttached(cpRec2)], offer_signatures: [goldEur.signature, usdEur.signature] });
 
   const iBase = await I("issue/EUR/nonce-0", devnet, issue(a0, "EUR", 2, 100000000000n, 978, ZERO32, 0n), k0);
   await I("issue/A/decimals-0/supply-1", devnet, issue(a1, "A", 0, 1n, 0, id("terms of A"), 1n), k1);
@@ -335,6 +442,100 @@ export async function build() {
   await inv("invalid/card-block-issuer-as-card", "CardBlock", cardBlock(a0, a0, 1, 10n), k0, "ErrBadField", "the card is the issuer itself");
   await inv("invalid/issue-zero-supply", "IssueAsset", issue(a0, "EUR", 2, 0n, 978, ZERO32, 5n), k0, "ErrZeroAmount", "supply 0");
 
+  // The remaining kinds: nested signatures by the wrong key, field rules,
+  // and malformed bodies.
+  {
+    const n = (name, d, type, m, k, expect, goError, why, carry) =>
+      signed(name, d, type, m, k, { expect, carry, head: { why }, tail: { go_error: goError } }).then((c) => neg.push(c));
+    const badOffer = await k3.signTypedData(fullDomain(devnet), typesOf("Offer"), eurUsd.message);
+    await n("signer/fill-offer-signed-by-other-key", devnet, "Fill", fill(a1, eurUsd.message, 250n, 7n), k1, "wrong_signer", "ErrWrongSigner",
+      "the offer_signature is key 3's, not its maker's (key 0)", { offer_signature: badOffer });
+    const badAuth = await k3.signTypedData(fullDomain(devnet), typesOf("SpendAuthorization"), auth.message);
+    await n("signer/redeem-authorization-by-other-key", devnet, "Redeem", redeem(a1, auth.message, 10n, 7n), k1, "wrong_signer", "ErrWrongSigner",
+      "the authorization_signature is key 3's, not its account's (key 0)", { authorization_signature: badAuth });
+    const recByOther = await signed("x", devnet, "CardRecord", cardRecord(a1, GOLD, 300n, a3, 11n, id("challenge 11"), 2, ZERO32), k2);
+    await n("signer/convert-pay-record-by-other-key", devnet, "ConvertPay",
+      convertPay(a3, TypedDataEncoder.hashStruct("CardRecord", typesOf("CardRecord"), recByOther.message), [goldEur.message], [750n], EUR, 750n, a0, 8n),
+      k3, "wrong_signer", "ErrWrongSigner", "the carried record names card key 1 but key 2 signed it",
+      { attached: [asAttached(recByOther)], offer_signatures: [goldEur.signature] });
+    await n("signer/withdraw-signed-by-other-key", devnet, "Withdraw", withdraw(a2, ETH, 1n, a3, 1n), k0, "wrong_signer", "ErrWrongSigner",
+      "account is key 2, signed by key 0");
+    await n("invalid/fill-part-of-whole-offer", hh, "Fill", fill(a1, whole.message, 1n, 1n), k1, "invalid", "ErrBadField",
+      "a partial fill of an offer that allows none", { offer_signature: whole.signature });
+    await n("invalid/fill-beyond-offer", devnet, "Fill", fill(a1, eurUsd.message, 1001n, 8n), k1, "invalid", "ErrBadField",
+      "take 1001 of an offer giving 1000", { offer_signature: eurUsd.signature });
+    await n("invalid/fill-own-offer", devnet, "Fill", fill(a0, eurUsd.message, 1n, 9n), k0, "invalid", "ErrBadField",
+      "the maker takes its own offer", { offer_signature: eurUsd.signature });
+    await n("invalid/fill-zero-take", devnet, "Fill", fill(a1, eurUsd.message, 0n, 9n), k1, "invalid", "ErrZeroAmount",
+      "take 0", { offer_signature: eurUsd.signature });
+    await n("invalid/cancel-zero-offer", devnet, "CancelOffer", cancel(a0, ZERO32, 9n), k0, "invalid", "ErrBadField", "offer id zero");
+    await n("invalid/withdraw-to-zero-address", devnet, "Withdraw", withdraw(a2, ETH, 1n, ZERO_ADDR, 2n), k2, "invalid", "ErrBadField",
+      "to is the zero address");
+    await n("invalid/redeem-beyond-authorization", devnet, "Redeem", redeem(a1, auth.message, 1251n, 9n), k1, "invalid", "ErrBadField",
+      "redeems 1251 of an authorization of 1250", { authorization_signature: auth.signature });
+    await n("invalid/redeem-by-another-payee", devnet, "Redeem", redeem(a2, auth.message, 1n, 9n), k2, "invalid", "ErrBadField",
+      "key 2 redeems an authorization for key 1", { authorization_signature: auth.signature });
+    const offline = await signed("x", devnet, "CardRecord", cardRecord(a1, GOLD, 300n, a3, 12n, id("challenge 12"), 1, ZERO32), k1);
+    await n("invalid/convert-pay-record-offline", devnet, "ConvertPay",
+      convertPay(a3, TypedDataEncoder.hashStruct("CardRecord", typesOf("CardRecord"), offline.message), [goldEur.message], [750n], EUR, 750n, a0, 9n),
+      k3, "invalid", "ErrBadField", "the carried record is offline (mode 1), not online",
+      { attached: [asAttached(offline)], offer_signatures: [goldEur.signature] });
+    await n("invalid/convert-pay-no-offers", devnet, "ConvertPay", convertPay(a3, recHash, [], [], EUR, 750n, a0, 9n), k3, "invalid", "ErrBadField",
+      "a conversion payment filling no offer", { attached: [asAttached(cpRec)], offer_signatures: [] });
+
+    // Malformed bodies of the new kinds.
+    const fillCase = ok.find((c) => c.name === "fill/partial");
+    const fw = Array.from(getBytes(fillCase.wire));
+    const partialAt = 1 + 20 + 20 + 32 + amount(1000n).length + 32 + amount(400n).length;
+    if (fw[partialAt] !== 1) throw new Error("fill wire: partial byte not where expected");
+    neg.push(decodeCase("decode/offer-partial-byte-2", "a fill whose offer's partial byte is 2 (a bool is 0 or 1)", "ErrDecode",
+      [...fw.slice(0, partialAt), 2, ...fw.slice(partialAt + 1)]));
+    const cpCase = ok.find((c) => c.name === "convert-pay/one-offer");
+    const cw = Array.from(getBytes(cpCase.wire));
+    const recLen = Array.from(getBytes(cpRec.wire)).length;
+    const countAt = 1 + 20 + uvarint(recLen).length + recLen;
+    if (cw[countAt] !== 1) throw new Error("convert-pay wire: offer count not where expected");
+    neg.push(decodeCase("decode/convert-pay-9-offers", "a conversion payment claiming 9 offers (at most 8)", "ErrDecode",
+      [...cw.slice(0, countAt), 9, ...cw.slice(countAt + 1)]));
+    neg.push(decodeCase("decode/convert-pay-record-truncated", "the record's length runs past the transaction", "ErrDecode",
+      [...cw.slice(0, 21), ...uvarint(recLen + 200), ...cw.slice(21 + uvarint(recLen).length)]));
+    const ww = Array.from(getBytes(ok.find((c) => c.name === "withdraw/eth").wire));
+    neg.push(decodeCase("decode/withdraw-truncated-to", "a withdrawal cut inside its to address", "ErrDecode", ww.slice(0, 1 + 20 + 32 + 9 + 10)));
+  }
+
+  // Signed messages that are not transactions: a bad offer and a bad
+  // authorization, each of its class.
+  {
+    const o = offerMsg(a0, EUR, 1000n, EUR, 400n, true, 1n << 40n, id("salt 5"));
+    const fd = fullDomain(devnet);
+    offers.push({ name: "offer/invalid/same-asset", why: "gives and wants the same asset", domain: devnet, message: o, private_key: k0.privateKey,
+      digest: TypedDataEncoder.hash(fd, typesOf("Offer"), o), signature: await k0.signTypedData(fd, typesOf("Offer"), o), expect: "invalid" });
+    offers.at(-1).wire = encodeOffer(o, offers.at(-1).signature);
+    const other = await k1.signTypedData(fd, typesOf("Offer"), eurUsd.message);
+    offers.push({ name: "offer/signer/other-key", why: "maker is key 0, signed by key 1", domain: devnet, message: eurUsd.message,
+      digest: eurUsd.digest, signature: other, wire: encodeOffer(eurUsd.message, other), expect: "wrong_signer" });
+    const a = spendAuth(a0, EUR, 5n, a0, 1n << 40n, id("auth 2"));
+    auths.push({ name: "spend-authorization/invalid/to-itself", why: "the payee is the account itself", domain: devnet, message: a,
+      private_key: k0.privateKey, digest: TypedDataEncoder.hash(fd, typesOf("SpendAuthorization"), a),
+      signature: await k0.signTypedData(fd, typesOf("SpendAuthorization"), a), expect: "invalid" });
+  }
+
+  // Attestations: signed in the Vault's domain (verifyingContract = the
+  // Vault), by an attester's key.
+  const attestations = [];
+  for (const [name, d, m, k] of [
+    ["attestation/devnet", dom(1337, vault), attestation(0n, id("data 0"), id("state 0"), id("receipts 0")), k1],
+    ["attestation/seq-max", dom(31337, CONTRACTS.ones), attestation(U64_MAX, "0x" + "ff".repeat(32), ZERO32, keccak256("0x")), k2],
+  ]) {
+    const fd = fullDomain(d);
+    attestations.push({ name, domain: d, message: m, private_key: k.privateKey, signer: k.address,
+      digest: TypedDataEncoder.hash(fd, typesOf("Attestation"), m), signature: await k.signTypedData(fd, typesOf("Attestation"), m) });
+  }
+
+  const receipts = buildReceipts(ok, [a0, a1, a2, a3]);
+  const state = buildState([a0, a1, a2, a3], [EUR, USD, GOLD]);
+  const batches = buildBatches(ok, [a0, a1, a2, a3]);
+
   const typesWithDomain = { EIP712Domain: DOMAIN_FIELDS, ...TYPES };
   return {
     format: "anonex-ledger-vectors/1",
@@ -342,7 +543,170 @@ export async function build() {
     eip712: { name: DOMAIN_NAME, version: DOMAIN_VERSION, types: typesWithDomain },
     cases: ok,
     negative: neg,
+    offers,
+    spend_authorizations: auths,
+    attestations,
+    receipts,
+    state,
+    batches,
   };
+}
+
+// buildReceipts makes receipts-root vectors from ok cases: receipt hashes
+// (docs/protocol.md, "Receipts root"), the root, and every receipt's RFC
+// 6962 audit path (what Vault.withdraw takes).
+function buildReceipts(ok, [a0, a1, a2, a3]) {
+  const byName = (n) => {
+    const c = ok.find((c) => c.name === n);
+    if (!c) throw new Error(`no case ${n}`);
+    return c;
+  };
+  const r = (n, sender, status, reason, applied) => {
+    const c = byName(n);
+    const out = { id: c.digest, type: c.type, sender: getAddress(sender), status, reason };
+    if (applied) out.applied = applied;
+    return out;
+  };
+  const carrier = byName("card-record/online/two-attachments");
+  const sets = [
+    ["receipts/empty", []],
+    ["receipts/one-withdrawal", [r("withdraw/eth", a2, 1, 0)]],
+    ["receipts/seven", [
+      r("issue/EUR/nonce-0", a0, 1, 0),
+      r("transfer/amount-1/nonce-0", a0, 0, 1),
+      r("card-record/online/two-attachments", a1, 1, 0, [carrier.attached[1].digest]),
+      r("fill/partial", a1, 0, 10),
+      r("withdraw/eth", a2, 1, 0),
+      r("redeem/part", a1, 0, 14),
+      r("card-block/lost", a0, 0, 17),
+    ]],
+  ];
+  return sets.map(([name, receipts]) => {
+    const hashes = receipts.map(receiptHash);
+    return { name, receipts, hashes, root: receiptsRoot(hashes), proofs: hashes.map((_, i) => ({ index: i, path: auditPath(hashes, i) })) };
+  });
+}
+
+const be8 = (n) => "0x" + BigInt(n).toString(16).padStart(16, "0");
+const minimalBE = (v) => (BigInt(v) === 0n ? "0x" : "0x" + (BigInt(v).toString(16).length % 2 ? "0" : "") + BigInt(v).toString(16));
+
+// buildState makes state-root vectors: sets of state keys and values, the
+// root, and proofs of membership and absence as GET /v1/proofs serves them.
+function buildState(addrs, assets) {
+  const b = (addr, asset) => hexlify(concat(["0x62", addr, asset]));
+  const sets = [];
+  sets.push({ name: "state/empty", entries: [], prove: [[b(addrs[0], assets[0]), "0x"]] });
+  const one = [{ key: b(addrs[0], assets[0]), value: minimalBE(1500n) }];
+  sets.push({ name: "state/one-balance", entries: one, prove: [[one[0].key, one[0].value], [b(addrs[1], assets[0]), "0x"]] });
+  // A small ledger: four accounts ('a', 'n', '#'), balances ('b') and an
+  // asset record ('s': metadata ‖ issuer ‖ decimals ‖ currency ‖ supply ‖ symbol).
+  const entries = [];
+  addrs.forEach((a, i) => {
+    entries.push({ key: hexlify(concat(["0x61", a])), value: hexlify(concat([be8(i + 3), be8(i)])) });
+    entries.push({ key: hexlify(concat(["0x6e", be8(i)])), value: a.toLowerCase() });
+  });
+  entries.push({ key: "0x23", value: be8(addrs.length) });
+  const supply = 1_000_000n;
+  entries.push({ key: hexlify(concat(["0x73", assets[0]])), value: hexlify(concat([id("EUR terms"), addrs[0], "0x02", "0x03d2", Uint8Array.from(amount(supply)), Uint8Array.from([3, ...new TextEncoder().encode("EUR")])])) });
+  const balances = [[0, 0, 990_000n], [1, 0, 7_000n], [2, 0, 3_000n], [1, 1, 1n], [3, 2, (1n << 255n) + 7n]];
+  for (const [ai, si, v] of balances) entries.push({ key: b(addrs[ai], assets[si]), value: minimalBE(v) });
+  sets.push({
+    name: "state/small-ledger",
+    entries,
+    prove: [...balances.map(([ai, si, v]) => [b(addrs[ai], assets[si]), minimalBE(v)]), [b(addrs[3], assets[0]), "0x"], [b(addrs[0], assets[2]), "0x"], ["0x23", be8(addrs.length)]],
+  });
+  const many = [];
+  for (let i = 0; i < 64; i++) many.push({ key: hexlify(new TextEncoder().encode(`key ${i}`)), value: hexlify(new TextEncoder().encode(`value ${i * 7}`)) });
+  sets.push({
+    name: "state/64-keys",
+    entries: many,
+    prove: [0, 1, 31, 63].map((i) => [many[i].key, many[i].value]).concat([64, 65, 1000].map((i) => [hexlify(new TextEncoder().encode(`key ${i}`)), "0x"])),
+  });
+  return sets.map(({ name, entries, prove }) => ({
+    name,
+    entries,
+    root: stateRoot(entries),
+    proofs: prove.map(([key, value]) => ({ key, value, proof: stateProof(entries, key) })),
+  }));
+}
+
+// buildBatches makes batch vectors (format 2, docs/protocol.md "Batch
+// format"): ok cases in batch form against a given account numbering, the
+// body, and the batch (0x02 ‖ one zstd frame of raw blocks: the frame may
+// differ between compressors, the body may not); then batches with
+// unusable transactions, and junk.
+function buildBatches(ok, [a0, a1, a2, a3]) {
+  const byName = (n) => {
+    const c = ok.find((c) => c.name === n);
+    if (!c) throw new Error(`no case ${n}`);
+    return c;
+  };
+  const out = [];
+  const make = (name, accounts, parts, expect = "ok", mangle = null) => {
+    const ctx = { numbers: new Map(accounts.map((a, i) => [getAddress(a), i])), assets: [] };
+    const txs = [], forms = [];
+    for (const p of parts) {
+      if (p.raw) {
+        txs.push({ raw: hexlify(Uint8Array.from(p.raw)), unusable: true });
+        forms.push([...uvarint(p.raw.length), ...p.raw]);
+        continue;
+      }
+      const c = byName(p);
+      txs.push({ case: c.name, type: c.type, wire: c.wire });
+      forms.push(batchTx(c.type, c.message, c.signature, carriedOf(c), ctx));
+    }
+    let body = batchBody(ctx.assets, forms);
+    let batch = Uint8Array.from([2, ...zstdRaw(body)]);
+    if (mangle) [body, batch] = mangle(body, batch);
+    const v = { name, accounts: accounts.map(getAddress), assets: ctx.assets, txs, body: hexlify(body), batch: hexlify(batch), expect };
+    if (expect !== "ok") {
+      delete v.body;
+      v.why = mangle?.why;
+    }
+    out.push(v);
+    return v;
+  };
+  const every = ["transfer/amount-1/nonce-0", "issue/EUR/nonce-0", "card-register/with-consent", "card-record/online/two-attachments",
+    "fill/partial", "cancel-offer", "withdraw/eth", "redeem/part", "convert-pay/two-offers", "card-block/lost"];
+  make("batch/every-kind/two-accounts-known", [a0, a2], every);
+  make("batch/every-kind/none-known", [], every);
+  make("batch/every-kind/all-known", [a3, a2, a1, a0], every);
+  const sig = Array.from(getBytes(byName("transfer/amount-1/nonce-0").signature)).slice(0, 64);
+  // Kind 99 is no kind of this version: stepped over, unusable.
+  make("batch/unknown-kind-stepped-over", [a0], ["transfer/amount-1/nonce-0", { raw: [99, 1, 2, 3, ...sig] }, "transfer/amount-255/nonce-1"]);
+  // A transfer from account number 5 when 1 account is numbered.
+  make("batch/account-number-not-given", [a0], [{ raw: [1, 6, 1, 0, 1, 9, 0, ...sig] }, "transfer/amount-255/nonce-1"]);
+  const junk = (name, why, fn) => {
+    fn.why = why;
+    make(name, [a0], ["transfer/amount-1/nonce-0", "transfer/amount-255/nonce-1"], "junk", fn);
+  };
+  const rewrap = (body) => [body, Uint8Array.from([2, ...zstdRaw(body)])];
+  junk("batch/junk/trailing-byte", "a byte after the last transaction", (body) => rewrap(Uint8Array.from([...body, 0])));
+  junk("batch/junk/count-beyond-body", "the count says 3 transactions, the body holds 2", (body) => {
+    const b = Array.from(body);
+    const at = 1 + 32 * b[0];
+    if (b[at] !== 2) throw new Error("count not where expected");
+    b[at] = 3;
+    return rewrap(Uint8Array.from(b));
+  });
+  junk("batch/junk/asset-index-outside-table", "the first transfer names asset 1 of a one-asset table", (body) => {
+    const b = Array.from(body);
+    // asset table (1 + 32) ‖ count ‖ len ‖ kind ‖ from (number 0: 0x01) ‖ to (0x00 ‖ 20) ‖ asset index
+    const at = 1 + 32 + 1 + 1 + 1 + 1 + 21;
+    if (b[at] !== 0) throw new Error("asset index not where expected");
+    b[at] = 1;
+    return rewrap(Uint8Array.from(b));
+  });
+  junk("batch/junk/tx-longer-than-its-body", "the first transaction's length counts one byte more than its body, which holds it", (body) => {
+    const b = Array.from(body);
+    const at = 1 + 32 + 1;
+    const len = b[at];
+    return rewrap(Uint8Array.from([...b.slice(0, at), len + 1, ...b.slice(at + 1, at + 1 + len), 0, ...b.slice(at + 1 + len)]));
+  });
+  junk("batch/junk/version-3", "version byte 3", (body, batch) => [body, Uint8Array.from([3, ...batch.slice(1)])]);
+  junk("batch/junk/not-zstd", "the compressed part is no zstd frame", (body) => [body, Uint8Array.from([2, ...body])]);
+  junk("batch/junk/zstd-trailing-garbage", "three bytes after the zstd frame", (body, batch) => [body, Uint8Array.from([...batch, 1, 2, 3])]);
+  return out;
 }
 
 export const render = (v) => JSON.stringify(v, null, 2) + "\n";
