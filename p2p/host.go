@@ -246,15 +246,21 @@ func (h *Host) Stats() Stats {
 func (h *Host) PeerBudget(p peer.ID) PeerBudget { return h.budgets.state(p) }
 
 // inspectRPC runs in pubsub's event loop on every RPC received, before
-// anything else looks at it: the messages of a peer whose refusal budget
-// is spent are dropped there, before the seen cache (so another peer's
-// copy of one of them is still new), the validation queue and the
-// validators. Control messages (subscriptions, mesh maintenance, gossip)
-// pass.
+// anything else looks at it. A peer whose refusal budget is spent has its
+// messages dropped there, before the seen cache (so another peer's copy of
+// one of them is still new), the validation queue and the validators; its
+// IHAVE announcements go too, or this host would ask it again (IWANT) for
+// the very messages it drops. The rest of its control messages
+// (subscriptions, mesh maintenance, IWANT) pass.
 func (h *Host) inspectRPC(from peer.ID, rpc *pubsub.RPC) error {
-	if n := len(rpc.Publish); n > 0 && !h.budgets.allow(from, n) {
+	n := len(rpc.Publish)
+	ihave := rpc.Control != nil && len(rpc.Control.Ihave) > 0
+	if (n > 0 || ihave) && !h.budgets.allow(from, n) {
 		h.budgetDropped.Add(uint64(n))
 		rpc.Publish = nil
+		if ihave {
+			rpc.Control.Ihave = nil
+		}
 	}
 	return nil
 }
