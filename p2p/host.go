@@ -74,6 +74,7 @@ type Host struct {
 	budgets       *budgets      // every peer's refusal budget (budget.go)
 	sizeRejected  atomic.Uint64 // received payloads rejected for their size
 	budgetDropped atomic.Uint64 // received messages dropped unvalidated: their peer's budget was spent
+	validated     atomic.Uint64 // received messages that reached a validator
 
 	// ctx lives until Close; it bounds pubsub and every goroutine we start.
 	ctx    context.Context
@@ -218,6 +219,9 @@ type Stats struct {
 	// because the validation queue or the validator concurrency limit was
 	// full.
 	ThrottledMessages uint64
+	// Validated counts received messages (not this host's own publishes)
+	// that reached a topic's validator.
+	Validated uint64
 	// OversizeRejected counts received payloads rejected for their size
 	// (empty or above MaxMessageSize) before reaching a validator.
 	OversizeRejected uint64
@@ -235,6 +239,7 @@ func (h *Host) Stats() Stats {
 		Peers:             h.Peers(),
 		DroppedRPCs:       h.tr.droppedRPCs.Load(),
 		ThrottledMessages: h.tr.throttled.Load(),
+		Validated:         h.validated.Load(),
 		OversizeRejected:  h.sizeRejected.Load(),
 		BudgetDropped:     h.budgetDropped.Load(),
 		BudgetPeers:       h.budgets.len(),

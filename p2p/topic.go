@@ -160,6 +160,9 @@ func (h *Host) wrapValidator(topic string, v Validator) pubsub.ValidatorEx {
 			}
 			return pubsub.ValidationReject
 		}
+		if from != self {
+			h.validated.Add(1)
+		}
 		verdict := Ignore
 		defer func() {
 			if r := recover(); r != nil {
