@@ -77,10 +77,11 @@ func settledStatus(r store.TxRecord) string {
 }
 
 // validateGossip judges and applies a transaction heard from a peer.
-// Never-valid payloads are rejected (the peer is penalized); payloads an
-// honest peer could send but that we cannot use now are ignored. Only what
-// the verifier passed in full and the pool holds in exactly these bytes is
-// accepted, and so forwarded.
+// Never-valid payloads are rejected (the peer is penalized); well-formed
+// ones we refuse cost the relaying peer a token of its refusal budget
+// (p2p.Refuse), unless the refusal is not its doing (p2p.Ignore: see
+// refusalVerdict). Only what the verifier passed in full and the pool
+// holds in exactly these bytes is accepted, and so forwarded.
 func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p.Verdict {
 	a := &admission{raw: raw}
 	var err error
@@ -91,6 +92,8 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 		return p2p.Reject
 	}
 	if _, ok, _ := n.store.Tx(a.id); ok {
+		// Settled here: a peer that has not folded it yet still gossips
+		// it. It cost no signature recovery.
 		return p2p.Ignore
 	}
 	n.admit(a)
@@ -101,13 +104,13 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 	case a.err != nil && !a.refused:
 		return p2p.Reject // never valid: decode, fields, any signature it carries
 	case a.err != nil && isHonestRefusal(a.err):
-		return p2p.Ignore
+		return refusalVerdict(a.err)
 	case a.err != nil:
 		return p2p.Reject
 	case a.variant:
 		// Valid, but not the form we hold: another (id, signature) twin
 		// with other attachments or carried signatures. Not forwarded.
-		return p2p.Ignore
+		return p2p.Refuse
 	}
 	return p2p.Accept
 }
@@ -118,6 +121,24 @@ func isHonestRefusal(err error) bool {
 	return ledger.IsSkip(err) || errors.Is(err, pool.ErrUnfundable) || errors.Is(err, pool.ErrConflict) ||
 		errors.Is(err, pool.ErrQueueFull) || errors.Is(err, pool.ErrPoolFull) || errors.Is(err, pool.ErrQuota) || errors.Is(err, pool.ErrNonceGapUnknown) ||
 		errors.Is(err, ledger.ErrState)
+}
+
+// refusalVerdict judges an honest refusal of gossip. It costs the relaying
+// peer a token of its refusal budget (p2p.Refuse: a peer that spends the
+// budget is throttled), except when the refusal is not the peer's doing
+// (p2p.Ignore): this node is full (ErrPoolFull) or its store failed, it
+// already applied the card record (it travelled as an attachment), or the
+// transaction is the first evidence that its account equivocates. What an
+// honest relay sends us and we refuse otherwise comes from our views
+// differing (it saw a conflicting or funding transaction we did not), which
+// is rare; a flood of such transactions from one peer is spam.
+func refusalVerdict(err error) p2p.Verdict {
+	switch {
+	case errors.Is(err, pool.ErrPoolFull), errors.Is(err, ledger.ErrState), errors.Is(err, ledger.ErrRecordApplied),
+		errors.Is(err, pool.ErrNewEquivocation):
+		return p2p.Ignore
+	}
+	return p2p.Refuse
 }
 
 // IngestRaw is the bulk path of ingest: it decodes and recovers a slice of

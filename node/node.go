@@ -95,6 +95,13 @@ type Config struct {
 	P2PKey crypto.PrivKey
 	// Bootstrap peers (full multiaddrs with /p2p/).
 	Bootstrap []string
+	// RefusalBurst and RefusalRate size each gossip peer's refusal
+	// budget (p2p.Config): the transactions, offers and attestations it
+	// may relay that this node refuses, in a row and then a second,
+	// before its messages are dropped unvalidated. 0: p2p's defaults (512
+	// and 5 a second; see docs/decisions.md).
+	RefusalBurst int
+	RefusalRate  float64
 
 	// Vault is the Vault contract's address: the node then folds its
 	// listings and deposits into the settled state and serves withdrawal
@@ -372,7 +379,7 @@ func (n *Node) Start(ctx context.Context) error {
 		}
 	}
 	n.host, err = p2p.New(ctx, p2p.Config{Network: cfg.Network, ListenAddrs: cfg.P2PListen, Identity: key,
-		Bootstrap: cfg.Bootstrap, Logger: n.log.With("sub", "p2p")})
+		Bootstrap: cfg.Bootstrap, RefusalBurst: cfg.RefusalBurst, RefusalRate: cfg.RefusalRate, Logger: n.log.With("sub", "p2p")})
 	if err != nil {
 		return err
 	}
@@ -603,6 +610,16 @@ func (n *Node) PeerID() string { return n.host.ID().String() }
 
 // Multiaddrs are the node's full libp2p addresses.
 func (n *Node) Multiaddrs() []string { return n.host.Addrs() }
+
+// GossipStats are the p2p host's counters (messages validated, dropped
+// for their size or their peer's spent refusal budget, ...); zero before
+// Start.
+func (n *Node) GossipStats() p2p.Stats {
+	if n.host == nil {
+		return p2p.Stats{}
+	}
+	return n.host.Stats()
+}
 
 // Domain is the EIP-712 domain the node validates against.
 func (n *Node) Domain() ledger.Domain { return n.domain }

@@ -136,8 +136,11 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 		return p2p.Reject
 	}
 	if _, err := n.acceptOffer(so); err != nil {
-		if errors.Is(err, ErrOfferDead) || errors.Is(err, pool.ErrPoolFull) || errors.Is(err, ledger.ErrState) || errors.Is(err, ErrOfferTooSmall) {
-			return p2p.Ignore
+		switch {
+		case errors.Is(err, pool.ErrPoolFull), errors.Is(err, ledger.ErrState):
+			return p2p.Ignore // the book is full, or our store failed
+		case errors.Is(err, ErrOfferDead), errors.Is(err, ErrOfferTooSmall):
+			return p2p.Refuse // a token of the relay's refusal budget
 		}
 		return p2p.Reject
 	}

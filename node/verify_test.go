@@ -348,10 +348,10 @@ func signRandomNonce(t *testing.T, secret []byte, digest ledger.Hash) ledger.Sig
 
 // A valid variant: the maker signed its offer twice (two devices, two
 // nonces), so a Fill carrying the other signature is valid too, with the
-// same id. It is not the form the pool holds: gossip ignores it (no
-// penalty, not forwarded), Submit and ingest answer for the pooled one, and
+// same id. It is not the form the pool holds: gossip refuses it (not
+// forwarded; a token of the relay's refusal budget, no score penalty), Submit and ingest answer for the pooled one, and
 // the pool keeps its bytes. In a batch it is simply valid.
-func TestGossipValidVariantOfPooledFillIsIgnored(t *testing.T) {
+func TestGossipValidVariantOfPooledFillIsRefused(t *testing.T) {
 	n, _ := offlineNode(t)
 	fill := fillSetup(t, n)
 	id := fill.ID(offlineDomain)
@@ -367,8 +367,8 @@ func TestGossipValidVariantOfPooledFillIsIgnored(t *testing.T) {
 		t.Fatalf("the second maker signature: %v", err)
 	}
 	twin := &ledger.Tx{Payload: &f, Sig: fill.Sig}
-	if got := n.validateGossip(context.Background(), "", twin.Encode()); got != p2p.Ignore {
-		t.Errorf("gossip: %v, want Ignore", got)
+	if got := n.validateGossip(context.Background(), "", twin.Encode()); got != p2p.Refuse {
+		t.Errorf("gossip: %v, want Refuse", got)
 	}
 	if res, err := n.Submit(context.Background(), twin); err != nil || res.ID != id || res.Status != "pending" {
 		t.Errorf("Submit: %+v %v", res, err)

@@ -83,6 +83,18 @@ type Config struct {
 	// 0 < ConnLow < ConnHigh <= MaxConnHigh (10000).
 	ConnLow, ConnHigh int
 
+	// RefusalBurst and RefusalRate size each peer's refusal budget (see
+	// budget.go): a peer may relay RefusalBurst messages in a row that
+	// this host refuses or rejects, and RefusalRate more a second (plus
+	// one for every ten messages it is first to deliver that are
+	// accepted), before everything it sends is dropped unvalidated until
+	// its budget is back to an eighth of RefusalBurst. 0 means
+	// DefaultRefusalBurst (512 refusals) / DefaultRefusalRate (5 a
+	// second). Need 1 <= RefusalBurst <= MaxRefusalBurst (65536) and
+	// 0 < RefusalRate <= RefusalBurst.
+	RefusalBurst int
+	RefusalRate  float64
+
 	// Logger receives the host's logs (connects, bootstrap retries, gossip
 	// internals at debug level). nil discards them.
 	Logger *slog.Logger
@@ -136,6 +148,8 @@ type settings struct {
 	maxMsgSize int
 	connLow    int
 	connHigh   int
+	refBurst   int
+	refRate    float64
 	logger     *slog.Logger
 	heartbeat  time.Duration
 }
@@ -147,6 +161,8 @@ func (c Config) settings() (*settings, error) {
 		maxMsgSize: c.MaxMessageSize,
 		connLow:    c.ConnLow,
 		connHigh:   c.ConnHigh,
+		refBurst:   c.RefusalBurst,
+		refRate:    c.RefusalRate,
 		logger:     c.Logger,
 		heartbeat:  c.heartbeat,
 	}
@@ -216,6 +232,16 @@ func (c Config) settings() (*settings, error) {
 	}
 	if s.connLow <= 0 || s.connHigh <= s.connLow || s.connHigh > MaxConnHigh {
 		return nil, fmt.Errorf("%w: need 0 < ConnLow (%d) < ConnHigh (%d) <= %d", ErrBadConfig, s.connLow, s.connHigh, MaxConnHigh)
+	}
+
+	if s.refBurst == 0 {
+		s.refBurst = DefaultRefusalBurst
+	}
+	if s.refRate == 0 {
+		s.refRate = DefaultRefusalRate
+	}
+	if s.refBurst < 1 || s.refBurst > MaxRefusalBurst || !(s.refRate > 0) || s.refRate > float64(s.refBurst) {
+		return nil, fmt.Errorf("%w: need 1 <= RefusalBurst (%d) <= %d and 0 < RefusalRate (%v) <= RefusalBurst", ErrBadConfig, s.refBurst, MaxRefusalBurst, s.refRate)
 	}
 
 	if s.logger == nil {

@@ -19,13 +19,26 @@
 //     which peer authored it. A message ID is SHA-256 of the payload, so
 //     identical payloads are one message, on every topic.
 //   - Validation happens before forwarding: a payload travels only through
-//     hosts whose validators Accept it. Reject penalizes the relaying peer
+//     hosts whose validators Accept it. Ignore costs the relaying peer
+//     nothing; Refuse (well formed but refused) and Reject (never valid)
+//     each take a token of its refusal budget; Reject also penalizes it
 //     (peer scoring, see score.go; Host.PeerScore shows a peer's score,
 //     refreshed every second, and Topic.InMesh its place in the mesh: a
 //     negative score prunes it, one below GraylistThreshold has all its
-//     gossip ignored); Ignore does not. The validator also
-//     runs on the host's own Publish. See Validator for the details
-//     (concurrency, re-validation after the seen period, ctx, panics).
+//     gossip ignored). The validator also runs on the host's own Publish.
+//     See Validator for the details (concurrency, re-validation after the
+//     seen period, ctx, panics).
+//   - Refusal budget (budget.go): per peer, a token bucket of
+//     Config.RefusalBurst refusals (512) regaining Config.RefusalRate a
+//     second (5) and a tenth per message it is first to deliver that is
+//     accepted. A peer that spends it is throttled: everything it sends is
+//     dropped unvalidated, before the seen cache (another peer's copy of a
+//     dropped message is still new), until an eighth of the burst is back;
+//     refusals of its messages already in validation become debt (down to
+//     minus the burst). Each time it runs out its score drops by 100,
+//     decaying to 1% in 10 minutes, to at most -400: pruned from the mesh,
+//     never graylisted by refusals alone. Host.PeerBudget shows a peer's
+//     budget; Stats.BudgetDropped counts the messages dropped so.
 //   - Sizes: payloads are 1..Config.MaxMessageSize bytes (64 KiB by
 //     default); Publish refuses larger ones, and larger ones received are
 //     rejected (or dropped unread when they exceed the wire limit).
@@ -43,6 +56,8 @@
 //     tests check with goleak that nothing is left).
 //
 // Not here yet (see DESIGN.md "Network"): mDNS, the Kademlia DHT under the
-// anonex prefix, the /anonex/sync/1.0.0 protocol, per-peer rate limits
-// beyond peer scoring.
+// anonex prefix, the /anonex/sync/1.0.0 protocol. Budgets and scores are
+// per peer ID, and a peer ID is free: a flooder that reconnects under new
+// IDs gets a fresh budget each time (bounded by the connection and
+// resource managers, not by this package).
 package p2p

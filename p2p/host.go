@@ -71,7 +71,10 @@ type Host struct {
 	ps  *pubsub.PubSub
 	tr  *tracer
 
-	sizeRejected atomic.Uint64 // received payloads rejected for their size
+	budgets       *budgets      // every peer's refusal budget (budget.go)
+	sizeRejected  atomic.Uint64 // received payloads rejected for their size
+	budgetDropped atomic.Uint64 // received messages dropped unvalidated: their peer's budget was spent
+	validated     atomic.Uint64 // received messages that reached a validator
 
 	// ctx lives until Close; it bounds pubsub and every goroutine we start.
 	ctx    context.Context
@@ -155,13 +158,14 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 
 	hctx, cancel := context.WithCancel(context.Background())
 	h := &Host{
-		s:      s,
-		log:    s.logger,
-		h:      lh,
-		tr:     newTracer(),
-		ctx:    hctx,
-		cancel: cancel,
-		topics: map[string]*Topic{},
+		s:       s,
+		log:     s.logger,
+		h:       lh,
+		tr:      newTracer(),
+		budgets: newBudgets(s.refBurst, s.refRate, time.Now),
+		ctx:     hctx,
+		cancel:  cancel,
+		topics:  map[string]*Topic{},
 	}
 
 	params := pubsub.DefaultGossipSubParams()
@@ -176,7 +180,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithMaxMessageSize(s.maxMsgSize+wireOverhead),
-		pubsub.WithPeerScore(peerScoreParams(), peerScoreThresholds()),
+		pubsub.WithPeerScore(peerScoreParams(h.budgets.score), peerScoreThresholds()),
+		pubsub.WithAppSpecificRpcInspector(h.inspectRPC),
 		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(h.tr.setScores), scoreInspectPeriod(s.heartbeat)),
 		pubsub.WithPeerExchange(true),
 		pubsub.WithFloodPublish(true),
@@ -197,6 +202,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		lh.Close()
 		return nil, err
 	}
+	h.wg.Add(1)
+	go h.sweepBudgets()
 	h.log.Info("p2p host started", "peer", lh.ID().String(), "addrs", h.Addrs(), "network", s.network)
 	return h, nil
 }
@@ -212,9 +219,18 @@ type Stats struct {
 	// because the validation queue or the validator concurrency limit was
 	// full.
 	ThrottledMessages uint64
+	// Validated counts received messages (not this host's own publishes)
+	// that reached a topic's validator.
+	Validated uint64
 	// OversizeRejected counts received payloads rejected for their size
 	// (empty or above MaxMessageSize) before reaching a validator.
 	OversizeRejected uint64
+	// BudgetDropped counts received messages dropped unvalidated because
+	// the peer that relayed them had spent its refusal budget.
+	BudgetDropped uint64
+	// BudgetPeers is the number of peers whose refusal budget is not
+	// full (or that still carry its score penalty).
+	BudgetPeers int
 }
 
 // Stats returns the host's counters.
@@ -223,7 +239,50 @@ func (h *Host) Stats() Stats {
 		Peers:             h.Peers(),
 		DroppedRPCs:       h.tr.droppedRPCs.Load(),
 		ThrottledMessages: h.tr.throttled.Load(),
+		Validated:         h.validated.Load(),
 		OversizeRejected:  h.sizeRejected.Load(),
+		BudgetDropped:     h.budgetDropped.Load(),
+		BudgetPeers:       h.budgets.len(),
+	}
+}
+
+// PeerBudget is p's refusal budget on this host (see Config.RefusalBurst);
+// a peer never refused has a full one.
+func (h *Host) PeerBudget(p peer.ID) PeerBudget { return h.budgets.state(p) }
+
+// inspectRPC runs in pubsub's event loop on every RPC received, before
+// anything else looks at it. A peer whose refusal budget is spent has its
+// messages dropped there, before the seen cache (so another peer's copy of
+// one of them is still new), the validation queue and the validators; its
+// IHAVE announcements go too, or this host would ask it again (IWANT) for
+// the very messages it drops. The rest of its control messages
+// (subscriptions, mesh maintenance, IWANT) pass.
+func (h *Host) inspectRPC(from peer.ID, rpc *pubsub.RPC) error {
+	n := len(rpc.Publish)
+	ihave := rpc.Control != nil && len(rpc.Control.Ihave) > 0
+	if (n > 0 || ihave) && !h.budgets.allow(from, n) {
+		h.budgetDropped.Add(uint64(n))
+		rpc.Publish = nil
+		if ihave {
+			rpc.Control.Ihave = nil
+		}
+	}
+	return nil
+}
+
+// sweepBudgets forgets, every budgetSweepInterval, the refusal budgets
+// that equal a fresh one, so only recently refused peers take memory.
+func (h *Host) sweepBudgets() {
+	defer h.wg.Done()
+	t := time.NewTicker(budgetSweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-t.C:
+			h.budgets.sweep()
+		}
 	}
 }
 

@@ -350,6 +350,8 @@ func TestOwnVerdicts(t *testing.T) {
 			return Reject
 		case "ignore":
 			return Ignore
+		case "refuse":
+			return Refuse
 		case "panic":
 			panic("validator bug")
 		}
@@ -363,6 +365,9 @@ func TestOwnVerdicts(t *testing.T) {
 	if err := tp.Publish(ctx, []byte("ignore")); !errors.Is(err, ErrIgnored) {
 		t.Errorf("ignore: %v", err)
 	}
+	if err := tp.Publish(ctx, []byte("refuse")); !errors.Is(err, ErrIgnored) {
+		t.Errorf("refuse: %v", err)
+	}
 	if err := tp.Publish(ctx, []byte("panic")); !errors.Is(err, ErrIgnored) {
 		t.Errorf("panic: %v", err)
 	}
@@ -371,6 +376,10 @@ func TestOwnVerdicts(t *testing.T) {
 	}
 	if from := r.sender("fine"); from != h.ID() {
 		t.Errorf("local publish validated with from=%s, want own ID", from)
+	}
+	// The host's own publishes cost no refusal budget.
+	if b := h.PeerBudget(h.ID()); b.Refused != 0 || b.Tokens != DefaultRefusalBurst {
+		t.Errorf("own refusals charged: %+v", b)
 	}
 	// An ignored payload is not "delivered": publishing it again re-validates.
 	if err := tp.Publish(ctx, []byte("ignore")); !errors.Is(err, ErrIgnored) || r.seen("ignore") != 2 {

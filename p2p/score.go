@@ -72,7 +72,9 @@ func peerScoreThresholds() *pubsub.PeerScoreThresholds {
 	}
 }
 
-func peerScoreParams() *pubsub.PeerScoreParams {
+// peerScoreParams are the scoring parameters; app is the application-
+// specific score (P5, weight 1): minus the refusal-budget penalty.
+func peerScoreParams(app func(peer.ID) float64) *pubsub.PeerScoreParams {
 	var whitelist []*net.IPNet
 	for _, c := range []string{"127.0.0.0/8", "::1/128"} {
 		_, n, _ := net.ParseCIDR(c)
@@ -81,9 +83,9 @@ func peerScoreParams() *pubsub.PeerScoreParams {
 	return &pubsub.PeerScoreParams{
 		Topics:        map[string]*pubsub.TopicScoreParams{},
 		TopicScoreCap: 50,
-		// No application-specific score (yet); the node may later reward
-		// known merchants or settlers.
-		AppSpecificScore:  func(peer.ID) float64 { return 0 },
+		// P5: 0 down to -400 for peers that spent their refusal budget
+		// (budget.go).
+		AppSpecificScore:  app,
 		AppSpecificWeight: 1,
 		// More than 8 peers behind one IP cost (n-8)²·5. Loopback is
 		// exempt so a devnet of many nodes on one machine works.

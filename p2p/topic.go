@@ -15,15 +15,24 @@ import (
 type Verdict int
 
 const (
-	// Accept: valid; deliver it and forward it to the mesh.
+	// Accept: valid; deliver it and forward it to the mesh. The relaying
+	// peer earns a tenth of a refusal (see budget.go).
 	Accept Verdict = iota
-	// Ignore: not forwarded, sender not penalized. For payloads that may be
-	// fine but are useless now: duplicates of applied records, stale or
-	// not-yet-applicable ones, or when the node is overloaded.
+	// Ignore: not forwarded, and it costs the relaying peer nothing. For
+	// payloads that are useless now through no doing of the peer: this
+	// host already has them (applied, settled), or it is itself full.
 	Ignore
-	// Reject: invalid (bad encoding, bad signature); not forwarded, and the
-	// peer that sent it loses score (enough rejects get it graylisted).
-	// Never Reject what an honest peer could have sent in good faith.
+	// Refuse: well formed and honestly signed, but refused (it conflicts
+	// with what this host saw first, cannot pay, exceeds a quota). Not
+	// forwarded; it takes one token from the relaying peer's refusal
+	// budget (Config.RefusalBurst), beyond which the peer's messages are
+	// dropped unvalidated and its score falls. An honest relay causes one
+	// only where its view and ours differ.
+	Refuse
+	// Reject: invalid (bad encoding, bad signature); not forwarded, it
+	// takes a token of the peer's refusal budget, and the peer loses score
+	// (enough rejects get it graylisted). Never Reject what an honest peer
+	// could have sent in good faith.
 	Reject
 )
 
@@ -33,6 +42,8 @@ func (v Verdict) String() string {
 		return "accept"
 	case Ignore:
 		return "ignore"
+	case Refuse:
+		return "refuse"
 	case Reject:
 		return "reject"
 	default:
@@ -50,7 +61,10 @@ func (v Verdict) String() string {
 //   - It also runs, synchronously inside Publish, for payloads this host
 //     publishes; then from is the host's own ID (Host.ID) and the verdict
 //     decides whether Publish sends anything (Reject → ErrRejected,
-//     Ignore → ErrIgnored).
+//     Ignore and Refuse → ErrIgnored).
+//   - It never sees a message from a peer whose refusal budget is spent
+//     (see budget.go): those are dropped before the seen cache, so the
+//     same payload relayed by another peer is still validated.
 //   - Received payloads are validated concurrently (up to a few thousand at
 //     once) and in no particular order, even those from one peer.
 //   - from is the peer that relayed the message, not its author; messages
@@ -58,7 +72,8 @@ func (v Verdict) String() string {
 //   - ctx is cancelled after 10 s or when the Host closes.
 //   - payload must not be modified; it may be retained. Its length is
 //     already checked: 1 ≤ len ≤ Config.MaxMessageSize.
-//   - A panic is recovered, logged with its stack and counts as Ignore.
+//   - A panic is recovered, logged with its stack and counts as Ignore
+//     (the peer is not charged for our bug).
 //   - It should not call Publish synchronously: pubsub holds the topic's
 //     read lock around local validation, which can deadlock against Close.
 //     Hand such work to a goroutine.
@@ -136,26 +151,44 @@ func (h *Host) Topic(name string, v Validator) (*Topic, error) {
 
 func (h *Host) wrapValidator(topic string, v Validator) pubsub.ValidatorEx {
 	limit := h.s.maxMsgSize
+	self := h.h.ID()
 	return func(ctx context.Context, from peer.ID, m *pubsub.Message) (res pubsub.ValidationResult) {
 		if n := len(m.Data); n == 0 || n > limit {
 			h.sizeRejected.Add(1)
+			if from != self {
+				h.budgets.refused(from)
+			}
 			return pubsub.ValidationReject
 		}
+		if from != self {
+			h.validated.Add(1)
+		}
+		verdict := Ignore
 		defer func() {
 			if r := recover(); r != nil {
 				h.log.Error("p2p validator panicked; message ignored", "topic", topic, "from", from.String(),
 					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				verdict = Ignore
+			}
+			if from != self {
+				switch verdict {
+				case Accept:
+					h.budgets.accepted(from)
+				case Refuse, Reject:
+					h.budgets.refused(from)
+				}
+			}
+			switch verdict {
+			case Accept:
+				res = pubsub.ValidationAccept
+			case Reject:
+				res = pubsub.ValidationReject
+			default:
 				res = pubsub.ValidationIgnore
 			}
 		}()
-		switch v(ctx, from, m.Data) {
-		case Accept:
-			return pubsub.ValidationAccept
-		case Reject:
-			return pubsub.ValidationReject
-		default:
-			return pubsub.ValidationIgnore
-		}
+		verdict = v(ctx, from, m.Data)
+		return
 	}
 }
 

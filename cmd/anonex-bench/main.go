@@ -1,7 +1,7 @@
 // Command anonex-bench measures anonex and prints each figure beside a
 // reference measured in the same run, with the ratio and the goal.
 //
-//	go run ./cmd/anonex-bench [-n 40000] [-only ingest,fold,gas,devnet,latency,recovery]
+//	go run ./cmd/anonex-bench [-n 40000] [-only ingest,fold,gas,devnet,latency,recovery,flood]
 package main
 
 import (
@@ -28,9 +28,11 @@ func report(r row) {
 
 func main() {
 	n := flag.Int("n", 40000, "transactions for the ingest and fold runs")
-	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards,recovery,prune,rebuild)")
+	only := flag.String("only", "", "comma-separated sections to run (ingest,fold,alloc,gas,bridge,devnet,latency,cards,recovery,prune,rebuild,flood)")
 	behind := flag.Int("behind", 10000, "transactions a restarted node is behind in the recovery section")
 	flag.IntVar(&benchChunk, "chunk", benchChunk, "transactions per ingest chunk")
+	flag.IntVar(&floodHonestRate, "flood-rate", floodHonestRate, "honest transfers a second in the flood section (the flood is ten times as many)")
+	flag.IntVar(&floodSeconds, "flood-seconds", floodSeconds, "seconds each flood run lasts")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
 	memprof := flag.String("memprofile", "", "write an allocation profile to `FILE` at the end")
 	flag.Parse()
@@ -82,6 +84,9 @@ func main() {
 	}
 	if want("recovery") {
 		step("recovery: catch-up and reorg", func() error { return benchRecovery(ctx, *behind) })
+	}
+	if want("flood") {
+		step("honest gossip under a flood", func() error { return benchFlood(ctx) })
 	}
 	if want("cards") {
 		step("cards through pcscd", func() error { return benchCards(ctx) })

@@ -55,6 +55,12 @@ var (
 	// pool's share: such transactions always pass the fundable check, so
 	// fresh keys could otherwise fill the pool and the settlers' batches.
 	ErrQuota = errors.New("pool: quota for transactions that move no value is used up")
+
+	// ErrNewEquivocation is wrapped beside ErrConflict when the refused
+	// transaction is the first evidence that its account equivocates: news
+	// an honest peer relays (it saw the other version first), which gossip
+	// does not charge to the relaying peer.
+	ErrNewEquivocation = errors.New("pool: the first evidence that this account equivocates")
 )
 
 // AddResult says what the pool did with a transaction it did not refuse.
@@ -237,11 +243,16 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 	if first, ok := p.slots[s]; ok {
 		// Kept once per pair, bounded: resending an equivocation cannot
 		// push real evidence out.
+		news := false
 		if key := [2]ledger.Hash{first.v.ID, v.ID}; !p.seenEv[key] && len(p.evidence) < maxEvidence {
 			p.seenEv[key] = true
 			p.evidence = append(p.evidence, Evidence{Account: s.acct, Nonce: s.nonce, First: first.v.ID, Second: v.ID,
 				FirstRaw: first.raw, SecondRaw: raw})
+			news = !p.conflict[s.acct]
 			p.conflict[s.acct] = true
+		}
+		if news {
+			return 0, fmt.Errorf("%w: account %s nonce %d is held by %s (%w)", ErrConflict, s.acct.Hex(), s.nonce, first.v.ID.Hex(), ErrNewEquivocation)
 		}
 		return 0, fmt.Errorf("%w: account %s nonce %d is held by %s", ErrConflict, s.acct.Hex(), s.nonce, first.v.ID.Hex())
 	}
