@@ -183,12 +183,25 @@ func TestRefusalBudgetThrottlesAFlooder(t *testing.T) {
 	fb, rb := hub.PeerBudget(flooder.ID()), hub.PeerBudget(relay.ID())
 	n := validated("spam flood")
 	t.Logf("flooder: %d of %d validated, budget %+v; relay: %+v", n, flood, fb, rb)
-	// In flight when the budget ran out: at most a validation window.
-	if n < burst || n > burst+100 {
-		t.Errorf("the hub validated %d flood messages, want %d..%d", n, burst, burst+100)
+	// What was queued for validation when the budget ran out is still
+	// validated (how much depends on the machine's load); the rest, and
+	// everything after, is dropped unvalidated.
+	if n < burst {
+		t.Errorf("the hub validated %d flood messages, fewer than the budget of %d", n, burst)
 	}
-	if !fb.Throttled || fb.Dropped == 0 {
-		t.Errorf("the flooder is not throttled: %+v", fb)
+	if !fb.Throttled {
+		t.Fatalf("the flooder is not throttled: %+v", fb)
+	}
+	const wave = 100
+	before := hub.Stats().BudgetDropped
+	for i := 0; i < wave; i++ {
+		if err := tf.Publish(ctx, []byte(fmt.Sprintf("spam flood more %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "the second wave dropped", func() bool { return hub.Stats().BudgetDropped >= before+wave })
+	if m := validated("spam flood more"); m != 0 {
+		t.Errorf("the hub validated %d of a throttled flooder's next %d messages, want 0", m, wave)
 	}
 	if rb.Throttled || rb.Penalty != 0 {
 		t.Errorf("the relay is throttled or penalized: %+v", rb)
