@@ -14,171 +14,11 @@ func accountCommand() *cli.Command {
 		Name:  "account",
 		Usage: "device accounts: pseudonymous secp256k1 keys in V3 keystore files",
 		Subcommands: withFlags([]cli.Flag{keystoreFlag, passFlag, devnetFlag, jsonFlag}, []*cli.Command{
-			{
-				Name:  "new",
-				Usage: "make a key from a fresh BIP-39 mnemonic (m/44'/60'/0'/0/0) and store it",
-				Flags: []cli.Flag{light, &cli.IntFlag{Name: "words", Value: 12, Usage: "mnemonic length, 12 or 24"}},
-				Action: func(c *cli.Context) error {
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					if ks.store == nil {
-						return fmt.Errorf("--keystore must be a directory for 'account new'")
-					}
-					mn, err := account.NewMnemonic(nil, c.Int("words"))
-					if err != nil {
-						return err
-					}
-					k, err := account.FromMnemonic(mn, "", 0)
-					if err != nil {
-						return err
-					}
-					pass, err := newPassword(ks)
-					if err != nil {
-						return err
-					}
-					e, err := ks.store.Create(k, pass, c.Bool("light"))
-					if err != nil {
-						return err
-					}
-					out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path, "mnemonic": mn}
-					return output(c, out, func() {
-						fmt.Printf("created %s\n  address  %s\n  keystore %s\n\nBackup mnemonic (m/44'/60'/0'/0/0) — write it down, it is shown once:\n  %s\n",
-							e.Name, e.Address.Hex(), e.Path, mn)
-					})
-				},
-			},
-			{
-				Name:  "list",
-				Usage: "list the accounts of the keystore",
-				Action: func(c *cli.Context) error {
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					if ks.store == nil {
-						return fmt.Errorf("--keystore must be a directory for 'account list'")
-					}
-					es, err := ks.store.List()
-					if err != nil {
-						return err
-					}
-					type row struct{ Name, Address, Keystore string }
-					rows := []row{}
-					for _, e := range es {
-						rows = append(rows, row{e.Name, e.Address.Hex(), e.Path})
-					}
-					return output(c, rows, func() {
-						if len(rows) == 0 {
-							fmt.Printf("no accounts in %s ('anonex account new' makes one)\n", ks.store.Dir())
-						}
-						for _, r := range rows {
-							fmt.Printf("%-24s %s  %s\n", r.Name, r.Address, r.Keystore)
-						}
-					})
-				},
-			},
-			{
-				Name:      "show",
-				Usage:     "show one account",
-				ArgsUsage: "NAME|ADDRESS",
-				Action: func(c *cli.Context) error {
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					e, err := ks.find(c.Args().First())
-					if err != nil {
-						return err
-					}
-					out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path}
-					return output(c, out, func() { fmt.Printf("%s\n  address  %s\n  keystore %s\n", e.Name, e.Address.Hex(), e.Path) })
-				},
-			},
-			{
-				Name:      "import",
-				Usage:     "import a geth V3 keystore file, or a key from a mnemonic (--mnemonic-file, --index)",
-				ArgsUsage: "[KEYFILE]",
-				Flags: []cli.Flag{light,
-					&cli.StringFlag{Name: "mnemonic-file", Usage: "read a BIP-39 mnemonic from `FILE`"},
-					&cli.UintFlag{Name: "index", Usage: "account index i of m/44'/60'/0'/0/i"},
-					&cli.StringFlag{Name: "source-password-file", Usage: "password of the imported keyfile (default: --password-file)"}},
-				Action: func(c *cli.Context) error {
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					if ks.store == nil {
-						return fmt.Errorf("--keystore must be a directory for 'account import'")
-					}
-					pass, err := newPassword(ks)
-					if err != nil {
-						return err
-					}
-					var e account.Entry
-					if f := c.String("mnemonic-file"); f != "" {
-						b, err := os.ReadFile(f)
-						if err != nil {
-							return err
-						}
-						k, err := account.FromMnemonic(trimNL(string(b)), "", uint32(c.Uint("index")))
-						if err != nil {
-							return err
-						}
-						e, err = ks.store.Create(k, pass, c.Bool("light"))
-						if err != nil {
-							return err
-						}
-					} else {
-						src := c.Args().First()
-						if src == "" {
-							return fmt.Errorf("give a keyfile to import, or --mnemonic-file")
-						}
-						srcPass := pass
-						if f := c.String("source-password-file"); f != "" {
-							b, err := os.ReadFile(f)
-							if err != nil {
-								return err
-							}
-							srcPass = trimNL(string(b))
-						}
-						if e, err = ks.store.Import(src, srcPass, pass, c.Bool("light")); err != nil {
-							return err
-						}
-					}
-					out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path}
-					return output(c, out, func() { fmt.Printf("imported %s (%s)\n  keystore %s\n", e.Name, e.Address.Hex(), e.Path) })
-				},
-			},
-			{
-				Name:      "export",
-				Usage:     "write an account's V3 keystore file (geth reads it) to --out",
-				ArgsUsage: "NAME|ADDRESS",
-				Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "destination `FILE` (never overwritten)"}},
-				Action: func(c *cli.Context) error {
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					if ks.store == nil {
-						return fmt.Errorf("--keystore must be a directory for 'account export'")
-					}
-					e, err := ks.find(c.Args().First())
-					if err != nil {
-						return err
-					}
-					pass, err := ks.password(e)
-					if err != nil {
-						return err
-					}
-					if err := ks.store.Export(e.Address.Hex(), pass, c.String("out")); err != nil {
-						return err
-					}
-					return output(c, map[string]string{"name": e.Name, "address": e.Address.Hex(), "file": c.String("out")},
-						func() { fmt.Printf("exported %s to %s\n", e.Name, c.String("out")) })
-				},
-			},
+			accountNewCommand(light),
+			accountListCommand(),
+			accountShowCommand(),
+			accountImportCommand(light),
+			accountExportCommand(),
 		}),
 	}
 }
@@ -218,4 +58,189 @@ func newPassword(ks *keySource) (string, error) {
 		}
 	}
 	return p, nil
+}
+
+// accountNewCommand is `anonex account new`: make a key from a fresh BIP-39 mnemonic (m/44'/60'/0'/0/0) and store it.
+func accountNewCommand(light *cli.BoolFlag) *cli.Command {
+	return &cli.Command{
+		Name:  "new",
+		Usage: "make a key from a fresh BIP-39 mnemonic (m/44'/60'/0'/0/0) and store it",
+		Flags: []cli.Flag{light, &cli.IntFlag{Name: "words", Value: 12, Usage: "mnemonic length, 12 or 24"}},
+		Action: func(c *cli.Context) error {
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			if ks.store == nil {
+				return fmt.Errorf("--keystore must be a directory for 'account new'")
+			}
+			mn, err := account.NewMnemonic(nil, c.Int("words"))
+			if err != nil {
+				return err
+			}
+			k, err := account.FromMnemonic(mn, "", 0)
+			if err != nil {
+				return err
+			}
+			pass, err := newPassword(ks)
+			if err != nil {
+				return err
+			}
+			e, err := ks.store.Create(k, pass, c.Bool("light"))
+			if err != nil {
+				return err
+			}
+			out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path, "mnemonic": mn}
+			return output(c, out, func() {
+				fmt.Printf("created %s\n  address  %s\n  keystore %s\n\nBackup mnemonic (m/44'/60'/0'/0/0) — write it down, it is shown once:\n  %s\n",
+					e.Name, e.Address.Hex(), e.Path, mn)
+			})
+		},
+	}
+}
+
+// accountListCommand is `anonex account list`: list the accounts of the keystore.
+func accountListCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list the accounts of the keystore",
+		Action: func(c *cli.Context) error {
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			if ks.store == nil {
+				return fmt.Errorf("--keystore must be a directory for 'account list'")
+			}
+			es, err := ks.store.List()
+			if err != nil {
+				return err
+			}
+			type row struct{ Name, Address, Keystore string }
+			rows := []row{}
+			for _, e := range es {
+				rows = append(rows, row{e.Name, e.Address.Hex(), e.Path})
+			}
+			return output(c, rows, func() {
+				if len(rows) == 0 {
+					fmt.Printf("no accounts in %s ('anonex account new' makes one)\n", ks.store.Dir())
+				}
+				for _, r := range rows {
+					fmt.Printf("%-24s %s  %s\n", r.Name, r.Address, r.Keystore)
+				}
+			})
+		},
+	}
+}
+
+// accountShowCommand is `anonex account show`: show one account.
+func accountShowCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show one account",
+		ArgsUsage: "NAME|ADDRESS",
+		Action: func(c *cli.Context) error {
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			e, err := ks.find(c.Args().First())
+			if err != nil {
+				return err
+			}
+			out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path}
+			return output(c, out, func() { fmt.Printf("%s\n  address  %s\n  keystore %s\n", e.Name, e.Address.Hex(), e.Path) })
+		},
+	}
+}
+
+// accountImportCommand is `anonex account import`: import a geth V3 keystore file, or a key from a mnemonic (--mnemonic-file, --index).
+func accountImportCommand(light *cli.BoolFlag) *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "import a geth V3 keystore file, or a key from a mnemonic (--mnemonic-file, --index)",
+		ArgsUsage: "[KEYFILE]",
+		Flags: []cli.Flag{light,
+			&cli.StringFlag{Name: "mnemonic-file", Usage: "read a BIP-39 mnemonic from `FILE`"},
+			&cli.UintFlag{Name: "index", Usage: "account index i of m/44'/60'/0'/0/i"},
+			&cli.StringFlag{Name: "source-password-file", Usage: "password of the imported keyfile (default: --password-file)"}},
+		Action: func(c *cli.Context) error {
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			if ks.store == nil {
+				return fmt.Errorf("--keystore must be a directory for 'account import'")
+			}
+			pass, err := newPassword(ks)
+			if err != nil {
+				return err
+			}
+			var e account.Entry
+			if f := c.String("mnemonic-file"); f != "" {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				k, err := account.FromMnemonic(trimNL(string(b)), "", uint32(c.Uint("index")))
+				if err != nil {
+					return err
+				}
+				e, err = ks.store.Create(k, pass, c.Bool("light"))
+				if err != nil {
+					return err
+				}
+			} else {
+				src := c.Args().First()
+				if src == "" {
+					return fmt.Errorf("give a keyfile to import, or --mnemonic-file")
+				}
+				srcPass := pass
+				if f := c.String("source-password-file"); f != "" {
+					b, err := os.ReadFile(f)
+					if err != nil {
+						return err
+					}
+					srcPass = trimNL(string(b))
+				}
+				if e, err = ks.store.Import(src, srcPass, pass, c.Bool("light")); err != nil {
+					return err
+				}
+			}
+			out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path}
+			return output(c, out, func() { fmt.Printf("imported %s (%s)\n  keystore %s\n", e.Name, e.Address.Hex(), e.Path) })
+		},
+	}
+}
+
+// accountExportCommand is `anonex account export`: write an account's V3 keystore file (geth reads it) to --out.
+func accountExportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "write an account's V3 keystore file (geth reads it) to --out",
+		ArgsUsage: "NAME|ADDRESS",
+		Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "destination `FILE` (never overwritten)"}},
+		Action: func(c *cli.Context) error {
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			if ks.store == nil {
+				return fmt.Errorf("--keystore must be a directory for 'account export'")
+			}
+			e, err := ks.find(c.Args().First())
+			if err != nil {
+				return err
+			}
+			pass, err := ks.password(e)
+			if err != nil {
+				return err
+			}
+			if err := ks.store.Export(e.Address.Hex(), pass, c.String("out")); err != nil {
+				return err
+			}
+			return output(c, map[string]string{"name": e.Name, "address": e.Address.Hex(), "file": c.String("out")},
+				func() { fmt.Printf("exported %s to %s\n", e.Name, c.String("out")) })
+		},
+	}
 }

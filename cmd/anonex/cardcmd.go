@@ -82,344 +82,15 @@ func cardCommand() *cli.Command {
 		Name:  "card",
 		Usage: "smart cards: virtual cards, personalization, loads, card to card",
 		Subcommands: []*cli.Command{
-			{
-				Name:  "virtual",
-				Usage: "run a virtual card in a vpcd reader, its state kept in a file",
-				Flags: []cli.Flag{readerFlag, &cli.StringFlag{Name: "state", Required: true, Usage: "card memory `FILE` (created when missing)"}},
-				Action: func(c *cli.Context) error {
-					m, err := applet.OpenFileMedium(c.String("state"))
-					if err != nil {
-						return err
-					}
-					defer m.Close()
-					card, err := applet.New(m, rand.Reader)
-					if err != nil {
-						return err
-					}
-					ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-					defer stop()
-					addr := vcard.ReaderAddr(c.Int("reader"))
-					fmt.Fprintf(os.Stderr, "virtual card in vpcd reader %d (%s); Ctrl-C removes it\n", c.Int("reader"), addr)
-					return vcard.Run(ctx, addr, card)
-				},
-			},
-			{
-				Name:  "status",
-				Usage: "show a card's status",
-				Flags: common,
-				Action: func(c *cli.Context) error {
-					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
-					if err != nil {
-						return err
-					}
-					defer done()
-					if _, err := cl.Select(); err != nil {
-						return err
-					}
-					st, err := cl.Status()
-					if err != nil {
-						return err
-					}
-					return output(c, &st, func() { printCardStatus(&st) })
-				},
-			},
-			{
-				Name:  "init",
-				Usage: "personalize a blank card: key made on the card, issuer certificate and registration, owner, PIN, PUK, limits",
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "owner", Required: true, Usage: "owner's account `NAME|ADDRESS`"},
-					&cli.StringFlag{Name: "pin", Required: true, Usage: "6-12 digits"},
-					&cli.StringFlag{Name: "puk", Required: true, Usage: "8-12 digits"},
-					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
-					&cli.StringFlag{Name: "offline-cap", Value: "50.00", Usage: "the purse's largest offline payment, in its asset"},
-					&cli.UintFlag{Name: "offline-max", Value: 5, Usage: "consecutive offline payments before one must go online"},
-					&cli.StringFlag{Name: "no-pin", Value: "25.00", Usage: "the purse's largest payment without PIN, in its asset"},
-				}, common...),
-				Action: func(c *cli.Context) error {
-					if err := checkPIN(c.String("pin")); err != nil {
-						return fmt.Errorf("--pin: %w", err)
-					}
-					if err := checkDigits("PUK", c.String("puk"), pukMin, pukMax); err != nil {
-						return fmt.Errorf("--puk: %w", err)
-					}
-					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-					defer cancel()
-					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					ks := optionalKeys(c)
-					owner, err := resolveAccount(ctx, c.String("owner"), ks, n)
-					if err != nil {
-						return fmt.Errorf("--owner: %w", err)
-					}
-					asset, err := n.Asset(ctx, c.String("asset"))
-					if err != nil {
-						return fmt.Errorf("--asset: %w", err)
-					}
-					lim, err := limitsFlags(c, asset.Decimals)
-					if err != nil {
-						return err
-					}
-					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
-					if err != nil {
-						return err
-					}
-					defer done()
-					card, reg, err := node.InitCard(ctx, cl, n, node.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
-						Limits: []cardproto.Limits{lim}, Assets: []ledger.Hash{asset.ID}})
-					if err != nil {
-						return err
-					}
-					out := map[string]string{"card": card.Hex(), "owner": owner.Hex(), "register_tx": reg.Hex()}
-					return output(c, out, func() {
-						fmt.Printf("card %s personalized for %s\n  registration %s (settles with the next batch)\n", card.Hex(), owner.Hex(), reg.Hex())
-					})
-				},
-			},
-			{
-				Name:  "load",
-				Usage: "load a card from its owner's account: a ledger transfer, then the issuer's new T written to the card",
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "from", Usage: "paying account (default: the card's owner)"},
-					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "asset `SYMBOL|ID`"},
-					&cli.StringFlag{Name: "amount", Required: true, Usage: "amount, e.g. 40.00"},
-				}, common...),
-				Action: func(c *cli.Context) error {
-					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-					defer cancel()
-					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					asset, amount, err := assetAmount(ctx, c, n, "asset")
-					if err != nil {
-						return err
-					}
-					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
-					if err != nil {
-						return err
-					}
-					defer done()
-					// Refuse what would strand the value before asking
-					// for a password or moving anything.
-					info, err := node.CheckLoad(ctx, cl, n, asset.ID)
-					if err != nil {
-						return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
-					}
-					from := c.String("from")
-					if from == "" {
-						from = info.Owner.Hex()
-					}
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					key, err := ks.unlock(from)
-					if err != nil {
-						return err
-					}
-					set, tx, err := node.LoadCard(ctx, cl, n, key, asset.ID, amount)
-					if err != nil {
-						return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
-					}
-					out := map[string]string{"card": info.Address.Hex(), "tx": tx.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
-					return output(c, out, func() {
-						fmt.Printf("loaded %s %s onto %s (tx %s)\n  set amount %s\n", c.String("amount"), asset.Symbol, info.Address.Hex(), tx.Hex(),
-							ledger.FormatAmount(set, asset.Decimals))
-					})
-				},
-			},
-			{
-				Name:  "update",
-				Usage: "write a purse's newest update value to the card: finishes a load whose value settled but never reached the card; moves nothing",
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
-				}, common...),
-				Action: func(c *cli.Context) error {
-					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-					defer cancel()
-					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					asset, err := n.Asset(ctx, c.String("asset"))
-					if err != nil {
-						return fmt.Errorf("--asset: %w", err)
-					}
-					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
-					if err != nil {
-						return err
-					}
-					defer done()
-					set, err := node.RefreshCard(ctx, cl, n, asset.ID)
-					if err != nil {
-						return err
-					}
-					out := map[string]string{"asset": asset.ID.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
-					return output(c, out, func() {
-						fmt.Printf("%s purse up to date: set amount %s\n", asset.Symbol, ledger.FormatAmount(set, asset.Decimals))
-					})
-				},
-			},
-			{
-				Name:  "block",
-				Usage: "block a card reported lost or stolen: its issuer node puts a CardBlock on the ledger, so every node and terminal refuses its new online payments",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "card", Required: true, Usage: "the card's account `ADDRESS` (the card itself is not needed)"},
-					&cli.StringFlag{Name: "reason", Value: "lost", Usage: "lost or stolen"},
-					nodeFlag, tokenFlag, devnetFlag, jsonFlag,
-				},
-				Action: func(c *cli.Context) error {
-					card, err := ledger.ParseAddress(c.String("card"))
-					if err != nil {
-						return fmt.Errorf("--card: %w", err)
-					}
-					if _, err := node.ParseBlockReason(c.String("reason")); err != nil {
-						return fmt.Errorf("--reason: %w", err)
-					}
-					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-					defer cancel()
-					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					res, err := n.BlockCard(ctx, card, c.String("reason"))
-					if err != nil {
-						return err
-					}
-					return output(c, res, func() {
-						if res.Already {
-							fmt.Printf("card %s was already blocked (%s)\n", card.Hex(), res.Reason)
-							return
-						}
-						fmt.Printf("card %s blocked (%s)\n  block %s (every node's hot-list has it once it settles)\n", card.Hex(), res.Reason, res.BlockTx.Hex())
-					})
-				},
-			},
-			{
-				Name:  "hotlist",
-				Usage: "list the cards every terminal must refuse online: cloned, or blocked by their issuer",
-				Flags: []cli.Flag{nodeFlag, tokenFlag, devnetFlag, jsonFlag},
-				Action: func(c *cli.Context) error {
-					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-					defer cancel()
-					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					list, err := n.HotList(ctx)
-					if err != nil {
-						return err
-					}
-					return output(c, list, func() {
-						for _, e := range list {
-							pending := ""
-							if e.Pending {
-								pending = " (pending)"
-							}
-							fmt.Printf("%s  %-6s  issuer %s%s\n", e.Card.Hex(), e.Reason, e.Issuer.Hex(), pending)
-						}
-						if len(list) == 0 {
-							fmt.Println("no card is hot-listed")
-						}
-					})
-				},
-			},
-			{
-				Name: "limits",
-				Usage: "show each purse's offline limits (in its asset); with --offline-cap, --offline-max and --no-pin, " +
-					"set those of the --asset purse, signed by the card's owner",
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse whose limits are set, `SYMBOL|ID` (limits count in its units)"},
-					&cli.StringFlag{Name: "offline-cap", Usage: "largest offline payment"},
-					&cli.UintFlag{Name: "offline-max", Usage: "consecutive offline payments before one must go online"},
-					&cli.StringFlag{Name: "no-pin", Usage: "largest payment without PIN"},
-				}, common...),
-				Action: func(c *cli.Context) error {
-					ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-					defer cancel()
-					n, err := nodeClient(c)
-					if err != nil {
-						return err
-					}
-					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
-					if err != nil {
-						return err
-					}
-					defer done()
-					if _, err := cl.Select(); err != nil {
-						return err
-					}
-					st, err := cl.Status()
-					if err != nil {
-						return err
-					}
-					setting := 0
-					for _, f := range []string{"offline-cap", "offline-max", "no-pin"} {
-						if c.IsSet(f) {
-							setting++
-						}
-					}
-					switch setting {
-					case 0:
-						return showLimits(ctx, c, n, &st)
-					case 3:
-					default:
-						return fmt.Errorf("setting limits takes --offline-cap, --offline-max and --no-pin together")
-					}
-					asset, err := n.Asset(ctx, c.String("asset"))
-					if err != nil {
-						return fmt.Errorf("--asset: %w", err)
-					}
-					purse := st.Purse(asset.ID)
-					if purse == nil {
-						return fmt.Errorf("the card has no %s purse", asset.Symbol)
-					}
-					lim, err := limitsFlags(c, asset.Decimals)
-					if err != nil {
-						return err
-					}
-					ks, err := openKeys(c)
-					if err != nil {
-						return err
-					}
-					owner, err := ks.unlock(st.Owner.Hex())
-					if err != nil {
-						return fmt.Errorf("the card's owner signs its limits: %w", err)
-					}
-					// The purse's limits sequence must grow: the clock, or one
-					// more than the purse's when that is ahead.
-					seq := max(uint64(time.Now().Unix()), purse.LimitsSeq+1)
-					up := cardproto.LimitsUpdate{Asset: asset.ID, Limits: lim, Seq: seq}
-					cl2 := up.CardLimits(st.Address)
-					sig, err := owner.Sign(ledger.NewDomain(st.ChainID, st.Anchor).Digest(cl2.StructHash()))
-					if err != nil {
-						return err
-					}
-					up.Sig = ledger.Sig(sig)
-					if err := cl.SetLimits(&up); err != nil {
-						return err
-					}
-					out := purseLimitsOut(asset, &lim, seq)
-					return output(c, &out, func() {
-						fmt.Printf("limits of %s's %s purse set\n", st.Address.Hex(), asset.Symbol)
-						printPurseLimits(&out)
-					})
-				},
-			},
-			{
-				Name:  "send",
-				Usage: "card to card: the card in --from-reader pays the card in --to-reader",
-				Flags: []cli.Flag{
-					&cli.IntFlag{Name: "from-reader", Value: 0}, &cli.IntFlag{Name: "to-reader", Value: 1},
-					&cli.StringFlag{Name: "amount", Required: true}, &cli.StringFlag{Name: "asset", Value: "EUR"},
-					&cli.StringFlag{Name: "pin", Usage: "the paying card's PIN (default: the devnet's)"},
-					&cli.BoolFlag{Name: "yes", Usage: "do not ask to confirm the two card ids"},
-					nodeFlag, devnetFlag, jsonFlag,
-				},
-				Action: cardSend,
-			},
+			cardVirtualCommand(),
+			cardStatusCommand(common),
+			cardInitCommand(common),
+			cardLoadCommand(common),
+			cardUpdateCommand(common),
+			cardBlockCommand(),
+			cardHotlistCommand(),
+			cardLimitsCommand(common),
+			cardSendCommand(),
 		},
 	}
 }
@@ -838,4 +509,378 @@ func checkCard(cl *cardclient.Client, want string, reader int) error {
 			reader, info.Address.Hex(), addr.Hex(), addr.Hex())
 	}
 	return nil
+}
+
+// cardVirtualCommand is `anonex card virtual`: run a virtual card in a vpcd reader, its state kept in a file.
+func cardVirtualCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "virtual",
+		Usage: "run a virtual card in a vpcd reader, its state kept in a file",
+		Flags: []cli.Flag{readerFlag, &cli.StringFlag{Name: "state", Required: true, Usage: "card memory `FILE` (created when missing)"}},
+		Action: func(c *cli.Context) error {
+			m, err := applet.OpenFileMedium(c.String("state"))
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			card, err := applet.New(m, rand.Reader)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			addr := vcard.ReaderAddr(c.Int("reader"))
+			fmt.Fprintf(os.Stderr, "virtual card in vpcd reader %d (%s); Ctrl-C removes it\n", c.Int("reader"), addr)
+			return vcard.Run(ctx, addr, card)
+		},
+	}
+}
+
+// cardStatusCommand is `anonex card status`: show a card's status.
+func cardStatusCommand(common []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "show a card's status",
+		Flags: common,
+		Action: func(c *cli.Context) error {
+			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			if err != nil {
+				return err
+			}
+			defer done()
+			if _, err := cl.Select(); err != nil {
+				return err
+			}
+			st, err := cl.Status()
+			if err != nil {
+				return err
+			}
+			return output(c, &st, func() { printCardStatus(&st) })
+		},
+	}
+}
+
+// cardInitCommand is `anonex card init`: personalize a blank card: key made on the card, issuer certificate and registration, owner, PIN, PUK, limits.
+func cardInitCommand(common []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "init",
+		Usage: "personalize a blank card: key made on the card, issuer certificate and registration, owner, PIN, PUK, limits",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "owner", Required: true, Usage: "owner's account `NAME|ADDRESS`"},
+			&cli.StringFlag{Name: "pin", Required: true, Usage: "6-12 digits"},
+			&cli.StringFlag{Name: "puk", Required: true, Usage: "8-12 digits"},
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
+			&cli.StringFlag{Name: "offline-cap", Value: "50.00", Usage: "the purse's largest offline payment, in its asset"},
+			&cli.UintFlag{Name: "offline-max", Value: 5, Usage: "consecutive offline payments before one must go online"},
+			&cli.StringFlag{Name: "no-pin", Value: "25.00", Usage: "the purse's largest payment without PIN, in its asset"},
+		}, common...),
+		Action: func(c *cli.Context) error {
+			if err := checkPIN(c.String("pin")); err != nil {
+				return fmt.Errorf("--pin: %w", err)
+			}
+			if err := checkDigits("PUK", c.String("puk"), pukMin, pukMax); err != nil {
+				return fmt.Errorf("--puk: %w", err)
+			}
+			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+			defer cancel()
+			n, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			ks := optionalKeys(c)
+			owner, err := resolveAccount(ctx, c.String("owner"), ks, n)
+			if err != nil {
+				return fmt.Errorf("--owner: %w", err)
+			}
+			asset, err := n.Asset(ctx, c.String("asset"))
+			if err != nil {
+				return fmt.Errorf("--asset: %w", err)
+			}
+			lim, err := limitsFlags(c, asset.Decimals)
+			if err != nil {
+				return err
+			}
+			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			if err != nil {
+				return err
+			}
+			defer done()
+			card, reg, err := node.InitCard(ctx, cl, n, node.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
+				Limits: []cardproto.Limits{lim}, Assets: []ledger.Hash{asset.ID}})
+			if err != nil {
+				return err
+			}
+			out := map[string]string{"card": card.Hex(), "owner": owner.Hex(), "register_tx": reg.Hex()}
+			return output(c, out, func() {
+				fmt.Printf("card %s personalized for %s\n  registration %s (settles with the next batch)\n", card.Hex(), owner.Hex(), reg.Hex())
+			})
+		},
+	}
+}
+
+// cardLoadCommand is `anonex card load`: load a card from its owner's account: a ledger transfer, then the issuer's new T written to the card.
+func cardLoadCommand(common []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "load",
+		Usage: "load a card from its owner's account: a ledger transfer, then the issuer's new T written to the card",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "from", Usage: "paying account (default: the card's owner)"},
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "asset `SYMBOL|ID`"},
+			&cli.StringFlag{Name: "amount", Required: true, Usage: "amount, e.g. 40.00"},
+		}, common...),
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+			defer cancel()
+			n, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			asset, amount, err := assetAmount(ctx, c, n, "asset")
+			if err != nil {
+				return err
+			}
+			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			if err != nil {
+				return err
+			}
+			defer done()
+			// Refuse what would strand the value before asking
+			// for a password or moving anything.
+			info, err := node.CheckLoad(ctx, cl, n, asset.ID)
+			if err != nil {
+				return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
+			}
+			from := c.String("from")
+			if from == "" {
+				from = info.Owner.Hex()
+			}
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			key, err := ks.unlock(from)
+			if err != nil {
+				return err
+			}
+			set, tx, err := node.LoadCard(ctx, cl, n, key, asset.ID, amount)
+			if err != nil {
+				return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
+			}
+			out := map[string]string{"card": info.Address.Hex(), "tx": tx.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
+			return output(c, out, func() {
+				fmt.Printf("loaded %s %s onto %s (tx %s)\n  set amount %s\n", c.String("amount"), asset.Symbol, info.Address.Hex(), tx.Hex(),
+					ledger.FormatAmount(set, asset.Decimals))
+			})
+		},
+	}
+}
+
+// cardUpdateCommand is `anonex card update`: write a purse's newest update value to the card: finishes a load whose value settled but never reached the card; moves nothing.
+func cardUpdateCommand(common []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "update",
+		Usage: "write a purse's newest update value to the card: finishes a load whose value settled but never reached the card; moves nothing",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
+		}, common...),
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+			defer cancel()
+			n, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			asset, err := n.Asset(ctx, c.String("asset"))
+			if err != nil {
+				return fmt.Errorf("--asset: %w", err)
+			}
+			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			if err != nil {
+				return err
+			}
+			defer done()
+			set, err := node.RefreshCard(ctx, cl, n, asset.ID)
+			if err != nil {
+				return err
+			}
+			out := map[string]string{"asset": asset.ID.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
+			return output(c, out, func() {
+				fmt.Printf("%s purse up to date: set amount %s\n", asset.Symbol, ledger.FormatAmount(set, asset.Decimals))
+			})
+		},
+	}
+}
+
+// cardBlockCommand is `anonex card block`: block a card reported lost or stolen: its issuer node puts a CardBlock on the ledger, so every node and terminal refuses its new online payments.
+func cardBlockCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "block",
+		Usage: "block a card reported lost or stolen: its issuer node puts a CardBlock on the ledger, so every node and terminal refuses its new online payments",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "card", Required: true, Usage: "the card's account `ADDRESS` (the card itself is not needed)"},
+			&cli.StringFlag{Name: "reason", Value: "lost", Usage: "lost or stolen"},
+			nodeFlag, tokenFlag, devnetFlag, jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			card, err := ledger.ParseAddress(c.String("card"))
+			if err != nil {
+				return fmt.Errorf("--card: %w", err)
+			}
+			if _, err := node.ParseBlockReason(c.String("reason")); err != nil {
+				return fmt.Errorf("--reason: %w", err)
+			}
+			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+			defer cancel()
+			n, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			res, err := n.BlockCard(ctx, card, c.String("reason"))
+			if err != nil {
+				return err
+			}
+			return output(c, res, func() {
+				if res.Already {
+					fmt.Printf("card %s was already blocked (%s)\n", card.Hex(), res.Reason)
+					return
+				}
+				fmt.Printf("card %s blocked (%s)\n  block %s (every node's hot-list has it once it settles)\n", card.Hex(), res.Reason, res.BlockTx.Hex())
+			})
+		},
+	}
+}
+
+// cardHotlistCommand is `anonex card hotlist`: list the cards every terminal must refuse online: cloned, or blocked by their issuer.
+func cardHotlistCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "hotlist",
+		Usage: "list the cards every terminal must refuse online: cloned, or blocked by their issuer",
+		Flags: []cli.Flag{nodeFlag, tokenFlag, devnetFlag, jsonFlag},
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+			defer cancel()
+			n, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			list, err := n.HotList(ctx)
+			if err != nil {
+				return err
+			}
+			return output(c, list, func() {
+				for _, e := range list {
+					pending := ""
+					if e.Pending {
+						pending = " (pending)"
+					}
+					fmt.Printf("%s  %-6s  issuer %s%s\n", e.Card.Hex(), e.Reason, e.Issuer.Hex(), pending)
+				}
+				if len(list) == 0 {
+					fmt.Println("no card is hot-listed")
+				}
+			})
+		},
+	}
+}
+
+// cardLimitsCommand is `anonex card limits`: show each purse's offline limits (in its asset); with --offline-cap, --offline-max and --no-pin, .
+func cardLimitsCommand(common []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name: "limits",
+		Usage: "show each purse's offline limits (in its asset); with --offline-cap, --offline-max and --no-pin, " +
+			"set those of the --asset purse, signed by the card's owner",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse whose limits are set, `SYMBOL|ID` (limits count in its units)"},
+			&cli.StringFlag{Name: "offline-cap", Usage: "largest offline payment"},
+			&cli.UintFlag{Name: "offline-max", Usage: "consecutive offline payments before one must go online"},
+			&cli.StringFlag{Name: "no-pin", Usage: "largest payment without PIN"},
+		}, common...),
+		Action: func(c *cli.Context) error {
+			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+			defer cancel()
+			n, err := nodeClient(c)
+			if err != nil {
+				return err
+			}
+			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			if err != nil {
+				return err
+			}
+			defer done()
+			if _, err := cl.Select(); err != nil {
+				return err
+			}
+			st, err := cl.Status()
+			if err != nil {
+				return err
+			}
+			setting := 0
+			for _, f := range []string{"offline-cap", "offline-max", "no-pin"} {
+				if c.IsSet(f) {
+					setting++
+				}
+			}
+			switch setting {
+			case 0:
+				return showLimits(ctx, c, n, &st)
+			case 3:
+			default:
+				return fmt.Errorf("setting limits takes --offline-cap, --offline-max and --no-pin together")
+			}
+			asset, err := n.Asset(ctx, c.String("asset"))
+			if err != nil {
+				return fmt.Errorf("--asset: %w", err)
+			}
+			purse := st.Purse(asset.ID)
+			if purse == nil {
+				return fmt.Errorf("the card has no %s purse", asset.Symbol)
+			}
+			lim, err := limitsFlags(c, asset.Decimals)
+			if err != nil {
+				return err
+			}
+			ks, err := openKeys(c)
+			if err != nil {
+				return err
+			}
+			owner, err := ks.unlock(st.Owner.Hex())
+			if err != nil {
+				return fmt.Errorf("the card's owner signs its limits: %w", err)
+			}
+			// The purse's limits sequence must grow: the clock, or one
+			// more than the purse's when that is ahead.
+			seq := max(uint64(time.Now().Unix()), purse.LimitsSeq+1)
+			up := cardproto.LimitsUpdate{Asset: asset.ID, Limits: lim, Seq: seq}
+			cl2 := up.CardLimits(st.Address)
+			sig, err := owner.Sign(ledger.NewDomain(st.ChainID, st.Anchor).Digest(cl2.StructHash()))
+			if err != nil {
+				return err
+			}
+			up.Sig = ledger.Sig(sig)
+			if err := cl.SetLimits(&up); err != nil {
+				return err
+			}
+			out := purseLimitsOut(asset, &lim, seq)
+			return output(c, &out, func() {
+				fmt.Printf("limits of %s's %s purse set\n", st.Address.Hex(), asset.Symbol)
+				printPurseLimits(&out)
+			})
+		},
+	}
+}
+
+// cardSendCommand is `anonex card send`: card to card: the card in --from-reader pays the card in --to-reader.
+func cardSendCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "send",
+		Usage: "card to card: the card in --from-reader pays the card in --to-reader",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "from-reader", Value: 0}, &cli.IntFlag{Name: "to-reader", Value: 1},
+			&cli.StringFlag{Name: "amount", Required: true}, &cli.StringFlag{Name: "asset", Value: "EUR"},
+			&cli.StringFlag{Name: "pin", Usage: "the paying card's PIN (default: the devnet's)"},
+			&cli.BoolFlag{Name: "yes", Usage: "do not ask to confirm the two card ids"},
+			nodeFlag, devnetFlag, jsonFlag,
+		},
+		Action: cardSend,
+	}
 }
