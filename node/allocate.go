@@ -102,24 +102,61 @@ type poolItem struct {
 // signed; the others carry the typed data their wallet signs.
 func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 	start := time.Now()
-	pay, err := n.ResolveAsset(req.Asset)
+	q, err := n.checkAllocate(req)
 	if err != nil {
 		return nil, err
 	}
-	merchant, err := n.ResolveAccount(req.Merchant)
+	pool, err := n.allocationPool(req, q)
 	if err != nil {
 		return nil, err
 	}
-	amount, err := ledger.ParseAmount(req.Amount, pay.Decimals)
+	items, byID := allocItems(pool)
+	plan, err := alloc.Allocate(items, q.amount.Uint64(), q.merchant.Hex(), alloc.Options{})
+	var short *alloc.ShortfallError
+	if errors.As(err, &short) {
+		return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds",
+			"the pool holds %s %s accepted by %s, the payment is %s",
+			ledger.FormatAmount(uint256.NewInt(short.Available), q.pay.Decimals), q.pay.Symbol, q.merchant.Hex(), req.Amount)
+	}
 	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+	}
+	res, err := n.allocationResult(q, plan, byID, len(items))
+	if err != nil {
+		return nil, err
+	}
+	res.Took = time.Since(start).String()
+	return res, nil
+}
+
+// allocation is a checked allocation request with every name resolved.
+type allocation struct {
+	pay      AssetInfo
+	merchant ledger.Address
+	amount   *uint256.Int
+	life     time.Duration
+	accounts []ledger.Address
+	explicit []ledger.Hash // the asset of each of the request's items
+}
+
+// checkAllocate validates an allocation request and resolves its names.
+func (n *Node) checkAllocate(req AllocateRequest) (*allocation, error) {
+	q := &allocation{life: 10 * time.Minute}
+	var err error
+	if q.pay, err = n.ResolveAsset(req.Asset); err != nil {
+		return nil, err
+	}
+	if q.merchant, err = n.ResolveAccount(req.Merchant); err != nil {
+		return nil, err
+	}
+	if q.amount, err = ledger.ParseAmount(req.Amount, q.pay.Decimals); err != nil {
 		return nil, apiErr(http.StatusBadRequest, "invalid", "amount: %v", err)
 	}
-	if amount.IsZero() || !amount.IsUint64() {
+	if q.amount.IsZero() || !q.amount.IsUint64() {
 		return nil, apiErr(http.StatusBadRequest, "invalid", "amount must be positive and below 2^64 base units")
 	}
-	life := 10 * time.Minute
 	if req.ExpiresIn != "" {
-		if life, err = time.ParseDuration(req.ExpiresIn); err != nil || life <= 0 || life > 24*time.Hour {
+		if q.life, err = time.ParseDuration(req.ExpiresIn); err != nil || q.life <= 0 || q.life > 24*time.Hour {
 			return nil, apiErr(http.StatusBadRequest, "invalid", "expires_in %q: a duration up to 24h", req.ExpiresIn)
 		}
 	}
@@ -129,18 +166,17 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 	if len(req.Items) > maxAllocateItems || len(req.Accounts) > maxAllocateItems {
 		return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "at most %d items", maxAllocateItems)
 	}
-	accounts := make([]ledger.Address, 0, len(req.Accounts))
-	for _, q := range req.Accounts {
-		a, err := n.ResolveAccount(q)
+	for _, name := range req.Accounts {
+		a, err := n.ResolveAccount(name)
 		if err != nil {
 			return nil, err
 		}
-		accounts = append(accounts, a)
+		q.accounts = append(q.accounts, a)
 	}
 	// Items name few assets: resolve each name once (a resolution reads
 	// every asset).
 	resolved := map[string]ledger.Hash{}
-	explicit := make([]ledger.Hash, len(req.Items))
+	q.explicit = make([]ledger.Hash, len(req.Items))
 	for i, it := range req.Items {
 		id, ok := resolved[it.Asset]
 		if !ok {
@@ -150,12 +186,19 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 			}
 			id, resolved[it.Asset] = a.ID, a.ID
 		}
-		explicit[i] = id
+		q.explicit[i] = id
 	}
+	return q, nil
+}
+
+// allocationPool gathers the stored value that may pay: every purse of
+// the request's accounts in the payment's unit (a gift card only at its
+// issuer's shops), and its explicit items, read in one pending view.
+func (n *Node) allocationPool(req AllocateRequest, q *allocation) ([]poolItem, error) {
 	// The assets each account holds settled, read before the pending view
 	// is locked.
-	settledHeld := make([][]ledger.Hash, len(accounts))
-	for i, acct := range accounts {
+	settledHeld := make([][]ledger.Hash, len(q.accounts))
+	for i, acct := range q.accounts {
 		bals, err := n.store.Balances(acct)
 		if err != nil {
 			return nil, err
@@ -164,13 +207,11 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 			settledHeld[i] = append(settledHeld[i], id)
 		}
 	}
-
-	// The pool, read in one pending view.
 	var pool []poolItem
 	ids := map[string]bool{}
 	n.pool.View(func(v *ledger.Overlay) {
 		sameUnit := func(a *ledger.Asset) bool {
-			return a.ID == pay.ID || (pay.Currency != 0 && a.Currency == pay.Currency && a.Decimals == pay.Decimals)
+			return a.ID == q.pay.ID || (q.pay.Currency != 0 && a.Currency == q.pay.Currency && a.Decimals == q.pay.Decimals)
 		}
 		add := func(id string, acct ledger.Address, a *ledger.Asset, accept []ledger.Address) {
 			bal := v.Balance(acct, a.ID)
@@ -181,20 +222,20 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 			_, card := v.Card(acct)
 			pool = append(pool, poolItem{id: id, account: acct, asset: a, balance: bal, card: card, accept: accept})
 		}
-		for i, acct := range accounts {
+		for i, acct := range q.accounts {
 			for _, a := range heldAssets(v, acct, settledHeld[i]) {
 				if !sameUnit(a) {
 					continue
 				}
 				var accept []ledger.Address
-				if a.ID != pay.ID {
+				if a.ID != q.pay.ID {
 					accept = []ledger.Address{a.Issuer} // a gift card: its issuer's shops
 				}
 				add(acct.Hex()+"/"+a.Symbol, acct, a, accept)
 			}
 		}
 		for i, it := range req.Items {
-			a, ok := v.Asset(explicit[i])
+			a, ok := v.Asset(q.explicit[i])
 			if !ok || !sameUnit(a) {
 				continue
 			}
@@ -205,6 +246,12 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 			add(id, it.Account, a, it.Merchants)
 		}
 	})
+	return pool, nil
+}
+
+// allocItems turns the pool into the allocator's items, and indexes it by
+// item id.
+func allocItems(pool []poolItem) ([]alloc.Item, map[string]*poolItem) {
 	items := make([]alloc.Item, len(pool))
 	byID := make(map[string]*poolItem, len(pool))
 	for i := range pool {
@@ -220,20 +267,17 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 		items[i] = alloc.Item{ID: p.id, Balance: bal, Merchants: ms}
 		byID[p.id] = p
 	}
-	plan, err := alloc.Allocate(items, amount.Uint64(), merchant.Hex(), alloc.Options{})
-	var short *alloc.ShortfallError
-	if errors.As(err, &short) {
-		return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds",
-			"the pool holds %s %s accepted by %s, the payment is %s",
-			ledger.FormatAmount(uint256.NewInt(short.Available), pay.Decimals), pay.Symbol, merchant.Hex(), req.Amount)
-	}
-	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
-	}
-	expires := uint64(n.cfg.Clock().Add(life).Unix())
-	res := &AllocateResult{Amount: ledger.FormatAmount(amount, pay.Decimals), Asset: pay.ID, Symbol: pay.Symbol, Merchant: merchant,
-		Residual: ledger.FormatAmount(uint256.NewInt(plan.Residual), pay.Decimals), Exact: plan.Exact,
-		Bound: ledger.FormatAmount(uint256.NewInt(plan.Bound), pay.Decimals), Method: plan.Method, Items: len(items), Expires: expires}
+	return items, byID
+}
+
+// allocationResult answers a plan: a card pays with the card; an account
+// with a spend authorization, signed here when this node holds its key,
+// else as the typed data its wallet signs.
+func (n *Node) allocationResult(q *allocation, plan alloc.Plan, byID map[string]*poolItem, items int) (*AllocateResult, error) {
+	expires := uint64(n.cfg.Clock().Add(q.life).Unix())
+	res := &AllocateResult{Amount: ledger.FormatAmount(q.amount, q.pay.Decimals), Asset: q.pay.ID, Symbol: q.pay.Symbol, Merchant: q.merchant,
+		Residual: ledger.FormatAmount(uint256.NewInt(plan.Residual), q.pay.Decimals), Exact: plan.Exact,
+		Bound: ledger.FormatAmount(uint256.NewInt(plan.Bound), q.pay.Decimals), Method: plan.Method, Items: items, Expires: expires}
 	for _, s := range plan.Spends {
 		p := byID[s.ID]
 		units := uint256.NewInt(s.Amount)
@@ -245,7 +289,7 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 			continue
 		}
 		sp.Access = "authorization"
-		a := ledger.SpendAuth{Account: p.account, Asset: p.asset.ID, Amount: *units, Payee: merchant, Expiry: expires}
+		a := ledger.SpendAuth{Account: p.account, Asset: p.asset.ID, Amount: *units, Payee: q.merchant, Expiry: expires}
 		if _, err := io.ReadFull(n.cfg.Rand, a.Salt[:]); err != nil {
 			return nil, err
 		}
@@ -262,7 +306,6 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 		sp.Authorization = sa
 		res.Spends = append(res.Spends, sp)
 	}
-	res.Took = time.Since(start).String()
 	return res, nil
 }
 
