@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -128,14 +130,15 @@ func chunkLatencies(nd *node.Node, raws [][]byte) ([]time.Duration, error) {
 // it did not, and every chunk that met one waited for all of it.
 func benchRebuild(resident int) error {
 	dom := ledger.NewDomain(1337, benchAnchor)
-	const measured = 20000
-	nd, closeNode, err := newBenchNode(resident + 2*measured)
+	const measured, adds = 20000, 5000
+	total := resident + 2*measured + 2*adds
+	nd, closeNode, err := newBenchNode(total)
 	if err != nil {
 		return err
 	}
 	defer closeNode()
-	fmt.Fprintf(os.Stderr, "  signing %d transfers…\n", resident+2*measured)
-	p := newPopulation(dom, 2000, resident+2*measured)
+	fmt.Fprintf(os.Stderr, "  signing %d transfers…\n", total)
+	p := newPopulation(dom, 2000, total)
 	if err := ingestAll(nd, p.setup, benchChunk); err != nil {
 		return err
 	}
@@ -157,37 +160,84 @@ func benchRebuild(resident int) error {
 	if err != nil {
 		return err
 	}
+	// Single admissions to the pool, one every 200 µs, each timed: what
+	// waits on the pool's lock shows here, apart from the CPU the rebuild
+	// takes from the ingest's verification.
+	vs := make([]*ledger.Verified, 2*adds)
+	lo := resident + 2*measured
+	var verr error
+	parallelDo(len(vs), func(i int) {
+		tx, err := ledger.DecodeTx(p.traffic[lo+i])
+		if err == nil {
+			vs[i], err = ledger.Verify(tx, dom, node.Secp256k1{})
+		}
+		if err != nil {
+			verr = err
+		}
+	})
+	if verr != nil {
+		return verr
+	}
+	addLatencies := func(vs []*ledger.Verified, raws [][]byte) ([]time.Duration, error) {
+		out := make([]time.Duration, len(vs))
+		for i, v := range vs {
+			start := time.Now()
+			if _, err := nd.Pool().Add(v, raws[i], start); err != nil {
+				return nil, fmt.Errorf("add %d: %w", i, err)
+			}
+			out[i] = time.Since(start)
+			time.Sleep(200 * time.Microsecond)
+		}
+		return out, nil
+	}
+	var stop atomic.Bool
+	passes := 0
+	busyWhile := func(measure func() error) error {
+		stop.Store(false)
+		done := make(chan error, 1)
+		go func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for !stop.Load() {
+				if _, err := rebuild(); err != nil {
+					done <- err
+					return
+				}
+				passes++
+				<-t.C
+			}
+			done <- nil
+		}()
+		err := measure()
+		stop.Store(true)
+		return errors.Join(err, <-done)
+	}
+
 	idle, err := chunkLatencies(nd, p.traffic[resident:resident+measured])
 	if err != nil {
 		return err
 	}
-	var stop atomic.Bool
-	done := make(chan error, 1)
-	passes := 0
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for !stop.Load() {
-			if _, err := rebuild(); err != nil {
-				done <- err
-				return
-			}
-			passes++
-			<-t.C
-		}
-		done <- nil
-	}()
-	busy, err := chunkLatencies(nd, p.traffic[resident+measured:])
-	stop.Store(true)
-	if rerr := <-done; err == nil {
-		err = rerr
+	var busy []time.Duration
+	if err := busyWhile(func() (err error) { busy, err = chunkLatencies(nd, p.traffic[resident+measured:lo]); return err }); err != nil {
+		return err
 	}
+	chunkPasses := passes
+	addIdle, err := addLatencies(vs[:adds], p.traffic[lo:lo+adds])
 	if err != nil {
 		return err
 	}
+	var addBusy []time.Duration
+	if err := busyWhile(func() (err error) { addBusy, err = addLatencies(vs[adds:], p.traffic[lo+adds:]); return err }); err != nil {
+		return err
+	}
+
 	pi, pb := percentile(idle, 0.99), percentile(busy, 0.99)
 	ratio := pb.Seconds() / pi.Seconds()
-	report(row{name: fmt.Sprintf("ingest p99 (64-tx chunks) while the pending view of %d transfers is rebuilt every 100 ms (%d passes, %s each)", resident, passes, ms(one)),
+	report(row{name: fmt.Sprintf("ingest p99 (64-tx chunks) while the pending view of %d transfers is rebuilt every 100 ms (%d passes, %s each; the rebuild takes one of the cores)", resident, chunkPasses, ms(one)),
 		value: ms(pb), ref: "the same ingest, no rebuild", refValue: ms(pi), ratio: fmt.Sprintf("%.2f", ratio), goal: "<= 2", verdict: met(ratio <= 2)})
+	ai, ab := percentile(addIdle, 0.99), percentile(addBusy, 0.99)
+	ratio = ab.Seconds() / ai.Seconds()
+	report(row{name: fmt.Sprintf("pool admission p99 (one transfer) while the view is rebuilt every 100 ms (%d passes; max %s)", passes-chunkPasses, ms(slices.Max(addBusy))),
+		value: ms(ab), ref: "the same admissions, no rebuild", refValue: ms(ai), ratio: fmt.Sprintf("%.2f", ratio), goal: "<= 2", verdict: met(ratio <= 2)})
 	return nil
 }
