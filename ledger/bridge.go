@@ -173,7 +173,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j withdrawJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &Withdraw{Account: j.Account, Asset: j.Asset, Amount: j.Amount.Int, To: j.To, Nonce: uint64(j.Nonce)}, nil

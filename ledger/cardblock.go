@@ -147,7 +147,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j cardBlockJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &CardBlock{Issuer: j.Issuer, Card: j.Card, Reason: j.Reason, Nonce: uint64(j.Nonce)}, nil

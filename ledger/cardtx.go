@@ -495,7 +495,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j cardRegisterJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &CardRegister{Issuer: j.Issuer, Card: j.Card, Owner: j.Owner, Nonce: uint64(j.Nonce)}, nil
@@ -510,7 +510,7 @@ func init() {
 		decode: decodeCardPayment,
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j cardRecordJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &CardPayment{CardRecord: CardRecord{Card: j.Card, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee,

@@ -252,7 +252,7 @@ func init() {
 		decode: decodeConvertPay,
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j convertPayJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			p := &ConvertPay{Owner: j.Owner, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee, Nonce: uint64(j.Nonce)}

@@ -63,7 +63,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j issueJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &IssueAsset{Issuer: j.Issuer, Symbol: j.Symbol, Decimals: j.Decimals, Supply: j.Supply.Int,

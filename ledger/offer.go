@@ -382,7 +382,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j fillJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &Fill{Taker: j.Taker, Offer: SignedOffer{Offer: j.Offer.offer()}, Take: j.Take.Int, Nonce: uint64(j.Nonce)}, nil
@@ -403,7 +403,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j cancelJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &CancelOffer{Maker: j.Maker, Offer: j.Offer, Nonce: uint64(j.Nonce)}, nil

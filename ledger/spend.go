@@ -168,7 +168,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j redeemJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &Redeem{Payee: j.Payee, Auth: SignedSpendAuth{SpendAuth: j.Authorization.auth()}, Amount: j.Amount.Int, Nonce: uint64(j.Nonce)}, nil

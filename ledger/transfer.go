@@ -36,7 +36,7 @@ func init() {
 		},
 		fromJSON: func(msg json.RawMessage) (Payload, error) {
 			var j transferJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, &j); err != nil {
 				return nil, err
 			}
 			return &Transfer{From: j.From, To: j.To, Asset: j.Asset, Amount: j.Amount.Int, Nonce: uint64(j.Nonce)}, nil

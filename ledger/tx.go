@@ -406,11 +406,14 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON parses {"type", "message", "signature"}.
+// UnmarshalJSON parses {"type", "message", "signature"} and the fields its
+// kind carries beside them, by strictjson's rules at every level: an
+// unknown or repeated field, or a JSON number beyond 2^53 − 1, is
+// ErrDecode.
 func (tx *Tx) UnmarshalJSON(b []byte) error {
 	var j jsonTx
-	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("%w: %v", ErrDecode, err)
+	if err := strictUnmarshal(b, &j); err != nil {
+		return err
 	}
 	k, ok := KindByName(j.Type)
 	if !ok {
