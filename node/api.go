@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/internal/strictjson"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
 	"github.com/holiman/uint256"
@@ -264,32 +266,74 @@ func (n *Node) apiEIP712(*http.Request) (any, error) {
 }
 
 func (n *Node) apiSubmit(r *http.Request) (any, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "reading body: %v", err)
+	var req SubmitRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
 	}
-	if len(body) > maxBody {
-		return nil, errTooLarge(maxBody)
+	return n.Submit(r.Context(), req.Tx)
+}
+
+// SubmitRequest is the body of POST /v1/txs: the JSON form of a signed
+// transaction, or {"raw": "0x<wire form>"} and nothing else.
+type SubmitRequest struct {
+	Tx *ledger.Tx
+}
+
+// UnmarshalJSON reads either form strictly.
+func (s *SubmitRequest) UnmarshalJSON(b []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
 	}
-	var tx *ledger.Tx
+	if _, ok := keys["raw"]; !ok {
+		s.Tx = new(ledger.Tx)
+		return s.Tx.UnmarshalJSON(b)
+	}
 	var raw struct {
 		Raw string `json:"raw"`
 	}
-	if json.Unmarshal(body, &raw) == nil && raw.Raw != "" {
-		b, err := hex.DecodeString(strings.TrimPrefix(raw.Raw, "0x"))
-		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "raw is not hex: %v", err)
-		}
-		if tx, err = ledger.DecodeTx(b); err != nil {
-			return nil, err
-		}
-	} else {
-		tx = new(ledger.Tx)
-		if err := tx.UnmarshalJSON(body); err != nil {
-			return nil, err
-		}
+	if err := strictjson.Unmarshal(b, &raw); err != nil {
+		return err
 	}
-	return n.Submit(r.Context(), tx)
+	w, err := hex.DecodeString(strings.TrimPrefix(raw.Raw, "0x"))
+	if err != nil {
+		return fmt.Errorf("raw is not hex: %v", err)
+	}
+	s.Tx, err = ledger.DecodeTx(w)
+	return err
+}
+
+// decodeBody reads a JSON request body by strictjson's rules — the one
+// way every route reads its body: an unknown, misspelt or repeated field
+// at any level, a JSON number beyond 2^53 − 1, or anything after the
+// value is 400 malformed, naming what and where.
+func decodeBody(r *http.Request, v any) error {
+	return decodeBodyOr(r, v, false)
+}
+
+// decodeOptionalBody is decodeBody for a route whose body may be empty (v
+// is then left as it is).
+func decodeOptionalBody(r *http.Request, v any) error {
+	return decodeBodyOr(r, v, true)
+}
+
+func decodeBodyOr(r *http.Request, v any, optional bool) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return apiErr(http.StatusBadRequest, "malformed", "reading the body: %v", err)
+	}
+	if optional && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := strictjson.Unmarshal(body, v); err != nil {
+		// A ledger error keeps its own code (a wire form's bad signature
+		// is bad_signature); anything else is malformed.
+		if ae := classify(err); ae.status != http.StatusInternalServerError {
+			return ae
+		}
+		return apiErr(http.StatusBadRequest, "malformed", "%v", err)
+	}
+	return nil
 }
 
 // TxInfo is GET /v1/txs/{id}.

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -498,8 +496,8 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 			return nil, err
 		}
 		var req BlockRequest
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err) // the body is optional
+		if err := decodeOptionalBody(r, &req); err != nil {
+			return nil, err
 		}
 		reason, err := ParseBlockReason(req.Reason)
 		if err != nil {

@@ -2,10 +2,8 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -358,11 +356,7 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 			return nil, apiErr(http.StatusTooManyRequests, "rate_limited", "too many submissions from this address; slow down")
 		}
 		var so ledger.SignedOffer
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
-		}
-		if err := json.Unmarshal(body, &so); err != nil {
+		if err := decodeBody(r, &so); err != nil {
 			return nil, err
 		}
 		id, err := n.AddOffer(r.Context(), &so)
