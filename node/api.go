@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/internal/strictjson"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
@@ -338,11 +339,11 @@ func decodeBodyOr(r *http.Request, v any, optional bool) error {
 
 // TxInfo is GET /v1/txs/{id}.
 type TxInfo struct {
-	ID       ledger.Hash `json:"id"`
-	Status   string      `json:"status"` // pending | queued | anchored | settled | failed | rejected
-	BatchSeq *uint64     `json:"batch_seq,omitempty"`
-	Reason   string      `json:"reason,omitempty"`
-	Kind     string      `json:"kind,omitempty"`
+	ID       ledger.Hash  `json:"id"`
+	Status   api.TxStatus `json:"status"`
+	BatchSeq *uint64      `json:"batch_seq,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
+	Kind     string       `json:"kind,omitempty"`
 }
 
 func (n *Node) apiTx(r *http.Request) (any, error) {
@@ -375,14 +376,14 @@ func (n *Node) TxStatus(id ledger.Hash) (TxInfo, error) {
 	info := TxInfo{ID: id}
 	switch {
 	case st.Rejected != "":
-		info.Status, info.Reason = "rejected", st.Rejected
+		info.Status, info.Reason = api.TxRejected, st.Rejected
 	case st.Anchored:
 		seq := st.Seq
-		info.Status, info.BatchSeq = "anchored", &seq
+		info.Status, info.BatchSeq = api.TxAnchored, &seq
 	case st.Queued:
-		info.Status, info.Reason = "queued", "waiting for an earlier nonce"
+		info.Status, info.Reason = api.TxQueued, "waiting for an earlier nonce"
 	default:
-		info.Status = "pending"
+		info.Status = api.TxPending
 	}
 	return info, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
@@ -104,7 +105,7 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 	if err := n.store.PutMeta(offerKey(id), so.Encode()); err != nil {
 		return id, err
 	}
-	n.events.publish(Event{Type: "offer", ID: &id, Status: "open"})
+	n.events.publish(Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
 	return id, nil
 }
 
@@ -312,7 +313,7 @@ func priceString(p exchange.Price, baseDec, quoteDec uint8) string {
 type OfferInfo struct {
 	ID        ledger.Hash         `json:"id"`
 	Offer     *ledger.SignedOffer `json:"offer"`
-	Status    string              `json:"status"` // open | filled | cancelled | expired
+	Status    api.OfferStatus     `json:"status"`
 	Filled    string              `json:"filled_units"`
 	Remaining string              `json:"remaining_units"`
 }
@@ -331,7 +332,7 @@ func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
 		}
 		e = &exchange.Entry{ID: id, Offer: *so}
 	}
-	info := OfferInfo{ID: id, Offer: &e.Offer, Status: "open"}
+	info := OfferInfo{ID: id, Offer: &e.Offer, Status: api.OfferOpen}
 	o := &e.Offer.Offer
 	n.pool.View(func(v *ledger.Overlay) {
 		filled := v.OfferFilled(id)
@@ -340,11 +341,11 @@ func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
 		info.Remaining = left.Dec()
 		switch {
 		case v.OfferCancelled(id, o.Maker):
-			info.Status = "cancelled"
+			info.Status = api.OfferCancelled
 		case left.IsZero():
-			info.Status = "filled"
+			info.Status = api.OfferFilled
 		case n.now() > o.Expiry:
-			info.Status = "expired"
+			info.Status = api.OfferExpired
 		}
 	})
 	return info, nil
