@@ -221,7 +221,15 @@ func (n *Node) authorized(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// classify maps ledger and pool errors to API errors.
+// unfundableCodes are the reasons of ErrUnfundable with a code of their
+// own; any other reason is "unfundable".
+var unfundableCodes = map[ledger.Reason]string{
+	ledger.ReasonInsufficientFunds: "insufficient_funds",
+	ledger.ReasonUnknownAsset:      "unknown_asset",
+}
+
+// classify maps ledger and pool errors to API errors by their types
+// (errors.Is and errors.As), never by their text.
 func classify(err error) *APIError {
 	msg := err.Error()
 	switch {
@@ -240,12 +248,12 @@ func classify(err error) *APIError {
 		return apiErr(http.StatusConflict, "nonce_gap", "%s (send the account's earlier transactions first)", msg)
 	case errors.Is(err, pool.ErrUnfundable):
 		code := "unfundable"
-		if errors.Is(err, ledger.ErrCardBlocked) {
+		var ue *pool.UnfundableError
+		switch {
+		case errors.Is(err, ledger.ErrCardBlocked):
 			code = "card_blocked"
-		} else if strings.Contains(msg, ledger.ReasonInsufficientFunds.String()) {
-			code = "insufficient_funds"
-		} else if strings.Contains(msg, ledger.ReasonUnknownAsset.String()) {
-			code = "unknown_asset"
+		case errors.As(err, &ue) && unfundableCodes[ue.Reason] != "":
+			code = unfundableCodes[ue.Reason]
 		}
 		return apiErr(http.StatusUnprocessableEntity, code, "%s", msg)
 	case errors.Is(err, pool.ErrQueueFull), errors.Is(err, pool.ErrPoolFull):
