@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -264,14 +265,85 @@ func classify(err error) *APIError {
 	return apiErr(http.StatusInternalServerError, "internal", "%s", msg)
 }
 
-// EIP712Info is GET /v1/eip712: everything a wallet needs to sign.
+// EIP712Info is GET /v1/eip712: the domain and every type at once (with
+// EIP712Domain), for reference. Wallets sign with EIP712Type.
 type EIP712Info struct {
 	Domain map[string]any                 `json:"domain"`
 	Types  map[string][]ledger.TypedField `json:"types"`
 }
 
-func (n *Node) apiEIP712(*http.Request) (any, error) {
-	return EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
+// EIP712Type is GET /v1/eip712?type=T: what a wallet signs a T with, as
+// is. Its keys are EIP-712's own (primaryType, and chainId and
+// verifyingContract in the domain), not the API's snake_case: they are
+// handed to the signer unchanged. Types holds T and the structs it
+// references only, without EIP712Domain: ethers' signTypedData(domain,
+// types, message) takes them so and refuses EIP712Domain among them. With
+// rpc=eth_signTypedData_v4, Types also holds EIP712Domain: the document
+// eth_signTypedData_v4 (MetaMask) takes once "message" is added.
+type EIP712Type struct {
+	Domain      map[string]any                 `json:"domain"`
+	PrimaryType string                         `json:"primaryType"`
+	Types       map[string][]ledger.TypedField `json:"types"`
+}
+
+// RPCSignTypedDataV4 is the one value of GET /v1/eip712's rpc parameter.
+const RPCSignTypedDataV4 = "eth_signTypedData_v4"
+
+func (n *Node) apiEIP712(r *http.Request) (any, error) {
+	q, err := queryParams(r, "type", "rpc")
+	if err != nil {
+		return nil, err
+	}
+	name, rpc := q["type"], q["rpc"]
+	if rpc != "" && rpc != RPCSignTypedDataV4 {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "rpc=%q: the one value is %s", rpc, RPCSignTypedDataV4)
+	}
+	if name == "" {
+		if rpc != "" {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "rpc needs a type (GET /v1/eip712?type=Transfer&rpc=%s)", RPCSignTypedDataV4)
+		}
+		return EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
+	}
+	return n.EIP712Type(name, rpc == RPCSignTypedDataV4)
+}
+
+// EIP712Type answers GET /v1/eip712?type=name (withDomain: with
+// rpc=eth_signTypedData_v4).
+func (n *Node) EIP712Type(name string, withDomain bool) (EIP712Type, error) {
+	types, ok := ledger.TypesFor(name)
+	if !ok {
+		return EIP712Type{}, apiErr(http.StatusNotFound, "unknown_type", "the protocol signs no type %q (type names are case-sensitive): %s",
+			name, strings.Join(ledger.SignedTypes(), ", "))
+	}
+	domain := n.domain
+	if name == ledger.AttestationType {
+		// Attesters sign under the Vault's domain.
+		if n.cfg.Vault.IsZero() {
+			return EIP712Type{}, apiErr(http.StatusConflict, "no_vault", "attestations are signed under the Vault's domain, and this node follows no Vault")
+		}
+		domain = ledger.NewDomain(n.domain.ChainID, n.cfg.Vault)
+	}
+	if withDomain {
+		types["EIP712Domain"] = ledger.DomainFields
+	}
+	return EIP712Type{Domain: ledger.DomainJSON(domain), PrimaryType: name, Types: types}, nil
+}
+
+// queryParams reads a GET route's query parameters: each of names at most
+// once; any other parameter, or one given twice, is 400 malformed (a
+// misspelt parameter is never silently ignored).
+func queryParams(r *http.Request, names ...string) (map[string]string, error) {
+	out := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		if !slices.Contains(names, k) {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "unknown query parameter %q (this route takes: %s)", k, strings.Join(names, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "query parameter %q given %d times", k, len(vs))
+		}
+		out[k] = vs[0]
+	}
+	return out, nil
 }
 
 func (n *Node) apiSubmit(r *http.Request) (any, error) {
