@@ -95,6 +95,7 @@ func (n *Node) routesWith(lim apiLimits) http.Handler {
 	limiter := newRateLimiter(n.cfg.SubmitRate, n.cfg.Clock)
 	mux.HandleFunc("GET /v1/status", n.handle(func(r *http.Request) (any, error) { return n.Status() }))
 	mux.HandleFunc("GET /v1/eip712", n.handle(n.apiEIP712))
+	mux.HandleFunc("GET /v1/accounts", n.handle(n.apiAccounts))
 	mux.HandleFunc("GET /v1/accounts/{q}", n.handle(n.apiAccount))
 	mux.HandleFunc("GET /v1/assets", n.handle(n.apiAssets))
 	mux.HandleFunc("GET /v1/assets/{q}", n.handle(n.apiAsset))
@@ -574,12 +575,16 @@ type Balance struct {
 
 // AccountInfo is GET /v1/accounts/{q}.
 type AccountInfo struct {
-	Address      ledger.Address `json:"address"`
-	Name         string         `json:"name"`
-	Nonce        uint64         `json:"nonce"`
-	SettledNonce uint64         `json:"settled_nonce"`
-	Conflicted   bool           `json:"conflicted,omitempty"`
-	Balances     []Balance      `json:"balances"`
+	Address ledger.Address `json:"address"`
+	Name    string         `json:"name"`
+	// Number is the account's number in the settled state (batches refer
+	// to the account by it), or null while no settled transaction has
+	// touched the account.
+	Number       *uint64   `json:"number"`
+	Nonce        uint64    `json:"nonce"`
+	SettledNonce uint64    `json:"settled_nonce"`
+	Conflicted   bool      `json:"conflicted"`
+	Balances     []Balance `json:"balances"`
 }
 
 func (n *Node) apiAccount(r *http.Request) (any, error) {
@@ -601,7 +606,9 @@ func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	info.SettledNonce = ledger.DecodeAccount(sv).Nonce
+	if acc := ledger.DecodeAccount(sv); acc.Exists {
+		info.SettledNonce, info.Number = acc.Nonce, &acc.Number
+	}
 	settled := map[ledger.Hash]*uint256.Int{}
 	for id, v := range settledRaw {
 		settled[id] = new(uint256.Int).SetBytes(v)
@@ -642,6 +649,64 @@ func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
 		info.Balances = []Balance{}
 	}
 	return info, nil
+}
+
+// AccountList is GET /v1/accounts: the settled state's numbered accounts
+// in number order, a page at a time.
+type AccountList struct {
+	// Count is how many accounts the settled state has numbered (0 …
+	// count−1).
+	Count    uint64            `json:"count"`
+	Accounts []NumberedAccount `json:"accounts"`
+}
+
+// NumberedAccount is one account of AccountList.
+type NumberedAccount struct {
+	Number  uint64         `json:"number"`
+	Address ledger.Address `json:"address"`
+	Name    string         `json:"name"`
+}
+
+// Account list pages: DefaultAccountPage accounts unless limit says
+// otherwise, at most MaxAccountPage.
+const (
+	DefaultAccountPage = 100
+	MaxAccountPage     = 1000
+)
+
+func (n *Node) apiAccounts(r *http.Request) (any, error) {
+	q, err := queryParams(r, "from", "limit")
+	if err != nil {
+		return nil, err
+	}
+	var from, limit uint64 = 0, DefaultAccountPage
+	if v, ok := q["from"]; ok {
+		if from, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "from=%q: an account number", v)
+		}
+	}
+	if v, ok := q["limit"]; ok {
+		if limit, err = strconv.ParseUint(v, 10, 64); err != nil || limit == 0 || limit > MaxAccountPage {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "limit=%q: 1 to %d", v, MaxAccountPage)
+		}
+	}
+	return n.Accounts(from, limit)
+}
+
+// Accounts lists the settled accounts numbered from on, up to limit of
+// them. Numbers never change once given, so pages read at different
+// times fit together.
+func (n *Node) Accounts(from, limit uint64) (AccountList, error) {
+	st := ledger.NewOverlay(n.store.State())
+	out := AccountList{Count: st.AccountCount(), Accounts: []NumberedAccount{}}
+	for i := from; i < out.Count && uint64(len(out.Accounts)) < limit; i++ {
+		a, ok := st.AccountByNumber(i)
+		if !ok {
+			return out, fmt.Errorf("node: the settled state numbers %d accounts but has no account %d", out.Count, i)
+		}
+		out.Accounts = append(out.Accounts, NumberedAccount{Number: i, Address: a, Name: names.Name(a)})
+	}
+	return out, st.Err()
 }
 
 // ResolveAccount finds an account by address, full name or unique name
