@@ -493,7 +493,7 @@ type AssetInfo struct {
 	Issuer   ledger.Address `json:"issuer"`
 	Supply   string         `json:"supply"`
 	Metadata ledger.Hash    `json:"metadata"`
-	Pending  bool           `json:"pending,omitempty"`
+	Pending  bool           `json:"pending"`
 	// Token is set for an asset bridged through the Vault (the Issuer):
 	// its ERC-20 contract, or the zero address for ETH.
 	Token *ledger.Address `json:"token,omitempty"`

@@ -90,7 +90,7 @@ type UpdateValue struct {
 	Base      uint64         `json:"base"`
 	Confirmed []ledger.Hash  `json:"confirmed"`
 	Signature ledger.Sig     `json:"signature"`
-	UpToDate  bool           `json:"up_to_date,omitempty"`
+	UpToDate  bool           `json:"up_to_date"`
 }
 
 // CardUpdate is the value as the card's UPDATE command takes it.
@@ -216,7 +216,7 @@ type CardInfo struct {
 	// accepted but not settled yet.
 	Blocked      bool              `json:"blocked"`
 	BlockReason  string            `json:"block_reason,omitempty"`
-	BlockPending bool              `json:"block_pending,omitempty"`
+	BlockPending bool              `json:"block_pending"`
 	HotListed    bool              `json:"hot_listed"`
 	Credited     map[string]string `json:"credited"` // asset id → base units
 }
@@ -254,7 +254,7 @@ type HotListEntry struct {
 	Issuer ledger.Address `json:"issuer"`
 	Reason string         `json:"reason"` // cloned | lost | stolen
 	// Pending: the block is accepted by this node but not settled yet.
-	Pending bool `json:"pending,omitempty"`
+	Pending bool `json:"pending"`
 }
 
 // hotList is every card the ledger flags — cloned, or blocked by its
@@ -306,7 +306,7 @@ type BlockResult struct {
 	Reason  string         `json:"reason"`
 	BlockTx *ledger.Hash   `json:"block_tx,omitempty"`
 	// Already: the card was blocked before (BlockTx is then absent).
-	Already bool `json:"already_blocked,omitempty"`
+	Already bool `json:"already_blocked"`
 }
 
 // ParseBlockReason reads "lost" or "stolen" ("" is lost).
