@@ -18,10 +18,15 @@ import (
 // apiNode is an offline node (store and pool, no network or chain) that
 // runs the issuer service with key 20 and holds key 21 as a wallet, its API
 // served on 127.0.0.1. It returns the node and the API's base URL.
-func apiNode(t *testing.T) (*Node, string) {
+func apiNode(t *testing.T) (*Node, string) { return apiNodeWith(t, func(*Config) {}) }
+
+// apiNodeWith is apiNode with its config changed by mod first.
+func apiNodeWith(t *testing.T, mod func(*Config)) (*Node, string) {
 	t.Helper()
-	n, err := New(Config{InMemory: true, ChainID: offlineDomain.ChainID, Anchor: offlineDomain.Contract, EthRPC: "http://127.0.0.1:1",
-		IssuerKey: offlineKey(t, 20), WalletKeys: []*account.Key{offlineKey(t, 21)}})
+	cfg := Config{InMemory: true, ChainID: offlineDomain.ChainID, Anchor: offlineDomain.Contract, EthRPC: "http://127.0.0.1:1",
+		IssuerKey: offlineKey(t, 20), WalletKeys: []*account.Key{offlineKey(t, 21)}}
+	mod(&cfg)
+	n, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
