@@ -201,3 +201,24 @@ func TestNumberAbove2To53Refused(t *testing.T) {
 		t.Fatalf("counter 2^53+1: %d %v, want 400 malformed", status, out)
 	}
 }
+
+// TestUnknownQueryParameterRefused: a route that takes query parameters
+// refuses one it does not know, or one given twice, rather than ignore a
+// misspelt one.
+func TestUnknownQueryParameterRefused(t *testing.T) {
+	n, base := apiNode(t)
+	card := "/v1/cards/" + offlineKey(t, 31).Address().Hex() + "/update"
+	for _, q := range []string{
+		"/v1/eip712?type=Transfer&rcp=eth_signTypedData_v4",
+		"/v1/accounts?limit=5&form=1",
+		card + "?asset=0x" + strings.Repeat("01", 32) + "&base=0&wiat=final",
+		card + "?asset=0x" + strings.Repeat("01", 32) + "&base=0&wait=settled",
+		card + "?asset=0x" + strings.Repeat("01", 32) + "&base=0&base=1",
+		"/v1/quote?pay=A&receive=B&amount=1&amnt=2",
+	} {
+		status, out := call(t, n, "GET", base+q, "")
+		if status != http.StatusBadRequest || out["code"] != "malformed" {
+			t.Errorf("%s: %d %v, want 400 malformed", q, status, out)
+		}
+	}
+}

@@ -476,15 +476,22 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		asset, err := ledger.ParseHash(r.URL.Query().Get("asset"))
+		q, err := queryParams(r, "asset", "base", "wait")
+		if err != nil {
+			return nil, err
+		}
+		asset, err := ledger.ParseHash(q["asset"])
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "asset: %v", err)
 		}
-		base, err := strconv.ParseUint(r.URL.Query().Get("base"), 10, 64)
+		base, err := strconv.ParseUint(q["base"], 10, 64)
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "base must be the card's update number")
 		}
-		return is.update(r.Context(), card, asset, base, r.URL.Query().Get("wait") == "final")
+		if w := q["wait"]; w != "" && w != "final" {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "wait=%q: the one value is final", w)
+		}
+		return is.update(r.Context(), card, asset, base, q["wait"] == "final")
 	}))
 	mux.HandleFunc("POST /v1/cards/{card}/lost", n.authorized(n.handle(func(r *http.Request) (any, error) {
 		is, err := need()

@@ -384,16 +384,19 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 		return n.Offer(id)
 	}))
 	mux.HandleFunc("GET /v1/quote", n.handle(func(r *http.Request) (any, error) {
-		q := r.URL.Query()
-		pay, err := n.ResolveAsset(q.Get("pay"))
+		q, err := queryParams(r, "pay", "receive", "amount")
 		if err != nil {
 			return nil, err
 		}
-		receive, err := n.ResolveAsset(q.Get("receive"))
+		pay, err := n.ResolveAsset(q["pay"])
 		if err != nil {
 			return nil, err
 		}
-		amount, err := ledger.ParseAmount(q.Get("amount"), receive.Decimals)
+		receive, err := n.ResolveAsset(q["receive"])
+		if err != nil {
+			return nil, err
+		}
+		amount, err := ledger.ParseAmount(q["amount"], receive.Decimals)
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "amount: %v", err)
 		}
