@@ -73,10 +73,10 @@ func TestTxJSONUnknownFieldRefusedAtEveryLevel(t *testing.T) {
 		{"typo of offer_signature", "fill", func(m map[string]any) { m["offer_sig"] = m["offer_signature"] }, `"offer_sig" at $`},
 		{"in the message", "transfer", func(m map[string]any) { obj(m, "message")["memo"] = "hi" }, `"memo" at $.message`},
 		{"in a fill's offer", "fill", func(m map[string]any) { obj(obj(m, "message"), "offer")["memo"] = "x" }, `"memo" at $.message.offer`},
-		{"in a carried record", "record", func(m map[string]any) { m["attached"].([]any)[0].(map[string]any)["memo"] = 1 }, `"memo" at $`},
+		{"in a carried record", "record", func(m map[string]any) { m["attached"].([]any)[0].(map[string]any)["memo"] = 1 }, `"memo" at $.attached[0]`},
 		{"in a carried record's message", "record", func(m map[string]any) {
 			obj(m["attached"].([]any)[0].(map[string]any), "message")["memo"] = 1
-		}, `"memo" at $.message`},
+		}, `"memo" at $.attached[0].message`},
 		{"beside a registration", "register", func(m map[string]any) { m["consent"] = m["consent_signature"] }, `"consent" at $`},
 		{"another case", "transfer", func(m map[string]any) { obj(m, "message")["Amount"] = obj(m, "message")["amount"] }, `"Amount"`},
 		{"another case at the top", "transfer", func(m map[string]any) { m["Signature"] = m["signature"]; delete(m, "signature") }, `"Signature"`},

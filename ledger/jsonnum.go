@@ -94,10 +94,11 @@ func strictUnmarshal(b []byte, v any) error {
 	return nil
 }
 
-// messageUnmarshal is strictUnmarshal of a transaction's "message", so its
-// errors name where in the transaction they are.
-func messageUnmarshal(msg []byte, v any) error {
-	if err := strictjson.UnmarshalAt(msg, v, "$.message"); err != nil {
+// messageUnmarshal is strictUnmarshal of a transaction's "message" found at
+// path at of the document (e.g. $.message, $.attached[0].message), so its
+// errors name where they are.
+func messageUnmarshal(msg []byte, at string, v any) error {
+	if err := strictjson.UnmarshalAt(msg, v, at); err != nil {
 		return fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return nil
