@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
@@ -169,7 +170,7 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			if err != nil {
 				return fmt.Errorf("devnet: card %d: %w", i, err)
 			}
-			if st, err := issuerNode.WaitTx(ctx, reg); err != nil || st.Status != "settled" {
+			if st, err := issuerNode.WaitTx(ctx, reg); err != nil || st.Status != api.TxSettled {
 				return fmt.Errorf("devnet: card %d registration: %v %+v", i, err, st)
 			}
 			if _, _, err := node.LoadCard(ctx, cl, issuerNode, owner, eur, uint256.NewInt(cardLoad)); err != nil {

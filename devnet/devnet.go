@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -461,9 +462,9 @@ func waitSettled(ctx context.Context, n *node.Node, id ledger.Hash, timeout time
 	for {
 		info, err := n.TxStatus(id)
 		switch {
-		case err == nil && info.Status == "settled":
+		case err == nil && info.Status == api.TxSettled:
 			return nil
-		case err == nil && info.Status == "failed":
+		case err == nil && info.Status == api.TxFailed:
 			return fmt.Errorf("devnet: seed tx %s %s: %s", id, info.Status, info.Reason)
 		}
 		select {

@@ -171,9 +171,9 @@ func init() {
 			w.Nonce = d.uvarint("nonce")
 			return &w
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j withdrawJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &Withdraw{Account: j.Account, Asset: j.Asset, Amount: j.Amount.Int, To: j.To, Nonce: uint64(j.Nonce)}, nil

@@ -145,9 +145,9 @@ func init() {
 			b.Nonce = d.uvarint("nonce")
 			return &b
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j cardBlockJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &CardBlock{Issuer: j.Issuer, Card: j.Card, Reason: j.Reason, Nonce: uint64(j.Nonce)}, nil

@@ -493,9 +493,9 @@ func init() {
 			r.Nonce = d.uvarint("nonce")
 			return &r
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j cardRegisterJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &CardRegister{Issuer: j.Issuer, Card: j.Card, Owner: j.Owner, Nonce: uint64(j.Nonce)}, nil
@@ -508,9 +508,9 @@ func init() {
 	register(&kindSpec{
 		kind: KindCardRecord, name: "CardRecord", fields: cardRecordFields,
 		decode: decodeCardPayment,
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j cardRecordJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &CardPayment{CardRecord: CardRecord{Card: j.Card, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee,

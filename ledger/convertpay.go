@@ -250,9 +250,9 @@ func init() {
 	register(&kindSpec{
 		kind: KindConvertPay, name: "ConvertPay", fields: convertPayFields, nested: map[string][]TypedField{"Offer": OfferFields},
 		decode: decodeConvertPay,
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j convertPayJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			p := &ConvertPay{Owner: j.Owner, Asset: j.Asset, Amount: j.Amount.Int, Payee: j.Payee, Nonce: uint64(j.Nonce)}

@@ -61,9 +61,9 @@ func init() {
 			a.Nonce = d.uvarint("nonce")
 			return &a
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j issueJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &IssueAsset{Issuer: j.Issuer, Symbol: j.Symbol, Decimals: j.Decimals, Supply: j.Supply.Int,

@@ -1,30 +1,35 @@
 package ledger
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 
+	"github.com/anonex/anonex/internal/strictjson"
 	"github.com/holiman/uint256"
 )
 
-// jsonU256 reads a uint256 from a JSON string (decimal, or 0x hex) or a JSON
-// integer, and writes it as a decimal string (JSON numbers lose precision
-// above 2^53 in most wallets).
+// The JSON form's integers (docs/protocol.md, "JSON form"): uint256 and
+// uint64 fields are written as decimal strings and read from a decimal
+// string (digits, no sign, no leading zero), a JSON integer of at most
+// 2^53 − 1, or — uint256 only — a 0x hex string. JavaScript reads larger
+// JSON numbers inexactly, so they are refused rather than guessed at.
+
+// jsonU256 reads and writes a uint256 by those rules.
 type jsonU256 struct{ uint256.Int }
 
 func (j jsonU256) MarshalJSON() ([]byte, error) { return json.Marshal(j.Int.Dec()) }
 
 func (j *jsonU256) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	var err error
-	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+	s, quoted, err := jsonInteger(b)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAmount, err)
+	}
+	if quoted && len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
 		err = j.Int.SetFromHex(s)
+	} else if !decimal(s) {
+		return fmt.Errorf("%w: %s is not a non-negative integer", ErrBadAmount, b)
 	} else {
-		if s == "" || !digits(s) || (len(s) > 1 && s[0] == '0') {
-			return fmt.Errorf("%w: %s is not a non-negative integer", ErrBadAmount, b)
-		}
 		err = j.Int.SetFromDecimal(s)
 	}
 	if err != nil {
@@ -33,9 +38,7 @@ func (j *jsonU256) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// jsonU64 reads a uint64 from a JSON integer or a decimal string, and
-// writes a decimal string: JSON numbers above 2^53 lose precision in
-// JavaScript wallets and in go-ethereum's apitypes.
+// jsonU64 reads and writes a uint64 by those rules (no hex).
 type jsonU64 uint64
 
 func (j jsonU64) MarshalJSON() ([]byte, error) {
@@ -43,21 +46,60 @@ func (j jsonU64) MarshalJSON() ([]byte, error) {
 }
 
 func (j *jsonU64) UnmarshalJSON(b []byte) error {
-	v, err := strconv.ParseUint(string(bytes.Trim(b, `"`)), 10, 64)
+	s, _, err := jsonInteger(b)
 	if err != nil {
+		return fmt.Errorf("%w: %v", ErrDecode, err)
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || !decimal(s) {
 		return fmt.Errorf("%w: %s is not a uint64", ErrDecode, b)
 	}
 	*j = jsonU64(v)
 	return nil
 }
 
-// strictUnmarshal decodes JSON refusing unknown fields, so a typo in a
-// signed message is an error rather than a silently different message.
+// jsonInteger returns the text of a JSON string, or of a JSON number that
+// is an integer of at most 2^53 − 1 (quoted false).
+func jsonInteger(b []byte) (s string, quoted bool, err error) {
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return "", false, fmt.Errorf("%s is not a JSON string", b)
+		}
+		return s, true, nil
+	}
+	s = string(b)
+	if !decimal(s) {
+		return "", false, fmt.Errorf("%s is not a non-negative integer", b)
+	}
+	if v, err := strconv.ParseUint(s, 10, 64); err != nil || v > strictjson.MaxSafeInteger {
+		return "", false, fmt.Errorf("the JSON number %s is beyond 2^53-1 (send it as a decimal string)", b)
+	}
+	return s, false, nil
+}
+
+// decimal reports whether s is a canonical decimal: digits, no leading
+// zero but for "0" itself.
+func decimal(s string) bool {
+	return s != "" && digits(s) && (len(s) == 1 || s[0] != '0')
+}
+
+// strictUnmarshal decodes the JSON form by strictjson's rules (unknown,
+// misspelt or repeated fields, and numbers beyond 2^53 − 1, refused at
+// every level), so a typo in a signed message is an error rather than a
+// silently different message.
 func strictUnmarshal(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %v", ErrDecode, err)
+	if err := strictjson.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrDecode, err)
+	}
+	return nil
+}
+
+// messageUnmarshal is strictUnmarshal of a transaction's "message" found at
+// path at of the document (e.g. $.message, $.attached[0].message), so its
+// errors name where they are.
+func messageUnmarshal(msg []byte, at string, v any) error {
+	if err := strictjson.UnmarshalAt(msg, v, at); err != nil {
+		return fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return nil
 }

@@ -380,9 +380,9 @@ func init() {
 			f.Nonce = d.uvarint("nonce")
 			return &f
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j fillJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &Fill{Taker: j.Taker, Offer: SignedOffer{Offer: j.Offer.offer()}, Take: j.Take.Int, Nonce: uint64(j.Nonce)}, nil
@@ -401,9 +401,9 @@ func init() {
 			c.Nonce = d.uvarint("nonce")
 			return &c
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j cancelJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &CancelOffer{Maker: j.Maker, Offer: j.Offer, Nonce: uint64(j.Nonce)}, nil

@@ -166,9 +166,9 @@ func init() {
 			r.Nonce = d.uvarint("nonce")
 			return &r
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j redeemJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &Redeem{Payee: j.Payee, Auth: SignedSpendAuth{SpendAuth: j.Authorization.auth()}, Amount: j.Amount.Int, Nonce: uint64(j.Nonce)}, nil

@@ -34,9 +34,9 @@ func init() {
 			t.Nonce = d.uvarint("nonce")
 			return &t
 		},
-		fromJSON: func(msg json.RawMessage) (Payload, error) {
+		fromJSON: func(msg json.RawMessage, at string) (Payload, error) {
 			var j transferJSON
-			if err := strictUnmarshal(msg, &j); err != nil {
+			if err := messageUnmarshal(msg, at, &j); err != nil {
 				return nil, err
 			}
 			return &Transfer{From: j.From, To: j.To, Asset: j.Asset, Amount: j.Amount.Int, Nonce: uint64(j.Nonce)}, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/anonex/anonex/internal/strictjson"
 	"github.com/holiman/uint256"
 )
 
@@ -46,7 +47,8 @@ type kindSpec struct {
 	nested   map[string][]TypedField
 	typeHash Hash
 	decode   func(d *decoder) Payload
-	fromJSON func(msg json.RawMessage) (Payload, error)
+	// fromJSON reads the message found at path at of the JSON document.
+	fromJSON func(msg json.RawMessage, at string) (Payload, error)
 	toJSON   func(p Payload) any
 }
 
@@ -406,24 +408,50 @@ func (tx *Tx) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON parses {"type", "message", "signature"}.
-func (tx *Tx) UnmarshalJSON(b []byte) error {
-	var j jsonTx
-	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("%w: %v", ErrDecode, err)
+// UnmarshalJSON parses {"type", "message", "signature"} and the fields its
+// kind carries beside them, by strictjson's rules at every level: an
+// unknown or repeated field, or a JSON number beyond 2^53 − 1, is
+// ErrDecode.
+func (tx *Tx) UnmarshalJSON(b []byte) error { return tx.unmarshalJSONAt(b, "$") }
+
+// jsonTxIn is jsonTx as read: the attached transactions are read one by
+// one, each at its own path.
+type jsonTxIn struct {
+	Type                   string            `json:"type"`
+	Message                json.RawMessage   `json:"message"`
+	Signature              Sig               `json:"signature"`
+	Attached               []json.RawMessage `json:"attached"`
+	OfferSignature         *Sig              `json:"offer_signature"`
+	AuthorizationSignature *Sig              `json:"authorization_signature"`
+	OfferSignatures        []Sig             `json:"offer_signatures"`
+	ConsentSignature       *Sig              `json:"consent_signature"`
+}
+
+// unmarshalJSONAt reads a transaction found at path at of a JSON document.
+func (tx *Tx) unmarshalJSONAt(b []byte, at string) error {
+	var in jsonTxIn
+	if err := strictjson.UnmarshalAt(b, &in, at); err != nil {
+		return fmt.Errorf("%w: %w", ErrDecode, err)
 	}
-	k, ok := KindByName(j.Type)
+	k, ok := KindByName(in.Type)
 	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownKind, j.Type)
+		return fmt.Errorf("%w: %q", ErrUnknownKind, in.Type)
 	}
-	p, err := specOf(k).fromJSON(j.Message)
+	p, err := specOf(k).fromJSON(in.Message, at+".message")
 	if err != nil {
 		return err
 	}
-	for i, a := range j.Attached {
-		if a == nil {
+	j := jsonTx{Type: in.Type, Message: in.Message, Signature: in.Signature, OfferSignature: in.OfferSignature,
+		AuthorizationSignature: in.AuthorizationSignature, OfferSignatures: in.OfferSignatures, ConsentSignature: in.ConsentSignature}
+	for i, raw := range in.Attached {
+		if string(raw) == "null" {
 			return fmt.Errorf("%w: attached %d is null", ErrDecode, i)
 		}
+		a := new(Tx)
+		if err := a.unmarshalJSONAt(raw, fmt.Sprintf("%s.attached[%d]", at, i)); err != nil {
+			return err
+		}
+		j.Attached = append(j.Attached, a)
 	}
 	if r, ok := p.(*CardRegister); ok {
 		if j.ConsentSignature == nil {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/internal/strictjson"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
 	"github.com/holiman/uint256"
@@ -91,6 +95,7 @@ func (n *Node) routesWith(lim apiLimits) http.Handler {
 	limiter := newRateLimiter(n.cfg.SubmitRate, n.cfg.Clock)
 	mux.HandleFunc("GET /v1/status", n.handle(func(r *http.Request) (any, error) { return n.Status() }))
 	mux.HandleFunc("GET /v1/eip712", n.handle(n.apiEIP712))
+	mux.HandleFunc("GET /v1/accounts", n.handle(n.apiAccounts))
 	mux.HandleFunc("GET /v1/accounts/{q}", n.handle(n.apiAccount))
 	mux.HandleFunc("GET /v1/assets", n.handle(n.apiAssets))
 	mux.HandleFunc("GET /v1/assets/{q}", n.handle(n.apiAsset))
@@ -218,7 +223,15 @@ func (n *Node) authorized(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// classify maps ledger and pool errors to API errors.
+// unfundableCodes are the reasons of ErrUnfundable with a code of their
+// own; any other reason is "unfundable".
+var unfundableCodes = map[ledger.Reason]string{
+	ledger.ReasonInsufficientFunds: "insufficient_funds",
+	ledger.ReasonUnknownAsset:      "unknown_asset",
+}
+
+// classify maps ledger and pool errors to API errors by their types
+// (errors.Is and errors.As), never by their text.
 func classify(err error) *APIError {
 	msg := err.Error()
 	switch {
@@ -237,12 +250,12 @@ func classify(err error) *APIError {
 		return apiErr(http.StatusConflict, "nonce_gap", "%s (send the account's earlier transactions first)", msg)
 	case errors.Is(err, pool.ErrUnfundable):
 		code := "unfundable"
-		if errors.Is(err, ledger.ErrCardBlocked) {
+		var ue *pool.UnfundableError
+		switch {
+		case errors.Is(err, ledger.ErrCardBlocked):
 			code = "card_blocked"
-		} else if strings.Contains(msg, ledger.ReasonInsufficientFunds.String()) {
-			code = "insufficient_funds"
-		} else if strings.Contains(msg, ledger.ReasonUnknownAsset.String()) {
-			code = "unknown_asset"
+		case errors.As(err, &ue) && unfundableCodes[ue.Reason] != "":
+			code = unfundableCodes[ue.Reason]
 		}
 		return apiErr(http.StatusUnprocessableEntity, code, "%s", msg)
 	case errors.Is(err, pool.ErrQueueFull), errors.Is(err, pool.ErrPoolFull):
@@ -253,52 +266,165 @@ func classify(err error) *APIError {
 	return apiErr(http.StatusInternalServerError, "internal", "%s", msg)
 }
 
-// EIP712Info is GET /v1/eip712: everything a wallet needs to sign.
+// EIP712Info is GET /v1/eip712: the domain and every type at once (with
+// EIP712Domain), for reference. Wallets sign with EIP712Type.
 type EIP712Info struct {
 	Domain map[string]any                 `json:"domain"`
 	Types  map[string][]ledger.TypedField `json:"types"`
 }
 
-func (n *Node) apiEIP712(*http.Request) (any, error) {
-	return EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
+// EIP712Type is GET /v1/eip712?type=T: what a wallet signs a T with, as
+// is. Its keys are EIP-712's own (primaryType, and chainId and
+// verifyingContract in the domain), not the API's snake_case: they are
+// handed to the signer unchanged. Types holds T and the structs it
+// references only, without EIP712Domain: ethers' signTypedData(domain,
+// types, message) takes them so and refuses EIP712Domain among them. With
+// rpc=eth_signTypedData_v4, Types also holds EIP712Domain: the document
+// eth_signTypedData_v4 (MetaMask) takes once "message" is added.
+type EIP712Type struct {
+	Domain      map[string]any                 `json:"domain"`
+	PrimaryType string                         `json:"primaryType"`
+	Types       map[string][]ledger.TypedField `json:"types"`
+}
+
+// RPCSignTypedDataV4 is the one value of GET /v1/eip712's rpc parameter.
+const RPCSignTypedDataV4 = "eth_signTypedData_v4"
+
+func (n *Node) apiEIP712(r *http.Request) (any, error) {
+	q, err := queryParams(r, "type", "rpc")
+	if err != nil {
+		return nil, err
+	}
+	name, rpc := q["type"], q["rpc"]
+	if rpc != "" && rpc != RPCSignTypedDataV4 {
+		return nil, apiErr(http.StatusBadRequest, "malformed", "rpc=%q: the one value is %s", rpc, RPCSignTypedDataV4)
+	}
+	if name == "" {
+		if rpc != "" {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "rpc needs a type (GET /v1/eip712?type=Transfer&rpc=%s)", RPCSignTypedDataV4)
+		}
+		return EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
+	}
+	return n.EIP712Type(name, rpc == RPCSignTypedDataV4)
+}
+
+// EIP712Type answers GET /v1/eip712?type=name (withDomain: with
+// rpc=eth_signTypedData_v4).
+func (n *Node) EIP712Type(name string, withDomain bool) (EIP712Type, error) {
+	types, ok := ledger.TypesFor(name)
+	if !ok {
+		return EIP712Type{}, apiErr(http.StatusNotFound, "unknown_type", "the protocol signs no type %q (type names are case-sensitive): %s",
+			name, strings.Join(ledger.SignedTypes(), ", "))
+	}
+	domain := n.domain
+	if name == ledger.AttestationType {
+		// Attesters sign under the Vault's domain.
+		if n.cfg.Vault.IsZero() {
+			return EIP712Type{}, apiErr(http.StatusConflict, "no_vault", "attestations are signed under the Vault's domain, and this node follows no Vault")
+		}
+		domain = ledger.NewDomain(n.domain.ChainID, n.cfg.Vault)
+	}
+	if withDomain {
+		types["EIP712Domain"] = ledger.DomainFields
+	}
+	return EIP712Type{Domain: ledger.DomainJSON(domain), PrimaryType: name, Types: types}, nil
+}
+
+// queryParams reads a GET route's query parameters: each of names at most
+// once; any other parameter, or one given twice, is 400 malformed (a
+// misspelt parameter is never silently ignored).
+func queryParams(r *http.Request, names ...string) (map[string]string, error) {
+	out := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		if !slices.Contains(names, k) {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "unknown query parameter %q (this route takes: %s)", k, strings.Join(names, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "query parameter %q given %d times", k, len(vs))
+		}
+		out[k] = vs[0]
+	}
+	return out, nil
 }
 
 func (n *Node) apiSubmit(r *http.Request) (any, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "reading body: %v", err)
+	var req SubmitRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
 	}
-	if len(body) > maxBody {
-		return nil, errTooLarge(maxBody)
+	return n.Submit(r.Context(), req.Tx)
+}
+
+// SubmitRequest is the body of POST /v1/txs: the JSON form of a signed
+// transaction, or {"raw": "0x<wire form>"} and nothing else.
+type SubmitRequest struct {
+	Tx *ledger.Tx
+}
+
+// UnmarshalJSON reads either form strictly.
+func (s *SubmitRequest) UnmarshalJSON(b []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
 	}
-	var tx *ledger.Tx
+	if _, ok := keys["raw"]; !ok {
+		s.Tx = new(ledger.Tx)
+		return s.Tx.UnmarshalJSON(b)
+	}
 	var raw struct {
 		Raw string `json:"raw"`
 	}
-	if json.Unmarshal(body, &raw) == nil && raw.Raw != "" {
-		b, err := hex.DecodeString(strings.TrimPrefix(raw.Raw, "0x"))
-		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "raw is not hex: %v", err)
-		}
-		if tx, err = ledger.DecodeTx(b); err != nil {
-			return nil, err
-		}
-	} else {
-		tx = new(ledger.Tx)
-		if err := tx.UnmarshalJSON(body); err != nil {
-			return nil, err
-		}
+	if err := strictjson.Unmarshal(b, &raw); err != nil {
+		return err
 	}
-	return n.Submit(r.Context(), tx)
+	w, err := hex.DecodeString(strings.TrimPrefix(raw.Raw, "0x"))
+	if err != nil {
+		return fmt.Errorf("raw is not hex: %v", err)
+	}
+	s.Tx, err = ledger.DecodeTx(w)
+	return err
+}
+
+// decodeBody reads a JSON request body by strictjson's rules — the one
+// way every route reads its body: an unknown, misspelt or repeated field
+// at any level, a JSON number beyond 2^53 − 1, or anything after the
+// value is 400 malformed, naming what and where.
+func decodeBody(r *http.Request, v any) error {
+	return decodeBodyOr(r, v, false)
+}
+
+// decodeOptionalBody is decodeBody for a route whose body may be empty (v
+// is then left as it is).
+func decodeOptionalBody(r *http.Request, v any) error {
+	return decodeBodyOr(r, v, true)
+}
+
+func decodeBodyOr(r *http.Request, v any, optional bool) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return apiErr(http.StatusBadRequest, "malformed", "reading the body: %v", err)
+	}
+	if optional && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := strictjson.Unmarshal(body, v); err != nil {
+		// A ledger error keeps its own code (a wire form's bad signature
+		// is bad_signature); anything else is malformed.
+		if ae := classify(err); ae.status != http.StatusInternalServerError {
+			return ae
+		}
+		return apiErr(http.StatusBadRequest, "malformed", "%v", err)
+	}
+	return nil
 }
 
 // TxInfo is GET /v1/txs/{id}.
 type TxInfo struct {
-	ID       ledger.Hash `json:"id"`
-	Status   string      `json:"status"` // pending | queued | anchored | settled | failed | rejected
-	BatchSeq *uint64     `json:"batch_seq,omitempty"`
-	Reason   string      `json:"reason,omitempty"`
-	Kind     string      `json:"kind,omitempty"`
+	ID       ledger.Hash  `json:"id"`
+	Status   api.TxStatus `json:"status"`
+	BatchSeq *uint64      `json:"batch_seq,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
+	Kind     string       `json:"kind,omitempty"`
 }
 
 func (n *Node) apiTx(r *http.Request) (any, error) {
@@ -331,14 +457,14 @@ func (n *Node) TxStatus(id ledger.Hash) (TxInfo, error) {
 	info := TxInfo{ID: id}
 	switch {
 	case st.Rejected != "":
-		info.Status, info.Reason = "rejected", st.Rejected
+		info.Status, info.Reason = api.TxRejected, st.Rejected
 	case st.Anchored:
 		seq := st.Seq
-		info.Status, info.BatchSeq = "anchored", &seq
+		info.Status, info.BatchSeq = api.TxAnchored, &seq
 	case st.Queued:
-		info.Status, info.Reason = "queued", "waiting for an earlier nonce"
+		info.Status, info.Reason = api.TxQueued, "waiting for an earlier nonce"
 	default:
-		info.Status = "pending"
+		info.Status = api.TxPending
 	}
 	return info, nil
 }
@@ -367,7 +493,7 @@ type AssetInfo struct {
 	Issuer   ledger.Address `json:"issuer"`
 	Supply   string         `json:"supply"`
 	Metadata ledger.Hash    `json:"metadata"`
-	Pending  bool           `json:"pending,omitempty"`
+	Pending  bool           `json:"pending"`
 	// Token is set for an asset bridged through the Vault (the Issuer):
 	// its ERC-20 contract, or the zero address for ETH.
 	Token *ledger.Address `json:"token,omitempty"`
@@ -449,12 +575,16 @@ type Balance struct {
 
 // AccountInfo is GET /v1/accounts/{q}.
 type AccountInfo struct {
-	Address      ledger.Address `json:"address"`
-	Name         string         `json:"name"`
-	Nonce        uint64         `json:"nonce"`
-	SettledNonce uint64         `json:"settled_nonce"`
-	Conflicted   bool           `json:"conflicted,omitempty"`
-	Balances     []Balance      `json:"balances"`
+	Address ledger.Address `json:"address"`
+	Name    string         `json:"name"`
+	// Number is the account's number in the settled state (batches refer
+	// to the account by it), or null while no settled transaction has
+	// touched the account.
+	Number       *uint64   `json:"number"`
+	Nonce        uint64    `json:"nonce"`
+	SettledNonce uint64    `json:"settled_nonce"`
+	Conflicted   bool      `json:"conflicted"`
+	Balances     []Balance `json:"balances"`
 }
 
 func (n *Node) apiAccount(r *http.Request) (any, error) {
@@ -476,7 +606,9 @@ func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	info.SettledNonce = ledger.DecodeAccount(sv).Nonce
+	if acc := ledger.DecodeAccount(sv); acc.Exists {
+		info.SettledNonce, info.Number = acc.Nonce, &acc.Number
+	}
 	settled := map[ledger.Hash]*uint256.Int{}
 	for id, v := range settledRaw {
 		settled[id] = new(uint256.Int).SetBytes(v)
@@ -517,6 +649,64 @@ func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
 		info.Balances = []Balance{}
 	}
 	return info, nil
+}
+
+// AccountList is GET /v1/accounts: the settled state's numbered accounts
+// in number order, a page at a time.
+type AccountList struct {
+	// Count is how many accounts the settled state has numbered (0 …
+	// count−1).
+	Count    uint64            `json:"count"`
+	Accounts []NumberedAccount `json:"accounts"`
+}
+
+// NumberedAccount is one account of AccountList.
+type NumberedAccount struct {
+	Number  uint64         `json:"number"`
+	Address ledger.Address `json:"address"`
+	Name    string         `json:"name"`
+}
+
+// Account list pages: DefaultAccountPage accounts unless limit says
+// otherwise, at most MaxAccountPage.
+const (
+	DefaultAccountPage = 100
+	MaxAccountPage     = 1000
+)
+
+func (n *Node) apiAccounts(r *http.Request) (any, error) {
+	q, err := queryParams(r, "from", "limit")
+	if err != nil {
+		return nil, err
+	}
+	var from, limit uint64 = 0, DefaultAccountPage
+	if v, ok := q["from"]; ok {
+		if from, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "from=%q: an account number", v)
+		}
+	}
+	if v, ok := q["limit"]; ok {
+		if limit, err = strconv.ParseUint(v, 10, 64); err != nil || limit == 0 || limit > MaxAccountPage {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "limit=%q: 1 to %d", v, MaxAccountPage)
+		}
+	}
+	return n.Accounts(from, limit)
+}
+
+// Accounts lists the settled accounts numbered from on, up to limit of
+// them. Numbers never change once given, so pages read at different
+// times fit together.
+func (n *Node) Accounts(from, limit uint64) (AccountList, error) {
+	st := ledger.NewOverlay(n.store.State())
+	out := AccountList{Count: st.AccountCount(), Accounts: []NumberedAccount{}}
+	for i := from; i < out.Count && uint64(len(out.Accounts)) < limit; i++ {
+		a, ok := st.AccountByNumber(i)
+		if !ok {
+			return out, fmt.Errorf("node: the settled state numbers %d accounts but has no account %d", out.Count, i)
+		}
+		out.Accounts = append(out.Accounts, NumberedAccount{Number: i, Address: a, Name: names.Name(a)})
+	}
+	return out, st.Err()
 }
 
 // ResolveAccount finds an account by address, full name or unique name

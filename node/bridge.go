@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -127,9 +128,9 @@ func (n *Node) foldVault(ev chain.Event) error {
 			return err
 		}
 		dep = &store.DepositRecord{Index: d.Index, Asset: d.Asset, Account: d.Account, Amount: d.Amount.Dec(),
-			From: ledger.Address(ev.From), Status: "settled", Block: ev.Block, EthTx: ledger.Hash(ev.TxHash)}
+			From: ledger.Address(ev.From), Status: string(api.TxSettled), Block: ev.Block, EthTx: ledger.Hash(ev.TxHash)}
 		if reason != ledger.ReasonNone {
-			dep.Status, dep.Reason = "failed", reason.String()
+			dep.Status, dep.Reason = string(api.TxFailed), reason.String()
 		}
 	}
 	writes := st.Writes()
@@ -382,15 +383,15 @@ type Withdrawal struct {
 	// Status: pending (not settled), failed (settled with a reason: nothing
 	// was burned), burned (settled, attestations short of the threshold),
 	// attested (claimable), paid.
-	Status   string           `json:"status"`
-	Reason   string           `json:"reason,omitempty"`
-	Withdraw *ledger.Withdraw `json:"-"`
-	Tx       json.RawMessage  `json:"tx,omitempty"`
-	Seq      *uint64          `json:"seq,omitempty"`
-	Index    uint64           `json:"index"`
-	Size     uint64           `json:"size"`
-	Proof    []ledger.Hash    `json:"proof,omitempty"`
-	Token    *ledger.Address  `json:"token,omitempty"`
+	Status   api.WithdrawalStatus `json:"status"`
+	Reason   string               `json:"reason,omitempty"`
+	Withdraw *ledger.Withdraw     `json:"-"`
+	Tx       json.RawMessage      `json:"tx,omitempty"`
+	Seq      *uint64              `json:"seq,omitempty"`
+	Index    uint64               `json:"index"`
+	Size     uint64               `json:"size"`
+	Proof    []ledger.Hash        `json:"proof,omitempty"`
+	Token    *ledger.Address      `json:"token,omitempty"`
 
 	*BatchAttestations
 }
@@ -408,16 +409,16 @@ func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, err
 	}
 	if !ok {
 		if _, ok := n.pool.Status(id); ok {
-			return &Withdrawal{ID: id, Status: "pending"}, nil
+			return &Withdrawal{ID: id, Status: api.WithdrawalPending}, nil
 		}
 		return nil, apiErr(http.StatusNotFound, "not_found", "no withdrawal %s", id)
 	}
 	if rec.Kind != ledger.KindWithdraw {
 		return nil, apiErr(http.StatusBadRequest, "malformed", "%s is a %s, not a withdrawal", id, rec.Kind)
 	}
-	w := &Withdrawal{ID: id, Status: "burned", Seq: &rec.Seq, Index: uint64(rec.Index)}
+	w := &Withdrawal{ID: id, Status: api.WithdrawalBurned, Seq: &rec.Seq, Index: uint64(rec.Index)}
 	if rec.Status != ledger.StatusOK {
-		w.Status, w.Reason = "failed", rec.Reason.String()
+		w.Status, w.Reason = api.WithdrawalFailed, rec.Reason.String()
 		return w, nil
 	}
 	raw, err := n.store.Meta(withdrawalKey(id))
@@ -442,7 +443,7 @@ func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, err
 		return nil, err
 	}
 	if len(w.Signatures) >= w.Threshold {
-		w.Status = "attested"
+		w.Status = api.WithdrawalAttested
 		w.Signatures = w.Signatures[:w.Threshold]
 	}
 	// The ledger's asset record names the token: no need to ask the Vault.
@@ -452,7 +453,7 @@ func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, err
 		}
 	}
 	if paid, err := n.bridge.vault.Paid(ctx, id); err == nil && paid {
-		w.Status = "paid"
+		w.Status = api.WithdrawalPaid
 	}
 	return w, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/ethereum/go-ethereum/common"
@@ -44,12 +45,12 @@ func ClaimWithdrawal(ctx context.Context, cl *Client, v *chain.Vault, t *chain.T
 			return nil, err
 		}
 		switch w.Status {
-		case "failed":
+		case api.WithdrawalFailed:
 			return nil, fmt.Errorf("%w: %s", ErrWithdrawalFailed, w.Reason)
-		case "paid":
+		case api.WithdrawalPaid:
 			return nil, ErrAlreadyPaid
 		}
-		if w.Status == "attested" {
+		if w.Status == api.WithdrawalAttested {
 			break
 		}
 		select {

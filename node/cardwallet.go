@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/ledger"
@@ -116,7 +117,7 @@ func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *acco
 		return nil, res.ID, fmt.Errorf("node: the load %s was sent and may still settle; once it does, its value waits for the card "+
 			"(anonex card update, or any online terminal, writes it): %w", res.ID.Hex(), err)
 	}
-	if st.Status != "settled" {
+	if st.Status != api.TxSettled {
 		return nil, res.ID, fmt.Errorf("node: the load %s %s, nothing moved: %s", res.ID.Hex(), st.Status, st.Reason)
 	}
 	// The value is on the card account: finish by writing the card's new

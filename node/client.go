@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 )
@@ -143,16 +145,14 @@ func (c *Client) Flush(ctx context.Context) error {
 
 // WaitTx polls a transaction until its status is one of want (or a final
 // one), or ctx ends.
-func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...string) (TxInfo, error) {
+func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...api.TxStatus) (TxInfo, error) {
 	t := time.NewTicker(25 * time.Millisecond)
 	defer t.Stop()
 	for {
 		info, err := c.Tx(ctx, id)
 		if err == nil {
-			for _, w := range append(want, "settled", "failed", "rejected") {
-				if info.Status == w {
-					return info, nil
-				}
+			if info.Status.Final() || slices.Contains(want, info.Status) {
+				return info, nil
 			}
 		}
 		select {

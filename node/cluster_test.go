@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -164,12 +165,12 @@ func (c *cluster) fund(t *testing.T, issuer *wallet, holders []*wallet) ledger.H
 	for _, h := range holders {
 		last = submit(t, c.nodes[0], issuer.transfer(t, dom, h, eur, 10_000))
 	}
-	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, last, api.TxSettled, 20*time.Second)
 	return eur
 }
 
 // waitStatus waits until every given node reports status for id.
-func waitStatus(t *testing.T, nodes []*node.Node, id ledger.Hash, status string, timeout time.Duration) {
+func waitStatus(t *testing.T, nodes []*node.Node, id ledger.Hash, status api.TxStatus, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for _, n := range nodes {
@@ -208,7 +209,7 @@ func TestClusterSettlesTheSameEverywhere(t *testing.T) {
 			deadline := time.Now().Add(5 * time.Second)
 			for {
 				info, err := n.TxStatus(id)
-				if err == nil && info.Status != "rejected" {
+				if err == nil && info.Status != api.TxRejected {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -219,7 +220,7 @@ func TestClusterSettlesTheSameEverywhere(t *testing.T) {
 		}
 	}
 	for _, id := range ids {
-		waitStatus(t, c.nodes, id, "settled", 20*time.Second)
+		waitStatus(t, c.nodes, id, api.TxSettled, 20*time.Second)
 	}
 	c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 
@@ -230,11 +231,11 @@ func TestClusterSettlesTheSameEverywhere(t *testing.T) {
 		later = append(later, submit(t, c.nodes[i%2], h.transfer(t, dom, issuer, eur, 7)))
 	}
 	for _, id := range later {
-		waitStatus(t, c.nodes[:2], id, "settled", 20*time.Second)
+		waitStatus(t, c.nodes[:2], id, api.TxSettled, 20*time.Second)
 	}
 	c.start(2)
 	for _, id := range later {
-		waitStatus(t, c.nodes, id, "settled", 20*time.Second)
+		waitStatus(t, c.nodes, id, api.TxSettled, 20*time.Second)
 	}
 	c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 	got, _ := c.nodes[2].Account(holders[0].key.Address())
@@ -292,7 +293,7 @@ func TestBadInputMovesNothing(t *testing.T) {
 	submit(t, n, issueTx)
 	good := alice.transfer(t, dom, bob, eur, 100)
 	id := submit(t, n, good)
-	waitStatus(t, c.nodes, id, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, id, api.TxSettled, 20*time.Second)
 
 	post := func(body string) (int, map[string]any) {
 		resp, err := http.Post(n.APIURL()+"/v1/txs", "application/json", strings.NewReader(body))
@@ -337,7 +338,7 @@ func TestBadInputMovesNothing(t *testing.T) {
 	} {
 		status, out := post(c.body)
 		if c.code == "" {
-			if status != 200 || out["status"] != "settled" {
+			if status != 200 || out["status"] != string(api.TxSettled) {
 				t.Errorf("%s: %d %v, want the settled record", c.name, status, out)
 			}
 			continue

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -35,20 +36,20 @@ type ConversionRequest struct {
 
 // Conversion is a conversion's record (GET /v1/conversions/{id}).
 type Conversion struct {
-	ID         ledger.Hash     `json:"id"`
-	Status     string          `json:"status"` // requested | filled | settled | loaded | failed
-	Reason     string          `json:"reason,omitempty"`
-	Account    ledger.Address  `json:"account"`
-	Gift       ledger.Hash     `json:"gift"`
-	GiftSymbol string          `json:"gift_symbol"`
-	To         ledger.Hash     `json:"to"`
-	ToSymbol   string          `json:"to_symbol"`
-	Offer      ledger.Hash     `json:"offer"`
-	GiftSpent  string          `json:"gift_spent"` // display units
-	Received   string          `json:"received"`   // display units of To
-	FillTx     *ledger.Hash    `json:"fill_tx,omitempty"`
-	Card       *ledger.Address `json:"card,omitempty"`
-	LoadTx     *ledger.Hash    `json:"load_tx,omitempty"`
+	ID         ledger.Hash          `json:"id"`
+	Status     api.ConversionStatus `json:"status"`
+	Reason     string               `json:"reason,omitempty"`
+	Account    ledger.Address       `json:"account"`
+	Gift       ledger.Hash          `json:"gift"`
+	GiftSymbol string               `json:"gift_symbol"`
+	To         ledger.Hash          `json:"to"`
+	ToSymbol   string               `json:"to_symbol"`
+	Offer      ledger.Hash          `json:"offer"`
+	GiftSpent  string               `json:"gift_spent"` // display units
+	Received   string               `json:"received"`   // display units of To
+	FillTx     *ledger.Hash         `json:"fill_tx,omitempty"`
+	Card       *ledger.Address      `json:"card,omitempty"`
+	LoadTx     *ledger.Hash         `json:"load_tx,omitempty"`
 	// GiftLeft is the settled gift balance once settled; Depleted says it
 	// is zero.
 	GiftLeft string `json:"gift_left,omitempty"`
@@ -82,7 +83,7 @@ func (n *Node) saveConversion(c *Conversion) {
 		n.log.Error("conversion not stored", "id", c.ID, "err", err)
 	}
 	id := c.ID
-	n.events.publish(Event{Type: "conversion", ID: &id, Status: c.Status, Reason: c.Reason})
+	n.events.publish(Event{Type: "conversion", ID: &id, Status: string(c.Status), Reason: c.Reason})
 }
 
 // Convert starts a conversion and returns its record (status requested);
@@ -199,7 +200,7 @@ func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conversion{Status: "requested", Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
+	c := &Conversion{Status: api.ConversionRequested, Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
 		Offer: oid, GiftSpent: ledger.FormatAmount(cost, gift.Decimals), Received: ledger.FormatAmount(take, toInfo.Decimals),
 		Card: card, Created: n.cfg.Clock().UnixMilli()}
 	if _, err := io.ReadFull(n.cfg.Rand, c.ID[:]); err != nil {
@@ -228,7 +229,7 @@ func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.Si
 	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Minute)
 	defer cancel()
 	failed := func(format string, args ...any) {
-		c.Status, c.Reason = "failed", fmt.Sprintf(format, args...)
+		c.Status, c.Reason = api.ConversionFailed, fmt.Sprintf(format, args...)
 		n.saveConversion(c)
 	}
 	key := n.walletKey(c.Account)
@@ -249,9 +250,9 @@ func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.Si
 		failed("the fill was refused: %v", err)
 		return
 	}
-	c.FillTx, c.Status = &id, "filled"
+	c.FillTx, c.Status = &id, api.ConversionFilled
 	n.saveConversion(c)
-	if info, err := n.WaitTx(ctx, id); err != nil || info.Status != "settled" {
+	if info, err := n.WaitTx(ctx, id); err != nil || info.Status != api.TxSettled {
 		failed("the fill is %s: %s%v", info.Status, info.Reason, errOrNil(err))
 		return
 	}
@@ -261,7 +262,7 @@ func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.Si
 		return
 	}
 	left := new(uint256.Int).SetBytes(settled)
-	c.GiftLeft, c.Depleted, c.Status = ledger.FormatAmount(left, giftDecimals), left.IsZero(), "settled"
+	c.GiftLeft, c.Depleted, c.Status = ledger.FormatAmount(left, giftDecimals), left.IsZero(), api.ConversionSettled
 	if all && !c.Depleted {
 		c.Reason = "the gift balance is not zero: it changed while converting, or the rate left a remainder"
 	}
@@ -276,11 +277,11 @@ func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.Si
 	}
 	c.LoadTx = &lid
 	n.saveConversion(c)
-	if info, err := n.WaitTx(ctx, lid); err != nil || info.Status != "settled" {
+	if info, err := n.WaitTx(ctx, lid); err != nil || info.Status != api.TxSettled {
 		failed("the load is %s: %s%v", info.Status, info.Reason, errOrNil(err))
 		return
 	}
-	c.Status = "loaded"
+	c.Status = api.ConversionLoaded
 	n.saveConversion(c)
 }
 
@@ -298,8 +299,7 @@ func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
 	for {
 		info, err := n.TxStatus(id)
 		if err == nil {
-			switch info.Status {
-			case "settled", "failed", "rejected":
+			if info.Status.Final() {
 				return info, nil
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 )
@@ -39,9 +40,9 @@ func TestAttackReorgTakesBackASignedT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, c.nodes, reg.RegisterTx, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, reg.RegisterTx, api.TxSettled, 20*time.Second)
 	load := submit(t, n, owner.transfer(t, dom, card, eur, 5_000))
-	waitStatus(t, c.nodes, load, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, load, api.TxSettled, 20*time.Second)
 
 	// Settled, not final: no T that counts the load — at once without the
 	// load, or (wait=final) not before it is final.

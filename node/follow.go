@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -116,11 +117,11 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 	}
 	for i := range res.Receipts {
 		r := &res.Receipts[i]
-		status := "settled"
+		status := api.TxSettled
 		if r.Status != ledger.StatusOK {
-			status = "failed"
+			status = api.TxFailed
 		}
-		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: status, Seq: &b.Seq, Reason: r.Reason.String()})
+		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: string(status), Seq: &b.Seq, Reason: r.Reason.String()})
 	}
 	n.events.publish(Event{Type: "batch", Seq: &b.Seq, Root: &res.StateRoot})
 	n.log.Debug("folded batch", "seq", b.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
@@ -45,7 +46,7 @@ func TestHotListSeenByEveryNode(t *testing.T) {
 	}
 	issuer.nonce = 2 // the issue, then the registration the issuer node signed
 	load := submit(t, c.nodes[0], issuer.transfer(t, dom, cardW, eur, 5000))
-	waitStatus(t, c.nodes, load, "settled", 30*time.Second)
+	waitStatus(t, c.nodes, load, api.TxSettled, 30*time.Second)
 
 	record := func(counter, amount uint64, mode uint8) *ledger.Tx {
 		return cardW.sign(t, dom, &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: card, Asset: eur, Amount: *uint256.NewInt(amount),
@@ -63,7 +64,7 @@ func TestHotListSeenByEveryNode(t *testing.T) {
 	if err != nil || res.BlockTx == nil || res.Reason != "stolen" {
 		t.Fatalf("block: %+v %v", res, err)
 	}
-	waitStatus(t, c.nodes, *res.BlockTx, "settled", 30*time.Second)
+	waitStatus(t, c.nodes, *res.BlockTx, api.TxSettled, 30*time.Second)
 	if again, err := cl[0].BlockCard(ctx, card, "lost"); err != nil || !again.Already || again.BlockTx != nil {
 		t.Fatalf("second block: %+v %v", again, err)
 	}
@@ -102,7 +103,7 @@ func TestHotListSeenByEveryNode(t *testing.T) {
 	}
 	// … and the record signed before the block settles everywhere.
 	id := submit(t, c.nodes[2], offline)
-	waitStatus(t, c.nodes, id, "settled", 30*time.Second)
+	waitStatus(t, c.nodes, id, api.TxSettled, 30*time.Second)
 	for i, n := range c.nodes {
 		info, err := n.Account(merchant.key.Address())
 		if err != nil || len(info.Balances) != 1 || info.Balances[0].Asset != eur || info.Balances[0].SettledUnits != "300" {

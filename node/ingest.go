@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node/pool"
@@ -16,8 +17,8 @@ import (
 
 // SubmitResult is what POST /v1/txs answers.
 type SubmitResult struct {
-	ID     ledger.Hash `json:"id"`
-	Status string      `json:"status"` // pending | queued | settled | failed
+	ID     ledger.Hash  `json:"id"`
+	Status api.TxStatus `json:"status"` // pending | queued | settled | failed
 }
 
 // ErrAlreadySettled is returned for a transaction that is already settled.
@@ -42,13 +43,13 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 	case errors.Is(a.err, ledger.ErrRecordApplied):
 		// A card record already applied in the pending view (it travelled
 		// as an attachment): nothing more to do.
-		return SubmitResult{ID: id, Status: "pending"}, nil
+		return SubmitResult{ID: id, Status: api.TxPending}, nil
 	case a.err != nil:
 		return SubmitResult{ID: id}, a.err
 	}
-	out := SubmitResult{ID: id, Status: "pending"}
+	out := SubmitResult{ID: id, Status: api.TxPending}
 	if a.res == pool.Queued {
-		out.Status = "queued"
+		out.Status = api.TxQueued
 	}
 	// Gossip even a known one: the client may be re-sending because it
 	// never reached the network. Only the bytes the pool holds go out: a
@@ -69,11 +70,11 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 	return out, nil
 }
 
-func settledStatus(r store.TxRecord) string {
+func settledStatus(r store.TxRecord) api.TxStatus {
 	if r.Status == ledger.StatusOK {
-		return "settled"
+		return api.TxSettled
 	}
-	return "failed"
+	return api.TxFailed
 }
 
 // validateGossip judges and applies a transaction heard from a peer.

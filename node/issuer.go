@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -92,7 +90,7 @@ type UpdateValue struct {
 	Base      uint64         `json:"base"`
 	Confirmed []ledger.Hash  `json:"confirmed"`
 	Signature ledger.Sig     `json:"signature"`
-	UpToDate  bool           `json:"up_to_date,omitempty"`
+	UpToDate  bool           `json:"up_to_date"`
 }
 
 // CardUpdate is the value as the card's UPDATE command takes it.
@@ -218,7 +216,7 @@ type CardInfo struct {
 	// accepted but not settled yet.
 	Blocked      bool              `json:"blocked"`
 	BlockReason  string            `json:"block_reason,omitempty"`
-	BlockPending bool              `json:"block_pending,omitempty"`
+	BlockPending bool              `json:"block_pending"`
 	HotListed    bool              `json:"hot_listed"`
 	Credited     map[string]string `json:"credited"` // asset id → base units
 }
@@ -256,7 +254,7 @@ type HotListEntry struct {
 	Issuer ledger.Address `json:"issuer"`
 	Reason string         `json:"reason"` // cloned | lost | stolen
 	// Pending: the block is accepted by this node but not settled yet.
-	Pending bool `json:"pending,omitempty"`
+	Pending bool `json:"pending"`
 }
 
 // hotList is every card the ledger flags — cloned, or blocked by its
@@ -308,7 +306,7 @@ type BlockResult struct {
 	Reason  string         `json:"reason"`
 	BlockTx *ledger.Hash   `json:"block_tx,omitempty"`
 	// Already: the card was blocked before (BlockTx is then absent).
-	Already bool `json:"already_blocked,omitempty"`
+	Already bool `json:"already_blocked"`
 }
 
 // ParseBlockReason reads "lost" or "stolen" ("" is lost).
@@ -478,15 +476,22 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		asset, err := ledger.ParseHash(r.URL.Query().Get("asset"))
+		q, err := queryParams(r, "asset", "base", "wait")
+		if err != nil {
+			return nil, err
+		}
+		asset, err := ledger.ParseHash(q["asset"])
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "asset: %v", err)
 		}
-		base, err := strconv.ParseUint(r.URL.Query().Get("base"), 10, 64)
+		base, err := strconv.ParseUint(q["base"], 10, 64)
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "base must be the card's update number")
 		}
-		return is.update(r.Context(), card, asset, base, r.URL.Query().Get("wait") == "final")
+		if w := q["wait"]; w != "" && w != "final" {
+			return nil, apiErr(http.StatusBadRequest, "malformed", "wait=%q: the one value is final", w)
+		}
+		return is.update(r.Context(), card, asset, base, q["wait"] == "final")
 	}))
 	mux.HandleFunc("POST /v1/cards/{card}/lost", n.authorized(n.handle(func(r *http.Request) (any, error) {
 		is, err := need()
@@ -498,8 +503,8 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 			return nil, err
 		}
 		var req BlockRequest
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err) // the body is optional
+		if err := decodeOptionalBody(r, &req); err != nil {
+			return nil, err
 		}
 		reason, err := ParseBlockReason(req.Reason)
 		if err != nil {

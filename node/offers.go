@@ -2,15 +2,14 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
@@ -106,7 +105,7 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 	if err := n.store.PutMeta(offerKey(id), so.Encode()); err != nil {
 		return id, err
 	}
-	n.events.publish(Event{Type: "offer", ID: &id, Status: "open"})
+	n.events.publish(Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
 	return id, nil
 }
 
@@ -314,7 +313,7 @@ func priceString(p exchange.Price, baseDec, quoteDec uint8) string {
 type OfferInfo struct {
 	ID        ledger.Hash         `json:"id"`
 	Offer     *ledger.SignedOffer `json:"offer"`
-	Status    string              `json:"status"` // open | filled | cancelled | expired
+	Status    api.OfferStatus     `json:"status"`
 	Filled    string              `json:"filled_units"`
 	Remaining string              `json:"remaining_units"`
 }
@@ -333,7 +332,7 @@ func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
 		}
 		e = &exchange.Entry{ID: id, Offer: *so}
 	}
-	info := OfferInfo{ID: id, Offer: &e.Offer, Status: "open"}
+	info := OfferInfo{ID: id, Offer: &e.Offer, Status: api.OfferOpen}
 	o := &e.Offer.Offer
 	n.pool.View(func(v *ledger.Overlay) {
 		filled := v.OfferFilled(id)
@@ -342,11 +341,11 @@ func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
 		info.Remaining = left.Dec()
 		switch {
 		case v.OfferCancelled(id, o.Maker):
-			info.Status = "cancelled"
+			info.Status = api.OfferCancelled
 		case left.IsZero():
-			info.Status = "filled"
+			info.Status = api.OfferFilled
 		case n.now() > o.Expiry:
-			info.Status = "expired"
+			info.Status = api.OfferExpired
 		}
 	})
 	return info, nil
@@ -358,11 +357,7 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 			return nil, apiErr(http.StatusTooManyRequests, "rate_limited", "too many submissions from this address; slow down")
 		}
 		var so ledger.SignedOffer
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
-		}
-		if err := json.Unmarshal(body, &so); err != nil {
+		if err := decodeBody(r, &so); err != nil {
 			return nil, err
 		}
 		id, err := n.AddOffer(r.Context(), &so)
@@ -389,16 +384,19 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 		return n.Offer(id)
 	}))
 	mux.HandleFunc("GET /v1/quote", n.handle(func(r *http.Request) (any, error) {
-		q := r.URL.Query()
-		pay, err := n.ResolveAsset(q.Get("pay"))
+		q, err := queryParams(r, "pay", "receive", "amount")
 		if err != nil {
 			return nil, err
 		}
-		receive, err := n.ResolveAsset(q.Get("receive"))
+		pay, err := n.ResolveAsset(q["pay"])
 		if err != nil {
 			return nil, err
 		}
-		amount, err := ledger.ParseAmount(q.Get("amount"), receive.Decimals)
+		receive, err := n.ResolveAsset(q["receive"])
+		if err != nil {
+			return nil, err
+		}
+		amount, err := ledger.ParseAmount(q["amount"], receive.Decimals)
 		if err != nil {
 			return nil, apiErr(http.StatusBadRequest, "malformed", "amount: %v", err)
 		}

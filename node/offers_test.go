@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -45,7 +46,7 @@ func TestOffersAcrossNodes(t *testing.T) {
 	ie, eur := a.issue(t, dom, "EUR", 1_000_000)
 	submit(t, c.nodes[0], ie)
 	last := submit(t, c.nodes[0], a.transfer(t, dom, b, eur, 500_000))
-	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, last, api.TxSettled, 20*time.Second)
 
 	// A partial offer, made at node 0, taken in pieces at both nodes.
 	po := maker.offer(t, dom, gold, 100, eur, 1000, true)
@@ -65,8 +66,8 @@ func TestOffersAcrossNodes(t *testing.T) {
 	}
 	fa := submit(t, c.nodes[0], a.fill(t, dom, po, 30))
 	fb := submit(t, c.nodes[1], b.fill(t, dom, po, 20))
-	waitStatus(t, c.nodes, fa, "settled", 20*time.Second)
-	waitStatus(t, c.nodes, fb, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, fa, api.TxSettled, 20*time.Second)
+	waitStatus(t, c.nodes, fb, api.TxSettled, 20*time.Second)
 	for _, n := range c.nodes {
 		info, err := n.Offer(pid)
 		if err != nil || info.Filled != "50" || info.Remaining != "50" {
@@ -90,7 +91,7 @@ func TestOffersAcrossNodes(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			info, err := n.TxStatus(id)
-			if err == nil && (info.Status == "settled" || info.Status == "failed" || info.Status == "rejected") {
+			if err == nil && (info.Status == api.TxSettled || info.Status == api.TxFailed || info.Status == api.TxRejected) {
 				return info
 			}
 			if time.Now().After(deadline) {
@@ -101,10 +102,10 @@ func TestOffersAcrossNodes(t *testing.T) {
 	}
 	ra, rb := final(c.nodes[0], ida), final(c.nodes[1], idb)
 	won, lost := ra, rb
-	if rb.Status == "settled" {
+	if rb.Status == api.TxSettled {
 		won, lost = rb, ra
 	}
-	if won.Status != "settled" || lost.Status == "settled" || !strings.Contains(lost.Reason, "filled") {
+	if won.Status != api.TxSettled || lost.Status == api.TxSettled || !strings.Contains(lost.Reason, "filled") {
 		t.Fatalf("race: a %+v, b %+v: want exactly one settled and the other failing as filled", ra, rb)
 	}
 	c.sameEverywhere(t, []*wallet{maker, a, b}, gold)
@@ -121,7 +122,7 @@ func TestQuoteSweepsTheBook(t *testing.T) {
 	submit(t, n, ig)
 	ie, eur := maker.issue(t, dom, "EUR", 100000)
 	last := submit(t, n, ie)
-	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, last, api.TxSettled, 20*time.Second)
 	// Asks for EUR paid in GOLD: 100 EUR for 10 GOLD, then 100 EUR for 12.
 	for _, o := range []*ledger.SignedOffer{maker.offer(t, dom, eur, 100, gold, 12, true), maker.offer(t, dom, eur, 100, gold, 10, true)} {
 		if _, err := n.AddOffer(context.Background(), o); err != nil {
@@ -181,7 +182,7 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	submit(t, c.nodes[0], ig)
 	submit(t, c.nodes[0], mm.transfer(t, dom, merchant, eur, 50_000_00))
 	last := submit(t, c.nodes[0], mm.transfer(t, dom, taker, eur, 1_000_000_00))
-	waitStatus(t, c.nodes, last, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, last, api.TxSettled, 20*time.Second)
 
 	mk := func(w *wallet, give ledger.Hash, ga uint64, want ledger.Hash, wa uint64, partial bool, life time.Duration, salt byte) *ledger.SignedOffer {
 		o := ledger.Offer{Maker: w.key.Address(), Give: give, GiveAmount: *uint256.NewInt(ga), Want: want, WantAmount: *uint256.NewInt(wa),
@@ -215,9 +216,9 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 		ids[name] = id
 	}
 	fill := submit(t, c.nodes[0], taker.fill(t, dom, offers["filled"], 5))
-	waitStatus(t, c.nodes, fill, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, fill, api.TxSettled, 20*time.Second)
 	spend := submit(t, c.nodes[0], merchant.transfer(t, dom, sink, eur, 50_000_00))
-	waitStatus(t, c.nodes, spend, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, spend, api.TxSettled, 20*time.Second)
 	// The book is pruned once a second: the filled offer leaves it.
 	deadline := time.Now().Add(10 * time.Second)
 	for c.nodes[0].OnBook(ids["filled"]) {
@@ -245,7 +246,7 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	// The merchant funds its offers again: the redemption offer is back in
 	// the GIFT book with its full size.
 	refund := submit(t, c.nodes[0], sink.transfer(t, dom, merchant, eur, 50_000_00))
-	waitStatus(t, c.nodes, refund, "settled", 20*time.Second)
+	waitStatus(t, c.nodes, refund, api.TxSettled, 20*time.Second)
 	info, err := c.nodes[0].Offer(ids["redemption"])
 	if err != nil || info.Status != "open" {
 		t.Fatalf("redemption offer after restart: %+v, %v", info, err)
@@ -263,7 +264,7 @@ func TestAttackDustOffersAndOneMakersFlood(t *testing.T) {
 	submit(t, n, spammer.sign(t, dom, p))
 	dust := dom.Digest(p.StructHash())
 	ie, eur := other.issue(t, dom, "EUR", 1_000)
-	waitStatus(t, c.nodes, submit(t, n, ie), "settled", 20*time.Second)
+	waitStatus(t, c.nodes, submit(t, n, ie), api.TxSettled, 20*time.Second)
 
 	// 99 base units of a 6-decimal asset: below a ten-thousandth of a unit.
 	if _, err := n.AddOffer(ctx, spammer.offer(t, dom, dust, 99, eur, 1, true)); !errors.Is(err, node.ErrOfferTooSmall) {

@@ -2,9 +2,7 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -252,14 +250,4 @@ func (n *Node) payConversionRoutes(mux *http.ServeMux) {
 		}
 		return map[string]ledger.Hash{"tx": id}, nil
 	}))
-}
-
-// decodeBody reads a JSON request body strictly.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return apiErr(http.StatusBadRequest, "malformed", "%v", err)
-	}
-	return nil
 }

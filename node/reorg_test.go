@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 )
@@ -33,7 +34,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 			for i := 0; i < int(depth)+1; i++ {
 				h := holders[i%2]
 				id := submit(t, c.nodes[i%2], h.transfer(t, dom, holders[(i+1)%2], eur, uint64(1+i)))
-				waitStatus(t, c.nodes, id, "settled", 20*time.Second)
+				waitStatus(t, c.nodes, id, api.TxSettled, 20*time.Second)
 				ids = append(ids, id)
 			}
 			all = append(all, ids...)
@@ -48,7 +49,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 			// new blocks to the same state.
 			waitEvent(t, events, "reorg", 20*time.Second)
 			for _, id := range all {
-				waitStatus(t, c.nodes, id, "settled", 30*time.Second)
+				waitStatus(t, c.nodes, id, api.TxSettled, 30*time.Second)
 			}
 			c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 			after := c.nodes[1].Store().MustHead()
@@ -68,7 +69,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 		PollInterval: 20 * time.Millisecond})
 	c.nodes = append(c.nodes, nil)
 	c.start(2)
-	waitStatus(t, c.nodes[2:], all[len(all)-1], "settled", 30*time.Second)
+	waitStatus(t, c.nodes[2:], all[len(all)-1], api.TxSettled, 30*time.Second)
 	c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 }
 

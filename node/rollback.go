@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -63,7 +64,7 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 	}
 	for i := range back {
 		id := back[i]
-		n.events.publish(Event{Type: "tx", ID: &id, Status: "pending", Reason: "reorg: its batch left the chain"})
+		n.events.publish(Event{Type: "tx", ID: &id, Status: string(api.TxPending), Reason: "reorg: its batch left the chain"})
 	}
 	if err != nil {
 		return undo, err

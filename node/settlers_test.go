@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 )
 
@@ -26,7 +27,7 @@ func TestTwoSettlersRace(t *testing.T) {
 		time.Sleep(15 * time.Millisecond)
 	}
 	for _, id := range ids {
-		waitStatus(t, c.nodes, id, "settled", 30*time.Second)
+		waitStatus(t, c.nodes, id, api.TxSettled, 30*time.Second)
 	}
 	c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 

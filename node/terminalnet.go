@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/ledger"
@@ -89,5 +90,5 @@ func (t TerminalNet) WaitSettled(ctx context.Context, id ledger.Hash) (bool, str
 	if err != nil {
 		return false, "", err
 	}
-	return info.Status == "settled", info.Status + ": " + info.Reason, nil
+	return info.Status == api.TxSettled, string(info.Status) + ": " + info.Reason, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node/pool"
@@ -196,11 +197,11 @@ func (n *Node) persist(as []*admission, now time.Time) {
 		return
 	}
 	for _, a := range took {
-		status := "pending"
+		status := api.TxPending
 		if a.res == pool.Queued {
-			status = "queued"
+			status = api.TxQueued
 		}
-		n.events.publish(Event{Type: "tx", ID: &a.id, Status: status})
+		n.events.publish(Event{Type: "tx", ID: &a.id, Status: string(status)})
 	}
 }
 

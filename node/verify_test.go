@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/p2p"
@@ -66,7 +67,7 @@ func signTx(t *testing.T, k *account.Key, p ledger.Payload) *ledger.Tx {
 
 func mustSubmit(t *testing.T, n *Node, tx *ledger.Tx) {
 	t.Helper()
-	if res, err := n.Submit(context.Background(), tx); err != nil || res.Status != "pending" {
+	if res, err := n.Submit(context.Background(), tx); err != nil || res.Status != api.TxPending {
 		t.Fatalf("submit %s: %+v %v", tx.Payload.Kind(), res, err)
 	}
 }
@@ -370,7 +371,7 @@ func TestGossipValidVariantOfPooledFillIsRefused(t *testing.T) {
 	if got := n.validateGossip(context.Background(), "", twin.Encode()); got != p2p.Refuse {
 		t.Errorf("gossip: %v, want Refuse", got)
 	}
-	if res, err := n.Submit(context.Background(), twin); err != nil || res.ID != id || res.Status != "pending" {
+	if res, err := n.Submit(context.Background(), twin); err != nil || res.ID != id || res.Status != api.TxPending {
 		t.Errorf("Submit: %+v %v", res, err)
 	}
 	if errs := n.IngestRaw([][]byte{twin.Encode()}); errs[0] != nil {

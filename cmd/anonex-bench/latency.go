@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -40,8 +41,8 @@ type sseWatch struct {
 	seen map[string]time.Time
 }
 
-func watch(ctx context.Context, api, status string) (*sseWatch, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", api+"/v1/events", nil)
+func watch(ctx context.Context, base string, status api.TxStatus) (*sseWatch, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/v1/events", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func watch(ctx context.Context, api, status string) (*sseWatch, error) {
 			}
 			now := time.Now()
 			var e node.Event
-			if json.Unmarshal([]byte(line[6:]), &e) != nil || e.ID == nil || e.Status != status {
+			if json.Unmarshal([]byte(line[6:]), &e) != nil || e.ID == nil || e.Status != string(status) {
 				continue
 			}
 			w.mu.Lock()
@@ -96,11 +97,11 @@ func benchLatency(ctx context.Context) error {
 	defer d.Close()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pending, err := watch(wctx, d.Nodes[2].APIURL(), "pending")
+	pending, err := watch(wctx, d.Nodes[2].APIURL(), api.TxPending)
 	if err != nil {
 		return err
 	}
-	settled, err := watch(wctx, d.Nodes[1].APIURL(), "settled")
+	settled, err := watch(wctx, d.Nodes[1].APIURL(), api.TxSettled)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -30,7 +31,7 @@ func submitSigned(ctx context.Context, cl *node.Client, k *account.Key, p ledger
 		return err
 	}
 	info, err := cl.WaitTx(ctx, res.ID)
-	if err == nil && info.Status != "settled" {
+	if err == nil && info.Status != api.TxSettled {
 		err = fmt.Errorf("tx %s %s: %s", res.ID, info.Status, info.Reason)
 	}
 	return err

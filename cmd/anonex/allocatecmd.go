@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
@@ -112,7 +113,7 @@ func terminalRedeemCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "auth", Required: true, Usage: "the allocation `FILE` (- for stdin)"},
 			&cli.StringFlag{Name: "from", Usage: "the merchant account that redeems (default: the devnet's merchant)"},
-			&cli.StringFlag{Name: "wait", Value: "settled", Usage: "`settled` (default) or pending"},
+			&cli.StringFlag{Name: "wait", Value: string(api.TxSettled), Usage: "`settled` (default) or pending"},
 			timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -188,16 +189,16 @@ func terminalRedeemCommand() *cli.Command {
 				}
 				sub, err := cl.Submit(ctx, tx)
 				if err != nil {
-					o.Status, o.Reason = "rejected", err.Error()
+					o.Status, o.Reason = string(api.TxRejected), err.Error()
 					failed = errors.Join(failed, fmt.Errorf("item %s: %w", sp.Item, err))
 					outs = append(outs, o)
 					continue
 				}
 				nonce++
-				o.Tx, o.Status = sub.ID, sub.Status
+				o.Tx, o.Status = sub.ID, string(sub.Status)
 				outs = append(outs, o)
 			}
-			if c.String("wait") == "settled" {
+			if api.TxStatus(c.String("wait")) == api.TxSettled {
 				for i := range outs {
 					if outs[i].Tx.IsZero() {
 						continue
@@ -206,8 +207,8 @@ func terminalRedeemCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					outs[i].Status, outs[i].Reason = info.Status, info.Reason
-					if info.Status != "settled" {
+					outs[i].Status, outs[i].Reason = string(info.Status), info.Reason
+					if info.Status != api.TxSettled {
 						failed = errors.Join(failed, fmt.Errorf("item %s: %s: %s", outs[i].Item, info.Status, info.Reason))
 					}
 				}
@@ -244,7 +245,7 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "amount", Usage: "gift units to convert (default: all)"},
 			&cli.StringFlag{Name: "to", Usage: "the open asset wanted (default: what the redemption offer gives)"},
 			&cli.StringFlag{Name: "load-card", Usage: "card account `ADDRESS` to load the result onto"},
-			&cli.StringFlag{Name: "wait", Value: "settled", Usage: "`settled` (or loaded with --load-card), or requested"},
+			&cli.StringFlag{Name: "wait", Value: string(api.ConversionSettled), Usage: "`settled` (or loaded with --load-card), or requested"},
 			timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, devnetFlag, jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -264,11 +265,11 @@ func convertCommand() *cli.Command {
 			if err := cl.Do(ctx, "POST", "/v1/conversions", req, &conv); err != nil {
 				return err
 			}
-			final := map[string]bool{"failed": true, "loaded": true}
+			final := map[api.ConversionStatus]bool{api.ConversionFailed: true, api.ConversionLoaded: true}
 			if req.LoadCard == "" {
-				final["settled"] = true
+				final[api.ConversionSettled] = true
 			}
-			for c.String("wait") != "requested" && !final[conv.Status] {
+			for api.ConversionStatus(c.String("wait")) != api.ConversionRequested && !final[conv.Status] {
 				select {
 				case <-ctx.Done():
 					return fmt.Errorf("conversion %s is %s: %w", conv.ID.Hex(), conv.Status, ctx.Err())
@@ -296,7 +297,7 @@ func convertCommand() *cli.Command {
 			}); err != nil {
 				return err
 			}
-			if conv.Status == "failed" {
+			if conv.Status == api.ConversionFailed {
 				return fmt.Errorf("conversion failed: %s", conv.Reason)
 			}
 			return nil

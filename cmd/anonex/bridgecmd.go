@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -70,7 +71,7 @@ func depositCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			if w := c.String("wait"); w != "" && w != "settled" {
+			if w := c.String("wait"); w != "" && api.TxStatus(w) != api.TxSettled {
 				return fmt.Errorf("--wait %q: want settled", w)
 			}
 			cl, ks, key, err := signerFor(c)
@@ -112,7 +113,7 @@ func depositCommand() *cli.Command {
 				*chain.DepositResult
 				Status string `json:"status"`
 			}{res, "sent"}
-			if c.String("wait") == "settled" {
+			if api.TxStatus(c.String("wait")) == api.TxSettled {
 				for {
 					ds, err := cl.Deposits(ctx, fmt.Sprint(res.Index))
 					if err == nil && len(ds) == 1 {
@@ -159,7 +160,7 @@ func withdrawCommand() *cli.Command {
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
 			wait := c.String("wait")
-			if wait != "paid" && wait != "settled" {
+			if api.WithdrawalStatus(wait) != api.WithdrawalPaid && api.TxStatus(wait) != api.TxSettled {
 				return fmt.Errorf("--wait %q: want paid or settled", wait)
 			}
 			if c.String("from") == "" {
@@ -211,10 +212,10 @@ func withdrawCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				if info.Status != "settled" {
+				if info.Status != api.TxSettled {
 					return fmt.Errorf("withdrawal %s %s: %s", id.Hex(), info.Status, info.Reason)
 				}
-				if wait == "settled" {
+				if api.TxStatus(wait) == api.TxSettled {
 					return output(c, info, func() {
 						printTx(fmt.Sprintf("withdraw %s %s to %s (burned; claim with --claim %s)",
 							ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, to.Hex(), id.Hex()), info)

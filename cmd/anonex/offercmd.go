@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
@@ -127,7 +128,7 @@ func offerTakeCommand(common []cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if info.Status != "open" {
+			if info.Status != api.OfferOpen {
 				return fmt.Errorf("offer %s is %s", id.Hex(), info.Status)
 			}
 			take := new(uint256.Int)

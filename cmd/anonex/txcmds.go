@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
@@ -60,9 +61,9 @@ func submitAndWait(c *cli.Context, ctx context.Context, cl *node.Client, tx *led
 		return err
 	}
 	info := node.TxInfo{ID: res.ID, Status: res.Status}
-	switch w := c.String("wait"); w {
-	case "", "pending":
-	case "settled":
+	switch w := api.TxStatus(c.String("wait")); w {
+	case "", api.TxPending:
+	case api.TxSettled:
 		if info, err = cl.WaitTx(ctx, res.ID); err != nil {
 			return err
 		}
@@ -72,7 +73,7 @@ func submitAndWait(c *cli.Context, ctx context.Context, cl *node.Client, tx *led
 	if err := output(c, info, func() { printTx(what, info) }); err != nil {
 		return err
 	}
-	if info.Status == "failed" || info.Status == "rejected" {
+	if info.Status == api.TxFailed || info.Status == api.TxRejected {
 		return fmt.Errorf("transaction %s %s: %s", info.ID.Hex(), info.Status, info.Reason)
 	}
 	return nil
@@ -158,7 +159,7 @@ func txCommand() *cli.Command {
 				ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 				defer cancel()
 				var info node.TxInfo
-				if c.String("wait") == "settled" {
+				if api.TxStatus(c.String("wait")) == api.TxSettled {
 					info, err = cl.WaitTx(ctx, id)
 				} else {
 					info, err = cl.Tx(ctx, id)

@@ -259,7 +259,7 @@ func (p *Pool) add(v *ledger.Verified, raw []byte, now time.Time) (AddResult, er
 	// A blocked card's new online payment is refused here, on entry only:
 	// a record admitted before the block stays and settles.
 	if err := ledger.CardAdmissible(p.vw.o, v.Tx.Payload); err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnfundable, err)
+		return 0, &UnfundableError{Err: err}
 	}
 	idle := movesNoValue(v.Tx.Payload.Kind())
 	if idle {
@@ -323,12 +323,12 @@ func (p *Pool) applyTo(view *ledger.Overlay, v *ledger.Verified) (AddResult, err
 		// The ledger skips it (its counter stays free, it may pay once
 		// its credits settle); the pending view refuses it like any
 		// transaction that cannot pay now.
-		return 0, fmt.Errorf("%w: %s: %v", ErrUnfundable, ledger.ReasonInsufficientFunds, err)
+		return 0, &UnfundableError{Reason: ledger.ReasonInsufficientFunds, Err: err}
 	case err != nil:
 		return 0, err
 	case r.Status != ledger.StatusOK:
 		view.Revert(snap)
-		return 0, fmt.Errorf("%w: %s", ErrUnfundable, r.Reason)
+		return 0, &UnfundableError{Reason: r.Reason}
 	}
 	view.Forget()
 	return Added, nil

@@ -1,0 +1,268 @@
+package node
+
+import (
+	"encoding"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/pool"
+	"github.com/holiman/uint256"
+)
+
+// apiTypes is every route of the API with the Go types of the JSON it
+// takes and answers (an error answer is always an APIError). A route
+// registered without an entry here fails TestEveryRouteIsListed, so the
+// naming test below sees every type the API speaks.
+var apiTypes = map[string][]any{
+	"GET /v1/status":                          {Status{}},
+	"GET /v1/eip712":                          {EIP712Info{}, EIP712Type{}},
+	"GET /v1/accounts":                        {AccountList{}},
+	"GET /v1/accounts/{q}":                    {AccountInfo{}},
+	"GET /v1/assets":                          {[]AssetInfo{}},
+	"GET /v1/assets/{q}":                      {AssetInfo{}},
+	"POST /v1/txs":                            {sampleTxs(), SubmitResult{}},
+	"GET /v1/txs/{id}":                        {TxInfo{}},
+	"GET /v1/batches/{seq}":                   {store.BatchRecord{}},
+	"GET /v1/proofs/{account}/{asset}":        {ProofInfo{}},
+	"GET /v1/evidence":                        {[]pool.Evidence{}},
+	"GET /v1/events":                          {Event{}},
+	"POST /v1/admin/flush":                    {map[string]bool{}},
+	"GET /v1/batches/{seq}/attestations":      {BatchAttestations{}},
+	"GET /v1/withdrawals/{id}":                {Withdrawal{}},
+	"GET /v1/deposits/{q}":                    {[]store.DepositRecord{}},
+	"POST /v1/conversions":                    {ConversionRequest{}, Conversion{}},
+	"GET /v1/conversions/{id}":                {Conversion{}},
+	"POST /v1/cards":                          {CertifyRequest{}, CertifyResult{}},
+	"POST /v1/cards/{card}/register":          {RegisterRequest{}, RegisterResult{}},
+	"GET /v1/cards/{card}":                    {CardInfo{}},
+	"GET /v1/cards/{card}/update":             {UpdateValue{}},
+	"POST /v1/cards/{card}/lost":              {BlockRequest{}, BlockResult{}},
+	"GET /v1/hotlist":                         {[]HotListEntry{}},
+	"POST /v1/offers":                         {sampleOffer(), map[string]ledger.Hash{}},
+	"GET /v1/offers/{id}":                     {OfferInfo{}},
+	"GET /v1/quote":                           {QuoteInfo{}},
+	"GET /v1/book/{base}/{quote}":             {BookInfo{}},
+	"POST /v1/allocate":                       {AllocateRequest{}, AllocateResult{}, sampleAuth()},
+	"POST /v1/pay-conversions":                {PayConversionRequest{}, PayConversionApproval{}},
+	"POST /v1/pay-conversions/{nonce}/record": {PayConversionRecord{}, map[string]ledger.Hash{}},
+	"/": {APIError{}},
+}
+
+// TestEveryRouteIsListed: apiTypes names every route the node registers
+// (read from the sources: mux.HandleFunc("PATTERN", …)), and no other.
+func TestEveryRouteIsListed(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	found := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			lit, isLit := call.Args[0].(*ast.BasicLit)
+			if ok && isLit && sel.Sel.Name == "HandleFunc" && lit.Kind == token.STRING {
+				p, _ := strconv.Unquote(lit.Value)
+				found[p] = true
+			}
+			return true
+		})
+	}
+	if len(found) < 20 {
+		t.Fatalf("found only %d routes in the sources", len(found))
+	}
+	for p := range found {
+		if _, ok := apiTypes[p]; !ok {
+			t.Errorf("route %q is not in apiTypes: list the types it takes and answers", p)
+		}
+	}
+	for p := range apiTypes {
+		if !found[p] {
+			t.Errorf("apiTypes lists %q, which no longer exists", p)
+		}
+	}
+}
+
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// eip712Keys are the JSON keys that keep EIP-712's own spelling: the
+// document a signer takes (primaryType; chainId and verifyingContract of
+// the domain) and the fields of the signed structs (a transaction's
+// "message" is exactly the EIP-712 message), all handed to wallets
+// unchanged.
+func eip712Keys() map[string]bool {
+	keys := map[string]bool{"primaryType": true, "chainId": true, "verifyingContract": true}
+	for _, name := range ledger.SignedTypes() {
+		types, _ := ledger.TypesFor(name)
+		for _, fields := range types {
+			for _, f := range fields {
+				keys[f.Name] = true
+			}
+		}
+	}
+	return keys
+}
+
+// TestAPINamesAreSnakeCase: every JSON field name of every type the API
+// takes or answers is snake_case (or EIP-712's own spelling, for what is
+// handed to a signer as is), and no boolean is left out when false
+// (omitempty on a bool): a client reads "false", never a missing key.
+// The walk follows fields, pointers, slices, maps and embedded structs;
+// a type with its own MarshalJSON is checked by what it writes.
+func TestAPINamesAreSnakeCase(t *testing.T) {
+	allowed := eip712Keys()
+	seen, sampled := map[reflect.Type]bool{}, map[reflect.Type]bool{}
+	var walk func(where string, rt reflect.Type)
+	walk = func(where string, rt reflect.Type) {
+		// Only the sample values at the top (walkValue) show what a type
+		// with its own MarshalJSON writes; nested ones are ledger types
+		// (addresses, hashes, signatures: JSON strings).
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Array || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if seen[rt] || rt.Kind() != reflect.Struct {
+			return
+		}
+		seen[rt] = true
+		if rt.Implements(reflect.TypeFor[encoding.TextMarshaler]()) || reflect.PointerTo(rt).Implements(reflect.TypeFor[encoding.TextMarshaler]()) {
+			return // a JSON string
+		}
+		if rt.Implements(reflect.TypeFor[json.Marshaler]()) || reflect.PointerTo(rt).Implements(reflect.TypeFor[json.Marshaler]()) {
+			if !sampled[rt] {
+				t.Errorf("%s: %s writes its own JSON: list a sample value of it in apiTypes", where, rt)
+			}
+			return
+		}
+		for i := 0; i < rt.NumField(); i++ {
+			f := rt.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			if f.Anonymous && name == "" {
+				walk(where, f.Type) // promoted fields
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			at := where + "." + rt.Name() + "." + f.Name
+			if !snakeCase.MatchString(name) && !allowed[name] {
+				t.Errorf("%s: JSON name %q is not snake_case", at, name)
+			}
+			if f.Type.Kind() == reflect.Bool && strings.Contains(","+opts+",", ",omitempty,") {
+				t.Errorf("%s: boolean %q is omitted when false (drop omitempty)", at, name)
+			}
+			walk(where, f.Type)
+		}
+	}
+	for route, types := range apiTypes {
+		for _, v := range types {
+			for _, s := range samplesIn(v) {
+				sampled[reflect.TypeOf(s).Elem()] = true
+				checkMarshaled(t, route+" ("+reflect.TypeOf(s).String()+")", s, allowed)
+			}
+		}
+	}
+	for route, types := range apiTypes {
+		for _, v := range types {
+			if len(samplesIn(v)) == 0 {
+				walk(route, reflect.TypeOf(v))
+			}
+		}
+	}
+}
+
+// samples are values whose own MarshalJSON the naming test checks.
+type samples []json.Marshaler
+
+func samplesIn(v any) samples {
+	s, _ := v.(samples)
+	return s
+}
+
+// sampleTxs are signed transactions with every field the JSON form puts
+// beside "message": a fill (offer_signature), a card record carrying
+// another (attached), a registration (consent_signature), a redeem
+// (authorization_signature).
+func sampleTxs() samples {
+	k, _ := account.FromBytes(append(make([]byte, 31), 7))
+	sign := func(p ledger.Payload) *ledger.Tx {
+		sig, _ := k.Sign(offlineDomain.Digest(p.StructHash()))
+		return &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)}
+	}
+	o := sampleOffer()[0].(*ledger.SignedOffer)
+	a2b := sign(&ledger.CardPayment{CardRecord: ledger.CardRecord{Card: k.Address(), Asset: ledger.Hash{1}, Amount: *uint256.NewInt(1),
+		Payee: ledger.Address{2}, Counter: 1, Mode: ledger.CardModeToCard}})
+	rec := &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: k.Address(), Asset: ledger.Hash{1}, Amount: *uint256.NewInt(1),
+		Payee: ledger.Address{3}, Counter: 2, Mode: ledger.CardModeOnline, AttachedHash: ledger.AttachmentsHash([]ledger.Hash{a2b.ID(offlineDomain)})},
+		Attached: []*ledger.Tx{a2b}}
+	auth := ledger.SignedSpendAuth{SpendAuth: ledger.SpendAuth{Account: k.Address(), Asset: ledger.Hash{1}, Amount: *uint256.NewInt(1),
+		Payee: ledger.Address{4}, Expiry: 1}}
+	return samples{
+		sign(&ledger.Fill{Taker: k.Address(), Offer: *o, Take: *uint256.NewInt(1)}),
+		sign(rec),
+		sign(&ledger.CardRegister{Issuer: k.Address(), Card: ledger.Address{5}, Owner: ledger.Address{6}}),
+		sign(&ledger.Redeem{Payee: ledger.Address{4}, Auth: auth, Amount: *uint256.NewInt(1)}),
+	}
+}
+
+func sampleAuth() samples {
+	return samples{&ledger.SignedSpendAuth{SpendAuth: ledger.SpendAuth{Account: ledger.Address{1}, Asset: ledger.Hash{1},
+		Amount: *uint256.NewInt(1), Payee: ledger.Address{4}, Expiry: 1}}}
+}
+
+func sampleOffer() samples {
+	o := &ledger.SignedOffer{Offer: ledger.Offer{Maker: ledger.Address{1}, Give: ledger.Hash{1}, GiveAmount: *uint256.NewInt(1),
+		Want: ledger.Hash{2}, WantAmount: *uint256.NewInt(1)}}
+	return samples{o}
+}
+
+// checkMarshaled checks the keys a value with its own MarshalJSON writes.
+func checkMarshaled(t *testing.T, where string, v json.Marshaler, allowed map[string]bool) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	var keys func(any)
+	keys = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				if !snakeCase.MatchString(k) && !allowed[k] {
+					t.Errorf("%s writes JSON key %q, not snake_case", where, k)
+				}
+				keys(v)
+			}
+		case []any:
+			for _, v := range x {
+				keys(v)
+			}
+		}
+	}
+	keys(doc)
+}
