@@ -178,7 +178,7 @@ func (n *Node) attestBatch(rec store.BatchRecord) {
 }
 
 func attestationKey(seq uint64, signer ledger.Address) string {
-	return fmt.Sprintf("att/%016x/%x", seq, signer[:])
+	return fmt.Sprintf("%016x/%x", seq, signer[:])
 }
 
 // keepAttestation stores a verified attestation signature; a second,
@@ -199,7 +199,7 @@ func (n *Node) keepAttestation(sa signedAttestation) error {
 		if old.Attestation != sa.Attestation {
 			n.log.Warn("attester signed two attestations of one batch", "attester", sa.Signer, "seq", sa.Attestation.Seq)
 			raw, _ := json.Marshal([]signedAttestation{old, sa})
-			return n.store.PutMeta(fmt.Sprintf("attx/%016x/%x", sa.Attestation.Seq, sa.Signer[:]), raw)
+			return n.store.Records(store.NSAttestationConflict).Put(attestationKey(sa.Attestation.Seq, sa.Signer), raw)
 		}
 		return nil
 	}
@@ -207,7 +207,7 @@ func (n *Node) keepAttestation(sa signedAttestation) error {
 	if err != nil {
 		return err
 	}
-	if err := n.store.PutMeta(attestationKey(sa.Attestation.Seq, sa.Signer), raw); err != nil {
+	if err := n.store.Records(store.NSAttestation).Put(attestationKey(sa.Attestation.Seq, sa.Signer), raw); err != nil {
 		return err
 	}
 	per[sa.Signer] = sa
@@ -217,7 +217,7 @@ func (n *Node) keepAttestation(sa signedAttestation) error {
 func (n *Node) loadAttestationsLocked(seq uint64) error {
 	b := n.bridge
 	per := map[ledger.Address]signedAttestation{}
-	err := n.store.ScanMeta(fmt.Sprintf("att/%016x/", seq), func(_ string, v []byte) bool {
+	err := n.store.Records(store.NSAttestation).Scan(fmt.Sprintf("%016x/", seq), func(_ string, v []byte) bool {
 		var sa signedAttestation
 		if json.Unmarshal(v, &sa) == nil {
 			per[sa.Signer] = sa
@@ -396,7 +396,11 @@ type Withdrawal struct {
 	*BatchAttestations
 }
 
-func withdrawalKey(id ledger.Hash) string { return "wd/" + id.Hex() }
+// withdrawalKey is the full key of a burned withdrawal's record, written
+// with the batch that burned it.
+func (n *Node) withdrawalKey(id ledger.Hash) []byte {
+	return n.store.Records(store.NSWithdrawal).Key(id.Hex())
+}
 
 // Withdrawal reports a withdrawal's state and, once attested, its proof.
 func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, error) {
@@ -421,7 +425,7 @@ func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, err
 		w.Status, w.Reason = api.WithdrawalFailed, rec.Reason.String()
 		return w, nil
 	}
-	raw, err := n.store.Meta(withdrawalKey(id))
+	raw, err := n.store.Records(store.NSWithdrawal).Get(id.Hex())
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/holiman/uint256"
 )
 
@@ -58,11 +59,11 @@ type Conversion struct {
 	Updated  int64  `json:"updated"`
 }
 
-func conversionKey(id ledger.Hash) string { return "conv/" + id.Hex() }
+func (n *Node) conversions() store.Records { return n.store.Records(store.NSConversion) }
 
 // Conversion reads a conversion's record.
 func (n *Node) Conversion(id ledger.Hash) (*Conversion, error) {
-	raw, err := n.store.Meta(conversionKey(id))
+	raw, err := n.conversions().Get(id.Hex())
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func (n *Node) Conversion(id ledger.Hash) (*Conversion, error) {
 func (n *Node) saveConversion(c *Conversion) {
 	c.Updated = n.cfg.Clock().UnixMilli()
 	raw, _ := json.Marshal(c)
-	if err := n.store.PutMeta(conversionKey(c.ID), raw); err != nil {
+	if err := n.conversions().Put(c.ID.Hex(), raw); err != nil {
 		n.log.Error("conversion not stored", "id", c.ID, "err", err)
 	}
 	id := c.ID

@@ -35,7 +35,7 @@ func TestRootDisagreementIsLoud(t *testing.T) {
 	other := same
 	other.Attestation.StateRoot = ledger.Hash{9}
 	raw, _ := json.Marshal(other)
-	if err := st.PutMeta(attestationKey(4, attester), raw); err != nil {
+	if err := st.Records(store.NSAttestation).Put(attestationKey(4, attester), raw); err != nil {
 		t.Fatal(err)
 	}
 	n.checkAttested(rec)

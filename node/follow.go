@@ -103,7 +103,7 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 		}
 		for _, v := range verified {
 			if ok[v.ID] {
-				meta = append(meta, ledger.KV{Key: []byte(withdrawalKey(v.ID)), Value: v.Tx.Encode()})
+				meta = append(meta, ledger.KV{Key: n.withdrawalKey(v.ID), Value: v.Tx.Encode()})
 			}
 		}
 	}

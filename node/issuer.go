@@ -15,6 +15,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/holiman/uint256"
 )
 
@@ -45,8 +46,11 @@ type snapshot struct {
 }
 
 func snapKey(card ledger.Address, asset ledger.Hash, seq uint64) string {
-	return fmt.Sprintf("iss/%x/%x/%020d", card[:], asset[:], seq)
+	return fmt.Sprintf("%x/%x/%020d", card[:], asset[:], seq)
 }
+
+// snapshots are the issuer's records.
+func (is *issuer) snapshots() store.Records { return is.n.store.Records(store.NSIssuer) }
 
 func (s *snapshot) bytes() []byte {
 	t := s.T.Bytes32()
@@ -56,8 +60,8 @@ func (s *snapshot) bytes() []byte {
 // latest returns the newest snapshot of a purse (seq 0, T 0 if none).
 func (is *issuer) latest(card ledger.Address, asset ledger.Hash) (snapshot, error) {
 	var last snapshot
-	prefix := fmt.Sprintf("iss/%x/%x/", card[:], asset[:])
-	err := is.n.store.ScanMeta(prefix, func(k string, v []byte) bool {
+	prefix := fmt.Sprintf("%x/%x/", card[:], asset[:])
+	err := is.snapshots().Scan(prefix, func(k string, v []byte) bool {
 		seq, _ := strconv.ParseUint(k[len(prefix):], 10, 64)
 		if len(v) == 40 {
 			last = snapshot{Seq: seq, Count: binary.BigEndian.Uint64(v[32:])}
@@ -72,7 +76,7 @@ func (is *issuer) snapshotAt(card ledger.Address, asset ledger.Hash, seq uint64)
 	if seq == 0 {
 		return snapshot{}, true, nil
 	}
-	v, err := is.n.store.Meta(snapKey(card, asset, seq))
+	v, err := is.snapshots().Get(snapKey(card, asset, seq))
 	if err != nil || len(v) != 40 {
 		return snapshot{}, false, err
 	}
@@ -171,7 +175,7 @@ func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64
 	}
 	if total.Gt(&last.T) {
 		last = snapshot{Seq: last.Seq + 1, T: *total, Count: count}
-		if err := is.n.store.PutMeta(snapKey(card, asset, last.Seq), last.bytes()); err != nil {
+		if err := is.snapshots().Put(snapKey(card, asset, last.Seq), last.bytes()); err != nil {
 			return UpdateValue{}, err
 		}
 	}

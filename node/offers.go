@@ -12,6 +12,7 @@ import (
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node/pool"
 	"github.com/anonex/anonex/p2p"
 	"github.com/holiman/uint256"
@@ -96,13 +97,13 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 		// Fair eviction: the maker holding the most of a full pair gave
 		// way. Its offer is forgotten here, not cancelled: it still fills
 		// if a taker carries it.
-		if err := n.store.PutMetas([]ledger.KV{{Key: []byte(offerKey(ev))}}); err != nil {
+		if err := n.storedOffers().Put(ev.Hex(), nil); err != nil {
 			n.log.Warn("forgetting an evicted offer", "id", ev, "err", err)
 		}
 		evID := ev
 		n.events.publish(Event{Type: "offer", ID: &evID, Status: "evicted"})
 	}
-	if err := n.store.PutMeta(offerKey(id), so.Encode()); err != nil {
+	if err := n.storedOffers().Put(id.Hex(), so.Encode()); err != nil {
 		return id, err
 	}
 	n.events.publish(Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
@@ -150,14 +151,14 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 // again (or was evicted) is deleted; an empty value, the tombstone older
 // versions wrote, is skipped quietly. Only a record that is neither empty
 // nor a signed offer is unreadable.
-func offerKey(id ledger.Hash) string { return "offer/" + id.Hex() }
+func (n *Node) storedOffers() store.Records { return n.store.Records(store.NSOffer) }
 
 // reloadOffers puts the stored offers back on the book: every offer kept
 // on disk and not yet dropped as dead comes back, whether or not its
 // maker can fund it right now.
 func (n *Node) reloadOffers() error {
 	var bad []string
-	err := n.store.ScanMeta("offer/", func(k string, v []byte) bool {
+	err := n.storedOffers().Scan("", func(k string, v []byte) bool {
 		if len(v) == 0 {
 			return true // dropped as dead
 		}
@@ -167,7 +168,7 @@ func (n *Node) reloadOffers() error {
 			return true
 		}
 		id := so.ID(n.domain)
-		if k != offerKey(id) {
+		if k != id.Hex() {
 			// Signed for another domain, or stored under another id.
 			bad = append(bad, k)
 			return true
@@ -223,9 +224,9 @@ func (n *Node) pruneBook() {
 	del := make([]ledger.KV, len(dead))
 	for i, id := range dead {
 		n.book.Remove(id)
-		del[i] = ledger.KV{Key: []byte(offerKey(id))}
+		del[i] = ledger.KV{Key: []byte(id.Hex())}
 	}
-	if err := n.store.PutMetas(del); err != nil { // one synced batch
+	if err := n.storedOffers().PutMany(del); err != nil { // one synced batch
 		n.log.Warn("dropping dead offers", "offers", len(dead), "err", err)
 	}
 }
@@ -322,7 +323,7 @@ type OfferInfo struct {
 func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
 	e, ok := n.book.Get(id)
 	if !ok {
-		v, err := n.store.Meta("offer/" + id.Hex())
+		v, err := n.storedOffers().Get(id.Hex())
 		if err != nil || len(v) == 0 {
 			return OfferInfo{}, apiErr(http.StatusNotFound, "unknown_offer", "no offer %s is known to this node", id.Hex())
 		}

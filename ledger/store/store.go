@@ -631,55 +631,9 @@ func (s *Store) MustHead() Head {
 	return h
 }
 
-// pMeta holds what node services keep beside the ledger (an issuer's
-// update values, lost-card reports): never part of the state root.
+// pMeta holds the service records (see Records): never part of the state
+// root.
 const pMeta = 'M'
-
-// Meta reads a service record.
-func (s *Store) Meta(key string) ([]byte, error) { return s.get(append([]byte{pMeta}, key...)) }
-
-// PutMeta writes a service record, synced.
-func (s *Store) PutMeta(key string, value []byte) error {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.shut {
-		return ErrClosed
-	}
-	if err := s.db.Set(append([]byte{pMeta}, key...), value, pebble.Sync); err != nil {
-		return fmt.Errorf("store: meta %q: %w", key, err)
-	}
-	return nil
-}
-
-// PutMetas writes service records in one synced batch; a nil value
-// deletes the record.
-func (s *Store) PutMetas(kvs []ledger.KV) error {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.shut {
-		return ErrClosed
-	}
-	b := s.db.NewBatch()
-	defer b.Close()
-	for _, kv := range kvs {
-		k := append([]byte{pMeta}, kv.Key...)
-		if kv.Value == nil {
-			b.Delete(k, nil)
-		} else {
-			b.Set(k, kv.Value, nil)
-		}
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("store: %d meta records: %w", len(kvs), err)
-	}
-	return nil
-}
-
-// ScanMeta calls fn for every service record whose key starts with prefix,
-// in key order, until fn returns false.
-func (s *Store) ScanMeta(prefix string, fn func(key string, value []byte) bool) error {
-	return s.scan(append([]byte{pMeta}, prefix...), func(k, v []byte) bool { return fn(string(k[1:]), v) })
-}
 
 // ScanState calls fn for every settled state key that starts with prefix
 // (a prefix the ledger exports), in key order, until fn returns false.
