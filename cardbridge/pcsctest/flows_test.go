@@ -14,6 +14,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -52,7 +53,7 @@ func newCardEnv(t *testing.T) *cardEnv {
 	issuer, _ := ledger.ParseAddress(d.Info.Terminal.Trusted[0])
 	e.cfg = &terminal.Config{Domain: dom, Payee: payee, Trusted: []ledger.Address{issuer}, WaitSettled: true,
 		Floor: map[ledger.Hash]*uint256.Int{e.eur: uint256.NewInt(2000)}, Net: node.TerminalNet{C: e.n}}
-	q, err := terminal.OpenQueue(t.TempDir())
+	q, err := queue.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
@@ -38,7 +39,7 @@ func terminalChild(raw string) {
 		fmt.Println("bad config:", err)
 		os.Exit(1)
 	}
-	q, err := terminal.OpenQueue(c.Queue)
+	q, err := queue.Open(c.Queue)
 	if err != nil {
 		fmt.Println("queue:", err)
 		os.Exit(1)
@@ -132,7 +133,7 @@ func TestTerminalKill9KeepsQueuedRecords(t *testing.T) {
 		}
 	}
 	kill()
-	q, err := terminal.OpenQueue(dir)
+	q, err := queue.Open(dir)
 	if err != nil {
 		t.Fatalf("queue after kill -9: %v", err)
 	}

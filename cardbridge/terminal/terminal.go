@@ -1,8 +1,11 @@
 // Package terminal is a merchant terminal's payment logic: the offline or
 // online decision, the checks of a card's record, the durable record
 // queue, and the update value written back to the card online. It talks
-// to the card through cardclient (PC/SC in practice) and to the network
-// through the small Network interface it declares.
+// to the card through cardclient (PC/SC in practice), to the network
+// through the small Network interface it declares (package client
+// implements it over a node's HTTP API), and keeps records through the
+// Queue interface it declares (package terminal/queue implements it on
+// Pebble).
 package terminal
 
 import (
@@ -40,6 +43,22 @@ type Network interface {
 	CompleteConversion(ctx context.Context, nonce ledger.Hash, counter uint64, sig ledger.Sig) (ledger.Hash, error)
 }
 
+// Queue is the terminal's durable store: card records not yet accepted by
+// the network, and the highest counter seen per card. Put returns only
+// once the record is on disk (synced): the terminal approves a payment
+// after Put, so a terminal killed at any point loses nothing it approved.
+type Queue interface {
+	// Put stores a record (wire form) and raises the card's counter to
+	// counter if it is higher.
+	Put(id ledger.Hash, card ledger.Address, counter uint64, raw []byte) error
+	// Counter is the highest counter of a card stored (0 if none).
+	Counter(card ledger.Address) uint64
+	// Done removes a record the network accepted.
+	Done(id ledger.Hash) error
+	// Pending lists the records still to forward, by id.
+	Pending() (map[ledger.Hash][]byte, error)
+}
+
 // CardStatus is the network's view of a card.
 type CardStatus struct {
 	Registered bool
@@ -59,7 +78,7 @@ type Config struct {
 	// WaitSettled makes an online payment wait for settlement before it is
 	// approved (the default policy).
 	WaitSettled bool
-	Queue       *Queue
+	Queue       Queue
 	Net         Network
 	// HotList is the hot-list as this terminal last fetched it (card →
 	// reason): an offline payment refuses a card on it. Online payments

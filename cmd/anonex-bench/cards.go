@@ -12,6 +12,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -25,6 +26,7 @@ type cardBench struct {
 	pc  *pcsc.Context
 	h   *pcsc.Card
 	cfg *terminal.Config
+	q   *queue.Queue
 	eur ledger.Hash
 	n   *node.Client
 }
@@ -50,11 +52,12 @@ func newCardBench(ctx context.Context, blockTime time.Duration, queueDir string)
 	}
 	payee, _ := ledger.ParseAddress(d.Info.Terminal.Payee)
 	issuer, _ := ledger.ParseAddress(d.Info.Terminal.Trusted[0])
-	q, err := terminal.OpenQueue(queueDir)
+	q, err := queue.Open(queueDir)
 	if err != nil {
 		b.close()
 		return nil, err
 	}
+	b.q = q
 	pin := d.Info.Cards[0].PIN
 	b.cfg = &terminal.Config{Domain: d.Nodes[0].Domain(), Payee: payee, Trusted: []ledger.Address{issuer}, Queue: q,
 		Floor: map[ledger.Hash]*uint256.Int{b.eur: uint256.NewInt(2000)}, Net: node.TerminalNet{C: b.n}, WaitSettled: true,
@@ -73,8 +76,8 @@ func newCardBench(ctx context.Context, blockTime time.Duration, queueDir string)
 }
 
 func (b *cardBench) close() {
-	if b.cfg != nil && b.cfg.Queue != nil {
-		b.cfg.Queue.Close()
+	if b.q != nil {
+		b.q.Close()
 	}
 	if b.h != nil {
 		b.h.Close()

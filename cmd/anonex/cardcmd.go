@@ -16,6 +16,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/cardbridge/vcard"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -203,8 +204,8 @@ func devnetPIN(c *cli.Context, card ledger.Address) string {
 	return ""
 }
 
-func terminalQueue(c *cli.Context) (*terminal.Queue, error) {
-	return terminal.OpenQueue(terminalDir(c))
+func terminalQueue(c *cli.Context) (*queue.Queue, error) {
+	return queue.Open(terminalDir(c))
 }
 
 func terminalCommand() *cli.Command {
@@ -263,10 +264,12 @@ func terminalCommand() *cli.Command {
 					if cfg.Payee, err = ledger.ParseAddress(payee); err != nil {
 						return fmt.Errorf("--payee: %w", err)
 					}
-					if cfg.Queue, err = terminalQueue(c); err != nil {
+					q, err := terminalQueue(c)
+					if err != nil {
 						return err
 					}
-					defer cfg.Queue.Close()
+					defer q.Close()
+					cfg.Queue = q
 					cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
 					if err != nil {
 						return err
@@ -378,10 +381,12 @@ func terminalPay(c *cli.Context) error {
 	} else if ok {
 		cfg.Floor[asset.ID] = f
 	}
-	if cfg.Queue, err = terminalQueue(c); err != nil {
+	q, err := terminalQueue(c)
+	if err != nil {
 		return err
 	}
-	defer cfg.Queue.Close()
+	defer q.Close()
+	cfg.Queue = q
 	cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
 	if err != nil {
 		return err

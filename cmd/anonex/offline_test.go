@@ -12,6 +12,7 @@ import (
 
 	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/cardbridge/terminal"
+	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -31,7 +32,7 @@ func deadNode(t *testing.T) string {
 
 func queued(t *testing.T, dir string) map[ledger.Hash][]byte {
 	t.Helper()
-	q, err := terminal.OpenQueue(dir)
+	q, err := queue.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

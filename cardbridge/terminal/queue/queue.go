@@ -1,10 +1,16 @@
-package terminal
+// Package queue is a merchant terminal's durable store on Pebble: the card
+// records not yet accepted by the network, and the highest counter seen
+// per card. It implements terminal.Queue; the terminal's payment logic
+// itself (package terminal) stores nothing, so what links it (the client
+// side of the API, tests) links no database.
+package queue
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 
+	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/ledger"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -16,8 +22,10 @@ import (
 // at any point loses nothing it approved.
 type Queue struct{ db *pebble.DB }
 
-// OpenQueue opens the store in dir ("" keeps it in memory, for tests).
-func OpenQueue(dir string) (*Queue, error) {
+var _ terminal.Queue = (*Queue)(nil)
+
+// Open opens the store in dir ("" keeps it in memory, for tests).
+func Open(dir string) (*Queue, error) {
 	opts := &pebble.Options{Logger: quietLogger{}}
 	if dir == "" {
 		opts.FS = vfs.NewMem()
