@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/anonex/anonex/node/pool"
@@ -25,7 +26,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 
 	// 32.30 at the merchant from holder-1 (25.00 GIFT, 1000.00 EUR) and
 	// holder-2 (7.30 GIFT, 1000.00 EUR): both gift cards cover it exactly.
-	res, err := n0.Allocate(node.AllocateRequest{Amount: "32.30", Asset: "EUR", Merchant: merchant.Address().Hex(),
+	res, err := n0.Allocate(api.AllocateRequest{Amount: "32.30", Asset: "EUR", Merchant: merchant.Address().Hex(),
 		Accounts: []string{holder1, holder2}})
 	if err != nil {
 		t.Fatal(err)
@@ -33,18 +34,18 @@ func TestAllocateAndRedeem(t *testing.T) {
 	if !res.Exact || res.Residual != "0.00" || len(res.Spends) != 2 || res.Items != 4 {
 		t.Fatalf("allocation: %+v", res)
 	}
-	redeem := func(sp node.AllocateSpend, nonce uint64) (node.TxInfo, error) {
+	redeem := func(sp api.AllocateSpend, nonce uint64) (api.TxInfo, error) {
 		p := &ledger.Redeem{Payee: merchant.Address(), Auth: *sp.Authorization, Amount: sp.Authorization.Amount, Nonce: nonce}
 		sig, err := merchant.Sign(dom.Digest(p.StructHash()))
 		if err != nil {
-			return node.TxInfo{}, err
+			return api.TxInfo{}, err
 		}
 		sub, err := n0.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
 		if err != nil {
-			return node.TxInfo{}, err
+			return api.TxInfo{}, err
 		}
 		n0.Flush()
-		return node.TxInfo{ID: sub.ID}, waitSettled(ctx, n0, sub.ID, 15*time.Second)
+		return api.TxInfo{ID: sub.ID}, waitSettled(ctx, n0, sub.ID, 15*time.Second)
 	}
 	acct, _ := n0.Account(merchant.Address())
 	nonce := acct.Nonce
@@ -77,7 +78,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 	// Elsewhere a gift card is not accepted; an account whose key the node
 	// does not hold gets the typed data to sign; more than the pool holds
 	// is refused.
-	res, err = n0.Allocate(node.AllocateRequest{Amount: "12.15", Asset: "EUR", Merchant: holder1,
+	res, err = n0.Allocate(api.AllocateRequest{Amount: "12.15", Asset: "EUR", Merchant: holder1,
 		Accounts: []string{d.Info.Accounts[3].Address, d.Info.Accounts[5].Address}})
 	if err != nil {
 		t.Fatal(err)
@@ -87,11 +88,11 @@ func TestAllocateAndRedeem(t *testing.T) {
 			t.Fatalf("a gift card spent away from its merchant: %+v", res)
 		}
 	}
-	res, err = n0.Allocate(node.AllocateRequest{Amount: "1.00", Asset: "EUR", Merchant: holder1, Accounts: []string{d.Info.Accounts[5].Address}})
+	res, err = n0.Allocate(api.AllocateRequest{Amount: "1.00", Asset: "EUR", Merchant: holder1, Accounts: []string{d.Info.Accounts[5].Address}})
 	if err != nil || res.Spends[0].Signed || res.Spends[0].TypedData == nil {
 		t.Fatalf("market maker's allocation: %v %+v", err, res)
 	}
-	if _, err := n0.Allocate(node.AllocateRequest{Amount: "5000.00", Asset: "EUR", Merchant: merchant.Address().Hex(),
+	if _, err := n0.Allocate(api.AllocateRequest{Amount: "5000.00", Asset: "EUR", Merchant: merchant.Address().Hex(),
 		Accounts: []string{holder1}}); err == nil {
 		t.Fatal("an allocation beyond the pool")
 	}
@@ -111,8 +112,8 @@ func TestGiftConversion(t *testing.T) {
 	}
 	defer stop()
 
-	var c node.Conversion
-	if err := cl.Do(ctx, "POST", "/v1/conversions", node.ConversionRequest{Account: holder2, Gift: "GIFT"}, &c); err != nil {
+	var c api.Conversion
+	if err := cl.Do(ctx, "POST", "/v1/conversions", api.ConversionRequest{Account: holder2, Gift: "GIFT"}, &c); err != nil {
 		t.Fatal(err)
 	}
 	if c.Status != "requested" || c.GiftSpent != "7.30" || c.Received != "6.93" || c.ToSymbol != "EUR" {
@@ -149,7 +150,7 @@ func TestGiftConversion(t *testing.T) {
 		}
 	}
 	// Nothing left to convert; not this node's wallet; an unknown gift.
-	for _, req := range []node.ConversionRequest{
+	for _, req := range []api.ConversionRequest{
 		{Account: holder2, Gift: "GIFT"},
 		{Account: d.Info.Accounts[5].Address, Gift: "GIFT"},
 		{Account: holder2, Gift: "NOPE"},

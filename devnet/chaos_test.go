@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -157,7 +158,7 @@ func TestChaosChecker(t *testing.T) {
 			}
 		case x < 81:
 			// Take a little of the market maker's best ETH ask, paying EUR.
-			book := d.Nodes[0].Book(node.AssetInfo{ID: eth, Decimals: 18}, node.AssetInfo{ID: eur, Decimals: 2})
+			book := d.Nodes[0].Book(api.AssetInfo{ID: eth, Decimals: 18}, api.AssetInfo{ID: eur, Decimals: 2})
 			if len(book.Asks) == 0 {
 				continue
 			}

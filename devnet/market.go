@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -88,7 +88,7 @@ func (d *Devnet) quoteOnce(mm *account.Key, ids map[string]ledger.Hash) error {
 			return err
 		}
 		book := n0.Book(bi, qi)
-		count := func(levels []node.BookLevel) int {
+		count := func(levels []api.BookLevel) int {
 			c := 0
 			for _, l := range levels {
 				if l.Maker == mm.Address() {

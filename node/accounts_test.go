@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/holiman/uint256"
@@ -48,7 +49,7 @@ func TestAccountNumberServed(t *testing.T) {
 		verified(t, signTx(t, issuer, &ledger.Transfer{From: issuer.Address(), To: holder.Address(), Asset: asset, Amount: *uint256.NewInt(5), Nonce: 1})))
 
 	for i, k := range []ledger.Address{issuer.Address(), holder.Address()} {
-		var info AccountInfo
+		var info api.AccountInfo
 		if getJSON(t, base+"/v1/accounts/"+k.Hex(), &info); info.Number == nil || *info.Number != uint64(i) {
 			t.Errorf("account %d: number %v, want %d", i, info.Number, i)
 		}
@@ -62,21 +63,21 @@ func TestAccountNumberServed(t *testing.T) {
 		t.Errorf("conflicted %v (present %v), want false, present", v, present)
 	}
 
-	var all AccountList
+	var all api.AccountList
 	if status := getJSON(t, base+"/v1/accounts", &all); status != http.StatusOK || all.Count != 2 || len(all.Accounts) != 2 ||
-		all.Accounts[0] != (NumberedAccount{0, issuer.Address(), names.Name(issuer.Address())}) ||
-		all.Accounts[1] != (NumberedAccount{1, holder.Address(), names.Name(holder.Address())}) {
+		all.Accounts[0] != (api.NumberedAccount{Number: 0, Address: issuer.Address(), Name: names.Name(issuer.Address())}) ||
+		all.Accounts[1] != (api.NumberedAccount{Number: 1, Address: holder.Address(), Name: names.Name(holder.Address())}) {
 		t.Errorf("GET /v1/accounts: %d %+v", status, all)
 	}
-	var page AccountList
+	var page api.AccountList
 	if getJSON(t, base+"/v1/accounts?from=1&limit=1", &page); page.Count != 2 || len(page.Accounts) != 1 || page.Accounts[0].Number != 1 {
 		t.Errorf("page from 1: %+v", page)
 	}
 	if getJSON(t, base+"/v1/accounts?from=5", &page); page.Count != 2 || len(page.Accounts) != 0 || page.Accounts == nil {
 		t.Errorf("page past the end: %+v, want an empty list", page)
 	}
-	for _, q := range []string{"?limit=0", fmt.Sprintf("?limit=%d", MaxAccountPage+1), "?from=x", "?frm=1", "?from=1&from=2"} {
-		var e APIError
+	for _, q := range []string{"?limit=0", fmt.Sprintf("?limit=%d", api.MaxAccountPage+1), "?from=x", "?frm=1", "?from=1&from=2"} {
+		var e api.Error
 		if status := getJSON(t, base+"/v1/accounts"+q, &e); status != http.StatusBadRequest || e.Code != "malformed" {
 			t.Errorf("%s: %d %+v, want 400 malformed", q, status, e)
 		}

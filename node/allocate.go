@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange/alloc"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
@@ -26,65 +27,6 @@ import (
 // another asset of the same currency and decimals (a gift card) only at
 // its issuer; or as the request's items say.
 
-// AllocateItem is one stored-value item of a request's explicit pool.
-type AllocateItem struct {
-	ID        string           `json:"id"`
-	Account   ledger.Address   `json:"account"`
-	Asset     string           `json:"asset"`               // symbol or id
-	Merchants []ledger.Address `json:"merchants,omitempty"` // empty: accepted everywhere
-}
-
-// AllocateRequest is POST /v1/allocate.
-type AllocateRequest struct {
-	Amount   string `json:"amount"`   // in the payment asset's units, e.g. "12.50"
-	Asset    string `json:"asset"`    // the payment asset: symbol or id
-	Merchant string `json:"merchant"` // payee account: name or address
-	// Accounts make the pool from every balance they hold in an asset of
-	// the payment's currency (see above). Items list a pool explicitly.
-	Accounts []string       `json:"accounts,omitempty"`
-	Items    []AllocateItem `json:"items,omitempty"`
-	// ExpiresIn bounds the authorizations' life: a Go duration, default
-	// 10m, at most 24h.
-	ExpiresIn string `json:"expires_in,omitempty"`
-}
-
-// AllocateSpend is one chosen item and how it is spent.
-type AllocateSpend struct {
-	Item    string         `json:"item"`
-	Account ledger.Address `json:"account"`
-	Asset   ledger.Hash    `json:"asset"`
-	Symbol  string         `json:"symbol"`
-	Amount  string         `json:"amount"` // display units
-	Units   string         `json:"units"`  // base units
-	Balance string         `json:"balance"`
-	// Access is "authorization" (a device account: Authorization, signed
-	// when this node holds the account's key, else TypedData to sign) or
-	// "card" (a card purse: the card pays Amount with its own record).
-	Access        string                  `json:"access"`
-	Authorization *ledger.SignedSpendAuth `json:"authorization,omitempty"`
-	Signed        bool                    `json:"signed"`
-	TypedData     map[string]any          `json:"typed_data,omitempty"`
-}
-
-// AllocateResult is the answer of POST /v1/allocate.
-type AllocateResult struct {
-	Amount   string         `json:"amount"`
-	Asset    ledger.Hash    `json:"asset"`
-	Symbol   string         `json:"symbol"`
-	Merchant ledger.Address `json:"merchant"`
-	// Residual is what stays behind on the chosen items; Exact says it is
-	// proven the least possible, else Bound caps how far above the least
-	// it may be. Method names the allocator's path.
-	Residual string          `json:"residual"`
-	Exact    bool            `json:"exact"`
-	Bound    string          `json:"bound"`
-	Method   string          `json:"method"`
-	Items    int             `json:"items"` // eligible items considered
-	Spends   []AllocateSpend `json:"spends"`
-	Expires  uint64          `json:"expires"` // Unix seconds
-	Took     string          `json:"took"`
-}
-
 // maxAllocateItems bounds a request's pool.
 const maxAllocateItems = 20000
 
@@ -100,7 +42,7 @@ type poolItem struct {
 // Allocate answers an allocation request. Spend authorizations for
 // accounts whose keys this node holds as a wallet (Config.WalletKeys) come
 // signed; the others carry the typed data their wallet signs.
-func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
+func (n *Node) Allocate(req api.AllocateRequest) (*api.AllocateResult, error) {
 	start := time.Now()
 	q, err := n.checkAllocate(req)
 	if err != nil {
@@ -114,12 +56,12 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 	plan, err := alloc.Allocate(items, q.amount.Uint64(), q.merchant.Hex(), alloc.Options{})
 	var short *alloc.ShortfallError
 	if errors.As(err, &short) {
-		return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds",
+		return nil, api.Errorf(api.CodeInsufficientFunds,
 			"the pool holds %s %s accepted by %s, the payment is %s",
 			ledger.FormatAmount(uint256.NewInt(short.Available), q.pay.Decimals), q.pay.Symbol, q.merchant.Hex(), req.Amount)
 	}
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+		return nil, api.Errorf(api.CodeInvalid, "%v", err)
 	}
 	res, err := n.allocationResult(q, plan, byID, len(items))
 	if err != nil {
@@ -131,7 +73,7 @@ func (n *Node) Allocate(req AllocateRequest) (*AllocateResult, error) {
 
 // allocation is a checked allocation request with every name resolved.
 type allocation struct {
-	pay      AssetInfo
+	pay      api.AssetInfo
 	merchant ledger.Address
 	amount   *uint256.Int
 	life     time.Duration
@@ -140,7 +82,7 @@ type allocation struct {
 }
 
 // checkAllocate validates an allocation request and resolves its names.
-func (n *Node) checkAllocate(req AllocateRequest) (*allocation, error) {
+func (n *Node) checkAllocate(req api.AllocateRequest) (*allocation, error) {
 	q := &allocation{life: 10 * time.Minute}
 	var err error
 	if q.pay, err = n.ResolveAsset(req.Asset); err != nil {
@@ -150,21 +92,21 @@ func (n *Node) checkAllocate(req AllocateRequest) (*allocation, error) {
 		return nil, err
 	}
 	if q.amount, err = ledger.ParseAmount(req.Amount, q.pay.Decimals); err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "amount: %v", err)
+		return nil, api.Errorf(api.CodeInvalid, "amount: %v", err)
 	}
 	if q.amount.IsZero() || !q.amount.IsUint64() {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "amount must be positive and below 2^64 base units")
+		return nil, api.Errorf(api.CodeInvalid, "amount must be positive and below 2^64 base units")
 	}
 	if req.ExpiresIn != "" {
 		if q.life, err = time.ParseDuration(req.ExpiresIn); err != nil || q.life <= 0 || q.life > 24*time.Hour {
-			return nil, apiErr(http.StatusBadRequest, "invalid", "expires_in %q: a duration up to 24h", req.ExpiresIn)
+			return nil, api.Errorf(api.CodeInvalid, "expires_in %q: a duration up to 24h", req.ExpiresIn)
 		}
 	}
 	if len(req.Accounts)+len(req.Items) == 0 {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "give the pool: accounts or items")
+		return nil, api.Errorf(api.CodeInvalid, "give the pool: accounts or items")
 	}
 	if len(req.Items) > maxAllocateItems || len(req.Accounts) > maxAllocateItems {
-		return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "at most %d items", maxAllocateItems)
+		return nil, api.Errorf(api.CodeTooLarge, "at most %d items", maxAllocateItems)
 	}
 	for _, name := range req.Accounts {
 		a, err := n.ResolveAccount(name)
@@ -194,7 +136,7 @@ func (n *Node) checkAllocate(req AllocateRequest) (*allocation, error) {
 // allocationPool gathers the stored value that may pay: every purse of
 // the request's accounts in the payment's unit (a gift card only at its
 // issuer's shops), and its explicit items, read in one pending view.
-func (n *Node) allocationPool(req AllocateRequest, q *allocation) ([]poolItem, error) {
+func (n *Node) allocationPool(req api.AllocateRequest, q *allocation) ([]poolItem, error) {
 	// The assets each account holds settled, read before the pending view
 	// is locked.
 	settledHeld := make([][]ledger.Hash, len(q.accounts))
@@ -273,15 +215,15 @@ func allocItems(pool []poolItem) ([]alloc.Item, map[string]*poolItem) {
 // allocationResult answers a plan: a card pays with the card; an account
 // with a spend authorization, signed here when this node holds its key,
 // else as the typed data its wallet signs.
-func (n *Node) allocationResult(q *allocation, plan alloc.Plan, byID map[string]*poolItem, items int) (*AllocateResult, error) {
+func (n *Node) allocationResult(q *allocation, plan alloc.Plan, byID map[string]*poolItem, items int) (*api.AllocateResult, error) {
 	expires := uint64(n.cfg.Clock().Add(q.life).Unix())
-	res := &AllocateResult{Amount: ledger.FormatAmount(q.amount, q.pay.Decimals), Asset: q.pay.ID, Symbol: q.pay.Symbol, Merchant: q.merchant,
+	res := &api.AllocateResult{Amount: ledger.FormatAmount(q.amount, q.pay.Decimals), Asset: q.pay.ID, Symbol: q.pay.Symbol, Merchant: q.merchant,
 		Residual: ledger.FormatAmount(uint256.NewInt(plan.Residual), q.pay.Decimals), Exact: plan.Exact,
 		Bound: ledger.FormatAmount(uint256.NewInt(plan.Bound), q.pay.Decimals), Method: plan.Method, Items: items, Expires: expires}
 	for _, s := range plan.Spends {
 		p := byID[s.ID]
 		units := uint256.NewInt(s.Amount)
-		sp := AllocateSpend{Item: s.ID, Account: p.account, Asset: p.asset.ID, Symbol: p.asset.Symbol,
+		sp := api.AllocateSpend{Item: s.ID, Account: p.account, Asset: p.asset.ID, Symbol: p.asset.Symbol,
 			Amount: ledger.FormatAmount(units, p.asset.Decimals), Units: units.Dec(), Balance: ledger.FormatAmount(p.balance, p.asset.Decimals)}
 		if p.card {
 			sp.Access = "card"
@@ -346,7 +288,7 @@ func (n *Node) allocateRoutes(mux *http.ServeMux) {
 	// Token-protected: the answer carries signatures that spend the
 	// wallet's accounts.
 	mux.HandleFunc("POST /v1/allocate", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		var req AllocateRequest
+		var req api.AllocateRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}

@@ -25,34 +25,6 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// APIError is the JSON body of every error response.
-type APIError struct {
-	Code       string      `json:"code"`
-	Message    string      `json:"message"`
-	Candidates []Candidate `json:"candidates,omitempty"`
-	status     int
-}
-
-func (e *APIError) Error() string {
-	s := e.Message
-	for _, c := range e.Candidates {
-		s += "\n  " + strings.TrimSpace(strings.Join([]string{c.Name, c.Symbol, c.Address, c.ID}, " "))
-	}
-	return s
-}
-
-// Candidate is one match of an ambiguous name or symbol.
-type Candidate struct {
-	Name    string `json:"name,omitempty"`
-	Address string `json:"address,omitempty"`
-	ID      string `json:"id,omitempty"`
-	Symbol  string `json:"symbol,omitempty"`
-}
-
-func apiErr(status int, code, format string, args ...any) *APIError {
-	return &APIError{Code: code, Message: fmt.Sprintf(format, args...), status: status}
-}
-
 // maxBody bounds the body of every request.
 const maxBody = 64 << 10
 
@@ -101,21 +73,21 @@ func (n *Node) routesWith(lim apiLimits) http.Handler {
 	mux.HandleFunc("GET /v1/assets/{q}", n.handle(n.apiAsset))
 	mux.HandleFunc("POST /v1/txs", n.handle(func(r *http.Request) (any, error) {
 		if !limiter.allow(clientIP(r)) {
-			return nil, apiErr(http.StatusTooManyRequests, "rate_limited", "too many submissions from this address; slow down")
+			return nil, api.Errorf(api.CodeRateLimited, "too many submissions from this address; slow down")
 		}
 		return n.apiSubmit(r)
 	}))
 	mux.HandleFunc("GET /v1/txs/{id}", n.handle(n.apiTx))
 	mux.HandleFunc("GET /v1/batches/{seq}", n.handle(n.apiBatch))
 	mux.HandleFunc("GET /v1/proofs/{account}/{asset}", n.handle(n.apiProof))
-	mux.HandleFunc("GET /v1/evidence", n.handle(func(*http.Request) (any, error) { return n.pool.Evidence(), nil }))
+	mux.HandleFunc("GET /v1/evidence", n.handle(func(*http.Request) (any, error) { return n.evidence(), nil }))
 	mux.HandleFunc("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { n.apiEvents(w, r, lim, streams) })
 	mux.HandleFunc("POST /v1/admin/flush", n.authorized(n.handle(func(*http.Request) (any, error) {
 		if n.submitter == nil {
-			return nil, apiErr(http.StatusConflict, "not_a_settler", "this node has no settlement key")
+			return nil, api.Errorf(api.CodeNotASettler, "this node has no settlement key")
 		}
 		n.Flush()
-		return map[string]bool{"flushed": true}, nil
+		return api.FlushResult{Flushed: true}, nil
 	})))
 	n.issuerRoutes(mux)
 	n.bridgeRoutes(mux)
@@ -124,7 +96,7 @@ func (n *Node) routesWith(lim apiLimits) http.Handler {
 	n.payConversionRoutes(mux)
 	n.offerRoutes(mux, limiter)
 	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
-		return nil, apiErr(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)
+		return nil, api.Errorf(api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
 	return n.limitBodies(mux, lim.Body)
 }
@@ -145,8 +117,8 @@ func (n *Node) limitBodies(next http.Handler, max int64) http.Handler {
 	})
 }
 
-func errTooLarge(max int64) *APIError {
-	return apiErr(http.StatusRequestEntityTooLarge, "too_large", "the request body exceeds %d bytes", max)
+func errTooLarge(max int64) *api.Error {
+	return api.Errorf(api.CodeTooLarge, "the request body exceeds %d bytes", max)
 }
 
 // limitedBody is a request body read through http.MaxBytesReader that
@@ -195,13 +167,13 @@ func (n *Node) handle(fn func(r *http.Request) (any, error)) http.HandlerFunc {
 		v, err := fn(r)
 		w.Header().Set("Content-Type", "application/json")
 		if err != nil {
-			var ae *APIError
+			var ae *api.Error
 			if max, over := bodyTooLarge(r); over {
 				ae = errTooLarge(max)
 			} else if !errors.As(err, &ae) {
 				ae = classify(err)
 			}
-			w.WriteHeader(ae.status)
+			w.WriteHeader(ae.HTTPStatus)
 			json.NewEncoder(w).Encode(ae)
 			return
 		}
@@ -215,7 +187,7 @@ func (n *Node) authorized(h http.HandlerFunc) http.HandlerFunc {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.APIToken)) != 1 {
 			n.handle(func(*http.Request) (any, error) {
-				return nil, apiErr(http.StatusUnauthorized, "unauthorized", "this call needs the node's API token (Authorization: Bearer <token>)")
+				return nil, api.Errorf(api.CodeUnauthorized, "this call needs the node's API token (Authorization: Bearer <token>)")
 			})(w, r)
 			return
 		}
@@ -225,70 +197,49 @@ func (n *Node) authorized(h http.HandlerFunc) http.HandlerFunc {
 
 // unfundableCodes are the reasons of ErrUnfundable with a code of their
 // own; any other reason is "unfundable".
-var unfundableCodes = map[ledger.Reason]string{
-	ledger.ReasonInsufficientFunds: "insufficient_funds",
-	ledger.ReasonUnknownAsset:      "unknown_asset",
+var unfundableCodes = map[ledger.Reason]api.Code{
+	ledger.ReasonInsufficientFunds: api.CodeInsufficientFunds,
+	ledger.ReasonUnknownAsset:      api.CodeUnknownAsset,
 }
 
 // classify maps ledger and pool errors to API errors by their types
 // (errors.Is and errors.As), never by their text.
-func classify(err error) *APIError {
+func classify(err error) *api.Error {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, ledger.ErrDecode), errors.Is(err, ledger.ErrUnknownKind), errors.Is(err, ledger.ErrBadAddress),
 		errors.Is(err, ledger.ErrBadHash), errors.Is(err, ledger.ErrBadAmount):
-		return apiErr(http.StatusBadRequest, "malformed", "%s", msg)
+		return api.Errorf(api.CodeMalformed, "%s", msg)
 	case errors.Is(err, ledger.ErrBadSignature), errors.Is(err, ledger.ErrWrongSigner):
-		return apiErr(http.StatusBadRequest, "bad_signature", "%s (check the chain id and Anchor address of the EIP-712 domain: GET /v1/eip712)", msg)
+		return api.Errorf(api.CodeBadSignature, "%s (check the chain id and Anchor address of the EIP-712 domain: GET /v1/eip712)", msg)
 	case errors.Is(err, ledger.ErrBadField), errors.Is(err, ledger.ErrZeroAmount), errors.Is(err, ledger.ErrTooManyDecim):
-		return apiErr(http.StatusBadRequest, "invalid", "%s", msg)
+		return api.Errorf(api.CodeInvalid, "%s", msg)
 	case errors.Is(err, ledger.ErrNonceTooLow):
-		return apiErr(http.StatusConflict, "nonce_too_low", "%s", msg)
+		return api.Errorf(api.CodeNonceTooLow, "%s", msg)
 	case errors.Is(err, pool.ErrConflict):
-		return apiErr(http.StatusConflict, "conflict", "%s", msg)
+		return api.Errorf(api.CodeConflict, "%s", msg)
 	case errors.Is(err, pool.ErrNonceGapUnknown):
-		return apiErr(http.StatusConflict, "nonce_gap", "%s (send the account's earlier transactions first)", msg)
+		return api.Errorf(api.CodeNonceGap, "%s (send the account's earlier transactions first)", msg)
 	case errors.Is(err, pool.ErrUnfundable):
-		code := "unfundable"
+		code := api.CodeUnfundable
 		var ue *pool.UnfundableError
 		switch {
 		case errors.Is(err, ledger.ErrCardBlocked):
-			code = "card_blocked"
+			code = api.CodeCardBlocked
 		case errors.As(err, &ue) && unfundableCodes[ue.Reason] != "":
 			code = unfundableCodes[ue.Reason]
 		}
-		return apiErr(http.StatusUnprocessableEntity, code, "%s", msg)
+		e := api.Errorf(code, "%s", msg)
+		// unknown_asset included: a transaction refused, not a lookup.
+		e.HTTPStatus = http.StatusUnprocessableEntity
+		return e
 	case errors.Is(err, pool.ErrQueueFull), errors.Is(err, pool.ErrPoolFull):
-		return apiErr(http.StatusServiceUnavailable, "busy", "%s", msg)
+		return api.Errorf(api.CodeBusy, "%s", msg)
 	case errors.Is(err, pool.ErrQuota):
-		return apiErr(http.StatusTooManyRequests, "quota", "%s (wait until some settle)", msg)
+		return api.Errorf(api.CodeQuota, "%s (wait until some settle)", msg)
 	}
-	return apiErr(http.StatusInternalServerError, "internal", "%s", msg)
+	return api.Errorf(api.CodeInternal, "%s", msg)
 }
-
-// EIP712Info is GET /v1/eip712: the domain and every type at once (with
-// EIP712Domain), for reference. Wallets sign with EIP712Type.
-type EIP712Info struct {
-	Domain map[string]any                 `json:"domain"`
-	Types  map[string][]ledger.TypedField `json:"types"`
-}
-
-// EIP712Type is GET /v1/eip712?type=T: what a wallet signs a T with, as
-// is. Its keys are EIP-712's own (primaryType, and chainId and
-// verifyingContract in the domain), not the API's snake_case: they are
-// handed to the signer unchanged. Types holds T and the structs it
-// references only, without EIP712Domain: ethers' signTypedData(domain,
-// types, message) takes them so and refuses EIP712Domain among them. With
-// rpc=eth_signTypedData_v4, Types also holds EIP712Domain: the document
-// eth_signTypedData_v4 (MetaMask) takes once "message" is added.
-type EIP712Type struct {
-	Domain      map[string]any                 `json:"domain"`
-	PrimaryType string                         `json:"primaryType"`
-	Types       map[string][]ledger.TypedField `json:"types"`
-}
-
-// RPCSignTypedDataV4 is the one value of GET /v1/eip712's rpc parameter.
-const RPCSignTypedDataV4 = "eth_signTypedData_v4"
 
 func (n *Node) apiEIP712(r *http.Request) (any, error) {
 	q, err := queryParams(r, "type", "rpc")
@@ -296,38 +247,38 @@ func (n *Node) apiEIP712(r *http.Request) (any, error) {
 		return nil, err
 	}
 	name, rpc := q["type"], q["rpc"]
-	if rpc != "" && rpc != RPCSignTypedDataV4 {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "rpc=%q: the one value is %s", rpc, RPCSignTypedDataV4)
+	if rpc != "" && rpc != api.RPCSignTypedDataV4 {
+		return nil, api.Errorf(api.CodeMalformed, "rpc=%q: the one value is %s", rpc, api.RPCSignTypedDataV4)
 	}
 	if name == "" {
 		if rpc != "" {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "rpc needs a type (GET /v1/eip712?type=Transfer&rpc=%s)", RPCSignTypedDataV4)
+			return nil, api.Errorf(api.CodeMalformed, "rpc needs a type (GET /v1/eip712?type=Transfer&rpc=%s)", api.RPCSignTypedDataV4)
 		}
-		return EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
+		return api.EIP712Info{Domain: ledger.DomainJSON(n.domain), Types: ledger.Types()}, nil
 	}
-	return n.EIP712Type(name, rpc == RPCSignTypedDataV4)
+	return n.EIP712Type(name, rpc == api.RPCSignTypedDataV4)
 }
 
 // EIP712Type answers GET /v1/eip712?type=name (withDomain: with
 // rpc=eth_signTypedData_v4).
-func (n *Node) EIP712Type(name string, withDomain bool) (EIP712Type, error) {
+func (n *Node) EIP712Type(name string, withDomain bool) (api.EIP712Type, error) {
 	types, ok := ledger.TypesFor(name)
 	if !ok {
-		return EIP712Type{}, apiErr(http.StatusNotFound, "unknown_type", "the protocol signs no type %q (type names are case-sensitive): %s",
+		return api.EIP712Type{}, api.Errorf(api.CodeUnknownType, "the protocol signs no type %q (type names are case-sensitive): %s",
 			name, strings.Join(ledger.SignedTypes(), ", "))
 	}
 	domain := n.domain
 	if name == ledger.AttestationType {
 		// Attesters sign under the Vault's domain.
 		if n.cfg.Vault.IsZero() {
-			return EIP712Type{}, apiErr(http.StatusConflict, "no_vault", "attestations are signed under the Vault's domain, and this node follows no Vault")
+			return api.EIP712Type{}, api.Errorf(api.CodeNoVault, "attestations are signed under the Vault's domain, and this node follows no Vault")
 		}
 		domain = ledger.NewDomain(n.domain.ChainID, n.cfg.Vault)
 	}
 	if withDomain {
 		types["EIP712Domain"] = ledger.DomainFields
 	}
-	return EIP712Type{Domain: ledger.DomainJSON(domain), PrimaryType: name, Types: types}, nil
+	return api.EIP712Type{Domain: ledger.DomainJSON(domain), PrimaryType: name, Types: types}, nil
 }
 
 // queryParams reads a GET route's query parameters: each of names at most
@@ -337,10 +288,10 @@ func queryParams(r *http.Request, names ...string) (map[string]string, error) {
 	out := map[string]string{}
 	for k, vs := range r.URL.Query() {
 		if !slices.Contains(names, k) {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "unknown query parameter %q (this route takes: %s)", k, strings.Join(names, ", "))
+			return nil, api.Errorf(api.CodeMalformed, "unknown query parameter %q (this route takes: %s)", k, strings.Join(names, ", "))
 		}
 		if len(vs) > 1 {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "query parameter %q given %d times", k, len(vs))
+			return nil, api.Errorf(api.CodeMalformed, "query parameter %q given %d times", k, len(vs))
 		}
 		out[k] = vs[0]
 	}
@@ -348,41 +299,11 @@ func queryParams(r *http.Request, names ...string) (map[string]string, error) {
 }
 
 func (n *Node) apiSubmit(r *http.Request) (any, error) {
-	var req SubmitRequest
+	var req api.SubmitRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
 	return n.Submit(r.Context(), req.Tx)
-}
-
-// SubmitRequest is the body of POST /v1/txs: the JSON form of a signed
-// transaction, or {"raw": "0x<wire form>"} and nothing else.
-type SubmitRequest struct {
-	Tx *ledger.Tx
-}
-
-// UnmarshalJSON reads either form strictly.
-func (s *SubmitRequest) UnmarshalJSON(b []byte) error {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(b, &keys); err != nil {
-		return err
-	}
-	if _, ok := keys["raw"]; !ok {
-		s.Tx = new(ledger.Tx)
-		return s.Tx.UnmarshalJSON(b)
-	}
-	var raw struct {
-		Raw string `json:"raw"`
-	}
-	if err := strictjson.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	w, err := hex.DecodeString(strings.TrimPrefix(raw.Raw, "0x"))
-	if err != nil {
-		return fmt.Errorf("raw is not hex: %v", err)
-	}
-	s.Tx, err = ledger.DecodeTx(w)
-	return err
 }
 
 // decodeBody reads a JSON request body by strictjson's rules — the one
@@ -402,7 +323,7 @@ func decodeOptionalBody(r *http.Request, v any) error {
 func decodeBodyOr(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
-		return apiErr(http.StatusBadRequest, "malformed", "reading the body: %v", err)
+		return api.Errorf(api.CodeMalformed, "reading the body: %v", err)
 	}
 	if optional && len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -410,51 +331,42 @@ func decodeBodyOr(r *http.Request, v any, optional bool) error {
 	if err := strictjson.Unmarshal(body, v); err != nil {
 		// A ledger error keeps its own code (a wire form's bad signature
 		// is bad_signature); anything else is malformed.
-		if ae := classify(err); ae.status != http.StatusInternalServerError {
+		if ae := classify(err); ae.Code != api.CodeInternal {
 			return ae
 		}
-		return apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		return api.Errorf(api.CodeMalformed, "%v", err)
 	}
 	return nil
-}
-
-// TxInfo is GET /v1/txs/{id}.
-type TxInfo struct {
-	ID       ledger.Hash  `json:"id"`
-	Status   api.TxStatus `json:"status"`
-	BatchSeq *uint64      `json:"batch_seq,omitempty"`
-	Reason   string       `json:"reason,omitempty"`
-	Kind     string       `json:"kind,omitempty"`
 }
 
 func (n *Node) apiTx(r *http.Request) (any, error) {
 	id, err := ledger.ParseHash(r.PathValue("id"))
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		return nil, api.Errorf(api.CodeMalformed, "%v", err)
 	}
 	return n.TxStatus(id)
 }
 
 // TxStatus reports what the node knows of a transaction.
-func (n *Node) TxStatus(id ledger.Hash) (TxInfo, error) {
+func (n *Node) TxStatus(id ledger.Hash) (api.TxInfo, error) {
 	if rec, ok, err := n.store.Tx(id); err != nil {
-		return TxInfo{}, err
+		return api.TxInfo{}, err
 	} else if ok {
 		seq := rec.Seq
-		return TxInfo{ID: id, Status: settledStatus(rec), BatchSeq: &seq, Reason: rec.Reason.String(), Kind: rec.Kind.String()}, nil
+		return api.TxInfo{ID: id, Status: settledStatus(rec), BatchSeq: &seq, Reason: rec.Reason.String(), Kind: rec.Kind.String()}, nil
 	}
 	st, ok := n.pool.Status(id)
 	if !ok {
 		reason, stored, err := n.store.Rejected(id)
 		if err != nil {
-			return TxInfo{}, err
+			return api.TxInfo{}, err
 		}
 		if !stored {
-			return TxInfo{}, apiErr(http.StatusNotFound, "unknown_tx", "no transaction %s is known to this node", id.Hex())
+			return api.TxInfo{}, api.Errorf(api.CodeUnknownTx, "no transaction %s is known to this node", id.Hex())
 		}
 		st.Rejected = reason
 	}
-	info := TxInfo{ID: id}
+	info := api.TxInfo{ID: id}
 	switch {
 	case st.Rejected != "":
 		info.Status, info.Reason = api.TxRejected, st.Rejected
@@ -472,46 +384,33 @@ func (n *Node) TxStatus(id ledger.Hash) (TxInfo, error) {
 func (n *Node) apiBatch(r *http.Request) (any, error) {
 	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "batch seq must be a number")
+		return nil, api.Errorf(api.CodeMalformed, "batch seq must be a number")
 	}
 	b, ok, err := n.store.Batch(seq)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, apiErr(http.StatusNotFound, "unknown_batch", "batch %d is not folded here", seq)
+		return nil, api.Errorf(api.CodeUnknownBatch, "batch %d is not folded here", seq)
 	}
-	return b, nil
+	// The same fields: a change to the record that api.Batch misses does
+	// not compile.
+	return api.Batch(b), nil
 }
 
-// AssetInfo describes an asset.
-type AssetInfo struct {
-	ID       ledger.Hash    `json:"id"`
-	Symbol   string         `json:"symbol"`
-	Decimals uint8          `json:"decimals"`
-	Currency uint16         `json:"currency,omitempty"`
-	Issuer   ledger.Address `json:"issuer"`
-	Supply   string         `json:"supply"`
-	Metadata ledger.Hash    `json:"metadata"`
-	Pending  bool           `json:"pending"`
-	// Token is set for an asset bridged through the Vault (the Issuer):
-	// its ERC-20 contract, or the zero address for ETH.
-	Token *ledger.Address `json:"token,omitempty"`
-}
-
-func assetInfo(a *ledger.Asset, pending bool) AssetInfo {
-	return AssetInfo{ID: a.ID, Symbol: a.Symbol, Decimals: a.Decimals, Currency: a.Currency, Issuer: a.Issuer,
+func assetInfo(a *ledger.Asset, pending bool) api.AssetInfo {
+	return api.AssetInfo{ID: a.ID, Symbol: a.Symbol, Decimals: a.Decimals, Currency: a.Currency, Issuer: a.Issuer,
 		Supply: ledger.FormatAmount(&a.Supply, a.Decimals), Metadata: a.Metadata, Pending: pending, Token: a.Token}
 }
 
 // assets lists settled assets and those only in the pending view.
-func (n *Node) assets() ([]AssetInfo, error) {
+func (n *Node) assets() ([]api.AssetInfo, error) {
 	settled, err := n.store.Assets()
 	if err != nil {
 		return nil, err
 	}
 	seen := map[ledger.Hash]bool{}
-	var out []AssetInfo
+	var out []api.AssetInfo
 	for _, a := range settled {
 		seen[a.ID] = true
 		out = append(out, assetInfo(a, false))
@@ -537,12 +436,12 @@ func (n *Node) apiAssets(*http.Request) (any, error) { return n.assets() }
 func (n *Node) apiAsset(r *http.Request) (any, error) { return n.ResolveAsset(r.PathValue("q")) }
 
 // ResolveAsset finds an asset by id or by a symbol that names exactly one.
-func (n *Node) ResolveAsset(q string) (AssetInfo, error) {
+func (n *Node) ResolveAsset(q string) (api.AssetInfo, error) {
 	all, err := n.assets()
 	if err != nil {
-		return AssetInfo{}, err
+		return api.AssetInfo{}, err
 	}
-	var matches []AssetInfo
+	var matches []api.AssetInfo
 	for _, a := range all {
 		if a.ID.Hex() == strings.ToLower(q) || a.Symbol == q {
 			matches = append(matches, a)
@@ -552,39 +451,13 @@ func (n *Node) ResolveAsset(q string) (AssetInfo, error) {
 	case 1:
 		return matches[0], nil
 	case 0:
-		return AssetInfo{}, apiErr(http.StatusNotFound, "unknown_asset", "no asset is named %q (GET /v1/assets lists them)", q)
+		return api.AssetInfo{}, api.Errorf(api.CodeUnknownAsset, "no asset is named %q (GET /v1/assets lists them)", q)
 	}
-	e := apiErr(http.StatusConflict, "ambiguous", "symbol %q names %d assets; use an asset id", q, len(matches))
+	e := api.Errorf(api.CodeAmbiguous, "symbol %q names %d assets; use an asset id", q, len(matches))
 	for _, a := range matches {
-		e.Candidates = append(e.Candidates, Candidate{ID: a.ID.Hex(), Symbol: a.Symbol, Address: a.Issuer.Hex()})
+		e.Candidates = append(e.Candidates, api.Candidate{ID: a.ID.Hex(), Symbol: a.Symbol, Address: a.Issuer.Hex()})
 	}
-	return AssetInfo{}, e
-}
-
-// Balance is one asset held by an account.
-type Balance struct {
-	Asset    ledger.Hash `json:"asset"`
-	Symbol   string      `json:"symbol"`
-	Decimals uint8       `json:"decimals"`
-	Settled  string      `json:"settled"`
-	Pending  string      `json:"pending"`
-	// Base units, for programs.
-	SettledUnits string `json:"settled_units"`
-	PendingUnits string `json:"pending_units"`
-}
-
-// AccountInfo is GET /v1/accounts/{q}.
-type AccountInfo struct {
-	Address ledger.Address `json:"address"`
-	Name    string         `json:"name"`
-	// Number is the account's number in the settled state (batches refer
-	// to the account by it), or null while no settled transaction has
-	// touched the account.
-	Number       *uint64   `json:"number"`
-	Nonce        uint64    `json:"nonce"`
-	SettledNonce uint64    `json:"settled_nonce"`
-	Conflicted   bool      `json:"conflicted"`
-	Balances     []Balance `json:"balances"`
+	return api.AssetInfo{}, e
 }
 
 func (n *Node) apiAccount(r *http.Request) (any, error) {
@@ -596,8 +469,8 @@ func (n *Node) apiAccount(r *http.Request) (any, error) {
 }
 
 // Account reports an account's settled and pending state.
-func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
-	info := AccountInfo{Address: addr, Name: names.Name(addr), Conflicted: n.pool.Conflicted(addr)}
+func (n *Node) Account(addr ledger.Address) (api.AccountInfo, error) {
+	info := api.AccountInfo{Address: addr, Name: names.Name(addr), Conflicted: n.pool.Conflicted(addr)}
 	settledRaw, err := n.store.Balances(addr)
 	if err != nil {
 		return info, err
@@ -640,54 +513,31 @@ func (n *Node) Account(addr ledger.Address) (AccountInfo, error) {
 		if s.IsZero() && p.IsZero() {
 			continue
 		}
-		info.Balances = append(info.Balances, Balance{Asset: id, Symbol: a.Symbol, Decimals: a.Decimals,
+		info.Balances = append(info.Balances, api.Balance{Asset: id, Symbol: a.Symbol, Decimals: a.Decimals,
 			Settled: ledger.FormatAmount(s, a.Decimals), Pending: ledger.FormatAmount(p, a.Decimals),
 			SettledUnits: s.Dec(), PendingUnits: p.Dec()})
 	}
 	sort.Slice(info.Balances, func(i, j int) bool { return info.Balances[i].Symbol < info.Balances[j].Symbol })
 	if info.Balances == nil {
-		info.Balances = []Balance{}
+		info.Balances = []api.Balance{}
 	}
 	return info, nil
 }
-
-// AccountList is GET /v1/accounts: the settled state's numbered accounts
-// in number order, a page at a time.
-type AccountList struct {
-	// Count is how many accounts the settled state has numbered (0 …
-	// count−1).
-	Count    uint64            `json:"count"`
-	Accounts []NumberedAccount `json:"accounts"`
-}
-
-// NumberedAccount is one account of AccountList.
-type NumberedAccount struct {
-	Number  uint64         `json:"number"`
-	Address ledger.Address `json:"address"`
-	Name    string         `json:"name"`
-}
-
-// Account list pages: DefaultAccountPage accounts unless limit says
-// otherwise, at most MaxAccountPage.
-const (
-	DefaultAccountPage = 100
-	MaxAccountPage     = 1000
-)
 
 func (n *Node) apiAccounts(r *http.Request) (any, error) {
 	q, err := queryParams(r, "from", "limit")
 	if err != nil {
 		return nil, err
 	}
-	var from, limit uint64 = 0, DefaultAccountPage
+	var from, limit uint64 = 0, api.DefaultAccountPage
 	if v, ok := q["from"]; ok {
 		if from, err = strconv.ParseUint(v, 10, 64); err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "from=%q: an account number", v)
+			return nil, api.Errorf(api.CodeMalformed, "from=%q: an account number", v)
 		}
 	}
 	if v, ok := q["limit"]; ok {
-		if limit, err = strconv.ParseUint(v, 10, 64); err != nil || limit == 0 || limit > MaxAccountPage {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "limit=%q: 1 to %d", v, MaxAccountPage)
+		if limit, err = strconv.ParseUint(v, 10, 64); err != nil || limit == 0 || limit > api.MaxAccountPage {
+			return nil, api.Errorf(api.CodeMalformed, "limit=%q: 1 to %d", v, api.MaxAccountPage)
 		}
 	}
 	return n.Accounts(from, limit)
@@ -696,15 +546,15 @@ func (n *Node) apiAccounts(r *http.Request) (any, error) {
 // Accounts lists the settled accounts numbered from on, up to limit of
 // them. Numbers never change once given, so pages read at different
 // times fit together.
-func (n *Node) Accounts(from, limit uint64) (AccountList, error) {
+func (n *Node) Accounts(from, limit uint64) (api.AccountList, error) {
 	st := ledger.NewOverlay(n.store.State())
-	out := AccountList{Count: st.AccountCount(), Accounts: []NumberedAccount{}}
+	out := api.AccountList{Count: st.AccountCount(), Accounts: []api.NumberedAccount{}}
 	for i := from; i < out.Count && uint64(len(out.Accounts)) < limit; i++ {
 		a, ok := st.AccountByNumber(i)
 		if !ok {
 			return out, fmt.Errorf("node: the settled state numbers %d accounts but has no account %d", out.Count, i)
 		}
-		out.Accounts = append(out.Accounts, NumberedAccount{Number: i, Address: a, Name: names.Name(a)})
+		out.Accounts = append(out.Accounts, api.NumberedAccount{Number: i, Address: a, Name: names.Name(a)})
 	}
 	return out, st.Err()
 }
@@ -715,7 +565,7 @@ func (n *Node) ResolveAccount(q string) (ledger.Address, error) {
 	if strings.HasPrefix(q, "0x") || strings.HasPrefix(q, "0X") {
 		a, err := ledger.ParseAddress(q)
 		if err != nil {
-			return a, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return a, api.Errorf(api.CodeMalformed, "%v", err)
 		}
 		return a, nil
 	}
@@ -736,31 +586,18 @@ func (n *Node) ResolveAccount(q string) (ledger.Address, error) {
 	})
 	switch len(uniq) {
 	case 0:
-		return ledger.Address{}, apiErr(http.StatusNotFound, "unknown_account", "no account is named %q", q)
+		return ledger.Address{}, api.Errorf(api.CodeUnknownAccount, "no account is named %q", q)
 	case 1:
 		for a := range uniq {
 			return a, nil
 		}
 	}
-	e := apiErr(http.StatusConflict, "ambiguous", "%q matches %d accounts; use more of the name or the address", q, len(uniq))
+	e := api.Errorf(api.CodeAmbiguous, "%q matches %d accounts; use more of the name or the address", q, len(uniq))
 	for a := range uniq {
-		e.Candidates = append(e.Candidates, Candidate{Name: names.Name(a), Address: a.Hex()})
+		e.Candidates = append(e.Candidates, api.Candidate{Name: names.Name(a), Address: a.Hex()})
 	}
 	sort.Slice(e.Candidates, func(i, j int) bool { return e.Candidates[i].Name < e.Candidates[j].Name })
 	return ledger.Address{}, e
-}
-
-// ProofInfo is GET /v1/proofs/{account}/{asset}: a settled balance and its
-// Merkle proof against the latest folded state root.
-type ProofInfo struct {
-	Account   ledger.Address `json:"account"`
-	Asset     ledger.Hash    `json:"asset"`
-	Units     string         `json:"units"`
-	Key       string         `json:"key"`
-	Value     string         `json:"value"`
-	StateRoot ledger.Hash    `json:"state_root"`
-	Seq       *uint64        `json:"batch_seq"`
-	Proof     ledger.Proof   `json:"proof"`
 }
 
 func (n *Node) apiProof(r *http.Request) (any, error) {
@@ -791,7 +628,7 @@ func (n *Node) apiProof(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &ProofInfo{Account: addr, Asset: asset.ID, Units: new(uint256.Int).SetBytes(val).Dec(), Key: "0x" + hex.EncodeToString(key),
+	out := &api.ProofInfo{Account: addr, Asset: asset.ID, Units: new(uint256.Int).SetBytes(val).Dec(), Key: "0x" + hex.EncodeToString(key),
 		Value: "0x" + hex.EncodeToString(val), StateRoot: head.StateRoot, Proof: proof, Seq: head.SettledSeq()}
 	return out, nil
 }
@@ -805,7 +642,7 @@ func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request, lim apiLimits, 
 	ip := clientIP(r)
 	if !streams.acquire(ip) {
 		n.handle(func(*http.Request) (any, error) {
-			return nil, apiErr(http.StatusTooManyRequests, "too_many_streams",
+			return nil, api.Errorf(api.CodeTooManyStreams,
 				"this address already has %d event streams open on this node; close one first", streams.max)
 		})(w, r)
 		return
@@ -814,7 +651,7 @@ func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request, lim apiLimits, 
 	ch, cancel, ok := n.events.subscribe()
 	if !ok {
 		n.handle(func(*http.Request) (any, error) {
-			return nil, apiErr(http.StatusServiceUnavailable, "busy", "too many event streams are open on this node")
+			return nil, api.Errorf(api.CodeBusy, "too many event streams are open on this node")
 		})(w, r)
 		return
 	}
@@ -945,4 +782,14 @@ func clientIP(r *http.Request) string {
 		return ip.Mask(net.CIDRMask(64, 128)).String()
 	}
 	return host
+}
+
+// evidence is every equivocation the pool saw, as GET /v1/evidence
+// answers it.
+func (n *Node) evidence() []api.Evidence {
+	var out []api.Evidence // null, not [], when there is none: as before
+	for _, e := range n.pool.Evidence() {
+		out = append(out, api.Evidence{Account: e.Account, Nonce: e.Nonce, First: e.First, Second: e.Second, FirstRaw: e.FirstRaw, SecondRaw: e.SecondRaw})
+	}
+	return out
 }

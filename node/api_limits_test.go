@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 )
 
@@ -37,10 +38,10 @@ func testLimits() apiLimits {
 	return l
 }
 
-func decodeAPIError(t *testing.T, resp *http.Response) APIError {
+func decodeAPIError(t *testing.T, resp *http.Response) api.Error {
 	t.Helper()
 	defer resp.Body.Close()
-	var e APIError
+	var e api.Error
 	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
 		t.Fatalf("status %d: the body is not an API error: %v", resp.StatusCode, err)
 	}
@@ -204,7 +205,7 @@ func TestEventStreamOutlivesTimeouts(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		time.Sleep(500 * time.Millisecond) // beyond every timeout of the server
 		seq := uint64(i)
-		n.events.publish(Event{Type: "batch", Seq: &seq, Root: &ledger.Hash{}})
+		n.events.publish(api.Event{Type: "batch", Seq: &seq, Root: &ledger.Hash{}})
 		select {
 		case l, ok := <-lines:
 			if !ok || l != "event: batch" {

@@ -14,49 +14,48 @@ import (
 	"testing"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/ledger/store"
-	"github.com/anonex/anonex/node/pool"
 	"github.com/holiman/uint256"
 )
 
 // apiTypes is every route of the API with the Go types of the JSON it
-// takes and answers (an error answer is always an APIError). A route
+// takes and answers (an error answer is always an api.Error). A route
 // registered without an entry here fails TestEveryRouteIsListed, so the
 // naming test below sees every type the API speaks.
 var apiTypes = map[string][]any{
-	"GET /v1/status":                          {Status{}},
-	"GET /v1/eip712":                          {EIP712Info{}, EIP712Type{}},
-	"GET /v1/accounts":                        {AccountList{}},
-	"GET /v1/accounts/{q}":                    {AccountInfo{}},
-	"GET /v1/assets":                          {[]AssetInfo{}},
-	"GET /v1/assets/{q}":                      {AssetInfo{}},
-	"POST /v1/txs":                            {sampleTxs(), SubmitResult{}},
-	"GET /v1/txs/{id}":                        {TxInfo{}},
-	"GET /v1/batches/{seq}":                   {store.BatchRecord{}},
-	"GET /v1/proofs/{account}/{asset}":        {ProofInfo{}},
-	"GET /v1/evidence":                        {[]pool.Evidence{}},
-	"GET /v1/events":                          {Event{}},
-	"POST /v1/admin/flush":                    {map[string]bool{}},
-	"GET /v1/batches/{seq}/attestations":      {BatchAttestations{}},
-	"GET /v1/withdrawals/{id}":                {Withdrawal{}},
-	"GET /v1/deposits/{q}":                    {[]store.DepositRecord{}},
-	"POST /v1/conversions":                    {ConversionRequest{}, Conversion{}},
-	"GET /v1/conversions/{id}":                {Conversion{}},
-	"POST /v1/cards":                          {CertifyRequest{}, CertifyResult{}},
-	"POST /v1/cards/{card}/register":          {RegisterRequest{}, RegisterResult{}},
-	"GET /v1/cards/{card}":                    {CardInfo{}},
-	"GET /v1/cards/{card}/update":             {UpdateValue{}},
-	"POST /v1/cards/{card}/lost":              {BlockRequest{}, BlockResult{}},
-	"GET /v1/hotlist":                         {[]HotListEntry{}},
-	"POST /v1/offers":                         {sampleOffer(), map[string]ledger.Hash{}},
-	"GET /v1/offers/{id}":                     {OfferInfo{}},
-	"GET /v1/quote":                           {QuoteInfo{}},
-	"GET /v1/book/{base}/{quote}":             {BookInfo{}},
-	"POST /v1/allocate":                       {AllocateRequest{}, AllocateResult{}, sampleAuth()},
-	"POST /v1/pay-conversions":                {PayConversionRequest{}, PayConversionApproval{}},
-	"POST /v1/pay-conversions/{nonce}/record": {PayConversionRecord{}, map[string]ledger.Hash{}},
-	"/": {APIError{}},
+	"GET /v1/status":                          {api.NodeStatus{}},
+	"GET /v1/eip712":                          {api.EIP712Info{}, api.EIP712Type{}},
+	"GET /v1/accounts":                        {api.AccountList{}},
+	"GET /v1/accounts/{q}":                    {api.AccountInfo{}},
+	"GET /v1/assets":                          {[]api.AssetInfo{}},
+	"GET /v1/assets/{q}":                      {api.AssetInfo{}},
+	"POST /v1/txs":                            {sampleTxs(), api.SubmitResult{}},
+	"GET /v1/txs/{id}":                        {api.TxInfo{}},
+	"GET /v1/batches/{seq}":                   {api.Batch{}},
+	"GET /v1/proofs/{account}/{asset}":        {api.ProofInfo{}},
+	"GET /v1/evidence":                        {[]api.Evidence{}},
+	"GET /v1/events":                          {api.Event{}},
+	"POST /v1/admin/flush":                    {api.FlushResult{}},
+	"GET /v1/batches/{seq}/attestations":      {api.BatchAttestations{}},
+	"GET /v1/withdrawals/{id}":                {api.Withdrawal{}},
+	"GET /v1/deposits/{q}":                    {[]api.Deposit{}},
+	"POST /v1/conversions":                    {api.ConversionRequest{}, api.Conversion{}},
+	"GET /v1/conversions/{id}":                {api.Conversion{}},
+	"POST /v1/cards":                          {api.CertifyRequest{}, api.CertifyResult{}},
+	"POST /v1/cards/{card}/register":          {api.RegisterRequest{}, api.RegisterResult{}},
+	"GET /v1/cards/{card}":                    {api.CardInfo{}},
+	"GET /v1/cards/{card}/update":             {api.UpdateValue{}},
+	"POST /v1/cards/{card}/lost":              {api.BlockRequest{}, api.BlockResult{}},
+	"GET /v1/hotlist":                         {[]api.HotListEntry{}},
+	"POST /v1/offers":                         {sampleOffer(), api.OfferPosted{}},
+	"GET /v1/offers/{id}":                     {api.OfferInfo{}},
+	"GET /v1/quote":                           {api.QuoteInfo{}},
+	"GET /v1/book/{base}/{quote}":             {api.BookInfo{}},
+	"POST /v1/allocate":                       {api.AllocateRequest{}, api.AllocateResult{}, sampleAuth()},
+	"POST /v1/pay-conversions":                {api.PayConversionRequest{}, api.PayConversionApproval{}},
+	"POST /v1/pay-conversions/{nonce}/record": {api.PayConversionRecord{}, api.PayConversionDone{}},
+	"/": {api.Error{}},
 }
 
 // TestEveryRouteIsListed: apiTypes names every route the node registers
@@ -97,6 +96,27 @@ func TestEveryRouteIsListed(t *testing.T) {
 	for p := range apiTypes {
 		if !found[p] {
 			t.Errorf("apiTypes lists %q, which no longer exists", p)
+		}
+	}
+}
+
+// TestAPITypesLiveInAPI: every type a route takes or answers is one of
+// package api (a signed transaction, offer or authorization sent as is
+// is the ledger's, listed by a sample value), so a client needs api and
+// ledger, never node.
+func TestAPITypesLiveInAPI(t *testing.T) {
+	for route, types := range apiTypes {
+		for _, v := range types {
+			if len(samplesIn(v)) > 0 {
+				continue
+			}
+			rt := reflect.TypeOf(v)
+			for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice {
+				rt = rt.Elem()
+			}
+			if rt.PkgPath() != "github.com/anonex/anonex/api" {
+				t.Errorf("%s: %s is not a type of package api", route, rt)
+			}
 		}
 	}
 }

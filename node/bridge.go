@@ -149,7 +149,7 @@ func (n *Node) foldVault(ev chain.Event) error {
 	}
 	if dep != nil {
 		idx := dep.Index
-		n.events.publish(Event{Type: "deposit", Status: dep.Status, Reason: dep.Reason, Index: &idx, Account: &dep.Account,
+		n.events.publish(api.Event{Type: "deposit", Status: dep.Status, Reason: dep.Reason, Index: &idx, Account: &dep.Account,
 			Asset: &dep.Asset, Amount: dep.Amount, EthTx: &dep.EthTx, Root: &root})
 		n.log.Debug("folded deposit", "index", dep.Index, "account", dep.Account, "amount", dep.Amount, "status", dep.Status)
 	}
@@ -263,17 +263,6 @@ func (n *Node) validateAttestation(_ context.Context, _ peer.ID, raw []byte) p2p
 	return p2p.Accept
 }
 
-// RootDisagreement is a registered attester's signed attestation of a batch
-// whose roots differ from what this node folded: the two fold different
-// states from the same chain (a different Vault, another build, a bug).
-// GET /v1/status shows the first one seen.
-type RootDisagreement struct {
-	Seq      uint64             `json:"seq"`
-	Attester ledger.Address     `json:"attester"`
-	Ours     ledger.Attestation `json:"ours"`
-	Theirs   ledger.Attestation `json:"theirs"`
-}
-
 // compareAttestation reports loudly when an attester signed other roots
 // for a batch this node folded.
 func (n *Node) compareAttestation(rec store.BatchRecord, sa signedAttestation) {
@@ -286,7 +275,7 @@ func (n *Node) compareAttestation(rec store.BatchRecord, sa signedAttestation) {
 		"our_receipts_root", ours.ReceiptsRoot, "their_receipts_root", sa.Attestation.ReceiptsRoot)
 	n.mu.Lock()
 	if n.disagreement == nil {
-		n.disagreement = &RootDisagreement{Seq: rec.Seq, Attester: sa.Signer, Ours: ours, Theirs: sa.Attestation}
+		n.disagreement = &api.RootDisagreement{Seq: rec.Seq, Attester: sa.Signer, Ours: ours, Theirs: sa.Attestation}
 	}
 	n.mu.Unlock()
 }
@@ -322,40 +311,21 @@ func (n *Node) checkAttested(rec store.BatchRecord) {
 	}
 }
 
-// BatchAttestations is a batch's attestation as this node folded it, with
-// the matching signatures it holds (ascending by signer, as the Vault
-// wants them).
-type BatchAttestations struct {
-	Attestation ledger.Attestation `json:"attestation"`
-	Signatures  []AttesterSig      `json:"signatures"`
-	Threshold   int                `json:"threshold"`
-	Attesters   []ledger.Address   `json:"attesters"`
-	Vault       ledger.Address     `json:"vault"`
-	// Conflicting lists attesters that signed other roots for this batch.
-	Conflicting []ledger.Address `json:"conflicting,omitempty"`
-}
-
-// AttesterSig is one attester's signature.
-type AttesterSig struct {
-	Signer    ledger.Address `json:"signer"`
-	Signature ledger.Sig     `json:"signature"`
-}
-
 // Attestations returns what this node holds for batch seq.
-func (n *Node) Attestations(seq uint64) (*BatchAttestations, error) {
+func (n *Node) Attestations(seq uint64) (*api.BatchAttestations, error) {
 	b := n.bridge
 	if b == nil {
-		return nil, apiErr(http.StatusNotFound, "not_found", "this node follows no vault")
+		return nil, api.Errorf(api.CodeNotFound, "this node follows no vault")
 	}
 	rec, ok, err := n.store.Batch(seq)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, apiErr(http.StatusNotFound, "not_found", "batch %d is not settled here yet", seq)
+		return nil, api.Errorf(api.CodeNotFound, "batch %d is not settled here yet", seq)
 	}
 	a := ledger.Attestation{Seq: seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
-	out := &BatchAttestations{Attestation: a, Threshold: b.threshold, Attesters: b.attesters, Vault: b.addr, Signatures: []AttesterSig{}}
+	out := &api.BatchAttestations{Attestation: a, Threshold: b.threshold, Attesters: b.attesters, Vault: b.addr, Signatures: []api.AttesterSig{}}
 	b.mu.Lock()
 	per := b.sigs[seq]
 	if per == nil {
@@ -367,33 +337,14 @@ func (n *Node) Attestations(seq uint64) (*BatchAttestations, error) {
 	}
 	for signer, sa := range per {
 		if sa.Attestation == a {
-			out.Signatures = append(out.Signatures, AttesterSig{Signer: signer, Signature: sa.Signature})
+			out.Signatures = append(out.Signatures, api.AttesterSig{Signer: signer, Signature: sa.Signature})
 		} else {
 			out.Conflicting = append(out.Conflicting, signer)
 		}
 	}
 	b.mu.Unlock()
-	slices.SortFunc(out.Signatures, func(x, y AttesterSig) int { return bytes.Compare(x.Signer[:], y.Signer[:]) })
+	slices.SortFunc(out.Signatures, func(x, y api.AttesterSig) int { return bytes.Compare(x.Signer[:], y.Signer[:]) })
 	return out, nil
-}
-
-// Withdrawal is everything needed to claim a withdrawal from the Vault.
-type Withdrawal struct {
-	ID ledger.Hash `json:"id"`
-	// Status: pending (not settled), failed (settled with a reason: nothing
-	// was burned), burned (settled, attestations short of the threshold),
-	// attested (claimable), paid.
-	Status   api.WithdrawalStatus `json:"status"`
-	Reason   string               `json:"reason,omitempty"`
-	Withdraw *ledger.Withdraw     `json:"-"`
-	Tx       json.RawMessage      `json:"tx,omitempty"`
-	Seq      *uint64              `json:"seq,omitempty"`
-	Index    uint64               `json:"index"`
-	Size     uint64               `json:"size"`
-	Proof    []ledger.Hash        `json:"proof,omitempty"`
-	Token    *ledger.Address      `json:"token,omitempty"`
-
-	*BatchAttestations
 }
 
 // withdrawalKey is the full key of a burned withdrawal's record, written
@@ -403,9 +354,9 @@ func (n *Node) withdrawalKey(id ledger.Hash) []byte {
 }
 
 // Withdrawal reports a withdrawal's state and, once attested, its proof.
-func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, error) {
+func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*api.Withdrawal, error) {
 	if n.bridge == nil {
-		return nil, apiErr(http.StatusNotFound, "not_found", "this node follows no vault")
+		return nil, api.Errorf(api.CodeNotFound, "this node follows no vault")
 	}
 	rec, ok, err := n.store.Tx(id)
 	if err != nil {
@@ -413,14 +364,14 @@ func (n *Node) Withdrawal(ctx context.Context, id ledger.Hash) (*Withdrawal, err
 	}
 	if !ok {
 		if _, ok := n.pool.Status(id); ok {
-			return &Withdrawal{ID: id, Status: api.WithdrawalPending}, nil
+			return &api.Withdrawal{ID: id, Status: api.WithdrawalPending}, nil
 		}
-		return nil, apiErr(http.StatusNotFound, "not_found", "no withdrawal %s", id)
+		return nil, api.Errorf(api.CodeNotFound, "no withdrawal %s", id)
 	}
 	if rec.Kind != ledger.KindWithdraw {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "%s is a %s, not a withdrawal", id, rec.Kind)
+		return nil, api.Errorf(api.CodeMalformed, "%s is a %s, not a withdrawal", id, rec.Kind)
 	}
-	w := &Withdrawal{ID: id, Status: api.WithdrawalBurned, Seq: &rec.Seq, Index: uint64(rec.Index)}
+	w := &api.Withdrawal{ID: id, Status: api.WithdrawalBurned, Seq: &rec.Seq, Index: uint64(rec.Index)}
 	if rec.Status != ledger.StatusOK {
 		w.Status, w.Reason = api.WithdrawalFailed, rec.Reason.String()
 		return w, nil
@@ -466,45 +417,56 @@ func (n *Node) bridgeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/batches/{seq}/attestations", n.handle(func(r *http.Request) (any, error) {
 		seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "batch sequence number %q", r.PathValue("seq"))
+			return nil, api.Errorf(api.CodeMalformed, "batch sequence number %q", r.PathValue("seq"))
 		}
 		return n.Attestations(seq)
 	}))
 	mux.HandleFunc("GET /v1/withdrawals/{id}", n.handle(func(r *http.Request) (any, error) {
 		id, err := ledger.ParseHash(r.PathValue("id"))
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, api.Errorf(api.CodeMalformed, "%v", err)
 		}
 		return n.Withdrawal(r.Context(), id)
 	}))
 	mux.HandleFunc("GET /v1/deposits/{q}", n.handle(func(r *http.Request) (any, error) {
 		q := r.PathValue("q")
 		if i, err := strconv.ParseUint(q, 10, 64); err == nil {
-			d, ok, err := n.store.Deposit(i)
+			d, ok, err := n.Deposit(i)
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
-				return nil, apiErr(http.StatusNotFound, "not_found", "deposit %d is not settled here (yet)", i)
+				return nil, api.Errorf(api.CodeNotFound, "deposit %d is not settled here (yet)", i)
 			}
-			return []store.DepositRecord{d}, nil
+			return []api.Deposit{d}, nil
 		}
 		h, err := ledger.ParseHash(q)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "a deposit index or an Ethereum transaction hash, not %q", q)
+			return nil, api.Errorf(api.CodeMalformed, "a deposit index or an Ethereum transaction hash, not %q", q)
 		}
 		ds, err := n.store.DepositsByTx(h)
 		if err != nil {
 			return nil, err
 		}
 		if len(ds) == 0 {
-			return nil, apiErr(http.StatusNotFound, "not_found", "no settled deposit from transaction %s (yet)", h)
+			return nil, api.Errorf(api.CodeNotFound, "no settled deposit from transaction %s (yet)", h)
 		}
-		return ds, nil
+		out := make([]api.Deposit, len(ds))
+		for i, d := range ds {
+			out[i] = depositInfo(d)
+		}
+		return out, nil
 	}))
 }
 
 // Deposit reads a folded deposit by its Vault index.
-func (n *Node) Deposit(index uint64) (store.DepositRecord, bool, error) {
-	return n.store.Deposit(index)
+func (n *Node) Deposit(index uint64) (api.Deposit, bool, error) {
+	d, ok, err := n.store.Deposit(index)
+	return depositInfo(d), ok, err
+}
+
+// depositInfo is a folded deposit as the API answers it.
+func depositInfo(d store.DepositRecord) api.Deposit {
+	return api.Deposit{Index: d.Index, Asset: d.Asset, Account: d.Account, Amount: d.Amount, From: d.From,
+		Status: api.TxStatus(d.Status), Reason: d.Reason, Block: d.Block, EthTx: d.EthTx}
 }

@@ -37,7 +37,7 @@ var ErrAlreadyPaid = errors.New("node: the withdrawal was already paid")
 // payout with t. Any funded Ethereum account may claim: the Vault pays the
 // recipient the Withdraw names.
 func ClaimWithdrawal(ctx context.Context, cl *Client, v *chain.Vault, t *chain.Transactor, id ledger.Hash, poll time.Duration) (*ClaimResult, error) {
-	var w Withdrawal
+	var w api.Withdrawal
 	for {
 		var err error
 		w, err = cl.Withdrawal(ctx, id)

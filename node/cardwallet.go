@@ -195,7 +195,7 @@ func RefreshCard(ctx context.Context, cl *cardclient.Client, n *Client, asset le
 		return nil, err
 	}
 	if !uv.UpToDate {
-		u, err := uv.CardUpdate()
+		u, err := cardUpdate(uv)
 		if err != nil {
 			return nil, err
 		}
@@ -268,4 +268,13 @@ func CardToCard(a, b *cardclient.Client, asset ledger.Hash, amount *uint256.Int,
 		return tx, fmt.Errorf("node: the receiving card did not take the record (it still reaches its account through the network): %w", err)
 	}
 	return tx, nil
+}
+
+// cardUpdate is an update value as the card's UPDATE command takes it.
+func cardUpdate(uv api.UpdateValue) (cardproto.Update, error) {
+	var total uint256.Int
+	if err := total.SetFromDecimal(uv.Total); err != nil {
+		return cardproto.Update{}, fmt.Errorf("node: update value total %q: %w", uv.Total, err)
+	}
+	return cardproto.Update{Asset: uv.Asset, Total: total, Seq: uv.Seq, Base: uv.Base, Confirmed: uv.Confirmed, Sig: uv.Signature}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
 	"github.com/holiman/uint256"
@@ -20,7 +21,7 @@ func TestClassifyUsesTypedErrors(t *testing.T) {
 	cases := []struct {
 		name string
 		err  error
-		code string
+		code api.Code
 	}{
 		{"typed insufficient funds", &pool.UnfundableError{Reason: ledger.ReasonInsufficientFunds}, "insufficient_funds"},
 		{"typed unknown asset", &pool.UnfundableError{Reason: ledger.ReasonUnknownAsset}, "unknown_asset"},
@@ -33,8 +34,8 @@ func TestClassifyUsesTypedErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		ae := classify(c.err)
-		if ae.Code != c.code || ae.status != http.StatusUnprocessableEntity {
-			t.Errorf("%s: %d %s, want 422 %s", c.name, ae.status, ae.Code, c.code)
+		if ae.Code != c.code || ae.HTTPStatus != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s, want 422 %s", c.name, ae.HTTPStatus, ae.Code, c.code)
 		}
 	}
 }

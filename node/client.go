@@ -16,7 +16,6 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/ledger/store"
 )
 
 // Client talks to a node's HTTP API.
@@ -60,7 +59,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		ae := &APIError{status: resp.StatusCode}
+		ae := &api.Error{HTTPStatus: resp.StatusCode}
 		if json.Unmarshal(data, ae) != nil || ae.Code == "" {
 			return fmt.Errorf("node at %s: HTTP %d: %s", c.Base, resp.StatusCode, bytes.TrimSpace(data))
 		}
@@ -76,8 +75,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 }
 
 // Status is GET /v1/status.
-func (c *Client) Status(ctx context.Context) (Status, error) {
-	var s Status
+func (c *Client) Status(ctx context.Context) (api.NodeStatus, error) {
+	var s api.NodeStatus
 	return s, c.do(ctx, "GET", "/v1/status", nil, &s)
 }
 
@@ -96,45 +95,45 @@ func (c *Client) Domain(ctx context.Context) (ledger.Domain, error) {
 }
 
 // Account is GET /v1/accounts/{q}.
-func (c *Client) Account(ctx context.Context, q string) (AccountInfo, error) {
-	var a AccountInfo
+func (c *Client) Account(ctx context.Context, q string) (api.AccountInfo, error) {
+	var a api.AccountInfo
 	return a, c.do(ctx, "GET", "/v1/accounts/"+url.PathEscape(q), nil, &a)
 }
 
 // Asset is GET /v1/assets/{q}.
-func (c *Client) Asset(ctx context.Context, q string) (AssetInfo, error) {
-	var a AssetInfo
+func (c *Client) Asset(ctx context.Context, q string) (api.AssetInfo, error) {
+	var a api.AssetInfo
 	return a, c.do(ctx, "GET", "/v1/assets/"+url.PathEscape(q), nil, &a)
 }
 
 // Assets is GET /v1/assets.
-func (c *Client) Assets(ctx context.Context) ([]AssetInfo, error) {
-	var a []AssetInfo
+func (c *Client) Assets(ctx context.Context) ([]api.AssetInfo, error) {
+	var a []api.AssetInfo
 	return a, c.do(ctx, "GET", "/v1/assets", nil, &a)
 }
 
 // HotList is GET /v1/hotlist: the cards terminals must refuse. A terminal
 // keeps it to check cards offline.
-func (c *Client) HotList(ctx context.Context) ([]HotListEntry, error) {
-	var h []HotListEntry
+func (c *Client) HotList(ctx context.Context) ([]api.HotListEntry, error) {
+	var h []api.HotListEntry
 	return h, c.do(ctx, "GET", "/v1/hotlist", nil, &h)
 }
 
 // Submit is POST /v1/txs.
-func (c *Client) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) {
-	var r SubmitResult
+func (c *Client) Submit(ctx context.Context, tx *ledger.Tx) (api.SubmitResult, error) {
+	var r api.SubmitResult
 	return r, c.do(ctx, "POST", "/v1/txs", tx, &r)
 }
 
 // Tx is GET /v1/txs/{id}.
-func (c *Client) Tx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
-	var t TxInfo
+func (c *Client) Tx(ctx context.Context, id ledger.Hash) (api.TxInfo, error) {
+	var t api.TxInfo
 	return t, c.do(ctx, "GET", "/v1/txs/"+id.Hex(), nil, &t)
 }
 
 // Batch is GET /v1/batches/{seq}.
-func (c *Client) Batch(ctx context.Context, seq uint64) (map[string]any, error) {
-	var b map[string]any
+func (c *Client) Batch(ctx context.Context, seq uint64) (api.Batch, error) {
+	var b api.Batch
 	return b, c.do(ctx, "GET", "/v1/batches/"+strconv.FormatUint(seq, 10), nil, &b)
 }
 
@@ -145,7 +144,7 @@ func (c *Client) Flush(ctx context.Context) error {
 
 // WaitTx polls a transaction until its status is one of want (or a final
 // one), or ctx ends.
-func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...api.TxStatus) (TxInfo, error) {
+func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...api.TxStatus) (api.TxInfo, error) {
 	t := time.NewTicker(25 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -167,27 +166,27 @@ func (c *Client) WaitTx(ctx context.Context, id ledger.Hash, want ...api.TxStatu
 }
 
 // CertifyCard asks an issuer node to certify a card for its owner (token).
-func (c *Client) CertifyCard(ctx context.Context, card, owner ledger.Address) (CertifyResult, error) {
-	var r CertifyResult
-	return r, c.do(ctx, "POST", "/v1/cards", CertifyRequest{Card: card, Owner: owner}, &r)
+func (c *Client) CertifyCard(ctx context.Context, card, owner ledger.Address) (api.CertifyResult, error) {
+	var r api.CertifyResult
+	return r, c.do(ctx, "POST", "/v1/cards", api.CertifyRequest{Card: card, Owner: owner}, &r)
 }
 
 // RegisterCard asks an issuer node to register a card on the ledger with
 // the card's consent (token).
-func (c *Client) RegisterCard(ctx context.Context, card, owner ledger.Address, consent ledger.Sig) (RegisterResult, error) {
-	var r RegisterResult
-	return r, c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/register", RegisterRequest{Owner: owner, Consent: consent}, &r)
+func (c *Client) RegisterCard(ctx context.Context, card, owner ledger.Address, consent ledger.Sig) (api.RegisterResult, error) {
+	var r api.RegisterResult
+	return r, c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/register", api.RegisterRequest{Owner: owner, Consent: consent}, &r)
 }
 
 // Card is GET /v1/cards/{card}.
-func (c *Client) Card(ctx context.Context, card ledger.Address) (CardInfo, error) {
-	var r CardInfo
+func (c *Client) Card(ctx context.Context, card ledger.Address) (api.CardInfo, error) {
+	var r api.CardInfo
 	return r, c.do(ctx, "GET", "/v1/cards/"+card.Hex(), nil, &r)
 }
 
 // UpdateValue is GET /v1/cards/{card}/update.
-func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
-	var r UpdateValue
+func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (api.UpdateValue, error) {
+	var r api.UpdateValue
 	path := fmt.Sprintf("/v1/cards/%s/update?asset=%s&base=%d", card.Hex(), asset.Hex(), base)
 	return r, c.do(ctx, "GET", path, nil, &r)
 }
@@ -195,8 +194,8 @@ func (c *Client) UpdateValue(ctx context.Context, card ledger.Address, asset led
 // UpdateValueFinal is UpdateValue that waits until every settled credit of
 // the purse is final and counted (wait=final): what a wallet that just
 // loaded the card asks for.
-func (c *Client) UpdateValueFinal(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (UpdateValue, error) {
-	var r UpdateValue
+func (c *Client) UpdateValueFinal(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64) (api.UpdateValue, error) {
+	var r api.UpdateValue
 	path := fmt.Sprintf("/v1/cards/%s/update?asset=%s&base=%d&wait=final", card.Hex(), asset.Hex(), base)
 	return r, c.do(ctx, "GET", path, nil, &r)
 }
@@ -210,9 +209,9 @@ func (c *Client) ReportLost(ctx context.Context, card ledger.Address) error {
 // BlockCard is POST /v1/cards/{card}/lost: the card's issuer node submits
 // a CardBlock (reason "lost" or "stolen"), which puts the card on every
 // node's hot-list (token).
-func (c *Client) BlockCard(ctx context.Context, card ledger.Address, reason string) (BlockResult, error) {
-	var r BlockResult
-	return r, c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/lost", BlockRequest{Reason: reason}, &r)
+func (c *Client) BlockCard(ctx context.Context, card ledger.Address, reason string) (api.BlockResult, error) {
+	var r api.BlockResult
+	return r, c.do(ctx, "POST", "/v1/cards/"+card.Hex()+"/lost", api.BlockRequest{Reason: reason}, &r)
 }
 
 // PostOffer is POST /v1/offers.
@@ -224,28 +223,28 @@ func (c *Client) PostOffer(ctx context.Context, so *ledger.SignedOffer) (ledger.
 }
 
 // Offer is GET /v1/offers/{id}.
-func (c *Client) Offer(ctx context.Context, id ledger.Hash) (OfferInfo, error) {
-	var r OfferInfo
+func (c *Client) Offer(ctx context.Context, id ledger.Hash) (api.OfferInfo, error) {
+	var r api.OfferInfo
 	return r, c.do(ctx, "GET", "/v1/offers/"+id.Hex(), nil, &r)
 }
 
 // Book is GET /v1/book/{base}/{quote}.
-func (c *Client) Book(ctx context.Context, base, quote string) (BookInfo, error) {
-	var r BookInfo
+func (c *Client) Book(ctx context.Context, base, quote string) (api.BookInfo, error) {
+	var r api.BookInfo
 	return r, c.do(ctx, "GET", "/v1/book/"+url.PathEscape(base)+"/"+url.PathEscape(quote), nil, &r)
 }
 
 // Quote is GET /v1/quote: the price of receiving amount of receive paying
 // with pay.
-func (c *Client) Quote(ctx context.Context, pay, receive, amount string) (QuoteInfo, error) {
-	var r QuoteInfo
+func (c *Client) Quote(ctx context.Context, pay, receive, amount string) (api.QuoteInfo, error) {
+	var r api.QuoteInfo
 	q := url.Values{"pay": {pay}, "receive": {receive}, "amount": {amount}}
 	return r, c.do(ctx, "GET", "/v1/quote?"+q.Encode(), nil, &r)
 }
 
 // Withdrawal reads a withdrawal's state and, once attested, its proof.
-func (c *Client) Withdrawal(ctx context.Context, id ledger.Hash) (Withdrawal, error) {
-	var w Withdrawal
+func (c *Client) Withdrawal(ctx context.Context, id ledger.Hash) (api.Withdrawal, error) {
+	var w api.Withdrawal
 	if err := c.do(ctx, "GET", "/v1/withdrawals/"+id.Hex(), nil, &w); err != nil {
 		return w, err
 	}
@@ -264,23 +263,23 @@ func (c *Client) Withdrawal(ctx context.Context, id ledger.Hash) (Withdrawal, er
 }
 
 // Deposits reads settled deposits by Vault index or Ethereum tx hash.
-func (c *Client) Deposits(ctx context.Context, q string) ([]store.DepositRecord, error) {
-	var out []store.DepositRecord
+func (c *Client) Deposits(ctx context.Context, q string) ([]api.Deposit, error) {
+	var out []api.Deposit
 	err := c.do(ctx, "GET", "/v1/deposits/"+q, nil, &out)
 	return out, err
 }
 
 // Attestations reads the attestations a node holds for a batch.
-func (c *Client) Attestations(ctx context.Context, seq uint64) (BatchAttestations, error) {
-	var out BatchAttestations
+func (c *Client) Attestations(ctx context.Context, seq uint64) (api.BatchAttestations, error) {
+	var out api.BatchAttestations
 	err := c.do(ctx, "GET", fmt.Sprintf("/v1/batches/%d/attestations", seq), nil, &out)
 	return out, err
 }
 
 // Allocate asks the node to cover a payment from a pool of stored-value
 // items (POST /v1/allocate; needs the API token).
-func (c *Client) Allocate(ctx context.Context, req AllocateRequest) (AllocateResult, error) {
-	var out AllocateResult
+func (c *Client) Allocate(ctx context.Context, req api.AllocateRequest) (api.AllocateResult, error) {
+	var out api.AllocateResult
 	err := c.do(ctx, "POST", "/v1/allocate", req, &out)
 	return out, err
 }
@@ -293,7 +292,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 
 // Events streams GET /v1/events. The channel closes when the stream ends;
 // stop ends it.
-func (c *Client) Events(ctx context.Context) (<-chan Event, func(), error) {
+func (c *Client) Events(ctx context.Context) (<-chan api.Event, func(), error) {
 	ctx, cancel := context.WithCancel(ctx)
 	req, err := http.NewRequestWithContext(ctx, "GET", c.Base+"/v1/events", nil)
 	if err != nil {
@@ -310,7 +309,7 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, func(), error) {
 		cancel()
 		return nil, nil, fmt.Errorf("node at %s: events: HTTP %d", c.Base, resp.StatusCode)
 	}
-	out := make(chan Event, 256)
+	out := make(chan api.Event, 256)
 	go func() {
 		defer close(out)
 		defer resp.Body.Close()
@@ -321,7 +320,7 @@ func (c *Client) Events(ctx context.Context) (<-chan Event, func(), error) {
 			if !strings.HasPrefix(line, "data: ") {
 				continue
 			}
-			var e Event
+			var e api.Event
 			if json.Unmarshal([]byte(line[6:]), &e) != nil || e.Type == "" {
 				continue
 			}

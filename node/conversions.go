@@ -23,86 +23,50 @@ import (
 // settled (the gift balance is checked) → loaded (with a card), or failed
 // with a reason; each step is an event (`event: conversion`) and is kept.
 
-// ConversionRequest is POST /v1/conversions.
-type ConversionRequest struct {
-	Account string `json:"account"`          // the gift holder: NAME|ADDRESS
-	Gift    string `json:"gift"`             // the gift asset: symbol or id
-	Amount  string `json:"amount,omitempty"` // gift units to convert; default all
-	To      string `json:"to,omitempty"`     // the open asset wanted; default what the offer gives
-	// LoadCard, when set, moves the result to this card account (the
-	// card's owner must be Account); the card takes its new value at its
-	// next online contact (anonex card load --reader N writes it at once).
-	LoadCard string `json:"load_card,omitempty"`
-}
-
-// Conversion is a conversion's record (GET /v1/conversions/{id}).
-type Conversion struct {
-	ID         ledger.Hash          `json:"id"`
-	Status     api.ConversionStatus `json:"status"`
-	Reason     string               `json:"reason,omitempty"`
-	Account    ledger.Address       `json:"account"`
-	Gift       ledger.Hash          `json:"gift"`
-	GiftSymbol string               `json:"gift_symbol"`
-	To         ledger.Hash          `json:"to"`
-	ToSymbol   string               `json:"to_symbol"`
-	Offer      ledger.Hash          `json:"offer"`
-	GiftSpent  string               `json:"gift_spent"` // display units
-	Received   string               `json:"received"`   // display units of To
-	FillTx     *ledger.Hash         `json:"fill_tx,omitempty"`
-	Card       *ledger.Address      `json:"card,omitempty"`
-	LoadTx     *ledger.Hash         `json:"load_tx,omitempty"`
-	// GiftLeft is the settled gift balance once settled; Depleted says it
-	// is zero.
-	GiftLeft string `json:"gift_left,omitempty"`
-	Depleted bool   `json:"depleted"`
-	Created  int64  `json:"created"` // Unix ms
-	Updated  int64  `json:"updated"`
-}
-
 func (n *Node) conversions() store.Records { return n.store.Records(store.NSConversion) }
 
 // Conversion reads a conversion's record.
-func (n *Node) Conversion(id ledger.Hash) (*Conversion, error) {
+func (n *Node) Conversion(id ledger.Hash) (*api.Conversion, error) {
 	raw, err := n.conversions().Get(id.Hex())
 	if err != nil {
 		return nil, err
 	}
 	if raw == nil {
-		return nil, apiErr(http.StatusNotFound, "not_found", "no conversion %s", id)
+		return nil, api.Errorf(api.CodeNotFound, "no conversion %s", id)
 	}
-	var c Conversion
+	var c api.Conversion
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, fmt.Errorf("node: conversion %s: %w", id, err)
 	}
 	return &c, nil
 }
 
-func (n *Node) saveConversion(c *Conversion) {
+func (n *Node) saveConversion(c *api.Conversion) {
 	c.Updated = n.cfg.Clock().UnixMilli()
 	raw, _ := json.Marshal(c)
 	if err := n.conversions().Put(c.ID.Hex(), raw); err != nil {
 		n.log.Error("conversion not stored", "id", c.ID, "err", err)
 	}
 	id := c.ID
-	n.events.publish(Event{Type: "conversion", ID: &id, Status: string(c.Status), Reason: c.Reason})
+	n.events.publish(api.Event{Type: "conversion", ID: &id, Status: string(c.Status), Reason: c.Reason})
 }
 
 // Convert starts a conversion and returns its record (status requested);
 // the rest runs in the background.
-func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
+func (n *Node) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 	acct, err := n.ResolveAccount(req.Account)
 	if err != nil {
 		return nil, err
 	}
 	key := n.walletKey(acct)
 	if key == nil {
-		return nil, apiErr(http.StatusForbidden, "not_wallet", "this node is not the wallet of %s: it cannot sign for it", acct.Hex())
+		return nil, api.Errorf(api.CodeNotWallet, "this node is not the wallet of %s: it cannot sign for it", acct.Hex())
 	}
 	gift, err := n.ResolveAsset(req.Gift)
 	if err != nil {
 		return nil, err
 	}
-	var to *AssetInfo
+	var to *api.AssetInfo
 	if req.To != "" {
 		a, err := n.ResolveAsset(req.To)
 		if err != nil {
@@ -130,11 +94,11 @@ func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
 		if card != nil {
 			cd, ok := v.Card(*card)
 			if !ok {
-				fail = apiErr(http.StatusBadRequest, "invalid", "%s is not a card account", card.Hex())
+				fail = api.Errorf(api.CodeInvalid, "%s is not a card account", card.Hex())
 				return
 			}
 			if cd.Owner != acct {
-				fail = apiErr(http.StatusBadRequest, "invalid", "card %s belongs to %s, not %s", card.Hex(), cd.Owner.Hex(), acct.Hex())
+				fail = api.Errorf(api.CodeInvalid, "card %s belongs to %s, not %s", card.Hex(), cd.Owner.Hex(), acct.Hex())
 				return
 			}
 		}
@@ -166,42 +130,42 @@ func (n *Node) Convert(req ConversionRequest) (*Conversion, error) {
 		return nil, fail
 	}
 	if offer == nil {
-		return nil, apiErr(http.StatusUnprocessableEntity, "no_offer", "%s's issuer %s has no standing redemption offer on the book", gift.Symbol, gift.Issuer.Hex())
+		return nil, api.Errorf(api.CodeNoOffer, "%s's issuer %s has no standing redemption offer on the book", gift.Symbol, gift.Issuer.Hex())
 	}
 	spend := held
 	if req.Amount != "" {
 		if spend, err = ledger.ParseAmount(req.Amount, gift.Decimals); err != nil {
-			return nil, apiErr(http.StatusBadRequest, "invalid", "amount: %v", err)
+			return nil, api.Errorf(api.CodeInvalid, "amount: %v", err)
 		}
 		if spend.Gt(held) {
-			return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds", "%s holds %s %s", acct.Hex(), ledger.FormatAmount(held, gift.Decimals), gift.Symbol)
+			return nil, api.Errorf(api.CodeInsufficientFunds, "%s holds %s %s", acct.Hex(), ledger.FormatAmount(held, gift.Decimals), gift.Symbol)
 		}
 	}
 	if spend.IsZero() {
-		return nil, apiErr(http.StatusUnprocessableEntity, "insufficient_funds", "%s holds no %s", acct.Hex(), gift.Symbol)
+		return nil, api.Errorf(api.CodeInsufficientFunds, "%s holds no %s", acct.Hex(), gift.Symbol)
 	}
 	// take = floor(spend × give / want), capped by what the offer has left;
 	// the fill then costs ceil(take × want / give) ≤ spend.
 	o := &offer.Offer
 	take, overflow := new(uint256.Int).MulDivOverflow(spend, &o.GiveAmount, &o.WantAmount)
 	if overflow {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "amount too large")
+		return nil, api.Errorf(api.CodeInvalid, "amount too large")
 	}
 	if take.Gt(rem) {
 		take = rem
 	}
 	if !o.Partial && !take.Eq(&o.GiveAmount) {
-		return nil, apiErr(http.StatusUnprocessableEntity, "no_offer", "the redemption offer only fills whole")
+		return nil, api.Errorf(api.CodeNoOffer, "the redemption offer only fills whole")
 	}
 	if take.IsZero() {
-		return nil, apiErr(http.StatusUnprocessableEntity, "too_small", "%s %s buys nothing at the offer's rate", ledger.FormatAmount(spend, gift.Decimals), gift.Symbol)
+		return nil, api.Errorf(api.CodeTooSmall, "%s %s buys nothing at the offer's rate", ledger.FormatAmount(spend, gift.Decimals), gift.Symbol)
 	}
 	cost, _ := ledger.FillPrice(o, take)
 	toInfo, err := n.ResolveAsset(o.Give.Hex())
 	if err != nil {
 		return nil, err
 	}
-	c := &Conversion{Status: api.ConversionRequested, Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
+	c := &api.Conversion{Status: api.ConversionRequested, Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
 		Offer: oid, GiftSpent: ledger.FormatAmount(cost, gift.Decimals), Received: ledger.FormatAmount(take, toInfo.Decimals),
 		Card: card, Created: n.cfg.Clock().UnixMilli()}
 	if _, err := io.ReadFull(n.cfg.Rand, c.ID[:]); err != nil {
@@ -226,7 +190,7 @@ func rateBetter(a, b *ledger.Offer) bool {
 }
 
 // runConversion signs and follows the fill (and the load).
-func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
+func (n *Node) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
 	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Minute)
 	defer cancel()
 	failed := func(format string, args ...any) {
@@ -290,7 +254,7 @@ func (n *Node) runConversion(c *Conversion, giftDecimals uint8, offer *ledger.Si
 // node, and returns its status then (or ctx's error). It listens to the
 // node's events and looks the status up when one may have changed it; a
 // slow check every second covers a subscription the hub dropped.
-func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
+func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (api.TxInfo, error) {
 	events, stop, ok := n.Subscribe()
 	if ok {
 		defer stop()
@@ -327,7 +291,7 @@ func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (TxInfo, error) {
 
 func (n *Node) conversionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/conversions", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		var req ConversionRequest
+		var req api.ConversionRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
@@ -336,7 +300,7 @@ func (n *Node) conversionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/conversions/{id}", n.handle(func(r *http.Request) (any, error) {
 		id, err := ledger.ParseHash(r.PathValue("id"))
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, api.Errorf(api.CodeMalformed, "%v", err)
 		}
 		return n.Conversion(id)
 	}))

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 )
 
@@ -68,7 +69,7 @@ func TestEIP712TypeHoldsOnlyWhatItsSignerNeeds(t *testing.T) {
 	}
 	for _, c := range []struct {
 		query string
-		code  string
+		code  api.Code
 	}{
 		{"?type=Nope", "unknown_type"},
 		{"?type=transfer", "unknown_type"},
@@ -78,7 +79,7 @@ func TestEIP712TypeHoldsOnlyWhatItsSignerNeeds(t *testing.T) {
 		{"?type=Transfer&rpc=eth_signTypedData_v3", "malformed"},
 		{"?rpc=eth_signTypedData_v4", "malformed"},
 	} {
-		var e APIError
+		var e api.Error
 		if status := getJSON(t, base+"/v1/eip712"+c.query, &e); status < 400 || e.Code != c.code {
 			t.Errorf("%s: %d %+v, want %s", c.query, status, e, c.code)
 		}
@@ -91,7 +92,7 @@ func TestEIP712TypeHoldsOnlyWhatItsSignerNeeds(t *testing.T) {
 		t.Errorf("Attestation: %+v %v, want the Vault's domain", att, err)
 	}
 	// Without a type: everything, for reference, as before.
-	var all EIP712Info
+	var all api.EIP712Info
 	if getJSON(t, base+"/v1/eip712", &all); !reflect.DeepEqual(all.Types, ledger.Types()) {
 		t.Errorf("GET /v1/eip712 lost types")
 	}

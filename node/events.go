@@ -3,40 +3,24 @@ package node
 import (
 	"sync"
 
-	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/api"
 )
-
-// Event is one status change, sent on GET /v1/events.
-type Event struct {
-	Type   string       `json:"type"` // tx | batch | offer | deposit | ...
-	ID     *ledger.Hash `json:"id,omitempty"`
-	Status string       `json:"status,omitempty"`
-	Seq    *uint64      `json:"seq,omitempty"`
-	Reason string       `json:"reason,omitempty"`
-	Root   *ledger.Hash `json:"root,omitempty"`
-	// Deposits.
-	Index   *uint64         `json:"index,omitempty"`
-	Account *ledger.Address `json:"account,omitempty"`
-	Asset   *ledger.Hash    `json:"asset,omitempty"`
-	Amount  string          `json:"amount,omitempty"`
-	EthTx   *ledger.Hash    `json:"eth_tx,omitempty"`
-}
 
 // hub fans events out to subscribers. A subscriber that falls behind by
 // more than its buffer loses events (and is told so), never blocks the node.
 type hub struct {
 	mu     sync.Mutex
-	subs   map[chan Event]struct{}
+	subs   map[chan api.Event]struct{}
 	closed bool
 }
 
-func newHub() *hub { return &hub{subs: map[chan Event]struct{}{}} }
+func newHub() *hub { return &hub{subs: map[chan api.Event]struct{}{}} }
 
 // maxStreams bounds the open event streams of a node.
 const maxStreams = 256
 
-func (h *hub) subscribe() (chan Event, func(), bool) {
-	ch := make(chan Event, 1024)
+func (h *hub) subscribe() (chan api.Event, func(), bool) {
+	ch := make(chan api.Event, 1024)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.subs) >= maxStreams {
@@ -57,7 +41,7 @@ func (h *hub) subscribe() (chan Event, func(), bool) {
 	}, true
 }
 
-func (h *hub) publish(e Event) {
+func (h *hub) publish(e api.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -83,7 +67,7 @@ func (h *hub) close() {
 // Subscribe returns a channel of the node's events (as GET /v1/events
 // streams them) and a function that ends the subscription; ok is false when
 // the node has too many subscribers or is closed.
-func (n *Node) Subscribe() (<-chan Event, func(), bool) {
+func (n *Node) Subscribe() (<-chan api.Event, func(), bool) {
 	ch, cancel, ok := n.events.subscribe()
 	return ch, cancel, ok
 }

@@ -121,9 +121,9 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 		if r.Status != ledger.StatusOK {
 			status = api.TxFailed
 		}
-		n.events.publish(Event{Type: "tx", ID: &r.TxID, Status: string(status), Seq: &b.Seq, Reason: r.Reason.String()})
+		n.events.publish(api.Event{Type: "tx", ID: &r.TxID, Status: string(status), Seq: &b.Seq, Reason: r.Reason.String()})
 	}
-	n.events.publish(Event{Type: "batch", Seq: &b.Seq, Root: &res.StateRoot})
+	n.events.publish(api.Event{Type: "batch", Seq: &b.Seq, Root: &res.StateRoot})
 	n.log.Debug("folded batch", "seq", b.Seq, "txs", rec.Txs, "receipts", rec.Receipts, "skipped", rec.Skipped, "root", res.StateRoot)
 	return nil
 }

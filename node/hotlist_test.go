@@ -56,7 +56,7 @@ func TestHotListSeenByEveryNode(t *testing.T) {
 	offline := record(1, 300, ledger.CardModeOffline)
 
 	// Only the issuer node blocks: another node has no issuer service.
-	var apiErr *node.APIError
+	var apiErr *api.Error
 	if _, err := cl[1].BlockCard(ctx, card, "lost"); !errors.As(err, &apiErr) || apiErr.Code != "not_an_issuer" {
 		t.Fatalf("block on a node without the issuer: %v", err)
 	}

@@ -15,27 +15,21 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// SubmitResult is what POST /v1/txs answers.
-type SubmitResult struct {
-	ID     ledger.Hash  `json:"id"`
-	Status api.TxStatus `json:"status"` // pending | queued | settled | failed
-}
-
 // ErrAlreadySettled is returned for a transaction that is already settled.
 var ErrAlreadySettled = errors.New("node: transaction already settled")
 
 // Submit takes a signed transaction from a client: it verifies it, applies
 // it to the pending view, stores it durably and gossips it. It returns once
 // the transaction is on disk.
-func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) {
+func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (api.SubmitResult, error) {
 	id, err := n.verifier().precheck(tx)
 	if err != nil {
-		return SubmitResult{}, err
+		return api.SubmitResult{}, err
 	}
 	if rec, ok, err := n.store.Tx(id); err != nil {
-		return SubmitResult{}, err
+		return api.SubmitResult{}, err
 	} else if ok {
-		return SubmitResult{ID: id, Status: settledStatus(rec)}, nil
+		return api.SubmitResult{ID: id, Status: settledStatus(rec)}, nil
 	}
 	a := &admission{raw: tx.Encode(), tx: tx, id: id}
 	n.admit(a)
@@ -43,11 +37,11 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (SubmitResult, error) 
 	case errors.Is(a.err, ledger.ErrRecordApplied):
 		// A card record already applied in the pending view (it travelled
 		// as an attachment): nothing more to do.
-		return SubmitResult{ID: id, Status: api.TxPending}, nil
+		return api.SubmitResult{ID: id, Status: api.TxPending}, nil
 	case a.err != nil:
-		return SubmitResult{ID: id}, a.err
+		return api.SubmitResult{ID: id}, a.err
 	}
-	out := SubmitResult{ID: id, Status: api.TxPending}
+	out := api.SubmitResult{ID: id, Status: api.TxPending}
 	if a.res == pool.Queued {
 		out.Status = api.TxQueued
 	}

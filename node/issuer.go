@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
-	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/holiman/uint256"
@@ -85,27 +85,6 @@ func (is *issuer) snapshotAt(card ledger.Address, asset ledger.Hash, seq uint64)
 	return s, true, nil
 }
 
-// UpdateValue is an issuer-signed T for a card at update Base.
-type UpdateValue struct {
-	Card      ledger.Address `json:"card"`
-	Asset     ledger.Hash    `json:"asset"`
-	Total     string         `json:"total"` // base units
-	Seq       uint64         `json:"seq"`
-	Base      uint64         `json:"base"`
-	Confirmed []ledger.Hash  `json:"confirmed"`
-	Signature ledger.Sig     `json:"signature"`
-	UpToDate  bool           `json:"up_to_date"`
-}
-
-// CardUpdate is the value as the card's UPDATE command takes it.
-func (uv *UpdateValue) CardUpdate() (cardproto.Update, error) {
-	var total uint256.Int
-	if err := total.SetFromDecimal(uv.Total); err != nil {
-		return cardproto.Update{}, fmt.Errorf("node: update value total %q: %w", uv.Total, err)
-	}
-	return cardproto.Update{Asset: uv.Asset, Total: total, Seq: uv.Seq, Base: uv.Base, Confirmed: uv.Confirmed, Sig: uv.Signature}, nil
-}
-
 // finalWait bounds how long an update value waits for what has settled
 // to become final.
 const finalWait = 30 * time.Second
@@ -119,13 +98,13 @@ const finalWait = 30 * time.Second
 // should not wait for a credit it may not need), or with wait, waits for
 // them (up to finalWait, then ErrNotFinal: a wallet that just loaded the
 // card). Snapshots only ever grow.
-func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64, wait bool) (UpdateValue, error) {
+func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64, wait bool) (api.UpdateValue, error) {
 	deadline := time.Now().Add(finalWait)
 	for {
 		read, done, err := is.n.store.State(), func() {}, error(nil)
 		if !is.n.cfg.IssuerFrontsUnfinal {
 			if read, done, err = is.n.finalState(ctx); err != nil {
-				return UpdateValue{}, err
+				return api.UpdateValue{}, err
 			}
 		}
 		uv, err := is.updateFrom(card, asset, base, read, wait)
@@ -134,12 +113,12 @@ func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.
 			return uv, err
 		}
 		if !wait || time.Now().After(deadline) {
-			return UpdateValue{}, apiErr(http.StatusServiceUnavailable, "not_final",
+			return api.UpdateValue{}, api.Errorf(api.CodeNotFinal,
 				"the card (or its newest credits) has settled but is not final yet (%d blocks); ask again shortly", is.n.cfg.FinalDepth)
 		}
 		select {
 		case <-ctx.Done():
-			return UpdateValue{}, ctx.Err()
+			return api.UpdateValue{}, ctx.Err()
 		case <-time.After(max(is.n.cfg.PollInterval/2, 10*time.Millisecond)):
 		}
 	}
@@ -148,51 +127,51 @@ func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.
 // updateFrom makes the update value over the given (final) state. It
 // fails with ErrNotFinal when the card is not final yet, or, with all,
 // when the settled state credits the purse with more than read does.
-func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader, all bool) (UpdateValue, error) {
+func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader, all bool) (api.UpdateValue, error) {
 	is.mu.Lock()
 	defer is.mu.Unlock()
 	st := ledger.NewOverlay(read)
 	settled := ledger.NewOverlay(is.n.store.State())
 	if _, ok := st.Card(card); !ok {
 		if _, ok := settled.Card(card); ok {
-			return UpdateValue{}, ErrNotFinal
+			return api.UpdateValue{}, ErrNotFinal
 		}
 	}
 	if all && st.CardCredited(card, asset).Lt(settled.CardCredited(card, asset)) {
-		return UpdateValue{}, ErrNotFinal
+		return api.UpdateValue{}, ErrNotFinal
 	}
 	c, ok := st.Card(card)
 	if !ok || c.Issuer != is.key.Address() {
-		return UpdateValue{}, apiErr(http.StatusNotFound, "unknown_card", "card %s is not a settled card of this issuer", card.Hex())
+		return api.UpdateValue{}, api.Errorf(api.CodeUnknownCard, "card %s is not a settled card of this issuer", card.Hex())
 	}
 	last, err := is.latest(card, asset)
 	if err != nil {
-		return UpdateValue{}, err
+		return api.UpdateValue{}, err
 	}
 	total, count := st.CardCredited(card, asset), st.CardReceivedCount(card, asset)
 	if err := st.Err(); err != nil {
-		return UpdateValue{}, err
+		return api.UpdateValue{}, err
 	}
 	if total.Gt(&last.T) {
 		last = snapshot{Seq: last.Seq + 1, T: *total, Count: count}
 		if err := is.snapshots().Put(snapKey(card, asset, last.Seq), last.bytes()); err != nil {
-			return UpdateValue{}, err
+			return api.UpdateValue{}, err
 		}
 	}
-	uv := UpdateValue{Card: card, Asset: asset, Total: last.T.Dec(), Seq: last.Seq, Base: base}
+	uv := api.UpdateValue{Card: card, Asset: asset, Total: last.T.Dec(), Seq: last.Seq, Base: base}
 	switch {
 	case base == last.Seq:
 		uv.UpToDate = true
 		return uv, nil
 	case base > last.Seq:
-		return UpdateValue{}, apiErr(http.StatusConflict, "bad_base", "the card is at update %d, this issuer made only %d", base, last.Seq)
+		return api.UpdateValue{}, api.Errorf(api.CodeBadBase, "the card is at update %d, this issuer made only %d", base, last.Seq)
 	}
 	from, ok, err := is.snapshotAt(card, asset, base)
 	if err != nil {
-		return UpdateValue{}, err
+		return api.UpdateValue{}, err
 	}
 	if !ok {
-		return UpdateValue{}, apiErr(http.StatusConflict, "bad_base", "this issuer never made update %d for the card", base)
+		return api.UpdateValue{}, api.Errorf(api.CodeBadBase, "this issuer never made update %d for the card", base)
 	}
 	uv.Confirmed = st.CardReceived(card, asset, from.Count, last.Count)
 	sorted := append([]ledger.Hash(nil), uv.Confirmed...)
@@ -200,32 +179,13 @@ func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64
 	cc := ledger.CardCredit{Card: card, Asset: asset, Total: last.T, Seq: last.Seq, Base: base, Confirmed: ledger.ConfirmedHash(sorted)}
 	sig, err := is.key.Sign(is.n.domain.Digest(cc.StructHash()))
 	if err != nil {
-		return UpdateValue{}, err
+		return api.UpdateValue{}, err
 	}
 	uv.Signature = ledger.Sig(sig)
 	return uv, nil
 }
 
-// CardInfo is GET /v1/cards/{card}. Registration and credits are settled;
-// the hot-list flags are the pending view's (the settled state plus what
-// this node has heard), so a block is seen as soon as it is accepted.
-type CardInfo struct {
-	Card       ledger.Address `json:"card"`
-	Registered bool           `json:"registered"`
-	Issuer     ledger.Address `json:"issuer"`
-	Owner      ledger.Address `json:"owner"`
-	Cloned     bool           `json:"cloned"`
-	// Blocked: the card's issuer blocked it (a CardBlock), for
-	// BlockReason ("lost" or "stolen"); BlockPending while that block is
-	// accepted but not settled yet.
-	Blocked      bool              `json:"blocked"`
-	BlockReason  string            `json:"block_reason,omitempty"`
-	BlockPending bool              `json:"block_pending"`
-	HotListed    bool              `json:"hot_listed"`
-	Credited     map[string]string `json:"credited"` // asset id → base units
-}
-
-func (n *Node) cardInfo(card ledger.Address) (CardInfo, error) {
+func (n *Node) cardInfo(card ledger.Address) (api.CardInfo, error) {
 	st := ledger.NewOverlay(n.store.State())
 	c, ok := st.Card(card)
 	var pc ledger.Card
@@ -234,7 +194,7 @@ func (n *Node) cardInfo(card ledger.Address) (CardInfo, error) {
 	if perr != nil {
 		pc = c // the pending view could not read it: the settled flags
 	}
-	info := CardInfo{Card: card, Registered: ok, Issuer: c.Issuer, Owner: c.Owner, Cloned: c.Cloned || pc.Cloned,
+	info := api.CardInfo{Card: card, Registered: ok, Issuer: c.Issuer, Owner: c.Owner, Cloned: c.Cloned || pc.Cloned,
 		Blocked: pc.Blocked, BlockPending: pc.Blocked && !c.Blocked, Credited: map[string]string{}}
 	if pc.Blocked {
 		info.BlockReason = ledger.BlockReasonName(pc.BlockReason)
@@ -252,20 +212,11 @@ func (n *Node) cardInfo(card ledger.Address) (CardInfo, error) {
 	return info, st.Err()
 }
 
-// HotListEntry is one card terminals must refuse online.
-type HotListEntry struct {
-	Card   ledger.Address `json:"card"`
-	Issuer ledger.Address `json:"issuer"`
-	Reason string         `json:"reason"` // cloned | lost | stolen
-	// Pending: the block is accepted by this node but not settled yet.
-	Pending bool `json:"pending"`
-}
-
 // hotList is every card the ledger flags — cloned, or blocked by its
 // issuer — settled, plus the blocks in this node's pending view, by card
 // address. Every node reads the same settled state, so every node serves
 // the same settled hot-list.
-func (n *Node) hotList() ([]HotListEntry, error) {
+func (n *Node) hotList() ([]api.HotListEntry, error) {
 	settled := map[ledger.Address]ledger.Card{}
 	err := n.store.ScanState(ledger.StatePrefixCard(), func(k, v []byte) bool {
 		if a, c, ok := ledger.ParseCardState(k, v); ok && c.HotListed() {
@@ -278,14 +229,14 @@ func (n *Node) hotList() ([]HotListEntry, error) {
 	}
 	var pending map[ledger.Address]ledger.Card
 	n.pool.View(func(v *ledger.Overlay) { pending = v.CardWrites() })
-	entry := func(a ledger.Address, c ledger.Card, pending bool) HotListEntry {
-		e := HotListEntry{Card: a, Issuer: c.Issuer, Reason: "cloned", Pending: pending}
+	entry := func(a ledger.Address, c ledger.Card, pending bool) api.HotListEntry {
+		e := api.HotListEntry{Card: a, Issuer: c.Issuer, Reason: "cloned", Pending: pending}
 		if !c.Cloned {
 			e.Reason = ledger.BlockReasonName(c.BlockReason)
 		}
 		return e
 	}
-	out := []HotListEntry{}
+	out := []api.HotListEntry{}
 	for a, c := range settled {
 		out = append(out, entry(a, c, false))
 	}
@@ -298,34 +249,8 @@ func (n *Node) hotList() ([]HotListEntry, error) {
 	return out, nil
 }
 
-// BlockRequest is the optional body of POST /v1/cards/{card}/lost.
-type BlockRequest struct {
-	Reason string `json:"reason,omitempty"` // lost (the default) | stolen
-}
-
-// BlockResult is what POST /v1/cards/{card}/lost answers: the CardBlock
-// submitted, or, when the card was already blocked, no transaction.
-type BlockResult struct {
-	Card    ledger.Address `json:"card"`
-	Reason  string         `json:"reason"`
-	BlockTx *ledger.Hash   `json:"block_tx,omitempty"`
-	// Already: the card was blocked before (BlockTx is then absent).
-	Already bool `json:"already_blocked"`
-}
-
-// ParseBlockReason reads "lost" or "stolen" ("" is lost).
-func ParseBlockReason(s string) (uint8, error) {
-	switch s {
-	case "", "lost":
-		return ledger.BlockLost, nil
-	case "stolen":
-		return ledger.BlockStolen, nil
-	}
-	return 0, fmt.Errorf("block reason %q: want lost or stolen", s)
-}
-
 // block submits the CardBlock of a card this issuer registered.
-func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) (BlockResult, error) {
+func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) (api.BlockResult, error) {
 	is.txMu.Lock()
 	defer is.txMu.Unlock()
 	var c ledger.Card
@@ -339,81 +264,52 @@ func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) 
 	})
 	switch {
 	case verr != nil:
-		return BlockResult{}, verr
+		return api.BlockResult{}, verr
 	case !ok:
-		return BlockResult{}, apiErr(http.StatusNotFound, "unknown_card", "card %s is not registered", card.Hex())
+		return api.BlockResult{}, api.Errorf(api.CodeUnknownCard, "card %s is not registered", card.Hex())
 	case c.Issuer != is.key.Address():
-		return BlockResult{}, apiErr(http.StatusForbidden, "not_card_issuer", "card %s was registered by issuer %s, not this node's %s",
+		return api.BlockResult{}, api.Errorf(api.CodeNotCardIssuer, "card %s was registered by issuer %s, not this node's %s",
 			card.Hex(), c.Issuer.Hex(), is.key.Address().Hex())
 	case c.Blocked:
-		return BlockResult{Card: card, Reason: ledger.BlockReasonName(c.BlockReason), Already: true}, nil
+		return api.BlockResult{Card: card, Reason: ledger.BlockReasonName(c.BlockReason), Already: true}, nil
 	}
 	b := &ledger.CardBlock{Issuer: is.key.Address(), Card: card, Reason: reason, Nonce: nonce}
 	sig, err := is.key.Sign(is.n.domain.Digest(b.StructHash()))
 	if err != nil {
-		return BlockResult{}, err
+		return api.BlockResult{}, err
 	}
 	res, err := is.n.Submit(ctx, &ledger.Tx{Payload: b, Sig: ledger.Sig(sig)})
 	if err != nil {
-		return BlockResult{}, err
+		return api.BlockResult{}, err
 	}
-	return BlockResult{Card: card, Reason: ledger.BlockReasonName(reason), BlockTx: &res.ID}, nil
-}
-
-// CertifyRequest is POST /v1/cards.
-type CertifyRequest struct {
-	Card  ledger.Address `json:"card"`
-	Owner ledger.Address `json:"owner"`
-}
-
-// CertifyResult is what POST /v1/cards answers: what PERSONALIZE needs.
-type CertifyResult struct {
-	Card    ledger.Address `json:"card"`
-	Owner   ledger.Address `json:"owner"`
-	Issuer  ledger.Address `json:"issuer"`
-	Cert    ledger.Sig     `json:"cert"`
-	ChainID uint64         `json:"chain_id"`
-	Anchor  ledger.Address `json:"anchor"`
-}
-
-// RegisterRequest is POST /v1/cards/{card}/register: the card's consent
-// (CARD CONSENT) to its registration under this issuer for Owner.
-type RegisterRequest struct {
-	Owner   ledger.Address `json:"owner"`
-	Consent ledger.Sig     `json:"consent"`
-}
-
-// RegisterResult is what POST /v1/cards/{card}/register answers.
-type RegisterResult struct {
-	Card       ledger.Address `json:"card"`
-	RegisterTx ledger.Hash    `json:"register_tx"`
+	return api.BlockResult{Card: card, Reason: ledger.BlockReasonName(reason), BlockTx: &res.ID}, nil
 }
 
 // certify signs a card's certificate. The card is registered on the
 // ledger only with its own consent, which it signs once personalized
 // (register).
-func (is *issuer) certify(req CertifyRequest) (CertifyResult, error) {
+func (is *issuer) certify(req api.CertifyRequest) (api.CertifyResult, error) {
 	if req.Card.IsZero() || req.Owner.IsZero() {
-		return CertifyResult{}, apiErr(http.StatusBadRequest, "invalid", "card and owner are required")
+		return api.CertifyResult{}, api.Errorf(api.CodeInvalid, "card and owner are required")
 	}
 	cc := ledger.CardCertificate{Card: req.Card, Owner: req.Owner}
 	cert, err := is.key.Sign(is.n.domain.Digest(cc.StructHash()))
 	if err != nil {
-		return CertifyResult{}, err
+		return api.CertifyResult{}, err
 	}
-	return CertifyResult{Card: req.Card, Owner: req.Owner, Issuer: is.key.Address(), Cert: ledger.Sig(cert),
+	return api.CertifyResult{Card: req.Card, Owner: req.Owner, Issuer: is.key.Address(), Cert: ledger.Sig(cert),
 		ChainID: is.n.domain.ChainID, Anchor: is.n.domain.Contract}, nil
 }
 
 // register submits the CardRegister of a card that consented to this
 // issuer and owner.
-func (is *issuer) register(ctx context.Context, card ledger.Address, req RegisterRequest) (RegisterResult, error) {
+func (is *issuer) register(ctx context.Context, card ledger.Address, req api.RegisterRequest) (api.RegisterResult, error) {
 	if card.IsZero() || req.Owner.IsZero() {
-		return RegisterResult{}, apiErr(http.StatusBadRequest, "invalid", "card and owner are required")
+		return api.RegisterResult{}, api.Errorf(api.CodeInvalid, "card and owner are required")
 	}
 	reg := &ledger.CardRegister{Issuer: is.key.Address(), Card: card, Owner: req.Owner, Consent: req.Consent}
 	if err := ledger.VerifyCardConsent(reg, is.n.domain, is.n.rec); err != nil {
-		return RegisterResult{}, apiErr(http.StatusBadRequest, "invalid", "the card's consent: %v", err)
+		return api.RegisterResult{}, api.Errorf(api.CodeInvalid, "the card's consent: %v", err)
 	}
 	is.txMu.Lock()
 	defer is.txMu.Unlock()
@@ -422,19 +318,19 @@ func (is *issuer) register(ctx context.Context, card ledger.Address, req Registe
 	reg.Nonce = nonce
 	sig, err := is.key.Sign(is.n.domain.Digest(reg.StructHash()))
 	if err != nil {
-		return RegisterResult{}, err
+		return api.RegisterResult{}, err
 	}
 	res, err := is.n.Submit(ctx, &ledger.Tx{Payload: reg, Sig: ledger.Sig(sig)})
 	if err != nil {
-		return RegisterResult{}, err
+		return api.RegisterResult{}, err
 	}
-	return RegisterResult{Card: card, RegisterTx: res.ID}, nil
+	return api.RegisterResult{Card: card, RegisterTx: res.ID}, nil
 }
 
 func (n *Node) issuerRoutes(mux *http.ServeMux) {
 	need := func() (*issuer, error) {
 		if n.issuer == nil {
-			return nil, apiErr(http.StatusConflict, "not_an_issuer", "%v", ErrNotIssuer)
+			return nil, api.Errorf(api.CodeNotAnIssuer, "%v", ErrNotIssuer)
 		}
 		return n.issuer, nil
 	}
@@ -443,7 +339,7 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		var req CertifyRequest
+		var req api.CertifyRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
@@ -458,7 +354,7 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		var req RegisterRequest
+		var req api.RegisterRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
@@ -486,14 +382,14 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		}
 		asset, err := ledger.ParseHash(q["asset"])
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "asset: %v", err)
+			return nil, api.Errorf(api.CodeMalformed, "asset: %v", err)
 		}
 		base, err := strconv.ParseUint(q["base"], 10, 64)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "base must be the card's update number")
+			return nil, api.Errorf(api.CodeMalformed, "base must be the card's update number")
 		}
 		if w := q["wait"]; w != "" && w != "final" {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "wait=%q: the one value is final", w)
+			return nil, api.Errorf(api.CodeMalformed, "wait=%q: the one value is final", w)
 		}
 		return is.update(r.Context(), card, asset, base, q["wait"] == "final")
 	}))
@@ -506,13 +402,13 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		var req BlockRequest
+		var req api.BlockRequest
 		if err := decodeOptionalBody(r, &req); err != nil {
 			return nil, err
 		}
-		reason, err := ParseBlockReason(req.Reason)
+		reason, err := api.ParseBlockReason(req.Reason)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+			return nil, api.Errorf(api.CodeInvalid, "%v", err)
 		}
 		return is.block(r.Context(), card, reason)
 	})))
@@ -523,7 +419,7 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 func cardParam(r *http.Request) (ledger.Address, error) {
 	card, err := ledger.ParseAddress(r.PathValue("card"))
 	if err != nil {
-		return card, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+		return card, api.Errorf(api.CodeMalformed, "%v", err)
 	}
 	return card, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/account/names"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
@@ -249,7 +250,7 @@ type Node struct {
 	// the head loop's goroutine only).
 	pruneCursor uint64
 	// disagreement: an attester signed other roots than this node folded.
-	disagreement *RootDisagreement
+	disagreement *api.RootDisagreement
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -630,34 +631,13 @@ func (n *Node) Store() *store.Store { return n.store }
 // Pool exposes the pending pool (read-only use).
 func (n *Node) Pool() *pool.Pool { return n.pool }
 
-// Status is GET /v1/status.
-type Status struct {
-	Network     string      `json:"network"`
-	PeerID      string      `json:"peer_id"`
-	Peers       int         `json:"peers"`
-	SettledSeq  *uint64     `json:"settled_seq"`
-	SettledRoot ledger.Hash `json:"settled_root"`
-	Pending     int         `json:"pending"`
-	EthBlock    uint64      `json:"eth_block"`
-	ChainID     uint64      `json:"chain_id"`
-	Anchor      string      `json:"anchor"`
-	Settler     string      `json:"settler,omitempty"`
-	Vault       string      `json:"vault,omitempty"`
-	Attester    string      `json:"attester,omitempty"`
-	Error       string      `json:"error,omitempty"`
-	// Disagreement is set once a registered attester signed other roots
-	// for a batch this node folded: this node's settled state is not the
-	// network's.
-	Disagreement *RootDisagreement `json:"disagreement,omitempty"`
-}
-
 // Status reports the node's view.
-func (n *Node) Status() (Status, error) {
+func (n *Node) Status() (api.NodeStatus, error) {
 	head, err := n.store.Head()
 	if err != nil {
-		return Status{}, err
+		return api.NodeStatus{}, err
 	}
-	s := Status{Network: n.cfg.Network, PeerID: n.host.ID().String(), Peers: n.host.Peers(),
+	s := api.NodeStatus{Network: n.cfg.Network, PeerID: n.host.ID().String(), Peers: n.host.Peers(),
 		SettledRoot: head.StateRoot, Pending: n.pool.Len(), ChainID: n.domain.ChainID, Anchor: n.cfg.Anchor.Hex(),
 		SettledSeq: head.SettledSeq()}
 	if n.submitter != nil {

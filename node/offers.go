@@ -101,12 +101,12 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 			n.log.Warn("forgetting an evicted offer", "id", ev, "err", err)
 		}
 		evID := ev
-		n.events.publish(Event{Type: "offer", ID: &evID, Status: "evicted"})
+		n.events.publish(api.Event{Type: "offer", ID: &evID, Status: "evicted"})
 	}
 	if err := n.storedOffers().Put(id.Hex(), so.Encode()); err != nil {
 		return id, err
 	}
-	n.events.publish(Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
+	n.events.publish(api.Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
 	return id, nil
 }
 
@@ -243,38 +243,19 @@ func offerFinished(v *ledger.Overlay, id ledger.Hash, o *ledger.Offer, now uint6
 	return !filled.Lt(&o.GiveAmount)
 }
 
-// BookSide is one side of GET /v1/book.
-type BookLevel struct {
-	Offer ledger.Hash    `json:"offer"`
-	Maker ledger.Address `json:"maker"`
-	Price string         `json:"price"` // quote per base, in decimals
-	Size  string         `json:"size"`  // base, in decimals
-	Total string         `json:"total"` // quote, in decimals
-}
-
-// BookInfo is GET /v1/book/{base}/{quote}.
-type BookInfo struct {
-	Base    AssetInfo   `json:"base"`
-	Quote   AssetInfo   `json:"quote"`
-	BestBid string      `json:"best_bid,omitempty"`
-	BestAsk string      `json:"best_ask,omitempty"`
-	Bids    []BookLevel `json:"bids"`
-	Asks    []BookLevel `json:"asks"`
-}
-
 // Book returns a pair's book in the pending view.
-func (n *Node) Book(base, quote AssetInfo) BookInfo {
+func (n *Node) Book(base, quote api.AssetInfo) api.BookInfo {
 	var pb exchange.PairBook
 	n.pool.View(func(v *ledger.Overlay) {
 		pb, _ = n.book.Pair(offerView{v}, base.ID, quote.ID, n.now())
 	})
-	info := BookInfo{Base: base, Quote: quote, Bids: []BookLevel{}, Asks: []BookLevel{}}
-	render := func(l exchange.Level, bid bool) BookLevel {
+	info := api.BookInfo{Base: base, Quote: quote, Bids: []api.BookLevel{}, Asks: []api.BookLevel{}}
+	render := func(l exchange.Level, bid bool) api.BookLevel {
 		quoteUnits := l.Wants
 		if bid {
 			quoteUnits = l.Gives
 		}
-		return BookLevel{Offer: l.Offer, Maker: l.Maker, Size: ledger.FormatAmount(&l.Size, base.Decimals),
+		return api.BookLevel{Offer: l.Offer, Maker: l.Maker, Size: ledger.FormatAmount(&l.Size, base.Decimals),
 			Total: ledger.FormatAmount(&quoteUnits, quote.Decimals), Price: priceString(l.Price, base.Decimals, quote.Decimals)}
 	}
 	for _, l := range pb.Bids {
@@ -310,30 +291,21 @@ func priceString(p exchange.Price, baseDec, quoteDec uint8) string {
 	return s
 }
 
-// OfferInfo is GET /v1/offers/{id}.
-type OfferInfo struct {
-	ID        ledger.Hash         `json:"id"`
-	Offer     *ledger.SignedOffer `json:"offer"`
-	Status    api.OfferStatus     `json:"status"`
-	Filled    string              `json:"filled_units"`
-	Remaining string              `json:"remaining_units"`
-}
-
 // Offer reports an offer the node knows.
-func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
+func (n *Node) Offer(id ledger.Hash) (api.OfferInfo, error) {
 	e, ok := n.book.Get(id)
 	if !ok {
 		v, err := n.storedOffers().Get(id.Hex())
 		if err != nil || len(v) == 0 {
-			return OfferInfo{}, apiErr(http.StatusNotFound, "unknown_offer", "no offer %s is known to this node", id.Hex())
+			return api.OfferInfo{}, api.Errorf(api.CodeUnknownOffer, "no offer %s is known to this node", id.Hex())
 		}
 		so, err := ledger.DecodeOffer(v)
 		if err != nil {
-			return OfferInfo{}, err
+			return api.OfferInfo{}, err
 		}
 		e = &exchange.Entry{ID: id, Offer: *so}
 	}
-	info := OfferInfo{ID: id, Offer: &e.Offer, Status: api.OfferOpen}
+	info := api.OfferInfo{ID: id, Offer: &e.Offer, Status: api.OfferOpen}
 	o := &e.Offer.Offer
 	n.pool.View(func(v *ledger.Overlay) {
 		filled := v.OfferFilled(id)
@@ -355,7 +327,7 @@ func (n *Node) Offer(id ledger.Hash) (OfferInfo, error) {
 func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 	mux.HandleFunc("POST /v1/offers", n.handle(func(r *http.Request) (any, error) {
 		if !limiter.allow(clientIP(r)) {
-			return nil, apiErr(http.StatusTooManyRequests, "rate_limited", "too many submissions from this address; slow down")
+			return nil, api.Errorf(api.CodeRateLimited, "too many submissions from this address; slow down")
 		}
 		var so ledger.SignedOffer
 		if err := decodeBody(r, &so); err != nil {
@@ -364,23 +336,23 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 		id, err := n.AddOffer(r.Context(), &so)
 		switch {
 		case errors.Is(err, ErrOfferDead):
-			return nil, apiErr(http.StatusUnprocessableEntity, "offer_dead", "%v", err)
+			return nil, api.Errorf(api.CodeOfferDead, "%v", err)
 		case errors.Is(err, ErrOfferTooSmall):
-			return nil, apiErr(http.StatusUnprocessableEntity, "offer_too_small", "%v", err)
+			return nil, api.Errorf(api.CodeOfferTooSmall, "%v", err)
 		case errors.Is(err, exchange.ErrMakerQuota):
-			return nil, apiErr(http.StatusTooManyRequests, "maker_quota", "%v (cancel or let some expire first)", err)
+			return nil, api.Errorf(api.CodeMakerQuota, "%v (cancel or let some expire first)", err)
 		case errors.Is(err, exchange.ErrPairFull), errors.Is(err, exchange.ErrBookFull):
-			return nil, apiErr(http.StatusServiceUnavailable, "book_full", "%v", err)
+			return nil, api.Errorf(api.CodeBookFull, "%v", err)
 		}
 		if err != nil {
 			return nil, err
 		}
-		return map[string]ledger.Hash{"id": id}, nil
+		return api.OfferPosted{ID: id}, nil
 	}))
 	mux.HandleFunc("GET /v1/offers/{id}", n.handle(func(r *http.Request) (any, error) {
 		id, err := ledger.ParseHash(r.PathValue("id"))
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, api.Errorf(api.CodeMalformed, "%v", err)
 		}
 		return n.Offer(id)
 	}))
@@ -399,7 +371,7 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 		}
 		amount, err := ledger.ParseAmount(q["amount"], receive.Decimals)
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "amount: %v", err)
+			return nil, api.Errorf(api.CodeMalformed, "amount: %v", err)
 		}
 		return n.Quote(pay, receive, amount)
 	}))
@@ -418,43 +390,25 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 
 func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
 
-// QuoteInfo is GET /v1/quote.
-type QuoteInfo struct {
-	Pay       AssetInfo   `json:"pay"`
-	Receive   AssetInfo   `json:"receive"`
-	Amount    string      `json:"amount"`    // of receive, display units
-	PayTotal  string      `json:"pay_total"` // of pay, display units
-	PayUnits  string      `json:"pay_units"`
-	Takes     []QuoteTake `json:"takes"`
-	ValidTill int64       `json:"valid_till"` // Unix seconds: a quote goes stale
-}
-
-// QuoteTake is one fill of a quote.
-type QuoteTake struct {
-	Offer     ledger.Hash `json:"offer"`
-	TakeUnits string      `json:"take_units"`
-	PayUnits  string      `json:"pay_units"`
-}
-
 // Quote prices receiving amount of receive by paying with pay, sweeping
 // the pending book.
-func (n *Node) Quote(pay, receive AssetInfo, amount *uint256.Int) (QuoteInfo, error) {
+func (n *Node) Quote(pay, receive api.AssetInfo, amount *uint256.Int) (api.QuoteInfo, error) {
 	var q exchange.Quote
 	var err error
 	n.pool.View(func(v *ledger.Overlay) {
 		q, err = n.book.QuoteReceive(offerView{v}, pay.ID, receive.ID, amount, n.now())
 	})
 	if errors.Is(err, exchange.ErrThinBook) {
-		return QuoteInfo{}, apiErr(http.StatusUnprocessableEntity, "thin_book", "%v", err)
+		return api.QuoteInfo{}, api.Errorf(api.CodeThinBook, "%v", err)
 	}
 	if err != nil {
-		return QuoteInfo{}, err
+		return api.QuoteInfo{}, err
 	}
-	out := QuoteInfo{Pay: pay, Receive: receive, Amount: ledger.FormatAmount(amount, receive.Decimals),
+	out := api.QuoteInfo{Pay: pay, Receive: receive, Amount: ledger.FormatAmount(amount, receive.Decimals),
 		PayTotal: ledger.FormatAmount(&q.PayTotal, pay.Decimals), PayUnits: q.PayTotal.Dec(),
 		ValidTill: n.cfg.Clock().Add(30 * time.Second).Unix()}
 	for _, t := range q.Takes {
-		out.Takes = append(out.Takes, QuoteTake{Offer: t.Offer, TakeUnits: t.Take.Dec(), PayUnits: t.Pay.Dec()})
+		out.Takes = append(out.Takes, api.QuoteTake{Offer: t.Offer, TakeUnits: t.Take.Dec(), PayUnits: t.Pay.Dec()})
 	}
 	return out, nil
 }

@@ -87,7 +87,7 @@ func TestOffersAcrossNodes(t *testing.T) {
 	go func() { defer wg.Done(); c.nodes[1].Submit(ctx, txb) }()
 	wg.Wait()
 	ida, idb := txa.ID(dom), txb.ID(dom)
-	final := func(n *node.Node, id ledger.Hash) node.TxInfo {
+	final := func(n *node.Node, id ledger.Hash) api.TxInfo {
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			info, err := n.TxStatus(id)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
@@ -26,39 +27,8 @@ import (
 // and submits it. The terminal sees the fiat leg settle; it learns neither
 // the card's balances nor anything but the approved amount.
 
-// PayConversionRequest is POST /v1/pay-conversions: the card's signed
-// request as CONVERT phase 1 gave it, and the terminal's fields.
-type PayConversionRequest struct {
-	Card       ledger.Address `json:"card"`
-	Fiat       ledger.Hash    `json:"fiat"`
-	FiatAmount string         `json:"fiat_amount"` // base units
-	Payee      ledger.Address `json:"payee"`
-	Challenge  ledger.Hash    `json:"challenge"`
-	Nonce      ledger.Hash    `json:"nonce"`
-	Sealed     string         `json:"sealed"` // 0x hex
-	Signature  ledger.Sig     `json:"signature"`
-}
-
-// PayConversionApproval is the answer: what the card is to sign.
-type PayConversionApproval struct {
-	Nonce     ledger.Hash    `json:"nonce"`
-	Asset     ledger.Hash    `json:"asset"`
-	Symbol    string         `json:"symbol"`
-	Amount    string         `json:"amount"` // base units of Asset
-	Collector ledger.Address `json:"collector"`
-	Signature ledger.Sig     `json:"signature"` // the owner's, over ConversionApproval
-	Expires   int64          `json:"expires"`   // Unix seconds: complete before
-}
-
-// PayConversionRecord is POST /v1/pay-conversions/{nonce}/record: the
-// record the card signed (CONVERT phase 2).
-type PayConversionRecord struct {
-	Counter   uint64     `json:"counter"`
-	Signature ledger.Sig `json:"signature"`
-}
-
 type payConversion struct {
-	req     PayConversionRequest
+	req     api.PayConversionRequest
 	amount  uint256.Int // fiat
 	owner   *account.Key
 	asset   ledger.Hash // what the card pays with
@@ -100,40 +70,40 @@ func (p *payConversions) take(nonce ledger.Hash) *payConversion {
 
 // ApprovePayConversion quotes a card's conversion request and signs the
 // owner's approval.
-func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApproval, error) {
+func (n *Node) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConversionApproval, error) {
 	amount, err := uint256.FromDecimal(req.FiatAmount)
 	if err != nil || amount.IsZero() {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "fiat_amount %q: a positive integer of base units", req.FiatAmount)
+		return nil, api.Errorf(api.CodeInvalid, "fiat_amount %q: a positive integer of base units", req.FiatAmount)
 	}
 	sealed, err := hexutil.Decode(req.Sealed)
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "malformed", "sealed: %v", err)
+		return nil, api.Errorf(api.CodeMalformed, "sealed: %v", err)
 	}
 	cr := ledger.ConversionRequest{Card: req.Card, Fiat: req.Fiat, FiatAmount: *amount, Payee: req.Payee, Challenge: req.Challenge,
 		Nonce: req.Nonce, Sealed: ledger.Keccak256(sealed)}
 	if who, err := n.rec.Recover(n.domain.Digest(cr.StructHash()), req.Signature); err != nil || who != req.Card {
-		return nil, apiErr(http.StatusBadRequest, "bad_signature", "the conversion request is not signed by card %s", req.Card.Hex())
+		return nil, api.Errorf(api.CodeBadSignature, "the conversion request is not signed by card %s", req.Card.Hex())
 	}
 	var card ledger.Card
 	var registered bool
 	n.pool.View(func(v *ledger.Overlay) { card, registered = v.Card(req.Card) })
 	switch {
 	case !registered:
-		return nil, apiErr(http.StatusBadRequest, "invalid", "card %s is not registered", req.Card.Hex())
+		return nil, api.Errorf(api.CodeInvalid, "card %s is not registered", req.Card.Hex())
 	case card.Cloned:
-		return nil, apiErr(http.StatusUnprocessableEntity, "refused", "card %s is flagged as cloned", req.Card.Hex())
+		return nil, api.Errorf(api.CodeRefused, "card %s is flagged as cloned", req.Card.Hex())
 	}
 	owner := n.walletKey(card.Owner)
 	if owner == nil {
-		return nil, apiErr(http.StatusForbidden, "not_wallet", "this node is not the wallet of the card's owner %s", card.Owner.Hex())
+		return nil, api.Errorf(api.CodeNotWallet, "this node is not the wallet of the card's owner %s", card.Owner.Hex())
 	}
 	pt, err := cardproto.Open(owner, sealed, req.Nonce[:])
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "the sealed purse list does not open with the owner's key")
+		return nil, api.Errorf(api.CodeInvalid, "the sealed purse list does not open with the owner's key")
 	}
 	purses, err := cardproto.DecodePurseOffers(pt)
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid", "%v", err)
+		return nil, api.Errorf(api.CodeInvalid, "%v", err)
 	}
 	c := &payConversion{req: req, amount: *amount, owner: owner, expires: n.cfg.Clock().Add(payConversionTTL)}
 	show := func(v *uint256.Int, asset ledger.Hash) string {
@@ -149,7 +119,7 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 		}
 	}
 	if c.asset.IsZero() {
-		return nil, apiErr(http.StatusUnprocessableEntity, "no_conversion", "no purse of the card converts to %s: %v", show(amount, req.Fiat), quoteErr)
+		return nil, api.Errorf(api.CodeNoConversion, "no purse of the card converts to %s: %v", show(amount, req.Fiat), quoteErr)
 	}
 	ca := ledger.ConversionApproval{Card: req.Card, Nonce: req.Nonce, Asset: c.asset, Amount: c.pay, Collector: owner.Address()}
 	sig, err := owner.Sign(n.domain.Digest(ca.StructHash()))
@@ -161,7 +131,7 @@ func (n *Node) ApprovePayConversion(req PayConversionRequest) (*PayConversionApp
 	if a, err := n.ResolveAsset(c.asset.Hex()); err == nil {
 		sym = a.Symbol
 	}
-	return &PayConversionApproval{Nonce: req.Nonce, Asset: c.asset, Symbol: sym, Amount: c.pay.Dec(), Collector: owner.Address(),
+	return &api.PayConversionApproval{Nonce: req.Nonce, Asset: c.asset, Symbol: sym, Amount: c.pay.Dec(), Collector: owner.Address(),
 		Signature: ledger.Sig(sig), Expires: c.expires.Unix()}, nil
 }
 
@@ -196,15 +166,15 @@ func (n *Node) planConversion(c *payConversion, p cardproto.PurseOffer, show fun
 // CompletePayConversion takes the card's record for an approved
 // conversion, and submits the ConvertPay the owner signs. It returns the
 // ConvertPay's id: the terminal waits for it to settle.
-func (n *Node) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec PayConversionRecord) (ledger.Hash, error) {
+func (n *Node) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec api.PayConversionRecord) (ledger.Hash, error) {
 	c := n.payConv.take(nonce)
 	if c == nil || n.cfg.Clock().After(c.expires) {
-		return ledger.Hash{}, apiErr(http.StatusGone, "expired", "no approved conversion %s (expired, completed or never approved)", nonce)
+		return ledger.Hash{}, api.Errorf(api.CodeExpired, "no approved conversion %s (expired, completed or never approved)", nonce)
 	}
 	record := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: c.req.Card, Asset: c.asset, Amount: c.pay,
 		Payee: c.owner.Address(), Counter: rec.Counter, Challenge: c.req.Challenge, Mode: ledger.CardModeOnline}}, Sig: rec.Signature}
 	if who, err := n.rec.Recover(record.ID(n.domain), rec.Signature); err != nil || who != c.req.Card {
-		return ledger.Hash{}, apiErr(http.StatusBadRequest, "bad_signature", "the record is not the card's signature of the approved amount")
+		return ledger.Hash{}, api.Errorf(api.CodeBadSignature, "the record is not the card's signature of the approved amount")
 	}
 	var nonceNow uint64
 	n.pool.View(func(v *ledger.Overlay) { nonceNow = v.Account(c.owner.Address()).Nonce })
@@ -229,7 +199,7 @@ func (n *Node) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec
 
 func (n *Node) payConversionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/pay-conversions", n.handle(func(r *http.Request) (any, error) {
-		var req PayConversionRequest
+		var req api.PayConversionRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
@@ -238,9 +208,9 @@ func (n *Node) payConversionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/pay-conversions/{nonce}/record", n.handle(func(r *http.Request) (any, error) {
 		nonce, err := ledger.ParseHash(r.PathValue("nonce"))
 		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "malformed", "%v", err)
+			return nil, api.Errorf(api.CodeMalformed, "%v", err)
 		}
-		var rec PayConversionRecord
+		var rec api.PayConversionRecord
 		if err := decodeBody(r, &rec); err != nil {
 			return nil, err
 		}
@@ -248,6 +218,6 @@ func (n *Node) payConversionRoutes(mux *http.ServeMux) {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]ledger.Hash{"tx": id}, nil
+		return api.PayConversionDone{Tx: id}, nil
 	}))
 }

@@ -74,7 +74,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 }
 
 // subscribe collects a node's events.
-func subscribe(t *testing.T, n *node.Node) (<-chan node.Event, func()) {
+func subscribe(t *testing.T, n *node.Node) (<-chan api.Event, func()) {
 	t.Helper()
 	ch, cancel, ok := n.Subscribe()
 	if !ok {
@@ -83,7 +83,7 @@ func subscribe(t *testing.T, n *node.Node) (<-chan node.Event, func()) {
 	return ch, cancel
 }
 
-func waitEvent(t *testing.T, ch <-chan node.Event, typ string, timeout time.Duration) node.Event {
+func waitEvent(t *testing.T, ch <-chan api.Event, typ string, timeout time.Duration) api.Event {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {

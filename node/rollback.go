@@ -60,11 +60,11 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 	if err = errors.Join(undoErr, err); err == nil {
 		// The reorg first: a subscriber that falls behind on the
 		// transactions after it still learns the settled state moved back.
-		n.events.publish(Event{Type: "reorg", Seq: head.SettledSeq(), Root: &head.StateRoot})
+		n.events.publish(api.Event{Type: "reorg", Seq: head.SettledSeq(), Root: &head.StateRoot})
 	}
 	for i := range back {
 		id := back[i]
-		n.events.publish(Event{Type: "tx", ID: &id, Status: string(api.TxPending), Reason: "reorg: its batch left the chain"})
+		n.events.publish(api.Event{Type: "tx", ID: &id, Status: string(api.TxPending), Reason: "reorg: its batch left the chain"})
 	}
 	if err != nil {
 		return undo, err

@@ -28,8 +28,8 @@ func (t TerminalNet) wallet() *Client {
 
 // RequestConversion implements terminal.Network.
 func (t TerminalNet) RequestConversion(ctx context.Context, r terminal.ConversionRequest) (cardproto.ConvertApproval, error) {
-	var ap PayConversionApproval
-	req := PayConversionRequest{Card: r.Card, Fiat: r.Fiat, FiatAmount: r.FiatAmount.Dec(), Payee: r.Payee, Challenge: r.Challenge,
+	var ap api.PayConversionApproval
+	req := api.PayConversionRequest{Card: r.Card, Fiat: r.Fiat, FiatAmount: r.FiatAmount.Dec(), Payee: r.Payee, Challenge: r.Challenge,
 		Nonce: r.Nonce, Sealed: hexutil.Encode(r.Sealed), Signature: r.Sig}
 	if err := t.wallet().do(ctx, "POST", "/v1/pay-conversions", req, &ap); err != nil {
 		return cardproto.ConvertApproval{}, err
@@ -46,7 +46,7 @@ func (t TerminalNet) CompleteConversion(ctx context.Context, nonce ledger.Hash, 
 	var out struct {
 		Tx ledger.Hash `json:"tx"`
 	}
-	err := t.wallet().do(ctx, "POST", "/v1/pay-conversions/"+nonce.Hex()+"/record", PayConversionRecord{Counter: counter, Signature: sig}, &out)
+	err := t.wallet().do(ctx, "POST", "/v1/pay-conversions/"+nonce.Hex()+"/record", api.PayConversionRecord{Counter: counter, Signature: sig}, &out)
 	return out.Tx, err
 }
 
@@ -74,7 +74,7 @@ func (t TerminalNet) UpdateValue(ctx context.Context, card ledger.Address, asset
 	if err != nil || uv.UpToDate {
 		return cardproto.Update{}, uv.UpToDate, err
 	}
-	u, err := uv.CardUpdate()
+	u, err := cardUpdate(uv)
 	return u, false, err
 }
 

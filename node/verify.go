@@ -201,7 +201,7 @@ func (n *Node) persist(as []*admission, now time.Time) {
 		if a.res == pool.Queued {
 			status = api.TxQueued
 		}
-		n.events.publish(Event{Type: "tx", ID: &a.id, Status: string(status)})
+		n.events.publish(api.Event{Type: "tx", ID: &a.id, Status: string(status)})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/pcsc"
@@ -67,7 +68,7 @@ func newCardEnv(t *testing.T) *cardEnv {
 }
 
 // eurOf is an account's settled EUR, in base units.
-func (e *cardEnv) eurOf(a node.AccountInfo) uint64 {
+func (e *cardEnv) eurOf(a api.AccountInfo) uint64 {
 	for _, b := range a.Balances {
 		if b.Asset == e.eur {
 			v, _ := strconv.ParseUint(b.SettledUnits, 10, 64)
@@ -320,7 +321,7 @@ func TestCardToCardThroughPCSC(t *testing.T) {
 	}
 	stripped := *genuine.Payload.(*ledger.CardPayment)
 	stripped.Attached = nil
-	var apiErr *node.APIError
+	var apiErr *api.Error
 	if _, err := e.n.Submit(e.ctx, &ledger.Tx{Payload: &stripped, Sig: genuine.Sig}); !errors.As(err, &apiErr) || apiErr.Code != "invalid" {
 		t.Fatalf("stripped copy: %v", err)
 	}
@@ -359,8 +360,8 @@ var errInsufficient = &apdu.SWError{SW: apdu.SWInsufficientFunds}
 func TestGiftConversionLoadsCard(t *testing.T) {
 	e := newCardEnv(t)
 	before := e.setAmount(0)
-	var c node.Conversion
-	req := node.ConversionRequest{Account: e.d.Info.Cards[0].Owner, Gift: "GIFT", LoadCard: e.cards[0].Hex()}
+	var c api.Conversion
+	req := api.ConversionRequest{Account: e.d.Info.Cards[0].Owner, Gift: "GIFT", LoadCard: e.cards[0].Hex()}
 	if err := e.n.Do(e.ctx, "POST", "/v1/conversions", req, &c); err != nil {
 		t.Fatal(err)
 	}

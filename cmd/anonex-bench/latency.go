@@ -57,7 +57,7 @@ func watch(ctx context.Context, base string, status api.TxStatus) (*sseWatch, er
 				continue
 			}
 			now := time.Now()
-			var e node.Event
+			var e api.Event
 			if json.Unmarshal([]byte(line[6:]), &e) != nil || e.ID == nil || e.Status != string(status) {
 				continue
 			}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
 )
 
@@ -58,7 +57,7 @@ func allocateCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("--merchant: %w", err)
 			}
-			res, err := cl.Allocate(ctx, node.AllocateRequest{Amount: c.String("amount"), Asset: c.String("asset"),
+			res, err := cl.Allocate(ctx, api.AllocateRequest{Amount: c.String("amount"), Asset: c.String("asset"),
 				Merchant: merchant.Hex(), Accounts: accounts, ExpiresIn: c.String("expires")})
 			if err != nil {
 				return err
@@ -129,7 +128,7 @@ func terminalRedeemCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			var res node.AllocateResult
+			var res api.AllocateResult
 			if err := json.Unmarshal(raw, &res); err != nil {
 				return fmt.Errorf("--auth: not an allocation: %w", err)
 			}
@@ -260,8 +259,8 @@ func convertCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("--from: %w", err)
 			}
-			var conv node.Conversion
-			req := node.ConversionRequest{Account: from.Hex(), Gift: c.String("gift"), Amount: c.String("amount"), To: c.String("to"), LoadCard: c.String("load-card")}
+			var conv api.Conversion
+			req := api.ConversionRequest{Account: from.Hex(), Gift: c.String("gift"), Amount: c.String("amount"), To: c.String("to"), LoadCard: c.String("load-card")}
 			if err := cl.Do(ctx, "POST", "/v1/conversions", req, &conv); err != nil {
 				return err
 			}
@@ -311,7 +310,7 @@ func convertCommand() *cli.Command {
 // exact asset the allocation chose, no conversion (the allocation spends
 // that purse, not another of the card's), the payee, and the --devnet and
 // --node this command was given.
-func cardCollectCommand(c *cli.Context, sp node.AllocateSpend, payee ledger.Address) string {
+func cardCollectCommand(c *cli.Context, sp api.AllocateSpend, payee ledger.Address) string {
 	reader := -1
 	if dev, _ := loadDevnet(c); dev != nil {
 		for _, card := range dev.Cards {
@@ -323,7 +322,7 @@ func cardCollectCommand(c *cli.Context, sp node.AllocateSpend, payee ledger.Addr
 	return collectCommand(sp, payee, reader, str(c, "devnet"), str(c, "node"))
 }
 
-func collectCommand(sp node.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
+func collectCommand(sp api.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
 	args := []string{"anonex", "terminal", "pay", "--amount", sp.Amount, "--currency", sp.Asset.Hex(), "--card", sp.Account.Hex()}
 	if reader >= 0 {
 		args = append(args, "--reader", strconv.Itoa(reader))

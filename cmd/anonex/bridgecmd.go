@@ -117,11 +117,11 @@ func depositCommand() *cli.Command {
 				for {
 					ds, err := cl.Deposits(ctx, fmt.Sprint(res.Index))
 					if err == nil && len(ds) == 1 {
-						out.Status = ds[0].Status
+						out.Status = string(ds[0].Status)
 						break
 					}
-					var ae *node.APIError
-					if err != nil && !(errors.As(err, &ae) && ae.Code == "not_found") {
+					var ae *api.Error
+					if err != nil && !(errors.As(err, &ae) && ae.Code == api.CodeNotFound) {
 						return err
 					}
 					select {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
@@ -327,7 +328,7 @@ func terminalPay(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	asset := node.AssetInfo{ID: ts.asset.ID, Symbol: ts.asset.Symbol, Decimals: ts.asset.Decimals}
+	asset := api.AssetInfo{ID: ts.asset.ID, Symbol: ts.asset.Symbol, Decimals: ts.asset.Decimals}
 	amount, err := ledger.ParseAmount(c.String("amount"), asset.Decimals)
 	if err != nil {
 		return fmt.Errorf("--amount: %w", err)
@@ -452,7 +453,7 @@ type purseLimits struct {
 	Seq        uint64      `json:"seq"`
 }
 
-func purseLimitsOut(a node.AssetInfo, l *cardproto.Limits, seq uint64) purseLimits {
+func purseLimitsOut(a api.AssetInfo, l *cardproto.Limits, seq uint64) purseLimits {
 	return purseLimits{Asset: a.ID, Symbol: a.Symbol, OfflineCap: ledger.FormatAmount(&l.OfflineCap, a.Decimals),
 		OfflineMax: l.OfflineMax, NoPinLimit: ledger.FormatAmount(&l.NoPinLimit, a.Decimals), Seq: seq}
 }
@@ -731,7 +732,7 @@ func cardBlockCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("--card: %w", err)
 			}
-			if _, err := node.ParseBlockReason(c.String("reason")); err != nil {
+			if _, err := api.ParseBlockReason(c.String("reason")); err != nil {
 				return fmt.Errorf("--reason: %w", err)
 			}
 			ctx, cancel := context.WithTimeout(c.Context, time.Minute)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
@@ -31,7 +32,7 @@ func (t noUpdates) Transmit(cmd apdu.Command) (apdu.Response, error) {
 	return t.Transport.Transmit(cmd)
 }
 
-func units(t *testing.T, a node.AccountInfo, asset string) (settled, pending string) {
+func units(t *testing.T, a api.AccountInfo, asset string) (settled, pending string) {
 	t.Helper()
 	for _, b := range a.Balances {
 		if b.Asset.Hex() == asset {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -373,7 +374,7 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 
 // assetAmount resolves the asset named by flag assetFlag on the node and
 // parses --amount in its units.
-func assetAmount(ctx context.Context, c *cli.Context, n *node.Client, assetFlag string) (node.AssetInfo, *uint256.Int, error) {
+func assetAmount(ctx context.Context, c *cli.Context, n *node.Client, assetFlag string) (api.AssetInfo, *uint256.Int, error) {
 	asset, err := n.Asset(ctx, c.String(assetFlag))
 	if err != nil {
 		return asset, nil, fmt.Errorf("--%s: %w", assetFlag, err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -203,7 +204,7 @@ func devnetCrashLoop(t *testing.T, defKills int, loseBlocks bool) {
 		// until a peer gossips again what it acknowledged before the
 		// kill): a wallet tries again.
 		for _, tx := range unsure {
-			res, err := resend(ctx, func() (node.SubmitResult, error) { return p.client(r.IntN(3)).Submit(ctx, tx) })
+			res, err := resend(ctx, func() (api.SubmitResult, error) { return p.client(r.IntN(3)).Submit(ctx, tx) })
 			if err != nil {
 				t.Fatalf("kill %d: re-sending %s: %v", k, tx.ID(dom), err)
 			}
@@ -275,7 +276,7 @@ func devnetCrashLoop(t *testing.T, defKills int, loseBlocks bool) {
 	for i := range p.info.Nodes {
 		cl := p.client(i)
 		for _, id := range acked {
-			var last node.TxInfo
+			var last api.TxInfo
 			for {
 				info, err := cl.Tx(deadline, id)
 				if err == nil && (info.Status == "settled" || info.Status == "failed") {
@@ -385,7 +386,7 @@ func depositETH(ctx context.Context, p *devnetProc, key *account.Key, wei *big.I
 }
 
 // resend tries a submission for up to 20 s, as a wallet would.
-func resend(ctx context.Context, submit func() (node.SubmitResult, error)) (node.SubmitResult, error) {
+func resend(ctx context.Context, submit func() (api.SubmitResult, error)) (api.SubmitResult, error) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		res, err := submit()
@@ -468,7 +469,7 @@ func TestNodeCrashLoop(t *testing.T) {
 	var unsure *ledger.Tx
 	for k := 0; k < kills; k++ {
 		if unsure != nil { // re-send what may have been stored unacknowledged
-			res, err := resend(ctx, func() (node.SubmitResult, error) { return cl.Submit(ctx, unsure) })
+			res, err := resend(ctx, func() (api.SubmitResult, error) { return cl.Submit(ctx, unsure) })
 			if err != nil {
 				t.Fatalf("kill %d: re-sending: %v", k, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/node"
@@ -111,7 +112,7 @@ func TestDevnetProcessTransferSettles(t *testing.T) {
 	}
 	out := run(t, "--devnet", dir, "--json", "transfer", "--from", "holder-1", "--to", "holder-2",
 		"--asset", "EUR", "--amount", "1.25", "--wait", "settled")
-	var tx node.TxInfo
+	var tx api.TxInfo
 	if err := json.Unmarshal([]byte(out), &tx); err != nil || tx.Status != "settled" {
 		t.Fatalf("transfer: %v %s", err, out)
 	}
@@ -125,7 +126,7 @@ func TestDevnetProcessTransferSettles(t *testing.T) {
 		}
 	}
 	bal := run(t, "balance", "--devnet", dir, "--json", "holder-2")
-	var acct node.AccountInfo
+	var acct api.AccountInfo
 	if err := json.Unmarshal([]byte(bal), &acct); err != nil {
 		t.Fatalf("balance: %v %s", err, bal)
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/anonex/anonex/account"
-	"github.com/anonex/anonex/node"
+	"github.com/anonex/anonex/api"
 	"github.com/urfave/cli/v2"
 )
 
@@ -50,20 +50,20 @@ func main() {
 
 // hint turns well-known errors into the next thing to try.
 func hint(err error) string {
-	var ae *node.APIError
+	var ae *api.Error
 	var amb *account.AmbiguousError
 	switch {
 	case errors.As(err, &amb):
 		return "name the account by its full name or address"
 	case errors.As(err, &ae):
 		switch ae.Code {
-		case "ambiguous":
+		case api.CodeAmbiguous:
 			return "pass the full address or asset id listed above"
-		case "insufficient_funds":
+		case api.CodeInsufficientFunds:
 			return "check the balance with 'anonex balance ACCOUNT'"
-		case "nonce_too_low":
+		case api.CodeNonceTooLow:
 			return "the nonce was used; run the command again to sign with the next one"
-		case "bad_signature":
+		case api.CodeBadSignature:
 			return "the node is on another network: check --node and --devnet"
 		}
 	case errors.Is(err, account.ErrWrongPassword):

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/node"
 )
@@ -76,7 +77,7 @@ func TestNodeFoldsTheDevnetState(t *testing.T) {
 	}()
 	want := d.Nodes[0].Store().MustHead()
 	cl := node.NewClient(fmt.Sprintf("http://127.0.0.1:%d", port), "")
-	var st node.Status
+	var st api.NodeStatus
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		c, cancel := context.WithTimeout(ctx, time.Second)
 		st, err = cl.Status(c)

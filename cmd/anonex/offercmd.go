@@ -15,10 +15,10 @@ import (
 )
 
 // amountOf parses "AMOUNT:SYMBOL" against the node's assets.
-func amountOf(ctx context.Context, n *node.Client, s string) (node.AssetInfo, *uint256.Int, error) {
+func amountOf(ctx context.Context, n *node.Client, s string) (api.AssetInfo, *uint256.Int, error) {
 	amt, sym, ok := strings.Cut(s, ":")
 	if !ok {
-		return node.AssetInfo{}, nil, fmt.Errorf("%q: want AMOUNT:SYMBOL, e.g. 10:GOLD", s)
+		return api.AssetInfo{}, nil, fmt.Errorf("%q: want AMOUNT:SYMBOL, e.g. 10:GOLD", s)
 	}
 	a, err := n.Asset(ctx, sym)
 	if err != nil {

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
 )
 
@@ -57,7 +57,7 @@ func TestRedeemNamesTheCardsReader(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "devnet.json"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sp := node.AllocateSpend{Item: "card", Account: card1, Asset: ledger.Hash{0xee}, Symbol: "EUR", Amount: "50.00", Access: "card"}
+	sp := api.AllocateSpend{Item: "card", Account: card1, Asset: ledger.Hash{0xee}, Symbol: "EUR", Amount: "50.00", Access: "card"}
 	payee := ledger.Address{0x77}
 	var printed string
 	app := &cli.App{Name: "anonex", ExitErrHandler: keepRunning, Flags: []cli.Flag{devnetFlag, nodeFlag}, Action: func(c *cli.Context) error {

@@ -60,7 +60,7 @@ func submitAndWait(c *cli.Context, ctx context.Context, cl *node.Client, tx *led
 	if err != nil {
 		return err
 	}
-	info := node.TxInfo{ID: res.ID, Status: res.Status}
+	info := api.TxInfo{ID: res.ID, Status: res.Status}
 	switch w := api.TxStatus(c.String("wait")); w {
 	case "", api.TxPending:
 	case api.TxSettled:
@@ -79,7 +79,7 @@ func submitAndWait(c *cli.Context, ctx context.Context, cl *node.Client, tx *led
 	return nil
 }
 
-func printTx(what string, info node.TxInfo) {
+func printTx(what string, info api.TxInfo) {
 	if what != "" {
 		fmt.Println(what)
 	}
@@ -158,7 +158,7 @@ func txCommand() *cli.Command {
 				}
 				ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 				defer cancel()
-				var info node.TxInfo
+				var info api.TxInfo
 				if api.TxStatus(c.String("wait")) == api.TxSettled {
 					info, err = cl.WaitTx(ctx, id)
 				} else {

@@ -137,20 +137,14 @@ func slotOf(v *ledger.Verified) slot {
 }
 
 // Evidence is two different signed transactions for the same account
-// nonce, with both in wire form so anyone can check the signatures.
+// nonce, with both in wire form so anyone can check the signatures (GET
+// /v1/evidence serves it as api.Evidence).
 type Evidence struct {
-	Account   ledger.Address `json:"account"`
-	Nonce     uint64         `json:"nonce"`
-	First     ledger.Hash    `json:"first"`
-	Second    ledger.Hash    `json:"second"`
-	FirstRaw  hexBytes       `json:"first_raw"`
-	SecondRaw hexBytes       `json:"second_raw"`
+	Account             ledger.Address
+	Nonce               uint64
+	First, Second       ledger.Hash
+	FirstRaw, SecondRaw []byte
 }
-
-// hexBytes marshals as 0x-hex.
-type hexBytes []byte
-
-func (h hexBytes) MarshalText() ([]byte, error) { return []byte(fmt.Sprintf("0x%x", []byte(h))), nil }
 
 // maxEvidence bounds the equivocation evidence kept in memory.
 const maxEvidence = 10000
