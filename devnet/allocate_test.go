@@ -8,8 +8,8 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/anonex/anonex/node/pool"
 )
 
@@ -104,7 +104,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 func TestGiftConversion(t *testing.T) {
 	ctx, d := startSmall(t)
 	n0 := d.Nodes[0]
-	cl := node.NewClient(n0.APIURL(), n0.APIToken())
+	cl := client.New(n0.APIURL(), n0.APIToken())
 	holder2 := d.Info.Accounts[2].Address
 	events, stop, err := cl.Events(ctx)
 	if err != nil {

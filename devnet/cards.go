@@ -16,8 +16,8 @@ import (
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/vcard"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -113,7 +113,7 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 		return err
 	}
 	eth := d.AssetID("ETH")
-	issuerNode := node.NewClient(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
+	issuerNode := client.New(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
 	pc, readers, perr := pcscReaders(cfg.Cards)
 	if perr != nil {
 		d.Info.CardNotice = NoPCSCNotice + " (" + perr.Error() + ")"
@@ -161,22 +161,22 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			// EUR first, then ETH: what the card converts from when a
 			// terminal prices in EUR beyond its EUR. Each purse has its
 			// own limits, in its own units.
-			setup := node.CardSetup{Owner: owner.Address(), PIN: info.PIN, PUK: info.PUK, Assets: []ledger.Hash{eur, eth},
+			setup := client.CardSetup{Owner: owner.Address(), PIN: info.PIN, PUK: info.PUK, Assets: []ledger.Hash{eur, eth},
 				Limits: []cardproto.Limits{
 					{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax, NoPinLimit: *uint256.NewInt(cardNoPIN)},
 					{OfflineCap: *cardOfflineCapETH, OfflineMax: cardOfflineMax, NoPinLimit: *cardNoPINETH},
 				}, OwnerPub: owner.PublicKey()}
-			_, reg, err := node.InitCard(ctx, cl, issuerNode, setup)
+			_, reg, err := client.InitCard(ctx, cl, issuerNode, setup)
 			if err != nil {
 				return fmt.Errorf("devnet: card %d: %w", i, err)
 			}
 			if st, err := issuerNode.WaitTx(ctx, reg); err != nil || st.Status != api.TxSettled {
 				return fmt.Errorf("devnet: card %d registration: %v %+v", i, err, st)
 			}
-			if _, _, err := node.LoadCard(ctx, cl, issuerNode, owner, eur, uint256.NewInt(cardLoad)); err != nil {
+			if _, _, err := client.LoadCard(ctx, cl, issuerNode, owner, eur, uint256.NewInt(cardLoad)); err != nil {
 				return fmt.Errorf("devnet: load card %d: %w", i, err)
 			}
-			if _, _, err := node.LoadCard(ctx, cl, issuerNode, owner, eth, cardLoadETH); err != nil {
+			if _, _, err := client.LoadCard(ctx, cl, issuerNode, owner, eth, cardLoadETH); err != nil {
 				return fmt.Errorf("devnet: load card %d with ETH: %w", i, err)
 			}
 		}
@@ -186,7 +186,7 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 		}
 		info.Address = status.Address.Hex()
 		if p := status.Purses; len(p) > 0 {
-			info.SetAmount = ledger.FormatAmount(node.SetAmount(&p[0], &status.ReceivedValue), 2)
+			info.SetAmount = ledger.FormatAmount(client.SetAmount(&p[0], &status.ReceivedValue), 2)
 		}
 		if handle != nil {
 			handle.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
@@ -111,10 +112,10 @@ func TestChaosChecker(t *testing.T) {
 			holders = append(holders, &holder{key: k, nonce: info.Nonce})
 		}
 	}
-	client := chain.NewClient(d.Chain.Attach())
-	defer client.Close()
+	ethc := chain.NewClient(d.Chain.Attach())
+	defer ethc.Close()
 	vaultAddr := common.HexToAddress(d.Info.Contracts["vault"])
-	vault := chain.NewVault(client, vaultAddr)
+	vault := chain.NewVault(ethc, vaultAddr)
 	claimer := vault.Transactor(EthKey(7))
 
 	var acked []ledger.Hash
@@ -219,9 +220,9 @@ func TestChaosChecker(t *testing.T) {
 		if info.Status != "settled" {
 			continue
 		}
-		cl := node.NewClient(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
+		cl := client.New(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
 		cctx, ccancel := context.WithTimeout(ctx, 60*time.Second)
-		_, err := node.ClaimWithdrawal(cctx, cl, vault, claimer, id, 20*time.Millisecond)
+		_, err := client.ClaimWithdrawal(cctx, cl, vault, claimer, id, 20*time.Millisecond)
 		ccancel()
 		if err != nil {
 			fail("claiming withdrawal %s: %v", id, err)
@@ -297,7 +298,7 @@ func TestChaosChecker(t *testing.T) {
 		}
 	}
 	// 4. The Vault holds the ledger's bridged ETH, every withdrawal paid.
-	vb, err := client.Eth().BalanceAt(ctx, vaultAddr, nil)
+	vb, err := ethc.Eth().BalanceAt(ctx, vaultAddr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

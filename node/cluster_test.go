@@ -13,6 +13,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -385,7 +386,7 @@ func TestBadInputMovesNothing(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("flush without token: %d", resp.StatusCode)
 	}
-	if err := node.NewClient(n.APIURL(), n.APIToken()).Flush(context.Background()); err != nil {
+	if err := client.New(n.APIURL(), n.APIToken()).Flush(context.Background()); err != nil {
 		t.Fatalf("flush with token: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 )
@@ -26,7 +27,7 @@ func TestAttackReorgTakesBackASignedT(t *testing.T) {
 	c.start(0)
 	n := c.nodes[0]
 	dom := n.Domain()
-	cl := node.NewClient(n.APIURL(), n.APIToken())
+	cl := client.New(n.APIURL(), n.APIToken())
 	ctx := context.Background()
 
 	issueTx, eur := owner.issue(t, dom, "EUR", 100_000)

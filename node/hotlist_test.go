@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -28,9 +28,9 @@ func TestHotListSeenByEveryNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dom := c.nodes[0].Domain()
-	cl := make([]*node.Client, len(c.nodes))
+	cl := make([]*client.Client, len(c.nodes))
 	for i, n := range c.nodes {
-		cl[i] = node.NewClient(n.APIURL(), n.APIToken())
+		cl[i] = client.New(n.APIURL(), n.APIToken())
 	}
 
 	issueTx, eur := issuer.issue(t, dom, "EUR", 1_000_000)
@@ -91,7 +91,7 @@ func TestHotListSeenByEveryNode(t *testing.T) {
 		}
 	}
 	// The terminal's online check, asking node 2, refuses the card.
-	cs, err := node.TerminalNet{C: cl[2]}.CardStatus(ctx, card)
+	cs, err := client.TerminalNet{C: cl[2]}.CardStatus(ctx, card)
 	if err != nil || !cs.HotListed || cs.Reason != "stolen" {
 		t.Fatalf("terminal card status on node 2: %+v %v", cs, err)
 	}

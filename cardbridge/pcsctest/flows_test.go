@@ -16,9 +16,9 @@ import (
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -27,7 +27,7 @@ type cardEnv struct {
 	t     *testing.T
 	d     *devnet.Devnet
 	pc    *pcsc.Context
-	n     *node.Client
+	n     *client.Client
 	eur   ledger.Hash
 	cfg   *terminal.Config
 	ctx   context.Context
@@ -47,13 +47,13 @@ func newCardEnv(t *testing.T) *cardEnv {
 	if d.Info.CardNotice != "" || d.Info.Cards[0].Transport != "pcsc" {
 		t.Fatalf("the devnet's cards are not behind pcscd: %s", d.Info.CardNotice)
 	}
-	e := &cardEnv{t: t, d: d, pc: openContext(t), n: node.NewClient(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken), ctx: ctx}
+	e := &cardEnv{t: t, d: d, pc: openContext(t), n: client.New(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken), ctx: ctx}
 	e.eur, _ = ledger.ParseHash(d.Info.Assets[0].ID)
 	dom := d.Nodes[0].Domain()
 	payee, _ := ledger.ParseAddress(d.Info.Terminal.Payee)
 	issuer, _ := ledger.ParseAddress(d.Info.Terminal.Trusted[0])
 	e.cfg = &terminal.Config{Domain: dom, Payee: payee, Trusted: []ledger.Address{issuer}, WaitSettled: true,
-		Floor: map[ledger.Hash]*uint256.Int{e.eur: uint256.NewInt(2000)}, Net: node.TerminalNet{C: e.n}}
+		Floor: map[ledger.Hash]*uint256.Int{e.eur: uint256.NewInt(2000)}, Net: client.TerminalNet{C: e.n}}
 	q, err := queue.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func (e *cardEnv) setAmount(i int) uint64 {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return node.SetAmount(&st.Purses[0], &st.ReceivedValue).Uint64()
+	return client.SetAmount(&st.Purses[0], &st.ReceivedValue).Uint64()
 }
 
 func (e *cardEnv) settled(id ledger.Hash) {
@@ -287,7 +287,7 @@ func TestCardToCardThroughPCSC(t *testing.T) {
 	e := newCardEnv(t)
 	a, b := cardclient.New(e.reader(0)), cardclient.New(e.reader(1))
 	var held *ledger.Tx
-	tx, err := node.CardToCard(a, b, e.eur, uint256.NewInt(2500), e.pins[0], func(tx *ledger.Tx, _ uint64) error {
+	tx, err := client.CardToCard(a, b, e.eur, uint256.NewInt(2500), e.pins[0], func(tx *ledger.Tx, _ uint64) error {
 		held = tx // the host keeps it; it reaches the network later
 		return nil
 	})
@@ -346,7 +346,7 @@ func TestCardToCardThroughPCSC(t *testing.T) {
 	// Card 1 cannot send unconfirmed value on card to card (its update
 	// value confirmed the record in the online payment, so it is confirmed
 	// value now: send more than it has confirmed).
-	if _, err := node.CardToCard(b, a, e.eur, uint256.NewInt(10000), e.pins[1], func(*ledger.Tx, uint64) error { return nil }); !errors.Is(err, errInsufficient) {
+	if _, err := client.CardToCard(b, a, e.eur, uint256.NewInt(10000), e.pins[1], func(*ledger.Tx, uint64) error { return nil }); !errors.Is(err, errInsufficient) {
 		t.Fatalf("card 1 sending more than it holds: %v", err)
 	}
 }
@@ -381,7 +381,7 @@ func TestGiftConversionLoadsCard(t *testing.T) {
 	if _, err := cl.Select(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := node.RefreshCard(e.ctx, cl, e.n, e.eur); err != nil {
+	if _, err := client.RefreshCard(e.ctx, cl, e.n, e.eur); err != nil {
 		t.Fatal(err)
 	}
 	if after := e.setAmount(0); after != before+2375 {

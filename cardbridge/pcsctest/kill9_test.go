@@ -15,8 +15,8 @@ import (
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -56,7 +56,7 @@ func terminalChild(raw string) {
 	}
 	cfg := &terminal.Config{Domain: ledger.NewDomain(c.ChainID, c.Anchor), Payee: c.Payee, Trusted: []ledger.Address{c.Issuer},
 		Floor: map[ledger.Hash]*uint256.Int{c.Asset: uint256.NewInt(2000)}, Queue: q,
-		Net: node.TerminalNet{C: node.NewClient("http://127.0.0.1:1", "")}}
+		Net: client.TerminalNet{C: client.New("http://127.0.0.1:1", "")}}
 	w := bufio.NewWriter(os.Stdout)
 	for {
 		r := terminal.Pay(context.Background(), cfg, h, c.Asset, uint256.NewInt(100))

@@ -10,9 +10,9 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
@@ -75,7 +75,7 @@ func benchBridge(ctx context.Context) error {
 	// A batch of withdrawals: half ETH, half TOK, to an address that
 	// already exists on Ethereum (the user's own), as most payouts do.
 	nd := d.Nodes[0]
-	cl := node.NewClient(nd.APIURL(), "")
+	cl := client.New(nd.APIURL(), "")
 	dom := nd.Domain()
 	acct, err := nd.Account(user.Address())
 	if err != nil {
@@ -107,7 +107,7 @@ func benchBridge(ctx context.Context) error {
 		if _, err := cl.WaitTx(ctx, id); err != nil {
 			return err
 		}
-		res, err := node.ClaimWithdrawal(ctx, cl, v, t, id, 10*time.Millisecond)
+		res, err := client.ClaimWithdrawal(ctx, cl, v, t, id, 10*time.Millisecond)
 		if err != nil {
 			return fmt.Errorf("claim %d: %w", i, err)
 		}

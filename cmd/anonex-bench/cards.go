@@ -13,9 +13,9 @@ import (
 	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -28,7 +28,7 @@ type cardBench struct {
 	cfg *terminal.Config
 	q   *queue.Queue
 	eur ledger.Hash
-	n   *node.Client
+	n   *client.Client
 }
 
 func newCardBench(ctx context.Context, blockTime time.Duration, queueDir string) (*cardBench, error) {
@@ -36,7 +36,7 @@ func newCardBench(ctx context.Context, blockTime time.Duration, queueDir string)
 	if err != nil {
 		return nil, err
 	}
-	b := &cardBench{d: d, n: node.NewClient(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken)}
+	b := &cardBench{d: d, n: client.New(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken)}
 	if d.Info.CardNotice != "" {
 		b.close()
 		return nil, fmt.Errorf("the card is not behind pcscd: %s", d.Info.CardNotice)
@@ -60,7 +60,7 @@ func newCardBench(ctx context.Context, blockTime time.Duration, queueDir string)
 	b.q = q
 	pin := d.Info.Cards[0].PIN
 	b.cfg = &terminal.Config{Domain: d.Nodes[0].Domain(), Payee: payee, Trusted: []ledger.Address{issuer}, Queue: q,
-		Floor: map[ledger.Hash]*uint256.Int{b.eur: uint256.NewInt(2000)}, Net: node.TerminalNet{C: b.n}, WaitSettled: true,
+		Floor: map[ledger.Hash]*uint256.Int{b.eur: uint256.NewInt(2000)}, Net: client.TerminalNet{C: b.n}, WaitSettled: true,
 		PIN: func() (string, error) { return pin, nil }}
 	// Top the card up from the issuer's account, for many payments.
 	issuerKey, err := account.LoadKeyFile(d.Info.Accounts[0].Keystore, d.Info.Accounts[0].Password)
@@ -68,7 +68,7 @@ func newCardBench(ctx context.Context, blockTime time.Duration, queueDir string)
 		b.close()
 		return nil, err
 	}
-	if _, _, err := node.LoadCard(ctx, cardclient.New(b.h), b.n, issuerKey, b.eur, uint256.NewInt(1_000_000)); err != nil {
+	if _, _, err := client.LoadCard(ctx, cardclient.New(b.h), b.n, issuerKey, b.eur, uint256.NewInt(1_000_000)); err != nil {
 		b.close()
 		return nil, err
 	}

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 )
 
 // benchDevnet times `devnet.Start` (chain, Anchor, 3 connected nodes, demo
@@ -106,7 +106,7 @@ func benchLatency(ctx context.Context) error {
 		return err
 	}
 	time.Sleep(50 * time.Millisecond) // both streams open
-	cl := node.NewClient(d.Nodes[1].APIURL(), "")
+	cl := client.New(d.Nodes[1].APIURL(), "")
 	dom := d.Nodes[1].Domain()
 	from, to := keyAt(9001), keyAt(9002)
 	// Fund the sender from the devnet issuer.

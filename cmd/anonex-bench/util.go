@@ -7,9 +7,9 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 )
 
 func devnetKey(d *devnet.Devnet, role string) (*account.Key, error) {
@@ -21,7 +21,7 @@ func devnetKey(d *devnet.Devnet, role string) (*account.Key, error) {
 	return nil, fmt.Errorf("no devnet account %q", role)
 }
 
-func submitSigned(ctx context.Context, cl *node.Client, k *account.Key, p ledger.Payload, dom ledger.Domain, wait bool) error {
+func submitSigned(ctx context.Context, cl *client.Client, k *account.Key, p ledger.Payload, dom ledger.Domain, wait bool) error {
 	sig, err := k.Sign(dom.Digest(p.StructHash()))
 	if err != nil {
 		return err

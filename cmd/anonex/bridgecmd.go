@@ -8,8 +8,8 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/urfave/cli/v2"
 )
@@ -17,7 +17,7 @@ import (
 var ethFlag = &cli.StringFlag{Name: "eth", Usage: "Ethereum JSON-RPC `URL` (default: the devnet's)", EnvVars: []string{"ANONEX_ETH"}}
 
 // vaultFor connects to Ethereum and binds the Vault the node follows.
-func vaultFor(c *cli.Context, ctx context.Context, cl *node.Client) (*chain.Client, *chain.Vault, error) {
+func vaultFor(c *cli.Context, ctx context.Context, cl *client.Client) (*chain.Client, *chain.Vault, error) {
 	url := str(c, "eth")
 	if url == "" {
 		info, err := loadDevnet(c)
@@ -227,7 +227,7 @@ func withdrawCommand() *cli.Command {
 				return err
 			}
 			defer ec.Close()
-			res, err := node.ClaimWithdrawal(ctx, cl, v, v.Transactor(key.ToECDSA()), id, 50*time.Millisecond)
+			res, err := client.ClaimWithdrawal(ctx, cl, v, v.Transactor(key.ToECDSA()), id, 50*time.Millisecond)
 			if err != nil {
 				return err
 			}

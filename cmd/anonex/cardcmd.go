@@ -19,8 +19,8 @@ import (
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/cardbridge/vcard"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
 )
@@ -176,7 +176,7 @@ func cardSend(c *cli.Context) error {
 	}
 	defer q.Close()
 	// The host queues A's record for the network before B takes it.
-	tx, sendErr := node.CardToCard(a, b, asset.ID, amount, pin, func(tx *ledger.Tx, counter uint64) error {
+	tx, sendErr := client.CardToCard(a, b, asset.ID, amount, pin, func(tx *ledger.Tx, counter uint64) error {
 		return q.Put(tx.ID(dom), infoA.Address, counter, tx.Encode())
 	})
 	if tx == nil {
@@ -261,7 +261,7 @@ func terminalCommand() *cli.Command {
 					if dev, _ := loadDevnet(c); payee == "" && dev != nil && dev.Terminal != nil {
 						payee = dev.Terminal.Payee
 					}
-					cfg := &terminal.Config{Domain: dom, Net: node.TerminalNet{C: n}}
+					cfg := &terminal.Config{Domain: dom, Net: client.TerminalNet{C: n}}
 					if cfg.Payee, err = ledger.ParseAddress(payee); err != nil {
 						return fmt.Errorf("--payee: %w", err)
 					}
@@ -294,7 +294,7 @@ func terminalCommand() *cli.Command {
 						return err
 					}
 					defer q.Close()
-					left, err := terminal.Forward(c.Context, &terminal.Config{Queue: q, Net: node.TerminalNet{C: n}})
+					left, err := terminal.Forward(c.Context, &terminal.Config{Queue: q, Net: client.TerminalNet{C: n}})
 					if err == nil {
 						refreshState(c.Context, n, terminalDir(c))
 					}
@@ -334,9 +334,9 @@ func terminalPay(c *cli.Context) error {
 		return fmt.Errorf("--amount: %w", err)
 	}
 	dev, _ := loadDevnet(c)
-	net := node.TerminalNet{C: n}
+	net := client.TerminalNet{C: n}
 	if w := c.String("wallet"); w != "" {
-		net.Wallet = node.NewClient(w, "")
+		net.Wallet = client.New(w, "")
 	}
 	cfg := &terminal.Config{Domain: ts.domain, WaitSettled: !c.Bool("no-wait"), Net: net, Floor: map[ledger.Hash]*uint256.Int{},
 		Convert: !c.Bool("no-convert"), HotList: ts.state.hotList()}
@@ -464,7 +464,7 @@ func printPurseLimits(p *purseLimits) {
 }
 
 // showLimits prints each purse's limits with its asset's symbol and units.
-func showLimits(ctx context.Context, c *cli.Context, n *node.Client, st *cardproto.Status) error {
+func showLimits(ctx context.Context, c *cli.Context, n *client.Client, st *cardproto.Status) error {
 	var out []purseLimits
 	for i := range st.Purses {
 		p := &st.Purses[i]
@@ -611,7 +611,7 @@ func cardInitCommand(common []cli.Flag) *cli.Command {
 				return err
 			}
 			defer done()
-			card, reg, err := node.InitCard(ctx, cl, n, node.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
+			card, reg, err := client.InitCard(ctx, cl, n, client.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
 				Limits: []cardproto.Limits{lim}, Assets: []ledger.Hash{asset.ID}})
 			if err != nil {
 				return err
@@ -652,7 +652,7 @@ func cardLoadCommand(common []cli.Flag) *cli.Command {
 			defer done()
 			// Refuse what would strand the value before asking
 			// for a password or moving anything.
-			info, err := node.CheckLoad(ctx, cl, n, asset.ID)
+			info, err := client.CheckLoad(ctx, cl, n, asset.ID)
 			if err != nil {
 				return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
 			}
@@ -668,7 +668,7 @@ func cardLoadCommand(common []cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			set, tx, err := node.LoadCard(ctx, cl, n, key, asset.ID, amount)
+			set, tx, err := client.LoadCard(ctx, cl, n, key, asset.ID, amount)
 			if err != nil {
 				return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
 			}
@@ -705,7 +705,7 @@ func cardUpdateCommand(common []cli.Flag) *cli.Command {
 				return err
 			}
 			defer done()
-			set, err := node.RefreshCard(ctx, cl, n, asset.ID)
+			set, err := client.RefreshCard(ctx, cl, n, asset.ID)
 			if err != nil {
 				return err
 			}

@@ -15,9 +15,9 @@ import (
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -57,7 +57,7 @@ func TestCardLoadNeverStrandsValue(t *testing.T) {
 	}
 	defer d.Close()
 	dir := d.Info.DataDir
-	cl := node.NewClient(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken)
+	cl := client.New(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken)
 	asset := map[string]string{}
 	for _, a := range d.Info.Assets {
 		asset[a.Symbol] = a.ID
@@ -144,7 +144,7 @@ func TestCardLoadNeverStrandsValue(t *testing.T) {
 			t.Fatal(err)
 		}
 		eur, _ := ledger.ParseHash(asset["EUR"])
-		_, tx, err := node.LoadCard(ctx, cardclient.New(noUpdates{tr}), cl, key, eur, uint256.NewInt(7_00))
+		_, tx, err := client.LoadCard(ctx, cardclient.New(noUpdates{tr}), cl, key, eur, uint256.NewInt(7_00))
 		closeCard()
 		if err == nil || !strings.Contains(err.Error(), "settled: the value is on the card's account") || !strings.Contains(err.Error(), "anonex card update") {
 			t.Fatalf("a load whose card dropped out: %v", err)

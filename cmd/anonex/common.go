@@ -16,9 +16,9 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -49,7 +49,7 @@ func loadDevnet(c *cli.Context) (*devnet.Info, error) {
 	return &info, nil
 }
 
-func nodeClient(c *cli.Context) (*node.Client, error) {
+func nodeClient(c *cli.Context) (*client.Client, error) {
 	url, token := str(c, "node"), str(c, "token")
 	if url == "" || token == "" {
 		info, err := loadDevnet(c)
@@ -72,7 +72,7 @@ func nodeClient(c *cli.Context) (*node.Client, error) {
 	if url == "" {
 		return nil, errors.New("no node to talk to: pass --node URL or --devnet DIR")
 	}
-	return node.NewClient(url, token), nil
+	return client.New(url, token), nil
 }
 
 // keySource finds and unlocks device keys: a keystore file or directory,
@@ -299,7 +299,7 @@ func readPIN(msg string) (string, error) {
 
 // resolveAccount turns a name or address into an address: a full address
 // as is, else a local keystore account, else the node's accounts.
-func resolveAccount(ctx context.Context, q string, ks *keySource, cl *node.Client) (ledger.Address, error) {
+func resolveAccount(ctx context.Context, q string, ks *keySource, cl *client.Client) (ledger.Address, error) {
 	q = ks.devnetRole(q)
 	if strings.HasPrefix(q, "0x") {
 		return ledger.ParseAddress(q)
@@ -374,7 +374,7 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 
 // assetAmount resolves the asset named by flag assetFlag on the node and
 // parses --amount in its units.
-func assetAmount(ctx context.Context, c *cli.Context, n *node.Client, assetFlag string) (api.AssetInfo, *uint256.Int, error) {
+func assetAmount(ctx context.Context, c *cli.Context, n *client.Client, assetFlag string) (api.AssetInfo, *uint256.Int, error) {
 	asset, err := n.Asset(ctx, c.String(assetFlag))
 	if err != nil {
 		return asset, nil, fmt.Errorf("--%s: %w", assetFlag, err)
@@ -388,7 +388,7 @@ func assetAmount(ctx context.Context, c *cli.Context, n *node.Client, assetFlag 
 
 // nonceAndDomain fetches what a signer needs from the node: its next
 // nonce and the network's EIP-712 domain.
-func nonceAndDomain(ctx context.Context, n *node.Client, a ledger.Address) (uint64, ledger.Domain, error) {
+func nonceAndDomain(ctx context.Context, n *client.Client, a ledger.Address) (uint64, ledger.Domain, error) {
 	me, err := n.Account(ctx, a.Hex())
 	if err != nil {
 		return 0, ledger.Domain{}, err

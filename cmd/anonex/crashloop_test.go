@@ -20,6 +20,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
@@ -131,8 +132,8 @@ func (p *devnetProc) kill() {
 	p.cmd.Wait()
 }
 
-func (p *devnetProc) client(i int) *node.Client {
-	cl := node.NewClient(p.info.Nodes[i].API, p.info.Nodes[i].APIToken)
+func (p *devnetProc) client(i int) *client.Client {
+	cl := client.New(p.info.Nodes[i].API, p.info.Nodes[i].APIToken)
 	cl.HTTP = &http.Client{Timeout: 5 * time.Second}
 	return cl
 }
@@ -463,7 +464,7 @@ func TestNodeCrashLoop(t *testing.T) {
 		proc.Process.Signal(syscall.SIGKILL)
 		proc.Wait()
 	}()
-	cl := node.NewClient(fmt.Sprintf("http://127.0.0.1:%d", port), "")
+	cl := client.New(fmt.Sprintf("http://127.0.0.1:%d", port), "")
 	cl.HTTP = &http.Client{Timeout: 5 * time.Second}
 	var acked []ledger.Hash
 	var unsure *ledger.Tx

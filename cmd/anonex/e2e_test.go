@@ -15,8 +15,8 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/pcsctest"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
-	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -119,7 +119,7 @@ func TestDevnetProcessTransferSettles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for i, n := range info.Nodes {
-		cl := node.NewClient(n.API, "")
+		cl := client.New(n.API, "")
 		got, err := cl.WaitTx(ctx, tx.ID)
 		if err != nil || got.Status != "settled" {
 			t.Fatalf("node %d: %+v %v", i, got, err)
@@ -173,7 +173,7 @@ func TestDevnetProcessTransferSettles(t *testing.T) {
 	}
 	payee := "0x000000000000000000000000000000000000c0de"
 	out = run(t, "--devnet", dir, "--json", "withdraw", "--from", "holder-3", "--to", payee, "--asset", "ETH", "--amount", "1.25")
-	var claim node.ClaimResult
+	var claim client.ClaimResult
 	if err := json.Unmarshal([]byte(out), &claim); err != nil || claim.Amount != "1250000000000000000" {
 		t.Fatalf("withdraw: %v %s", err, out)
 	}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 )
 
@@ -37,7 +37,7 @@ func startNode(t *testing.T, d *devnet.Devnet, dir string, port int, extra ...st
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	cl := node.NewClient(fmt.Sprintf("http://127.0.0.1:%d", port), "")
+	cl := client.New(fmt.Sprintf("http://127.0.0.1:%d", port), "")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -79,7 +79,7 @@ func TestNodeKill9KeepsAcknowledgedTxs(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "node")
 	port := freePort(t)
 	proc := startNode(t, d, dir, port)
-	cl := node.NewClient(fmt.Sprintf("http://127.0.0.1:%d", port), "")
+	cl := client.New(fmt.Sprintf("http://127.0.0.1:%d", port), "")
 	cl.HTTP = &http.Client{Timeout: 5 * time.Second}
 
 	var mu sync.Mutex

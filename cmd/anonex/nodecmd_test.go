@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
-	"github.com/anonex/anonex/node"
 )
 
 func TestSettleDepthDefaults(t *testing.T) {
@@ -76,7 +76,7 @@ func TestNodeFoldsTheDevnetState(t *testing.T) {
 		cmd.Wait()
 	}()
 	want := d.Nodes[0].Store().MustHead()
-	cl := node.NewClient(fmt.Sprintf("http://127.0.0.1:%d", port), "")
+	cl := client.New(fmt.Sprintf("http://127.0.0.1:%d", port), "")
 	var st api.NodeStatus
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		c, cancel := context.WithTimeout(ctx, time.Second)

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
 )
 
 // amountOf parses "AMOUNT:SYMBOL" against the node's assets.
-func amountOf(ctx context.Context, n *node.Client, s string) (api.AssetInfo, *uint256.Int, error) {
+func amountOf(ctx context.Context, n *client.Client, s string) (api.AssetInfo, *uint256.Int, error) {
 	amt, sym, ok := strings.Cut(s, ":")
 	if !ok {
 		return api.AssetInfo{}, nil, fmt.Errorf("%q: want AMOUNT:SYMBOL, e.g. 10:GOLD", s)

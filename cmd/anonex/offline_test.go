@@ -13,9 +13,9 @@ import (
 	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 )
 
 // deadNode is the URL of a port nothing listens on: a node that is down.
@@ -68,7 +68,7 @@ func TestOfflinePaymentWithNetworkDown(t *testing.T) {
 		t.Fatalf("the devnet's card is not behind pcscd: %+v", d.Info.Cards[0])
 	}
 	dir := d.Info.DataDir
-	cl := node.NewClient(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken)
+	cl := client.New(d.Info.Nodes[0].API, d.Info.Nodes[0].APIToken)
 	down := deadNode(t)
 	payee := d.Info.Terminal.Payee
 	before, err := cl.Account(ctx, payee)

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
 )
@@ -123,7 +123,7 @@ func (s *terminalState) putAsset(a stateAsset) {
 // node: the domain, the asset q (all assets when q is ""), the hot-list.
 // An error means the node was not reached (or answered nonsense): the
 // domain is what tells.
-func (s *terminalState) refresh(ctx context.Context, n *node.Client, q string) error {
+func (s *terminalState) refresh(ctx context.Context, n *client.Client, q string) error {
 	dom, err := n.Domain(ctx)
 	if err != nil {
 		return err
@@ -185,7 +185,7 @@ type terminalSetup struct {
 // onlineTimeout bounds the look-ups that tell whether the node is there.
 const onlineTimeout = 5 * time.Second
 
-func resolveTerminal(ctx context.Context, c *cli.Context, n *node.Client, currency string) (*terminalSetup, error) {
+func resolveTerminal(ctx context.Context, c *cli.Context, n *client.Client, currency string) (*terminalSetup, error) {
 	ts := &terminalSetup{dir: terminalDir(c)}
 	st, err := loadTerminalState(ts.dir)
 	if err != nil {
@@ -331,7 +331,7 @@ func floorOf(m map[string]string, a stateAsset) (*uint256.Int, bool, error) {
 // refreshState refreshes the state of a terminal that has one, after it
 // reached the node (a flush): the next offline payment checks the newest
 // hot-list.
-func refreshState(ctx context.Context, n *node.Client, dir string) {
+func refreshState(ctx context.Context, n *client.Client, dir string) {
 	st, err := loadTerminalState(dir)
 	if err != nil || st.ChainID == 0 {
 		return

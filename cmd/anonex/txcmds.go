@@ -7,8 +7,8 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
 )
 
@@ -55,7 +55,7 @@ func transferCommand() *cli.Command {
 }
 
 // submitAndWait submits a signed tx, waits as --wait asks and prints.
-func submitAndWait(c *cli.Context, ctx context.Context, cl *node.Client, tx *ledger.Tx, what string) error {
+func submitAndWait(c *cli.Context, ctx context.Context, cl *client.Client, tx *ledger.Tx, what string) error {
 	res, err := cl.Submit(ctx, tx)
 	if err != nil {
 		return err
@@ -256,7 +256,7 @@ func assetCommand() *cli.Command {
 }
 
 // signerFor opens the node client and unlocks the --from account.
-func signerFor(c *cli.Context) (*node.Client, *keySource, *account.Key, error) {
+func signerFor(c *cli.Context) (*client.Client, *keySource, *account.Key, error) {
 	cl, err := nodeClient(c)
 	if err != nil {
 		return nil, nil, nil, err

@@ -1,4 +1,4 @@
-package node
+package client
 
 import (
 	"context"
@@ -28,10 +28,10 @@ func (t TerminalNet) wallet() *Client {
 
 // RequestConversion implements terminal.Network.
 func (t TerminalNet) RequestConversion(ctx context.Context, r terminal.ConversionRequest) (cardproto.ConvertApproval, error) {
-	var ap api.PayConversionApproval
 	req := api.PayConversionRequest{Card: r.Card, Fiat: r.Fiat, FiatAmount: r.FiatAmount.Dec(), Payee: r.Payee, Challenge: r.Challenge,
 		Nonce: r.Nonce, Sealed: hexutil.Encode(r.Sealed), Signature: r.Sig}
-	if err := t.wallet().do(ctx, "POST", "/v1/pay-conversions", req, &ap); err != nil {
+	ap, err := t.wallet().PayConversion(ctx, req)
+	if err != nil {
 		return cardproto.ConvertApproval{}, err
 	}
 	amount, err := uint256.FromDecimal(ap.Amount)
@@ -43,11 +43,8 @@ func (t TerminalNet) RequestConversion(ctx context.Context, r terminal.Conversio
 
 // CompleteConversion implements terminal.Network.
 func (t TerminalNet) CompleteConversion(ctx context.Context, nonce ledger.Hash, counter uint64, sig ledger.Sig) (ledger.Hash, error) {
-	var out struct {
-		Tx ledger.Hash `json:"tx"`
-	}
-	err := t.wallet().do(ctx, "POST", "/v1/pay-conversions/"+nonce.Hex()+"/record", api.PayConversionRecord{Counter: counter, Signature: sig}, &out)
-	return out.Tx, err
+	done, err := t.wallet().RecordPayConversion(ctx, nonce, api.PayConversionRecord{Counter: counter, Signature: sig})
+	return done.Tx, err
 }
 
 var _ terminal.Network = TerminalNet{}

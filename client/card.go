@@ -1,8 +1,7 @@
-package node
+package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,9 +70,6 @@ func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s Card
 	}
 	return info.Address, reg.RegisterTx, nil
 }
-
-// ErrLoadRefused reports a load refused before any value moved.
-var ErrLoadRefused = errors.New("node: load refused, nothing moved")
 
 // LoadCard moves amount of asset from the owner's account to the card
 // account, waits until it settles on n (the issuer's node), and writes the
@@ -228,9 +224,6 @@ func findPurse(ps []cardproto.Purse, asset ledger.Hash) *cardproto.Purse {
 	}
 	return nil
 }
-
-// ErrNoCardPurse reports a card without a purse in the asset.
-var ErrNoCardPurse = errors.New("node: the card has no purse in this asset")
 
 // CardToCard has the card in a pay the card in b, as the host bridging two
 // readers does: b gives a challenge, a signs (PIN), b checks a's signature

@@ -1,4 +1,4 @@
-package node
+package client
 
 import (
 	"context"
@@ -23,13 +23,6 @@ type ClaimResult struct {
 	To         ledger.Address `json:"to"`
 	Amount     string         `json:"amount"` // base units
 }
-
-// ErrWithdrawalFailed: the Withdraw settled with a failure receipt; nothing
-// was burned, so there is nothing to claim.
-var ErrWithdrawalFailed = errors.New("node: the withdrawal failed on the ledger")
-
-// ErrAlreadyPaid: the Vault paid this withdrawal before.
-var ErrAlreadyPaid = errors.New("node: the withdrawal was already paid")
 
 // ClaimWithdrawal waits (polling every poll) until the node holds a
 // threshold of attestations for the batch that burned withdrawal id, then

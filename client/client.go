@@ -1,4 +1,4 @@
-package node
+package client
 
 import (
 	"bufio"
@@ -25,8 +25,8 @@ type Client struct {
 	HTTP  *http.Client
 }
 
-// NewClient returns a client for a node's base URL.
-func NewClient(base, token string) *Client {
+// New returns a client for a node's base URL.
+func New(base, token string) *Client {
 	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{Timeout: 30 * time.Second}}
 }
 
@@ -216,9 +216,7 @@ func (c *Client) BlockCard(ctx context.Context, card ledger.Address, reason stri
 
 // PostOffer is POST /v1/offers.
 func (c *Client) PostOffer(ctx context.Context, so *ledger.SignedOffer) (ledger.Hash, error) {
-	var r struct {
-		ID ledger.Hash `json:"id"`
-	}
+	var r api.OfferPosted
 	return r.ID, c.do(ctx, "POST", "/v1/offers", so, &r)
 }
 
@@ -240,6 +238,22 @@ func (c *Client) Quote(ctx context.Context, pay, receive, amount string) (api.Qu
 	var r api.QuoteInfo
 	q := url.Values{"pay": {pay}, "receive": {receive}, "amount": {amount}}
 	return r, c.do(ctx, "GET", "/v1/quote?"+q.Encode(), nil, &r)
+}
+
+// PayConversion is POST /v1/pay-conversions on the card owner's wallet
+// node: the card's conversion request as a terminal relays it, answered
+// with the wallet's signed approval.
+func (c *Client) PayConversion(ctx context.Context, req api.PayConversionRequest) (api.PayConversionApproval, error) {
+	var r api.PayConversionApproval
+	return r, c.do(ctx, "POST", "/v1/pay-conversions", req, &r)
+}
+
+// RecordPayConversion is POST /v1/pay-conversions/{nonce}/record: the
+// record the card signed for an approved conversion; the wallet submits
+// the conversion payment.
+func (c *Client) RecordPayConversion(ctx context.Context, nonce ledger.Hash, rec api.PayConversionRecord) (api.PayConversionDone, error) {
+	var r api.PayConversionDone
+	return r, c.do(ctx, "POST", "/v1/pay-conversions/"+nonce.Hex()+"/record", rec, &r)
 }
 
 // Withdrawal reads a withdrawal's state and, once attested, its proof.
