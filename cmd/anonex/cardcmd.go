@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
-	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/cardbridge/vcard"
@@ -30,8 +30,9 @@ var (
 	cardStateFlag = &cli.StringFlag{Name: "card-state", Usage: "use the virtual card in `FILE` in process instead of a reader"}
 )
 
-// openCard reaches a card: through pcscd in reader N, or a card state file
-// in process (the devnet's fallback when pcscd is missing).
+// openCard opens the card the flags name (cardbridge.Open): through pcscd
+// in reader N, or a card state file in process — also the devnet's card
+// N when pcscd was missing to the devnet.
 func openCard(c *cli.Context, readerIndex int, stateFile string) (*cardclient.Client, func(), error) {
 	if stateFile == "" {
 		if dev, _ := loadDevnet(c); dev != nil {
@@ -43,39 +44,11 @@ func openCard(c *cli.Context, readerIndex int, stateFile string) (*cardclient.Cl
 			}
 		}
 	}
-	if stateFile != "" {
-		m, err := applet.OpenFileMedium(stateFile)
-		if err != nil {
-			return nil, nil, err
-		}
-		card, err := applet.New(m, rand.Reader)
-		if err != nil {
-			m.Close()
-			return nil, nil, err
-		}
-		return cardclient.New(cardclient.Direct{Card: card}), func() { m.Close() }, nil
-	}
-	pc, err := pcsc.Open()
+	card, err := cardbridge.Open(c.Context, cardbridge.Source{Reader: readerIndex, State: stateFile})
 	if err != nil {
 		return nil, nil, err
 	}
-	reader, err := pc.VPCDReader(readerIndex)
-	if err != nil {
-		pc.Release()
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithTimeout(c.Context, 15*time.Second)
-	defer cancel()
-	if err := pc.WaitCard(ctx, reader); err != nil {
-		pc.Release()
-		return nil, nil, fmt.Errorf("no card in %q: %w", reader, err)
-	}
-	h, err := pc.Connect(reader)
-	if err != nil {
-		pc.Release()
-		return nil, nil, err
-	}
-	return cardclient.New(h), func() { h.Close(); pc.Release() }, nil
+	return card.Client, func() { card.Close() }, nil
 }
 
 func cardCommand() *cli.Command {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -10,11 +9,10 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge"
 	"github.com/anonex/anonex/cardbridge/apdu"
-	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
-	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -109,34 +107,19 @@ func TestCardLoadNeverStrandsValue(t *testing.T) {
 		// it behind: its state file, or its reader through pcscd.
 		c0 := d.Info.Cards[0]
 		t.Logf("card 0 is driven through its %s transport", c0.Transport)
-		var tr cardclient.Transport
-		var closeCard func()
+		src := cardbridge.Source{Reader: c0.Index}
 		switch c0.Transport {
 		case "file":
-			m, err := applet.OpenFileMedium(c0.State)
-			if err != nil {
-				t.Fatal(err)
-			}
-			card, err := applet.New(m, rand.Reader)
-			if err != nil {
-				m.Close()
-				t.Fatal(err)
-			}
-			tr, closeCard = cardclient.Direct{Card: card}, func() { m.Close() }
+			src.State = c0.State
 		case "pcsc":
-			pc, err := pcsc.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := pc.Connect(c0.Reader)
-			if err != nil {
-				pc.Release()
-				t.Fatalf("card 0 in %s: %v", c0.Reader, err)
-			}
-			tr, closeCard = h, func() { h.Close(); pc.Release() }
 		default:
 			t.Fatalf("card 0 has transport %q", c0.Transport)
 		}
+		card, err := cardbridge.Open(ctx, src)
+		if err != nil {
+			t.Fatalf("card 0: %v", err)
+		}
+		tr, closeCard := card.T, func() { card.Close() }
 		owner := role["holder-1"]
 		key, err := account.LoadKeyFile(owner.Keystore, owner.Password)
 		if err != nil {
