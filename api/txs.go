@@ -43,6 +43,12 @@ func (s *SubmitRequest) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// SubmitResult is what POST /v1/txs answers.
+type SubmitResult struct {
+	ID     ledger.Hash `json:"id"`
+	Status TxStatus    `json:"status"` // pending | queued | settled | failed
+}
+
 // TxInfo is GET /v1/txs/{id}.
 type TxInfo struct {
 	ID       ledger.Hash `json:"id"`
@@ -50,25 +56,6 @@ type TxInfo struct {
 	BatchSeq *uint64     `json:"batch_seq,omitempty"`
 	Reason   string      `json:"reason,omitempty"`
 	Kind     string      `json:"kind,omitempty"`
-}
-
-// ProofInfo is GET /v1/proofs/{account}/{asset}: a settled balance and its
-// Merkle proof against the latest folded state root.
-type ProofInfo struct {
-	Account   ledger.Address `json:"account"`
-	Asset     ledger.Hash    `json:"asset"`
-	Units     string         `json:"units"`
-	Key       string         `json:"key"`
-	Value     string         `json:"value"`
-	StateRoot ledger.Hash    `json:"state_root"`
-	Seq       *uint64        `json:"batch_seq"`
-	Proof     ledger.Proof   `json:"proof"`
-}
-
-// SubmitResult is what POST /v1/txs answers.
-type SubmitResult struct {
-	ID     ledger.Hash `json:"id"`
-	Status TxStatus    `json:"status"` // pending | queued | settled | failed
 }
 
 // Batch is GET /v1/batches/{seq}: a batch as this node folded it. Txs
@@ -91,4 +78,17 @@ type Batch struct {
 	ReceiptsRoot ledger.Hash    `json:"receipts_root"`
 	// Junk is set when the batch did not decode; it changed nothing.
 	Junk string `json:"junk,omitempty"`
+}
+
+// ProofInfo is GET /v1/proofs/{account}/{asset}: a settled balance and its
+// Merkle proof against the latest folded state root.
+type ProofInfo struct {
+	Account   ledger.Address `json:"account"`
+	Asset     ledger.Hash    `json:"asset"`
+	Units     string         `json:"units"`
+	Key       string         `json:"key"`
+	Value     string         `json:"value"`
+	StateRoot ledger.Hash    `json:"state_root"`
+	Seq       *uint64        `json:"batch_seq"`
+	Proof     ledger.Proof   `json:"proof"`
 }
