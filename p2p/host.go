@@ -71,7 +71,8 @@ type Host struct {
 	ps  *pubsub.PubSub
 	tr  *tracer
 
-	sizeRejected atomic.Uint64 // received payloads rejected for their size
+	sizeRejected   atomic.Uint64 // received payloads rejected for their size
+	directRejected atomic.Uint64 // direct sends refused (SendDirect)
 
 	// ctx lives until Close; it bounds pubsub and every goroutine we start.
 	ctx    context.Context
@@ -215,6 +216,9 @@ type Stats struct {
 	// OversizeRejected counts received payloads rejected for their size
 	// (empty or above MaxMessageSize) before reaching a validator.
 	OversizeRejected uint64
+	// DirectRejected counts direct sends (Topic.SendDirect) refused for
+	// a payload no honest peer sends; their senders were disconnected.
+	DirectRejected uint64
 }
 
 // Stats returns the host's counters.
@@ -224,6 +228,7 @@ func (h *Host) Stats() Stats {
 		DroppedRPCs:       h.tr.droppedRPCs.Load(),
 		ThrottledMessages: h.tr.throttled.Load(),
 		OversizeRejected:  h.sizeRejected.Load(),
+		DirectRejected:    h.directRejected.Load(),
 	}
 }
 
@@ -316,6 +321,10 @@ func (h *Host) Close() error {
 		// Leave topics while gossipsub still runs, so peers get PRUNE and
 		// unsubscribe messages and repair their meshes promptly.
 		for _, t := range topics {
+			h.h.RemoveStreamHandler(directProtocol(t.name))
+			if t.joins != nil {
+				t.joins.Cancel()
+			}
 			t.sub.Cancel()
 			if err := t.t.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("p2p: leave %s: %w", t.name, err))
