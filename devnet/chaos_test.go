@@ -37,16 +37,18 @@ import (
 // runs; the devnet's own path, never its in-process fallback). Seeded
 // random operations enter at random nodes:
 //
-//   - transfers between holders, fills of the market maker's offers,
-//     issues of new assets, withdrawals of ETH and claims of them at the
-//     Vault, ETH and token deposits to the Vault;
+//   - transfers between holders, transfers from accounts that hold
+//     nothing (refused), fills of the market maker's offers, issues of new
+//     assets, withdrawals of ETH and claims of them at the Vault, ETH and
+//     token deposits to the Vault;
 //   - card payments at a terminal (the devnet's payee, trusted issuer and
 //     floor, its own durable queue): offline below the floor (the card
 //     signs, the terminal queues the record and forwards it to a node that
 //     may be down), online above it or past the card's offline limits (the
 //     terminal writes the issuer's update value first, PIN above the no-PIN
-//     limit), in EUR and in ETH; and card loads (transfers to the card
-//     account that later online payments bring onto the card);
+//     limit), in EUR and in ETH; card loads (transfers to the card account
+//     that later online payments bring onto the card) and card updates
+//     (the issuer's newest update value written to the card);
 //
 // while faults are injected:
 //
@@ -87,8 +89,10 @@ import (
 // make chaos), ANONEX_CHAOS_SEED replays a run: the operations and their
 // arguments come from the seed alone. Timing does not (gossip, batching,
 // which transactions share a batch, whether a record reached its node
-// before a kill), so a replay takes the same steps, not the same
-// interleaving. A failure prints the seed and the last steps.
+// before a kill, which withdrawal is settled when a claim picks one), so a
+// replay takes the same steps, not the same interleaving. A failure prints
+// the seed and the last 60 steps; ANONEX_CHAOS_HISTORY=1 logs every step
+// of a passing run.
 func TestChaosChecker(t *testing.T) {
 	ops, seed := 40, uint64(time.Now().UnixNano())
 	if v := os.Getenv("ANONEX_CHAOS_OPS"); v != "" {
