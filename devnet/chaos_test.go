@@ -413,14 +413,14 @@ func (c *chaos) step(dr draw) {
 	h := c.holders[dr.n(0, len(c.holders))]
 	to := c.holders[dr.n(2, len(c.holders))]
 	switch x := dr.n(1, 1000); {
-	case x < 250:
+	case x < 230:
 		if to == h {
 			return
 		}
 		amt := uint64(1 + dr.n(3, 100))
 		c.submit(dr, h, &ledger.Transfer{From: h.key.Address(), To: to.key.Address(), Asset: c.eur, Amount: *uint256.NewInt(amt), Nonce: h.nonce},
 			fmt.Sprintf("transfer %d EUR units %s -> %s", amt, h.key.Name(), to.key.Name()))
-	case x < 265:
+	case x < 245:
 		// From an account that holds nothing (fresh, so never waiting on a
 		// nonce gap): refused at the door, never a balance below zero.
 		seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("chaos overdraw"), dr[3]))
@@ -431,51 +431,51 @@ func (c *chaos) step(dr draw) {
 		amt := uint64(1 + dr.n(3, 100))
 		c.submit(dr, &holder{key: k}, &ledger.Transfer{From: k.Address(), To: to.key.Address(), Asset: c.eur, Amount: *uint256.NewInt(amt)},
 			fmt.Sprintf("overdraw: transfer %d EUR units from %s, which holds none, to %s", amt, k.Name(), to.key.Name()))
-	case x < 335:
+	case x < 315:
 		wei := big.NewInt(int64(1+dr.n(3, 1000)) * 1e12)
 		c.log("deposit %s wei of ETH for %s", wei, h.key.Name())
 		if _, err := c.vault.Deposit(c.ctx, c.vault.Transactor(h.key.ToECDSA()), h.key.Address(), wei); err != nil {
 			c.fail("deposit: %v", err)
 		}
 		c.addDeposit(c.eth, wei)
-	case x < 360:
+	case x < 340:
 		amt := big.NewInt(int64(1+dr.n(3, 1000)) * 1e15)
 		c.log("deposit %s units of %s for %s", amt, TokenSymbol, h.key.Name())
 		if _, err := c.vault.DepositToken(c.ctx, c.vault.Transactor(h.key.ToECDSA()), c.tokenAddr, h.key.Address(), amt); err != nil {
 			c.fail("token deposit: %v", err)
 		}
 		c.addDeposit(c.tok, amt)
-	case x < 415:
+	case x < 395:
 		c.fill(dr, h)
-	case x < 470:
+	case x < 450:
 		amt := uint256.NewInt(uint64(1+dr.n(3, 1000)) * 1e12)
 		if id, ok := c.submit(dr, h, &ledger.Withdraw{Account: h.key.Address(), Asset: c.eth, Amount: *amt,
 			To: ledger.Address(crypto.PubkeyToAddress(EthKey(8).PublicKey)), Nonce: h.nonce},
 			fmt.Sprintf("withdraw %s wei of ETH from %s", amt, h.key.Name())); ok {
 			c.withdrawals = append(c.withdrawals, withdrawal{id: id, amount: amt})
 		}
-	case x < 510:
+	case x < 490:
 		c.claimOne(dr)
-	case x < 525:
+	case x < 505:
 		supply := uint64(1 + dr.n(3, 1_000_000))
 		a := &ledger.IssueAsset{Issuer: h.key.Address(), Symbol: fmt.Sprintf("C%d", c.op), Decimals: 2, Nonce: h.nonce}
 		a.Supply.SetUint64(supply)
 		if id, ok := c.submit(dr, h, a, fmt.Sprintf("issue %d units of %s by %s", supply, a.Symbol, h.key.Name())); ok {
 			c.issues = append(c.issues, issuance{id: id, supply: supply})
 		}
-	case x < 665:
+	case x < 645:
 		// Offline: at most the terminal's floor (20.00 EUR).
 		c.pay(dr, c.eur, uint256.NewInt(uint64(100+dr.n(3, 1901))))
-	case x < 735:
+	case x < 715:
 		// Online: above the floor, above the no-PIN limit (25.00) at times.
 		c.pay(dr, c.eur, uint256.NewInt(uint64(2001+dr.n(3, 2500))))
-	case x < 765:
+	case x < 745:
 		// ETH: the terminal has no floor for it, so always online; the PIN
 		// above 0.005 ETH.
 		c.pay(dr, c.eth, uint256.NewInt(uint64(1+dr.n(3, 80))*1e14))
 	case x < 825:
 		card := dr.n(2, len(c.cards))
-		asset, amt, unit := c.eur, uint256.NewInt(uint64(1000+dr.n(3, 7001))), "EUR units"
+		asset, amt, unit := c.eur, uint256.NewInt(uint64(2000+dr.n(3, 8001))), "EUR units"
 		if dr.n(5, 3) == 0 {
 			asset, amt, unit = c.eth, uint256.NewInt(uint64(1+dr.n(3, 20))*1e15), "wei of ETH"
 		}
