@@ -95,7 +95,10 @@ func (t *Topic) SendDirect(ctx context.Context, p peer.ID, payloads [][]byte) er
 // handleDirect reads one peer's direct send and validates each payload, in
 // order. It stops at the first payload no honest peer sends (one of an
 // invalid size, or that the validator rejects) and closes the connection
-// to that peer.
+// to that peer. Refusals spend the sender's refusal budget as on gossip,
+// and once it is spent the send ends unvalidated; acceptances earn
+// nothing here (a peer could otherwise earn budget by re-sending what we
+// already hold).
 func (t *Topic) handleDirect(s network.Stream) {
 	h := t.h
 	h.mu.Lock()
@@ -133,9 +136,21 @@ func (t *Topic) handleDirect(s network.Stream) {
 			s.Reset()
 			return
 		}
-		if t.validateDirect(from, b) == Reject {
+		// The same refusal budget as gossip: a peer that spent it has the
+		// rest of its send dropped unvalidated (the stream ends; its
+		// connection stays, its refusals were not a protocol violation).
+		if !h.budgets.allow(from, 1) {
+			h.budgetDropped.Add(1)
+			s.Reset()
+			return
+		}
+		switch t.validateDirect(from, b) {
+		case Reject:
+			h.budgets.refused(from)
 			t.refuseDirect(s, from)
 			return
+		case Refuse:
+			h.budgets.refused(from)
 		}
 	}
 	s.Write([]byte{0})

@@ -151,3 +151,49 @@ func TestSendDirectLimits(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+// TestAttackDirectSendsSpendTheRefusalBudget: direct sends are no way
+// around the refusal budget. A peer direct-sending payloads the validator
+// refuses gets as many validated as its budget holds; the rest of its send,
+// and its next send, end unvalidated.
+func TestAttackDirectSendsSpendTheRefusalBudget(t *testing.T) {
+	checkLeaks(t)
+	const burst = 20
+	a := newHost(t, func(c *Config) { c.RefusalBurst = burst; c.RefusalRate = 0.01 })
+	b := newHost(t, bootstrapFrom(a))
+	ra := newRecorder(func(p []byte) Verdict {
+		if bytes.HasPrefix(p, []byte("spam")) {
+			return Refuse
+		}
+		return Accept
+	})
+	joinTx(t, a, ra)
+	tb := joinTx(t, b, newRecorder(nil))
+	waitFor(t, 10*time.Second, "B connected to A", func() bool { return b.Peers() > 0 })
+	ctx := context.Background()
+	spam := make([][]byte, 300)
+	for i := range spam {
+		spam[i] = []byte("spam " + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+	}
+	_ = tb.SendDirect(ctx, a.ID(), spam) // ends early: A resets the stream
+	validated := func(prefix string) (n int) {
+		ra.mu.Lock()
+		defer ra.mu.Unlock()
+		for p, c := range ra.count {
+			if bytes.HasPrefix([]byte(p), []byte(prefix)) {
+				n += c
+			}
+		}
+		return n
+	}
+	if n := validated("spam"); n < burst || n > burst+1 {
+		t.Fatalf("A validated %d refused direct payloads, want its budget of %d", n, burst)
+	}
+	if st := a.PeerBudget(b.ID()); !st.Throttled {
+		t.Fatalf("B's budget after the direct flood: %+v", st)
+	}
+	_ = tb.SendDirect(ctx, a.ID(), [][]byte{[]byte("fine 1"), []byte("fine 2")})
+	if n := validated("fine"); n != 0 {
+		t.Fatalf("A validated %d payloads of a throttled peer's next direct send", n)
+	}
+}
