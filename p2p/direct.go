@@ -29,6 +29,11 @@ const MaxDirectPayloads = 4096
 // directTimeout bounds one direct send, writing and validating included.
 const directTimeout = 30 * time.Second
 
+// DirectInterval is how often a host takes a direct send from one peer on
+// one topic: a direct send is the hand-over when a peer joins, not a
+// channel. A second send within the interval is refused unread.
+const DirectInterval = 30 * time.Second
+
 // directProtocol is the stream protocol of a topic's direct sends:
 // /anonex/<network>/<kind>/<version>/direct.
 func directProtocol(topic string) protocol.ID { return protocol.ID(topic + "/direct") }
@@ -95,10 +100,12 @@ func (t *Topic) SendDirect(ctx context.Context, p peer.ID, payloads [][]byte) er
 // handleDirect reads one peer's direct send and validates each payload, in
 // order. It stops at the first payload no honest peer sends (one of an
 // invalid size, or that the validator rejects) and closes the connection
-// to that peer. Refusals spend the sender's refusal budget as on gossip,
-// and once it is spent the send ends unvalidated; acceptances earn
-// nothing here (a peer could otherwise earn budget by re-sending what we
-// already hold).
+// to that peer. A peer takes one direct send per DirectInterval, and none
+// while its refusal budget is spent (see budget.go): what one peer can make
+// this host validate through direct sends is MaxDirectPayloads per
+// interval. Refusals there do not spend the budget: a node handing its
+// pending set to a peer that just joined and is still behind would look
+// like a flooder; acceptances earn nothing either.
 func (t *Topic) handleDirect(s network.Stream) {
 	h := t.h
 	h.mu.Lock()
@@ -114,6 +121,11 @@ func (t *Topic) handleDirect(s network.Stream) {
 	defer stop()
 	s.SetDeadline(time.Now().Add(directTimeout))
 	from := s.Conn().RemotePeer()
+	if !t.takeDirect(from) {
+		h.budgetDropped.Add(1)
+		s.Reset()
+		return
+	}
 	r := bufio.NewReader(s)
 	for i := 0; ; i++ {
 		n, err := binary.ReadUvarint(r)
@@ -136,25 +148,37 @@ func (t *Topic) handleDirect(s network.Stream) {
 			s.Reset()
 			return
 		}
-		// The same refusal budget as gossip: a peer that spent it has the
-		// rest of its send dropped unvalidated (the stream ends; its
-		// connection stays, its refusals were not a protocol violation).
-		if !h.budgets.allow(from, 1) {
-			h.budgetDropped.Add(1)
-			s.Reset()
-			return
-		}
-		switch t.validateDirect(from, b) {
-		case Reject:
+		if t.validateDirect(from, b) == Reject {
 			h.budgets.refused(from)
 			t.refuseDirect(s, from)
 			return
-		case Refuse:
-			h.budgets.refused(from)
 		}
 	}
 	s.Write([]byte{0})
 	s.Close()
+}
+
+// takeDirect reports whether a direct send from p may be read now: p's
+// refusal budget is not spent, and p sent none on this topic within
+// DirectInterval. It records this one.
+func (t *Topic) takeDirect(p peer.ID) bool {
+	if !t.h.budgets.allow(p, 1) {
+		return false
+	}
+	now := time.Now()
+	t.directMu.Lock()
+	defer t.directMu.Unlock()
+	every := t.h.s.directInterval
+	if last, ok := t.lastDirect[p]; ok && now.Sub(last) < every {
+		return false
+	}
+	for q, last := range t.lastDirect {
+		if now.Sub(last) >= every {
+			delete(t.lastDirect, q)
+		}
+	}
+	t.lastDirect[p] = now
+	return true
 }
 
 // refuseDirect ends a direct send that carried what no honest peer sends,

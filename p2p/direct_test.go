@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -152,14 +153,17 @@ func TestSendDirectLimits(t *testing.T) {
 	}
 }
 
-// TestAttackDirectSendsSpendTheRefusalBudget: direct sends are no way
-// around the refusal budget. A peer direct-sending payloads the validator
-// refuses gets as many validated as its budget holds; the rest of its send,
-// and its next send, end unvalidated.
-func TestAttackDirectSendsSpendTheRefusalBudget(t *testing.T) {
+// TestAttackDirectSendsAreAHandOverNotAChannel: direct sends are no way
+// around gossip's limits. A peer gets one direct send per DirectInterval
+// taken: a second one within it is refused unread, so what one peer can
+// make a host validate that way is MaxDirectPayloads per interval. Its
+// refusals there cost it nothing (a node handing its pending set to a
+// peer still behind is honest), and a peer whose refusal budget is spent
+// has its direct sends refused unread as its gossip is dropped.
+func TestAttackDirectSendsAreAHandOverNotAChannel(t *testing.T) {
 	checkLeaks(t)
 	const burst = 20
-	a := newHost(t, func(c *Config) { c.RefusalBurst = burst; c.RefusalRate = 0.01 })
+	a := newHost(t, func(c *Config) { c.RefusalBurst = burst; c.RefusalRate = 0.01; c.directInterval = 0 })
 	b := newHost(t, bootstrapFrom(a))
 	ra := newRecorder(func(p []byte) Verdict {
 		if bytes.HasPrefix(p, []byte("spam")) {
@@ -167,15 +171,9 @@ func TestAttackDirectSendsSpendTheRefusalBudget(t *testing.T) {
 		}
 		return Accept
 	})
-	joinTx(t, a, ra)
+	ta := joinTx(t, a, ra)
 	tb := joinTx(t, b, newRecorder(nil))
 	waitFor(t, 10*time.Second, "B connected to A", func() bool { return b.Peers() > 0 })
-	ctx := context.Background()
-	spam := make([][]byte, 300)
-	for i := range spam {
-		spam[i] = []byte("spam " + string(rune('a'+i%26)) + string(rune('a'+i/26)))
-	}
-	_ = tb.SendDirect(ctx, a.ID(), spam) // ends early: A resets the stream
 	validated := func(prefix string) (n int) {
 		ra.mu.Lock()
 		defer ra.mu.Unlock()
@@ -186,14 +184,37 @@ func TestAttackDirectSendsSpendTheRefusalBudget(t *testing.T) {
 		}
 		return n
 	}
-	if n := validated("spam"); n < burst || n > burst+1 {
-		t.Fatalf("A validated %d refused direct payloads, want its budget of %d", n, burst)
+	ctx := context.Background()
+	spam := make([][]byte, 300)
+	for i := range spam {
+		spam[i] = []byte(fmt.Sprintf("spam %d", i))
 	}
-	if st := a.PeerBudget(b.ID()); !st.Throttled {
-		t.Fatalf("B's budget after the direct flood: %+v", st)
+	if err := tb.SendDirect(ctx, a.ID(), spam); err != nil {
+		t.Fatalf("the first direct send: %v", err)
 	}
-	_ = tb.SendDirect(ctx, a.ID(), [][]byte{[]byte("fine 1"), []byte("fine 2")})
-	if n := validated("fine"); n != 0 {
-		t.Fatalf("A validated %d payloads of a throttled peer's next direct send", n)
+	if n := validated("spam"); n != len(spam) {
+		t.Fatalf("A validated %d of the first direct send's %d payloads", n, len(spam))
+	}
+	if st := a.PeerBudget(b.ID()); st.Throttled || st.Refused != 0 {
+		t.Fatalf("refusals in a direct send spent B's budget: %+v", st)
+	}
+	if err := tb.SendDirect(ctx, a.ID(), [][]byte{[]byte("spam again"), []byte("fine 1")}); err == nil {
+		t.Fatal("a second direct send within the interval went through")
+	}
+	if n := validated("spam again") + validated("fine"); n != 0 {
+		t.Fatalf("A validated %d payloads of a second direct send within the interval", n)
+	}
+	// A peer whose budget is spent on gossip gets no direct send read.
+	c := newHost(t, bootstrapFrom(a))
+	tc := joinTx(t, c, newRecorder(nil))
+	waitFor(t, 10*time.Second, "C in A's mesh", func() bool { return ta.InMesh(c.ID()) })
+	for i := 0; i < 5*burst; i++ {
+		if err := tc.Publish(ctx, []byte(fmt.Sprintf("spam gossip %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "C throttled at A", func() bool { return a.PeerBudget(c.ID()).Throttled })
+	if err := tc.SendDirect(ctx, a.ID(), [][]byte{[]byte("fine 2")}); err == nil || validated("fine") != 0 {
+		t.Fatalf("a throttled peer's direct send: %v, %d validated", err, validated("fine"))
 	}
 }

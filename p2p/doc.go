@@ -58,7 +58,10 @@
 //     MaxDirectPayloads, 30 s): the peer runs the topic's validator on each
 //     (from = the sender) and forwards none; a payload of a wrong size or
 //     rejected ends the stream and the connection to its sender (no gossip
-//     score sees it). Topic.OnJoin reports each peer that joins a topic.
+//     score sees it). A host takes one direct send per peer and topic every
+//     DirectInterval (30 s), and none from a peer whose refusal budget is
+//     spent: it is a hand-over when a peer joins, not a channel around the
+//     budget. Topic.OnJoin reports each peer that joins a topic.
 //   - Close is idempotent. It waits for the goroutines this package starts
 //     and closes libp2p; gossipsub's own goroutines end right after (the
 //     tests check with goleak that nothing is left).
