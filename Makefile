@@ -65,9 +65,11 @@ fuzz:
 		done; done
 
 # The crash loops of a whole devnet and of one node process, at full size
-# (50 SIGKILLs each), and the chaos checker (300 operations with reorgs);
-# make test runs small ones. A failure prints its seed:
-# ANONEX_CHAOS_SEED=N make chaos replays it.
+# (50 SIGKILLs each), and the chaos checker (300 operations: transfers,
+# fills, card payments offline and online through pcscd, deposits and
+# withdrawals, while the chain reorganizes and restarts and nodes are
+# killed; it starts pcscd as root when none runs); make test runs small
+# ones. A failure prints its seed: ANONEX_CHAOS_SEED=N make chaos replays it.
 CHAOS_KILLS ?= 50
 CHAOS_OPS ?= 300
 chaos: deps

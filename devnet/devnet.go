@@ -11,6 +11,8 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/anonex/anonex/account"
@@ -132,6 +134,12 @@ type Devnet struct {
 	cards []*devCard
 	// stopMarket stops the market maker and waits for it.
 	stopMarket func()
+	// nodeCfgs are the nodes' configurations, for StartNode.
+	nodeCfgs []node.Config
+	// mu guards Nodes and down against the market maker's goroutine
+	// while StopNode and StartNode swap a node.
+	mu   sync.Mutex
+	down []bool
 }
 
 // demo is the fixed demo population: an issuer and three holders.
@@ -286,18 +294,12 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 			// authorizations (POST /v1/allocate). Devnet only.
 			nc.WalletKeys = keys[1:4]
 		}
-		for _, prev := range d.Nodes {
-			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
-		}
-		n, err := node.New(nc)
-		if err != nil {
+		d.nodeCfgs = append(d.nodeCfgs, nc)
+		d.down = append(d.down, false)
+		d.Nodes = append(d.Nodes, nil)
+		if err := d.startNode(ctx, i); err != nil {
 			return nil, err
 		}
-		if err := n.Start(ctx); err != nil {
-			n.Close()
-			return nil, fmt.Errorf("devnet: node %d: %w", i, err)
-		}
-		d.Nodes = append(d.Nodes, n)
 	}
 	if err := d.waitConnected(ctx); err != nil {
 		return nil, err
@@ -344,6 +346,71 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	return d, nil
 }
 
+// startNode starts node i with its configuration, bootstrapped from the
+// nodes that run.
+func (d *Devnet) startNode(ctx context.Context, i int) error {
+	nc := d.nodeCfgs[i]
+	for j, prev := range d.Nodes {
+		if j != i && prev != nil && !d.down[j] {
+			nc.Bootstrap = append(nc.Bootstrap, prev.Multiaddrs()...)
+		}
+	}
+	n, err := node.New(nc)
+	if err != nil {
+		return fmt.Errorf("devnet: node %d: %w", i, err)
+	}
+	if err := n.Start(ctx); err != nil {
+		n.Close()
+		return fmt.Errorf("devnet: node %d: %w", i, err)
+	}
+	d.mu.Lock()
+	d.Nodes[i], d.down[i] = n, false
+	d.mu.Unlock()
+	return nil
+}
+
+// StopNode stops node i the most abruptly an in-process node can stop,
+// as a crash would: its work is cancelled where it stands and its store
+// closed as it is (the node syncs every write before it answers, so what
+// it acknowledged is on disk). Nodes[i] keeps the stopped node, which must
+// not be used, until StartNode; the market maker pauses while node 0 is
+// down. It is the chaos checker's node kill.
+func (d *Devnet) StopNode(i int) error {
+	if i < 0 || i >= len(d.Nodes) {
+		return fmt.Errorf("devnet: no node %d", i)
+	}
+	d.mu.Lock()
+	if d.down[i] {
+		d.mu.Unlock()
+		return fmt.Errorf("devnet: node %d is already down", i)
+	}
+	d.down[i] = true
+	n := d.Nodes[i]
+	d.mu.Unlock()
+	return n.Close()
+}
+
+// StartNode restarts node i, stopped by StopNode, from its data directory
+// with its configuration: its API on the same address as before, so
+// clients keep working, its gossip bootstrapped from the running nodes.
+// Nodes[i] is the new node once it returns.
+func (d *Devnet) StartNode(ctx context.Context, i int) error {
+	if i < 0 || i >= len(d.Nodes) || !d.NodeDown(i) {
+		return fmt.Errorf("devnet: node %d is not down", i)
+	}
+	if d.nodeCfgs[i].APIAddr == "" {
+		d.nodeCfgs[i].APIAddr = strings.TrimPrefix(d.Nodes[i].APIURL(), "http://")
+	}
+	return d.startNode(ctx, i)
+}
+
+// NodeDown reports whether node i is stopped (StopNode).
+func (d *Devnet) NodeDown(i int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.down[i]
+}
+
 // waitConnected waits until every node has a peer.
 func (d *Devnet) waitConnected(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Second)
@@ -372,6 +439,10 @@ func (d *Devnet) waitConnected(ctx context.Context) error {
 	}
 }
 
+// demoIssued is the supply, in base units, of each asset the devnet
+// issues (EUR, GOLD and USD by the issuer, GIFT by the merchant).
+var demoIssued = map[string]uint64{"EUR": 100_000_000_00, "GOLD": 1_000_000_000, "USD": 100_000_000_00, "GIFT": 1_000_000_00}
+
 // seed issues the demo asset and funds the holders, then waits until all
 // of it is settled.
 func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
@@ -396,9 +467,9 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 		txs = append(txs, t)
 	}
 	// EUR first: the cards' asset (fiat-denominated, ISO 4217 978).
-	eur := issue("EUR", 2, 978, 100_000_000_00)
-	gold := issue("GOLD", 3, 0, 1_000_000_000)
-	usd := issue("USD", 2, 840, 100_000_000_00)
+	eur := issue("EUR", 2, 978, demoIssued["EUR"])
+	gold := issue("GOLD", 3, 0, demoIssued["GOLD"])
+	usd := issue("USD", 2, 840, demoIssued["USD"])
 	for _, h := range keys[1:4] {
 		give(h, eur, 1000_00)  // 1,000.00
 		give(h, gold, 100_000) // 100.000
@@ -414,7 +485,7 @@ func (d *Devnet) seed(ctx context.Context, keys []*account.Key) error {
 	merchant := keys[4]
 	signers := map[ledger.Payload]*account.Key{}
 	gift := &ledger.IssueAsset{Issuer: merchant.Address(), Symbol: "GIFT", Decimals: 2, Currency: 978, Nonce: 0}
-	gift.Supply.SetUint64(1_000_000_00)
+	gift.Supply.SetUint64(demoIssued["GIFT"])
 	giftID := dom.Digest(gift.StructHash())
 	txs = append(txs, gift)
 	signers[gift] = merchant
@@ -521,7 +592,9 @@ func (d *Devnet) Close() error {
 	}
 	d.cards = nil
 	for i := len(d.Nodes) - 1; i >= 0; i-- {
-		errs = append(errs, d.Nodes[i].Close())
+		if d.Nodes[i] != nil {
+			errs = append(errs, d.Nodes[i].Close())
+		}
 	}
 	d.Nodes = nil
 	for _, e := range d.eths {

@@ -535,39 +535,65 @@ func (c *EthChain) watchdog() {
 func (c *EthChain) syncHeads() {
 	defer close(c.syncDone)
 	db := c.eth.ChainDb()
-	c.eachHead(true, func([]*types.Header) {
+	c.eachHead(func([]*types.Header) {
 		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
 			c.cfg.Logger.Warn("ethereum dev chain: syncing the database failed", "err", err)
 		}
 	})
 }
 
-// eachHead calls fn with the chain's new heads until Close: one at a time,
-// or with coalesce every head that queued up meanwhile at once.
-func (c *EthChain) eachHead(coalesce bool, fn func([]*types.Header)) {
+// eachHead calls fn with the chain's new heads until Close: every head
+// that came since its last call, at once. A reader of its own drains the
+// subscription, so go-ethereum's head feed, which the sealing of every
+// block waits on, never waits for fn: reachFinal's fn waits for the
+// chain's lock, which Reorg and MineBlocks hold while blocks come (with the
+// subscription read by fn's goroutine, 64 blocks under the lock filled it,
+// the feed blocked, and no block was sealed again).
+func (c *EthChain) eachHead(fn func([]*types.Header)) {
 	heads := make(chan core.ChainHeadEvent, 64)
 	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
-	defer sub.Unsubscribe()
+	var (
+		mu     sync.Mutex
+		queued []*types.Header
+	)
+	wake := make(chan struct{}, 1)
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case <-c.quit:
+				return
+			case <-sub.Err():
+				return
+			case ev := <-heads:
+				mu.Lock()
+				queued = append(queued, ev.Header)
+				mu.Unlock()
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	defer func() { <-readDone }()
 	for {
-		var got []*types.Header
 		select {
 		case <-c.quit:
 			return
-		case <-sub.Err():
+		case <-readDone:
 			return
-		case ev := <-heads:
-			got = append(got, ev.Header)
+		case <-wake:
 		}
-		for coalesce {
-			select {
-			case ev := <-heads:
-				got = append(got, ev.Header)
-				continue
-			default:
-			}
-			break
+		mu.Lock()
+		got := queued
+		queued = nil
+		mu.Unlock()
+		if len(got) > 0 {
+			fn(got)
 		}
-		fn(got)
 	}
 }
 
@@ -576,9 +602,11 @@ func (c *EthChain) eachHead(coalesce bool, fn func([]*types.Header)) {
 func (c *EthChain) reachFinal() {
 	defer close(c.finalDone)
 	var lastTx uint64 // newest head block that carried transactions
-	c.eachHead(false, func(hs []*types.Header) {
-		if hs[0].TxHash != types.EmptyTxsHash {
-			lastTx = hs[0].Number.Uint64()
+	c.eachHead(func(hs []*types.Header) {
+		for _, h := range hs {
+			if h.TxHash != types.EmptyTxsHash {
+				lastTx = h.Number.Uint64()
+			}
 		}
 		head, _ := c.Head()
 		if lastTx == 0 || head >= lastTx+c.cfg.FinalDepth {

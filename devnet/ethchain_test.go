@@ -408,3 +408,33 @@ func submitRaw(ctx context.Context, ec *ethclient.Client, key *ecdsa.PrivateKey,
 	}
 	return r.GasUsed, nil
 }
+
+// TestChainMinesWhileReachFinalWaits is the chaos checker's third find, a
+// deadlock of the dev chain: reachFinal read head events on the goroutine
+// that waits for the chain's lock to add a block, so while a Reorg (or
+// MineBlocks) held that lock through more than 64 new blocks its
+// subscription filled, go-ethereum's head feed blocked on it, and so did
+// the sealing of every further block: the reorg's injected deposit was
+// never mined and the checker hung with the chain spinning.
+func TestChainMinesWhileReachFinalWaits(t *testing.T) {
+	c := startTestChain(t, EthChainConfig{FinalDepth: 2})
+	ctx := testCtx(t)
+	c.mu.Lock() // as Reorg holds it
+	// A block with a transaction: reachFinal wants two more above it, and
+	// waits for the lock to add them; meanwhile 100 blocks come.
+	_, err := c.DeployAnchor(ctx, testKey0)
+	if err == nil {
+		err = c.mineBlocks(ctx, 100)
+	}
+	c.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := c.Head()
+	if err := c.MineBlocks(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := c.Head(); now <= before {
+		t.Fatalf("head %d after mining from %d", now, before)
+	}
+}

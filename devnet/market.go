@@ -72,7 +72,11 @@ func (d *Devnet) startMarket(ctx context.Context, mm *account.Key) error {
 
 // quoteOnce tops each side of each pair up to offersPerSide offers.
 func (d *Devnet) quoteOnce(mm *account.Key, ids map[string]ledger.Hash) error {
-	if len(d.Nodes) == 0 {
+	// Node 0 stays up while the market maker quotes; it pauses while node
+	// 0 is down (StopNode).
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.Nodes) == 0 || d.down[0] {
 		return nil
 	}
 	n0 := d.Nodes[0]
@@ -129,7 +133,7 @@ func (d *Devnet) postOfferFor(mm *account.Key, dom ledger.Domain, give ledger.Ha
 	if err != nil {
 		return err
 	}
-	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)})
+	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}) // under d.mu, or before the market runs
 	return err
 }
 

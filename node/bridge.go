@@ -94,12 +94,94 @@ func (n *Node) startBridge(ctx context.Context) error {
 			n.attestLoop()
 		}()
 	}
-	n.wg.Add(1)
+	// A peer that joins the attest topic gets the attestations of the
+	// newest batches (shareAttestations).
+	joined := make(chan peer.ID, 64)
+	if err := b.topic.OnJoin(func(p peer.ID) {
+		select {
+		case joined <- p:
+		default:
+		}
+	}); err != nil {
+		return err
+	}
+	n.wg.Add(2)
 	go func() {
 		defer n.wg.Done()
 		n.disagreeLoop()
 	}()
+	go func() {
+		defer n.wg.Done()
+		n.shareAttestations(joined)
+	}()
 	return nil
+}
+
+// shareBatches is how many of the newest batches' attestations a peer that
+// joins the attest topic gets.
+const shareBatches = 256
+
+// shareAttestations hands each peer that joins the attest topic the
+// attestations this node holds of its newest batches, directly (p2p's
+// SendDirect). Attesters gossip an attestation once, and gossip never
+// brings it again to a node that was down then (gossipsub drops a payload
+// it delivered within 2 minutes, on Publish too): without this, a
+// withdrawal of such a batch would never be attested on that node.
+func (n *Node) shareAttestations(joined <-chan peer.ID) {
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case p := <-joined:
+			raws, err := n.recentAttestations(shareBatches)
+			if err != nil {
+				n.log.Warn("attestations for a peer that joined", "err", err)
+				continue
+			}
+			if len(raws) == 0 {
+				continue
+			}
+			if err := n.bridge.topic.SendDirect(n.ctx, p, raws); err != nil {
+				n.log.Debug("attestations to a peer that joined", "peer", p, "attestations", len(raws), "err", err)
+			}
+		}
+	}
+}
+
+// recentAttestations returns, in wire form, the attestations this node
+// holds of its newest batches (at most batches of them, and at most what
+// one direct send carries).
+func (n *Node) recentAttestations(batches uint64) ([][]byte, error) {
+	head, err := n.store.Head()
+	if err != nil {
+		return nil, err
+	}
+	b := n.bridge
+	var out [][]byte
+	for seq := head.NextSeq; seq > 0 && head.NextSeq-seq < batches && len(out) < p2p.MaxDirectPayloads; seq-- {
+		b.mu.Lock()
+		per := b.sigs[seq-1]
+		if per == nil {
+			if err := n.loadAttestationsLocked(seq - 1); err != nil {
+				b.mu.Unlock()
+				return nil, err
+			}
+			per = b.sigs[seq-1]
+		}
+		for _, sa := range per {
+			if len(out) == p2p.MaxDirectPayloads {
+				break
+			}
+			raw, err := json.Marshal(sa)
+			if err != nil {
+				b.mu.Unlock()
+				return nil, err
+			}
+			out = append(out, raw)
+		}
+		b.mu.Unlock()
+	}
+	return out, nil
 }
 
 // foldVault folds one Vault event into the settled state, in chain order.

@@ -30,6 +30,7 @@ import (
 	"github.com/anonex/anonex/p2p"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Config configures a node. New copies it and fills in defaults.
@@ -391,6 +392,18 @@ func (n *Node) Start(ctx context.Context) error {
 	if n.offerTopic, err = n.host.Topic(p2p.OfferTopicName(cfg.Network), n.validateOffer); err != nil {
 		return err
 	}
+	// Peers that join the transaction topic get the pending set directly
+	// (rebroadcastLoop); one that joins while the buffer is full waits for
+	// the periodic rebroadcast.
+	joined := make(chan peer.ID, 64)
+	if err := n.txTopic.OnJoin(func(p peer.ID) {
+		select {
+		case joined <- p:
+		default:
+		}
+	}); err != nil {
+		return err
+	}
 
 	if err := n.startBridge(ctx); err != nil {
 		return err
@@ -434,7 +447,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.wg.Add(4)
 	go func() {
 		defer n.wg.Done()
-		n.rebroadcastLoop()
+		n.rebroadcastLoop(joined)
 	}()
 	go func() {
 		defer n.wg.Done()

@@ -101,6 +101,8 @@ type Config struct {
 
 	// heartbeat overrides the gossipsub heartbeat interval (tests only).
 	heartbeat time.Duration
+	// directInterval overrides DirectInterval (tests only; -1: none).
+	directInterval time.Duration
 }
 
 var networkRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
@@ -152,19 +154,22 @@ type settings struct {
 	refRate    float64
 	logger     *slog.Logger
 	heartbeat  time.Duration
+	// directInterval is how often one peer's direct send is taken.
+	directInterval time.Duration
 }
 
 func (c Config) settings() (*settings, error) {
 	s := &settings{
-		network:    c.Network,
-		identity:   c.Identity,
-		maxMsgSize: c.MaxMessageSize,
-		connLow:    c.ConnLow,
-		connHigh:   c.ConnHigh,
-		refBurst:   c.RefusalBurst,
-		refRate:    c.RefusalRate,
-		logger:     c.Logger,
-		heartbeat:  c.heartbeat,
+		network:        c.Network,
+		identity:       c.Identity,
+		maxMsgSize:     c.MaxMessageSize,
+		connLow:        c.ConnLow,
+		connHigh:       c.ConnHigh,
+		refBurst:       c.RefusalBurst,
+		refRate:        c.RefusalRate,
+		logger:         c.Logger,
+		heartbeat:      c.heartbeat,
+		directInterval: c.directInterval,
 	}
 	if !networkRE.MatchString(s.network) {
 		return nil, fmt.Errorf("%w: %q (want 1-63 of [a-z0-9._-], starting with a letter or digit)", ErrBadNetwork, s.network)
@@ -242,6 +247,13 @@ func (c Config) settings() (*settings, error) {
 	}
 	if s.refBurst < 1 || s.refBurst > MaxRefusalBurst || !(s.refRate > 0) || s.refRate > float64(s.refBurst) {
 		return nil, fmt.Errorf("%w: need 1 <= RefusalBurst (%d) <= %d and 0 < RefusalRate (%v) <= RefusalBurst", ErrBadConfig, s.refBurst, MaxRefusalBurst, s.refRate)
+	}
+
+	switch {
+	case s.directInterval == 0:
+		s.directInterval = DirectInterval
+	case s.directInterval < 0:
+		s.directInterval = 0
 	}
 
 	if s.logger == nil {

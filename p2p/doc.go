@@ -51,13 +51,25 @@
 //     RPCs, beyond which messages to that peer are dropped (counted in
 //     Stats.DroppedRPCs). Pace bulk publishing (a validated-window of ~1000
 //     sustains 30-60k small messages/s per hop on loopback).
+//   - Direct sends: gossipsub drops a payload its host delivered within
+//     the seen period (2 minutes), Publish included, so gossip cannot bring
+//     a payload again to a peer that missed it. Topic.SendDirect hands
+//     payloads to one peer over a stream (<topic>/direct, at most
+//     MaxDirectPayloads, 30 s): the peer runs the topic's validator on each
+//     (from = the sender) and forwards none; a payload of a wrong size or
+//     rejected ends the stream and the connection to its sender (no gossip
+//     score sees it). A host takes one direct send per peer and topic every
+//     DirectInterval (30 s), and none from a peer whose refusal budget is
+//     spent: it is a hand-over when a peer joins, not a channel around the
+//     budget. Topic.OnJoin reports each peer that joins a topic.
 //   - Close is idempotent. It waits for the goroutines this package starts
 //     and closes libp2p; gossipsub's own goroutines end right after (the
 //     tests check with goleak that nothing is left).
 //
 // Not here yet (see DESIGN.md "Network"): mDNS, the Kademlia DHT under the
-// anonex prefix, the /anonex/sync/1.0.0 protocol. Budgets and scores are
-// per peer ID, and a peer ID is free: a flooder that reconnects under new
-// IDs gets a fresh budget each time (bounded by the connection and
-// resource managers, not by this package).
+// anonex prefix, the /anonex/sync/1.0.0 protocol (a joining node fetching
+// settled batches; pending transactions reach it by direct sends). Budgets
+// and scores are per peer ID, and a peer ID is free: a flooder that
+// reconnects under new IDs gets a fresh budget each time (bounded by the
+// connection and resource managers, not by this package).
 package p2p

@@ -44,6 +44,9 @@ var (
 	// ErrIgnored: Publish's payload was ignored by this host's own
 	// validator (Ignore); nothing was sent.
 	ErrIgnored = errors.New("p2p: message ignored by validator")
+	// ErrTooManyPayloads: SendDirect was given more than
+	// MaxDirectPayloads payloads; nothing was sent.
+	ErrTooManyPayloads = errors.New("p2p: too many payloads for one direct send")
 	// ErrClosed: the Host (and so every Topic) is closed.
 	ErrClosed = errors.New("p2p: host closed")
 )

@@ -55,6 +55,9 @@ func newHost(t testing.TB, mod ...func(*Config)) *Host {
 		Identity:  testKey(t),
 		Logger:    testLogger(),
 		heartbeat: testHeartbeat,
+		// Tests send direct payloads back to back; the interval has its own
+		// test (TestAttackDirectSendsAreAHandOverNotAChannel).
+		directInterval: -1,
 	}
 	for _, f := range mod {
 		f(&cfg)

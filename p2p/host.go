@@ -71,10 +71,11 @@ type Host struct {
 	ps  *pubsub.PubSub
 	tr  *tracer
 
-	budgets       *budgets      // every peer's refusal budget (budget.go)
-	sizeRejected  atomic.Uint64 // received payloads rejected for their size
-	budgetDropped atomic.Uint64 // received messages dropped unvalidated: their peer's budget was spent
-	validated     atomic.Uint64 // received messages that reached a validator
+	budgets        *budgets      // every peer's refusal budget (budget.go)
+	sizeRejected   atomic.Uint64 // received payloads rejected for their size
+	budgetDropped  atomic.Uint64 // received messages dropped unvalidated: their peer's budget was spent
+	validated      atomic.Uint64 // received messages that reached a validator
+	directRejected atomic.Uint64 // direct sends refused (SendDirect)
 
 	// ctx lives until Close; it bounds pubsub and every goroutine we start.
 	ctx    context.Context
@@ -231,6 +232,9 @@ type Stats struct {
 	// BudgetPeers is the number of peers whose refusal budget is not
 	// full (or that still carry its score penalty).
 	BudgetPeers int
+	// DirectRejected counts direct sends (Topic.SendDirect) refused for
+	// a payload no honest peer sends; their senders were disconnected.
+	DirectRejected uint64
 }
 
 // Stats returns the host's counters.
@@ -243,6 +247,7 @@ func (h *Host) Stats() Stats {
 		OversizeRejected:  h.sizeRejected.Load(),
 		BudgetDropped:     h.budgetDropped.Load(),
 		BudgetPeers:       h.budgets.len(),
+		DirectRejected:    h.directRejected.Load(),
 	}
 }
 
@@ -375,6 +380,10 @@ func (h *Host) Close() error {
 		// Leave topics while gossipsub still runs, so peers get PRUNE and
 		// unsubscribe messages and repair their meshes promptly.
 		for _, t := range topics {
+			h.h.RemoveStreamHandler(directProtocol(t.name))
+			if t.joins != nil {
+				t.joins.Cancel()
+			}
 			t.sub.Cancel()
 			if err := t.t.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("p2p: leave %s: %w", t.name, err))

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
+	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -86,6 +88,13 @@ type Topic struct {
 	name string
 	t    *pubsub.Topic
 	sub  *pubsub.Subscription
+	v    Validator
+	// joins is OnJoin's event handler (nil without OnJoin); guarded by
+	// h.mu.
+	joins *pubsub.TopicEventHandler
+	// lastDirect is when each peer's last direct send was taken.
+	directMu   sync.Mutex
+	lastDirect map[peer.ID]time.Time
 }
 
 // Topic joins the gossip topic name (for example TxTopicName(network); it
@@ -132,8 +141,9 @@ func (h *Host) Topic(name string, v Validator) (*Topic, error) {
 		_ = h.ps.UnregisterTopicValidator(name)
 		return nil, fmt.Errorf("p2p: subscribe %s: %w", name, err)
 	}
-	t := &Topic{h: h, name: name, t: pt, sub: sub}
+	t := &Topic{h: h, name: name, t: pt, sub: sub, v: v, lastDirect: map[peer.ID]time.Time{}}
 	h.topics[name] = t
+	h.h.SetStreamHandler(directProtocol(name), t.handleDirect)
 
 	// Gossipsub only meshes us into topics we subscribe to; accepted
 	// messages are then queued on sub and must be drained.
