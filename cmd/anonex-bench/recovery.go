@@ -84,10 +84,13 @@ func benchRecovery(ctx context.Context, n int) error {
 	defer stop()
 	head, _ := d.Chain.Head()
 	rootBefore := behind.Store().MustRoot()
+	// Timed from the start of the chain's reorg: the replacement blocks can
+	// be folded before Reorg returns.
+	newHead := time.Now()
 	if err := d.Chain.Reorg(ctx, head-2); err != nil {
 		return err
 	}
-	newHead := time.Now()
+	chainSide := time.Since(newHead)
 	deadline := time.After(time.Minute)
 	for rolled := false; !rolled; {
 		select {
@@ -104,10 +107,9 @@ func benchRecovery(ctx context.Context, n int) error {
 		time.Sleep(time.Millisecond)
 	}
 	reorg := time.Since(newHead)
-	perBatch := took / time.Duration(max(1, (txs+999)/1000))
-	report(row{name: "depth-3 reorg: replacement chain's head to the settled root again (rollback + refold)", value: ms(reorg),
-		ref: "catch-up fold time per 1,000-tx batch, same run", refValue: ms(perBatch),
-		ratio: fmt.Sprintf("%.2f", reorg.Seconds()/perBatch.Seconds())})
+	report(row{name: "depth-3 reorg: from the chain's reorg to the settled root again on both nodes (rollback + refold)", value: ms(reorg),
+		ref: "the chain's own reorg (set head back, mine 3 blocks)", refValue: ms(chainSide),
+		ratio: fmt.Sprintf("%.2f", reorg.Seconds()/chainSide.Seconds())})
 	return nil
 }
 
