@@ -321,17 +321,22 @@ func (r *run) read() (rng rangeRead, ok bool, err error) {
 		r.span = max(1, r.span/2) // providers cap results per query
 		return rng, false, r.retry(err)
 	}
+	// The chain moved under the query, or answered it from another fork:
+	// wait for the next head (or a poll interval) and start over, step 1
+	// judging. Without the wait a node spins on an endpoint that keeps
+	// answering so (seen on the dev chain right after a reorg: the three
+	// nodes' followers took both cores, and the chain sealed no block).
 	if again, err := c.Block(r.ctx, rpc.BlockNumber(rng.to)); err != nil || again.Hash != rng.top.Hash {
-		return rng, false, nil
+		return rng, false, r.sleep(r.f.cfg.PollInterval)
 	}
 	if r.check != nil {
 		if b, err := c.Block(r.ctx, rpc.BlockNumber(r.check.num)); err != nil || b.Hash != r.check.hash {
-			return rng, false, nil
+			return rng, false, r.sleep(r.f.cfg.PollInterval)
 		}
 	}
 	for _, l := range rng.logs {
 		if l.BlockNumber == rng.to && l.BlockHash != rng.top.Hash {
-			return rng, false, nil
+			return rng, false, r.sleep(r.f.cfg.PollInterval)
 		}
 	}
 	r.backoff = r.f.cfg.PollInterval
