@@ -33,6 +33,25 @@ var (
 // openCard opens the card the flags name (cardbridge.Open): through pcscd
 // in reader N, or a card state file in process — also the devnet's card
 // N when pcscd was missing to the devnet.
+// openCardStatus opens the card the flags name (--reader, --card-state),
+// selects it and reads its status.
+func openCardStatus(c *cli.Context) (*cardclient.Client, cardproto.Status, func(), error) {
+	cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+	if err != nil {
+		return nil, cardproto.Status{}, nil, err
+	}
+	if _, err := cl.Select(); err != nil {
+		done()
+		return nil, cardproto.Status{}, nil, err
+	}
+	st, err := cl.Status()
+	if err != nil {
+		done()
+		return nil, cardproto.Status{}, nil, err
+	}
+	return cl, st, done, nil
+}
+
 func openCard(c *cli.Context, readerIndex int, stateFile string) (*cardclient.Client, func(), error) {
 	if stateFile == "" {
 		if dev, _ := loadDevnet(c); dev != nil {
@@ -522,18 +541,11 @@ func cardStatusCommand(common []cli.Flag) *cli.Command {
 		Usage: "show a card's status",
 		Flags: common,
 		Action: func(c *cli.Context) error {
-			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			_, st, done, err := openCardStatus(c)
 			if err != nil {
 				return err
 			}
 			defer done()
-			if _, err := cl.Select(); err != nil {
-				return err
-			}
-			st, err := cl.Status()
-			if err != nil {
-				return err
-			}
 			return output(c, &st, func() { printCardStatus(&st) })
 		},
 	}
@@ -781,18 +793,11 @@ func cardLimitsCommand(common []cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			cl, done, err := openCard(c, c.Int("reader"), c.String("card-state"))
+			cl, st, done, err := openCardStatus(c)
 			if err != nil {
 				return err
 			}
 			defer done()
-			if _, err := cl.Select(); err != nil {
-				return err
-			}
-			st, err := cl.Status()
-			if err != nil {
-				return err
-			}
 			setting := 0
 			for _, f := range []string{"offline-cap", "offline-max", "no-pin"} {
 				if c.IsSet(f) {
