@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -228,6 +230,9 @@ type chaos struct {
 		fills, deposits, reorgs, kills, chainRestarts, claims, offline, online, declined, checkpoints int
 	}
 	rollbacks atomic.Int64
+	progress  atomic.Int64 // when the last step was logged (Unix ns)
+	at        atomic.Int64 // the operation under way, for the watchdog
+	mu        sync.Mutex   // guards history against the watchdog
 }
 
 func newChaos(t *testing.T, ops int, seed uint64) *chaos {
@@ -241,6 +246,8 @@ func newChaos(t *testing.T, ops int, seed uint64) *chaos {
 		c.every = 100
 	}
 	c.started = time.Now()
+	c.progress.Store(c.started.UnixNano())
+	go c.watchdog()
 	d, err := Start(c.ctx, c.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -348,22 +355,67 @@ func (c *chaos) close() {
 	c.cancel()
 }
 
+// opTimeout bounds one operation: a chain or node that hangs fails the
+// run with its history instead of hanging it.
+const opTimeout = 60 * time.Second
+
+func (c *chaos) bounded() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.ctx, opTimeout)
+}
+
 func (c *chaos) log(format string, args ...any) {
+	c.mu.Lock()
 	c.history = append(c.history, fmt.Sprintf("%4d %s", c.op, fmt.Sprintf(format, args...)))
+	c.mu.Unlock()
+	c.progress.Store(time.Now().UnixNano())
+}
+
+// stallTimeout: with no step logged for this long the run is hung
+// somewhere no operation's deadline reaches (a node or the chain that
+// does not stop, say); the watchdog then ends it with the seed, the last
+// steps and every goroutine's stack.
+const stallTimeout = 4 * time.Minute
+
+func (c *chaos) watchdog() {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if since := time.Since(time.Unix(0, c.progress.Load())); since > stallTimeout {
+			panic(c.report(fmt.Sprintf("no step for %s: hung", since.Round(time.Second))))
+		}
+	}
 }
 
 // fail stops the run with the seed and the last steps.
 func (c *chaos) fail(format string, args ...any) {
 	c.t.Helper()
+	c.t.Fatal(c.report(fmt.Sprintf(format, args...)))
+}
+
+// report is a failure's account: the seed to replay, the last steps, and
+// a file with every goroutine's stack for the post-mortem of a hang.
+func (c *chaos) report(what string) string {
+	c.mu.Lock()
 	h := c.history
+	c.mu.Unlock()
 	const keep = 60
 	skipped := ""
 	if len(h) > keep {
 		skipped = fmt.Sprintf("  (%d earlier steps)\n", len(h)-keep)
 		h = h[len(h)-keep:]
 	}
-	c.t.Fatalf("seed %d, operation %d of %d: %s\nreplay: ANONEX_CHAOS_SEED=%d ANONEX_CHAOS_OPS=%d go test -run TestChaosChecker ./devnet/\nlast steps:\n%s%s",
-		c.seed, c.op, c.ops, fmt.Sprintf(format, args...), c.seed, c.ops, skipped, strings.Join(h, "\n"))
+	stacks := filepath.Join(os.TempDir(), fmt.Sprintf("anonex-chaos-%d.stacks", c.seed))
+	buf := make([]byte, 64<<20)
+	if err := os.WriteFile(stacks, buf[:runtime.Stack(buf, true)], 0o600); err != nil {
+		stacks = err.Error()
+	}
+	return fmt.Sprintf("seed %d, operation %d of %d: %s\nreplay: ANONEX_CHAOS_SEED=%d ANONEX_CHAOS_OPS=%d go test -run TestChaosChecker ./devnet/\ngoroutines: %s\nlast steps:\n%s%s",
+		c.seed, c.at.Load(), c.ops, what, c.seed, c.ops, stacks, skipped, strings.Join(h, "\n"))
 }
 
 // live lists the nodes that run.
@@ -386,6 +438,7 @@ func (c *chaos) api(i int) *client.Client {
 
 func (c *chaos) run() {
 	for c.op = 0; c.op < c.ops; c.op++ {
+		c.at.Store(int64(c.op))
 		var dr draw
 		for k := range dr {
 			dr[k] = c.r.Uint64()
@@ -437,14 +490,18 @@ func (c *chaos) step(dr draw) {
 	case x < 315:
 		wei := big.NewInt(int64(1+dr.n(3, 1000)) * 1e12)
 		c.log("deposit %s wei of ETH for %s", wei, h.key.Name())
-		if _, err := c.vault.Deposit(c.ctx, c.vault.Transactor(h.key.ToECDSA()), h.key.Address(), wei); err != nil {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		if _, err := c.vault.Deposit(ctx, c.vault.Transactor(h.key.ToECDSA()), h.key.Address(), wei); err != nil {
 			c.fail("deposit: %v", err)
 		}
 		c.addDeposit(c.eth, wei)
 	case x < 340:
 		amt := big.NewInt(int64(1+dr.n(3, 1000)) * 1e15)
 		c.log("deposit %s units of %s for %s", amt, TokenSymbol, h.key.Name())
-		if _, err := c.vault.DepositToken(c.ctx, c.vault.Transactor(h.key.ToECDSA()), c.tokenAddr, h.key.Address(), amt); err != nil {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		if _, err := c.vault.DepositToken(ctx, c.vault.Transactor(h.key.ToECDSA()), c.tokenAddr, h.key.Address(), amt); err != nil {
 			c.fail("token deposit: %v", err)
 		}
 		c.addDeposit(c.tok, amt)
@@ -555,13 +612,21 @@ func (c *chaos) fill(dr draw, h *holder) {
 	}
 }
 
-// reorg replaces the newest blocks with ones that carry a new deposit.
+// reorg replaces the newest blocks with ones that carry a new deposit
+// (after a chain restart, only blocks sealed since: ErrReorgBelowReopen).
 func (c *chaos) reorg(dr draw, h *holder) {
 	head, _ := c.d.Chain.Head()
 	depth := uint64(1 + dr.n(2, 6))
 	wei := big.NewInt(int64(1+dr.n(3, 1000)) * 1e12)
-	c.log("reorg depth %d at head %d, with a deposit of %s wei for %s in the new blocks", depth, head, wei, h.key.Name())
-	err := c.d.Chain.ReorgInject(c.ctx, head-depth+1, func(ctx context.Context) error {
+	from := max(head-depth+1, c.d.Chain.ReopenedAt()+1)
+	if from > head {
+		c.log("reorg: no block sealed since the chain restart at %d", c.d.Chain.ReopenedAt())
+		return
+	}
+	c.log("reorg depth %d at head %d, with a deposit of %s wei for %s in the new blocks", head-from+1, head, wei, h.key.Name())
+	ctx, cancel := c.bounded()
+	defer cancel()
+	err := c.d.Chain.ReorgInject(ctx, from, func(ctx context.Context) error {
 		_, err := c.vault.Deposit(ctx, c.vault.Transactor(h.key.ToECDSA()), h.key.Address(), wei)
 		return err
 	})
@@ -603,7 +668,9 @@ func (c *chaos) kill(dr draw) {
 func (c *chaos) startNode() {
 	i := c.down
 	began := time.Now()
-	if err := c.d.StartNode(c.ctx, i); err != nil {
+	ctx, cancel := c.bounded()
+	defer cancel()
+	if err := c.d.StartNode(ctx, i); err != nil {
 		c.fail("restart node %d: %v", i, err)
 	}
 	c.down = -1
@@ -629,7 +696,9 @@ func (c *chaos) restartChain() {
 		c.log("devnet close: %v", err)
 	}
 	c.down = -1
-	d, err := Start(c.ctx, c.cfg)
+	ctx, cancel := c.bounded()
+	defer cancel()
+	d, err := Start(ctx, c.cfg)
 	if err != nil {
 		c.d = nil
 		c.fail("restart the devnet: %v", err)
@@ -706,14 +775,16 @@ func (c *chaos) pay(dr draw, asset ledger.Hash, amount *uint256.Int) {
 	if asset == c.eth {
 		unit = "wei of ETH"
 	}
+	ctx, cancel := c.bounded()
+	defer cancel()
 	h := c.connect(i)
-	res := terminal.Pay(c.ctx, &cfg, h, asset, amount)
+	res := terminal.Pay(ctx, &cfg, h, asset, amount)
 	h.Close()
 	if res.InDoubt != nil {
 		// The card may have signed: it keeps its last records readable.
 		c.log("card %d pays %s %s: in doubt (%s); recovering", i, amount, unit, res.Reason)
 		h = c.connect(i)
-		res = terminal.Recover(c.ctx, &cfg, h, *res.InDoubt)
+		res = terminal.Recover(ctx, &cfg, h, *res.InDoubt)
 		h.Close()
 	}
 	if res.TxID != (ledger.Hash{}) {
@@ -775,7 +846,9 @@ func (c *chaos) checkpoint() {
 		c.startNode()
 	}
 	c.forward()
+	c.log("the terminal's queue is empty")
 	c.waitAcked()
+	c.log("every acknowledged transaction settled or failed on every node")
 	c.waitQuiet()
 	c.checkVault(true)
 	c.checkSupplies()
@@ -789,7 +862,9 @@ func (c *chaos) forward() {
 	for k := 0; ; k++ {
 		cfg := c.term
 		cfg.Net = termNet{TerminalNet: client.TerminalNet{C: c.api(0)}, records: c.api(k % len(c.d.Nodes))}
-		left, err := terminal.Forward(c.ctx, &cfg)
+		ctx, cancel := c.bounded()
+		left, err := terminal.Forward(ctx, &cfg)
+		cancel()
 		if left == 0 && err == nil {
 			return
 		}

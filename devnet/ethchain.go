@@ -106,8 +106,11 @@ type EthChain struct {
 	wsURL   string
 	started time.Duration
 
-	mu        sync.Mutex  // serialises Reorg and MineBlocks
-	reorgs    uint64      // Reorg calls so far (guarded by mu)
+	mu     sync.Mutex // serialises Reorg and MineBlocks
+	reorgs uint64     // Reorg calls so far (guarded by mu)
+	// reopened is the head a reopened data dir started at (0 for a new
+	// chain): Reorg never goes below it.
+	reopened  uint64
 	rpc       *rpc.Client // in-process, for dev_addWithdrawal
 	quit      chan struct{}
 	watchDone chan struct{}
@@ -268,6 +271,9 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 		wsURL:   stack.WSEndpoint(),
 	}
 	c.rpc = stack.Attach()
+	if genesis == nil {
+		c.reopened = backend.BlockChain().CurrentBlock().Number.Uint64()
+	}
 	c.quit = make(chan struct{})
 	c.watchDone = make(chan struct{})
 	if period == 0 {
@@ -649,7 +655,8 @@ func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
 // transactions of the dropped blocks return to the pool and are mined again
 // into new blocks, and blocks are added until the new chain is at least as
 // long as the old one. Every block from from on gets a new hash. Only for
-// Period 0; call it while no transactions are being sent.
+// Period 0, and on a reopened chain only above the head it was reopened at
+// (ErrReorgBelowReopen); call it while no transactions are being sent.
 //
 // It does not use SimulatedBeacon.Fork: that calls TxPool.Sync, which
 // deadlocks when it runs concurrently with the beacon loop's own Sync (the
@@ -657,6 +664,17 @@ func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
 func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
 	return c.ReorgInject(ctx, from, nil)
 }
+
+// ErrReorgBelowReopen: Reorg was asked to replace blocks a reopened chain
+// loaded from its data dir. go-ethereum's simulated beacon, set back below
+// the head it started at, at times never seals a block again ("safe block
+// not in canonical chain" on every try), so Reorg refuses; blocks sealed
+// since the reopening can be replaced.
+var ErrReorgBelowReopen = errors.New("devnet: cannot reorg below the head the chain was reopened at")
+
+// ReopenedAt is the head block a chain reopened from its data dir started
+// at (0 for a new chain): Reorg replaces only blocks above it.
+func (c *EthChain) ReopenedAt() uint64 { return c.reopened }
 
 // ReorgInject is Reorg with inject called once the head is set back and
 // before the chain regrows: a transaction it sends lands in the replacement
@@ -674,6 +692,9 @@ func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx
 	head, _ := c.Head()
 	if from == 0 || from > head || head-from >= 64 {
 		return fmt.Errorf("devnet: cannot reorg from block %d with head %d (1 to 64 blocks, never genesis)", from, head)
+	}
+	if from <= c.reopened {
+		return fmt.Errorf("%w: block %d is not above %d", ErrReorgBelowReopen, from, c.reopened)
 	}
 	// A new fee recipient for the replacement blocks: on a chain whose
 	// timestamps run ahead of the clock, a block re-mined with the same
