@@ -90,7 +90,7 @@ import (
 // Finally every withdrawal is claimed and the Vault holds exactly the
 // ledger's ETH.
 //
-// ANONEX_CHAOS_OPS sets the number of operations (40 in make test, 300 in
+// ANONEX_CHAOS_OPS sets the number of operations (150 in make test, 300 in
 // make chaos), ANONEX_CHAOS_SEED replays a run: the operations and their
 // arguments come from the seed alone. Timing does not (gossip, batching,
 // which transactions share a batch, whether a record reached its node
@@ -99,7 +99,7 @@ import (
 // the seed and the last 60 steps; ANONEX_CHAOS_HISTORY=1 logs every step
 // of a passing run.
 func TestChaosChecker(t *testing.T) {
-	ops, seed := 40, uint64(time.Now().UnixNano())
+	ops, seed := 150, uint64(time.Now().UnixNano())
 	if v := os.Getenv("ANONEX_CHAOS_OPS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
