@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
@@ -116,13 +117,9 @@ func offerTakeCommand(common []cli.Flag) *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			n, _, key, err := signerFor(c)
+			n, key, id, err := offerSigner(c)
 			if err != nil {
 				return err
-			}
-			id, err := ledger.ParseHash(c.String("offer"))
-			if err != nil {
-				return fmt.Errorf("--offer: %w", err)
 			}
 			info, err := n.Offer(ctx, id)
 			if err != nil {
@@ -177,13 +174,9 @@ func offerCancelCommand(common []cli.Flag) *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			n, _, key, err := signerFor(c)
+			n, key, id, err := offerSigner(c)
 			if err != nil {
 				return err
-			}
-			id, err := ledger.ParseHash(c.String("offer"))
-			if err != nil {
-				return fmt.Errorf("--offer: %w", err)
 			}
 			nonce, dom, err := nonceAndDomain(ctx, n, key.Address())
 			if err != nil {
@@ -231,4 +224,18 @@ func offerBookCommand() *cli.Command {
 			})
 		},
 	}
+}
+
+// offerSigner is what offer take and cancel start with: the node, the
+// signing key of --from, and the offer --offer names.
+func offerSigner(c *cli.Context) (*client.Client, *account.Key, ledger.Hash, error) {
+	n, _, key, err := signerFor(c)
+	if err != nil {
+		return nil, nil, ledger.Hash{}, err
+	}
+	id, err := ledger.ParseHash(c.String("offer"))
+	if err != nil {
+		return nil, nil, ledger.Hash{}, fmt.Errorf("--offer: %w", err)
+	}
+	return n, key, id, nil
 }
