@@ -182,3 +182,17 @@ func (k *Key) SharedSecret(pub []byte) ([]byte, error) {
 	}
 	return btcec.GenerateSharedSecret(k.priv, p), nil
 }
+
+// Keys is a set of keys held together: the device accounts a node holds
+// as their owners' wallet.
+type Keys []*Key
+
+// Find returns the key of account a, or nil when the set holds none.
+func (ks Keys) Find(a ledger.Address) *Key {
+	for _, k := range ks {
+		if k.Address() == a {
+			return k
+		}
+	}
+	return nil
+}

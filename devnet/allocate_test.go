@@ -26,7 +26,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 
 	// 32.30 at the merchant from holder-1 (25.00 GIFT, 1000.00 EUR) and
 	// holder-2 (7.30 GIFT, 1000.00 EUR): both gift cards cover it exactly.
-	res, err := n0.Allocate(api.AllocateRequest{Amount: "32.30", Asset: "EUR", Merchant: merchant.Address().Hex(),
+	res, err := n0.Allocation().Allocate(api.AllocateRequest{Amount: "32.30", Asset: "EUR", Merchant: merchant.Address().Hex(),
 		Accounts: []string{holder1, holder2}})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 	// Elsewhere a gift card is not accepted; an account whose key the node
 	// does not hold gets the typed data to sign; more than the pool holds
 	// is refused.
-	res, err = n0.Allocate(api.AllocateRequest{Amount: "12.15", Asset: "EUR", Merchant: holder1,
+	res, err = n0.Allocation().Allocate(api.AllocateRequest{Amount: "12.15", Asset: "EUR", Merchant: holder1,
 		Accounts: []string{d.Info.Accounts[3].Address, d.Info.Accounts[5].Address}})
 	if err != nil {
 		t.Fatal(err)
@@ -88,11 +88,11 @@ func TestAllocateAndRedeem(t *testing.T) {
 			t.Fatalf("a gift card spent away from its merchant: %+v", res)
 		}
 	}
-	res, err = n0.Allocate(api.AllocateRequest{Amount: "1.00", Asset: "EUR", Merchant: holder1, Accounts: []string{d.Info.Accounts[5].Address}})
+	res, err = n0.Allocation().Allocate(api.AllocateRequest{Amount: "1.00", Asset: "EUR", Merchant: holder1, Accounts: []string{d.Info.Accounts[5].Address}})
 	if err != nil || res.Spends[0].Signed || res.Spends[0].TypedData == nil {
 		t.Fatalf("market maker's allocation: %v %+v", err, res)
 	}
-	if _, err := n0.Allocate(api.AllocateRequest{Amount: "5000.00", Asset: "EUR", Merchant: merchant.Address().Hex(),
+	if _, err := n0.Allocation().Allocate(api.AllocateRequest{Amount: "5000.00", Asset: "EUR", Merchant: merchant.Address().Hex(),
 		Accounts: []string{holder1}}); err == nil {
 		t.Fatal("an allocation beyond the pool")
 	}

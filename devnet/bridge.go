@@ -99,7 +99,7 @@ func (d *Devnet) seedBridge(ctx context.Context, keys []*account.Key, vault, tok
 	deadline := time.Now().Add(15 * time.Second)
 	for _, n := range d.Nodes {
 		for {
-			if _, ok, err := n.Deposit(last); err != nil {
+			if _, ok, err := n.Bridge().Deposit(last); err != nil {
 				return err
 			} else if ok {
 				break

@@ -595,12 +595,12 @@ func short(id ledger.Hash) string { return id.Hex()[:10] }
 func (c *chaos) fill(dr draw, h *holder) {
 	live := c.live()
 	n := c.d.Nodes[live[dr.n(2, len(live))]]
-	book := n.Book(api.AssetInfo{ID: c.eth, Decimals: 18}, api.AssetInfo{ID: c.eur, Decimals: 2})
+	book := n.Offers().Book(api.AssetInfo{ID: c.eth, Decimals: 18}, api.AssetInfo{ID: c.eur, Decimals: 2})
 	if len(book.Asks) == 0 {
 		c.log("fill: no ETH ask on the book")
 		return
 	}
-	oi, err := n.Offer(book.Asks[0].Offer)
+	oi, err := n.Offers().Offer(book.Asks[0].Offer)
 	if err != nil || oi.Offer == nil {
 		c.log("fill: offer %s gone: %v", book.Asks[0].Offer, err)
 		return
@@ -928,7 +928,7 @@ func (c *chaos) waitQuiet() {
 	deadline := time.Now().Add(60 * time.Second)
 	for i, n := range c.d.Nodes {
 		for next > 0 {
-			if _, ok, err := n.Deposit(next - 1); err != nil {
+			if _, ok, err := n.Bridge().Deposit(next - 1); err != nil {
 				c.t.Fatal(err)
 			} else if ok {
 				break

@@ -79,7 +79,7 @@ func TestJSDecoderFollowsDevnet(t *testing.T) {
 			t.Fatal(err)
 		}
 		if st.SettledSeq != nil {
-			if a, err := n0.Attestations(*st.SettledSeq); err == nil && len(a.Signatures) >= a.Threshold {
+			if a, err := n0.Bridge().Attestations(*st.SettledSeq); err == nil && len(a.Signatures) >= a.Threshold {
 				break
 			}
 		}
@@ -373,7 +373,7 @@ func (w *kindsWorkload) deposit(to ledger.Address) {
 		w.t.Fatal(err)
 	}
 	for {
-		if _, ok, err := w.n0.Deposit(r.Index); err != nil {
+		if _, ok, err := w.n0.Bridge().Deposit(r.Index); err != nil {
 			w.t.Fatal(err)
 		} else if ok {
 			return

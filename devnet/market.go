@@ -91,7 +91,7 @@ func (d *Devnet) quoteOnce(mm *account.Key, ids map[string]ledger.Hash) error {
 		if err != nil {
 			return err
 		}
-		book := n0.Book(bi, qi)
+		book := n0.Offers().Book(bi, qi)
 		count := func(levels []api.BookLevel) int {
 			c := 0
 			for _, l := range levels {
@@ -133,7 +133,7 @@ func (d *Devnet) postOfferFor(mm *account.Key, dom ledger.Domain, give ledger.Ha
 	if err != nil {
 		return err
 	}
-	_, err = d.Nodes[0].AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}) // under d.mu, or before the market runs
+	_, err = d.Nodes[0].Offers().AddOffer(context.Background(), &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}) // under d.mu, or before the market runs
 	return err
 }
 

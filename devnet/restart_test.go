@@ -61,7 +61,7 @@ func waitWithdrawal(t *testing.T, ctx context.Context, d *Devnet, i int, id ledg
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		w, err := d.Nodes[i].Withdrawal(ctx, id)
+		w, err := d.Nodes[i].Bridge().Withdrawal(ctx, id)
 		if err == nil && w.Status == status {
 			return
 		}

@@ -1,16 +1,11 @@
 package node
 
 import (
-	"bytes"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,14 +14,10 @@ import (
 
 	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/api"
-	"github.com/anonex/anonex/internal/strictjson"
 	"github.com/anonex/anonex/ledger"
-	"github.com/anonex/anonex/node/pool"
+	"github.com/anonex/anonex/node/route"
 	"github.com/holiman/uint256"
 )
-
-// maxBody bounds the body of every request.
-const maxBody = 64 << 10
 
 // apiLimits are the API server's limits against slow and greedy clients.
 type apiLimits struct {
@@ -50,7 +41,7 @@ type apiLimits struct {
 
 var defaultAPILimits = apiLimits{
 	ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 120 * time.Second,
-	Body: maxBody, StreamsPerClient: 8, KeepAlive: 15 * time.Second,
+	Body: route.MaxBody, StreamsPerClient: 8, KeepAlive: 15 * time.Second,
 }
 
 // newAPIServer is the node's HTTP server with the limits l.
@@ -61,188 +52,47 @@ func newAPIServer(h http.Handler, l apiLimits) *http.Server {
 
 func (n *Node) routes() http.Handler { return n.routesWith(defaultAPILimits) }
 
-func (n *Node) routesWith(lim apiLimits) http.Handler {
-	mux := http.NewServeMux()
+// routesWith is the API with limits lim: the node's own routes (status, the protocol's
+// types, accounts, assets, transactions, batches, proofs, events) and
+// each subsystem's.
+func (n *Node) routesWith(lim apiLimits) http.Handler { return n.mux(lim).Handler() }
+
+// mux mounts every route of the API.
+func (n *Node) mux(lim apiLimits) *route.Mux {
+	m := route.NewMux(n.cfg.APIToken, lim.Body)
 	streams := newStreamLimiter(lim.StreamsPerClient)
-	limiter := newRateLimiter(n.cfg.SubmitRate, n.cfg.Clock)
-	mux.HandleFunc("GET /v1/status", n.handle(func(r *http.Request) (any, error) { return n.Status() }))
-	mux.HandleFunc("GET /v1/eip712", n.handle(n.apiEIP712))
-	mux.HandleFunc("GET /v1/accounts", n.handle(n.apiAccounts))
-	mux.HandleFunc("GET /v1/accounts/{q}", n.handle(n.apiAccount))
-	mux.HandleFunc("GET /v1/assets", n.handle(n.apiAssets))
-	mux.HandleFunc("GET /v1/assets/{q}", n.handle(n.apiAsset))
-	mux.HandleFunc("POST /v1/txs", n.handle(func(r *http.Request) (any, error) {
-		if !limiter.allow(clientIP(r)) {
-			return nil, api.Errorf(api.CodeRateLimited, "too many submissions from this address; slow down")
+	m.Handle("GET /v1/status", func(r *http.Request) (any, error) { return n.Status() })
+	m.Handle("GET /v1/eip712", n.apiEIP712)
+	m.Handle("GET /v1/accounts", n.apiAccounts)
+	m.Handle("GET /v1/accounts/{q}", n.apiAccount)
+	m.Handle("GET /v1/assets", n.apiAssets)
+	m.Handle("GET /v1/assets/{q}", n.apiAsset)
+	m.Handle("POST /v1/txs", func(r *http.Request) (any, error) {
+		if err := n.limiter.Check(r); err != nil {
+			return nil, err
 		}
 		return n.apiSubmit(r)
-	}))
-	mux.HandleFunc("GET /v1/txs/{id}", n.handle(n.apiTx))
-	mux.HandleFunc("GET /v1/batches/{seq}", n.handle(n.apiBatch))
-	mux.HandleFunc("GET /v1/proofs/{account}/{asset}", n.handle(n.apiProof))
-	mux.HandleFunc("GET /v1/evidence", n.handle(func(*http.Request) (any, error) { return n.evidence(), nil }))
-	mux.HandleFunc("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { n.apiEvents(w, r, lim, streams) })
-	mux.HandleFunc("POST /v1/admin/flush", n.authorized(n.handle(func(*http.Request) (any, error) {
+	})
+	m.Handle("GET /v1/txs/{id}", n.apiTx)
+	m.Handle("GET /v1/batches/{seq}", n.apiBatch)
+	m.Handle("GET /v1/proofs/{account}/{asset}", n.apiProof)
+	m.Handle("GET /v1/evidence", func(*http.Request) (any, error) { return n.evidence(), nil })
+	m.Stream("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { n.apiEvents(w, r, lim, streams) })
+	m.Authorized("POST /v1/admin/flush", func(*http.Request) (any, error) {
 		if n.submitter == nil {
 			return nil, api.Errorf(api.CodeNotASettler, "this node has no settlement key")
 		}
 		n.Flush()
 		return api.FlushResult{Flushed: true}, nil
-	})))
-	n.issuerRoutes(mux)
-	n.bridgeRoutes(mux)
-	n.allocateRoutes(mux)
-	n.conversionRoutes(mux)
-	n.payConversionRoutes(mux)
-	n.offerRoutes(mux, limiter)
-	mux.HandleFunc("/", n.handle(func(r *http.Request) (any, error) {
-		return nil, api.Errorf(api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	}))
-	return n.limitBodies(mux, lim.Body)
-}
-
-// limitBodies bounds the body of every request to max bytes: a declared
-// length beyond it is refused before any handler runs, and reading past
-// it fails (handle then answers 413 too_large, whatever the handler made
-// of the failed read).
-func (n *Node) limitBodies(next http.Handler, max int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			w.Header().Set("Connection", "close")
-			n.handle(func(*http.Request) (any, error) { return nil, errTooLarge(max) })(w, r)
-			return
-		}
-		r.Body = &limitedBody{rc: http.MaxBytesReader(w, r.Body, max), max: max}
-		next.ServeHTTP(w, r)
 	})
-}
-
-func errTooLarge(max int64) *api.Error {
-	return api.Errorf(api.CodeTooLarge, "the request body exceeds %d bytes", max)
-}
-
-// limitedBody is a request body read through http.MaxBytesReader that
-// remembers whether the limit was hit.
-type limitedBody struct {
-	rc   io.ReadCloser
-	max  int64
-	read int64
-	over bool
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	b.read += int64(n)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		b.over = true
+	for _, sub := range n.subsystems {
+		sub.Routes(m)
 	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }
-
-// exceeded reports whether the body is longer than the limit. A handler
-// that read through io.LimitReader stopped at the limit without seeing
-// the error: one more byte tells.
-func (b *limitedBody) exceeded() bool {
-	if !b.over && b.read >= b.max {
-		var one [1]byte
-		b.Read(one[:])
-	}
-	return b.over
-}
-
-// bodyTooLarge reports whether r's body went over the limit.
-func bodyTooLarge(r *http.Request) (int64, bool) {
-	if b, ok := r.Body.(*limitedBody); ok && b.exceeded() {
-		return b.max, true
-	}
-	return 0, false
-}
-
-// handle turns a handler returning (value, error) into JSON responses.
-func (n *Node) handle(fn func(r *http.Request) (any, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := fn(r)
-		w.Header().Set("Content-Type", "application/json")
-		if err != nil {
-			var ae *api.Error
-			if max, over := bodyTooLarge(r); over {
-				ae = errTooLarge(max)
-			} else if !errors.As(err, &ae) {
-				ae = classify(err)
-			}
-			w.WriteHeader(ae.HTTPStatus)
-			json.NewEncoder(w).Encode(ae)
-			return
-		}
-		json.NewEncoder(w).Encode(v)
-	}
-}
-
-// authorized requires the node's API token.
-func (n *Node) authorized(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.APIToken)) != 1 {
-			n.handle(func(*http.Request) (any, error) {
-				return nil, api.Errorf(api.CodeUnauthorized, "this call needs the node's API token (Authorization: Bearer <token>)")
-			})(w, r)
-			return
-		}
-		h(w, r)
-	}
-}
-
-// unfundableCodes are the reasons of ErrUnfundable with a code of their
-// own; any other reason is "unfundable".
-var unfundableCodes = map[ledger.Reason]api.Code{
-	ledger.ReasonInsufficientFunds: api.CodeInsufficientFunds,
-	ledger.ReasonUnknownAsset:      api.CodeUnknownAsset,
-}
-
-// classify maps ledger and pool errors to API errors by their types
-// (errors.Is and errors.As), never by their text.
-func classify(err error) *api.Error {
-	msg := err.Error()
-	switch {
-	case errors.Is(err, ledger.ErrDecode), errors.Is(err, ledger.ErrUnknownKind), errors.Is(err, ledger.ErrBadAddress),
-		errors.Is(err, ledger.ErrBadHash), errors.Is(err, ledger.ErrBadAmount):
-		return api.Errorf(api.CodeMalformed, "%s", msg)
-	case errors.Is(err, ledger.ErrBadSignature), errors.Is(err, ledger.ErrWrongSigner):
-		return api.Errorf(api.CodeBadSignature, "%s (check the chain id and Anchor address of the EIP-712 domain: GET /v1/eip712)", msg)
-	case errors.Is(err, ledger.ErrBadField), errors.Is(err, ledger.ErrZeroAmount), errors.Is(err, ledger.ErrTooManyDecim):
-		return api.Errorf(api.CodeInvalid, "%s", msg)
-	case errors.Is(err, ledger.ErrNonceTooLow):
-		return api.Errorf(api.CodeNonceTooLow, "%s", msg)
-	case errors.Is(err, pool.ErrConflict):
-		return api.Errorf(api.CodeConflict, "%s", msg)
-	case errors.Is(err, pool.ErrNonceGapUnknown):
-		return api.Errorf(api.CodeNonceGap, "%s (send the account's earlier transactions first)", msg)
-	case errors.Is(err, pool.ErrUnfundable):
-		code := api.CodeUnfundable
-		var ue *pool.UnfundableError
-		switch {
-		case errors.Is(err, ledger.ErrCardBlocked):
-			code = api.CodeCardBlocked
-		case errors.As(err, &ue) && unfundableCodes[ue.Reason] != "":
-			code = unfundableCodes[ue.Reason]
-		}
-		e := api.Errorf(code, "%s", msg)
-		// unknown_asset included: a transaction refused, not a lookup.
-		e.HTTPStatus = http.StatusUnprocessableEntity
-		return e
-	case errors.Is(err, pool.ErrQueueFull), errors.Is(err, pool.ErrPoolFull):
-		return api.Errorf(api.CodeBusy, "%s", msg)
-	case errors.Is(err, pool.ErrQuota):
-		return api.Errorf(api.CodeQuota, "%s (wait until some settle)", msg)
-	}
-	return api.Errorf(api.CodeInternal, "%s", msg)
+	return m
 }
 
 func (n *Node) apiEIP712(r *http.Request) (any, error) {
-	q, err := queryParams(r, "type", "rpc")
+	q, err := route.Query(r, "type", "rpc")
 	if err != nil {
 		return nil, err
 	}
@@ -281,68 +131,18 @@ func (n *Node) EIP712Type(name string, withDomain bool) (api.EIP712Type, error) 
 	return api.EIP712Type{Domain: ledger.DomainJSON(domain), PrimaryType: name, Types: types}, nil
 }
 
-// queryParams reads a GET route's query parameters: each of names at most
-// once; any other parameter, or one given twice, is 400 malformed (a
-// misspelt parameter is never silently ignored).
-func queryParams(r *http.Request, names ...string) (map[string]string, error) {
-	out := map[string]string{}
-	for k, vs := range r.URL.Query() {
-		if !slices.Contains(names, k) {
-			return nil, api.Errorf(api.CodeMalformed, "unknown query parameter %q (this route takes: %s)", k, strings.Join(names, ", "))
-		}
-		if len(vs) > 1 {
-			return nil, api.Errorf(api.CodeMalformed, "query parameter %q given %d times", k, len(vs))
-		}
-		out[k] = vs[0]
-	}
-	return out, nil
-}
-
 func (n *Node) apiSubmit(r *http.Request) (any, error) {
 	var req api.SubmitRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := route.Decode(r, &req); err != nil {
 		return nil, err
 	}
 	return n.Submit(r.Context(), req.Tx)
 }
 
-// decodeBody reads a JSON request body by strictjson's rules — the one
-// way every route reads its body: an unknown, misspelt or repeated field
-// at any level, a JSON number beyond 2^53 − 1, or anything after the
-// value is 400 malformed, naming what and where.
-func decodeBody(r *http.Request, v any) error {
-	return decodeBodyOr(r, v, false)
-}
-
-// decodeOptionalBody is decodeBody for a route whose body may be empty (v
-// is then left as it is).
-func decodeOptionalBody(r *http.Request, v any) error {
-	return decodeBodyOr(r, v, true)
-}
-
-func decodeBodyOr(r *http.Request, v any, optional bool) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	if err != nil {
-		return api.Errorf(api.CodeMalformed, "reading the body: %v", err)
-	}
-	if optional && len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	if err := strictjson.Unmarshal(body, v); err != nil {
-		// A ledger error keeps its own code (a wire form's bad signature
-		// is bad_signature); anything else is malformed.
-		if ae := classify(err); ae.Code != api.CodeInternal {
-			return ae
-		}
-		return api.Errorf(api.CodeMalformed, "%v", err)
-	}
-	return nil
-}
-
 func (n *Node) apiTx(r *http.Request) (any, error) {
-	id, err := ledger.ParseHash(r.PathValue("id"))
+	id, err := route.Hash(r, "id")
 	if err != nil {
-		return nil, api.Errorf(api.CodeMalformed, "%v", err)
+		return nil, err
 	}
 	return n.TxStatus(id)
 }
@@ -525,7 +325,7 @@ func (n *Node) Account(addr ledger.Address) (api.AccountInfo, error) {
 }
 
 func (n *Node) apiAccounts(r *http.Request) (any, error) {
-	q, err := queryParams(r, "from", "limit")
+	q, err := route.Query(r, "from", "limit")
 	if err != nil {
 		return nil, err
 	}
@@ -639,20 +439,16 @@ func (n *Node) apiProof(r *http.Request) (any, error) {
 // pushes its write deadline forward before each write, so only a client
 // that stops reading is cut off.
 func (n *Node) apiEvents(w http.ResponseWriter, r *http.Request, lim apiLimits, streams *streamLimiter) {
-	ip := clientIP(r)
+	ip := route.ClientIP(r)
 	if !streams.acquire(ip) {
-		n.handle(func(*http.Request) (any, error) {
-			return nil, api.Errorf(api.CodeTooManyStreams,
-				"this address already has %d event streams open on this node; close one first", streams.max)
-		})(w, r)
+		route.Fail(w, r, api.Errorf(api.CodeTooManyStreams,
+			"this address already has %d event streams open on this node; close one first", streams.max))
 		return
 	}
 	defer streams.release(ip)
 	ch, cancel, ok := n.events.subscribe()
 	if !ok {
-		n.handle(func(*http.Request) (any, error) {
-			return nil, api.Errorf(api.CodeBusy, "too many event streams are open on this node")
-		})(w, r)
+		route.Fail(w, r, api.Errorf(api.CodeBusy, "too many event streams are open on this node"))
 		return
 	}
 	defer cancel()
@@ -721,67 +517,6 @@ func (l *streamLimiter) release(ip string) {
 	if l.open[ip]--; l.open[ip] <= 0 {
 		delete(l.open, ip)
 	}
-}
-
-// rateLimiter is a token bucket per client IP.
-type rateLimiter struct {
-	mu      sync.Mutex
-	rate    float64
-	burst   float64
-	clock   func() time.Time
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newRateLimiter(rate float64, clock func() time.Time) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: 2 * rate, clock: clock, buckets: map[string]*bucket{}}
-}
-
-func (l *rateLimiter) allow(ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock()
-	b := l.buckets[ip]
-	if b == nil {
-		if len(l.buckets) >= 100000 {
-			// Forget buckets that have refilled: they carry no state.
-			for k, old := range l.buckets {
-				if now.Sub(old.last).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
-			if len(l.buckets) >= 100000 {
-				return false
-			}
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[ip] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// clientIP keys the rate limit: the IPv4 address, or the /64 of an IPv6
-// address (one host usually owns a whole /64).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip != nil && ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String()
-	}
-	return host
 }
 
 // evidence is every equivocation the pool saw, as GET /v1/evidence

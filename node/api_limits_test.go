@@ -13,13 +13,18 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node/route"
 )
 
-// limitsServer serves a bare node's API (no chain, no store: the limits
-// act before any handler needs them) with limits l.
+// limitsServer serves the API of a node that is not started (no chain, no
+// network: the limits act before any handler needs them) with limits l.
 func limitsServer(t *testing.T, l apiLimits) (*Node, string) {
 	t.Helper()
-	n := &Node{events: newHub(), cfg: Config{SubmitRate: 1000, Clock: time.Now, APIToken: "secret"}}
+	n, err := New(Config{InMemory: true, Anchor: ledger.Address{0xa1}, EthRPC: "http://127.0.0.1:1", SubmitRate: 1000, APIToken: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -53,24 +58,24 @@ func decodeAPIError(t *testing.T, resp *http.Response) api.Error {
 // or streams it chunked, and whichever way the handler reads it.
 func TestAttackOversizedBody(t *testing.T) {
 	_, addr := limitsServer(t, testLimits())
-	big := `{"raw":"0x` + strings.Repeat("00", maxBody) + `"}`
+	big := `{"raw":"0x` + strings.Repeat("00", route.MaxBody) + `"}`
 	routes := []string{"/v1/txs", "/v1/offers", "/v1/pay-conversions", "/v1/pay-conversions/0x" + strings.Repeat("01", 32) + "/record",
 		"/v1/allocate", "/v1/conversions"}
-	for _, route := range routes {
+	for _, path := range routes {
 		for _, chunked := range []bool{false, true} {
 			var body io.Reader = strings.NewReader(big)
 			if chunked {
 				body = io.MultiReader(strings.NewReader(big)) // no length known: sent chunked
 			}
-			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+route, body)
+			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, body)
 			req.Header.Set("Authorization", "Bearer secret")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
-				t.Fatalf("%s (chunked %v): %v", route, chunked, err)
+				t.Fatalf("%s (chunked %v): %v", path, chunked, err)
 			}
 			e := decodeAPIError(t, resp)
-			if resp.StatusCode != http.StatusRequestEntityTooLarge || e.Code != "too_large" || !strings.Contains(e.Message, fmt.Sprint(maxBody)) {
-				t.Errorf("%s (chunked %v): %d %+v, want 413 too_large naming the limit", route, chunked, resp.StatusCode, e)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || e.Code != "too_large" || !strings.Contains(e.Message, fmt.Sprint(route.MaxBody)) {
+				t.Errorf("%s (chunked %v): %d %+v, want 413 too_large naming the limit", path, chunked, resp.StatusCode, e)
 			}
 		}
 	}

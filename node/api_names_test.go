@@ -3,13 +3,8 @@ package node
 import (
 	"encoding"
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -58,35 +53,16 @@ var apiTypes = map[string][]any{
 	"/": {api.Error{}},
 }
 
-// TestEveryRouteIsListed: apiTypes names every route the node registers
-// (read from the sources: mux.HandleFunc("PATTERN", …)), and no other.
+// TestEveryRouteIsListed: apiTypes names every route the node and its
+// subsystems mount, and no other.
 func TestEveryRouteIsListed(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
+	n, _ := offlineNode(t)
 	found := map[string]bool{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(af, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			lit, isLit := call.Args[0].(*ast.BasicLit)
-			if ok && isLit && sel.Sel.Name == "HandleFunc" && lit.Kind == token.STRING {
-				p, _ := strconv.Unquote(lit.Value)
-				found[p] = true
-			}
-			return true
-		})
+	for _, p := range n.mux(defaultAPILimits).Patterns() {
+		found[p] = true
 	}
 	if len(found) < 20 {
-		t.Fatalf("found only %d routes in the sources", len(found))
+		t.Fatalf("found only %d routes", len(found))
 	}
 	for p := range found {
 		if _, ok := apiTypes[p]; !ok {

@@ -1,17 +1,36 @@
-// Package node assembles one anonex node — the server side: the Pebble
-// store, the pending pool (package node/pool: the pending view over a
-// store snapshot, which a fold commits under first and then advances),
-// the libp2p gossip host, the chain follower that folds anchored batches
-// into the settled state, the settler that posts batches when the node
-// has an Ethereum key, and the HTTP API.
+// Package node assembles one anonex node — the server side. Node itself
+// keeps the lifecycle, ingest, the fold and settlement, and the API's mux:
 //
-// Beside them, in this package for now, the node's features: the issuer
-// service (issuer.go: card certificates, registration, update values,
-// blocks), the Vault bridge (bridge.go: deposits, attestations,
-// withdrawals), offers and the book (offers.go), gift-card conversions
-// (conversions.go) and conversions at payment time (payconvert.go), and
-// stored-value allocation (allocate.go). Each mounts its routes on the
-// API's mux.
+//   - the Pebble store (ledger/store) and the pending pool (node/pool: the
+//     pending view over a store snapshot, which a fold commits under first
+//     and then advances);
+//   - ingest: the one verifier every way in uses (the API, gossip, a
+//     reload, a rollback), the libp2p gossip host and its transaction
+//     topic, the hand-over of the pending set to peers that join;
+//   - the fold: the chain follower folds anchored batches and the Vault's
+//     listings and deposits into the settled state in chain order, and
+//     rolls back on a reorg (follow.go, rollback.go);
+//   - settlement: with an Ethereum key, the settler posts batches
+//     (settle.go);
+//   - the API's mux (node/route: how every route answers, reads bodies and
+//     checks the API token) and its own routes: status, EIP-712 types,
+//     accounts, assets, transactions, batches, proofs, events.
+//
+// Beside them run the subsystems, each a package with Config, New, Start,
+// Stop and Routes, seeing the node only through an interface it declares
+// (subsystems.go implements them all):
+//
+//   - node/issuer: cards — the issuer service (certificates, registration,
+//     update values, blocks) and, on every node, card state and the
+//     hot-list;
+//   - node/offers: offers and the book — gossip, storage, pruning, book
+//     levels and quotes;
+//   - node/bridge: the Vault bridge beyond the fold — attestations (signed,
+//     gossiped, compared with the node's roots), withdrawals' proofs,
+//     deposits;
+//   - node/convert: gift-card conversions and conversions at payment time,
+//     for the accounts the node holds as a wallet;
+//   - node/allocation: stored-value allocation with spend authorizations.
 //
 // The API speaks package api's types (every route's request and answer,
 // the error body and codes); node only answers with them. The client
@@ -19,8 +38,11 @@
 // side, withdrawal claims — is package client, which imports nothing of
 // node: a wallet or terminal links api and client, never the server.
 //
-// Lifecycle: New copies, defaults and validates the Config and opens the
-// store; Start brings up the network, chain and API; Close stops every
-// goroutine the node started and closes the store, and is safe to call
-// twice. Time comes from Config.Clock so tests can drive it.
+// Lifecycle: New copies, defaults and validates the Config, opens the
+// store and makes the subsystems; Start brings up the chain client, the
+// network, the subsystems (in order), the follower, the settler and the
+// API; Close stops the subsystems in reverse order and every goroutine the
+// node started, and closes the store, and is safe to call twice. Time
+// comes from Config.Clock and randomness from Config.Rand, so tests can
+// drive them.
 package node

@@ -1,9 +1,13 @@
 package node
 
 import (
+	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/ledger"
 )
 
 // hub fans events out to subscribers. A subscriber that falls behind by
@@ -70,4 +74,43 @@ func (h *hub) close() {
 func (n *Node) Subscribe() (<-chan api.Event, func(), bool) {
 	ch, cancel, ok := n.events.subscribe()
 	return ch, cancel, ok
+}
+
+// WaitTx waits until a transaction settles, fails or is rejected on this
+// node, and returns its status then (or ctx's error). It listens to the
+// node's events and looks the status up when one may have changed it; a
+// slow check every second covers a subscription the hub dropped.
+func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (api.TxInfo, error) {
+	events, stop, ok := n.Subscribe()
+	if ok {
+		defer stop()
+	}
+	slow := time.NewTicker(time.Second)
+	defer slow.Stop()
+	for {
+		info, err := n.TxStatus(id)
+		if err == nil {
+			if info.Status.Final() {
+				return info, nil
+			}
+		}
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return info, fmt.Errorf("transaction %s is %q: %w", id.Hex(), info.Status, ctx.Err())
+			case <-slow.C:
+				break wait
+			case ev, open := <-events:
+				switch {
+				case !open:
+					events = nil // dropped: the slow check carries on
+				case ev.Type == "tx" && ev.ID != nil && *ev.ID != id:
+					// another transaction's news
+				default:
+					break wait
+				}
+			}
+		}
+	}
 }

@@ -94,7 +94,7 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 	}
 	// Keep each burned withdrawal's transaction: its claim needs the fields.
 	var meta []ledger.KV
-	if n.bridge != nil {
+	if n.bridge.Enabled() {
 		ok := make(map[ledger.Hash]bool)
 		for _, r := range res.Receipts {
 			if r.Kind == ledger.KindWithdraw && r.Status == ledger.StatusOK {
@@ -103,7 +103,7 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 		}
 		for _, v := range verified {
 			if ok[v.ID] {
-				meta = append(meta, ledger.KV{Key: n.withdrawalKey(v.ID), Value: v.Tx.Encode()})
+				meta = append(meta, ledger.KV{Key: n.store.Records(store.NSWithdrawal).Key(v.ID.Hex()), Value: v.Tx.Encode()})
 			}
 		}
 	}
@@ -173,4 +173,58 @@ func (n *Node) verifyBatch(btxs []ledger.BatchTx) []*ledger.Verified {
 		}
 	})
 	return out
+}
+
+// foldVault folds one Vault event into the settled state, in chain order.
+func (n *Node) foldVault(ev chain.Event) error {
+	cursor, err := json.Marshal(ev.Cursor())
+	if err != nil {
+		return err
+	}
+	st := ledger.NewOverlay(n.store.State())
+	var dep *store.DepositRecord
+	switch {
+	case ev.Listing != nil:
+		if err := ledger.ApplyListing(st, ev.Listing); err != nil {
+			if errors.Is(err, ledger.ErrState) {
+				return err
+			}
+			n.log.Warn("vault listed an asset the ledger cannot hold; ignored", "asset", ev.Listing.Asset, "err", err)
+		}
+	case ev.Deposit != nil:
+		d := ev.Deposit
+		reason, err := ledger.ApplyDeposit(st, d)
+		if errors.Is(err, ledger.ErrDepositApplied) {
+			return nil // folded before the cursor was saved
+		}
+		if err != nil {
+			return err
+		}
+		dep = &store.DepositRecord{Index: d.Index, Asset: d.Asset, Account: d.Account, Amount: d.Amount.Dec(),
+			From: ledger.Address(ev.From), Status: string(api.TxSettled), Block: ev.Block, EthTx: ledger.Hash(ev.TxHash)}
+		if reason != ledger.ReasonNone {
+			dep.Status, dep.Reason = string(api.TxFailed), reason.String()
+		}
+	}
+	writes := st.Writes()
+	tree := ledger.NewTree(n.store.Tree())
+	root, err := tree.Update(writes)
+	if err != nil {
+		return err
+	}
+	err = n.store.Commit(store.Commit{Result: &ledger.FoldResult{StateWrites: writes, TreeWrites: tree.Writes(), StateRoot: root},
+		Cursor: cursor, Deposit: dep, Step: store.Step{Block: ev.Block, LogIndex: uint32(ev.LogIndex), BlockHash: ledger.Hash(ev.BlockHash)}})
+	if err == nil && len(writes) > 0 {
+		err = n.advancePool(nil) // the settled state changed under the view
+	}
+	if err != nil {
+		return err
+	}
+	if dep != nil {
+		idx := dep.Index
+		n.events.publish(api.Event{Type: "deposit", Status: dep.Status, Reason: dep.Reason, Index: &idx, Account: &dep.Account,
+			Asset: &dep.Asset, Amount: dep.Amount, EthTx: &dep.EthTx, Root: &root})
+		n.log.Debug("folded deposit", "index", dep.Index, "account", dep.Account, "amount", dep.Amount, "status", dep.Status)
+	}
+	return nil
 }

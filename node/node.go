@@ -23,10 +23,15 @@ import (
 	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
-	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/allocation"
+	"github.com/anonex/anonex/node/bridge"
+	"github.com/anonex/anonex/node/convert"
+	"github.com/anonex/anonex/node/issuer"
+	"github.com/anonex/anonex/node/offers"
 	"github.com/anonex/anonex/node/pool"
+	"github.com/anonex/anonex/node/route"
 	"github.com/anonex/anonex/p2p"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -225,19 +230,25 @@ type Node struct {
 	rec    ledger.Recoverer
 	domain ledger.Domain
 
-	eth        *chain.Client
-	ownEth     bool
-	host       *p2p.Host
-	txTopic    *p2p.Topic
-	submitter  *chain.Submitter
-	api        *http.Server
-	apiLn      net.Listener
-	events     *hub
-	issuer     *issuer
-	book       *exchange.Book
-	offerTopic *p2p.Topic
-	bridge     *bridge // nil without a Vault
-	payConv    payConversions
+	eth       *chain.Client
+	ownEth    bool
+	host      *p2p.Host
+	txTopic   *p2p.Topic
+	submitter *chain.Submitter
+	api       *http.Server
+	apiLn     net.Listener
+	events    *hub
+	// limiter bounds each client's submissions: POST /v1/txs and POST
+	// /v1/offers share it.
+	limiter *route.RateLimiter
+	// The subsystems (see doc.go), in start order; each sees the node
+	// through services.
+	cards      *issuer.Service
+	market     *offers.Service
+	bridge     *bridge.Service
+	conv       *convert.Service
+	alloc      *allocation.Service
+	subsystems []subsystem
 
 	mu      sync.Mutex
 	ethHead uint64
@@ -247,11 +258,6 @@ type Node struct {
 	horizonKnown bool
 	followErr    error
 	flush        chan struct{}
-	// pruneCursor is where the book's next pruning pass starts (used by
-	// the head loop's goroutine only).
-	pruneCursor uint64
-	// disagreement: an attester signed other roots than this node folded.
-	disagreement *api.RootDisagreement
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -282,20 +288,21 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{
 		cfg: cfg, log: cfg.Logger, store: st, rec: Secp256k1{},
-		pool:   pool.New(base, pool.Config{MaxQueue: cfg.MaxQueue, MaxPool: cfg.MaxPending, Clock: cfg.Clock}),
-		flush:  make(chan struct{}, 1),
-		events: newHub(),
-		book:   exchange.NewBook(100000),
+		pool:    pool.New(base, pool.Config{MaxQueue: cfg.MaxQueue, MaxPool: cfg.MaxPending, Clock: cfg.Clock}),
+		flush:   make(chan struct{}, 1),
+		events:  newHub(),
+		limiter: route.NewRateLimiter(cfg.SubmitRate, cfg.Clock),
 	}
 	// Fills repeat their offer's signature: recover each once.
 	n.rec = NewRecoveryCache(Secp256k1{}, 1<<16)
 	if cfg.ChainID != 0 {
 		n.domain = ledger.NewDomain(cfg.ChainID, cfg.Anchor)
 	}
-	if cfg.IssuerKey != nil {
-		n.issuer = &issuer{n: n, key: cfg.IssuerKey}
-	}
 	if err := n.loadToken(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := n.newSubsystems(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -365,9 +372,6 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := n.reloadPending(); err != nil {
 		return err
 	}
-	if err := n.reloadOffers(); err != nil {
-		return err
-	}
 
 	key := cfg.P2PKey
 	if key == nil {
@@ -389,9 +393,6 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if n.offerTopic, err = n.host.Topic(p2p.OfferTopicName(cfg.Network), n.validateOffer); err != nil {
-		return err
-	}
 	// Peers that join the transaction topic get the pending set directly
 	// (rebroadcastLoop); one that joins while the buffer is full waits for
 	// the periodic rebroadcast.
@@ -405,8 +406,10 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 
-	if err := n.startBridge(ctx); err != nil {
-		return err
+	for _, sub := range n.subsystems {
+		if err := sub.Start(ctx); err != nil {
+			return err
+		}
 	}
 
 	if cfg.SettleKey != nil {
@@ -420,7 +423,7 @@ func (n *Node) Start(ctx context.Context) error {
 	fcfg := chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
 		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, Finalized: cfg.Finalized, PollInterval: cfg.PollInterval,
 		Logger: n.log.With("sub", "follower")}
-	if n.bridge != nil {
+	if n.bridge.Enabled() {
 		fcfg.Vault = common.Address(cfg.Vault)
 	}
 	follower, err := chain.NewFollower(fcfg)
@@ -556,7 +559,6 @@ func (n *Node) storedCursor(old chain.Cursor) chain.Cursor {
 // headLoop keeps the chain head for status and expires transactions that
 // waited on a nonce gap for too long.
 func (n *Node) headLoop() {
-	var lastPrune time.Time
 	t := time.NewTicker(max(n.cfg.PollInterval, 100*time.Millisecond))
 	defer t.Stop()
 	for {
@@ -570,10 +572,6 @@ func (n *Node) headLoop() {
 			if err := n.dropPending(ids); err != nil {
 				n.log.Warn("storing expired pending transactions", "err", err)
 			}
-		}
-		if time.Since(lastPrune) > time.Second {
-			n.pruneBook()
-			lastPrune = time.Now()
 		}
 		select {
 		case <-n.ctx.Done():
@@ -596,6 +594,9 @@ func (n *Node) Close() error {
 			cancel()
 		}
 		n.events.close()
+		for i := len(n.subsystems) - 1; i >= 0; i-- {
+			n.subsystems[i].Stop()
+		}
 		n.wg.Wait()
 		if n.host != nil {
 			err = errors.Join(err, n.host.Close())
@@ -656,18 +657,18 @@ func (n *Node) Status() (api.NodeStatus, error) {
 	if n.submitter != nil {
 		s.Settler = n.submitter.From().Hex()
 	}
-	if n.bridge != nil {
-		s.Vault = n.bridge.addr.Hex()
-		if n.bridge.key != nil {
-			s.Attester = n.bridge.key.Address().Hex()
+	if n.bridge.Enabled() {
+		s.Vault = n.bridge.Vault().Hex()
+		if a := n.bridge.Attester(); !a.IsZero() {
+			s.Attester = a.Hex()
 		}
+		s.Disagreement = n.bridge.Disagreement()
 	}
 	n.mu.Lock()
 	s.EthBlock = n.ethHead
 	if n.followErr != nil {
 		s.Error = n.followErr.Error()
 	}
-	s.Disagreement = n.disagreement
 	n.mu.Unlock()
 	return s, nil
 }

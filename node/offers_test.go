@@ -13,6 +13,7 @@ import (
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
+	"github.com/anonex/anonex/node/offers"
 	"github.com/holiman/uint256"
 )
 
@@ -50,13 +51,13 @@ func TestOffersAcrossNodes(t *testing.T) {
 
 	// A partial offer, made at node 0, taken in pieces at both nodes.
 	po := maker.offer(t, dom, gold, 100, eur, 1000, true)
-	pid, err := c.nodes[0].AddOffer(ctx, po)
+	pid, err := c.nodes[0].Offers().AddOffer(ctx, po)
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := c.nodes[1].Offer(pid); err == nil {
+		if _, err := c.nodes[1].Offers().Offer(pid); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -69,7 +70,7 @@ func TestOffersAcrossNodes(t *testing.T) {
 	waitStatus(t, c.nodes, fa, api.TxSettled, 20*time.Second)
 	waitStatus(t, c.nodes, fb, api.TxSettled, 20*time.Second)
 	for _, n := range c.nodes {
-		info, err := n.Offer(pid)
+		info, err := n.Offers().Offer(pid)
 		if err != nil || info.Filled != "50" || info.Remaining != "50" {
 			t.Fatalf("offer after two fills: %+v %v", info, err)
 		}
@@ -77,7 +78,7 @@ func TestOffersAcrossNodes(t *testing.T) {
 
 	// The race.
 	ro := maker.offer(t, dom, gold, 10, eur, 100, false)
-	if _, err := c.nodes[0].AddOffer(ctx, ro); err != nil {
+	if _, err := c.nodes[0].Offers().AddOffer(ctx, ro); err != nil {
 		t.Fatal(err)
 	}
 	txa, txb := a.fill(t, dom, ro, 10), b.fill(t, dom, ro, 10)
@@ -125,13 +126,13 @@ func TestQuoteSweepsTheBook(t *testing.T) {
 	waitStatus(t, c.nodes, last, api.TxSettled, 20*time.Second)
 	// Asks for EUR paid in GOLD: 100 EUR for 10 GOLD, then 100 EUR for 12.
 	for _, o := range []*ledger.SignedOffer{maker.offer(t, dom, eur, 100, gold, 12, true), maker.offer(t, dom, eur, 100, gold, 10, true)} {
-		if _, err := n.AddOffer(context.Background(), o); err != nil {
+		if _, err := n.Offers().AddOffer(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ga, _ := n.ResolveAsset(gold.Hex())
 	ea, _ := n.ResolveAsset(eur.Hex())
-	q, err := n.Quote(ga, ea, uint256.NewInt(150))
+	q, err := n.Offers().Quote(ga, ea, uint256.NewInt(150))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestQuoteSweepsTheBook(t *testing.T) {
 	if q.PayUnits != "16" || len(q.Takes) != 2 {
 		t.Fatalf("quote: %+v", q)
 	}
-	if _, err := n.Quote(ga, ea, uint256.NewInt(201)); err == nil {
+	if _, err := n.Offers().Quote(ga, ea, uint256.NewInt(201)); err == nil {
 		t.Fatal("quote beyond the book")
 	}
 }
@@ -209,7 +210,7 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	}
 	ids := map[string]ledger.Hash{}
 	for name, so := range offers {
-		id, err := c.nodes[0].AddOffer(ctx, so)
+		id, err := c.nodes[0].Offers().AddOffer(ctx, so)
 		if err != nil {
 			t.Fatalf("offer %s: %v", name, err)
 		}
@@ -221,13 +222,13 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	waitStatus(t, c.nodes, spend, api.TxSettled, 20*time.Second)
 	// The book is pruned once a second: the filled offer leaves it.
 	deadline := time.Now().Add(10 * time.Second)
-	for c.nodes[0].OnBook(ids["filled"]) {
+	for c.nodes[0].Offers().OnBook(ids["filled"]) {
 		if time.Now().After(deadline) {
 			t.Fatal("the filled offer never left the book")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !c.nodes[0].OnBook(ids["unfunded"]) || !c.nodes[0].OnBook(ids["redemption"]) {
+	if !c.nodes[0].Offers().OnBook(ids["unfunded"]) || !c.nodes[0].Offers().OnBook(ids["redemption"]) {
 		t.Fatal("an unfunded offer was dropped from the book before the restart")
 	}
 
@@ -236,7 +237,7 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	c.cfgs[0].Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c.start(0)
 	for name, id := range ids {
-		if got, want := c.nodes[0].OnBook(id), name != "filled"; got != want {
+		if got, want := c.nodes[0].Offers().OnBook(id), name != "filled"; got != want {
 			t.Errorf("after restart, offer %s on the book: %v, want %v", name, got, want)
 		}
 	}
@@ -247,7 +248,7 @@ func TestStoredOffersComeBackAfterRestart(t *testing.T) {
 	// the GIFT book with its full size.
 	refund := submit(t, c.nodes[0], sink.transfer(t, dom, merchant, eur, 50_000_00))
 	waitStatus(t, c.nodes, refund, api.TxSettled, 20*time.Second)
-	info, err := c.nodes[0].Offer(ids["redemption"])
+	info, err := c.nodes[0].Offers().Offer(ids["redemption"])
 	if err != nil || info.Status != "open" {
 		t.Fatalf("redemption offer after restart: %+v, %v", info, err)
 	}
@@ -267,13 +268,13 @@ func TestAttackDustOffersAndOneMakersFlood(t *testing.T) {
 	waitStatus(t, c.nodes, submit(t, n, ie), api.TxSettled, 20*time.Second)
 
 	// 99 base units of a 6-decimal asset: below a ten-thousandth of a unit.
-	if _, err := n.AddOffer(ctx, spammer.offer(t, dom, dust, 99, eur, 1, true)); !errors.Is(err, node.ErrOfferTooSmall) {
+	if _, err := n.Offers().AddOffer(ctx, spammer.offer(t, dom, dust, 99, eur, 1, true)); !errors.Is(err, offers.ErrOfferTooSmall) {
 		t.Fatalf("a dust offer: %v, want ErrOfferTooSmall", err)
 	}
 	// Many offers from one maker: the first 64 are taken, the rest refused.
 	taken := 0
 	for i := uint64(0); i < 100; i++ {
-		if _, err := n.AddOffer(ctx, spammer.offer(t, dom, dust, 100+i, eur, 1, true)); err == nil {
+		if _, err := n.Offers().AddOffer(ctx, spammer.offer(t, dom, dust, 100+i, eur, 1, true)); err == nil {
 			taken++
 		} else if !errors.Is(err, exchange.ErrMakerQuota) {
 			t.Fatalf("offer %d: %v", i, err)
@@ -283,7 +284,7 @@ func TestAttackDustOffersAndOneMakersFlood(t *testing.T) {
 		t.Fatalf("one maker placed %d offers, want 64", taken)
 	}
 	// Another maker still can.
-	if _, err := n.AddOffer(ctx, other.offer(t, dom, eur, 10, dust, 100, true)); err != nil {
+	if _, err := n.Offers().AddOffer(ctx, other.offer(t, dom, eur, 10, dust, 100, true)); err != nil {
 		t.Fatalf("an honest maker after the flood: %v", err)
 	}
 }

@@ -62,12 +62,12 @@ func benchPrune(offers int) error {
 		sos[i] = &ledger.SignedOffer{Offer: o, Sig: ledger.Sig(sig)}
 	})
 	for i, so := range sos {
-		if _, err := nd.AddOffer(context.Background(), so); err != nil {
+		if _, err := nd.Offers().AddOffer(context.Background(), so); err != nil {
 			return fmt.Errorf("offer %d: %w", i, err)
 		}
 	}
 	start := time.Now()
-	nd.PruneBook()
+	nd.Offers().PruneBook()
 	pass := time.Since(start)
 
 	p := newPopulation(dom, 2000, 40000)
@@ -86,7 +86,7 @@ func benchPrune(offers int) error {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for !stop.Load() {
-			nd.PruneBook()
+			nd.Offers().PruneBook()
 			passes++
 			<-t.C
 		}

@@ -1,4 +1,15 @@
-package node
+// Package issuer is the node's card subsystem. With an issuer key it runs
+// the issuer service: it certifies cards and registers them on the
+// ledger, signs update values — a card's settled credits T — on demand
+// for the update the card is at, and blocks its cards reported lost or
+// stolen with a CardBlock on the ledger. Every node, issuer or not, serves
+// a card's state and the hot-list from the ledger (GET /v1/cards/{card},
+// GET /v1/hotlist). See docs/card-protocol.md.
+//
+// It sees the node only through Node: the pending view, the settled and
+// final state, and Submit. Its update-value snapshots live in its own
+// record namespace (Config.Records).
+package issuer
 
 import (
 	"bytes"
@@ -16,26 +27,71 @@ import (
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/route"
 	"github.com/holiman/uint256"
 )
-
-// The issuer service runs on a node given an issuer key: it certifies
-// cards and registers them on the ledger, signs update values — a card's
-// settled credits T — on demand for the update the card is at, and blocks
-// its cards reported lost or stolen with a CardBlock on the ledger. Every
-// node, issuer or not, serves the hot-list from the ledger (GET /v1/hotlist).
 
 // ErrNotIssuer refuses issuer calls on a node without an issuer key.
 var ErrNotIssuer = errors.New("node: this node runs no issuer service")
 
-type issuer struct {
-	n   *Node
+// ErrNotFinal: a card, or its newest credits, have settled but are not
+// final yet.
+var ErrNotFinal = errors.New("node: not final yet")
+
+// Node is what the card subsystem needs of the node.
+type Node interface {
+	// View runs fn over the pending view (settled state + pending writes).
+	View(fn func(v *ledger.Overlay))
+	// Settled reads the settled state; FinalState the settled state as of
+	// the final horizon (done releases it).
+	Settled() ledger.Reader
+	FinalState(ctx context.Context) (st ledger.Reader, done func(), err error)
+	// ScanSettled calls fn for each settled state key under prefix.
+	ScanSettled(prefix []byte, fn func(key, value []byte) bool) error
+	// SettledBalances lists an account's settled balances by asset id.
+	SettledBalances(a ledger.Address) (map[ledger.Hash][]byte, error)
+	// Domain is the EIP-712 domain; Recoverer recovers signers.
+	Domain() ledger.Domain
+	Recoverer() ledger.Recoverer
+	// Submit admits a transaction to the pending pool and gossips it.
+	Submit(ctx context.Context, tx *ledger.Tx) (api.SubmitResult, error)
+}
+
+// Config configures the card subsystem.
+type Config struct {
+	// Key, when set, runs the issuer service with this device account
+	// (node.Config.IssuerKey).
+	Key *account.Key
+	// FrontsUnfinal signs T over settled credits that are not final yet
+	// (node.Config.IssuerFrontsUnfinal).
+	FrontsUnfinal bool
+	// FinalDepth is the node's final depth, named in answers; PollInterval
+	// paces the wait for credits to become final.
+	FinalDepth   uint64
+	PollInterval time.Duration
+	// Records is the issuer's record namespace (store.NSIssuer).
+	Records store.Records
+}
+
+// Service is the card subsystem.
+type Service struct {
+	cfg Config
+	n   Node
 	key *account.Key
 	mu  sync.Mutex // update-value snapshots
 	// txMu orders the issuer's own transactions: each takes the next
 	// nonce of the pending view, then is submitted.
 	txMu sync.Mutex
 }
+
+// New returns node n's card subsystem.
+func New(cfg Config, n Node) *Service { return &Service{cfg: cfg, n: n, key: cfg.Key} }
+
+// Start starts nothing: the service answers requests only.
+func (is *Service) Start(context.Context) error { return nil }
+
+// Stop stops nothing.
+func (is *Service) Stop() {}
 
 // snapshot is one update value the issuer made for a card's purse: its
 // total T and how many received records that total counts.
@@ -50,7 +106,7 @@ func snapKey(card ledger.Address, asset ledger.Hash, seq uint64) string {
 }
 
 // snapshots are the issuer's records.
-func (is *issuer) snapshots() store.Records { return is.n.store.Records(store.NSIssuer) }
+func (is *Service) snapshots() store.Records { return is.cfg.Records }
 
 func (s *snapshot) bytes() []byte {
 	t := s.T.Bytes32()
@@ -58,7 +114,7 @@ func (s *snapshot) bytes() []byte {
 }
 
 // latest returns the newest snapshot of a purse (seq 0, T 0 if none).
-func (is *issuer) latest(card ledger.Address, asset ledger.Hash) (snapshot, error) {
+func (is *Service) latest(card ledger.Address, asset ledger.Hash) (snapshot, error) {
 	var last snapshot
 	prefix := fmt.Sprintf("%x/%x/", card[:], asset[:])
 	err := is.snapshots().Scan(prefix, func(k string, v []byte) bool {
@@ -72,7 +128,7 @@ func (is *issuer) latest(card ledger.Address, asset ledger.Hash) (snapshot, erro
 	return last, err
 }
 
-func (is *issuer) snapshotAt(card ledger.Address, asset ledger.Hash, seq uint64) (snapshot, bool, error) {
+func (is *Service) snapshotAt(card ledger.Address, asset ledger.Hash, seq uint64) (snapshot, bool, error) {
 	if seq == 0 {
 		return snapshot{}, true, nil
 	}
@@ -98,12 +154,12 @@ const finalWait = 30 * time.Second
 // should not wait for a credit it may not need), or with wait, waits for
 // them (up to finalWait, then ErrNotFinal: a wallet that just loaded the
 // card). Snapshots only ever grow.
-func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64, wait bool) (api.UpdateValue, error) {
+func (is *Service) update(ctx context.Context, card ledger.Address, asset ledger.Hash, base uint64, wait bool) (api.UpdateValue, error) {
 	deadline := time.Now().Add(finalWait)
 	for {
-		read, done, err := is.n.store.State(), func() {}, error(nil)
-		if !is.n.cfg.IssuerFrontsUnfinal {
-			if read, done, err = is.n.finalState(ctx); err != nil {
+		read, done, err := is.n.Settled(), func() {}, error(nil)
+		if !is.cfg.FrontsUnfinal {
+			if read, done, err = is.n.FinalState(ctx); err != nil {
 				return api.UpdateValue{}, err
 			}
 		}
@@ -114,12 +170,12 @@ func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.
 		}
 		if !wait || time.Now().After(deadline) {
 			return api.UpdateValue{}, api.Errorf(api.CodeNotFinal,
-				"the card (or its newest credits) has settled but is not final yet (%d blocks); ask again shortly", is.n.cfg.FinalDepth)
+				"the card (or its newest credits) has settled but is not final yet (%d blocks); ask again shortly", is.cfg.FinalDepth)
 		}
 		select {
 		case <-ctx.Done():
 			return api.UpdateValue{}, ctx.Err()
-		case <-time.After(max(is.n.cfg.PollInterval/2, 10*time.Millisecond)):
+		case <-time.After(max(is.cfg.PollInterval/2, 10*time.Millisecond)):
 		}
 	}
 }
@@ -127,11 +183,11 @@ func (is *issuer) update(ctx context.Context, card ledger.Address, asset ledger.
 // updateFrom makes the update value over the given (final) state. It
 // fails with ErrNotFinal when the card is not final yet, or, with all,
 // when the settled state credits the purse with more than read does.
-func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader, all bool) (api.UpdateValue, error) {
+func (is *Service) updateFrom(card ledger.Address, asset ledger.Hash, base uint64, read ledger.Reader, all bool) (api.UpdateValue, error) {
 	is.mu.Lock()
 	defer is.mu.Unlock()
 	st := ledger.NewOverlay(read)
-	settled := ledger.NewOverlay(is.n.store.State())
+	settled := ledger.NewOverlay(is.n.Settled())
 	if _, ok := st.Card(card); !ok {
 		if _, ok := settled.Card(card); ok {
 			return api.UpdateValue{}, ErrNotFinal
@@ -177,7 +233,7 @@ func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64
 	sorted := append([]ledger.Hash(nil), uv.Confirmed...)
 	sort.Slice(sorted, func(i, j int) bool { return bytes.Compare(sorted[i][:], sorted[j][:]) < 0 })
 	cc := ledger.CardCredit{Card: card, Asset: asset, Total: last.T, Seq: last.Seq, Base: base, Confirmed: ledger.ConfirmedHash(sorted)}
-	sig, err := is.key.Sign(is.n.domain.Digest(cc.StructHash()))
+	sig, err := is.key.Sign(is.n.Domain().Digest(cc.StructHash()))
 	if err != nil {
 		return api.UpdateValue{}, err
 	}
@@ -185,12 +241,12 @@ func (is *issuer) updateFrom(card ledger.Address, asset ledger.Hash, base uint64
 	return uv, nil
 }
 
-func (n *Node) cardInfo(card ledger.Address) (api.CardInfo, error) {
-	st := ledger.NewOverlay(n.store.State())
+func (is *Service) cardInfo(card ledger.Address) (api.CardInfo, error) {
+	st := ledger.NewOverlay(is.n.Settled())
 	c, ok := st.Card(card)
 	var pc ledger.Card
 	var perr error
-	n.pool.View(func(v *ledger.Overlay) { pc, _ = v.Card(card); perr = v.Err() })
+	is.n.View(func(v *ledger.Overlay) { pc, _ = v.Card(card); perr = v.Err() })
 	if perr != nil {
 		pc = c // the pending view could not read it: the settled flags
 	}
@@ -201,7 +257,7 @@ func (n *Node) cardInfo(card ledger.Address) (api.CardInfo, error) {
 	}
 	info.HotListed = info.Cloned || info.Blocked
 	if ok {
-		bal, err := n.store.Balances(card)
+		bal, err := is.n.SettledBalances(card)
 		if err != nil {
 			return info, err
 		}
@@ -216,9 +272,9 @@ func (n *Node) cardInfo(card ledger.Address) (api.CardInfo, error) {
 // issuer — settled, plus the blocks in this node's pending view, by card
 // address. Every node reads the same settled state, so every node serves
 // the same settled hot-list.
-func (n *Node) hotList() ([]api.HotListEntry, error) {
+func (is *Service) hotList() ([]api.HotListEntry, error) {
 	settled := map[ledger.Address]ledger.Card{}
-	err := n.store.ScanState(ledger.StatePrefixCard(), func(k, v []byte) bool {
+	err := is.n.ScanSettled(ledger.StatePrefixCard(), func(k, v []byte) bool {
 		if a, c, ok := ledger.ParseCardState(k, v); ok && c.HotListed() {
 			settled[a] = c
 		}
@@ -228,7 +284,7 @@ func (n *Node) hotList() ([]api.HotListEntry, error) {
 		return nil, err
 	}
 	var pending map[ledger.Address]ledger.Card
-	n.pool.View(func(v *ledger.Overlay) { pending = v.CardWrites() })
+	is.n.View(func(v *ledger.Overlay) { pending = v.CardWrites() })
 	entry := func(a ledger.Address, c ledger.Card, pending bool) api.HotListEntry {
 		e := api.HotListEntry{Card: a, Issuer: c.Issuer, Reason: "cloned", Pending: pending}
 		if !c.Cloned {
@@ -250,14 +306,14 @@ func (n *Node) hotList() ([]api.HotListEntry, error) {
 }
 
 // block submits the CardBlock of a card this issuer registered.
-func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) (api.BlockResult, error) {
+func (is *Service) block(ctx context.Context, card ledger.Address, reason uint8) (api.BlockResult, error) {
 	is.txMu.Lock()
 	defer is.txMu.Unlock()
 	var c ledger.Card
 	var ok bool
 	var nonce uint64
 	var verr error
-	is.n.pool.View(func(v *ledger.Overlay) {
+	is.n.View(func(v *ledger.Overlay) {
 		c, ok = v.Card(card)
 		nonce = v.Account(is.key.Address()).Nonce
 		verr = v.Err()
@@ -274,7 +330,7 @@ func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) 
 		return api.BlockResult{Card: card, Reason: ledger.BlockReasonName(c.BlockReason), Already: true}, nil
 	}
 	b := &ledger.CardBlock{Issuer: is.key.Address(), Card: card, Reason: reason, Nonce: nonce}
-	sig, err := is.key.Sign(is.n.domain.Digest(b.StructHash()))
+	sig, err := is.key.Sign(is.n.Domain().Digest(b.StructHash()))
 	if err != nil {
 		return api.BlockResult{}, err
 	}
@@ -288,35 +344,35 @@ func (is *issuer) block(ctx context.Context, card ledger.Address, reason uint8) 
 // certify signs a card's certificate. The card is registered on the
 // ledger only with its own consent, which it signs once personalized
 // (register).
-func (is *issuer) certify(req api.CertifyRequest) (api.CertifyResult, error) {
+func (is *Service) certify(req api.CertifyRequest) (api.CertifyResult, error) {
 	if req.Card.IsZero() || req.Owner.IsZero() {
 		return api.CertifyResult{}, api.Errorf(api.CodeInvalid, "card and owner are required")
 	}
 	cc := ledger.CardCertificate{Card: req.Card, Owner: req.Owner}
-	cert, err := is.key.Sign(is.n.domain.Digest(cc.StructHash()))
+	cert, err := is.key.Sign(is.n.Domain().Digest(cc.StructHash()))
 	if err != nil {
 		return api.CertifyResult{}, err
 	}
 	return api.CertifyResult{Card: req.Card, Owner: req.Owner, Issuer: is.key.Address(), Cert: ledger.Sig(cert),
-		ChainID: is.n.domain.ChainID, Anchor: is.n.domain.Contract}, nil
+		ChainID: is.n.Domain().ChainID, Anchor: is.n.Domain().Contract}, nil
 }
 
 // register submits the CardRegister of a card that consented to this
 // issuer and owner.
-func (is *issuer) register(ctx context.Context, card ledger.Address, req api.RegisterRequest) (api.RegisterResult, error) {
+func (is *Service) register(ctx context.Context, card ledger.Address, req api.RegisterRequest) (api.RegisterResult, error) {
 	if card.IsZero() || req.Owner.IsZero() {
 		return api.RegisterResult{}, api.Errorf(api.CodeInvalid, "card and owner are required")
 	}
 	reg := &ledger.CardRegister{Issuer: is.key.Address(), Card: card, Owner: req.Owner, Consent: req.Consent}
-	if err := ledger.VerifyCardConsent(reg, is.n.domain, is.n.rec); err != nil {
+	if err := ledger.VerifyCardConsent(reg, is.n.Domain(), is.n.Recoverer()); err != nil {
 		return api.RegisterResult{}, api.Errorf(api.CodeInvalid, "the card's consent: %v", err)
 	}
 	is.txMu.Lock()
 	defer is.txMu.Unlock()
 	var nonce uint64
-	is.n.pool.View(func(v *ledger.Overlay) { nonce = v.Account(is.key.Address()).Nonce })
+	is.n.View(func(v *ledger.Overlay) { nonce = v.Account(is.key.Address()).Nonce })
 	reg.Nonce = nonce
-	sig, err := is.key.Sign(is.n.domain.Digest(reg.StructHash()))
+	sig, err := is.key.Sign(is.n.Domain().Digest(reg.StructHash()))
 	if err != nil {
 		return api.RegisterResult{}, err
 	}
@@ -327,56 +383,56 @@ func (is *issuer) register(ctx context.Context, card ledger.Address, req api.Reg
 	return api.RegisterResult{Card: card, RegisterTx: res.ID}, nil
 }
 
-func (n *Node) issuerRoutes(mux *http.ServeMux) {
-	need := func() (*issuer, error) {
-		if n.issuer == nil {
-			return nil, api.Errorf(api.CodeNotAnIssuer, "%v", ErrNotIssuer)
+// Routes mounts the card routes: certify, register, update values and
+// blocks need the issuer key; a card's state and the hot-list are served
+// by every node.
+func (is *Service) Routes(m *route.Mux) {
+	need := func() error {
+		if is.key == nil {
+			return api.Errorf(api.CodeNotAnIssuer, "%v", ErrNotIssuer)
 		}
-		return n.issuer, nil
+		return nil
 	}
-	mux.HandleFunc("POST /v1/cards", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		is, err := need()
-		if err != nil {
+	m.Authorized("POST /v1/cards", func(r *http.Request) (any, error) {
+		if err := need(); err != nil {
 			return nil, err
 		}
 		var req api.CertifyRequest
-		if err := decodeBody(r, &req); err != nil {
+		if err := route.Decode(r, &req); err != nil {
 			return nil, err
 		}
 		return is.certify(req)
-	})))
-	mux.HandleFunc("POST /v1/cards/{card}/register", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		is, err := need()
-		if err != nil {
+	})
+	m.Authorized("POST /v1/cards/{card}/register", func(r *http.Request) (any, error) {
+		if err := need(); err != nil {
 			return nil, err
 		}
-		card, err := cardParam(r)
+		card, err := route.Address(r, "card")
 		if err != nil {
 			return nil, err
 		}
 		var req api.RegisterRequest
-		if err := decodeBody(r, &req); err != nil {
+		if err := route.Decode(r, &req); err != nil {
 			return nil, err
 		}
 		return is.register(r.Context(), card, req)
-	})))
-	mux.HandleFunc("GET /v1/cards/{card}", n.handle(func(r *http.Request) (any, error) {
-		card, err := cardParam(r)
+	})
+	m.Handle("GET /v1/cards/{card}", func(r *http.Request) (any, error) {
+		card, err := route.Address(r, "card")
 		if err != nil {
 			return nil, err
 		}
-		return n.cardInfo(card)
-	}))
-	mux.HandleFunc("GET /v1/cards/{card}/update", n.handle(func(r *http.Request) (any, error) {
-		is, err := need()
+		return is.cardInfo(card)
+	})
+	m.Handle("GET /v1/cards/{card}/update", func(r *http.Request) (any, error) {
+		if err := need(); err != nil {
+			return nil, err
+		}
+		card, err := route.Address(r, "card")
 		if err != nil {
 			return nil, err
 		}
-		card, err := cardParam(r)
-		if err != nil {
-			return nil, err
-		}
-		q, err := queryParams(r, "asset", "base", "wait")
+		q, err := route.Query(r, "asset", "base", "wait")
 		if err != nil {
 			return nil, err
 		}
@@ -392,18 +448,17 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 			return nil, api.Errorf(api.CodeMalformed, "wait=%q: the one value is final", w)
 		}
 		return is.update(r.Context(), card, asset, base, q["wait"] == "final")
-	}))
-	mux.HandleFunc("POST /v1/cards/{card}/lost", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		is, err := need()
-		if err != nil {
+	})
+	m.Authorized("POST /v1/cards/{card}/lost", func(r *http.Request) (any, error) {
+		if err := need(); err != nil {
 			return nil, err
 		}
-		card, err := cardParam(r)
+		card, err := route.Address(r, "card")
 		if err != nil {
 			return nil, err
 		}
 		var req api.BlockRequest
-		if err := decodeOptionalBody(r, &req); err != nil {
+		if err := route.DecodeOptional(r, &req); err != nil {
 			return nil, err
 		}
 		reason, err := api.ParseBlockReason(req.Reason)
@@ -411,15 +466,6 @@ func (n *Node) issuerRoutes(mux *http.ServeMux) {
 			return nil, api.Errorf(api.CodeInvalid, "%v", err)
 		}
 		return is.block(r.Context(), card, reason)
-	})))
-	mux.HandleFunc("GET /v1/hotlist", n.handle(func(*http.Request) (any, error) { return n.hotList() }))
-}
-
-// cardParam reads a route's {card} path value.
-func cardParam(r *http.Request) (ledger.Address, error) {
-	card, err := ledger.ParseAddress(r.PathValue("card"))
-	if err != nil {
-		return card, api.Errorf(api.CodeMalformed, "%v", err)
-	}
-	return card, nil
+	})
+	m.Handle("GET /v1/hotlist", func(*http.Request) (any, error) { return is.hotList() })
 }

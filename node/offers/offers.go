@@ -1,12 +1,24 @@
-package node
+// Package offers is the node's market subsystem: makers sign offers,
+// nodes gossip them on /anonex/<net>/offer/1 and keep the open ones in a
+// book (package exchange) and on disk; a Fill transaction takes one. It
+// answers the book, quotes and offers' states over the pending view, and
+// prunes offers that can never fill again (expired, cancelled, filled)
+// once a second.
+//
+// It sees the node only through Node: the pending view, its gossip topic
+// and the event stream. Its stored offers live in its own record
+// namespace (Config.Records).
+package offers
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/anonex/anonex/api"
@@ -14,13 +26,11 @@ import (
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node/pool"
+	"github.com/anonex/anonex/node/route"
 	"github.com/anonex/anonex/p2p"
 	"github.com/holiman/uint256"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
-
-// Offers: makers sign them, nodes gossip them on /anonex/<net>/offer/1 and
-// keep the open ones in a book; a Fill transaction takes one.
 
 // ErrOfferDead refuses an offer that can no longer fill.
 var ErrOfferDead = errors.New("node: offer expired, cancelled, filled or unfunded")
@@ -38,46 +48,139 @@ func minOfferGive(decimals uint8) *uint256.Int {
 	return new(uint256.Int).Exp(uint256.NewInt(10), uint256.NewInt(uint64(decimals-4)))
 }
 
-// offerView reads the pending view for the book.
-type offerView struct{ v *ledger.Overlay }
-
-func (o offerView) OfferFilled(id ledger.Hash) *uint256.Int { return o.v.OfferFilled(id) }
-func (o offerView) OfferCancelled(id ledger.Hash, maker ledger.Address) bool {
-	return o.v.OfferCancelled(id, maker)
+// Node is what the market subsystem needs of the node.
+type Node interface {
+	// View runs fn over the pending view (settled state + pending writes).
+	View(fn func(v *ledger.Overlay))
+	// Domain is the EIP-712 domain; Recoverer recovers signers.
+	Domain() ledger.Domain
+	Recoverer() ledger.Recoverer
+	// Join joins a gossip topic of the node's host.
+	Join(topic string, v p2p.Validator) (*p2p.Topic, error)
+	// Publish sends an event to the node's event stream.
+	Publish(e api.Event)
+	ResolveAsset(q string) (api.AssetInfo, error)
 }
-func (o offerView) Balance(a ledger.Address, asset ledger.Hash) *uint256.Int {
-	return o.v.Balance(a, asset)
+
+// Config configures the market subsystem.
+type Config struct {
+	// Network names the gossip network (node.Config.Network).
+	Network string
+	// Records is where offers are kept (store.NSOffer).
+	Records store.Records
+	// BookSize bounds the book. Default 100,000 offers.
+	BookSize int
+	// Limiter is the per-client limit POST /v1/offers shares with POST
+	// /v1/txs (nil: none).
+	Limiter *route.RateLimiter
+	Clock   func() time.Time
+	Logger  *slog.Logger
 }
 
-func (n *Node) now() uint64 { return uint64(n.cfg.Clock().Unix()) }
+// Service is the market subsystem.
+type Service struct {
+	cfg   Config
+	n     Node
+	log   *slog.Logger
+	book  *exchange.Book
+	topic *p2p.Topic
+	// pruneCursor is where the book's next pruning pass starts (used by
+	// the pruning goroutine, or a benchmark calling PruneBook, only).
+	pruneCursor uint64
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns node n's market subsystem, its book empty until Start.
+func New(cfg Config, n Node) *Service {
+	if cfg.BookSize <= 0 {
+		cfg.BookSize = 100000
+	}
+	return &Service{cfg: cfg, n: n, log: cfg.Logger, book: exchange.NewBook(cfg.BookSize)}
+}
+
+// Start puts the stored offers back on the book, joins the offer topic
+// and starts pruning.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.reloadOffers(); err != nil {
+		return err
+	}
+	var err error
+	if s.topic, err = s.n.Join(p2p.OfferTopicName(s.cfg.Network), s.validateOffer); err != nil {
+		return err
+	}
+	run, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.pruneLoop(run)
+	}()
+	return nil
+}
+
+// Stop stops pruning.
+func (s *Service) Stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+}
+
+// OrderBook is the book itself, for the subsystems that quote from it
+// (read it under the node's pending view).
+func (s *Service) OrderBook() *exchange.Book { return s.book }
+
+// OnBook reports whether an offer is on the book (funded or not).
+func (s *Service) OnBook(id ledger.Hash) bool {
+	_, ok := s.book.Get(id)
+	return ok
+}
+
+func (s *Service) now() uint64 { return uint64(s.cfg.Clock().Unix()) }
+
+// pruneLoop runs a pruning pass of the book every second.
+func (s *Service) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.PruneBook()
+		}
+	}
+}
 
 // AddOffer verifies an offer, puts it on the book, keeps it on disk and
 // gossips it. It returns the offer id.
-func (n *Node) AddOffer(ctx context.Context, so *ledger.SignedOffer) (ledger.Hash, error) {
-	id, err := n.acceptOffer(so)
+func (s *Service) AddOffer(ctx context.Context, so *ledger.SignedOffer) (ledger.Hash, error) {
+	id, err := s.acceptOffer(so)
 	if err != nil {
 		return id, err
 	}
-	if n.offerTopic != nil {
-		if err := n.offerTopic.Publish(ctx, so.Encode()); err != nil {
-			n.log.Debug("offer publish", "id", id, "err", err)
+	if s.topic != nil {
+		if err := s.topic.Publish(ctx, so.Encode()); err != nil {
+			s.log.Debug("offer publish", "id", id, "err", err)
 		}
 	}
 	return id, nil
 }
 
-func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
-	id, err := ledger.VerifyOffer(so, n.domain, n.rec)
+func (s *Service) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
+	id, err := ledger.VerifyOffer(so, s.n.Domain(), s.n.Recoverer())
 	if err != nil {
 		return id, err
 	}
-	if _, ok := n.book.Get(id); ok {
+	if _, ok := s.book.Get(id); ok {
 		return id, nil
 	}
 	var live bool
 	var give *ledger.Asset
-	n.pool.View(func(v *ledger.Overlay) {
-		_, live = n.bookLevel(offerView{v}, id, so)
+	s.n.View(func(v *ledger.Overlay) {
+		_, live = s.bookLevel(v, id, so)
 		give, _ = v.Asset(so.Give)
 	})
 	if !live {
@@ -89,7 +192,7 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 				so.GiveAmount.Dec(), give.Symbol, least.Dec())
 		}
 	}
-	evicted, err := n.book.Add(id, *so)
+	evicted, err := s.book.Add(id, *so)
 	if err != nil {
 		return id, fmt.Errorf("%w: %w", pool.ErrPoolFull, err)
 	}
@@ -97,21 +200,21 @@ func (n *Node) acceptOffer(so *ledger.SignedOffer) (ledger.Hash, error) {
 		// Fair eviction: the maker holding the most of a full pair gave
 		// way. Its offer is forgotten here, not cancelled: it still fills
 		// if a taker carries it.
-		if err := n.storedOffers().Put(ev.Hex(), nil); err != nil {
-			n.log.Warn("forgetting an evicted offer", "id", ev, "err", err)
+		if err := s.cfg.Records.Put(ev.Hex(), nil); err != nil {
+			s.log.Warn("forgetting an evicted offer", "id", ev, "err", err)
 		}
 		evID := ev
-		n.events.publish(api.Event{Type: "offer", ID: &evID, Status: "evicted"})
+		s.n.Publish(api.Event{Type: "offer", ID: &evID, Status: "evicted"})
 	}
-	if err := n.storedOffers().Put(id.Hex(), so.Encode()); err != nil {
+	if err := s.cfg.Records.Put(id.Hex(), so.Encode()); err != nil {
 		return id, err
 	}
-	n.events.publish(api.Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
+	s.n.Publish(api.Event{Type: "offer", ID: &id, Status: string(api.OfferOpen)})
 	return id, nil
 }
 
 // bookLevel tells whether an offer can still fill in a view.
-func (n *Node) bookLevel(v exchange.View, id ledger.Hash, so *ledger.SignedOffer) (exchange.Level, bool) {
+func (s *Service) bookLevel(v exchange.View, id ledger.Hash, so *ledger.SignedOffer) (exchange.Level, bool) {
 	b := exchange.NewBook(1)
 	if _, err := b.Add(id, *so); err != nil {
 		return exchange.Level{}, false
@@ -121,7 +224,7 @@ func (n *Node) bookLevel(v exchange.View, id ledger.Hash, so *ledger.SignedOffer
 		if !side {
 			base, quote = so.Want, so.Give
 		}
-		pb, _ := b.Pair(v, base, quote, n.now())
+		pb, _ := b.Pair(v, base, quote, s.now())
 		for _, l := range append(pb.Asks, pb.Bids...) {
 			return l, true
 		}
@@ -130,12 +233,12 @@ func (n *Node) bookLevel(v exchange.View, id ledger.Hash, so *ledger.SignedOffer
 }
 
 // validateOffer judges an offer heard from a peer.
-func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.Verdict {
+func (s *Service) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.Verdict {
 	so, err := ledger.DecodeOffer(raw)
 	if err != nil {
 		return p2p.Reject
 	}
-	if _, err := n.acceptOffer(so); err != nil {
+	if _, err := s.acceptOffer(so); err != nil {
 		switch {
 		case errors.Is(err, pool.ErrPoolFull), errors.Is(err, ledger.ErrState):
 			return p2p.Ignore // the book is full, or our store failed
@@ -147,18 +250,17 @@ func (n *Node) validateOffer(ctx context.Context, from peer.ID, raw []byte) p2p.
 	return p2p.Accept
 }
 
-// Stored offers live under "offer/<id>". An offer that can never fill
-// again (or was evicted) is deleted; an empty value, the tombstone older
-// versions wrote, is skipped quietly. Only a record that is neither empty
-// nor a signed offer is unreadable.
-func (n *Node) storedOffers() store.Records { return n.store.Records(store.NSOffer) }
+// Stored offers live in Config.Records under their id. An offer that can
+// never fill again (or was evicted) is deleted; an empty value, the
+// tombstone older versions wrote, is skipped quietly. Only a record that
+// is neither empty nor a signed offer is unreadable.
 
 // reloadOffers puts the stored offers back on the book: every offer kept
 // on disk and not yet dropped as dead comes back, whether or not its
 // maker can fund it right now.
-func (n *Node) reloadOffers() error {
+func (s *Service) reloadOffers() error {
 	var bad []string
-	err := n.storedOffers().Scan("", func(k string, v []byte) bool {
+	err := s.cfg.Records.Scan("", func(k string, v []byte) bool {
 		if len(v) == 0 {
 			return true // dropped as dead
 		}
@@ -167,35 +269,32 @@ func (n *Node) reloadOffers() error {
 			bad = append(bad, k)
 			return true
 		}
-		id := so.ID(n.domain)
+		id := so.ID(s.n.Domain())
 		if k != id.Hex() {
 			// Signed for another domain, or stored under another id.
 			bad = append(bad, k)
 			return true
 		}
-		if _, err := n.book.Add(id, *so); err != nil {
+		if _, err := s.book.Add(id, *so); err != nil {
 			bad = append(bad, k+" ("+err.Error()+")")
 		}
 		return true
 	})
 	if len(bad) > 0 {
-		n.log.Warn("skipped unreadable stored offers", "count", len(bad), "keys", bad)
+		s.log.Warn("skipped unreadable stored offers", "count", len(bad), "keys", bad)
 	}
 	return err
 }
 
-// pruneBook drops the offers that can never fill again: expired,
-// cancelled or filled in full. An offer its maker cannot fund right now
-// stays on the book and on disk (the book leaves it out of its levels
-// until the maker holds the asset again): a balance can come back, an
-// expiry cannot.
-// PruneBook runs one pruning pass of the book, as the node does every
-// second (benchmarks call it directly).
-func (n *Node) PruneBook() { n.pruneBook() }
-
-func (n *Node) pruneBook() {
+// PruneBook runs one pruning pass of the book, as the service does every
+// second (benchmarks call it directly): it drops the offers that can never
+// fill again — expired, cancelled or filled in full. An offer its maker
+// cannot fund right now stays on the book and on disk (the book leaves it
+// out of its levels until the maker holds the asset again): a balance can
+// come back, an expiry cannot.
+func (s *Service) PruneBook() {
 	var dead []ledger.Hash
-	now := n.now()
+	now := s.now()
 	// A window of the book a pass, in slices, letting go of the pool's
 	// lock between them: a scan of a full book under one lock stalled
 	// ingest and settlement for most of a second. Every offer is visited
@@ -204,16 +303,16 @@ func (n *Node) pruneBook() {
 	// finished in one slice's view stays finished.
 	const slice = 512
 	for budget := pruneWindow; budget > 0; {
-		es, next := n.book.Scan(n.pruneCursor, min(slice, budget))
+		es, next := s.book.Scan(s.pruneCursor, min(slice, budget))
 		budget -= slice
-		n.pool.View(func(v *ledger.Overlay) {
+		s.n.View(func(v *ledger.Overlay) {
 			for _, e := range es {
 				if offerFinished(v, e.ID, &e.Offer.Offer, now) {
 					dead = append(dead, e.ID)
 				}
 			}
 		})
-		n.pruneCursor = next
+		s.pruneCursor = next
 		if next == 0 {
 			break // a full turn: start over next pass
 		}
@@ -223,11 +322,11 @@ func (n *Node) pruneBook() {
 	}
 	del := make([]ledger.KV, len(dead))
 	for i, id := range dead {
-		n.book.Remove(id)
+		s.book.Remove(id)
 		del[i] = ledger.KV{Key: []byte(id.Hex())}
 	}
-	if err := n.storedOffers().PutMany(del); err != nil { // one synced batch
-		n.log.Warn("dropping dead offers", "offers", len(dead), "err", err)
+	if err := s.cfg.Records.PutMany(del); err != nil { // one synced batch
+		s.log.Warn("dropping dead offers", "offers", len(dead), "err", err)
 	}
 }
 
@@ -244,10 +343,10 @@ func offerFinished(v *ledger.Overlay, id ledger.Hash, o *ledger.Offer, now uint6
 }
 
 // Book returns a pair's book in the pending view.
-func (n *Node) Book(base, quote api.AssetInfo) api.BookInfo {
+func (s *Service) Book(base, quote api.AssetInfo) api.BookInfo {
 	var pb exchange.PairBook
-	n.pool.View(func(v *ledger.Overlay) {
-		pb, _ = n.book.Pair(offerView{v}, base.ID, quote.ID, n.now())
+	s.n.View(func(v *ledger.Overlay) {
+		pb, _ = s.book.Pair(v, base.ID, quote.ID, s.now())
 	})
 	info := api.BookInfo{Base: base, Quote: quote, Bids: []api.BookLevel{}, Asks: []api.BookLevel{}}
 	render := func(l exchange.Level, bid bool) api.BookLevel {
@@ -292,10 +391,10 @@ func priceString(p exchange.Price, baseDec, quoteDec uint8) string {
 }
 
 // Offer reports an offer the node knows.
-func (n *Node) Offer(id ledger.Hash) (api.OfferInfo, error) {
-	e, ok := n.book.Get(id)
+func (s *Service) Offer(id ledger.Hash) (api.OfferInfo, error) {
+	e, ok := s.book.Get(id)
 	if !ok {
-		v, err := n.storedOffers().Get(id.Hex())
+		v, err := s.cfg.Records.Get(id.Hex())
 		if err != nil || len(v) == 0 {
 			return api.OfferInfo{}, api.Errorf(api.CodeUnknownOffer, "no offer %s is known to this node", id.Hex())
 		}
@@ -307,7 +406,7 @@ func (n *Node) Offer(id ledger.Hash) (api.OfferInfo, error) {
 	}
 	info := api.OfferInfo{ID: id, Offer: &e.Offer, Status: api.OfferOpen}
 	o := &e.Offer.Offer
-	n.pool.View(func(v *ledger.Overlay) {
+	s.n.View(func(v *ledger.Overlay) {
 		filled := v.OfferFilled(id)
 		info.Filled = filled.Dec()
 		left := new(uint256.Int).Sub(&o.GiveAmount, filled)
@@ -317,23 +416,26 @@ func (n *Node) Offer(id ledger.Hash) (api.OfferInfo, error) {
 			info.Status = api.OfferCancelled
 		case left.IsZero():
 			info.Status = api.OfferFilled
-		case n.now() > o.Expiry:
+		case s.now() > o.Expiry:
 			info.Status = api.OfferExpired
 		}
 	})
 	return info, nil
 }
 
-func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
-	mux.HandleFunc("POST /v1/offers", n.handle(func(r *http.Request) (any, error) {
-		if !limiter.allow(clientIP(r)) {
-			return nil, api.Errorf(api.CodeRateLimited, "too many submissions from this address; slow down")
+// Routes mounts the market routes: offers, the book and quotes.
+func (s *Service) Routes(m *route.Mux) {
+	m.Handle("POST /v1/offers", func(r *http.Request) (any, error) {
+		if s.cfg.Limiter != nil {
+			if err := s.cfg.Limiter.Check(r); err != nil {
+				return nil, err
+			}
 		}
 		var so ledger.SignedOffer
-		if err := decodeBody(r, &so); err != nil {
+		if err := route.Decode(r, &so); err != nil {
 			return nil, err
 		}
-		id, err := n.AddOffer(r.Context(), &so)
+		id, err := s.AddOffer(r.Context(), &so)
 		switch {
 		case errors.Is(err, ErrOfferDead):
 			return nil, api.Errorf(api.CodeOfferDead, "%v", err)
@@ -348,24 +450,24 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 			return nil, err
 		}
 		return api.OfferPosted{ID: id}, nil
-	}))
-	mux.HandleFunc("GET /v1/offers/{id}", n.handle(func(r *http.Request) (any, error) {
-		id, err := ledger.ParseHash(r.PathValue("id"))
-		if err != nil {
-			return nil, api.Errorf(api.CodeMalformed, "%v", err)
-		}
-		return n.Offer(id)
-	}))
-	mux.HandleFunc("GET /v1/quote", n.handle(func(r *http.Request) (any, error) {
-		q, err := queryParams(r, "pay", "receive", "amount")
+	})
+	m.Handle("GET /v1/offers/{id}", func(r *http.Request) (any, error) {
+		id, err := route.Hash(r, "id")
 		if err != nil {
 			return nil, err
 		}
-		pay, err := n.ResolveAsset(q["pay"])
+		return s.Offer(id)
+	})
+	m.Handle("GET /v1/quote", func(r *http.Request) (any, error) {
+		q, err := route.Query(r, "pay", "receive", "amount")
 		if err != nil {
 			return nil, err
 		}
-		receive, err := n.ResolveAsset(q["receive"])
+		pay, err := s.n.ResolveAsset(q["pay"])
+		if err != nil {
+			return nil, err
+		}
+		receive, err := s.n.ResolveAsset(q["receive"])
 		if err != nil {
 			return nil, err
 		}
@@ -373,30 +475,30 @@ func (n *Node) offerRoutes(mux *http.ServeMux, limiter *rateLimiter) {
 		if err != nil {
 			return nil, api.Errorf(api.CodeMalformed, "amount: %v", err)
 		}
-		return n.Quote(pay, receive, amount)
-	}))
-	mux.HandleFunc("GET /v1/book/{base}/{quote}", n.handle(func(r *http.Request) (any, error) {
-		base, err := n.ResolveAsset(r.PathValue("base"))
+		return s.Quote(pay, receive, amount)
+	})
+	m.Handle("GET /v1/book/{base}/{quote}", func(r *http.Request) (any, error) {
+		base, err := s.n.ResolveAsset(r.PathValue("base"))
 		if err != nil {
 			return nil, err
 		}
-		quote, err := n.ResolveAsset(r.PathValue("quote"))
+		quote, err := s.n.ResolveAsset(r.PathValue("quote"))
 		if err != nil {
 			return nil, err
 		}
-		return n.Book(base, quote), nil
-	}))
+		return s.Book(base, quote), nil
+	})
 }
 
 func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
 
 // Quote prices receiving amount of receive by paying with pay, sweeping
 // the pending book.
-func (n *Node) Quote(pay, receive api.AssetInfo, amount *uint256.Int) (api.QuoteInfo, error) {
+func (s *Service) Quote(pay, receive api.AssetInfo, amount *uint256.Int) (api.QuoteInfo, error) {
 	var q exchange.Quote
 	var err error
-	n.pool.View(func(v *ledger.Overlay) {
-		q, err = n.book.QuoteReceive(offerView{v}, pay.ID, receive.ID, amount, n.now())
+	s.n.View(func(v *ledger.Overlay) {
+		q, err = s.book.QuoteReceive(v, pay.ID, receive.ID, amount, s.now())
 	})
 	if errors.Is(err, exchange.ErrThinBook) {
 		return api.QuoteInfo{}, api.Errorf(api.CodeThinBook, "%v", err)
@@ -406,7 +508,7 @@ func (n *Node) Quote(pay, receive api.AssetInfo, amount *uint256.Int) (api.Quote
 	}
 	out := api.QuoteInfo{Pay: pay, Receive: receive, Amount: ledger.FormatAmount(amount, receive.Decimals),
 		PayTotal: ledger.FormatAmount(&q.PayTotal, pay.Decimals), PayUnits: q.PayTotal.Dec(),
-		ValidTill: n.cfg.Clock().Add(30 * time.Second).Unix()}
+		ValidTill: s.cfg.Clock().Add(30 * time.Second).Unix()}
 	for _, t := range q.Takes {
 		out.Takes = append(out.Takes, api.QuoteTake{Offer: t.Offer, TakeUnits: t.Take.Dec(), PayUnits: t.Pay.Dec()})
 	}

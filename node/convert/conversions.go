@@ -1,16 +1,38 @@
-package node
+// Package convert is the node's conversion subsystem, the wallet side of
+// two flows a node runs for the accounts it holds as their owners' wallet
+// (node.Config.WalletKeys):
+//
+//   - gift-card conversion (POST /v1/conversions): a merchant-issued gift
+//     asset becomes an open asset at the issuer's standing redemption
+//     offer, and the result can be loaded onto the owner's card;
+//   - conversion at payment time (POST /v1/pay-conversions): a terminal
+//     relays a card's request to pay a fiat amount from a crypto purse;
+//     the node quotes it against the book, signs the owner's approval and,
+//     once the card has signed its record, submits the ConvertPay.
+//
+// It sees the node only through Node: the pending view, Submit and the
+// wait for a transaction's outcome, the event stream; it quotes from the
+// market subsystem's book (Config.Book). Conversion records live in its
+// own record namespace (Config.Records).
+package convert
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/exchange"
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node/route"
 	"github.com/holiman/uint256"
 )
 
@@ -23,11 +45,73 @@ import (
 // settled (the gift balance is checked) → loaded (with a card), or failed
 // with a reason; each step is an event (`event: conversion`) and is kept.
 
-func (n *Node) conversions() store.Records { return n.store.Records(store.NSConversion) }
+// Node is what the conversion subsystem needs of the node.
+type Node interface {
+	// View runs fn over the pending view (settled state + pending writes).
+	View(fn func(v *ledger.Overlay))
+	// Settled reads the settled state.
+	Settled() ledger.Reader
+	// Domain is the EIP-712 domain; Recoverer recovers signers.
+	Domain() ledger.Domain
+	Recoverer() ledger.Recoverer
+	// Submit admits a transaction to the pending pool and gossips it;
+	// WaitTx waits until it settles, fails or is rejected.
+	Submit(ctx context.Context, tx *ledger.Tx) (api.SubmitResult, error)
+	WaitTx(ctx context.Context, id ledger.Hash) (api.TxInfo, error)
+	// Publish sends an event to the node's event stream.
+	Publish(e api.Event)
+	ResolveAsset(q string) (api.AssetInfo, error)
+	ResolveAccount(q string) (ledger.Address, error)
+}
+
+// Config configures the conversion subsystem.
+type Config struct {
+	// Wallet are the accounts the node signs for (node.Config.WalletKeys).
+	Wallet account.Keys
+	// Book is the market subsystem's book, read under the pending view.
+	Book *exchange.Book
+	// Records is where conversions are kept (store.NSConversion).
+	Records store.Records
+	Clock   func() time.Time
+	Rand    io.Reader
+	Logger  *slog.Logger
+}
+
+// Service is the conversion subsystem.
+type Service struct {
+	cfg     Config
+	n       Node
+	log     *slog.Logger
+	book    *exchange.Book
+	payConv payConversions
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns node n's conversion subsystem.
+func New(cfg Config, n Node) *Service {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{cfg: cfg, n: n, log: cfg.Logger, book: cfg.Book, ctx: ctx, cancel: cancel}
+}
+
+// Start starts nothing: conversions run in the background once asked for.
+func (s *Service) Start(context.Context) error { return nil }
+
+// Stop ends the conversions still running and waits for them.
+func (s *Service) Stop() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+func (s *Service) now() uint64 { return uint64(s.cfg.Clock().Unix()) }
+
+func (s *Service) conversions() store.Records { return s.cfg.Records }
 
 // Conversion reads a conversion's record.
-func (n *Node) Conversion(id ledger.Hash) (*api.Conversion, error) {
-	raw, err := n.conversions().Get(id.Hex())
+func (s *Service) Conversion(id ledger.Hash) (*api.Conversion, error) {
+	raw, err := s.conversions().Get(id.Hex())
 	if err != nil {
 		return nil, err
 	}
@@ -41,34 +125,34 @@ func (n *Node) Conversion(id ledger.Hash) (*api.Conversion, error) {
 	return &c, nil
 }
 
-func (n *Node) saveConversion(c *api.Conversion) {
-	c.Updated = n.cfg.Clock().UnixMilli()
+func (s *Service) saveConversion(c *api.Conversion) {
+	c.Updated = s.cfg.Clock().UnixMilli()
 	raw, _ := json.Marshal(c)
-	if err := n.conversions().Put(c.ID.Hex(), raw); err != nil {
-		n.log.Error("conversion not stored", "id", c.ID, "err", err)
+	if err := s.conversions().Put(c.ID.Hex(), raw); err != nil {
+		s.log.Error("conversion not stored", "id", c.ID, "err", err)
 	}
 	id := c.ID
-	n.events.publish(api.Event{Type: "conversion", ID: &id, Status: string(c.Status), Reason: c.Reason})
+	s.n.Publish(api.Event{Type: "conversion", ID: &id, Status: string(c.Status), Reason: c.Reason})
 }
 
 // Convert starts a conversion and returns its record (status requested);
 // the rest runs in the background.
-func (n *Node) Convert(req api.ConversionRequest) (*api.Conversion, error) {
-	acct, err := n.ResolveAccount(req.Account)
+func (s *Service) Convert(req api.ConversionRequest) (*api.Conversion, error) {
+	acct, err := s.n.ResolveAccount(req.Account)
 	if err != nil {
 		return nil, err
 	}
-	key := n.walletKey(acct)
+	key := s.cfg.Wallet.Find(acct)
 	if key == nil {
 		return nil, api.Errorf(api.CodeNotWallet, "this node is not the wallet of %s: it cannot sign for it", acct.Hex())
 	}
-	gift, err := n.ResolveAsset(req.Gift)
+	gift, err := s.n.ResolveAsset(req.Gift)
 	if err != nil {
 		return nil, err
 	}
 	var to *api.AssetInfo
 	if req.To != "" {
-		a, err := n.ResolveAsset(req.To)
+		a, err := s.n.ResolveAsset(req.To)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +160,7 @@ func (n *Node) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 	}
 	var card *ledger.Address
 	if req.LoadCard != "" {
-		c, err := n.ResolveAccount(req.LoadCard)
+		c, err := s.n.ResolveAccount(req.LoadCard)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +173,7 @@ func (n *Node) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 		rem   *uint256.Int
 		fail  error
 	)
-	n.pool.View(func(v *ledger.Overlay) {
+	s.n.View(func(v *ledger.Overlay) {
 		held = v.Balance(acct, gift.ID)
 		if card != nil {
 			cd, ok := v.Card(*card)
@@ -103,13 +187,13 @@ func (n *Node) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 			}
 		}
 		// The issuer's best standing redemption offer.
-		for _, e := range n.book.All() {
+		for _, e := range s.book.All() {
 			o := &e.Offer.Offer
 			if o.Maker != gift.Issuer || o.Want != gift.ID || (to != nil && o.Give != to.ID) {
 				continue
 			}
 			filled := v.OfferFilled(e.ID)
-			if v.OfferCancelled(e.ID, o.Maker) || n.now() > o.Expiry || !filled.Lt(&o.GiveAmount) {
+			if v.OfferCancelled(e.ID, o.Maker) || s.now() > o.Expiry || !filled.Lt(&o.GiveAmount) {
 				continue
 			}
 			left := new(uint256.Int).Sub(&o.GiveAmount, filled)
@@ -161,22 +245,22 @@ func (n *Node) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 		return nil, api.Errorf(api.CodeTooSmall, "%s %s buys nothing at the offer's rate", ledger.FormatAmount(spend, gift.Decimals), gift.Symbol)
 	}
 	cost, _ := ledger.FillPrice(o, take)
-	toInfo, err := n.ResolveAsset(o.Give.Hex())
+	toInfo, err := s.n.ResolveAsset(o.Give.Hex())
 	if err != nil {
 		return nil, err
 	}
 	c := &api.Conversion{Status: api.ConversionRequested, Account: acct, Gift: gift.ID, GiftSymbol: gift.Symbol, To: o.Give, ToSymbol: toInfo.Symbol,
 		Offer: oid, GiftSpent: ledger.FormatAmount(cost, gift.Decimals), Received: ledger.FormatAmount(take, toInfo.Decimals),
-		Card: card, Created: n.cfg.Clock().UnixMilli()}
-	if _, err := io.ReadFull(n.cfg.Rand, c.ID[:]); err != nil {
+		Card: card, Created: s.cfg.Clock().UnixMilli()}
+	if _, err := io.ReadFull(s.cfg.Rand, c.ID[:]); err != nil {
 		return nil, err
 	}
-	n.saveConversion(c)
+	s.saveConversion(c)
 	cp := *c // before runConversion starts writing c
-	n.wg.Add(1)
+	s.wg.Add(1)
 	go func() {
-		defer n.wg.Done()
-		n.runConversion(c, gift.Decimals, offer, take, held.Eq(cost))
+		defer s.wg.Done()
+		s.runConversion(c, gift.Decimals, offer, take, held.Eq(cost))
 	}()
 	return &cp, nil
 }
@@ -190,24 +274,24 @@ func rateBetter(a, b *ledger.Offer) bool {
 }
 
 // runConversion signs and follows the fill (and the load).
-func (n *Node) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
-	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Minute)
+func (s *Service) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Minute)
 	defer cancel()
 	failed := func(format string, args ...any) {
 		c.Status, c.Reason = api.ConversionFailed, fmt.Sprintf(format, args...)
-		n.saveConversion(c)
+		s.saveConversion(c)
 	}
-	key := n.walletKey(c.Account)
+	key := s.cfg.Wallet.Find(c.Account)
 	submit := func(p ledger.Payload) (ledger.Hash, error) {
-		sig, err := key.Sign(n.domain.Digest(p.StructHash()))
+		sig, err := key.Sign(s.n.Domain().Digest(p.StructHash()))
 		if err != nil {
 			return ledger.Hash{}, err
 		}
-		res, err := n.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
+		res, err := s.n.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
 		return res.ID, err
 	}
 	nonce := func() (v uint64) {
-		n.pool.View(func(o *ledger.Overlay) { v = o.Account(c.Account).Nonce })
+		s.n.View(func(o *ledger.Overlay) { v = o.Account(c.Account).Nonce })
 		return v
 	}
 	id, err := submit(&ledger.Fill{Taker: c.Account, Offer: *offer, Take: *take, Nonce: nonce()})
@@ -216,12 +300,12 @@ func (n *Node) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledge
 		return
 	}
 	c.FillTx, c.Status = &id, api.ConversionFilled
-	n.saveConversion(c)
-	if info, err := n.WaitTx(ctx, id); err != nil || info.Status != api.TxSettled {
+	s.saveConversion(c)
+	if info, err := s.n.WaitTx(ctx, id); err != nil || info.Status != api.TxSettled {
 		failed("the fill is %s: %s%v", info.Status, info.Reason, errOrNil(err))
 		return
 	}
-	settled, err := n.store.State().Get(ledger.StateKeyBalance(c.Account, c.Gift))
+	settled, err := s.n.Settled().Get(ledger.StateKeyBalance(c.Account, c.Gift))
 	if err != nil {
 		failed("reading the gift balance: %v", err)
 		return
@@ -231,7 +315,7 @@ func (n *Node) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledge
 	if all && !c.Depleted {
 		c.Reason = "the gift balance is not zero: it changed while converting, or the rate left a remainder"
 	}
-	n.saveConversion(c)
+	s.saveConversion(c)
 	if c.Card == nil {
 		return
 	}
@@ -241,69 +325,34 @@ func (n *Node) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledge
 		return
 	}
 	c.LoadTx = &lid
-	n.saveConversion(c)
-	if info, err := n.WaitTx(ctx, lid); err != nil || info.Status != api.TxSettled {
+	s.saveConversion(c)
+	if info, err := s.n.WaitTx(ctx, lid); err != nil || info.Status != api.TxSettled {
 		failed("the load is %s: %s%v", info.Status, info.Reason, errOrNil(err))
 		return
 	}
 	c.Status = api.ConversionLoaded
-	n.saveConversion(c)
+	s.saveConversion(c)
 }
 
-// WaitTx waits until a transaction settles, fails or is rejected on this
-// node, and returns its status then (or ctx's error). It listens to the
-// node's events and looks the status up when one may have changed it; a
-// slow check every second covers a subscription the hub dropped.
-func (n *Node) WaitTx(ctx context.Context, id ledger.Hash) (api.TxInfo, error) {
-	events, stop, ok := n.Subscribe()
-	if ok {
-		defer stop()
-	}
-	slow := time.NewTicker(time.Second)
-	defer slow.Stop()
-	for {
-		info, err := n.TxStatus(id)
-		if err == nil {
-			if info.Status.Final() {
-				return info, nil
-			}
-		}
-	wait:
-		for {
-			select {
-			case <-ctx.Done():
-				return info, fmt.Errorf("transaction %s is %q: %w", id.Hex(), info.Status, ctx.Err())
-			case <-slow.C:
-				break wait
-			case ev, open := <-events:
-				switch {
-				case !open:
-					events = nil // dropped: the slow check carries on
-				case ev.Type == "tx" && ev.ID != nil && *ev.ID != id:
-					// another transaction's news
-				default:
-					break wait
-				}
-			}
-		}
-	}
-}
-
-func (n *Node) conversionRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/conversions", n.authorized(n.handle(func(r *http.Request) (any, error) {
+// Routes mounts the conversion routes: POST /v1/conversions
+// (token-protected: the node signs as the account), GET
+// /v1/conversions/{id}, and the pay-conversion routes terminals call.
+func (s *Service) Routes(m *route.Mux) {
+	m.Authorized("POST /v1/conversions", func(r *http.Request) (any, error) {
 		var req api.ConversionRequest
-		if err := decodeBody(r, &req); err != nil {
+		if err := route.Decode(r, &req); err != nil {
 			return nil, err
 		}
-		return n.Convert(req)
-	})))
-	mux.HandleFunc("GET /v1/conversions/{id}", n.handle(func(r *http.Request) (any, error) {
-		id, err := ledger.ParseHash(r.PathValue("id"))
+		return s.Convert(req)
+	})
+	m.Handle("GET /v1/conversions/{id}", func(r *http.Request) (any, error) {
+		id, err := route.Hash(r, "id")
 		if err != nil {
-			return nil, api.Errorf(api.CodeMalformed, "%v", err)
+			return nil, err
 		}
-		return n.Conversion(id)
-	}))
+		return s.Conversion(id)
+	})
+	s.payConversionRoutes(m)
 }
 
 // errOrNil renders an optional error after a reason.

@@ -1,4 +1,4 @@
-package node
+package convert
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/exchange"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node/route"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/holiman/uint256"
 )
@@ -70,7 +71,7 @@ func (p *payConversions) take(nonce ledger.Hash) *payConversion {
 
 // ApprovePayConversion quotes a card's conversion request and signs the
 // owner's approval.
-func (n *Node) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConversionApproval, error) {
+func (s *Service) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConversionApproval, error) {
 	amount, err := uint256.FromDecimal(req.FiatAmount)
 	if err != nil || amount.IsZero() {
 		return nil, api.Errorf(api.CodeInvalid, "fiat_amount %q: a positive integer of base units", req.FiatAmount)
@@ -81,19 +82,19 @@ func (n *Node) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConve
 	}
 	cr := ledger.ConversionRequest{Card: req.Card, Fiat: req.Fiat, FiatAmount: *amount, Payee: req.Payee, Challenge: req.Challenge,
 		Nonce: req.Nonce, Sealed: ledger.Keccak256(sealed)}
-	if who, err := n.rec.Recover(n.domain.Digest(cr.StructHash()), req.Signature); err != nil || who != req.Card {
+	if who, err := s.n.Recoverer().Recover(s.n.Domain().Digest(cr.StructHash()), req.Signature); err != nil || who != req.Card {
 		return nil, api.Errorf(api.CodeBadSignature, "the conversion request is not signed by card %s", req.Card.Hex())
 	}
 	var card ledger.Card
 	var registered bool
-	n.pool.View(func(v *ledger.Overlay) { card, registered = v.Card(req.Card) })
+	s.n.View(func(v *ledger.Overlay) { card, registered = v.Card(req.Card) })
 	switch {
 	case !registered:
 		return nil, api.Errorf(api.CodeInvalid, "card %s is not registered", req.Card.Hex())
 	case card.Cloned:
 		return nil, api.Errorf(api.CodeRefused, "card %s is flagged as cloned", req.Card.Hex())
 	}
-	owner := n.walletKey(card.Owner)
+	owner := s.cfg.Wallet.Find(card.Owner)
 	if owner == nil {
 		return nil, api.Errorf(api.CodeNotWallet, "this node is not the wallet of the card's owner %s", card.Owner.Hex())
 	}
@@ -105,16 +106,16 @@ func (n *Node) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConve
 	if err != nil {
 		return nil, api.Errorf(api.CodeInvalid, "%v", err)
 	}
-	c := &payConversion{req: req, amount: *amount, owner: owner, expires: n.cfg.Clock().Add(payConversionTTL)}
+	c := &payConversion{req: req, amount: *amount, owner: owner, expires: s.cfg.Clock().Add(payConversionTTL)}
 	show := func(v *uint256.Int, asset ledger.Hash) string {
-		if a, err := n.ResolveAsset(asset.Hex()); err == nil {
+		if a, err := s.n.ResolveAsset(asset.Hex()); err == nil {
 			return ledger.FormatAmount(v, a.Decimals) + " " + a.Symbol
 		}
 		return v.Dec() + " of " + asset.Hex()
 	}
 	var quoteErr error
 	for _, p := range purses {
-		if quoteErr = n.planConversion(c, p, show); quoteErr == nil {
+		if quoteErr = s.planConversion(c, p, show); quoteErr == nil {
 			break
 		}
 	}
@@ -122,13 +123,13 @@ func (n *Node) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConve
 		return nil, api.Errorf(api.CodeNoConversion, "no purse of the card converts to %s: %v", show(amount, req.Fiat), quoteErr)
 	}
 	ca := ledger.ConversionApproval{Card: req.Card, Nonce: req.Nonce, Asset: c.asset, Amount: c.pay, Collector: owner.Address()}
-	sig, err := owner.Sign(n.domain.Digest(ca.StructHash()))
+	sig, err := owner.Sign(s.n.Domain().Digest(ca.StructHash()))
 	if err != nil {
 		return nil, err
 	}
-	n.payConv.put(c, n.cfg.Clock())
+	s.payConv.put(c, s.cfg.Clock())
 	sym := c.asset.Hex()
-	if a, err := n.ResolveAsset(c.asset.Hex()); err == nil {
+	if a, err := s.n.ResolveAsset(c.asset.Hex()); err == nil {
 		sym = a.Symbol
 	}
 	return &api.PayConversionApproval{Nonce: req.Nonce, Asset: c.asset, Symbol: sym, Amount: c.pay.Dec(), Collector: owner.Address(),
@@ -137,11 +138,11 @@ func (n *Node) ApprovePayConversion(req api.PayConversionRequest) (*api.PayConve
 
 // planConversion quotes c's fiat amount paid from purse p and, when p can
 // pay it in at most MaxConvertFills fills, sets c's asset, amount and fills.
-func (n *Node) planConversion(c *payConversion, p cardproto.PurseOffer, show func(*uint256.Int, ledger.Hash) string) error {
+func (s *Service) planConversion(c *payConversion, p cardproto.PurseOffer, show func(*uint256.Int, ledger.Hash) string) error {
 	var q exchange.Quote
 	var err error
-	n.pool.View(func(v *ledger.Overlay) {
-		q, err = n.book.QuoteReceive(offerView{v}, p.Asset, c.req.Fiat, &c.amount, n.now())
+	s.n.View(func(v *ledger.Overlay) {
+		q, err = s.book.QuoteReceive(v, p.Asset, c.req.Fiat, &c.amount, s.now())
 	})
 	switch {
 	case err != nil:
@@ -153,7 +154,7 @@ func (n *Node) planConversion(c *payConversion, p cardproto.PurseOffer, show fun
 	}
 	offers, takes := make([]ledger.SignedOffer, len(q.Takes)), make([]uint256.Int, len(q.Takes))
 	for i, t := range q.Takes {
-		e, ok := n.book.Get(t.Offer)
+		e, ok := s.book.Get(t.Offer)
 		if !ok {
 			return fmt.Errorf("offer %s left the book", t.Offer)
 		}
@@ -166,58 +167,58 @@ func (n *Node) planConversion(c *payConversion, p cardproto.PurseOffer, show fun
 // CompletePayConversion takes the card's record for an approved
 // conversion, and submits the ConvertPay the owner signs. It returns the
 // ConvertPay's id: the terminal waits for it to settle.
-func (n *Node) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec api.PayConversionRecord) (ledger.Hash, error) {
-	c := n.payConv.take(nonce)
-	if c == nil || n.cfg.Clock().After(c.expires) {
+func (s *Service) CompletePayConversion(ctx context.Context, nonce ledger.Hash, rec api.PayConversionRecord) (ledger.Hash, error) {
+	c := s.payConv.take(nonce)
+	if c == nil || s.cfg.Clock().After(c.expires) {
 		return ledger.Hash{}, api.Errorf(api.CodeExpired, "no approved conversion %s (expired, completed or never approved)", nonce)
 	}
 	record := &ledger.Tx{Payload: &ledger.CardPayment{CardRecord: ledger.CardRecord{Card: c.req.Card, Asset: c.asset, Amount: c.pay,
 		Payee: c.owner.Address(), Counter: rec.Counter, Challenge: c.req.Challenge, Mode: ledger.CardModeOnline}}, Sig: rec.Signature}
-	if who, err := n.rec.Recover(record.ID(n.domain), rec.Signature); err != nil || who != c.req.Card {
+	if who, err := s.n.Recoverer().Recover(record.ID(s.n.Domain()), rec.Signature); err != nil || who != c.req.Card {
 		return ledger.Hash{}, api.Errorf(api.CodeBadSignature, "the record is not the card's signature of the approved amount")
 	}
 	var nonceNow uint64
-	n.pool.View(func(v *ledger.Overlay) { nonceNow = v.Account(c.owner.Address()).Nonce })
+	s.n.View(func(v *ledger.Overlay) { nonceNow = v.Account(c.owner.Address()).Nonce })
 	p := &ledger.ConvertPay{Owner: c.owner.Address(), Record: record, Offers: c.offers, Takes: c.takes, Asset: c.req.Fiat,
 		Amount: c.amount, Payee: c.req.Payee, Nonce: nonceNow}
-	sig, err := c.owner.Sign(n.domain.Digest(p.StructHash()))
+	sig, err := c.owner.Sign(s.n.Domain().Digest(p.StructHash()))
 	if err != nil {
 		return ledger.Hash{}, err
 	}
-	res, err := n.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
+	res, err := s.n.Submit(ctx, &ledger.Tx{Payload: p, Sig: ledger.Sig(sig)})
 	if err != nil {
 		// The card's record alone pays the owner (its own money, nothing
 		// lost); keep it on the network so the card's D and the ledger
 		// agree.
-		if _, err2 := n.Submit(ctx, record); err2 != nil {
-			n.log.Warn("conversion record not kept", "card", c.req.Card, "err", err2)
+		if _, err2 := s.n.Submit(ctx, record); err2 != nil {
+			s.log.Warn("conversion record not kept", "card", c.req.Card, "err", err2)
 		}
 		return ledger.Hash{}, err
 	}
 	return res.ID, nil
 }
 
-func (n *Node) payConversionRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/pay-conversions", n.handle(func(r *http.Request) (any, error) {
+func (s *Service) payConversionRoutes(m *route.Mux) {
+	m.Handle("POST /v1/pay-conversions", func(r *http.Request) (any, error) {
 		var req api.PayConversionRequest
-		if err := decodeBody(r, &req); err != nil {
+		if err := route.Decode(r, &req); err != nil {
 			return nil, err
 		}
-		return n.ApprovePayConversion(req)
-	}))
-	mux.HandleFunc("POST /v1/pay-conversions/{nonce}/record", n.handle(func(r *http.Request) (any, error) {
-		nonce, err := ledger.ParseHash(r.PathValue("nonce"))
+		return s.ApprovePayConversion(req)
+	})
+	m.Handle("POST /v1/pay-conversions/{nonce}/record", func(r *http.Request) (any, error) {
+		nonce, err := route.Hash(r, "nonce")
 		if err != nil {
-			return nil, api.Errorf(api.CodeMalformed, "%v", err)
+			return nil, err
 		}
 		var rec api.PayConversionRecord
-		if err := decodeBody(r, &rec); err != nil {
+		if err := route.Decode(r, &rec); err != nil {
 			return nil, err
 		}
-		id, err := n.CompletePayConversion(r.Context(), nonce, rec)
+		id, err := s.CompletePayConversion(r.Context(), nonce, rec)
 		if err != nil {
 			return nil, err
 		}
 		return api.PayConversionDone{Tx: id}, nil
-	}))
+	})
 }

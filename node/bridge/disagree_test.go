@@ -1,4 +1,4 @@
-package node
+package bridge
 
 import (
 	"bytes"
@@ -22,12 +22,16 @@ func TestRootDisagreementIsLoud(t *testing.T) {
 	defer st.Close()
 	var logs bytes.Buffer
 	attester := ledger.Address{0xa7}
-	n := &Node{log: slog.New(slog.NewTextHandler(&logs, nil)), store: st,
-		bridge: &bridge{attesters: []ledger.Address{attester}, sigs: map[uint64]map[ledger.Address]signedAttestation{}}}
+	n, err := New(Config{Vault: ledger.Address{0x7a}, Ledger: st, Attestations: st.Records(store.NSAttestation),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.attesters = []ledger.Address{attester}
 	rec := store.BatchRecord{Seq: 4, DataHash: ledger.Hash{1}, StateRoot: ledger.Hash{2}, ReceiptsRoot: ledger.Hash{3}}
 	same := signedAttestation{Signer: attester, Attestation: ledger.Attestation{Seq: 4, DataHash: ledger.Hash{1}, StateRoot: ledger.Hash{2}, ReceiptsRoot: ledger.Hash{3}}}
 	n.compareAttestation(rec, same)
-	if n.disagreement != nil || logs.Len() > 0 {
+	if n.Disagreement() != nil || logs.Len() > 0 {
 		t.Fatalf("agreeing roots reported: %s", logs.String())
 	}
 
@@ -39,7 +43,7 @@ func TestRootDisagreementIsLoud(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.checkAttested(rec)
-	d := n.disagreement
+	d := n.Disagreement()
 	if d == nil || d.Seq != 4 || d.Attester != attester || d.Theirs.StateRoot != (ledger.Hash{9}) || d.Ours.StateRoot != (ledger.Hash{2}) {
 		t.Fatalf("disagreement %+v", d)
 	}

@@ -1,6 +1,23 @@
-package node
+// Package allocation is the node's stored-value allocation subsystem
+// (POST /v1/allocate): a payment of an amount at a merchant, in the units
+// of one asset, is covered from a pool of stored-value items — balances of
+// the user's accounts (device accounts and card purses) in assets of the
+// payment's currency — with the least residual left on the chosen items
+// (exchange/alloc). Each chosen item comes with what spends it at the
+// point of sale: a signed, time-limited spend authorization the
+// merchant's terminal redeems once (a device account), or the card itself
+// (a card purse pays with its own record).
+//
+// Which items a merchant accepts: the payment asset itself everywhere;
+// another asset of the same currency and decimals (a gift card) only at
+// its issuer; or as the request's items say.
+//
+// It sees the node only through Node: the pending view, the settled
+// balances and the node's name resolution.
+package allocation
 
 import (
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -11,24 +28,62 @@ import (
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange/alloc"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/node/route"
 	"github.com/holiman/uint256"
 )
 
-// Stored-value allocation (POST /v1/allocate): a payment of an amount at a
-// merchant, in the units of one asset, is covered from a pool of
-// stored-value items — balances of the user's accounts (device accounts
-// and card purses) in assets of the payment's currency — with the least
-// residual left on the chosen items (exchange/alloc). Each chosen item
-// comes with what spends it at the point of sale: a signed, time-limited
-// spend authorization the merchant's terminal redeems once (a device
-// account), or the card itself (a card purse pays with its own record).
-//
-// Which items a merchant accepts: the payment asset itself everywhere;
-// another asset of the same currency and decimals (a gift card) only at
-// its issuer; or as the request's items say.
-
 // maxAllocateItems bounds a request's pool.
 const maxAllocateItems = 20000
+
+// Node is what allocation needs of the node.
+type Node interface {
+	// View runs fn over the pending view (settled state + pending writes).
+	View(fn func(v *ledger.Overlay))
+	// Domain is the EIP-712 domain spend authorizations are signed under.
+	Domain() ledger.Domain
+	// SettledBalances lists an account's settled balances by asset id.
+	SettledBalances(a ledger.Address) (map[ledger.Hash][]byte, error)
+	ResolveAsset(q string) (api.AssetInfo, error)
+	ResolveAccount(q string) (ledger.Address, error)
+}
+
+// Config configures the allocation service.
+type Config struct {
+	// Wallet are the accounts whose spend authorizations the node signs
+	// (node.Config.WalletKeys).
+	Wallet account.Keys
+	// Clock gives the authorizations' expiry times; Rand their salts.
+	Clock func() time.Time
+	Rand  io.Reader
+}
+
+// Service answers allocation requests. It runs nothing in the background:
+// Start and Stop have nothing to do.
+type Service struct {
+	cfg Config
+	n   Node
+}
+
+// New returns the allocation service of node n.
+func New(cfg Config, n Node) *Service { return &Service{cfg: cfg, n: n} }
+
+// Start starts nothing: allocation answers requests only.
+func (s *Service) Start(context.Context) error { return nil }
+
+// Stop stops nothing.
+func (s *Service) Stop() {}
+
+// Routes mounts POST /v1/allocate, token-protected: the answer carries
+// signatures that spend the wallet's accounts.
+func (s *Service) Routes(m *route.Mux) {
+	m.Authorized("POST /v1/allocate", func(r *http.Request) (any, error) {
+		var req api.AllocateRequest
+		if err := route.Decode(r, &req); err != nil {
+			return nil, err
+		}
+		return s.Allocate(req)
+	})
+}
 
 type poolItem struct {
 	id      string
@@ -42,13 +97,13 @@ type poolItem struct {
 // Allocate answers an allocation request. Spend authorizations for
 // accounts whose keys this node holds as a wallet (Config.WalletKeys) come
 // signed; the others carry the typed data their wallet signs.
-func (n *Node) Allocate(req api.AllocateRequest) (*api.AllocateResult, error) {
+func (s *Service) Allocate(req api.AllocateRequest) (*api.AllocateResult, error) {
 	start := time.Now()
-	q, err := n.checkAllocate(req)
+	q, err := s.checkAllocate(req)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := n.allocationPool(req, q)
+	pool, err := s.allocationPool(req, q)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +118,7 @@ func (n *Node) Allocate(req api.AllocateRequest) (*api.AllocateResult, error) {
 	if err != nil {
 		return nil, api.Errorf(api.CodeInvalid, "%v", err)
 	}
-	res, err := n.allocationResult(q, plan, byID, len(items))
+	res, err := s.allocationResult(q, plan, byID, len(items))
 	if err != nil {
 		return nil, err
 	}
@@ -82,13 +137,13 @@ type allocation struct {
 }
 
 // checkAllocate validates an allocation request and resolves its names.
-func (n *Node) checkAllocate(req api.AllocateRequest) (*allocation, error) {
+func (s *Service) checkAllocate(req api.AllocateRequest) (*allocation, error) {
 	q := &allocation{life: 10 * time.Minute}
 	var err error
-	if q.pay, err = n.ResolveAsset(req.Asset); err != nil {
+	if q.pay, err = s.n.ResolveAsset(req.Asset); err != nil {
 		return nil, err
 	}
-	if q.merchant, err = n.ResolveAccount(req.Merchant); err != nil {
+	if q.merchant, err = s.n.ResolveAccount(req.Merchant); err != nil {
 		return nil, err
 	}
 	if q.amount, err = ledger.ParseAmount(req.Amount, q.pay.Decimals); err != nil {
@@ -109,7 +164,7 @@ func (n *Node) checkAllocate(req api.AllocateRequest) (*allocation, error) {
 		return nil, api.Errorf(api.CodeTooLarge, "at most %d items", maxAllocateItems)
 	}
 	for _, name := range req.Accounts {
-		a, err := n.ResolveAccount(name)
+		a, err := s.n.ResolveAccount(name)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +177,7 @@ func (n *Node) checkAllocate(req api.AllocateRequest) (*allocation, error) {
 	for i, it := range req.Items {
 		id, ok := resolved[it.Asset]
 		if !ok {
-			a, err := n.ResolveAsset(it.Asset)
+			a, err := s.n.ResolveAsset(it.Asset)
 			if err != nil {
 				return nil, err
 			}
@@ -136,12 +191,12 @@ func (n *Node) checkAllocate(req api.AllocateRequest) (*allocation, error) {
 // allocationPool gathers the stored value that may pay: every purse of
 // the request's accounts in the payment's unit (a gift card only at its
 // issuer's shops), and its explicit items, read in one pending view.
-func (n *Node) allocationPool(req api.AllocateRequest, q *allocation) ([]poolItem, error) {
+func (s *Service) allocationPool(req api.AllocateRequest, q *allocation) ([]poolItem, error) {
 	// The assets each account holds settled, read before the pending view
 	// is locked.
 	settledHeld := make([][]ledger.Hash, len(q.accounts))
 	for i, acct := range q.accounts {
-		bals, err := n.store.Balances(acct)
+		bals, err := s.n.SettledBalances(acct)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +206,7 @@ func (n *Node) allocationPool(req api.AllocateRequest, q *allocation) ([]poolIte
 	}
 	var pool []poolItem
 	ids := map[string]bool{}
-	n.pool.View(func(v *ledger.Overlay) {
+	s.n.View(func(v *ledger.Overlay) {
 		sameUnit := func(a *ledger.Asset) bool {
 			return a.ID == q.pay.ID || (q.pay.Currency != 0 && a.Currency == q.pay.Currency && a.Decimals == q.pay.Decimals)
 		}
@@ -215,15 +270,15 @@ func allocItems(pool []poolItem) ([]alloc.Item, map[string]*poolItem) {
 // allocationResult answers a plan: a card pays with the card; an account
 // with a spend authorization, signed here when this node holds its key,
 // else as the typed data its wallet signs.
-func (n *Node) allocationResult(q *allocation, plan alloc.Plan, byID map[string]*poolItem, items int) (*api.AllocateResult, error) {
-	expires := uint64(n.cfg.Clock().Add(q.life).Unix())
+func (s *Service) allocationResult(q *allocation, plan alloc.Plan, byID map[string]*poolItem, items int) (*api.AllocateResult, error) {
+	expires := uint64(s.cfg.Clock().Add(q.life).Unix())
 	res := &api.AllocateResult{Amount: ledger.FormatAmount(q.amount, q.pay.Decimals), Asset: q.pay.ID, Symbol: q.pay.Symbol, Merchant: q.merchant,
 		Residual: ledger.FormatAmount(uint256.NewInt(plan.Residual), q.pay.Decimals), Exact: plan.Exact,
 		Bound: ledger.FormatAmount(uint256.NewInt(plan.Bound), q.pay.Decimals), Method: plan.Method, Items: items, Expires: expires}
-	for _, s := range plan.Spends {
-		p := byID[s.ID]
-		units := uint256.NewInt(s.Amount)
-		sp := api.AllocateSpend{Item: s.ID, Account: p.account, Asset: p.asset.ID, Symbol: p.asset.Symbol,
+	for _, spend := range plan.Spends {
+		p := byID[spend.ID]
+		units := uint256.NewInt(spend.Amount)
+		sp := api.AllocateSpend{Item: spend.ID, Account: p.account, Asset: p.asset.ID, Symbol: p.asset.Symbol,
 			Amount: ledger.FormatAmount(units, p.asset.Decimals), Units: units.Dec(), Balance: ledger.FormatAmount(p.balance, p.asset.Decimals)}
 		if p.card {
 			sp.Access = "card"
@@ -232,18 +287,18 @@ func (n *Node) allocationResult(q *allocation, plan alloc.Plan, byID map[string]
 		}
 		sp.Access = "authorization"
 		a := ledger.SpendAuth{Account: p.account, Asset: p.asset.ID, Amount: *units, Payee: q.merchant, Expiry: expires}
-		if _, err := io.ReadFull(n.cfg.Rand, a.Salt[:]); err != nil {
+		if _, err := io.ReadFull(s.cfg.Rand, a.Salt[:]); err != nil {
 			return nil, err
 		}
 		sa := &ledger.SignedSpendAuth{SpendAuth: a}
-		if k := n.walletKey(p.account); k != nil {
-			sig, err := k.Sign(sa.ID(n.domain))
+		if k := s.cfg.Wallet.Find(p.account); k != nil {
+			sig, err := k.Sign(sa.ID(s.n.Domain()))
 			if err != nil {
 				return nil, err
 			}
 			sa.Sig, sp.Signed = ledger.Sig(sig), true
 		} else {
-			sp.TypedData = ledger.SpendAuthTypedData(&a, n.domain)
+			sp.TypedData = ledger.SpendAuthTypedData(&a, s.n.Domain())
 		}
 		sp.Authorization = sa
 		res.Spends = append(res.Spends, sp)
@@ -272,26 +327,4 @@ func heldAssets(v *ledger.Overlay, acct ledger.Address, settled []ledger.Hash) [
 		add(id)
 	}
 	return out
-}
-
-// walletKey returns the key of an account this node holds as a wallet.
-func (n *Node) walletKey(a ledger.Address) *account.Key {
-	for _, k := range n.cfg.WalletKeys {
-		if k.Address() == a {
-			return k
-		}
-	}
-	return nil
-}
-
-func (n *Node) allocateRoutes(mux *http.ServeMux) {
-	// Token-protected: the answer carries signatures that spend the
-	// wallet's accounts.
-	mux.HandleFunc("POST /v1/allocate", n.authorized(n.handle(func(r *http.Request) (any, error) {
-		var req api.AllocateRequest
-		if err := decodeBody(r, &req); err != nil {
-			return nil, err
-		}
-		return n.Allocate(req)
-	})))
 }
