@@ -35,7 +35,6 @@ import (
 	"github.com/anonex/anonex/p2p"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Config configures a node. New copies it and fills in defaults.
@@ -396,13 +395,8 @@ func (n *Node) Start(ctx context.Context) error {
 	// Peers that join the transaction topic get the pending set directly
 	// (rebroadcastLoop); one that joins while the buffer is full waits for
 	// the periodic rebroadcast.
-	joined := make(chan peer.ID, 64)
-	if err := n.txTopic.OnJoin(func(p peer.ID) {
-		select {
-		case joined <- p:
-		default:
-		}
-	}); err != nil {
+	joined, err := n.txTopic.Joins(64)
+	if err != nil {
 		return err
 	}
 

@@ -204,25 +204,28 @@ func (t *Topic) validateDirect(from peer.ID, b []byte) (v Verdict) {
 	return t.v(ctx, from, b)
 }
 
-// OnJoin calls fn with each peer that joins the topic (connected and
-// subscribed to it; peers already there when OnJoin is called count as
-// joining), on a goroutine of the host, until the host closes. fn must
-// return quickly: hand slow work to a goroutine. A peer that leaves and
-// comes back joins again. Call it at most once per topic.
-func (t *Topic) OnJoin(fn func(peer.ID)) error {
+// Joins delivers each peer that joins the topic (connected and subscribed
+// to it; peers already there when Joins is called count as joining) on
+// the channel it returns, until the host closes; the channel is never
+// closed. A peer that joins while buffer peers wait unread is dropped:
+// whatever the caller does for joining peers, it must also do now and
+// then for all (a periodic rebroadcast). A peer that leaves and comes back
+// joins again. Call it at most once per topic.
+func (t *Topic) Joins(buffer int) (<-chan peer.ID, error) {
 	t.h.mu.Lock()
 	defer t.h.mu.Unlock()
 	if t.h.closed {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if t.joins != nil {
-		return fmt.Errorf("p2p: OnJoin called twice on %s", t.name)
+		return nil, fmt.Errorf("p2p: Joins called twice on %s", t.name)
 	}
 	eh, err := t.t.EventHandler()
 	if err != nil {
-		return fmt.Errorf("p2p: topic events of %s: %w", t.name, err)
+		return nil, fmt.Errorf("p2p: topic events of %s: %w", t.name, err)
 	}
 	t.joins = eh
+	joined := make(chan peer.ID, buffer)
 	t.h.wg.Add(1)
 	go func() {
 		defer t.h.wg.Done()
@@ -232,9 +235,12 @@ func (t *Topic) OnJoin(fn func(peer.ID)) error {
 				return
 			}
 			if ev.Type == pubsub.PeerJoin {
-				fn(ev.Peer)
+				select {
+				case joined <- ev.Peer:
+				default:
+				}
 			}
 		}
 	}()
-	return nil
+	return joined, nil
 }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,17 +22,23 @@ func TestSendDirectReachesAPeerThatMissedTheGossip(t *testing.T) {
 	b := newHost(t, bootstrapFrom(a))
 	ra, rb := newRecorder(nil), newRecorder(nil)
 	ta, tb := joinTx(t, a, ra), joinTx(t, b, rb)
-	var mu sync.Mutex
-	var joined []peer.ID
-	if err := ta.OnJoin(func(p peer.ID) {
-		mu.Lock()
-		joined = append(joined, p)
-		mu.Unlock()
-	}); err != nil {
+	joins, err := ta.Joins(8)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ta.OnJoin(func(peer.ID) {}); err == nil {
-		t.Fatal("OnJoin twice: no error")
+	if _, err := ta.Joins(8); err == nil {
+		t.Fatal("Joins twice: no error")
+	}
+	var joined []peer.ID
+	sawJoin := func(id peer.ID) bool {
+		for {
+			select {
+			case p := <-joins:
+				joined = append(joined, p)
+			default:
+				return slices.Contains(joined, id)
+			}
+		}
 	}
 	waitMesh(t, ta, 1)
 	waitMesh(t, tb, 1)
@@ -45,16 +51,7 @@ func TestSendDirectReachesAPeerThatMissedTheGossip(t *testing.T) {
 	c := newHost(t, bootstrapFrom(a))
 	rc := newRecorder(nil)
 	tc := joinTx(t, c, rc)
-	waitFor(t, 10*time.Second, "C joins A's topic", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, p := range joined {
-			if p == c.ID() {
-				return true
-			}
-		}
-		return false
-	})
+	waitFor(t, 10*time.Second, "C joins A's topic", func() bool { return sawJoin(c.ID()) })
 	waitMesh(t, tc, 1)
 	if err := ta.Publish(ctx, []byte("early")); err != nil {
 		t.Fatal(err)
@@ -75,8 +72,6 @@ func TestSendDirectReachesAPeerThatMissedTheGossip(t *testing.T) {
 	if n := rb.seen("second"); n != 0 {
 		t.Fatalf("a direct payload was forwarded to B (%d times)", n)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if len(joined) < 2 || joined[0] != b.ID() {
 		t.Fatalf("A saw joins %v, want B then C", joined)
 	}

@@ -61,7 +61,7 @@
 //     score sees it). A host takes one direct send per peer and topic every
 //     DirectInterval (30 s), and none from a peer whose refusal budget is
 //     spent: it is a hand-over when a peer joins, not a channel around the
-//     budget. Topic.OnJoin reports each peer that joins a topic.
+//     budget. Topic.Joins reports each peer that joins a topic.
 //   - Close is idempotent. It waits for the goroutines this package starts
 //     and closes libp2p; gossipsub's own goroutines end right after (the
 //     tests check with goleak that nothing is left).

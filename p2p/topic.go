@@ -89,7 +89,7 @@ type Topic struct {
 	t    *pubsub.Topic
 	sub  *pubsub.Subscription
 	v    Validator
-	// joins is OnJoin's event handler (nil without OnJoin); guarded by
+	// joins is Joins' event handler (nil without Joins); guarded by
 	// h.mu.
 	joins *pubsub.TopicEventHandler
 	// lastDirect is when each peer's last direct send was taken.

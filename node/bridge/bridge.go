@@ -30,6 +30,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/internal/task"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node/route"
@@ -106,9 +107,7 @@ type Service struct {
 	// disagreement: an attester signed other roots than this node folded.
 	disagreement *api.RootDisagreement
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	tasks *task.Group
 }
 
 // New returns node n's bridge subsystem.
@@ -116,16 +115,12 @@ func New(cfg Config, n Node) (*Service, error) {
 	if cfg.Vault.IsZero() && cfg.AttestKey != nil {
 		return nil, errors.New("node: an attester key without a vault address")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, n: n, log: cfg.Logger, store: cfg.Ledger, addr: cfg.Vault, key: cfg.AttestKey,
-		sigs: map[uint64]map[ledger.Address]signedAttestation{}, ctx: ctx, cancel: cancel}, nil
+		sigs: map[uint64]map[ledger.Address]signedAttestation{}, tasks: task.NewGroup()}, nil
 }
 
 // Stop stops the bridge's loops.
-func (s *Service) Stop() {
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Service) Stop() { s.tasks.Stop() }
 
 // Enabled reports whether the node follows a Vault.
 func (s *Service) Enabled() bool { return !s.cfg.Vault.IsZero() }
@@ -192,32 +187,16 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	if s.key != nil {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.attestLoop()
-		}()
+		s.tasks.Go(s.attestLoop)
 	}
 	// A peer that joins the attest topic gets the attestations of the
 	// newest batches (shareAttestations).
-	joined := make(chan peer.ID, 64)
-	if err := s.topic.OnJoin(func(p peer.ID) {
-		select {
-		case joined <- p:
-		default:
-		}
-	}); err != nil {
+	joined, err := s.topic.Joins(64)
+	if err != nil {
 		return err
 	}
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		s.disagreeLoop()
-	}()
-	go func() {
-		defer s.wg.Done()
-		s.shareAttestations(joined)
-	}()
+	s.tasks.Go(s.disagreeLoop)
+	s.tasks.Go(func(ctx context.Context) { s.shareAttestations(ctx, joined) })
 	return nil
 }
 
@@ -231,10 +210,10 @@ const shareBatches = 256
 // brings it again to a node that was down then (gossipsub drops a payload
 // it delivered within 2 minutes, on Publish too): without this, a
 // withdrawal of such a batch would never be attested on that node.
-func (s *Service) shareAttestations(joined <-chan peer.ID) {
+func (s *Service) shareAttestations(ctx context.Context, joined <-chan peer.ID) {
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-ctx.Done():
 			return
 		case p := <-joined:
 			raws, err := s.recentAttestations(shareBatches)
@@ -245,7 +224,7 @@ func (s *Service) shareAttestations(joined <-chan peer.ID) {
 			if len(raws) == 0 {
 				continue
 			}
-			if err := s.topic.SendDirect(s.ctx, p, raws); err != nil {
+			if err := s.topic.SendDirect(ctx, p, raws); err != nil {
 				s.log.Debug("attestations to a peer that joined", "peer", p, "attestations", len(raws), "err", err)
 			}
 		}
@@ -290,7 +269,7 @@ func (s *Service) recentAttestations(batches uint64) ([][]byte, error) {
 // attestBatch signs a folded batch's attestation with the node's attester
 // key, keeps it and gossips it. attestLoop calls it only once the batch's
 // block is final.
-func (s *Service) attestBatch(rec store.BatchRecord) {
+func (s *Service) attestBatch(ctx context.Context, rec store.BatchRecord) {
 	a := ledger.Attestation{Seq: rec.Seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
 	sig, err := s.key.Sign(a.Digest(s.n.Domain().ChainID, s.addr))
 	if err != nil {
@@ -302,7 +281,7 @@ func (s *Service) attestBatch(rec store.BatchRecord) {
 		s.log.Error("attestation not stored", "seq", rec.Seq, "err", err)
 	}
 	raw, _ := json.Marshal(sa)
-	if err := s.topic.Publish(s.ctx, raw); err != nil && s.ctx.Err() == nil {
+	if err := s.topic.Publish(ctx, raw); err != nil && ctx.Err() == nil {
 		s.log.Warn("attestation not gossiped", "seq", rec.Seq, "err", err)
 	}
 }
@@ -410,9 +389,9 @@ func (s *Service) compareAttestation(rec store.BatchRecord, sa signedAttestation
 // disagreeLoop compares each batch this node folds with the attestations
 // it already holds for it (ones that arrived before the fold; those that
 // arrive later are compared as they arrive, in validateAttestation).
-func (s *Service) disagreeLoop() {
+func (s *Service) disagreeLoop(ctx context.Context) {
 	head, _ := s.store.Head()
-	s.walkBatches(head.NextSeq, nil, func(rec store.BatchRecord) { s.checkAttested(rec) })
+	s.walkBatches(ctx, head.NextSeq, nil, func(rec store.BatchRecord) { s.checkAttested(rec) })
 }
 
 // checkAttested compares a batch just folded with the attestations already
@@ -595,11 +574,11 @@ func depositInfo(d store.DepositRecord) api.Deposit {
 // folded batch once the batch's block is final, in sequence order. After a
 // restart it looks back over recent batches; those already signed are
 // skipped.
-func (s *Service) attestLoop() {
+func (s *Service) attestLoop(ctx context.Context) {
 	head, _ := s.store.Head()
-	s.walkBatches(head.NextSeq-min(head.NextSeq, 1024), s.n.Horizon, func(rec store.BatchRecord) {
+	s.walkBatches(ctx, head.NextSeq-min(head.NextSeq, 1024), s.n.Horizon, func(rec store.BatchRecord) {
 		if rec.Junk == "" && !s.signed(rec.Seq) {
-			s.attestBatch(rec)
+			s.attestBatch(ctx, rec)
 		}
 	})
 }
@@ -608,12 +587,12 @@ func (s *Service) attestLoop() {
 // sequence order, polling the store until the node stops. With upTo, only
 // batches whose block is at most the block it returns (when ok) are
 // visited yet. After a rollback the walk goes back to the new head.
-func (s *Service) walkBatches(next uint64, upTo func() (uint64, bool), fn func(store.BatchRecord)) {
+func (s *Service) walkBatches(ctx context.Context, next uint64, upTo func() (uint64, bool), fn func(store.BatchRecord)) {
 	t := time.NewTicker(max(s.cfg.PollInterval, 20*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}

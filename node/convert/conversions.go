@@ -23,11 +23,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/exchange"
+	"github.com/anonex/anonex/internal/task"
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/ledger"
@@ -84,26 +84,20 @@ type Service struct {
 	log     *slog.Logger
 	book    *exchange.Book
 	payConv payConversions
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// tasks runs the conversions under way.
+	tasks *task.Group
 }
 
 // New returns node n's conversion subsystem.
 func New(cfg Config, n Node) *Service {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{cfg: cfg, n: n, log: cfg.Logger, book: cfg.Book, ctx: ctx, cancel: cancel}
+	return &Service{cfg: cfg, n: n, log: cfg.Logger, book: cfg.Book, tasks: task.NewGroup()}
 }
 
 // Start starts nothing: conversions run in the background once asked for.
 func (s *Service) Start(context.Context) error { return nil }
 
 // Stop ends the conversions still running and waits for them.
-func (s *Service) Stop() {
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Service) Stop() { s.tasks.Stop() }
 
 func (s *Service) now() uint64 { return uint64(s.cfg.Clock().Unix()) }
 
@@ -257,11 +251,7 @@ func (s *Service) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 	}
 	s.saveConversion(c)
 	cp := *c // before runConversion starts writing c
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.runConversion(c, gift.Decimals, offer, take, held.Eq(cost))
-	}()
+	s.tasks.Go(func(ctx context.Context) { s.runConversion(ctx, c, gift.Decimals, offer, take, held.Eq(cost)) })
 	return &cp, nil
 }
 
@@ -274,8 +264,8 @@ func rateBetter(a, b *ledger.Offer) bool {
 }
 
 // runConversion signs and follows the fill (and the load).
-func (s *Service) runConversion(c *api.Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
-	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Minute)
+func (s *Service) runConversion(ctx context.Context, c *api.Conversion, giftDecimals uint8, offer *ledger.SignedOffer, take *uint256.Int, all bool) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	failed := func(format string, args ...any) {
 		c.Status, c.Reason = api.ConversionFailed, fmt.Sprintf(format, args...)

@@ -18,11 +18,11 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/exchange"
+	"github.com/anonex/anonex/internal/task"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node/pool"
@@ -88,8 +88,7 @@ type Service struct {
 	// the pruning goroutine, or a benchmark calling PruneBook, only).
 	pruneCursor uint64
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	tasks *task.Group
 }
 
 // New returns node n's market subsystem, its book empty until Start.
@@ -97,7 +96,7 @@ func New(cfg Config, n Node) *Service {
 	if cfg.BookSize <= 0 {
 		cfg.BookSize = 100000
 	}
-	return &Service{cfg: cfg, n: n, log: cfg.Logger, book: exchange.NewBook(cfg.BookSize)}
+	return &Service{cfg: cfg, n: n, log: cfg.Logger, book: exchange.NewBook(cfg.BookSize), tasks: task.NewGroup()}
 }
 
 // Start puts the stored offers back on the book, joins the offer topic
@@ -110,23 +109,12 @@ func (s *Service) Start(ctx context.Context) error {
 	if s.topic, err = s.n.Join(p2p.OfferTopicName(s.cfg.Network), s.validateOffer); err != nil {
 		return err
 	}
-	run, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.pruneLoop(run)
-	}()
+	s.tasks.Go(s.pruneLoop)
 	return nil
 }
 
 // Stop stops pruning.
-func (s *Service) Stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.wg.Wait()
-}
+func (s *Service) Stop() { s.tasks.Stop() }
 
 // OrderBook is the book itself, for the subsystems that quote from it
 // (read it under the node's pending view).
