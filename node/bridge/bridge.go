@@ -241,27 +241,20 @@ func (s *Service) recentAttestations(batches uint64) ([][]byte, error) {
 	}
 	var out [][]byte
 	for seq := head.NextSeq; seq > 0 && head.NextSeq-seq < batches && len(out) < p2p.MaxDirectPayloads; seq-- {
-		s.mu.Lock()
-		per := s.sigs[seq-1]
-		if per == nil {
-			if err := s.loadAttestationsLocked(seq - 1); err != nil {
-				s.mu.Unlock()
-				return nil, err
-			}
-			per = s.sigs[seq-1]
+		held, err := s.held(seq - 1)
+		if err != nil {
+			return nil, err
 		}
-		for _, sa := range per {
+		for _, sa := range held {
 			if len(out) == p2p.MaxDirectPayloads {
 				break
 			}
 			raw, err := json.Marshal(sa)
 			if err != nil {
-				s.mu.Unlock()
 				return nil, err
 			}
 			out = append(out, raw)
 		}
-		s.mu.Unlock()
 	}
 	return out, nil
 }
@@ -296,12 +289,9 @@ func attestationKey(seq uint64, signer ledger.Address) string {
 func (s *Service) keepAttestation(sa signedAttestation) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	per := s.sigs[sa.Attestation.Seq]
-	if per == nil {
-		if err := s.loadAttestationsLocked(sa.Attestation.Seq); err != nil {
-			return err
-		}
-		per = s.sigs[sa.Attestation.Seq]
+	per, err := s.heldLocked(sa.Attestation.Seq)
+	if err != nil {
+		return err
 	}
 	if old, ok := per[sa.Signer]; ok {
 		if old.Attestation != sa.Attestation {
@@ -322,7 +312,27 @@ func (s *Service) keepAttestation(sa signedAttestation) error {
 	return nil
 }
 
-func (s *Service) loadAttestationsLocked(seq uint64) error {
+// held returns the attestations this node holds of batch seq, by signer.
+func (s *Service) held(seq uint64) ([]signedAttestation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	per, err := s.heldLocked(seq)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signedAttestation, 0, len(per))
+	for _, sa := range per {
+		out = append(out, sa)
+	}
+	return out, nil
+}
+
+// heldLocked is the cache's map of batch seq's attestations by signer,
+// read from the store on a miss. s.mu is held.
+func (s *Service) heldLocked(seq uint64) (map[ledger.Address]signedAttestation, error) {
+	if per := s.sigs[seq]; per != nil {
+		return per, nil
+	}
 	per := map[ledger.Address]signedAttestation{}
 	err := s.cfg.Attestations.Scan(fmt.Sprintf("%016x/", seq), func(_ string, v []byte) bool {
 		var sa signedAttestation
@@ -332,13 +342,13 @@ func (s *Service) loadAttestationsLocked(seq uint64) error {
 		return true
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(s.sigs) > 4096 { // a cache, not the record: the store has them all
 		clear(s.sigs)
 	}
 	s.sigs[seq] = per
-	return nil
+	return per, nil
 }
 
 // validateAttestation checks a gossiped attestation: well formed, signed
@@ -397,20 +407,10 @@ func (s *Service) disagreeLoop(ctx context.Context) {
 // checkAttested compares a batch just folded with the attestations already
 // held for it.
 func (s *Service) checkAttested(rec store.BatchRecord) {
-	s.mu.Lock()
-	per := s.sigs[rec.Seq]
-	if per == nil {
-		if err := s.loadAttestationsLocked(rec.Seq); err != nil {
-			s.mu.Unlock()
-			return
-		}
-		per = s.sigs[rec.Seq]
+	held, err := s.held(rec.Seq)
+	if err != nil {
+		return
 	}
-	held := make([]signedAttestation, 0, len(per))
-	for _, sa := range per {
-		held = append(held, sa)
-	}
-	s.mu.Unlock()
 	for _, sa := range held {
 		s.compareAttestation(rec, sa)
 	}
@@ -430,23 +430,17 @@ func (s *Service) Attestations(seq uint64) (*api.BatchAttestations, error) {
 	}
 	a := ledger.Attestation{Seq: seq, DataHash: rec.DataHash, StateRoot: rec.StateRoot, ReceiptsRoot: rec.ReceiptsRoot}
 	out := &api.BatchAttestations{Attestation: a, Threshold: s.threshold, Attesters: s.attesters, Vault: s.addr, Signatures: []api.AttesterSig{}}
-	s.mu.Lock()
-	per := s.sigs[seq]
-	if per == nil {
-		if err := s.loadAttestationsLocked(seq); err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-		per = s.sigs[seq]
+	held, err := s.held(seq)
+	if err != nil {
+		return nil, err
 	}
-	for signer, sa := range per {
+	for _, sa := range held {
 		if sa.Attestation == a {
-			out.Signatures = append(out.Signatures, api.AttesterSig{Signer: signer, Signature: sa.Signature})
+			out.Signatures = append(out.Signatures, api.AttesterSig{Signer: sa.Signer, Signature: sa.Signature})
 		} else {
-			out.Conflicting = append(out.Conflicting, signer)
+			out.Conflicting = append(out.Conflicting, sa.Signer)
 		}
 	}
-	s.mu.Unlock()
 	slices.SortFunc(out.Signatures, func(x, y api.AttesterSig) int { return bytes.Compare(x.Signer[:], y.Signer[:]) })
 	return out, nil
 }
@@ -619,6 +613,10 @@ func (s *Service) walkBatches(ctx context.Context, next uint64, upTo func() (uin
 func (s *Service) signed(seq uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.sigs[seq][s.key.Address()]
+	per, err := s.heldLocked(seq) // the store, when the cache let it go
+	if err != nil {
+		return false // signing again makes the same signature
+	}
+	_, ok := per[s.key.Address()]
 	return ok
 }
