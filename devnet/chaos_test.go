@@ -27,6 +27,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/contracts/bindings"
 	"github.com/anonex/anonex/ledger"
@@ -314,7 +315,7 @@ func (c *chaos) attachChain() {
 	}
 	c.client = chain.NewClient(c.d.Chain.Attach())
 	c.vault = chain.NewVault(c.client, c.vaultAddr)
-	c.claimer = c.vault.Transactor(EthKey(7))
+	c.claimer = c.vault.Transactor(devchain.TestKey(7))
 }
 
 // watch counts the rollbacks node 1 reports (again after it restarts).
@@ -510,7 +511,7 @@ func (c *chaos) step(dr draw) {
 	case x < 450:
 		amt := uint256.NewInt(uint64(1+dr.n(3, 1000)) * 1e12)
 		if id, ok := c.submit(dr, h, &ledger.Withdraw{Account: h.key.Address(), Asset: c.eth, Amount: *amt,
-			To: ledger.Address(crypto.PubkeyToAddress(EthKey(8).PublicKey)), Nonce: h.nonce},
+			To: ledger.Address(crypto.PubkeyToAddress(devchain.TestKey(8).PublicKey)), Nonce: h.nonce},
 			fmt.Sprintf("withdraw %s wei of ETH from %s", amt, h.key.Name())); ok {
 			c.withdrawals = append(c.withdrawals, withdrawal{id: id, amount: amt})
 		}

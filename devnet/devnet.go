@@ -2,13 +2,11 @@ package devnet
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,14 +16,12 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
-
-// TestMnemonic is the standard development mnemonic (anvil, hardhat).
-const TestMnemonic = "test test test test test test test test test test test junk"
 
 // DemoPassword protects the devnet's demo keystores. Devnet only.
 const DemoPassword = "devnet"
@@ -55,7 +51,7 @@ type Config struct {
 }
 
 // LoseUnsyncedEnv, set to 1, makes the devnet's chain lose its newest
-// blocks on a SIGKILL (EthChainConfig.LoseUnsynced): a fault seam for the
+// blocks on a SIGKILL (devchain.Config.LoseUnsynced): a fault seam for the
 // crash tests, never for use.
 const LoseUnsyncedEnv = "ANONEX_FAULT_CHAIN_LOSES_BLOCKS"
 
@@ -124,7 +120,7 @@ type AssetInfo struct {
 
 // Devnet is a running development network.
 type Devnet struct {
-	Chain *EthChain
+	Chain *devchain.Chain
 	Nodes []*node.Node
 	Info  Info
 	Dir   string
@@ -207,7 +203,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	// Ethereum accounts of the test mnemonic, prefunded.
 	ethKeys := make([]*account.Key, 10)
 	for i := range ethKeys {
-		k, err := account.FromMnemonic(TestMnemonic, "", uint32(i))
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(i))
 		if err != nil {
 			return nil, err
 		}
@@ -219,18 +215,22 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	// account's key is an Ethereum key).
 	keys := make([]*account.Key, len(demoRoles))
 	for i := range demoRoles {
-		k, err := account.FromMnemonic(TestMnemonic, "", uint32(100+i))
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(100+i))
 		if err != nil {
 			return nil, err
 		}
 		keys[i] = k
 	}
-	alloc := Prefund(append(append([]*account.Key(nil), ethKeys...), keys...))
+	var funded []common.Address
+	for _, k := range append(append([]*account.Key(nil), ethKeys...), keys...) {
+		funded = append(funded, common.Address(k.Address()))
+	}
+	alloc := devchain.Prefund(funded...)
 	chainDir := ""
 	if persisted {
 		chainDir = filepath.Join(d.Dir, "chain")
 	}
-	d.Chain, err = StartEthChain(EthChainConfig{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
+	d.Chain, err = devchain.Start(devchain.Config{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
 		LoseUnsynced: os.Getenv(LoseUnsyncedEnv) == "1",
 		Period:       cfg.BlockTime, Alloc: alloc, Logger: ethLog, FinalDepth: FinalDepth})
 	if err != nil {
@@ -554,7 +554,7 @@ func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) err
 	d.Info.Contracts = map[string]string{"anchor": anchor.Hex()}
 	d.Info.Network, d.Info.DataDir, d.Info.Persisted = cfg.Network, d.Dir, persisted
 	d.Info.FinalDepth = FinalDepth
-	d.Info.Mnemonic = TestMnemonic
+	d.Info.Mnemonic = devchain.TestMnemonic
 	for i, n := range d.Nodes {
 		d.Info.Nodes = append(d.Info.Nodes, NodeInfo{API: n.APIURL(), APIToken: n.APIToken(), PeerID: n.PeerID(),
 			Multiaddrs: n.Multiaddrs(), Settler: i == 0})
@@ -612,26 +612,6 @@ func (d *Devnet) Close() error {
 	return errors.Join(errs...)
 }
 
-// Prefund gives each key's address 10,000 ETH in the genesis block.
-func Prefund(keys []*account.Key) map[common.Address]*big.Int {
-	alloc := map[common.Address]*big.Int{}
-	tenK := new(big.Int).Mul(big.NewInt(10000), big.NewInt(1e18))
-	for _, k := range keys {
-		alloc[common.Address(k.Address())] = tenK
-	}
-	return alloc
-}
-
 // SettlerEthAccount is the test-mnemonic account node 0 settles with. Account
 // 0 deploys the contracts and funds the demo, accounts 1-3 attest.
 const SettlerEthAccount = 4
-
-// EthKey returns the Ethereum key of test-mnemonic account i (prefunded;
-// account 0 deploys the contracts, SettlerEthAccount settles for node 0).
-func EthKey(i uint32) *ecdsa.PrivateKey {
-	k, err := account.FromMnemonic(TestMnemonic, "", i)
-	if err != nil {
-		panic(err) // the test mnemonic is valid
-	}
-	return k.ToECDSA()
-}

@@ -13,10 +13,11 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
-	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
 
@@ -24,7 +25,7 @@ import (
 // restart one node on its data dir.
 type cluster struct {
 	t      *testing.T
-	chain  *devnet.EthChain
+	chain  *devchain.Chain
 	anchor ledger.Address
 	nodes  []*node.Node
 	cfgs   []node.Config
@@ -40,7 +41,11 @@ func newClusterSettlers(t *testing.T, n, settlers int) *cluster {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	keys := ethKeys(t)
-	ch, err := devnet.StartEthChain(devnet.EthChainConfig{HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", Alloc: devnet.Prefund(keys)})
+	var funded []common.Address
+	for _, k := range keys {
+		funded = append(funded, common.Address(k.Address()))
+	}
+	ch, err := devchain.Start(devchain.Config{HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", Alloc: devchain.Prefund(funded...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +71,7 @@ func newClusterSettlers(t *testing.T, n, settlers int) *cluster {
 func ethKeys(t *testing.T) []*account.Key {
 	var out []*account.Key
 	for i := uint32(0); i < 10; i++ {
-		k, err := account.FromMnemonic(devnet.TestMnemonic, "", i)
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +125,7 @@ type wallet struct {
 }
 
 func newWallet(t *testing.T, seed uint32) *wallet {
-	k, err := account.FromMnemonic(devnet.TestMnemonic, "", 1000+seed)
+	k, err := account.FromMnemonic(devchain.TestMnemonic, "", 1000+seed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -425,7 +426,7 @@ func TestNodeCrashLoop(t *testing.T) {
 	}
 	defer d.Close()
 	// The process settles with an Ethereum key of its own.
-	ethKey, err := account.FromMnemonic(devnet.TestMnemonic, "", 9)
+	ethKey, err := account.FromMnemonic(devchain.TestMnemonic, "", 9)
 	if err != nil {
 		t.Fatal(err)
 	}
