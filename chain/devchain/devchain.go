@@ -142,6 +142,64 @@ func loopbackAddr(what, addr string) (string, int, error) {
 // JSON-RPC endpoints accept requests. Close it when done.
 func Start(cfg Config) (*Chain, error) {
 	begin := time.Now()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	critToStderr()
+	stack, err := newStack(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			stack.Close()
+		}
+	}()
+	genesis, err := devGenesis(stack, cfg)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := newBackend(stack, cfg, genesis)
+	if err != nil {
+		return nil, err
+	}
+	period := uint64((cfg.Period + time.Second - 1) / time.Second)
+	beacon, err := newBeacon(stack, backend, period)
+	if err != nil {
+		return nil, err
+	}
+	if err := stack.Start(); err != nil {
+		return nil, fmt.Errorf("devchain: start ethereum node: %w", err)
+	}
+	c := &Chain{
+		cfg:     cfg,
+		stack:   stack,
+		eth:     backend,
+		beacon:  beacon,
+		chainID: new(big.Int).SetUint64(cfg.ChainID),
+		httpURL: stack.HTTPEndpoint(),
+		wsURL:   stack.WSEndpoint(),
+		rpc:     stack.Attach(),
+	}
+	if genesis == nil {
+		c.reopened = backend.BlockChain().CurrentBlock().Number.Uint64()
+	}
+	c.startLoops(period)
+	c.started = time.Since(begin)
+	ok = true
+	if cfg.Logger != nil {
+		cfg.Logger.Info("ethereum dev chain started", "http", c.httpURL, "ws", c.wsURL,
+			"chain_id", cfg.ChainID, "head", backend.BlockChain().CurrentBlock().Number,
+			"datadir", cfg.DataDir, "period", cfg.Period, "took", c.started)
+	}
+	return c, nil
+}
+
+// withDefaults returns cfg with its defaults filled in, or an error for a
+// value no default can mend. The listen addresses are checked by newStack.
+func (cfg Config) withDefaults() (Config, error) {
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = DefaultHTTPAddr
 	}
@@ -155,8 +213,15 @@ func Start(cfg Config) (*Chain, error) {
 		cfg.GasLimit = DefaultGasLimit
 	}
 	if cfg.Period < 0 {
-		return nil, errors.New("devchain: negative block period")
+		return cfg, errors.New("devchain: negative block period")
 	}
+	return cfg, nil
+}
+
+// newStack makes the go-ethereum node that hosts the chain: no devp2p
+// networking at all (as --dev), JSON-RPC over HTTP and WebSocket on
+// loopback addresses only. It does not start it.
+func newStack(cfg Config) (*node.Node, error) {
 	httpHost, httpPort, err := loopbackAddr("HTTP", cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
@@ -165,16 +230,15 @@ func Start(cfg Config) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	critToStderr()
 	logger := gethlog.NewLogger(slog.DiscardHandler)
 	if cfg.Logger != nil {
 		logger = gethlog.NewLogger(cfg.Logger.Handler())
 	}
-	nodeCfg := &node.Config{
+	modules := []string{"eth", "net", "web3", "txpool", "debug", "dev"}
+	stack, err := node.New(&node.Config{
 		Name:    "geth", // the instance directory: <DataDir>/geth, as geth lays it out
 		DataDir: cfg.DataDir,
-		P2P: p2p.Config{ // like --dev: no networking at all
+		P2P: p2p.Config{
 			MaxPeers:    0,
 			ListenAddr:  "",
 			NoDial:      true,
@@ -182,34 +246,29 @@ func Start(cfg Config) (*Chain, error) {
 		},
 		HTTPHost:         httpHost,
 		HTTPPort:         httpPort,
-		HTTPModules:      []string{"eth", "net", "web3", "txpool", "debug", "dev"},
+		HTTPModules:      modules,
 		HTTPCors:         []string{"*"}, // loopback only; lets a local web UI call it
 		HTTPVirtualHosts: []string{"localhost"},
 		HTTPTimeouts:     rpc.DefaultHTTPTimeouts,
 		WSHost:           wsHost,
 		WSPort:           wsPort,
-		WSModules:        []string{"eth", "net", "web3", "txpool", "debug", "dev"},
+		WSModules:        modules,
 		WSOrigins:        []string{"*"},
 		Logger:           logger,
-	}
-	stack, err := node.New(nodeCfg)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("devchain: ethereum node: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			stack.Close()
-		}
-	}()
+	return stack, nil
+}
 
-	genesis, err := devGenesis(stack, cfg)
-	if err != nil {
-		return nil, err
-	}
-
+// newBackend registers the Ethereum service on stack, a full node that
+// keeps every block's state (hash scheme, no pruning), and the filter API
+// it lacks. genesis is nil when the data dir already holds a chain; that
+// chain's id must be cfg.ChainID.
+func newBackend(stack *node.Node, cfg Config, genesis *core.Genesis) (*eth.Ethereum, error) {
 	ethCfg := ethconfig.Defaults
-	ethCfg.Genesis = genesis // nil when the database already has a chain
+	ethCfg.Genesis = genesis
 	ethCfg.NetworkId = cfg.ChainID
 	ethCfg.SyncMode = ethconfig.FullSync
 	ethCfg.StateScheme = rawdb.HashScheme
@@ -242,8 +301,13 @@ func Start(cfg Config) (*Chain, error) {
 		RangeLimit:    ethCfg.RangeLimit,
 	})
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(filterSystem)}})
+	return backend, nil
+}
 
-	period := uint64((cfg.Period + time.Second - 1) / time.Second)
+// newBeacon registers the simulated beacon that seals blocks on stack:
+// every period seconds, or with period 0 whenever a transaction (or a
+// withdrawal) arrives.
+func newBeacon(stack *node.Node, backend *eth.Ethereum, period uint64) (*catalyst.SimulatedBeacon, error) {
 	beacon, err := catalyst.NewSimulatedBeacon(period, common.Address{}, backend)
 	if err != nil {
 		return nil, fmt.Errorf("devchain: simulated beacon: %w", err)
@@ -252,50 +316,33 @@ func Start(cfg Config) (*Chain, error) {
 	// that seals a block whenever a transaction (or withdrawal) arrives.
 	catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
 	stack.RegisterLifecycle(beacon)
+	return beacon, nil
+}
 
-	if err := stack.Start(); err != nil {
-		return nil, fmt.Errorf("devchain: start ethereum node: %w", err)
-	}
-	c := &Chain{
-		cfg:     cfg,
-		stack:   stack,
-		eth:     backend,
-		beacon:  beacon,
-		chainID: new(big.Int).SetUint64(cfg.ChainID),
-		httpURL: stack.HTTPEndpoint(),
-		wsURL:   stack.WSEndpoint(),
-	}
-	c.rpc = stack.Attach()
-	if genesis == nil {
-		c.reopened = backend.BlockChain().CurrentBlock().Number.Uint64()
-	}
+// startLoops starts the chain's own goroutines where they have work: the
+// watchdog (period 0), the head syncs (a data dir, unless LoseUnsynced)
+// and the blocks towards the final horizon (period 0 and FinalDepth).
+// Close stops them and waits for them.
+func (c *Chain) startLoops(period uint64) {
 	c.quit = make(chan struct{})
-	c.watchDone = make(chan struct{})
-	if period == 0 {
-		go c.watchdog()
-	} else {
-		close(c.watchDone)
+	c.watchDone = goIf(period == 0, c.watchdog)
+	c.syncDone = goIf(c.cfg.DataDir != "" && !c.cfg.LoseUnsynced, c.syncHeads)
+	c.finalDone = goIf(period == 0 && c.cfg.FinalDepth > 0, c.reachFinal)
+}
+
+// goIf runs loop on a goroutine of its own when on, and returns a channel
+// closed once loop has returned (at once when not on).
+func goIf(on bool, loop func()) chan struct{} {
+	done := make(chan struct{})
+	if !on {
+		close(done)
+		return done
 	}
-	c.syncDone = make(chan struct{})
-	if cfg.DataDir != "" && !cfg.LoseUnsynced {
-		go c.syncHeads()
-	} else {
-		close(c.syncDone)
-	}
-	c.finalDone = make(chan struct{})
-	if period == 0 && cfg.FinalDepth > 0 {
-		go c.reachFinal()
-	} else {
-		close(c.finalDone)
-	}
-	c.started = time.Since(begin)
-	ok = true
-	if cfg.Logger != nil {
-		cfg.Logger.Info("ethereum dev chain started", "http", c.httpURL, "ws", c.wsURL,
-			"chain_id", cfg.ChainID, "head", backend.BlockChain().CurrentBlock().Number,
-			"datadir", cfg.DataDir, "period", cfg.Period, "took", c.started)
-	}
-	return c, nil
+	go func() {
+		defer close(done)
+		loop()
+	}()
+	return done
 }
 
 // devGenesis returns the genesis to start with, or nil when the data
@@ -499,7 +546,6 @@ func (c *Chain) poke(ctx context.Context) error {
 // machine). When transactions are pending and the head has not moved for two
 // ticks, the watchdog pokes the loop with an empty withdrawal.
 func (c *Chain) watchdog() {
-	defer close(c.watchDone)
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	lastHead, _ := c.Head()
@@ -534,7 +580,6 @@ func (c *Chain) watchdog() {
 // on every new head (coalesced: one sync covers every block before it)
 // narrows that to the block being written at the moment of the kill.
 func (c *Chain) syncHeads() {
-	defer close(c.syncDone)
 	db := c.eth.ChainDb()
 	c.eachHead(func([]*types.Header) {
 		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
@@ -601,7 +646,6 @@ func (c *Chain) eachHead(fn func([]*types.Header)) {
 // reachFinal adds empty blocks after each block with transactions until it
 // is FinalDepth deep (see Config.FinalDepth).
 func (c *Chain) reachFinal() {
-	defer close(c.finalDone)
 	var lastTx uint64 // newest head block that carried transactions
 	c.eachHead(func(hs []*types.Header) {
 		for _, h := range hs {
