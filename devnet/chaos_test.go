@@ -942,9 +942,9 @@ func (c *chaos) waitQuiet() {
 	}
 	for {
 		same := true
-		h0 := c.d.Nodes[0].Store().MustHead()
+		h0 := settledHead(c.t, c.d.Nodes[0])
 		for _, n := range c.d.Nodes[1:] {
-			h := n.Store().MustHead()
+			h := settledHead(c.t, n)
 			same = same && h.StateRoot == h0.StateRoot && h.NextSeq == h0.NextSeq
 		}
 		if same {
@@ -953,7 +953,7 @@ func (c *chaos) waitQuiet() {
 		if time.Now().After(deadline) {
 			var roots []string
 			for _, n := range c.d.Nodes {
-				h := n.Store().MustHead()
+				h := settledHead(c.t, n)
 				roots = append(roots, fmt.Sprintf("seq %d root %s", h.NextSeq, h.StateRoot))
 			}
 			c.fail("settled roots differ: %v", roots)
@@ -1198,9 +1198,9 @@ func (c *chaos) finish() {
 		c.t.Fatal(err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	want := c.d.Nodes[0].Store().MustHead()
+	want := settledHead(c.t, c.d.Nodes[0])
 	for {
-		h := fresh.Store().MustHead()
+		h := settledHead(c.t, fresh)
 		if h.StateRoot == want.StateRoot && h.NextSeq == want.NextSeq {
 			break
 		}

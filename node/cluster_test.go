@@ -16,6 +16,7 @@ import (
 	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
@@ -152,6 +153,17 @@ func (w *wallet) issue(t *testing.T, dom ledger.Domain, symbol string, supply ui
 	return w.sign(t, dom, p), dom.Digest(p.StructHash())
 }
 
+// settledHead reads n's settled head from its store, failing t when the
+// store cannot say.
+func settledHead(t testing.TB, n *node.Node) store.Head {
+	t.Helper()
+	h, err := n.Store().Head()
+	if err != nil {
+		t.Fatalf("settled head: %v", err)
+	}
+	return h
+}
+
 func submit(t *testing.T, n *node.Node, tx *ledger.Tx) ledger.Hash {
 	t.Helper()
 	res, err := n.Submit(context.Background(), tx)
@@ -257,7 +269,7 @@ func (c *cluster) sameEverywhere(t *testing.T, ws []*wallet, asset ledger.Hash) 
 	for {
 		var roots []ledger.Hash
 		for _, n := range c.nodes {
-			roots = append(roots, n.Store().MustRoot())
+			roots = append(roots, settledHead(t, n).StateRoot)
 		}
 		same := true
 		for _, r := range roots[1:] {
