@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"sort"
 	"sync"
@@ -14,45 +13,32 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/contracts/bindings"
-	"github.com/anonex/anonex/devnet"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
-	"github.com/ethereum/go-ethereum/params"
 )
 
 // Accounts 0 and 1 of the standard test mnemonic.
 var (
-	key0 = mustKey("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcd80ef7f9b4c5b7a0")
-	key1 = mustKey("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
+	key0 = devchain.TestKey(0)
+	key1 = devchain.TestKey(1)
 )
 
-func mustKey(h string) *ecdsa.PrivateKey {
-	k, err := crypto.HexToECDSA(h)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
 type env struct {
-	eth    *devnet.EthChain
+	eth    *devchain.Chain
 	anchor common.Address
 	deploy uint64 // block of the deployment
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	eth10k := new(big.Int).Mul(big.NewInt(10_000), big.NewInt(params.Ether))
-	c, err := devnet.StartEthChain(devnet.EthChainConfig{
+	c, err := devchain.Start(devchain.Config{
 		HTTPAddr: "127.0.0.1:0",
 		WSAddr:   "127.0.0.1:0",
-		Alloc: map[common.Address]*big.Int{
-			crypto.PubkeyToAddress(key0.PublicKey): eth10k,
-			crypto.PubkeyToAddress(key1.PublicKey): eth10k,
-		},
+		Alloc:    devchain.Prefund(crypto.PubkeyToAddress(key0.PublicKey), crypto.PubkeyToAddress(key1.PublicKey)),
 	})
 	if err != nil {
 		t.Fatal(err)

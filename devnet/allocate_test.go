@@ -8,6 +8,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/pool"
@@ -21,7 +22,7 @@ func TestAllocateAndRedeem(t *testing.T) {
 	ctx, d := startSmall(t)
 	n0 := d.Nodes[0]
 	dom := n0.Domain()
-	merchant, _ := account.FromMnemonic(TestMnemonic, "", 104)
+	merchant, _ := account.FromMnemonic(devchain.TestMnemonic, "", 104)
 	holder1, holder2 := d.Info.Accounts[1].Address, d.Info.Accounts[2].Address
 
 	// 32.30 at the merchant from holder-1 (25.00 GIFT, 1000.00 EUR) and

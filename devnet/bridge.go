@@ -9,6 +9,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -64,7 +65,7 @@ func (d *Devnet) seedBridge(ctx context.Context, keys []*account.Key, vault, tok
 	client := chain.NewClient(d.Chain.Attach())
 	defer client.Close()
 	v := chain.NewVault(client, vault)
-	minter := v.Transactor(EthKey(0))
+	minter := v.Transactor(devchain.TestKey(0))
 	for _, k := range keys {
 		if err := chain.MintTestToken(ctx, minter, token, common.Address(k.Address()), tokensOnChain); err != nil {
 			return fmt.Errorf("devnet: mint test tokens: %w", err)

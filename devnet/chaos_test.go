@@ -27,6 +27,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/contracts/bindings"
 	"github.com/anonex/anonex/ledger"
@@ -314,7 +315,7 @@ func (c *chaos) attachChain() {
 	}
 	c.client = chain.NewClient(c.d.Chain.Attach())
 	c.vault = chain.NewVault(c.client, c.vaultAddr)
-	c.claimer = c.vault.Transactor(EthKey(7))
+	c.claimer = c.vault.Transactor(devchain.TestKey(7))
 }
 
 // watch counts the rollbacks node 1 reports (again after it restarts).
@@ -510,7 +511,7 @@ func (c *chaos) step(dr draw) {
 	case x < 450:
 		amt := uint256.NewInt(uint64(1+dr.n(3, 1000)) * 1e12)
 		if id, ok := c.submit(dr, h, &ledger.Withdraw{Account: h.key.Address(), Asset: c.eth, Amount: *amt,
-			To: ledger.Address(crypto.PubkeyToAddress(EthKey(8).PublicKey)), Nonce: h.nonce},
+			To: ledger.Address(crypto.PubkeyToAddress(devchain.TestKey(8).PublicKey)), Nonce: h.nonce},
 			fmt.Sprintf("withdraw %s wei of ETH from %s", amt, h.key.Name())); ok {
 			c.withdrawals = append(c.withdrawals, withdrawal{id: id, amount: amt})
 		}
@@ -941,9 +942,9 @@ func (c *chaos) waitQuiet() {
 	}
 	for {
 		same := true
-		h0 := c.d.Nodes[0].Store().MustHead()
+		h0 := settledHead(c.t, c.d.Nodes[0])
 		for _, n := range c.d.Nodes[1:] {
-			h := n.Store().MustHead()
+			h := settledHead(c.t, n)
 			same = same && h.StateRoot == h0.StateRoot && h.NextSeq == h0.NextSeq
 		}
 		if same {
@@ -952,7 +953,7 @@ func (c *chaos) waitQuiet() {
 		if time.Now().After(deadline) {
 			var roots []string
 			for _, n := range c.d.Nodes {
-				h := n.Store().MustHead()
+				h := settledHead(c.t, n)
 				roots = append(roots, fmt.Sprintf("seq %d root %s", h.NextSeq, h.StateRoot))
 			}
 			c.fail("settled roots differ: %v", roots)
@@ -1197,9 +1198,9 @@ func (c *chaos) finish() {
 		c.t.Fatal(err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	want := c.d.Nodes[0].Store().MustHead()
+	want := settledHead(c.t, c.d.Nodes[0])
 	for {
-		h := fresh.Store().MustHead()
+		h := settledHead(c.t, fresh)
 		if h.StateRoot == want.StateRoot && h.NextSeq == want.NextSeq {
 			break
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,14 +17,12 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
-
-// TestMnemonic is the standard development mnemonic (anvil, hardhat).
-const TestMnemonic = "test test test test test test test test test test test junk"
 
 // DemoPassword protects the devnet's demo keystores. Devnet only.
 const DemoPassword = "devnet"
@@ -55,7 +52,7 @@ type Config struct {
 }
 
 // LoseUnsyncedEnv, set to 1, makes the devnet's chain lose its newest
-// blocks on a SIGKILL (EthChainConfig.LoseUnsynced): a fault seam for the
+// blocks on a SIGKILL (devchain.Config.LoseUnsynced): a fault seam for the
 // crash tests, never for use.
 const LoseUnsyncedEnv = "ANONEX_FAULT_CHAIN_LOSES_BLOCKS"
 
@@ -124,7 +121,7 @@ type AssetInfo struct {
 
 // Devnet is a running development network.
 type Devnet struct {
-	Chain *EthChain
+	Chain *devchain.Chain
 	Nodes []*node.Node
 	Info  Info
 	Dir   string
@@ -142,55 +139,27 @@ type Devnet struct {
 	down []bool
 }
 
-// demo is the fixed demo population: an issuer and three holders.
+// demoRoles is the fixed demo population, one device account each: an
+// issuer, three holders, a merchant and a market maker.
 var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant", "market-maker"}
+
+// contracts are the addresses of the devnet's contracts on its chain.
+type contracts struct {
+	anchor, vault, token common.Address
+}
 
 // Start brings up the chain, the Anchor, the nodes and the demo accounts,
 // and writes devnet.json. It returns once demo balances are settled.
+//
+// On a data dir that holds a devnet already, it reopens the chain, finds
+// the contracts and the demo keystores there again, and seeds the demo
+// only if it never was: the balances are those the chain and nodes kept.
 func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	began := time.Now()
-	if cfg.Nodes <= 0 {
-		cfg.Nodes = 3
-	}
-	if cfg.Network == "" {
-		cfg.Network = "devnet"
-	}
-	if cfg.HTTPAddr == "" {
-		cfg.HTTPAddr = "127.0.0.1:8545"
-	}
-	if cfg.WSAddr == "" {
-		cfg.WSAddr = "127.0.0.1:8546"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	d := &Devnet{log: cfg.Logger, temp: cfg.DataDir == ""}
-	persisted := cfg.DataDir != ""
-	if persisted {
-		d.Dir = cfg.DataDir
-		if err := os.MkdirAll(d.Dir, 0o700); err != nil {
-			return nil, err
-		}
-	} else {
-		dir, err := os.MkdirTemp("", "anonex-devnet-")
-		if err != nil {
-			return nil, err
-		}
-		d.Dir = dir
-	}
-	abs, err := filepath.Abs(d.Dir)
+	cfg = cfg.withDefaults()
+	d, prev, err := openDir(cfg)
 	if err != nil {
 		return nil, err
-	}
-	d.Dir = abs
-	var prev *Info
-	if persisted {
-		if b, err := os.ReadFile(filepath.Join(d.Dir, "devnet.json")); err == nil {
-			prev = new(Info)
-			if err := json.Unmarshal(b, prev); err != nil {
-				return nil, fmt.Errorf("devnet: %s/devnet.json: %w", d.Dir, err)
-			}
-		}
 	}
 	ok := false
 	defer func() {
@@ -198,65 +167,182 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 			d.Close()
 		}
 	}()
+	ethKeys, keys, err := d.demoKeys()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.startChain(cfg, append(append([]*account.Key(nil), ethKeys...), keys...)); err != nil {
+		return nil, err
+	}
+	// The Vault is attested by the first nodes (test-mnemonic accounts
+	// 1-3), 2 of 3.
+	attesters := ethKeys[1 : 1+min(3, cfg.Nodes)]
+	cs, err := d.deployContracts(ctx, prev, ethKeys[0].ToECDSA(), attesters)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.openKeystores(keys); err != nil {
+		return nil, err
+	}
+	if err := d.startNodes(ctx, cfg, cs, ethKeys[SettlerEthAccount].ToECDSA(), attesters, keys); err != nil {
+		return nil, err
+	}
+	if err := d.seedDemo(ctx, prev, cs, keys); err != nil {
+		return nil, err
+	}
+	if cfg.Cards > 0 {
+		if err := d.startCards(ctx, cfg, keys); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.NoMarket {
+		if err := d.startMarket(ctx, keys[5]); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.fillInfo(cfg, cs, attesters); err != nil {
+		return nil, err
+	}
+	d.Info.ReadyMillis = time.Since(began).Milliseconds()
+	if err := d.writeInfo(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return d, nil
+}
 
+// withDefaults returns cfg with its defaults filled in.
+func (cfg Config) withDefaults() Config {
+	if cfg.Nodes <= 0 {
+		cfg.Nodes = 3
+	}
+	if cfg.Network == "" {
+		cfg.Network = "devnet"
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = devchain.DefaultHTTPAddr
+	}
+	if cfg.WSAddr == "" {
+		cfg.WSAddr = devchain.DefaultWSAddr
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return cfg
+}
+
+// openDir makes the devnet's directory (cfg.DataDir, or a fresh temporary
+// one) and reads the devnet.json a persisted devnet left there (nil when
+// there is none).
+func openDir(cfg Config) (*Devnet, *Info, error) {
+	d := &Devnet{log: cfg.Logger, temp: cfg.DataDir == ""}
+	if d.temp {
+		dir, err := os.MkdirTemp("", "anonex-devnet-")
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Dir = dir
+	} else {
+		d.Dir = cfg.DataDir
+		if err := os.MkdirAll(d.Dir, 0o700); err != nil {
+			return nil, nil, err
+		}
+	}
+	abs, err := filepath.Abs(d.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Dir = abs
+	if d.temp {
+		return d, nil, nil
+	}
+	b, err := os.ReadFile(filepath.Join(d.Dir, "devnet.json"))
+	if err != nil {
+		return d, nil, nil // a new devnet
+	}
+	prev := new(Info)
+	if err := json.Unmarshal(b, prev); err != nil {
+		return nil, nil, fmt.Errorf("devnet: %s/devnet.json: %w", d.Dir, err)
+	}
+	return d, prev, nil
+}
+
+// demoKeys derives the devnet's keys from the test mnemonic: the ten
+// Ethereum accounts (listed in Info.EthAccounts; account 0 deploys, 1-3
+// attest, SettlerEthAccount settles) and, after them, the demo device
+// accounts of demoRoles.
+func (d *Devnet) demoKeys() (ethKeys, keys []*account.Key, err error) {
+	ethKeys = make([]*account.Key, 10)
+	for i := range ethKeys {
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(i))
+		if err != nil {
+			return nil, nil, err
+		}
+		ethKeys[i] = k
+		d.Info.EthAccounts = append(d.Info.EthAccounts, k.Address().Hex())
+	}
+	keys = make([]*account.Key, len(demoRoles))
+	for i := range demoRoles {
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(100+i))
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[i] = k
+	}
+	return ethKeys, keys, nil
+}
+
+// startChain starts the embedded chain, in the devnet's directory when
+// persisted, with every key in funded prefunded: the Ethereum accounts
+// and the demo device accounts too, so each can deposit at once (a device
+// account's key is an Ethereum key).
+func (d *Devnet) startChain(cfg Config, funded []*account.Key) error {
 	// go-ethereum warns about its unused devp2p server at every start.
 	ethLog := cfg.Logger.With("sub", "eth")
 	if !cfg.Logger.Enabled(context.Background(), slog.LevelInfo) {
 		ethLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	// Ethereum accounts of the test mnemonic, prefunded.
-	ethKeys := make([]*account.Key, 10)
-	for i := range ethKeys {
-		k, err := account.FromMnemonic(TestMnemonic, "", uint32(i))
-		if err != nil {
-			return nil, err
-		}
-		ethKeys[i] = k
-		d.Info.EthAccounts = append(d.Info.EthAccounts, k.Address().Hex())
+	var addrs []common.Address
+	for _, k := range funded {
+		addrs = append(addrs, common.Address(k.Address()))
 	}
-	// Deterministic demo device accounts, after the ten Ethereum accounts:
-	// prefunded on Ethereum too, so each can deposit at once (a device
-	// account's key is an Ethereum key).
-	keys := make([]*account.Key, len(demoRoles))
-	for i := range demoRoles {
-		k, err := account.FromMnemonic(TestMnemonic, "", uint32(100+i))
-		if err != nil {
-			return nil, err
-		}
-		keys[i] = k
-	}
-	alloc := Prefund(append(append([]*account.Key(nil), ethKeys...), keys...))
 	chainDir := ""
-	if persisted {
+	if !d.temp {
 		chainDir = filepath.Join(d.Dir, "chain")
 	}
-	d.Chain, err = StartEthChain(EthChainConfig{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
+	var err error
+	d.Chain, err = devchain.Start(devchain.Config{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
 		LoseUnsynced: os.Getenv(LoseUnsyncedEnv) == "1",
-		Period:       cfg.BlockTime, Alloc: alloc, Logger: ethLog, FinalDepth: FinalDepth})
-	if err != nil {
-		return nil, err
-	}
-	deployer := ethKeys[0].ToECDSA()
-	var anchor common.Address
+		Period:       cfg.BlockTime, Alloc: devchain.Prefund(addrs...), Logger: ethLog, FinalDepth: FinalDepth})
+	return err
+}
+
+// deployContracts deploys the Anchor, the Vault (attesters' keys
+// registered) and the test token it lists, from deployer's account; on a
+// reopened devnet it takes the addresses prev recorded instead.
+func (d *Devnet) deployContracts(ctx context.Context, prev *Info, deployer *ecdsa.PrivateKey, attesters []*account.Key) (contracts, error) {
+	var cs contracts
+	var err error
 	if prev != nil && prev.Contracts["anchor"] != "" {
-		anchor = common.HexToAddress(prev.Contracts["anchor"])
-	} else if anchor, err = d.Chain.DeployAnchor(ctx, deployer); err != nil {
-		return nil, err
+		cs.anchor = common.HexToAddress(prev.Contracts["anchor"])
+	} else if cs.anchor, err = d.Chain.DeployAnchor(ctx, deployer); err != nil {
+		return cs, err
 	}
-
-	// The Vault: attested by the first nodes (test-mnemonic accounts 1-3),
-	// 2 of 3; and a test ERC-20 it lists.
-	attesters := ethKeys[1 : 1+min(3, cfg.Nodes)]
-	var vault, token common.Address
 	if prev != nil && prev.Contracts["vault"] != "" {
-		vault, token = common.HexToAddress(prev.Contracts["vault"]), common.HexToAddress(prev.Contracts["token"])
-	} else if vault, token, err = d.deployVault(ctx, deployer, anchor, attesters); err != nil {
-		return nil, err
+		cs.vault, cs.token = common.HexToAddress(prev.Contracts["vault"]), common.HexToAddress(prev.Contracts["token"])
+	} else if cs.vault, cs.token, err = d.deployVault(ctx, deployer, cs.anchor, attesters); err != nil {
+		return cs, err
 	}
+	return cs, nil
+}
 
+// openKeystores finds each demo account's keystore in the devnet's
+// directory, creating the missing ones (password DemoPassword), and lists
+// them in Info.Accounts.
+func (d *Devnet) openKeystores(keys []*account.Key) error {
 	ks, err := account.OpenStore(filepath.Join(d.Dir, "keystore"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, k := range keys {
 		e, err := ks.Find(k.Address().Hex())
@@ -264,20 +350,26 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 			e, err = ks.Create(k, DemoPassword, true)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.Info.Accounts = append(d.Info.Accounts, AccountInfo{Role: demoRoles[i], Name: k.Name(), Address: k.Address().Hex(),
 			Keystore: e.Path, Password: DemoPassword})
 	}
-	// Nodes: node 0 settles with a key of its own (test-mnemonic account
-	// SettlerEthAccount: the set-up below sends from the deployer's key, and
-	// two senders sharing a key race for its nonces) and runs the issuer
-	// service with the issuer's account; the others bootstrap from it.
-	settleKey := ethKeys[SettlerEthAccount].ToECDSA()
+	return nil
+}
+
+// startNodes starts cfg.Nodes nodes, each with its own store in the
+// devnet's directory, and waits until they are connected. Node 0 settles
+// with settleKey (a key of its own: the set-up sends from the deployer's
+// key, and two senders sharing a key race for its nonces), runs the
+// issuer service with the issuer's account and signs for the demo holders
+// as their wallet node; the first nodes attest; the others bootstrap from
+// the ones before them.
+func (d *Devnet) startNodes(ctx context.Context, cfg Config, cs contracts, settleKey *ecdsa.PrivateKey, attesters, keys []*account.Key) error {
 	for i := 0; i < cfg.Nodes; i++ {
 		eth := chain.NewClient(d.Chain.Attach())
 		d.eths = append(d.eths, eth)
-		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(anchor), Vault: ledger.Address(vault),
+		nc := node.Config{Network: cfg.Network, EthClient: eth, Anchor: ledger.Address(cs.anchor), Vault: ledger.Address(cs.vault),
 			PollInterval: 20 * time.Millisecond, BatchAge: 50 * time.Millisecond, FinalDepth: FinalDepth,
 			Logger: cfg.Logger.With("node", i)}
 		// Each node keeps its own Pebble store on disk, in the devnet
@@ -298,52 +390,28 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		d.down = append(d.down, false)
 		d.Nodes = append(d.Nodes, nil)
 		if err := d.startNode(ctx, i); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := d.waitConnected(ctx); err != nil {
-		return nil, err
-	}
+	return d.waitConnected(ctx)
+}
 
-	if prev == nil || len(prev.Assets) == 0 {
-		if err := d.seed(ctx, keys); err != nil {
-			return nil, err
-		}
-		if err := d.seedBridge(ctx, keys, vault, token); err != nil {
-			return nil, err
-		}
-		if err := d.postRedemptionOffer(keys[4]); err != nil {
-			return nil, err
-		}
-	} else {
+// seedDemo gives a new devnet its demo: the assets issued and handed out,
+// the bridge's deposits, the merchant's redemption offer. A devnet
+// reopened with its assets keeps them (they are in its stores) and only
+// lists them again.
+func (d *Devnet) seedDemo(ctx context.Context, prev *Info, cs contracts, keys []*account.Key) error {
+	if prev != nil && len(prev.Assets) > 0 {
 		d.Info.Assets = prev.Assets
+		return nil
 	}
-	if cfg.Cards > 0 {
-		if err := d.startCards(ctx, cfg, keys); err != nil {
-			return nil, err
-		}
+	if err := d.seed(ctx, keys); err != nil {
+		return err
 	}
-	if !cfg.NoMarket {
-		if err := d.startMarket(ctx, keys[5]); err != nil {
-			return nil, err
-		}
+	if err := d.seedBridge(ctx, keys, cs.vault, cs.token); err != nil {
+		return err
 	}
-	if err := d.fillInfo(cfg, anchor, persisted); err != nil {
-		return nil, err
-	}
-	d.Info.Contracts["vault"], d.Info.Contracts["token"] = vault.Hex(), token.Hex()
-	for i := range d.Info.Nodes {
-		if i < len(attesters) {
-			d.Info.Nodes[i].Attester = attesters[i].Address().Hex()
-		}
-	}
-	d.Info.ReadyMillis = time.Since(began).Milliseconds()
-	b, _ := json.MarshalIndent(d.Info, "", "  ")
-	if err := os.WriteFile(filepath.Join(d.Dir, "devnet.json"), append(b, '\n'), 0o600); err != nil {
-		return nil, err
-	}
-	ok = true
-	return d, nil
+	return d.postRedemptionOffer(keys[4])
 }
 
 // startNode starts node i with its configuration, bootstrapped from the
@@ -548,18 +616,24 @@ func waitSettled(ctx context.Context, n *node.Node, id ledger.Hash, timeout time
 	}
 }
 
-func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) error {
+// fillInfo completes Info from the running devnet: the chain's
+// endpoints, the contracts, the nodes and the demo accounts' settled
+// balances.
+func (d *Devnet) fillInfo(cfg Config, cs contracts, attesters []*account.Key) error {
 	d.Info.ChainID = d.Chain.ChainID().Uint64()
 	d.Info.EthRPC, d.Info.EthWS = d.Chain.HTTPURL(), d.Chain.WSURL()
-	d.Info.Contracts = map[string]string{"anchor": anchor.Hex()}
-	d.Info.Network, d.Info.DataDir, d.Info.Persisted = cfg.Network, d.Dir, persisted
+	d.Info.Contracts = map[string]string{"anchor": cs.anchor.Hex(), "vault": cs.vault.Hex(), "token": cs.token.Hex()}
+	d.Info.Network, d.Info.DataDir, d.Info.Persisted = cfg.Network, d.Dir, !d.temp
 	d.Info.FinalDepth = FinalDepth
-	d.Info.Mnemonic = TestMnemonic
+	d.Info.Mnemonic = devchain.TestMnemonic
 	for i, n := range d.Nodes {
 		d.Info.Nodes = append(d.Info.Nodes, NodeInfo{API: n.APIURL(), APIToken: n.APIToken(), PeerID: n.PeerID(),
 			Multiaddrs: n.Multiaddrs(), Settler: i == 0})
 		if i == 0 {
 			d.Info.Nodes[i].SettleAccount = d.Info.EthAccounts[SettlerEthAccount]
+		}
+		if i < len(attesters) {
+			d.Info.Nodes[i].Attester = attesters[i].Address().Hex()
 		}
 	}
 	for i := range d.Info.Accounts {
@@ -575,6 +649,15 @@ func (d *Devnet) fillInfo(cfg Config, anchor common.Address, persisted bool) err
 		}
 	}
 	return nil
+}
+
+// writeInfo writes Info to devnet.json in the devnet's directory.
+func (d *Devnet) writeInfo() error {
+	b, err := json.MarshalIndent(d.Info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d.Dir, "devnet.json"), append(b, '\n'), 0o600)
 }
 
 // Close stops the nodes and the chain. Safe twice.
@@ -612,26 +695,6 @@ func (d *Devnet) Close() error {
 	return errors.Join(errs...)
 }
 
-// Prefund gives each key's address 10,000 ETH in the genesis block.
-func Prefund(keys []*account.Key) map[common.Address]*big.Int {
-	alloc := map[common.Address]*big.Int{}
-	tenK := new(big.Int).Mul(big.NewInt(10000), big.NewInt(1e18))
-	for _, k := range keys {
-		alloc[common.Address(k.Address())] = tenK
-	}
-	return alloc
-}
-
 // SettlerEthAccount is the test-mnemonic account node 0 settles with. Account
 // 0 deploys the contracts and funds the demo, accounts 1-3 attest.
 const SettlerEthAccount = 4
-
-// EthKey returns the Ethereum key of test-mnemonic account i (prefunded;
-// account 0 deploys the contracts, SettlerEthAccount settles for node 0).
-func EthKey(i uint32) *ecdsa.PrivateKey {
-	k, err := account.FromMnemonic(TestMnemonic, "", i)
-	if err != nil {
-		panic(err) // the test mnemonic is valid
-	}
-	return k.ToECDSA()
-}

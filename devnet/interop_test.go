@@ -13,6 +13,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/common"
@@ -189,7 +190,7 @@ type kindsWorkload struct {
 func newKindsWorkload(t *testing.T, ctx context.Context, d *Devnet) *kindsWorkload {
 	w := &kindsWorkload{t: t, ctx: ctx, d: d, n0: d.Nodes[0], dom: d.Nodes[0].Domain(), nonces: map[ledger.Address]uint64{}}
 	for i := range demoRoles {
-		k, err := account.FromMnemonic(TestMnemonic, "", uint32(100+i))
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(100+i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +208,7 @@ func newKindsWorkload(t *testing.T, ctx context.Context, d *Devnet) *kindsWorklo
 		}
 	}
 	fresh := func(i uint32) *account.Key {
-		k, err := account.FromMnemonic(TestMnemonic, "", 900+i)
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", 900+i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +348,7 @@ func (w *kindsWorkload) run() []ledger.Hash {
 }
 
 func (w *kindsWorkload) fresh(i uint32) ledger.Address {
-	k, err := account.FromMnemonic(TestMnemonic, "", 900+i)
+	k, err := account.FromMnemonic(devchain.TestMnemonic, "", 900+i)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -368,7 +369,7 @@ func (w *kindsWorkload) deposit(to ledger.Address) {
 	client := chain.NewClient(w.d.Chain.Attach())
 	defer client.Close()
 	v := chain.NewVault(client, common.Address(w.vault()))
-	r, err := v.Deposit(w.ctx, v.Transactor(EthKey(6)), to, big.NewInt(1e18))
+	r, err := v.Deposit(w.ctx, v.Transactor(devchain.TestKey(6)), to, big.NewInt(1e18))
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
@@ -39,7 +40,7 @@ func TestNodeBackGetsAttestationsSignedWhileItWasDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &ledger.Withdraw{Account: key.Address(), Asset: d.AssetID("ETH"), Amount: *uint256.NewInt(1e15),
-		To: ledger.Address(crypto.PubkeyToAddress(EthKey(8).PublicKey)), Nonce: acct.Nonce}
+		To: ledger.Address(crypto.PubkeyToAddress(devchain.TestKey(8).PublicKey)), Nonce: acct.Nonce}
 	sig, err := key.Sign(d.Nodes[0].Domain().Digest(w.StructHash()))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -61,7 +62,7 @@ func TestSettlerHasItsOwnKey(t *testing.T) {
 			}
 		}
 	}
-	from, err := account.FromMnemonic(TestMnemonic, "", 101) // holder-1
+	from, err := account.FromMnemonic(devchain.TestMnemonic, "", 101) // holder-1
 	if err != nil {
 		t.Fatal(err)
 	}

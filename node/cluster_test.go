@@ -13,10 +13,12 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
-	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/holiman/uint256"
 )
 
@@ -24,7 +26,7 @@ import (
 // restart one node on its data dir.
 type cluster struct {
 	t      *testing.T
-	chain  *devnet.EthChain
+	chain  *devchain.Chain
 	anchor ledger.Address
 	nodes  []*node.Node
 	cfgs   []node.Config
@@ -40,7 +42,11 @@ func newClusterSettlers(t *testing.T, n, settlers int) *cluster {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	keys := ethKeys(t)
-	ch, err := devnet.StartEthChain(devnet.EthChainConfig{HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", Alloc: devnet.Prefund(keys)})
+	var funded []common.Address
+	for _, k := range keys {
+		funded = append(funded, common.Address(k.Address()))
+	}
+	ch, err := devchain.Start(devchain.Config{HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", Alloc: devchain.Prefund(funded...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +72,7 @@ func newClusterSettlers(t *testing.T, n, settlers int) *cluster {
 func ethKeys(t *testing.T) []*account.Key {
 	var out []*account.Key
 	for i := uint32(0); i < 10; i++ {
-		k, err := account.FromMnemonic(devnet.TestMnemonic, "", i)
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +126,7 @@ type wallet struct {
 }
 
 func newWallet(t *testing.T, seed uint32) *wallet {
-	k, err := account.FromMnemonic(devnet.TestMnemonic, "", 1000+seed)
+	k, err := account.FromMnemonic(devchain.TestMnemonic, "", 1000+seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +151,17 @@ func (w *wallet) issue(t *testing.T, dom ledger.Domain, symbol string, supply ui
 	p := &ledger.IssueAsset{Issuer: w.key.Address(), Symbol: symbol, Decimals: 2, Supply: *uint256.NewInt(supply), Nonce: w.nonce}
 	w.nonce++
 	return w.sign(t, dom, p), dom.Digest(p.StructHash())
+}
+
+// settledHead reads n's settled head from its store, failing t when the
+// store cannot say.
+func settledHead(t testing.TB, n *node.Node) store.Head {
+	t.Helper()
+	h, err := n.Store().Head()
+	if err != nil {
+		t.Fatalf("settled head: %v", err)
+	}
+	return h
 }
 
 func submit(t *testing.T, n *node.Node, tx *ledger.Tx) ledger.Hash {
@@ -252,7 +269,7 @@ func (c *cluster) sameEverywhere(t *testing.T, ws []*wallet, asset ledger.Hash) 
 	for {
 		var roots []ledger.Hash
 		for _, n := range c.nodes {
-			roots = append(roots, n.Store().MustRoot())
+			roots = append(roots, settledHead(t, n).StateRoot)
 		}
 		same := true
 		for _, r := range roots[1:] {

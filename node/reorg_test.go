@@ -39,7 +39,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 			}
 			all = append(all, ids...)
 			head, _ := c.chain.Head()
-			before := c.nodes[1].Store().MustHead()
+			before := settledHead(t, c.nodes[1])
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if err := c.chain.Reorg(ctx, head-depth+1); err != nil {
@@ -52,7 +52,7 @@ func TestReorgRollsBackAndRefolds(t *testing.T) {
 				waitStatus(t, c.nodes, id, api.TxSettled, 30*time.Second)
 			}
 			c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
-			after := c.nodes[1].Store().MustHead()
+			after := settledHead(t, c.nodes[1])
 			if after.NextSeq < before.NextSeq {
 				t.Fatalf("settled seq went from %d to %d", before.NextSeq, after.NextSeq)
 			}

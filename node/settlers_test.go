@@ -32,7 +32,7 @@ func TestTwoSettlersRace(t *testing.T) {
 	c.sameEverywhere(t, append([]*wallet{issuer}, holders...), eur)
 
 	// Both settlers posted; duplicates were skipped, never applied twice.
-	head := c.nodes[2].Store().MustHead()
+	head := settledHead(t, c.nodes[2])
 	posted := map[ledger.Address]int{}
 	skipped, receipts := 0, 0
 	for seq := uint64(0); seq < head.NextSeq; seq++ {

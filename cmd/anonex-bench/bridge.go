@@ -10,6 +10,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -34,13 +35,13 @@ func benchBridge(ctx context.Context) error {
 	defer eth.Close()
 	v := chain.NewVault(eth, common.HexToAddress(d.Info.Contracts["vault"]))
 	token := common.HexToAddress(d.Info.Contracts["token"])
-	user, err := account.FromMnemonic(devnet.TestMnemonic, "", 101) // holder-1
+	user, err := account.FromMnemonic(devchain.TestMnemonic, "", 101) // holder-1
 	if err != nil {
 		return err
 	}
 	t := v.Transactor(user.ToECDSA())
 
-	plain, err := plainTransferGas(ctx, eth, devnet.EthKey(2))
+	plain, err := plainTransferGas(ctx, eth, devchain.TestKey(2))
 	if err != nil {
 		return err
 	}

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/account"
-	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/anonex/anonex/p2p"
+	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -51,17 +52,14 @@ type floodRun struct {
 // comes from a fresh peer. For reference, the valid-signature flood also
 // hits a second victim whose refusal budgets never run out.
 func benchFlood(ctx context.Context) error {
-	ethKey, err := account.FromMnemonic(devnet.TestMnemonic, "", 0)
-	if err != nil {
-		return err
-	}
-	ch, err := devnet.StartEthChain(devnet.EthChainConfig{HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
-		Alloc: devnet.Prefund([]*account.Key{ethKey})})
+	ethKey := devchain.TestKey(0)
+	ch, err := devchain.Start(devchain.Config{HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
+		Alloc: devchain.Prefund(ethcrypto.PubkeyToAddress(ethKey.PublicKey))})
 	if err != nil {
 		return err
 	}
 	defer ch.Close()
-	anchor, err := ch.DeployAnchor(ctx, ethKey.ToECDSA())
+	anchor, err := ch.DeployAnchor(ctx, ethKey)
 	if err != nil {
 		return err
 	}

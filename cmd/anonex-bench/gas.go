@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -37,12 +38,12 @@ func benchGas(ctx context.Context) error {
 		return err
 	}
 	defer eth.Close()
-	sub, err := chain.NewSubmitter(chain.SubmitterConfig{Client: eth, Anchor: common.Address(dom.Contract), Key: devnet.EthKey(1)})
+	sub, err := chain.NewSubmitter(chain.SubmitterConfig{Client: eth, Anchor: common.Address(dom.Contract), Key: devchain.TestKey(1)})
 	if err != nil {
 		return err
 	}
 	// Reference: a plain ETH transfer.
-	plain, err := plainTransferGas(ctx, eth, devnet.EthKey(2))
+	plain, err := plainTransferGas(ctx, eth, devchain.TestKey(2))
 	if err != nil {
 		return err
 	}

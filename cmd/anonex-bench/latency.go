@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -175,7 +176,7 @@ func ethInclusion(ctx context.Context, d *devnet.Devnet) (time.Duration, error) 
 	var ts []time.Duration
 	for i := 0; i < 20; i++ {
 		start := time.Now()
-		if _, err := plainTransferGas(ctx, eth, devnet.EthKey(3)); err != nil {
+		if _, err := plainTransferGas(ctx, eth, devchain.TestKey(3)); err != nil {
 			return 0, err
 		}
 		ts = append(ts, time.Since(start))

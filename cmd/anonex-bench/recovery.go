@@ -8,6 +8,7 @@ import (
 
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
+	"github.com/anonex/anonex/ledger/store"
 	"github.com/anonex/anonex/node"
 )
 
@@ -83,7 +84,11 @@ func benchRecovery(ctx context.Context, n int) error {
 	}
 	defer stop()
 	head, _ := d.Chain.Head()
-	rootBefore := behind.Store().MustRoot()
+	before, err := settledHeads(behind)
+	if err != nil {
+		return err
+	}
+	rootBefore := before[0].StateRoot
 	// Timed from the start of the chain's reorg: the replacement blocks can
 	// be folded before Reorg returns.
 	newHead := time.Now()
@@ -100,7 +105,14 @@ func benchRecovery(ctx context.Context, n int) error {
 			return fmt.Errorf("no rollback within a minute of a depth-3 reorg")
 		}
 	}
-	for behind.Store().MustRoot() != rootBefore || live.Store().MustRoot() != rootBefore {
+	for {
+		hs, err := settledHeads(behind, live)
+		if err != nil {
+			return err
+		}
+		if hs[0].StateRoot == rootBefore && hs[1].StateRoot == rootBefore {
+			break
+		}
 		if time.Since(newHead) > time.Minute {
 			return fmt.Errorf("the settled root did not come back within a minute of a depth-3 reorg")
 		}
@@ -129,7 +141,11 @@ func startNode(ctx context.Context, cfg node.Config) (*node.Node, error) {
 func waitRoot(ctx context.Context, a, b *node.Node, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		ha, hb := a.Store().MustHead(), b.Store().MustHead()
+		hs, err := settledHeads(a, b)
+		if err != nil {
+			return err
+		}
+		ha, hb := hs[0], hs[1]
 		if ha.NextSeq == hb.NextSeq && ha.StateRoot == hb.StateRoot {
 			return nil
 		}
@@ -138,4 +154,17 @@ func waitRoot(ctx context.Context, a, b *node.Node, timeout time.Duration) error
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// settledHeads reads each node's settled head from its store.
+func settledHeads(nodes ...*node.Node) ([]store.Head, error) {
+	hs := make([]store.Head, len(nodes))
+	for i, n := range nodes {
+		h, err := n.Store().Head()
+		if err != nil {
+			return nil, fmt.Errorf("settled head: %w", err)
+		}
+		hs[i] = h
+	}
+	return hs, nil
 }

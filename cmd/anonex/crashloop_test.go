@@ -20,6 +20,7 @@ import (
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -326,7 +327,7 @@ func devnetCrashLoop(t *testing.T, defKills int, loseBlocks bool) {
 			roots = append(roots, st.SettledRoot.Hex())
 			seqs = append(seqs, fmt.Sprint(st.SettledSeq))
 		}
-		roots = append(roots, fresh.Store().MustRoot().Hex())
+		roots = append(roots, settledHead(t, fresh).StateRoot.Hex())
 		same := true
 		for _, x := range roots[1:] {
 			same = same && x == roots[0]
@@ -425,7 +426,7 @@ func TestNodeCrashLoop(t *testing.T) {
 	}
 	defer d.Close()
 	// The process settles with an Ethereum key of its own.
-	ethKey, err := account.FromMnemonic(devnet.TestMnemonic, "", 9)
+	ethKey, err := account.FromMnemonic(devchain.TestMnemonic, "", 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,13 +532,13 @@ func TestNodeCrashLoop(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st, err := cl.Status(ctx)
-		if err == nil && st.SettledSeq != nil && st.SettledRoot == fresh.Store().MustRoot() &&
-			fresh.Store().MustHead().NextSeq == *st.SettledSeq+1 {
+		replay := settledHead(t, fresh)
+		if err == nil && st.SettledSeq != nil && st.SettledRoot == replay.StateRoot && replay.NextSeq == *st.SettledSeq+1 {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("root after %d kills: %+v (%v); a fresh replay has %s at next seq %d", kills, st, err,
-				fresh.Store().MustRoot(), fresh.Store().MustHead().NextSeq)
+				replay.StateRoot, replay.NextSeq)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

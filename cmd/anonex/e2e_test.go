@@ -17,6 +17,8 @@ import (
 	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/ledger/store"
+	"github.com/anonex/anonex/node"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -60,6 +62,17 @@ func anonex(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "ANONEX_AS_MAIN=1")
 	return cmd
+}
+
+// settledHead reads n's settled head from its store, failing t when the
+// store cannot say.
+func settledHead(t testing.TB, n *node.Node) store.Head {
+	t.Helper()
+	h, err := n.Store().Head()
+	if err != nil {
+		t.Fatalf("settled head: %v", err)
+	}
+	return h
 }
 
 func run(t *testing.T, args ...string) string {

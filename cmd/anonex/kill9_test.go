@@ -43,7 +43,7 @@ func startNode(t *testing.T, d *devnet.Devnet, dir string, port int, extra ...st
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		st, err := cl.Status(ctx)
 		cancel()
-		if err == nil && st.SettledSeq != nil && *st.SettledSeq >= d.Nodes[0].Store().MustHead().NextSeq-1 {
+		if err == nil && st.SettledSeq != nil && *st.SettledSeq >= settledHead(t, d.Nodes[0]).NextSeq-1 {
 			return cmd
 		}
 		if time.Now().After(deadline) {

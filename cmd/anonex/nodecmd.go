@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/chain"
+	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node"
 	"github.com/urfave/cli/v2"
@@ -109,7 +110,7 @@ func nodeCommand() *cli.Command {
 
 // devnetChainID is the embedded devnet's chain id: the only one on which a
 // node settles at 0 confirmations by default.
-const devnetChainID = 1337
+const devnetChainID = devchain.DefaultChainID
 
 // nodeConfig builds the node's chain settings from the flags and the
 // --devnet profile (devnet.json): the endpoint, the Anchor and the Vault

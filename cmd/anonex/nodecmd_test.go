@@ -75,7 +75,7 @@ func TestNodeFoldsTheDevnetState(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	}()
-	want := d.Nodes[0].Store().MustHead()
+	want := settledHead(t, d.Nodes[0])
 	cl := client.New(fmt.Sprintf("http://127.0.0.1:%d", port), "")
 	var st api.NodeStatus
 	for deadline := time.Now().Add(30 * time.Second); ; {

@@ -621,16 +621,6 @@ func prefixEnd(p []byte) []byte {
 
 var _ io.Closer = (*Store)(nil)
 
-// MustRoot returns the settled state root, or the zero hash if the head
-// cannot be read (for tests and status displays).
-func (s *Store) MustRoot() ledger.Hash { return s.MustHead().StateRoot }
-
-// MustHead returns the head, or the zero head if it cannot be read.
-func (s *Store) MustHead() Head {
-	h, _ := s.Head()
-	return h
-}
-
 // pMeta holds the service records (see Records): never part of the state
 // root.
 const pMeta = 'M'

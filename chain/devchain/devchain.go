@@ -1,9 +1,4 @@
-package devnet
-
-// The embedded Ethereum development chain: go-ethereum itself, in process,
-// wired the way `geth --dev` wires it (node.New + eth.New + the filter API +
-// catalyst.NewSimulatedBeacon + catalyst.RegisterSimulatedBeaconAPIs), with
-// JSON-RPC over HTTP and WebSocket on 127.0.0.1.
+package devchain
 
 import (
 	"context"
@@ -37,19 +32,19 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
-// Defaults of EthChainConfig.
+// Defaults of Config.
 const (
-	DefaultEthHTTPAddr = "127.0.0.1:8545"
-	DefaultEthWSAddr   = "127.0.0.1:8546"
-	DefaultEthChainID  = 1337
-	// DefaultEthGasLimit is the block gas limit: today's mainnet order of
+	DefaultHTTPAddr = "127.0.0.1:8545"
+	DefaultWSAddr   = "127.0.0.1:8546"
+	DefaultChainID  = 1337
+	// DefaultGasLimit is the block gas limit: today's mainnet order of
 	// magnitude, far above one 126,000-byte batch (~4.1M gas).
-	DefaultEthGasLimit = 60_000_000
+	DefaultGasLimit = 60_000_000
 )
 
-// EthChainConfig configures StartEthChain. The zero value is a valid
-// in-memory chain on the default ports.
-type EthChainConfig struct {
+// Config configures Start. The zero value is a valid in-memory chain on
+// the default ports.
+type Config struct {
 	// HTTPAddr and WSAddr are the JSON-RPC listen addresses, host:port with a
 	// loopback host (an empty host means 127.0.0.1). Port 0 picks a free
 	// port; HTTPURL and WSURL report the bound one. Defaults 127.0.0.1:8545
@@ -75,7 +70,7 @@ type EthChainConfig struct {
 	// Alloc prefunds accounts in the genesis block (balances in wei).
 	Alloc map[common.Address]*big.Int
 
-	// GasLimit is the block gas limit; default DefaultEthGasLimit.
+	// GasLimit is the block gas limit; default DefaultGasLimit.
 	GasLimit uint64
 
 	// LoseUnsynced leaves go-ethereum's own (unsynced) writes as they are
@@ -95,9 +90,9 @@ type EthChainConfig struct {
 	Logger *slog.Logger
 }
 
-// EthChain is a running embedded Ethereum development chain.
-type EthChain struct {
-	cfg     EthChainConfig
+// Chain is a running embedded Ethereum development chain.
+type Chain struct {
+	cfg     Config
 	stack   *node.Node
 	eth     *eth.Ethereum
 	beacon  *catalyst.SimulatedBeacon
@@ -125,7 +120,7 @@ type EthChain struct {
 func loopbackAddr(what, addr string) (string, int, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", 0, fmt.Errorf("devnet: %s address %q: %w", what, addr, err)
+		return "", 0, fmt.Errorf("devchain: %s address %q: %w", what, addr, err)
 	}
 	if host == "" {
 		host = "127.0.0.1"
@@ -133,35 +128,100 @@ func loopbackAddr(what, addr string) (string, int, error) {
 	if host != "localhost" {
 		ip := net.ParseIP(host)
 		if ip == nil || !ip.IsLoopback() {
-			return "", 0, fmt.Errorf("devnet: %s address %q: the dev chain listens on loopback only (127.0.0.1)", what, addr)
+			return "", 0, fmt.Errorf("devchain: %s address %q: the dev chain listens on loopback only (127.0.0.1)", what, addr)
 		}
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("devnet: %s address %q: bad port", what, addr)
+		return "", 0, fmt.Errorf("devchain: %s address %q: bad port", what, addr)
 	}
 	return host, port, nil
 }
 
-// StartEthChain starts an embedded go-ethereum dev chain and returns once its
+// Start starts an embedded go-ethereum dev chain and returns once its
 // JSON-RPC endpoints accept requests. Close it when done.
-func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
+func Start(cfg Config) (*Chain, error) {
 	begin := time.Now()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	critToStderr()
+	stack, err := newStack(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			stack.Close()
+		}
+	}()
+	genesis, err := devGenesis(stack, cfg)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := newBackend(stack, cfg, genesis)
+	if err != nil {
+		return nil, err
+	}
+	period := uint64((cfg.Period + time.Second - 1) / time.Second)
+	beacon, err := newBeacon(stack, backend, period)
+	if err != nil {
+		return nil, err
+	}
+	if err := stack.Start(); err != nil {
+		return nil, fmt.Errorf("devchain: start ethereum node: %w", err)
+	}
+	c := &Chain{
+		cfg:     cfg,
+		stack:   stack,
+		eth:     backend,
+		beacon:  beacon,
+		chainID: new(big.Int).SetUint64(cfg.ChainID),
+		httpURL: stack.HTTPEndpoint(),
+		wsURL:   stack.WSEndpoint(),
+		rpc:     stack.Attach(),
+	}
+	if genesis == nil {
+		c.reopened = backend.BlockChain().CurrentBlock().Number.Uint64()
+	}
+	c.startLoops(period)
+	c.started = time.Since(begin)
+	ok = true
+	if cfg.Logger != nil {
+		cfg.Logger.Info("ethereum dev chain started", "http", c.httpURL, "ws", c.wsURL,
+			"chain_id", cfg.ChainID, "head", backend.BlockChain().CurrentBlock().Number,
+			"datadir", cfg.DataDir, "period", cfg.Period, "took", c.started)
+	}
+	return c, nil
+}
+
+// withDefaults returns cfg with its defaults filled in, or an error for a
+// value no default can mend. The listen addresses are checked by newStack.
+func (cfg Config) withDefaults() (Config, error) {
 	if cfg.HTTPAddr == "" {
-		cfg.HTTPAddr = DefaultEthHTTPAddr
+		cfg.HTTPAddr = DefaultHTTPAddr
 	}
 	if cfg.WSAddr == "" {
-		cfg.WSAddr = DefaultEthWSAddr
+		cfg.WSAddr = DefaultWSAddr
 	}
 	if cfg.ChainID == 0 {
-		cfg.ChainID = DefaultEthChainID
+		cfg.ChainID = DefaultChainID
 	}
 	if cfg.GasLimit == 0 {
-		cfg.GasLimit = DefaultEthGasLimit
+		cfg.GasLimit = DefaultGasLimit
 	}
 	if cfg.Period < 0 {
-		return nil, errors.New("devnet: negative block period")
+		return cfg, errors.New("devchain: negative block period")
 	}
+	return cfg, nil
+}
+
+// newStack makes the go-ethereum node that hosts the chain: no devp2p
+// networking at all (as --dev), JSON-RPC over HTTP and WebSocket on
+// loopback addresses only. It does not start it.
+func newStack(cfg Config) (*node.Node, error) {
 	httpHost, httpPort, err := loopbackAddr("HTTP", cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
@@ -170,16 +230,15 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	critToStderr()
 	logger := gethlog.NewLogger(slog.DiscardHandler)
 	if cfg.Logger != nil {
 		logger = gethlog.NewLogger(cfg.Logger.Handler())
 	}
-	nodeCfg := &node.Config{
+	modules := []string{"eth", "net", "web3", "txpool", "debug", "dev"}
+	stack, err := node.New(&node.Config{
 		Name:    "geth", // the instance directory: <DataDir>/geth, as geth lays it out
 		DataDir: cfg.DataDir,
-		P2P: p2p.Config{ // like --dev: no networking at all
+		P2P: p2p.Config{
 			MaxPeers:    0,
 			ListenAddr:  "",
 			NoDial:      true,
@@ -187,34 +246,29 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 		},
 		HTTPHost:         httpHost,
 		HTTPPort:         httpPort,
-		HTTPModules:      []string{"eth", "net", "web3", "txpool", "debug", "dev"},
+		HTTPModules:      modules,
 		HTTPCors:         []string{"*"}, // loopback only; lets a local web UI call it
 		HTTPVirtualHosts: []string{"localhost"},
 		HTTPTimeouts:     rpc.DefaultHTTPTimeouts,
 		WSHost:           wsHost,
 		WSPort:           wsPort,
-		WSModules:        []string{"eth", "net", "web3", "txpool", "debug", "dev"},
+		WSModules:        modules,
 		WSOrigins:        []string{"*"},
 		Logger:           logger,
-	}
-	stack, err := node.New(nodeCfg)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("devnet: ethereum node: %w", err)
+		return nil, fmt.Errorf("devchain: ethereum node: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			stack.Close()
-		}
-	}()
+	return stack, nil
+}
 
-	genesis, err := devGenesis(stack, cfg)
-	if err != nil {
-		return nil, err
-	}
-
+// newBackend registers the Ethereum service on stack, a full node that
+// keeps every block's state (hash scheme, no pruning), and the filter API
+// it lacks. genesis is nil when the data dir already holds a chain; that
+// chain's id must be cfg.ChainID.
+func newBackend(stack *node.Node, cfg Config, genesis *core.Genesis) (*eth.Ethereum, error) {
 	ethCfg := ethconfig.Defaults
-	ethCfg.Genesis = genesis // nil when the database already has a chain
+	ethCfg.Genesis = genesis
 	ethCfg.NetworkId = cfg.ChainID
 	ethCfg.SyncMode = ethconfig.FullSync
 	ethCfg.StateScheme = rawdb.HashScheme
@@ -235,10 +289,10 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 
 	backend, err := eth.New(stack, &ethCfg)
 	if err != nil {
-		return nil, fmt.Errorf("devnet: ethereum service: %w", err)
+		return nil, fmt.Errorf("devchain: ethereum service: %w", err)
 	}
 	if got := backend.BlockChain().Config().ChainID; got == nil || got.Uint64() != cfg.ChainID {
-		return nil, fmt.Errorf("devnet: data dir %s holds a chain with chain id %v, not %d", cfg.DataDir, got, cfg.ChainID)
+		return nil, fmt.Errorf("devchain: data dir %s holds a chain with chain id %v, not %d", cfg.DataDir, got, cfg.ChainID)
 	}
 	// eth.New does not register eth_getLogs and the filter subscriptions.
 	filterSystem := filters.NewFilterSystem(backend.APIBackend, filters.Config{
@@ -247,70 +301,58 @@ func StartEthChain(cfg EthChainConfig) (*EthChain, error) {
 		RangeLimit:    ethCfg.RangeLimit,
 	})
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(filterSystem)}})
+	return backend, nil
+}
 
-	period := uint64((cfg.Period + time.Second - 1) / time.Second)
+// newBeacon registers the simulated beacon that seals blocks on stack:
+// every period seconds, or with period 0 whenever a transaction (or a
+// withdrawal) arrives.
+func newBeacon(stack *node.Node, backend *eth.Ethereum, period uint64) (*catalyst.SimulatedBeacon, error) {
 	beacon, err := catalyst.NewSimulatedBeacon(period, common.Address{}, backend)
 	if err != nil {
-		return nil, fmt.Errorf("devnet: simulated beacon: %w", err)
+		return nil, fmt.Errorf("devchain: simulated beacon: %w", err)
 	}
 	// Without these APIs a period-0 chain never mines: they run the loop
 	// that seals a block whenever a transaction (or withdrawal) arrives.
 	catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
 	stack.RegisterLifecycle(beacon)
+	return beacon, nil
+}
 
-	if err := stack.Start(); err != nil {
-		return nil, fmt.Errorf("devnet: start ethereum node: %w", err)
-	}
-	c := &EthChain{
-		cfg:     cfg,
-		stack:   stack,
-		eth:     backend,
-		beacon:  beacon,
-		chainID: new(big.Int).SetUint64(cfg.ChainID),
-		httpURL: stack.HTTPEndpoint(),
-		wsURL:   stack.WSEndpoint(),
-	}
-	c.rpc = stack.Attach()
-	if genesis == nil {
-		c.reopened = backend.BlockChain().CurrentBlock().Number.Uint64()
-	}
+// startLoops starts the chain's own goroutines where they have work: the
+// watchdog (period 0), the head syncs (a data dir, unless LoseUnsynced)
+// and the blocks towards the final horizon (period 0 and FinalDepth).
+// Close stops them and waits for them.
+func (c *Chain) startLoops(period uint64) {
 	c.quit = make(chan struct{})
-	c.watchDone = make(chan struct{})
-	if period == 0 {
-		go c.watchdog()
-	} else {
-		close(c.watchDone)
+	c.watchDone = goIf(period == 0, c.watchdog)
+	c.syncDone = goIf(c.cfg.DataDir != "" && !c.cfg.LoseUnsynced, c.syncHeads)
+	c.finalDone = goIf(period == 0 && c.cfg.FinalDepth > 0, c.reachFinal)
+}
+
+// goIf runs loop on a goroutine of its own when on, and returns a channel
+// closed once loop has returned (at once when not on).
+func goIf(on bool, loop func()) chan struct{} {
+	done := make(chan struct{})
+	if !on {
+		close(done)
+		return done
 	}
-	c.syncDone = make(chan struct{})
-	if cfg.DataDir != "" && !cfg.LoseUnsynced {
-		go c.syncHeads()
-	} else {
-		close(c.syncDone)
-	}
-	c.finalDone = make(chan struct{})
-	if period == 0 && cfg.FinalDepth > 0 {
-		go c.reachFinal()
-	} else {
-		close(c.finalDone)
-	}
-	c.started = time.Since(begin)
-	ok = true
-	if cfg.Logger != nil {
-		cfg.Logger.Info("ethereum dev chain started", "http", c.httpURL, "ws", c.wsURL,
-			"chain_id", cfg.ChainID, "head", backend.BlockChain().CurrentBlock().Number,
-			"datadir", cfg.DataDir, "period", cfg.Period, "took", c.started)
-	}
-	return c, nil
+	go func() {
+		defer close(done)
+		loop()
+	}()
+	return done
 }
 
 // devGenesis returns the genesis to start with, or nil when the data
 // directory already holds a chain (a different genesis would be refused as
 // incompatible).
-func devGenesis(stack *node.Node, cfg EthChainConfig) (*core.Genesis, error) {
+func devGenesis(stack *node.Node, cfg Config) (*core.Genesis, error) {
 	if cfg.DataDir != "" && rawdb.PreexistingDatabase(stack.ResolvePath("chaindata")) != "" {
 		db, err := stack.OpenDatabaseWithOptions("chaindata", node.DatabaseOptions{ReadOnly: true})
 		if err != nil {
-			return nil, fmt.Errorf("devnet: open chain database: %w", err)
+			return nil, fmt.Errorf("devchain: open chain database: %w", err)
 		}
 		has := rawdb.ReadCanonicalHash(db, 0) != (common.Hash{})
 		db.Close()
@@ -326,7 +368,7 @@ func devGenesis(stack *node.Node, cfg EthChainConfig) (*core.Genesis, error) {
 	genesis.Config.BogotaTime = nil
 	for addr, bal := range cfg.Alloc {
 		if bal == nil || bal.Sign() < 0 {
-			return nil, fmt.Errorf("devnet: bad prefund for %s", addr)
+			return nil, fmt.Errorf("devchain: bad prefund for %s", addr)
 		}
 		genesis.Alloc[addr] = types.Account{Balance: new(big.Int).Set(bal)}
 	}
@@ -356,31 +398,31 @@ func critToStderr() {
 type critOnly struct{ gethlog.Logger }
 
 // HTTPURL is the JSON-RPC over HTTP endpoint, e.g. http://127.0.0.1:8545.
-func (c *EthChain) HTTPURL() string { return c.httpURL }
+func (c *Chain) HTTPURL() string { return c.httpURL }
 
 // WSURL is the JSON-RPC over WebSocket endpoint, e.g. ws://127.0.0.1:8546.
-func (c *EthChain) WSURL() string { return c.wsURL }
+func (c *Chain) WSURL() string { return c.wsURL }
 
 // ChainID is the chain id.
-func (c *EthChain) ChainID() *big.Int { return new(big.Int).Set(c.chainID) }
+func (c *Chain) ChainID() *big.Int { return new(big.Int).Set(c.chainID) }
 
-// StartupTime is how long StartEthChain took, from call to ready.
-func (c *EthChain) StartupTime() time.Duration { return c.started }
+// StartupTime is how long Start took, from call to ready.
+func (c *Chain) StartupTime() time.Duration { return c.started }
 
 // Head returns the number and hash of the current head block.
-func (c *EthChain) Head() (uint64, common.Hash) {
+func (c *Chain) Head() (uint64, common.Hash) {
 	h := c.eth.BlockChain().CurrentBlock()
 	return h.Number.Uint64(), h.Hash()
 }
 
 // Attach returns an in-process JSON-RPC client (subscriptions included). The
 // caller closes it.
-func (c *EthChain) Attach() *rpc.Client { return c.stack.Attach() }
+func (c *Chain) Attach() *rpc.Client { return c.stack.Attach() }
 
 // Close stops the chain and closes its database. It is idempotent and safe
 // to call from a signal handler's goroutine; later calls return the first
 // result.
-func (c *EthChain) Close() error {
+func (c *Chain) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.quit)
 		<-c.watchDone
@@ -411,7 +453,7 @@ func (c *EthChain) Close() error {
 
 // DeployAnchor deploys the Anchor contract from key's account and returns its
 // address once the deployment is mined.
-func (c *EthChain) DeployAnchor(ctx context.Context, key *ecdsa.PrivateKey) (common.Address, error) {
+func (c *Chain) DeployAnchor(ctx context.Context, key *ecdsa.PrivateKey) (common.Address, error) {
 	rc := c.Attach()
 	defer rc.Close()
 	client := ethclient.NewClient(rc)
@@ -421,21 +463,21 @@ func (c *EthChain) DeployAnchor(ctx context.Context, key *ecdsa.PrivateKey) (com
 	opts.NoSend = true // sent below with eth_sendRawTransactionSync
 	code, err := hexutil.Decode(bindings.AnchorMetaData.Bin)
 	if err != nil {
-		return common.Address{}, fmt.Errorf("devnet: anchor bytecode: %w", err)
+		return common.Address{}, fmt.Errorf("devchain: anchor bytecode: %w", err)
 	}
 	addr, tx, err := bind.DeployContract(opts, code, client, nil)
 	if err != nil {
-		return common.Address{}, fmt.Errorf("devnet: deploy anchor: %w", err)
+		return common.Address{}, fmt.Errorf("devchain: deploy anchor: %w", err)
 	}
 	receipt, err := client.SendTransactionSync(ctx, tx, nil)
 	if err != nil {
-		return common.Address{}, fmt.Errorf("devnet: deploy anchor: %w", err)
+		return common.Address{}, fmt.Errorf("devchain: deploy anchor: %w", err)
 	}
 	if receipt.Status != types.ReceiptStatusSuccessful {
-		return common.Address{}, fmt.Errorf("devnet: deploy anchor: transaction %s failed", tx.Hash())
+		return common.Address{}, fmt.Errorf("devchain: deploy anchor: transaction %s failed", tx.Hash())
 	}
 	if receipt.ContractAddress != addr {
-		return common.Address{}, fmt.Errorf("devnet: deploy anchor: receipt names %s, expected %s", receipt.ContractAddress, addr)
+		return common.Address{}, fmt.Errorf("devchain: deploy anchor: receipt names %s, expected %s", receipt.ContractAddress, addr)
 	}
 	if c.cfg.Logger != nil {
 		c.cfg.Logger.Info("anchor deployed", "address", addr, "deployer", crypto.PubkeyToAddress(key.PublicKey),
@@ -451,19 +493,19 @@ func (c *EthChain) DeployAnchor(ctx context.Context, key *ecdsa.PrivateKey) (com
 // Blocks are requested through the simulated beacon's own loop (one empty
 // withdrawal each, as dev_addWithdrawal does), never by sealing from this
 // goroutine, which would race with that loop.
-func (c *EthChain) MineBlocks(ctx context.Context, n int) error {
+func (c *Chain) MineBlocks(ctx context.Context, n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.mineBlocks(ctx, n)
 }
 
-func (c *EthChain) mineBlocks(ctx context.Context, n int) error {
+func (c *Chain) mineBlocks(ctx context.Context, n int) error {
 	for i := 0; i < n; i++ {
 		start, _ := c.Head()
 		for {
 			if c.cfg.Period == 0 {
 				if err := c.poke(ctx); err != nil {
-					return fmt.Errorf("devnet: mine block: %w", err)
+					return fmt.Errorf("devchain: mine block: %w", err)
 				}
 			}
 			wait := 100 * time.Millisecond
@@ -487,7 +529,7 @@ func (c *EthChain) mineBlocks(ctx context.Context, n int) error {
 
 // poke queues an empty withdrawal (0 gwei to the zero address), which makes
 // the period-0 beacon loop seal a block (with any pending transactions).
-func (c *EthChain) poke(ctx context.Context) error {
+func (c *Chain) poke(ctx context.Context) error {
 	w := map[string]any{
 		"index":          hexutil.Uint64(0),
 		"validatorIndex": hexutil.Uint64(0),
@@ -503,8 +545,7 @@ func (c *EthChain) poke(ctx context.Context) error {
 // mined (seen about once in 30 starts when a test sends at once on a busy
 // machine). When transactions are pending and the head has not moved for two
 // ticks, the watchdog pokes the loop with an empty withdrawal.
-func (c *EthChain) watchdog() {
-	defer close(c.watchDone)
+func (c *Chain) watchdog() {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	lastHead, _ := c.Head()
@@ -538,8 +579,7 @@ func (c *EthChain) watchdog() {
 // nodes had folded (they then roll back, as after a reorg). Syncing the log
 // on every new head (coalesced: one sync covers every block before it)
 // narrows that to the block being written at the moment of the kill.
-func (c *EthChain) syncHeads() {
-	defer close(c.syncDone)
+func (c *Chain) syncHeads() {
 	db := c.eth.ChainDb()
 	c.eachHead(func([]*types.Header) {
 		if err := db.SyncKeyValue(); err != nil && c.cfg.Logger != nil {
@@ -555,7 +595,7 @@ func (c *EthChain) syncHeads() {
 // chain's lock, which Reorg and MineBlocks hold while blocks come (with the
 // subscription read by fn's goroutine, 64 blocks under the lock filled it,
 // the feed blocked, and no block was sealed again).
-func (c *EthChain) eachHead(fn func([]*types.Header)) {
+func (c *Chain) eachHead(fn func([]*types.Header)) {
 	heads := make(chan core.ChainHeadEvent, 64)
 	sub := c.eth.BlockChain().SubscribeChainHeadEvent(heads)
 	var (
@@ -604,9 +644,8 @@ func (c *EthChain) eachHead(fn func([]*types.Header)) {
 }
 
 // reachFinal adds empty blocks after each block with transactions until it
-// is FinalDepth deep (see EthChainConfig.FinalDepth).
-func (c *EthChain) reachFinal() {
-	defer close(c.finalDone)
+// is FinalDepth deep (see Config.FinalDepth).
+func (c *Chain) reachFinal() {
 	var lastTx uint64 // newest head block that carried transactions
 	c.eachHead(func(hs []*types.Header) {
 		for _, h := range hs {
@@ -634,7 +673,7 @@ func (c *EthChain) reachFinal() {
 }
 
 // waitHead waits until the head block number is at least n.
-func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
+func (c *Chain) waitHead(ctx context.Context, n uint64) error {
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -661,7 +700,7 @@ func (c *EthChain) waitHead(ctx context.Context, n uint64) error {
 // It does not use SimulatedBeacon.Fork: that calls TxPool.Sync, which
 // deadlocks when it runs concurrently with the beacon loop's own Sync (the
 // pool keeps a single waiter), e.g. right after a transaction was mined.
-func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
+func (c *Chain) Reorg(ctx context.Context, from uint64) error {
 	return c.ReorgInject(ctx, from, nil)
 }
 
@@ -670,19 +709,19 @@ func (c *EthChain) Reorg(ctx context.Context, from uint64) error {
 // the head it started at, at times never seals a block again ("safe block
 // not in canonical chain" on every try), so Reorg refuses; blocks sealed
 // since the reopening can be replaced.
-var ErrReorgBelowReopen = errors.New("devnet: cannot reorg below the head the chain was reopened at")
+var ErrReorgBelowReopen = errors.New("devchain: cannot reorg below the head the chain was reopened at")
 
 // ReopenedAt is the head block a chain reopened from its data dir started
 // at (0 for a new chain): Reorg replaces only blocks above it.
-func (c *EthChain) ReopenedAt() uint64 { return c.reopened }
+func (c *Chain) ReopenedAt() uint64 { return c.reopened }
 
 // ReorgInject is Reorg with inject called once the head is set back and
 // before the chain regrows: a transaction it sends lands in the replacement
 // blocks among the re-mined ones, so the new chain's content differs from
 // the old one's, not only its hashes.
-func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx context.Context) error) error {
+func (c *Chain) ReorgInject(ctx context.Context, from uint64, inject func(ctx context.Context) error) error {
 	if c.cfg.Period != 0 {
-		return errors.New("devnet: Reorg needs a chain with period 0")
+		return errors.New("devchain: Reorg needs a chain with period 0")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -691,7 +730,7 @@ func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx
 	}
 	head, _ := c.Head()
 	if from == 0 || from > head || head-from >= 64 {
-		return fmt.Errorf("devnet: cannot reorg from block %d with head %d (1 to 64 blocks, never genesis)", from, head)
+		return fmt.Errorf("devchain: cannot reorg from block %d with head %d (1 to 64 blocks, never genesis)", from, head)
 	}
 	if from <= c.reopened {
 		return fmt.Errorf("%w: block %d is not above %d", ErrReorgBelowReopen, from, c.reopened)
@@ -703,12 +742,12 @@ func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx
 	c.reorgs++
 	recipient := common.Address{0xfe, byte(c.reorgs >> 8), byte(c.reorgs)}
 	if err := c.rpc.CallContext(ctx, nil, "dev_setFeeRecipient", recipient); err != nil {
-		return fmt.Errorf("devnet: reorg: %w", err)
+		return fmt.Errorf("devchain: reorg: %w", err)
 	}
 	bc := c.eth.BlockChain()
 	parent := bc.GetBlockByNumber(from - 1)
 	if parent == nil {
-		return fmt.Errorf("devnet: block %d not found", from-1)
+		return fmt.Errorf("devchain: block %d not found", from-1)
 	}
 	for tries := 0; ; tries++ {
 		_, err := bc.SetCanonical(parent)
@@ -716,13 +755,13 @@ func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx
 			break
 		}
 		if tries == 100 { // the chain lock is busy (TryLock): retry briefly
-			return fmt.Errorf("devnet: reorg: %w", err)
+			return fmt.Errorf("devchain: reorg: %w", err)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
 	if inject != nil {
 		if err := inject(ctx); err != nil {
-			return fmt.Errorf("devnet: reorg: inject: %w", err)
+			return fmt.Errorf("devchain: reorg: inject: %w", err)
 		}
 	}
 	// The dropped transactions come back to the pool and wake the beacon
@@ -735,7 +774,7 @@ func (c *EthChain) ReorgInject(ctx context.Context, from uint64, inject func(ctx
 
 // waitQuiet waits until no transaction is pending and the head has not moved
 // for a short while: the beacon loop is then idle.
-func (c *EthChain) waitQuiet(ctx context.Context) error {
+func (c *Chain) waitQuiet(ctx context.Context) error {
 	const quiet = 30 * time.Millisecond
 	last, _ := c.Head()
 	since := time.Now()

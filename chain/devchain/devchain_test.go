@@ -1,4 +1,4 @@
-package devnet
+package devchain
 
 import (
 	"bytes"
@@ -25,34 +25,20 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
-	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
-// The first two accounts of the standard test mnemonic
-// ("test test test test test test test test test test test junk").
+// Accounts 0 and 1 of the test mnemonic, prefunded by startTestChain.
 var (
-	testKey0 = mustKey("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcd80ef7f9b4c5b7a0")
-	testKey1 = mustKey("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
+	testKey0 = TestKey(0)
+	testKey1 = TestKey(1)
 )
 
-func mustKey(h string) *ecdsa.PrivateKey {
-	k, err := crypto.HexToECDSA(h)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
 func testAlloc() map[common.Address]*big.Int {
-	eth10k := new(big.Int).Mul(big.NewInt(10_000), big.NewInt(params.Ether))
-	return map[common.Address]*big.Int{
-		crypto.PubkeyToAddress(testKey0.PublicKey): eth10k,
-		crypto.PubkeyToAddress(testKey1.PublicKey): eth10k,
-	}
+	return Prefund(crypto.PubkeyToAddress(testKey0.PublicKey), crypto.PubkeyToAddress(testKey1.PublicKey))
 }
 
-func startTestChain(t *testing.T, cfg EthChainConfig) *EthChain {
+func startTestChain(t *testing.T, cfg Config) *Chain {
 	t.Helper()
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = "127.0.0.1:0"
@@ -63,7 +49,7 @@ func startTestChain(t *testing.T, cfg EthChainConfig) *EthChain {
 	if cfg.Alloc == nil {
 		cfg.Alloc = testAlloc()
 	}
-	c, err := StartEthChain(cfg)
+	c, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +90,8 @@ func rawCall(t *testing.T, url, method string, params ...any) json.RawMessage {
 	return out.Result
 }
 
-func TestEthChainRPCFromOutside(t *testing.T) {
-	c := startTestChain(t, EthChainConfig{})
+func TestRPCFromOutside(t *testing.T) {
+	c := startTestChain(t, Config{})
 	ctx := testCtx(t)
 	t.Logf("started in memory in %v; http %s ws %s", c.StartupTime(), c.HTTPURL(), c.WSURL())
 
@@ -180,18 +166,18 @@ func TestEthChainRPCFromOutside(t *testing.T) {
 	}
 }
 
-func TestEthChainLoopbackOnly(t *testing.T) {
+func TestLoopbackOnly(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:8545", ":x"} {
-		if _, err := StartEthChain(EthChainConfig{HTTPAddr: addr, WSAddr: "127.0.0.1:0"}); err == nil {
+		if _, err := Start(Config{HTTPAddr: addr, WSAddr: "127.0.0.1:0"}); err == nil {
 			t.Errorf("HTTPAddr %q accepted", addr)
 		}
 	}
 }
 
-func TestEthChainPersisted(t *testing.T) {
+func TestPersisted(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "eth")
 	ctx := testCtx(t)
-	c := startTestChain(t, EthChainConfig{DataDir: dir})
+	c := startTestChain(t, Config{DataDir: dir})
 	t.Logf("fresh data dir: started in %v", c.StartupTime())
 	addr, err := c.DeployAnchor(ctx, testKey0)
 	if err != nil {
@@ -219,7 +205,7 @@ func TestEthChainPersisted(t *testing.T) {
 	}
 
 	// Reopen: the stored genesis is reused (the prefunds are not passed again).
-	c2, err := StartEthChain(EthChainConfig{DataDir: dir, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	c2, err := Start(Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,13 +258,13 @@ func TestEthChainPersisted(t *testing.T) {
 	}
 
 	// A different chain id is refused with a clear error.
-	if _, err := StartEthChain(EthChainConfig{DataDir: dir, ChainID: 31337, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "chain id") {
+	if _, err := Start(Config{DataDir: dir, ChainID: 31337, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "chain id") {
 		t.Fatalf("reopening with another chain id: %v", err)
 	}
 }
 
-func TestEthChainMineAndReorg(t *testing.T) {
-	c := startTestChain(t, EthChainConfig{})
+func TestMineAndReorg(t *testing.T) {
+	c := startTestChain(t, Config{})
 	ctx := testCtx(t)
 	start, _ := c.Head()
 	if err := c.MineBlocks(ctx, 3); err != nil {
@@ -329,13 +315,13 @@ func TestEthChainMineAndReorg(t *testing.T) {
 // event (Anchor) and without (bench/AnchorNoEventData), for random payloads.
 // The numbers are in contracts/README.md.
 func TestAnchorGasTable(t *testing.T) {
-	c := startTestChain(t, EthChainConfig{})
+	c := startTestChain(t, Config{})
 	ctx := testCtx(t)
 	withData, err := c.DeployAnchor(ctx, testKey0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("../contracts/build/bench/AnchorNoEventData.json")
+	raw, err := os.ReadFile("../../contracts/build/bench/AnchorNoEventData.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +378,7 @@ func TestAnchorGasTable(t *testing.T) {
 // submitRaw sends submit(data) to addr and returns the gas used.
 func submitRaw(ctx context.Context, ec *ethclient.Client, key *ecdsa.PrivateKey, addr common.Address, data []byte) (uint64, error) {
 	anchor := bindings.NewAnchor()
-	opts := bind.NewKeyedTransactor(key, big.NewInt(DefaultEthChainID))
+	opts := bind.NewKeyedTransactor(key, big.NewInt(DefaultChainID))
 	opts.Context = ctx
 	opts.NoSend = true
 	tx, err := bind.Transact(anchor.Instance(ec, addr), opts, anchor.PackSubmit(data))
@@ -409,15 +395,15 @@ func submitRaw(ctx context.Context, ec *ethclient.Client, key *ecdsa.PrivateKey,
 	return r.GasUsed, nil
 }
 
-// TestChainMinesWhileReachFinalWaits is the chaos checker's third find, a
+// TestMinesWhileReachFinalWaits is the chaos checker's third find, a
 // deadlock of the dev chain: reachFinal read head events on the goroutine
 // that waits for the chain's lock to add a block, so while a Reorg (or
 // MineBlocks) held that lock through more than 64 new blocks its
 // subscription filled, go-ethereum's head feed blocked on it, and so did
 // the sealing of every further block: the reorg's injected deposit was
 // never mined and the checker hung with the chain spinning.
-func TestChainMinesWhileReachFinalWaits(t *testing.T) {
-	c := startTestChain(t, EthChainConfig{FinalDepth: 2})
+func TestMinesWhileReachFinalWaits(t *testing.T) {
+	c := startTestChain(t, Config{FinalDepth: 2})
 	ctx := testCtx(t)
 	c.mu.Lock() // as Reorg holds it
 	// A block with a transaction: reachFinal wants two more above it, and
@@ -439,17 +425,17 @@ func TestChainMinesWhileReachFinalWaits(t *testing.T) {
 	}
 }
 
-// TestEthChainReorgAfterReopen is the chaos checker's fourth find: a chain
+// TestReorgAfterReopen is the chaos checker's fourth find: a chain
 // reopened from its data dir and at once reorganized below the head it was
 // reopened at sealed no block again (go-ethereum's simulated beacon failed
 // every try with "safe block not in canonical chain"), so a deposit sent
 // into the new blocks was never mined, seen about once in ten reopenings.
 // Reorg now refuses that (ErrReorgBelowReopen) and replaces blocks sealed
 // since the reopening, which works every time.
-func TestEthChainReorgAfterReopen(t *testing.T) {
+func TestReorgAfterReopen(t *testing.T) {
 	dir := t.TempDir()
 	for round := 0; round < 4; round++ {
-		c, err := StartEthChain(EthChainConfig{DataDir: dir, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", Alloc: testAlloc(), FinalDepth: 2})
+		c, err := Start(Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", Alloc: testAlloc(), FinalDepth: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
