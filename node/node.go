@@ -392,11 +392,9 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Peers that join the transaction topic get the pending set directly
-	// (rebroadcastLoop); one that joins while the buffer is full waits for
-	// the periodic rebroadcast.
-	joined, err := n.txTopic.Joins(64)
-	if err != nil {
+	// Peers that join the transaction topic are handed the pending set
+	// (see rebroadcastLoop).
+	if err := n.txTopic.HandOver(n.handOver); err != nil {
 		return err
 	}
 
@@ -444,7 +442,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.wg.Add(4)
 	go func() {
 		defer n.wg.Done()
-		n.rebroadcastLoop(joined)
+		n.rebroadcastLoop()
 	}()
 	go func() {
 		defer n.wg.Done()
