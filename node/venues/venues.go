@@ -262,12 +262,15 @@ func (s *Service) validate(ctx context.Context, _ peer.ID, raw []byte) p2p.Verdi
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return p2p.Reject
 	}
-	dup, err := s.accept(&r, true)
+	// A record held already is accepted: this node's own Publish runs
+	// through here after Accept kept the record, and gossip's seen cache
+	// stops the copies of one payload.
+	_, err := s.accept(&r, true)
 	switch {
-	case err == nil && !dup:
+	case err == nil:
 		return p2p.Accept
-	case err == nil, errors.Is(err, ErrStale), errors.Is(err, ErrUnknownVenue), errors.Is(err, ErrFull):
-		return p2p.Ignore // held, older, early or over our limits: not the relay's doing
+	case errors.Is(err, ErrStale), errors.Is(err, ErrUnknownVenue), errors.Is(err, ErrFull):
+		return p2p.Ignore // older, early or over our limits: not the relay's doing
 	case errors.Is(err, ErrOffMap):
 		return p2p.Refuse // on another version of the map than ours
 	case errors.Is(err, ledger.ErrBadField), errors.Is(err, ledger.ErrDecode), errors.Is(err, ledger.ErrBadSignature),

@@ -2,6 +2,7 @@ package venues
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -260,5 +261,48 @@ func TestVenueRecordsOutliveARestart(t *testing.T) {
 	}
 	if n := len(f.s.all()); n != 3 {
 		t.Fatalf("the hand-over holds %d records, want 3", n)
+	}
+}
+
+// TestVenueGossipVerdicts: the validator accepts a record it holds (this
+// node's own Publish runs through it after Accept kept the record: an
+// Ignore there would never send it), rejects what no honest peer relays
+// and ignores what is only late or older.
+func TestVenueGossipVerdicts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	wire := func(r *ledger.VenueRecord) []byte {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	v := f.venueRec(1, mapSVG)
+	early := f.storeRec(f.merchant, 1, 10, 10, true)
+	if got := f.s.validate(ctx, "", wire(early)); got != p2p.Ignore {
+		t.Fatalf("a store before its venue: %v", got)
+	}
+	f.mustAccept(v)
+	if got := f.s.validate(ctx, "", wire(v)); got != p2p.Accept {
+		t.Fatalf("the venue just kept, as its own Publish validates it: %v", got)
+	}
+	if got := f.s.validate(ctx, "", wire(early)); got != p2p.Accept {
+		t.Fatalf("the store once its venue is held: %v", got)
+	}
+	newer := f.storeRec(f.merchant, 2, 10, 10, true)
+	f.mustAccept(newer)
+	if got := f.s.validate(ctx, "", wire(early)); got != p2p.Ignore {
+		t.Fatalf("an older listing: %v", got)
+	}
+	if got := f.s.validate(ctx, "", wire(f.storeRec(f.merchant, 3, 900, 10, true))); got != p2p.Refuse {
+		t.Fatalf("a listing off our map: %v", got)
+	}
+	forged := f.placeRec(f.merchant, f.merchant.Address(), 1, 10, 10, true)
+	if got := f.s.validate(ctx, "", wire(forged)); got != p2p.Reject {
+		t.Fatalf("a place the merchant signed itself: %v", got)
+	}
+	if got := f.s.validate(ctx, "", []byte(`{"type":"Venue"}`)); got != p2p.Reject {
+		t.Fatalf("garbage: %v", got)
 	}
 }
