@@ -83,9 +83,11 @@ type Info struct {
 	ReadyMillis int64    `json:"ready_ms"`
 	// Cards are the devnet's virtual cards; Terminal configures `anonex
 	// terminal` for the devnet.
-	Cards      []CardInfo    `json:"cards"`
-	Terminal   *TerminalInfo `json:"terminal,omitempty"`
-	CardNotice string        `json:"card_notice,omitempty"`
+	Cards    []CardInfo    `json:"cards"`
+	Terminal *TerminalInfo `json:"terminal,omitempty"`
+	// Venues are the devnet's venues (signage), with their stores.
+	Venues     []VenueInfo `json:"venues"`
+	CardNotice string      `json:"card_notice,omitempty"`
 }
 
 // NodeInfo describes one node.
@@ -402,7 +404,7 @@ func (d *Devnet) startNodes(ctx context.Context, cfg Config, cs contracts, settl
 // lists them again.
 func (d *Devnet) seedDemo(ctx context.Context, prev *Info, cs contracts, keys []*account.Key) error {
 	if prev != nil && len(prev.Assets) > 0 {
-		d.Info.Assets = prev.Assets
+		d.Info.Assets, d.Info.Venues = prev.Assets, prev.Venues
 		return nil
 	}
 	if err := d.seed(ctx, keys); err != nil {
@@ -411,7 +413,10 @@ func (d *Devnet) seedDemo(ctx context.Context, prev *Info, cs contracts, keys []
 	if err := d.seedBridge(ctx, keys, cs.vault, cs.token); err != nil {
 		return err
 	}
-	return d.postRedemptionOffer(keys[4])
+	if err := d.postRedemptionOffer(keys[4]); err != nil {
+		return err
+	}
+	return d.seedVenue(ctx, keys)
 }
 
 // startNode starts node i with its configuration, bootstrapped from the

@@ -32,6 +32,7 @@ import (
 	"github.com/anonex/anonex/node/offers"
 	"github.com/anonex/anonex/node/pool"
 	"github.com/anonex/anonex/node/route"
+	"github.com/anonex/anonex/node/venues"
 	"github.com/anonex/anonex/p2p"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -247,6 +248,7 @@ type Node struct {
 	bridge     *bridge.Service
 	conv       *convert.Service
 	alloc      *allocation.Service
+	signage    *venues.Service
 	subsystems []subsystem
 
 	mu      sync.Mutex
