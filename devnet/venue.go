@@ -52,8 +52,8 @@ var devStores = []devStore{
 	{name: "Market Hall", role: -1, index: 204, x: 650, y: 420, accepts: []string{"EUR", "ETH", "GOLD"}},
 }
 
-// devVenueOperator is the mnemonic index of the venue operator's key.
-const devVenueOperator = 199
+// VenueOperatorIndex is the test-mnemonic index of the devnet venue operator's key.
+const VenueOperatorIndex = 199
 
 // venueMap draws the devnet venue's floor plan: a unit a store, a mall
 // between. Stores are placed at their unit's centre.
@@ -74,7 +74,7 @@ func venueMap() string {
 // operator's approval of each place, and hands them to node 0, which
 // gossips them.
 func (d *Devnet) seedVenue(ctx context.Context, keys []*account.Key) error {
-	op, err := account.FromMnemonic(devchain.TestMnemonic, "", devVenueOperator)
+	op, err := account.FromMnemonic(devchain.TestMnemonic, "", VenueOperatorIndex)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ func main() {
 			withdrawCommand(),
 			allocateCommand(),
 			convertCommand(),
+			kioskCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
