@@ -33,6 +33,7 @@ Ctrl-C stops everything.`,
 			&cli.IntFlag{Name: "ws-port", Value: 8546, Usage: "chain JSON-RPC WebSocket port on 127.0.0.1 (0: any free port)"},
 			&cli.DurationFlag{Name: "block-time", Usage: "fixed block period, e.g. 1s (default: a block per transaction)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "debug, info, warn or error"},
+			&cli.IntFlag{Name: "kiosk-port", Value: 8480, Usage: "serve the venue's kiosk on 127.0.0.1:`PORT`, at the last card's reader (0: any free port, -1: no kiosk)"},
 			jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -53,7 +54,9 @@ Ctrl-C stops everything.`,
 			if err != nil {
 				return fmt.Errorf("devnet: %w", err)
 			}
-			if err := output(c, d.Info, func() { printBanner(d.Info) }); err != nil {
+			kioskURL, stopKiosk := devnetKiosk(ctx, d, c.Int("kiosk-port"), logger)
+			defer stopKiosk()
+			if err := output(c, d.Info, func() { printBanner(d.Info, kioskURL) }); err != nil {
 				d.Close()
 				return err
 			}
@@ -68,7 +71,7 @@ Ctrl-C stops everything.`,
 	}
 }
 
-func printBanner(info devnet.Info) {
+func printBanner(info devnet.Info, kioskURL string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "anonex devnet ready in %d ms\n\n", info.ReadyMillis)
 	fmt.Fprintf(&b, "Ethereum (chain id %d)\n  HTTP   %s\n  WS     %s\n  Anchor %s\n", info.ChainID, info.EthRPC, info.EthWS, info.Contracts["anchor"])
@@ -119,6 +122,12 @@ func printBanner(info devnet.Info) {
 			for _, f := range t.Floor {
 				fmt.Fprintf(&b, "  terminal: offline up to %s, payee %s\n", f, t.Payee)
 			}
+		}
+	}
+	for _, v := range info.Venues {
+		fmt.Fprintf(&b, "\nVenue  %s  %s  (%d stores)\n", v.Name, v.ID, len(v.Stores))
+		if kioskURL != "" {
+			fmt.Fprintf(&b, "  kiosk  %s  (the card in its reader is shown; the PIN adds its balances)\n", kioskURL)
 		}
 	}
 	if info.CardNotice != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/client"
+	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/kiosk"
 	"github.com/anonex/anonex/ledger"
 	"github.com/urfave/cli/v2"
@@ -88,4 +91,49 @@ func pickVenue(c *cli.Context, n interface {
 		return ledger.Hash{}, errors.New("the node knows no venue yet")
 	}
 	return ledger.Hash{}, fmt.Errorf("--venue: pick one of %s", strings.Join(names, ", "))
+}
+
+// devnetKiosk serves the devnet venue's kiosk at the reader of the
+// devnet's last card (so the kiosk shows that card at once), on
+// 127.0.0.1:port, and returns its URL ("" when there is none to run: no
+// venue, no card behind pcscd, port -1, or a failure, which it logs).
+func devnetKiosk(ctx context.Context, d *devnet.Devnet, port int, log *slog.Logger) (string, func()) {
+	info := d.Info
+	if port < 0 || len(info.Venues) == 0 || len(info.Cards) == 0 || info.Cards[len(info.Cards)-1].Transport != "pcsc" {
+		return "", func() {}
+	}
+	venue, err := ledger.ParseHash(info.Venues[0].ID)
+	if err != nil {
+		return "", func() {}
+	}
+	k, err := kiosk.New(kiosk.Config{Node: client.New(info.Nodes[0].API, ""), Venue: venue,
+		Reader: info.Cards[len(info.Cards)-1].Reader, Logger: log})
+	if err != nil {
+		log.Warn("devnet: no kiosk", "err", err)
+		return "", func() {}
+	}
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		log.Warn("devnet: the kiosk's port is taken; serving it on a free one", "port", port, "err", err)
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			k.Close()
+			return "", func() {}
+		}
+	}
+	srv := &http.Server{Handler: k.Handler()}
+	go srv.Serve(ln)
+	kctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := k.Run(kctx); err != nil {
+			log.Warn("devnet: the kiosk stopped", "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/", func() {
+		cancel()
+		<-done
+		k.Close()
+		srv.Close()
+	}
 }
