@@ -142,8 +142,13 @@ type Devnet struct {
 }
 
 // demoRoles is the fixed demo population, one device account each: an
-// issuer, three holders, a merchant and a market maker.
-var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant", "market-maker"}
+// issuer, three holders, a merchant, a market maker and the operator of
+// the devnet's venue. Role i's key is the test mnemonic's index
+// demoKeyIndex+i.
+var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant", "market-maker", "operator"}
+
+// demoKeyIndex is the test-mnemonic index of the first demo role's key.
+const demoKeyIndex = 100
 
 // contracts are the addresses of the devnet's contracts on its chain.
 type contracts struct {
@@ -285,7 +290,7 @@ func (d *Devnet) demoKeys() (ethKeys, keys []*account.Key, err error) {
 	}
 	keys = make([]*account.Key, len(demoRoles))
 	for i := range demoRoles {
-		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(100+i))
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(demoKeyIndex+i))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -52,8 +52,9 @@ var devStores = []devStore{
 	{name: "Market Hall", role: -1, index: 204, x: 650, y: 420, accepts: []string{"EUR", "ETH", "GOLD"}},
 }
 
-// VenueOperatorIndex is the test-mnemonic index of the devnet venue operator's key.
-const VenueOperatorIndex = 199
+// VenueOperatorIndex is the test-mnemonic index of the devnet venue
+// operator's key: the demo role "operator".
+const VenueOperatorIndex = demoKeyIndex + 6
 
 // venueMap draws the devnet venue's floor plan: a unit a store, a mall
 // between. Stores are placed at their unit's centre.
@@ -74,10 +75,7 @@ func venueMap() string {
 // operator's approval of each place, and hands them to node 0, which
 // gossips them.
 func (d *Devnet) seedVenue(ctx context.Context, keys []*account.Key) error {
-	op, err := account.FromMnemonic(devchain.TestMnemonic, "", VenueOperatorIndex)
-	if err != nil {
-		return err
-	}
+	op := keys[VenueOperatorIndex-demoKeyIndex]
 	n := d.Nodes[0]
 	dom := n.Domain()
 	ids := d.assetIDs()
@@ -101,6 +99,7 @@ func (d *Devnet) seedVenue(ctx context.Context, keys []*account.Key) error {
 	for _, s := range devStores {
 		k := keys[max(s.role, 0)]
 		if s.role < 0 {
+			var err error
 			if k, err = account.FromMnemonic(devchain.TestMnemonic, "", s.index); err != nil {
 				return err
 			}

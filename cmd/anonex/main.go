@@ -33,6 +33,7 @@ func main() {
 			allocateCommand(),
 			convertCommand(),
 			kioskCommand(),
+			venueCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
