@@ -28,6 +28,7 @@ import (
 var (
 	readerFlag    = &cli.IntFlag{Name: "reader", Usage: "vpcd reader `N` (0 or 1)"}
 	cardStateFlag = &cli.StringFlag{Name: "card-state", Usage: "use the virtual card in `FILE` in process instead of a reader"}
+	queueFlag     = &cli.StringFlag{Name: "queue", Usage: "the terminal's `DIR`: its record store and terminal.json (default: the devnet's terminal, else ~/.anonex/terminal)"}
 )
 
 // openCard opens the card the flags name (cardbridge.Open): through pcscd
@@ -218,7 +219,7 @@ func terminalCommand() *cli.Command {
 					&cli.StringFlag{Name: "payee", Usage: "the merchant account payments go to (default: the devnet's)"},
 					&cli.StringFlag{Name: "floor", Usage: "offline floor limit in the currency (default: the devnet's)"},
 					&cli.StringSliceFlag{Name: "trusted", Usage: "trusted issuer `ADDRESS` (repeatable; default: the devnet's)"},
-					&cli.StringFlag{Name: "queue", Usage: "the terminal's record store `DIR`"},
+					queueFlag,
 					&cli.BoolFlag{Name: "no-wait", Usage: "approve an online payment once the network has the record, without waiting for settlement"},
 					&cli.BoolFlag{Name: "convert", Usage: "pay by conversion from another of the card's purses (ETH, say) even if it could pay in the currency"},
 					&cli.BoolFlag{Name: "no-convert", Usage: "never convert: decline what the card cannot pay in the currency"},
@@ -234,7 +235,7 @@ func terminalCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "challenge", Required: true, Usage: "the in_doubt challenge `ID` the payment printed"},
 					&cli.StringFlag{Name: "payee", Usage: "the merchant account (default: the devnet's)"},
-					&cli.StringFlag{Name: "queue"}, readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
+					queueFlag, readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
 				},
 				Action: func(c *cli.Context) error {
 					ch, err := ledger.ParseHash(c.String("challenge"))
@@ -275,7 +276,7 @@ func terminalCommand() *cli.Command {
 			{
 				Name:  "flush",
 				Usage: "forward the records this terminal still holds",
-				Flags: []cli.Flag{&cli.StringFlag{Name: "queue"}, nodeFlag, devnetFlag, jsonFlag},
+				Flags: []cli.Flag{queueFlag, nodeFlag, devnetFlag, jsonFlag},
 				Action: func(c *cli.Context) error {
 					n, err := nodeClient(c)
 					if err != nil {
@@ -859,8 +860,10 @@ func cardSendCommand() *cli.Command {
 		Name:  "send",
 		Usage: "card to card: the card in --from-reader pays the card in --to-reader",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "from-reader", Value: 0}, &cli.IntFlag{Name: "to-reader", Value: 1},
-			&cli.StringFlag{Name: "amount", Required: true}, &cli.StringFlag{Name: "asset", Value: "EUR"},
+			&cli.IntFlag{Name: "from-reader", Value: 0, Usage: "vpcd reader `N` of the paying card"},
+			&cli.IntFlag{Name: "to-reader", Value: 1, Usage: "vpcd reader `N` of the receiving card"},
+			&cli.StringFlag{Name: "amount", Required: true, Usage: "amount in the asset's units, e.g. 10.00"},
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
 			&cli.StringFlag{Name: "pin", Usage: "the paying card's PIN (default: the devnet's)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask to confirm the two card ids"},
 			nodeFlag, devnetFlag, jsonFlag,

@@ -140,12 +140,17 @@ func defaultKeystore() string {
 	return filepath.Join(home, ".anonex", "keystore")
 }
 
-// find resolves a local account by name or address.
+// find resolves a local account by name or address; a name that names
+// none comes with the closest names of the keystore and the devnet.
 func (ks *keySource) find(q string) (account.Entry, error) {
 	if ks.file != "" {
 		return account.Entry{Path: ks.file}, nil
 	}
-	return ks.store.Find(ks.devnetRole(q))
+	e, err := ks.store.Find(ks.devnetRole(q))
+	if err != nil {
+		return e, unknownAccount(context.Background(), q, err, ks, nil)
+	}
+	return e, nil
 }
 
 // devnetRole maps a devnet demo role ("holder-1") to its address.
@@ -295,27 +300,6 @@ func readPIN(msg string) (string, error) {
 		}
 		fmt.Fprintf(os.Stderr, "%v; again:\n", err)
 	}
-}
-
-// resolveAccount turns a name or address into an address: a full address
-// as is, else a local keystore account, else the node's accounts.
-func resolveAccount(ctx context.Context, q string, ks *keySource, cl *client.Client) (ledger.Address, error) {
-	q = ks.devnetRole(q)
-	if strings.HasPrefix(q, "0x") {
-		return ledger.ParseAddress(q)
-	}
-	if ks != nil && ks.store != nil {
-		if e, err := ks.store.Find(q); err == nil {
-			return e.Address, nil
-		} else if !errors.Is(err, account.ErrNotFound) {
-			return ledger.Address{}, err
-		}
-	}
-	info, err := cl.Account(ctx, q)
-	if err != nil {
-		return ledger.Address{}, err
-	}
-	return info.Address, nil
 }
 
 // sign signs a payload for the node's domain.

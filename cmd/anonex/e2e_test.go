@@ -249,7 +249,12 @@ func TestAccountCommands(t *testing.T) {
 		t.Fatalf("show by name prefix: %s", show)
 	}
 	exported := filepath.Join(dir, "out.json")
-	run(t, "account", "export", "--keystore", ks, "--password-file", pw, "--out", exported, created["address"])
+	// As the README writes it: the flags after the account (urfave/cli
+	// alone would take --out for an argument and ignore it).
+	run(t, "account", "export", created["name"], "--out", exported, "--keystore", ks, "--password-file", pw)
+	if _, err := os.Stat(exported); err != nil {
+		t.Fatalf("account export NAME --out F wrote no file: %v", err)
+	}
 	// Import into a second keystore, from the exported file and from the
 	// mnemonic: both give the same address.
 	ks2 := filepath.Join(dir, "ks2")

@@ -245,7 +245,7 @@ func terminalSetupCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trusted", Usage: "trusted issuer `ADDRESS` (repeatable; default: the devnet's)"},
 			&cli.StringFlag{Name: "currency", Value: "EUR", Usage: "the asset --floor is in (`SYMBOL|ID`)"},
 			&cli.StringFlag{Name: "floor", Usage: "offline floor limit in the currency (default: the devnet's)"},
-			&cli.StringFlag{Name: "queue", Usage: "the terminal's `DIR`"},
+			queueFlag,
 			nodeFlag, devnetFlag, jsonFlag,
 		},
 		Action: func(c *cli.Context) error {

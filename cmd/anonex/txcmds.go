@@ -184,7 +184,7 @@ func assetCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "from", Required: true, Usage: "issuing account `NAME|ADDRESS`"},
 					&cli.StringFlag{Name: "symbol", Required: true, Usage: "ticker, 1-12 of A-Z 0-9 . -"},
-					&cli.UintFlag{Name: "decimals", Value: 2},
+					&cli.UintFlag{Name: "decimals", Value: 2, Usage: "digits after the point in the asset's units (at most 36)"},
 					&cli.StringFlag{Name: "supply", Required: true, Usage: "supply in the asset's units, e.g. 1000000.00"},
 					&cli.UintFlag{Name: "currency", Usage: "ISO 4217 numeric code of a fiat-denominated asset (978 = EUR)"},
 					&cli.StringFlag{Name: "metadata", Usage: "0x hash of a document describing the asset"},
