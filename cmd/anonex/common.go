@@ -359,7 +359,7 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 // assetAmount resolves the asset named by flag assetFlag on the node and
 // parses --amount in its units.
 func assetAmount(ctx context.Context, c *cli.Context, n *client.Client, assetFlag string) (api.AssetInfo, *uint256.Int, error) {
-	asset, err := n.Asset(ctx, c.String(assetFlag))
+	asset, err := lookupAsset(ctx, n, c.String(assetFlag))
 	if err != nil {
 		return asset, nil, fmt.Errorf("--%s: %w", assetFlag, err)
 	}
@@ -392,4 +392,14 @@ func unlockKeyFile(c *cli.Context, path string) (*account.Key, error) {
 		ks.pass = trimNL(string(b))
 	}
 	return ks.unlock("")
+}
+
+// optionalNode is the node client when the flags name one, else nil: for
+// commands that only show names and amounts with it.
+func optionalNode(c *cli.Context) *client.Client {
+	n, err := nodeClient(c)
+	if err != nil {
+		return nil
+	}
+	return n
 }

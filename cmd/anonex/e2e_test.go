@@ -269,6 +269,27 @@ func TestAccountCommands(t *testing.T) {
 	if !strings.Contains(imp, created["address"]) {
 		t.Fatalf("import from mnemonic: %s", imp)
 	}
+	// A bulk import: every key file of a directory, and a list back.
+	var second map[string]string
+	out = run(t, "account", "new", "--keystore", ks, "--password-file", pw, "--light", "--json")
+	if err := json.Unmarshal([]byte(out), &second); err != nil {
+		t.Fatalf("account new: %v %s", err, out)
+	}
+	bulk := filepath.Join(dir, "bulk")
+	os.MkdirAll(bulk, 0o700)
+	for _, a := range []map[string]string{created, second} {
+		run(t, "account", "export", a["address"], "--out", filepath.Join(bulk, a["name"]+".json"), "--keystore", ks, "--password-file", pw)
+	}
+	var got []map[string]string
+	out = run(t, "account", "import", bulk, "--keystore", filepath.Join(dir, "ks4"), "--password-file", pw, "--light", "--json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 2 {
+		t.Fatalf("bulk import: %v %s", err, out)
+	}
+	for _, a := range []map[string]string{created, second} {
+		if !strings.Contains(out, a["address"]) {
+			t.Fatalf("bulk import lacks %s: %s", a["address"], out)
+		}
+	}
 	// A wrong password is a clear error.
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("wrong\n"), 0o600)

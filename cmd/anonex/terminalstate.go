@@ -200,7 +200,7 @@ func resolveTerminal(ctx context.Context, c *cli.Context, n *client.Client, curr
 		if err := st.save(ts.dir); err != nil {
 			return nil, fmt.Errorf("saving the terminal's state: %w", err)
 		}
-		a, err := n.Asset(ctx, currency)
+		a, err := lookupAsset(ctx, n, currency)
 		if err != nil {
 			return nil, fmt.Errorf("--currency: %w", err)
 		}
