@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 
@@ -298,4 +300,22 @@ func report(w io.Writer, err error, asJSON bool) int {
 		Error jsonError `json:"error"`
 	}{je})
 	return code
+}
+
+// selfCommand is how to run this binary again from another shell, in any
+// directory: "anonex" when that is what PATH finds, else its absolute path
+// (make devnet runs bin/anonex, which no other directory has).
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "anonex"
+	}
+	if onPath, err := exec.LookPath("anonex"); err == nil {
+		a, errA := os.Stat(onPath)
+		b, errB := os.Stat(exe)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return "anonex"
+		}
+	}
+	return shellQuote(exe)
 }
