@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -61,7 +62,7 @@ func openCard(c *cli.Context, readerIndex int, stateFile string) (*cardclient.Cl
 			for _, card := range dev.Cards {
 				if card.Index == readerIndex && card.Transport == "file" {
 					stateFile = card.State
-					fmt.Fprintln(os.Stderr, "notice: pcscd was not available to the devnet: using the card's state file in process")
+					notice(c, "notice: pcscd was not available to the devnet: using the card's state file in process\n")
 				}
 			}
 		}
@@ -81,11 +82,19 @@ func readerError(c *cli.Context, reader int, stateFile string, err error) error 
 	}
 	var none *pcsc.NoReaderError
 	if dev, _ := loadDevnet(c); dev != nil && len(dev.Cards) > 0 && (errors.Is(err, pcsc.ErrNoService) || errors.As(err, &none)) {
+		d := newDisplay(c, nil)
 		var have []string
 		for _, k := range dev.Cards {
-			have = append(have, fmt.Sprintf("reader %d holds card %s", k.Index, k.Address))
+			if a, perr := ledger.ParseAddress(k.Address); perr == nil {
+				have = append(have, fmt.Sprintf("reader %d holds %s", k.Index, d.account(a)))
+			}
 		}
-		return fmt.Errorf("the devnet has no card in reader %d (%s): %w", reader, strings.Join(have, "; "), err)
+		msg := fmt.Sprintf("--reader %d: the devnet has no card there: %s", reader, strings.Join(have, ", "))
+		if none != nil {
+			return fmt.Errorf("%s (%w)", msg, err)
+		}
+		// The devnet's cards run in process: pcscd is no part of it.
+		return errors.New(msg)
 	}
 	if errors.As(err, &none) {
 		return fmt.Errorf("--reader %d: %w", reader, err)
@@ -95,10 +104,16 @@ func readerError(c *cli.Context, reader int, stateFile string, err error) error 
 
 // cardErr says what a card's refusal or a failure to reach it means, in
 // the words terminal pay uses (terminal.Refusal), naming the card by the
-// part it plays ("the paying card"); it unwraps to the card's error.
+// part it plays ("the paying card"); it unwraps to the card's error. Any
+// other error (the node's, a refusal before the card was asked) keeps its
+// own words.
 func cardErr(who string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var sw *apdu.SWError
+	if !errors.As(err, &sw) && !errors.Is(err, pcsc.ErrCardRemoved) && !errors.Is(err, pcsc.ErrNoCard) && !errors.Is(err, pcsc.ErrCardReset) {
+		return fmt.Errorf("%s: %w", who, err)
 	}
 	_, reason := terminal.Refusal(err)
 	return &cardError{who: who, reason: reason, err: err}
@@ -229,7 +244,11 @@ func cardSend(c *cli.Context) error {
 		return fmt.Errorf("insufficient funds on %s, %s: it can send %s (T %s − D %s), the payment is %s",
 			payer, d.account(infoA.Address), d.amount(asset.ID, avail), d.amount(asset.ID, &pa.T), d.amount(asset.ID, &pa.D), d.amount(asset.ID, amount))
 	}
-	fmt.Fprintf(os.Stderr, "paying card    %s (reader %d)\nreceiving card %s (reader %d)\namount         %s\n",
+	say := fmt.Fprintf
+	if c.Bool("yes") {
+		say = func(_ io.Writer, format string, args ...any) (int, error) { notice(c, format, args...); return 0, nil }
+	}
+	say(os.Stderr, "paying card    %s (reader %d)\nreceiving card %s (reader %d)\namount         %s\n",
 		d.account(infoA.Address), fromR, d.account(infoB.Address), toR, d.amount(asset.ID, amount))
 	if !c.Bool("yes") {
 		ans, err := prompt("confirm both cards [y/N]: ")
@@ -568,11 +587,13 @@ func rateOf(d *display, fiat ledger.Hash, fiatUnits *uint256.Int, asset ledger.H
 // asks the cardholder to accept it, unless --yes. Without a terminal to
 // ask on (and no answer on stdin) the conversion is not accepted.
 func confirmConversion(c *cli.Context, d *display, q terminal.Quote) bool {
-	fmt.Fprintf(os.Stderr, "conversion: the card pays %s to its owner's wallet, which pays the %s (%s)\n",
+	quote := fmt.Sprintf("conversion: the card pays %s to its owner's wallet, which pays the %s (%s)\n",
 		d.amount(q.Asset, &q.Amount), d.amount(q.Fiat, &q.FiatAmount), rateOf(d, q.Fiat, &q.FiatAmount, q.Asset, q.Amount.Dec()))
 	if c.Bool("yes") {
+		notice(c, "%s", quote)
 		return true
 	}
+	fmt.Fprint(os.Stderr, quote)
 	ans, err := prompt("accept the conversion? [y/N]: ")
 	return err == nil && strings.EqualFold(strings.TrimSpace(ans), "y")
 }
@@ -794,6 +815,9 @@ func cardLoadCommand(common []cli.Flag) *cli.Command {
 					return fmt.Errorf("%s: %w: the card %s has no purse in %s (its purses: %s; a card's purses are fixed at personalization)",
 						what, client.ErrLoadRefused, d.account(info.Address), asset.Symbol, strings.Join(held, ", "))
 				}
+			}
+			if errors.Is(err, client.ErrLoadRefused) {
+				return fmt.Errorf("%s: %w", what, err)
 			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", what, cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err))

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -217,7 +219,8 @@ func TestSuggest(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"holdr-1", []string{"holder-1", "holder-2"}},
+		{"holdr-1", []string{"holder-1"}},
+		{"holder-4", []string{"holder-1", "holder-2"}},
 		{"merchnat", []string{"merchant"}},
 		{"gold", []string{"GOLD"}},
 		{"GLD", []string{"GOLD"}},
@@ -228,5 +231,21 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(tc.q, known); !slices.Equal(got, tc.want) {
 			t.Errorf("suggest(%q) = %v, want %v", tc.q, got, tc.want)
 		}
+	}
+}
+
+// TestBusyPortHint: a devnet whose chain port is taken (another devnet
+// running) says how to take free ports.
+func TestBusyPortHint(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	out, err := anonex("devnet", "--datadir", t.TempDir(), "--http-port", port, "--ws-port", "0", "--cards", "0", "--nodes", "1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "address already in use") ||
+		!strings.Contains(string(out), "hint: another process holds the port") || !strings.Contains(string(out), "--http-port 0 --ws-port 0") {
+		t.Fatalf("devnet on a busy port: %v\n%s", err, out)
 	}
 }

@@ -403,3 +403,11 @@ func optionalNode(c *cli.Context) *client.Client {
 	}
 	return n
 }
+
+// notice tells a person something on stderr beside a command's output;
+// under --json, where stderr carries only the error, it says nothing.
+func notice(c *cli.Context, format string, args ...any) {
+	if !isSet(c, "json") {
+		fmt.Fprintf(os.Stderr, format, args...)
+	}
+}

@@ -35,9 +35,10 @@ func (e *unknownNameError) Error() string {
 
 func (e *unknownNameError) Unwrap() error { return e.Err }
 
-// suggest returns the candidates within a few typing mistakes of q,
-// closest first (at most three): an edit distance of at most a third of
-// q's length (at least 1), letters' case ignored.
+// suggest returns the candidates closest to q within a few typing
+// mistakes — an edit distance of at most a third of q's length (at least
+// 1), letters' case ignored — all those at the least distance found (at
+// most three), in order.
 func suggest(q string, candidates []string) []string {
 	lq := strings.ToLower(q)
 	limit := max(1, len([]rune(lq))/3)
@@ -63,7 +64,10 @@ func suggest(q string, candidates []string) []string {
 		return strings.Compare(a.s, b.s)
 	})
 	var out []string
-	for _, h := range hits[:min(3, len(hits))] {
+	for _, h := range hits {
+		if h.d > hits[0].d || len(out) == 3 {
+			break
+		}
 		out = append(out, h.s)
 	}
 	return out

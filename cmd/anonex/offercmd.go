@@ -203,6 +203,11 @@ func offerCancelCommand(common []cli.Flag) *cli.Command {
 			// for nothing; a second cancel is refused here, the first one
 			// pending or settled.
 			info, err := n.Offer(ctx, id)
+			if isCode(err, api.CodeUnknownOffer) {
+				// A node keeps every open offer; one that left the book
+				// (filled, cancelled, expired) it forgets once settled.
+				return fmt.Errorf("offer %s is not open on this node (filled, cancelled or expired, or never posted here): nothing to cancel", id.Hex())
+			}
 			if err != nil {
 				return err
 			}

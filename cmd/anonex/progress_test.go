@@ -11,19 +11,20 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// lockedBuffer is a terminal stand-in the progress goroutine writes to.
-type lockedBuffer struct {
+// syncBuffer is a buffer written by one goroutine (a process's output,
+// the progress line) while another reads it.
+type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *syncBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *syncBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
@@ -33,7 +34,7 @@ func (l *lockedBuffer) String() string {
 // a buffer that stands for a terminal when terminal is true.
 func withProgress(t *testing.T, terminal bool, args []string, fn func(c *cli.Context)) string {
 	t.Helper()
-	buf := &lockedBuffer{}
+	buf := &syncBuffer{}
 	old := progressTerminal
 	progressTerminal = func() (io.Writer, bool) { return buf, terminal }
 	defer func() { progressTerminal = old }()

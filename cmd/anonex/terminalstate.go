@@ -217,7 +217,7 @@ func resolveTerminal(ctx context.Context, c *cli.Context, n *client.Client, curr
 				"run `anonex terminal setup` while online", netErr)
 		}
 		ts.asset = a
-		fmt.Fprintf(os.Stderr, "notice: the network is unreachable (%v): offline payments only\n", netErr)
+		notice(c, "notice: the network is unreachable (%v): offline payments only\n", netErr)
 	}
 	ts.domain = ledger.NewDomain(st.ChainID, st.Anchor)
 	return ts, nil
