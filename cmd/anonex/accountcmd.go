@@ -227,7 +227,7 @@ func accountImportCommand(light *cli.BoolFlag) *cli.Command {
 			var failed []error
 			p := startProgress(c, "importing", len(srcs))
 			for i, src := range srcs {
-				p.set(i, filepath.Base(src))
+				p.set(i, "")
 				e, err := ks.store.Import(src, srcPass, pass, c.Bool("light"))
 				if err != nil {
 					outs = append(outs, imported{File: src, Error: err.Error()})

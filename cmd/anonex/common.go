@@ -353,7 +353,7 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+	return slog.New(slog.NewTextHandler(logWriter{}, &slog.HandlerOptions{Level: lvl})), nil
 }
 
 // assetAmount resolves the asset named by flag assetFlag on the node and

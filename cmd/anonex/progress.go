@@ -48,9 +48,39 @@ func startProgress(c *cli.Context, label string, total int) *progress {
 		return &progress{}
 	}
 	p := &progress{w: w, label: label, total: total, start: time.Now(), every: 100 * time.Millisecond, quit: make(chan struct{})}
+	activeMu.Lock()
+	active = p
+	activeMu.Unlock()
 	p.wg.Add(1)
 	go p.run()
 	return p
+}
+
+// active is the progress line showing, if any: log lines clear it first
+// (logWriter).
+var (
+	activeMu sync.Mutex
+	active   *progress
+)
+
+// logWriter is stderr for log lines: a record written while a progress
+// line shows clears that line first, and the progress redraws below it on
+// its next tick, so the two never share a line.
+type logWriter struct{}
+
+func (logWriter) Write(b []byte) (int, error) {
+	activeMu.Lock()
+	p := active
+	activeMu.Unlock()
+	if p != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.shown > 0 {
+			fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.shown))
+			p.shown = 0
+		}
+	}
+	return os.Stderr.Write(b)
 }
 
 func (p *progress) run() {
@@ -80,6 +110,16 @@ func (p *progress) set(done int, note string) {
 	p.mu.Unlock()
 }
 
+// resize sets the size of work whose end moves (a chain's head).
+func (p *progress) resize(total int) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	p.total = total
+	p.mu.Unlock()
+}
+
 // stop ends the progress line and clears it, leaving the terminal as it
 // was for what the command prints next.
 func (p *progress) stop() {
@@ -93,6 +133,11 @@ func (p *progress) stop() {
 	}
 	p.stopped = true
 	p.mu.Unlock()
+	activeMu.Lock()
+	if active == p {
+		active = nil
+	}
+	activeMu.Unlock()
 	close(p.quit)
 	p.wg.Wait()
 	p.mu.Lock()
@@ -111,9 +156,14 @@ func (p *progress) draw(frame int) {
 	elapsed := time.Since(p.start).Truncate(100 * time.Millisecond)
 	var line string
 	if p.total > 0 {
+		// The counts, unless the note says where the work is.
 		const width = 20
 		fill := min(width, p.done*width/p.total)
-		line = fmt.Sprintf("%s [%s%s] %d/%d %s", p.label, strings.Repeat("#", fill), strings.Repeat(".", width-fill), p.done, p.total, elapsed)
+		line = fmt.Sprintf("%s [%s%s] ", p.label, strings.Repeat("#", fill), strings.Repeat(".", width-fill))
+		if p.note == "" {
+			line += fmt.Sprintf("%d/%d ", p.done, p.total)
+		}
+		line += elapsed.String()
 	} else {
 		line = fmt.Sprintf("%s %s %s", p.label, spinner[frame%len(spinner)], elapsed)
 	}

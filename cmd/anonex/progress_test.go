@@ -52,7 +52,7 @@ func TestProgress(t *testing.T) {
 		return func(c *cli.Context) {
 			p := startProgress(c, "importing", total)
 			for i := 0; i <= 4; i++ {
-				p.set(i, "key-"+string(rune('a'+i)))
+				p.set(i, "")
 				time.Sleep(60 * time.Millisecond)
 			}
 			p.stop()
@@ -60,7 +60,7 @@ func TestProgress(t *testing.T) {
 		}
 	}
 	out := withProgress(t, true, nil, work(4))
-	if !strings.Contains(out, "\rimporting [") || !strings.Contains(out, "4/4") || !strings.Contains(out, "(key-") {
+	if !strings.Contains(out, "\rimporting [") || !strings.Contains(out, "4/4") {
 		t.Errorf("bar on a terminal: %q", out)
 	}
 	if last := out[strings.LastIndex(out, "\r"):]; strings.TrimSpace(last) != "" {
@@ -84,4 +84,45 @@ func TestProgress(t *testing.T) {
 	var zero progress
 	zero.set(1, "x")
 	zero.stop()
+}
+
+// TestSyncProgress: a node far behind the chain shows the blocks it has
+// scanned until it is caught up; a node caught up shows nothing; a log
+// line clears the progress line before it is written.
+func TestSyncProgress(t *testing.T) {
+	var mu sync.Mutex
+	scanned, head := uint64(100), uint64(5100)
+	state := func() (uint64, uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := scanned
+		scanned = min(head, scanned+500)
+		return s, head
+	}
+	out := withProgress(t, true, nil, func(c *cli.Context) {
+		stop := showSync(c, state, 20*time.Millisecond)
+		time.Sleep(150 * time.Millisecond)
+		logWriter{}.Write(nil)
+		time.Sleep(400 * time.Millisecond)
+		stop()
+	})
+	if !strings.Contains(out, "\rsyncing the chain [") || !strings.Contains(out, " of 5100)") {
+		t.Errorf("a node catching up: %q", out)
+	}
+	if last := out[strings.LastIndex(out, "\r"):]; strings.TrimSpace(last) != "" {
+		t.Errorf("the line is not cleared once caught up: %q", last)
+	}
+	for _, line := range strings.Split(out, "\r") {
+		if n := len([]rune(line)); n > maxProgressWidth {
+			t.Errorf("a line of %d columns: %q", n, line)
+		}
+	}
+	caughtUp := func() (uint64, uint64) { return 5090, 5100 }
+	if out := withProgress(t, true, nil, func(c *cli.Context) {
+		stop := showSync(c, caughtUp, 10*time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
+		stop()
+	}); out != "" {
+		t.Errorf("a node caught up shows %q", out)
+	}
 }
