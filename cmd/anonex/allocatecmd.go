@@ -121,7 +121,7 @@ func printAllocation(d *display, res api.AllocateResult, out string) {
 	}
 	tw.Flush()
 	if out != "" {
-		fmt.Printf("written to %s: anonex terminal redeem --auth %s\n", out, out)
+		fmt.Printf("written to %s: %s terminal redeem --auth %s\n", out, selfCommand(), shellQuote(out))
 	}
 }
 
@@ -355,11 +355,13 @@ func cardCollectCommand(c *cli.Context, sp api.AllocateSpend, payee ledger.Addre
 			}
 		}
 	}
-	return collectCommand(sp, payee, reader, str(c, "devnet"), str(c, "node"))
+	return collectCommand(selfCommand(), sp, payee, reader, str(c, "devnet"), str(c, "node"))
 }
 
-func collectCommand(sp api.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
-	args := []string{"anonex", "terminal", "pay", "--amount", sp.Amount, "--currency", sp.Asset.Hex(), "--card", sp.Account.Hex()}
+// collectCommand is the command line of cardCollectCommand, run by self
+// (the binary, as selfCommand names it).
+func collectCommand(self string, sp api.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
+	args := []string{self, "terminal", "pay", "--amount", sp.Amount, "--currency", sp.Asset.Hex(), "--card", sp.Account.Hex()}
 	if reader >= 0 {
 		args = append(args, "--reader", strconv.Itoa(reader))
 	}

@@ -567,7 +567,7 @@ func printPayment(d *display, asset api.AssetInfo, amount *uint256.Int, res term
 		fmt.Printf("  card update written: %s purse T %s → %s\n", d.symbol(u.Asset), d.amountUnits(u.Asset, u.Before), d.amountUnits(u.Asset, u.After))
 	}
 	if res.InDoubt != nil {
-		fmt.Printf("  the card may have signed: put it back and run\n    anonex terminal recover --challenge %s\n", res.InDoubt.Hex())
+		fmt.Printf("  the card may have signed: put it back and run\n    %s terminal recover --challenge %s\n", selfCommand(), res.InDoubt.Hex())
 	}
 }
 

@@ -108,8 +108,8 @@ func offerMakeCommand(common []cli.Flag) *cli.Command {
 			}{ID: id}
 			for _, l := range crossing {
 				out.Warnings = append(out.Warnings, fmt.Sprintf("the offer crosses the book: offer %s of %s pays %s %s per %s for up to %s %s, "+
-					"at or above your price; offers are not matched, take it: anonex offer take --from %s --offer %s",
-					l.Offer.Hex(), d.label(l.Maker), l.Price, want.Symbol, give.Symbol, l.Size, give.Symbol, c.String("from"), l.Offer.Hex()))
+					"at or above your price; offers are not matched, take it: %s offer take --from %s --offer %s",
+					l.Offer.Hex(), d.label(l.Maker), l.Price, want.Symbol, give.Symbol, l.Size, give.Symbol, selfCommand(), c.String("from"), l.Offer.Hex()))
 			}
 			if !isSet(c, "json") {
 				for _, w := range out.Warnings {

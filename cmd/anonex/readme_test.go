@@ -286,7 +286,7 @@ func TestReadmeTour(t *testing.T) {
 	// An offer that crosses the book warns, with the offers to take.
 	t.Run("crossing offer", func(t *testing.T) {
 		out, err := anonex("--devnet", dn, "offer", "make", "--from", "holder-2", "--give", "1.000:GOLD", "--want", "1000:EUR", "--expires", "1m").CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "warning: the offer crosses the book") || !strings.Contains(string(out), "offer take --from holder-2") {
+		if err != nil || !strings.Contains(string(out), "warning: the offer crosses the book") || !strings.Contains(string(out), " offer take --from holder-2 --offer 0x") {
 			t.Fatalf("a crossing offer: %v\n%s", err, out)
 		}
 	})
