@@ -102,7 +102,9 @@ func nodeCommand() *cli.Command {
 					fmt.Printf("  p2p   %s\n", a)
 				}
 			})
+			stopSync := showSync(c, nodeSync(n), 200*time.Millisecond)
 			<-ctx.Done()
+			stopSync()
 			return n.Close()
 		},
 	}
