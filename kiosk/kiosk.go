@@ -245,8 +245,12 @@ func (k *Kiosk) refreshCard(ctx context.Context) {
 	k.broadcast(ev)
 }
 
-// ErrNoCard: no card is in the reader.
-var ErrNoCard = errors.New("kiosk: no card is presented")
+// ErrNoCard: no card is in the reader; ErrShown: the card's balances were
+// shown (present it again to see them again).
+var (
+	ErrNoCard = errors.New("kiosk: no card is presented")
+	ErrShown  = errors.New("kiosk: the card's balances were shown; present it again")
+)
 
 // VerifyPIN checks pin on the presented card and, when right, sends the
 // card's spendable balances. A wrong PIN sends the tries left.
@@ -256,6 +260,9 @@ func (k *Kiosk) VerifyPIN(pin string) error {
 	cur := k.current
 	if cur == nil {
 		return ErrNoCard
+	}
+	if cur.cl == nil {
+		return ErrShown
 	}
 	if err := cur.cl.VerifyPIN(pin); err != nil {
 		info, serr := cur.cl.Select()
@@ -287,6 +294,12 @@ func (k *Kiosk) VerifyPIN(pin string) error {
 		bals = append(bals, Balance{Asset: p.Asset, Symbol: a.Symbol, Spendable: displayAmount(spend, a.Decimals)})
 	}
 	k.broadcastLocked(Event{Type: "balances", At: cur.at.UnixMilli(), Card: &cur.view.Card, Balances: bals})
+	// The kiosk needs the card no more: a reset ends the session the PIN
+	// opened, so no other program finds the card unlocked.
+	if err := cur.handle.CloseReset(); err != nil {
+		k.log.Warn("kiosk: resetting the card after its PIN", "err", err)
+	}
+	cur.cl = nil
 	return nil
 }
 
@@ -413,7 +426,7 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		var ae *api.Error
 		if errors.As(err, &ae) {
 			status = ae.HTTPStatus
-		} else if errors.Is(err, ErrNoCard) {
+		} else if errors.Is(err, ErrNoCard) || errors.Is(err, ErrShown) {
 			status = http.StatusConflict
 		}
 		w.WriteHeader(status)

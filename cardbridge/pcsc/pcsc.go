@@ -268,6 +268,23 @@ func (k *Card) Close() error {
 	return nil
 }
 
+// CloseReset disconnects and resets the card: the card's session ends, a
+// PIN verified in it with it (what a reader that verified a PIN leaves
+// behind for the next program). Closing twice is a no-op.
+func (k *Card) CloseReset() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.h == nil {
+		return nil
+	}
+	err := k.h.Disconnect(scard.ResetCard)
+	k.h = nil
+	if err != nil && !isGone(err) {
+		return mapErr("disconnect", err)
+	}
+	return nil
+}
+
 // Reconnect makes the connection usable again after ErrCardRemoved (once a
 // card is back: WaitCard) or ErrCardReset: it tries SCardReconnect and,
 // when the old handle is dead, disconnects it and connects anew.

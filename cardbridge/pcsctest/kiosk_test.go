@@ -18,6 +18,8 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
@@ -25,6 +27,7 @@ import (
 	"github.com/anonex/anonex/ledger"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/holiman/uint256"
 )
 
 // kioskEvents reads a kiosk's event stream.
@@ -160,6 +163,25 @@ func TestKioskEmphasizesWhereTheCardIsTaken(t *testing.T) {
 	}
 	if spend["EUR"] != "100.00" || spend["ETH"] != "0.05" {
 		t.Fatalf("balances %+v, want the devnet card's 100.00 EUR and 0.05 ETH", bal.Balances)
+	}
+	// The kiosk reset the card after the PIN: the session it opened ends,
+	// so even a program that skips SELECT (which also ends a session)
+	// cannot pay with it.
+	h, err := pc.Connect(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := cardclient.New(h)
+	ch, err := cc.Challenge()
+	if err == nil {
+		_, err = cc.Send(&cardproto.PayRequest{Asset: d.AssetID("EUR"), Amount: *uint256.NewInt(9000), Payee: ledger.Address{1}, Challenge: ch})
+	}
+	if err == nil {
+		t.Error("after the kiosk showed the balances, another program paid with the card without its PIN")
+	}
+	h.Close()
+	if code := post("/pin", `{"pin":"`+d.Info.Cards[0].PIN+`"}`); code != http.StatusConflict {
+		t.Errorf("a PIN after the balances were shown: HTTP %d, want 409", code)
 	}
 
 	// A bakery registers and is placed while the card is at the kiosk.
