@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,9 +48,20 @@ type Config struct {
 	// Cards is the number of virtual cards to start, personalize and load
 	// (at most 2 on vpcd's default configuration). Through pcscd when it
 	// runs; otherwise in-process, with a notice in Info.CardNotice.
-	Cards  int
-	Logger *slog.Logger
+	Cards int
+	// Accounts adds this many device accounts (role "account-1" …, in the
+	// keystore with the demo password), each funded on the chain with
+	// Balance wei (default 10,000 ETH), as anvil's --accounts and
+	// --balance: they hold nothing on the ledger until they deposit or
+	// the faucet pays them.
+	Accounts int
+	Balance  *big.Int
+	Logger   *slog.Logger
 }
+
+// extraKeyIndex is the test-mnemonic index of the first of
+// Config.Accounts.
+const extraKeyIndex = 500
 
 // LoseUnsyncedEnv, set to 1, makes the devnet's chain lose its newest
 // blocks on a SIGKILL (devchain.Config.LoseUnsynced): a fault seam for the
@@ -178,7 +190,11 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.startChain(cfg, append(append([]*account.Key(nil), ethKeys...), keys...)); err != nil {
+	extra, err := extraKeys(cfg.Accounts)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.startChain(cfg, append(append([]*account.Key(nil), ethKeys...), keys...), extra); err != nil {
 		return nil, err
 	}
 	// The Vault is attested by the first nodes (test-mnemonic accounts
@@ -188,7 +204,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.openKeystores(keys); err != nil {
+	if err := d.openKeystores(keys, extra); err != nil {
 		return nil, err
 	}
 	if err := d.startNodes(ctx, cfg, cs, ethKeys[SettlerEthAccount].ToECDSA(), attesters, keys); err != nil {
@@ -299,11 +315,26 @@ func (d *Devnet) demoKeys() (ethKeys, keys []*account.Key, err error) {
 	return ethKeys, keys, nil
 }
 
+// alloc is the chain's genesis balances: the devnet's own accounts as
+// devchain.Prefund funds them, and the extra accounts with balance each
+// (default the same 10,000 ETH).
+func alloc(own []common.Address, extra []*account.Key, balance *big.Int) map[common.Address]*big.Int {
+	out := devchain.Prefund(own...)
+	for _, k := range extra {
+		a := common.Address(k.Address())
+		out[a] = devchain.Prefund(a)[a]
+		if balance != nil {
+			out[a] = new(big.Int).Set(balance)
+		}
+	}
+	return out
+}
+
 // startChain starts the embedded chain, in the devnet's directory when
 // persisted, with every key in funded prefunded: the Ethereum accounts
 // and the demo device accounts too, so each can deposit at once (a device
 // account's key is an Ethereum key).
-func (d *Devnet) startChain(cfg Config, funded []*account.Key) error {
+func (d *Devnet) startChain(cfg Config, funded, extra []*account.Key) error {
 	// go-ethereum warns about its unused devp2p server at every start.
 	ethLog := cfg.Logger.With("sub", "eth")
 	if !cfg.Logger.Enabled(context.Background(), slog.LevelInfo) {
@@ -320,7 +351,7 @@ func (d *Devnet) startChain(cfg Config, funded []*account.Key) error {
 	var err error
 	d.Chain, err = devchain.Start(devchain.Config{HTTPAddr: cfg.HTTPAddr, WSAddr: cfg.WSAddr, DataDir: chainDir,
 		LoseUnsynced: os.Getenv(LoseUnsyncedEnv) == "1",
-		Period:       cfg.BlockTime, Alloc: devchain.Prefund(addrs...), Logger: ethLog, FinalDepth: FinalDepth})
+		Period:       cfg.BlockTime, Alloc: alloc(addrs, extra, cfg.Balance), Logger: ethLog, FinalDepth: FinalDepth})
 	return err
 }
 
@@ -346,12 +377,12 @@ func (d *Devnet) deployContracts(ctx context.Context, prev *Info, deployer *ecds
 // openKeystores finds each demo account's keystore in the devnet's
 // directory, creating the missing ones (password DemoPassword), and lists
 // them in Info.Accounts.
-func (d *Devnet) openKeystores(keys []*account.Key) error {
+func (d *Devnet) openKeystores(keys, extra []*account.Key) error {
 	ks, err := account.OpenStore(filepath.Join(d.Dir, "keystore"))
 	if err != nil {
 		return err
 	}
-	for i, k := range keys {
+	for i, k := range append(append([]*account.Key(nil), keys...), extra...) {
 		e, err := ks.Find(k.Address().Hex())
 		if errors.Is(err, account.ErrNotFound) {
 			e, err = ks.Create(k, DemoPassword, true)
@@ -359,10 +390,27 @@ func (d *Devnet) openKeystores(keys []*account.Key) error {
 		if err != nil {
 			return err
 		}
-		d.Info.Accounts = append(d.Info.Accounts, AccountInfo{Role: demoRoles[i], Name: k.Name(), Address: k.Address().Hex(),
+		role := fmt.Sprintf("account-%d", i-len(keys)+1)
+		if i < len(keys) {
+			role = demoRoles[i]
+		}
+		d.Info.Accounts = append(d.Info.Accounts, AccountInfo{Role: role, Name: k.Name(), Address: k.Address().Hex(),
 			Keystore: e.Path, Password: DemoPassword})
 	}
 	return nil
+}
+
+// extraKeys derives Config.Accounts' keys.
+func extraKeys(n int) ([]*account.Key, error) {
+	var out []*account.Key
+	for i := range n {
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(extraKeyIndex+i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // startNodes starts cfg.Nodes nodes, each with its own store in the

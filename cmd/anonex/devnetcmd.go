@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/ledger"
 	"github.com/urfave/cli/v2"
 )
 
@@ -34,6 +35,8 @@ Ctrl-C stops everything.`,
 			&cli.IntFlag{Name: "ws-port", Value: 8546, Usage: "chain JSON-RPC WebSocket port on 127.0.0.1 (0: any free port)"},
 			&cli.DurationFlag{Name: "block-time", Usage: "fixed block period, e.g. 1s (default: a block per transaction)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "debug, info, warn or error"},
+			&cli.IntFlag{Name: "accounts", Usage: "add `N` device accounts (account-1 …) funded on the chain, in the devnet's keystore"},
+			&cli.StringFlag{Name: "balance", Value: "10000", Usage: "the ETH each of --accounts holds on the chain (a new --datadir only: a reopened chain keeps its genesis)"},
 			&cli.IntFlag{Name: "kiosk-port", Value: 8480, Usage: "serve the venue's kiosk on 127.0.0.1:`PORT`, at the last card's reader (0: any free port, -1: no kiosk)"},
 			jsonFlag,
 		},
@@ -46,7 +49,12 @@ Ctrl-C stops everything.`,
 			defer stop()
 			startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
+			balance, err := ledger.ParseAmount(c.String("balance"), 18)
+			if err != nil {
+				return fmt.Errorf("--balance: %w", err)
+			}
 			d, err := devnet.Start(startCtx, devnet.Config{
+				Accounts: c.Int("accounts"), Balance: balance.ToBig(),
 				Nodes: c.Int("nodes"), DataDir: c.String("datadir"), Cards: c.Int("cards"),
 				HTTPAddr:  fmt.Sprintf("127.0.0.1:%d", c.Int("http-port")),
 				WSAddr:    fmt.Sprintf("127.0.0.1:%d", c.Int("ws-port")),

@@ -47,6 +47,7 @@ func newApp() *cli.App {
 			convertCommand(),
 			kioskCommand(),
 			venueCommand(),
+			faucetCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   usageError,
