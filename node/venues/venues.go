@@ -89,7 +89,15 @@ type Service struct {
 	mu          sync.Mutex
 	venues      map[ledger.Hash]*venue
 	perOperator map[ledger.Address]int
+	// early holds gossiped stores and places of venues not held yet:
+	// gossip validates concurrently, so a store can be checked before the
+	// venue published just ahead of it. They are taken when the venue
+	// comes (bounded: maxEarly in all, the oldest dropped).
+	early []*ledger.VenueRecord
 }
+
+// maxEarly bounds the records kept for venues not held yet.
+const maxEarly = 1024
 
 // New returns node n's signage subsystem.
 func New(cfg Config, n Node) *Service {
@@ -164,6 +172,9 @@ func (s *Service) reload() error {
 func (s *Service) Accept(ctx context.Context, r *ledger.VenueRecord) (dup bool, err error) {
 	if dup, err = s.accept(r, true); err != nil || dup {
 		return dup, err
+	}
+	if r.Venue != nil {
+		s.takeEarly(r.Venue.ID())
 	}
 	if s.topic != nil {
 		raw, err := json.Marshal(r)
@@ -268,9 +279,15 @@ func (s *Service) validate(ctx context.Context, _ peer.ID, raw []byte) p2p.Verdi
 	_, err := s.accept(&r, true)
 	switch {
 	case err == nil:
+		if r.Venue != nil {
+			s.takeEarly(r.Venue.ID())
+		}
 		return p2p.Accept
-	case errors.Is(err, ErrStale), errors.Is(err, ErrUnknownVenue), errors.Is(err, ErrFull):
-		return p2p.Ignore // older, early or over our limits: not the relay's doing
+	case errors.Is(err, ErrUnknownVenue):
+		s.keepEarly(&r)
+		return p2p.Ignore
+	case errors.Is(err, ErrStale), errors.Is(err, ErrFull):
+		return p2p.Ignore // older or over our limits: not the relay's doing
 	case errors.Is(err, ErrOffMap):
 		return p2p.Refuse // on another version of the map than ours
 	case errors.Is(err, ledger.ErrBadField), errors.Is(err, ledger.ErrDecode), errors.Is(err, ledger.ErrBadSignature),
@@ -278,6 +295,38 @@ func (s *Service) validate(ctx context.Context, _ peer.ID, raw []byte) p2p.Verdi
 		return p2p.Reject
 	}
 	return p2p.Ignore // our store failed
+}
+
+// keepEarly keeps a store or place whose venue is not held yet.
+func (s *Service) keepEarly(r *ledger.VenueRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.early) == maxEarly {
+		s.early = s.early[1:]
+	}
+	s.early = append(s.early, r)
+}
+
+// takeEarly applies the kept records of venue id, now held.
+func (s *Service) takeEarly(id ledger.Hash) {
+	s.mu.Lock()
+	var take, keep []*ledger.VenueRecord
+	for _, r := range s.early {
+		if r.VenueID() == id {
+			take = append(take, r)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	s.early = keep
+	s.mu.Unlock()
+	// Stores before places: a place needs no store, but this is the order
+	// they were meant to arrive in.
+	for _, r := range take {
+		if _, err := s.accept(r, true); err != nil && !errors.Is(err, ErrStale) {
+			s.log.Debug("an early venue record, now its venue is here", "venue", id, "type", r.Type, "err", err)
+		}
+	}
 }
 
 // all is every record held, venues first, in wire form: what a peer that
