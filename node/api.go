@@ -78,6 +78,7 @@ func (n *Node) mux(lim apiLimits) *route.Mux {
 	m.Handle("GET /v1/proofs/{account}/{asset}", n.apiProof)
 	m.Handle("GET /v1/evidence", func(*http.Request) (any, error) { return n.evidence(), nil })
 	m.Stream("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { n.apiEvents(w, r, lim, streams) })
+	m.Stream("GET /metrics", n.metrics.Handler().ServeHTTP)
 	m.Authorized("POST /v1/admin/flush", func(*http.Request) (any, error) {
 		if n.submitter == nil {
 			return nil, api.Errorf(api.CodeNotASettler, "this node has no settlement key")

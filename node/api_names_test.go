@@ -51,6 +51,8 @@ var apiTypes = map[string][]any{
 	"POST /v1/pay-conversions":                {api.PayConversionRequest{}, api.PayConversionApproval{}},
 	"POST /v1/pay-conversions/{nonce}/record": {api.PayConversionRecord{}, api.PayConversionDone{}},
 	"/": {api.Error{}},
+	// Prometheus' text exposition format, not JSON (metrics.go).
+	"GET /metrics": {},
 }
 
 // TestEveryRouteIsListed: apiTypes names every route the node and its
