@@ -2,9 +2,12 @@ package node_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +138,8 @@ func checkNaming(t *testing.T, s scrape, peers ...string) {
 // runs the card issuer, node 1 serves its metrics on a listener of its
 // own — before and after transfers, a refused and a repeated submission,
 // and card payments offline and online, and checks that the metrics moved
-// with what happened and that they keep the naming rules.
+// with what happened, that they keep the naming rules, and that every
+// metric docs/grafana-dashboard.json queries is in the scrape.
 func TestMetricsMoveWithTraffic(t *testing.T) {
 	c := newCluster(t, 2)
 	issuer, owner, merchant, cardW := newWallet(t, 900), newWallet(t, 901), newWallet(t, 902), newWallet(t, 903)
@@ -300,4 +304,75 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	grew("anonex_api_requests_total", before0, after0, 1, "route", "POST /v1/txs", "code", "422")
 	grew("anonex_api_requests_total", before0, after0, 1, "route", "GET /metrics", "code", "200")
 
+	t.Run("dashboard", func(t *testing.T) { checkDashboard(t, after0) })
+}
+
+// checkDashboard: every metric docs/grafana-dashboard.json queries (in a
+// panel or a variable) is in a real scrape (a histogram's _bucket, _sum and _count series are its
+// family's), and the dashboard is a Grafana dashboard with panels.
+func checkDashboard(t *testing.T, s scrape) {
+	b, err := os.ReadFile("../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Title  string `json:"title"`
+		UID    string `json:"uid"`
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("docs/grafana-dashboard.json: %v", err)
+	}
+	if dash.Title == "" || dash.UID == "" || len(dash.Panels) < 8 {
+		t.Fatalf("docs/grafana-dashboard.json: title %q, uid %q, %d panels", dash.Title, dash.UID, len(dash.Panels))
+	}
+	name := regexp.MustCompile(`\banonex_[a-z0-9_]+`)
+	queried := map[string]bool{}
+	for _, p := range dash.Panels {
+		exprs := 0
+		for _, tg := range p.Targets {
+			for _, m := range name.FindAllString(tg.Expr, -1) {
+				queried[m] = true
+				exprs++
+			}
+		}
+		if exprs == 0 && len(p.Targets) > 0 {
+			t.Errorf("panel %q queries no anonex metric", p.Title)
+		}
+	}
+	for _, v := range dash.Templating.List {
+		for _, m := range name.FindAllString(v.Definition, -1) {
+			queried[m] = true
+		}
+	}
+	if len(queried) < 10 {
+		t.Fatalf("the dashboard queries only %d metrics", len(queried))
+	}
+	var missing []string
+	for m := range queried {
+		fam := m
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if base, ok := strings.CutSuffix(m, suffix); ok && s[base] != nil && s[base].GetType() == dto.MetricType_HISTOGRAM {
+				fam = base
+			}
+		}
+		if s[fam] == nil {
+			missing = append(missing, m)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("the dashboard queries metrics no node exports: %s", strings.Join(missing, ", "))
+	}
 }
