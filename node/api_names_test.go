@@ -53,6 +53,8 @@ var apiTypes = map[string][]any{
 	"/": {api.Error{}},
 	// Prometheus' text exposition format, not JSON (metrics.go).
 	"GET /metrics": {},
+	// YAML: docs/api.yaml, this table's counterpart for clients.
+	"GET /v1/openapi.yaml": {},
 }
 
 // TestEveryRouteIsListed: apiTypes names every route the node and its
