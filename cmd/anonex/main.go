@@ -32,6 +32,7 @@ func main() {
 			withdrawCommand(),
 			allocateCommand(),
 			convertCommand(),
+			dumpconfigCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
