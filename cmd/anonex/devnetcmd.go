@@ -67,11 +67,11 @@ Ctrl-C stops everything.`,
 				return err
 			}
 			<-ctx.Done()
-			fmt.Fprintln(os.Stderr, "stopping devnet…")
+			notice(c, logger, "stopping devnet…")
 			if err := d.Close(); err != nil {
 				return err
 			}
-			fmt.Fprintln(os.Stderr, "devnet stopped")
+			notice(c, logger, "devnet stopped")
 			return nil
 		},
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 )
@@ -36,4 +38,16 @@ func logTo(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log.format %q: text or json", format)
+}
+
+// notice tells the person running the command something whatever the
+// log level ("stopping devnet…"): a plain line on stderr, or with
+// --log.format json a log record, so that stderr stays one JSON object a
+// line.
+func notice(c *cli.Context, log *slog.Logger, msg string) {
+	if c.String("log.format") != "json" {
+		fmt.Fprintln(os.Stderr, msg)
+		return
+	}
+	log.Handler().Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0))
 }
