@@ -30,7 +30,7 @@ func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (api.SubmitResult, err
 	if rec, ok, err := n.store.Tx(id); err != nil {
 		return api.SubmitResult{}, err
 	} else if ok {
-		n.metrics.known.WithLabelValues(sourceSubmit).Inc()
+		n.metrics.bySource[sourceSubmit].known.Inc()
 		return api.SubmitResult{ID: id, Status: settledStatus(rec)}, nil
 	}
 	a := &admission{raw: tx.Encode(), tx: tx, id: id}
@@ -94,7 +94,7 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 	if _, ok, _ := n.store.Tx(a.id); ok {
 		// Settled here: a peer that has not folded it yet still gossips
 		// it. It cost no signature recovery.
-		n.metrics.known.WithLabelValues(sourceGossip).Inc()
+		n.metrics.bySource[sourceGossip].known.Inc()
 		return p2p.Ignore
 	}
 	n.admit(a)
