@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/ledger/store"
@@ -44,10 +45,11 @@ const (
 	sourceBulk   = "bulk"   // IngestRaw and IngestStream
 )
 
-// Status label values of a receipt or a card payment.
+// Status label values of a receipt or a card payment: the API's
+// statuses of a folded transaction.
 const (
-	statusOK     = "ok"
-	statusFailed = "failed"
+	statusOK     = string(api.TxSettled)
+	statusFailed = string(api.TxFailed)
 )
 
 type metrics struct {
@@ -97,7 +99,7 @@ const modeConvert = "convert"
 const (
 	followReorg      = "reorg"       // the chain reorganized below what was folded (a rollback follows)
 	followUndoWindow = "undo_window" // ... deeper than the undo data: the follower stopped
-	followFailed     = "failed"      // anything else (an endpoint, the store): retried with backoff
+	followError      = "error"       // anything else (an endpoint, the store): retried with backoff
 )
 
 func newMetrics(n *Node) *metrics {
@@ -130,12 +132,12 @@ func newMetrics(n *Node) *metrics {
 	m.foldBatches.WithLabelValues("folded")
 	m.foldBatches.WithLabelValues("junk")
 	m.foldBytes = counter("anonex_fold_batch_bytes_total", "Bytes of batch data (compressed, as posted) folded.")
-	m.foldReceipts = counterVec("anonex_fold_receipts_total", "Transactions settled by folded batches, by kind and receipt status (ok or failed).", "kind", "status")
+	m.foldReceipts = counterVec("anonex_fold_receipts_total", "Transactions settled by folded batches, by kind and receipt status (settled or failed).", "kind", "status")
 	m.foldSkipped = counter("anonex_fold_skipped_transactions_total", "Usable transactions of folded batches that got no receipt (they stay pending).")
 	m.foldInvalid = counter("anonex_fold_invalid_transactions_total", "Transactions of folded batches that could not be used (bad signature, undecodable).")
 	m.foldSeconds = histogram("anonex_fold_duration_seconds", "Time to fold one batch: decode, verify, apply, commit.", prometheus.ExponentialBuckets(0.001, 2, 14))
 	m.cardPayments = counterVec("anonex_card_payments_total", "Card payments settled by folded batches, by mode (offline, online, to_card; "+
-		"convert: a ConvertPay) and receipt status; the card-to-card records a record carried and applied count as to_card, ok.", "mode", "status")
+		"convert: a ConvertPay) and receipt status; the card-to-card records a record carried and applied count as to_card, settled.", "mode", "status")
 	for _, mode := range append(slices.Collect(maps.Values(cardModes)), modeConvert) {
 		m.cardPayments.WithLabelValues(mode, statusOK)
 		m.cardPayments.WithLabelValues(mode, statusFailed)
@@ -146,12 +148,12 @@ func newMetrics(n *Node) *metrics {
 	m.postedBytes = counter("anonex_settler_batch_bytes_total", "Bytes of batch data this node posted.")
 	m.gasUsed = counter("anonex_settler_gas_used_total", "Gas used by this node's batch transactions (from their receipts).")
 	m.submitSeconds = histogram("anonex_settler_submit_duration_seconds", "Time from posting a batch to its receipt, replacements included.", prometheus.ExponentialBuckets(0.01, 2, 14))
-	m.submitFailures = counterVec("anonex_settler_failures_total", "Batch submissions that failed (error stuck: every replacement failed; failed: anything else); the batch's transactions are posted again.", "error")
+	m.submitFailures = counterVec("anonex_settler_failures_total", "Batch submissions that failed (error stuck: every replacement failed; error: anything else); the batch's transactions are posted again.", "error")
 	m.submitFailures.WithLabelValues("stuck")
-	m.submitFailures.WithLabelValues("failed")
+	m.submitFailures.WithLabelValues("error")
 
-	m.followerErrors = counterVec("anonex_follower_errors_total", "Chain follower failures, by kind (reorg, undo_window, failed).", "kind")
-	for _, k := range []string{followReorg, followUndoWindow, followFailed} {
+	m.followerErrors = counterVec("anonex_follower_errors_total", "Chain follower failures, by kind (reorg, undo_window, error).", "kind")
+	for _, k := range []string{followReorg, followUndoWindow, followError} {
 		m.followerErrors.WithLabelValues(k)
 	}
 	m.rollbacks = counter("anonex_rollbacks_total", "Rollbacks of the settled state after a reorg of the chain.")
@@ -258,7 +260,7 @@ func (m *metrics) postedBatch(res chain.SubmitResult, txs int, took time.Duratio
 }
 
 func (m *metrics) submitFailed(err error) {
-	kind := "failed"
+	kind := "error"
 	if errors.Is(err, chain.ErrStuck) {
 		kind = "stuck"
 	}

@@ -283,11 +283,11 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		b, a := pair[0], pair[1]
 		grew("anonex_fold_batches_total", b, a, 1, "result", "folded")
 		grew("anonex_fold_batch_bytes_total", b, a, 100)
-		grew("anonex_fold_receipts_total", b, a, float64(transfers+len(holders)+1), "kind", "Transfer", "status", "ok")
+		grew("anonex_fold_receipts_total", b, a, float64(transfers+len(holders)+1), "kind", "Transfer", "status", string(api.TxSettled))
 		grew("anonex_fold_duration_seconds", b, a, 1)
-		grew("anonex_card_payments_total", b, a, 1, "mode", "offline", "status", "ok")
-		grew("anonex_card_payments_total", b, a, 1, "mode", "online", "status", "ok")
-		if v := a.must(t, "anonex_card_payments_total", "mode", "to_card", "status", "ok"); v != 0 {
+		grew("anonex_card_payments_total", b, a, 1, "mode", "offline", "status", string(api.TxSettled))
+		grew("anonex_card_payments_total", b, a, 1, "mode", "online", "status", string(api.TxSettled))
+		if v := a.must(t, "anonex_card_payments_total", "mode", "to_card", "status", string(api.TxSettled)); v != 0 {
 			t.Errorf("node %d: %v card-to-card payments, none was made", i, v)
 		}
 	}

@@ -544,7 +544,7 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 				return
 			}
 		}
-		n.metrics.followerErrors.WithLabelValues(followFailed).Inc()
+		n.metrics.followerErrors.WithLabelValues(followError).Inc()
 		n.setFollowErr(err)
 		n.log.Warn("chain follower failed; restarting from the stored cursor", "err", err, "in", backoff)
 		select {
