@@ -45,8 +45,9 @@ lint:
 	$(GO) vet ./...
 	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
+# Browser tests keep their screenshots in artifacts/ (not committed).
 unit:
-	$(GO) test -count=1 -timeout 18m ./...
+	ANONEX_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -count=1 -timeout 18m ./...
 
 race:
 	$(GO) test -race -count=1 -timeout 20m -skip '^(TestGossipPerformance|TestReorgDetected|TestReorgRollsBackAndRefolds)$$' $(RACE)

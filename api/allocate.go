@@ -40,6 +40,11 @@ type AllocateSpend struct {
 	Amount  string         `json:"amount"` // display units
 	Units   string         `json:"units"`  // base units
 	Balance string         `json:"balance"`
+	// Left is what stays on the item after it pays Amount (display
+	// units); Open says the item is accepted everywhere (a balance of the
+	// payment's asset), so what is left on it is not left behind.
+	Left string `json:"left"`
+	Open bool   `json:"open"`
 	// Access is "authorization" (a device account: Authorization, signed
 	// when this node holds the account's key, else TypedData to sign) or
 	// "card" (a card purse: the card pays Amount with its own record).
@@ -55,7 +60,9 @@ type AllocateResult struct {
 	Asset    ledger.Hash    `json:"asset"`
 	Symbol   string         `json:"symbol"`
 	Merchant ledger.Address `json:"merchant"`
-	// Residual is what stays behind on the chosen items; Exact says it is
+	// Residual is what stays behind on the chosen gift cards (the items
+	// accepted only by their issuer's shops; what stays on an open
+	// balance is spendable anywhere and not counted); Exact says it is
 	// proven the least possible, else Bound caps how far above the least
 	// it may be. Method names the allocator's path.
 	Residual string          `json:"residual"`

@@ -52,6 +52,7 @@ const (
 	CodeUnknownCard    Code = "unknown_card"
 	CodeUnknownOffer   Code = "unknown_offer"
 	CodeUnknownType    Code = "unknown_type"
+	CodeUnknownVenue   Code = "unknown_venue"
 )
 
 // The codes of limits and of the node's own state.
@@ -102,6 +103,19 @@ const (
 	CodeExpired       Code = "expired"
 )
 
+// The codes of venue records (signage).
+const (
+	// CodeStale: the node holds a newer record (a higher seq) of the same
+	// venue, store or place, or another record with the same seq.
+	CodeStale Code = "stale"
+	// CodeVenueFull: the node holds as many venues, or stores of the
+	// venue, as it keeps.
+	CodeVenueFull Code = "venue_full"
+	// CodeNotOperator: a place signed by another key than the venue's
+	// operator.
+	CodeNotOperator Code = "not_operator"
+)
+
 var httpStatus = map[Code]int{
 	CodeMalformed:         http.StatusBadRequest,
 	CodeBadSignature:      http.StatusBadRequest,
@@ -122,6 +136,7 @@ var httpStatus = map[Code]int{
 	CodeUnknownCard:    http.StatusNotFound,
 	CodeUnknownOffer:   http.StatusNotFound,
 	CodeUnknownType:    http.StatusNotFound,
+	CodeUnknownVenue:   http.StatusNotFound,
 
 	CodeTooLarge:       http.StatusRequestEntityTooLarge,
 	CodeRateLimited:    http.StatusTooManyRequests,
@@ -148,6 +163,10 @@ var httpStatus = map[Code]int{
 	CodeTooSmall:      http.StatusUnprocessableEntity,
 	CodeRefused:       http.StatusUnprocessableEntity,
 	CodeExpired:       http.StatusGone,
+
+	CodeStale:       http.StatusConflict,
+	CodeVenueFull:   http.StatusServiceUnavailable,
+	CodeNotOperator: http.StatusForbidden,
 }
 
 // HTTPStatus is the HTTP status an error with this code is usually sent

@@ -55,7 +55,8 @@ func (c *Card) Close() error {
 // Open opens the card src names. From a state file, the applet runs in
 // this process (cardclient.Direct). From a reader, it connects through
 // pcscd once a card is present, waiting up to src.Wait (or until ctx
-// ends); pcscd missing or the reader unknown is pcsc.ErrNoService.
+// ends); pcscd missing (or without vpcd readers) is pcsc.ErrNoService, a
+// reader it does not have a *pcsc.NoReaderError listing those it has.
 func Open(ctx context.Context, src Source) (*Card, error) {
 	if src.State != "" {
 		return openState(src)

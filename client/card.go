@@ -73,8 +73,8 @@ func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s Card
 
 // LoadCard moves amount of asset from the owner's account to the card
 // account, waits until it settles on n (the issuer's node), and writes the
-// issuer's new update value to the card. It returns the card's set amount
-// (T − D) after.
+// issuer's new update value to the card. It returns what the update did
+// to the purse (its T before and after, its set amount after).
 //
 // It first checks what would leave the value stranded on a card account
 // that cannot spend it — the card has no purse in the asset, is not
@@ -86,42 +86,42 @@ func InitCard(ctx context.Context, cl *cardclient.Client, issuer *Client, s Card
 // otherwise leaves for `anonex card update` or the next online terminal to
 // finish. The value never moves back: a card account spends only by the
 // card's own records.
-func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *account.Key, asset ledger.Hash, amount *uint256.Int) (*uint256.Int, ledger.Hash, error) {
+func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *account.Key, asset ledger.Hash, amount *uint256.Int) (PurseUpdate, ledger.Hash, error) {
 	info, err := CheckLoad(ctx, cl, n, asset)
 	if err != nil {
-		return nil, ledger.Hash{}, err
+		return PurseUpdate{}, ledger.Hash{}, err
 	}
 	acct, err := n.Account(ctx, owner.Address().Hex())
 	if err != nil {
-		return nil, ledger.Hash{}, err
+		return PurseUpdate{}, ledger.Hash{}, err
 	}
 	dom, err := n.Domain(ctx)
 	if err != nil {
-		return nil, ledger.Hash{}, err
+		return PurseUpdate{}, ledger.Hash{}, err
 	}
 	t := &ledger.Transfer{From: owner.Address(), To: info.Address, Asset: asset, Amount: *amount, Nonce: acct.Nonce}
 	sig, err := owner.Sign(dom.Digest(t.StructHash()))
 	if err != nil {
-		return nil, ledger.Hash{}, err
+		return PurseUpdate{}, ledger.Hash{}, err
 	}
 	res, err := n.Submit(ctx, &ledger.Tx{Payload: t, Sig: ledger.Sig(sig)})
 	if err != nil {
-		return nil, ledger.Hash{}, fmt.Errorf("%w: %w", ErrLoadRefused, err)
+		return PurseUpdate{}, ledger.Hash{}, fmt.Errorf("%w: %w", ErrLoadRefused, err)
 	}
 	st, err := n.WaitTx(ctx, res.ID)
 	if err != nil {
-		return nil, res.ID, fmt.Errorf("node: the load %s was sent and may still settle; once it does, its value waits for the card "+
+		return PurseUpdate{}, res.ID, fmt.Errorf("node: the load %s was sent and may still settle; once it does, its value waits for the card "+
 			"(anonex card update, or any online terminal, writes it): %w", res.ID.Hex(), err)
 	}
 	if st.Status != api.TxSettled {
-		return nil, res.ID, fmt.Errorf("node: the load %s %s, nothing moved: %s", res.ID.Hex(), st.Status, st.Reason)
+		return PurseUpdate{}, res.ID, fmt.Errorf("node: the load %s %s, nothing moved: %s", res.ID.Hex(), st.Status, st.Reason)
 	}
 	// The value is on the card account: finish by writing the card's new
 	// update value, retrying a little for a card that was briefly out.
-	var set *uint256.Int
 	for try := 0; try < 3; try++ {
-		if set, err = RefreshCard(ctx, cl, n, asset); err == nil {
-			return set, res.ID, nil
+		var up PurseUpdate
+		if up, err = RefreshPurse(ctx, cl, n, asset); err == nil {
+			return up, res.ID, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -129,7 +129,7 @@ func LoadCard(ctx context.Context, cl *cardclient.Client, n *Client, owner *acco
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return nil, res.ID, fmt.Errorf("node: the load %s settled: the value is on the card's account, but the card did not take its new "+
+	return PurseUpdate{}, res.ID, fmt.Errorf("node: the load %s settled: the value is on the card's account, but the card did not take its new "+
 		"update value (finish with anonex card update, or at any online terminal): %w", res.ID.Hex(), err)
 }
 
@@ -172,38 +172,64 @@ func CheckLoad(ctx context.Context, cl *cardclient.Client, n *Client, asset ledg
 // RefreshCard writes the newest update value of a purse to the card and
 // returns its set amount (T − D).
 func RefreshCard(ctx context.Context, cl *cardclient.Client, n *Client, asset ledger.Hash) (*uint256.Int, error) {
-	info, err := cl.Select()
+	up, err := RefreshPurse(ctx, cl, n, asset)
 	if err != nil {
 		return nil, err
+	}
+	return &up.Set, nil
+}
+
+// PurseUpdate is what writing a purse's newest update value did: the
+// purse's T (the settled credits its issuer signed) before and after, and
+// what the purse may spend after. Written is false when the card was up
+// to date (Before = After then).
+type PurseUpdate struct {
+	Card          ledger.Address
+	Asset         ledger.Hash
+	Before, After uint256.Int
+	D             uint256.Int
+	Set           uint256.Int
+	Written       bool
+}
+
+// RefreshPurse writes the newest update value of a purse to the card and
+// reports what it did.
+func RefreshPurse(ctx context.Context, cl *cardclient.Client, n *Client, asset ledger.Hash) (PurseUpdate, error) {
+	info, err := cl.Select()
+	if err != nil {
+		return PurseUpdate{}, err
 	}
 	status, err := cl.Status()
 	if err != nil {
-		return nil, err
+		return PurseUpdate{}, err
 	}
 	purse := findPurse(status.Purses, asset)
 	if purse == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNoCardPurse, asset.Hex())
+		return PurseUpdate{}, fmt.Errorf("%w: %s", ErrNoCardPurse, asset.Hex())
 	}
+	up := PurseUpdate{Card: info.Address, Asset: asset, Before: purse.T}
 	// The issuer signs the new T once the credit is settled on its node
 	// (LoadCard waits for that on the same node) and final (this waits).
 	uv, err := n.UpdateValueFinal(ctx, info.Address, asset, purse.Seq)
 	if err != nil {
-		return nil, err
+		return PurseUpdate{}, err
 	}
 	if !uv.UpToDate {
 		u, err := cardUpdate(uv)
 		if err != nil {
-			return nil, err
+			return PurseUpdate{}, err
 		}
 		if err := cl.Update(&u); err != nil {
-			return nil, err
+			return PurseUpdate{}, err
 		}
+		up.Written = true
 	}
 	if status, err = cl.Status(); err != nil {
-		return nil, err
+		return PurseUpdate{}, err
 	}
 	p := findPurse(status.Purses, asset)
-	return SetAmount(p, &status.ReceivedValue), nil
+	up.After, up.D, up.Set = p.T, p.D, *SetAmount(p, &status.ReceivedValue)
+	return up, nil
 }
 
 // SetAmount is what a purse may spend at a terminal: T − D plus received,
@@ -229,7 +255,7 @@ func findPurse(ps []cardproto.Purse, asset ledger.Hash) *cardproto.Purse {
 // readers does: b gives a challenge, a signs (PIN), b checks a's signature
 // and certificate and keeps the record. keep stores a's record durably for
 // the network before b takes it, so value pulled mid-way still arrives. It
-// returns a's record.
+// returns a's record. An error of b's matches ErrReceivingCard.
 func CardToCard(a, b *cardclient.Client, asset ledger.Hash, amount *uint256.Int, pin string, keep func(*ledger.Tx, uint64) error) (*ledger.Tx, error) {
 	infoA, err := a.Select()
 	if err != nil {
@@ -237,14 +263,14 @@ func CardToCard(a, b *cardclient.Client, asset ledger.Hash, amount *uint256.Int,
 	}
 	infoB, err := b.Select()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrReceivingCard, err)
 	}
 	if err := a.VerifyPIN(pin); err != nil {
 		return nil, err
 	}
 	ch, err := b.Challenge()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w gave no challenge: %w", ErrReceivingCard, err)
 	}
 	req := &cardproto.PayRequest{Asset: asset, Amount: *amount, Payee: infoB.Address, Challenge: ch}
 	resp, err := a.Send(req)
@@ -258,7 +284,7 @@ func CardToCard(a, b *cardclient.Client, asset ledger.Hash, amount *uint256.Int,
 	rec := &cardproto.Received{Payer: infoA.Address, PayerCert: infoA.Cert, PayerOwner: infoA.Owner, Asset: asset,
 		Amount: *amount, Counter: resp.Counter, Sig: resp.Sig}
 	if err := b.Receive(rec); err != nil {
-		return tx, fmt.Errorf("node: the receiving card did not take the record (it still reaches its account through the network): %w", err)
+		return tx, fmt.Errorf("%w did not take the record (it still reaches its account through the network): %w", ErrReceivingCard, err)
 	}
 	return tx, nil
 }

@@ -8,9 +8,10 @@
 //     node's event stream.
 //   - The wallet's card flows (card.go): InitCard personalizes a blank
 //     card with its issuer node and registers it with the card's consent;
-//     LoadCard, CheckLoad and RefreshCard move value onto a card and have
-//     it take its update value; CardToCard pays card to card. They talk
-//     to the card through cardbridge/cardclient.
+//     LoadCard, CheckLoad and RefreshCard (RefreshPurse: with T before
+//     and after) move value onto a card and have it take its update
+//     value; CardToCard pays card to card. They talk to the card through
+//     cardbridge/cardclient.
 //   - The terminal's network side (terminal.go): TerminalNet implements
 //     cardbridge/terminal's Network over a node's API (card standing,
 //     update values, submitting records, conversions at payment time

@@ -12,6 +12,9 @@ var (
 	// ErrWithdrawalFailed: the Withdraw settled with a failure receipt; nothing
 	// was burned, so there is nothing to claim.
 	ErrWithdrawalFailed = errors.New("node: the withdrawal failed on the ledger")
+	// ErrReceivingCard is matched by an error of the receiving card of a
+	// card-to-card payment (the paying card's errors do not match it).
+	ErrReceivingCard = errors.New("node: the receiving card")
 	// ErrAlreadyPaid: the Vault paid this withdrawal before.
 	ErrAlreadyPaid = errors.New("node: the withdrawal was already paid")
 )

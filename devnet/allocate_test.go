@@ -35,6 +35,25 @@ func TestAllocateAndRedeem(t *testing.T) {
 	if !res.Exact || res.Residual != "0.00" || len(res.Spends) != 2 || res.Items != 4 {
 		t.Fatalf("allocation: %+v", res)
 	}
+	// 24.99 from holder-1: its 25.00 GIFT would keep 0.01 no shop but the
+	// merchant takes; the open EUR balance pays instead, and what stays
+	// on it is not left behind.
+	open, err := n0.Allocation().Allocate(api.AllocateRequest{Amount: "24.99", Asset: "EUR", Merchant: merchant.Address().Hex(),
+		Accounts: []string{holder1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := open.Spends; len(sp) != 1 || sp[0].Symbol != "EUR" || !sp[0].Open || sp[0].Amount != "24.99" || open.Residual != "0.00" || !open.Exact {
+		t.Fatalf("24.99 from holder-1: %+v", open)
+	}
+	if bal, _ := ledger.ParseAmount(open.Spends[0].Balance, 2); bal.Uint64()-2499 != mustUnits(t, open.Spends[0].Left) {
+		t.Fatalf("left on the EUR balance: %s of %s", open.Spends[0].Left, open.Spends[0].Balance)
+	}
+	for _, sp := range res.Spends {
+		if sp.Left != "0.00" || sp.Open {
+			t.Fatalf("a gift card's spend: %+v", sp)
+		}
+	}
 	redeem := func(sp api.AllocateSpend, nonce uint64) (api.TxInfo, error) {
 		p := &ledger.Redeem{Payee: merchant.Address(), Auth: *sp.Authorization, Amount: sp.Authorization.Amount, Nonce: nonce}
 		sig, err := merchant.Sign(dom.Digest(p.StructHash()))
@@ -173,4 +192,13 @@ func startSmall(t *testing.T) (context.Context, *Devnet) {
 	}
 	t.Cleanup(func() { d.Close() })
 	return ctx, d
+}
+
+func mustUnits(t *testing.T, s string) uint64 {
+	t.Helper()
+	v, err := ledger.ParseAmount(s, 2)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return v.Uint64()
 }

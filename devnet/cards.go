@@ -288,3 +288,44 @@ func (d *Devnet) waitReadersEmpty() {
 		cancel()
 	}
 }
+
+// PresentCard takes card i out of its reader and puts it in vpcd reader n:
+// the card presented at another reader (a kiosk's, a terminal's). It
+// needs the cards to run through pcscd.
+func (d *Devnet) PresentCard(i, n int) error {
+	c, err := d.pcscCard(i)
+	if err != nil {
+		return err
+	}
+	if err := c.slot.Remove(); err != nil && !errors.Is(err, vcard.ErrSlotEmpty) {
+		return err
+	}
+	c.slot = vcard.NewSlot(vcard.ReaderAddr(n))
+	if err := c.slot.Insert(c.card); err != nil {
+		return fmt.Errorf("devnet: card %d into reader %d: %w", i, n, err)
+	}
+	d.Info.Cards[i].Reader, d.Info.Cards[i].Index = pcsc.VPCDReaderName(n), n
+	return nil
+}
+
+// WithdrawCard takes card i out of its reader.
+func (d *Devnet) WithdrawCard(i int) error {
+	c, err := d.pcscCard(i)
+	if err != nil {
+		return err
+	}
+	if err := c.slot.Remove(); err != nil && !errors.Is(err, vcard.ErrSlotEmpty) {
+		return err
+	}
+	return nil
+}
+
+func (d *Devnet) pcscCard(i int) (*devCard, error) {
+	if i < 0 || i >= len(d.cards) {
+		return nil, fmt.Errorf("devnet: no card %d", i)
+	}
+	if d.cards[i].slot == nil {
+		return nil, errors.New("devnet: the cards run in process (pcscd is not running): none is in a reader")
+	}
+	return d.cards[i], nil
+}

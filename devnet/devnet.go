@@ -83,9 +83,11 @@ type Info struct {
 	ReadyMillis int64    `json:"ready_ms"`
 	// Cards are the devnet's virtual cards; Terminal configures `anonex
 	// terminal` for the devnet.
-	Cards      []CardInfo    `json:"cards"`
-	Terminal   *TerminalInfo `json:"terminal,omitempty"`
-	CardNotice string        `json:"card_notice,omitempty"`
+	Cards    []CardInfo    `json:"cards"`
+	Terminal *TerminalInfo `json:"terminal,omitempty"`
+	// Venues are the devnet's venues (signage), with their stores.
+	Venues     []VenueInfo `json:"venues"`
+	CardNotice string      `json:"card_notice,omitempty"`
 }
 
 // NodeInfo describes one node.
@@ -140,8 +142,13 @@ type Devnet struct {
 }
 
 // demoRoles is the fixed demo population, one device account each: an
-// issuer, three holders, a merchant and a market maker.
-var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant", "market-maker"}
+// issuer, three holders, a merchant, a market maker and the operator of
+// the devnet's venue. Role i's key is the test mnemonic's index
+// demoKeyIndex+i.
+var demoRoles = []string{"issuer", "holder-1", "holder-2", "holder-3", "merchant", "market-maker", "operator"}
+
+// demoKeyIndex is the test-mnemonic index of the first demo role's key.
+const demoKeyIndex = 100
 
 // contracts are the addresses of the devnet's contracts on its chain.
 type contracts struct {
@@ -283,7 +290,7 @@ func (d *Devnet) demoKeys() (ethKeys, keys []*account.Key, err error) {
 	}
 	keys = make([]*account.Key, len(demoRoles))
 	for i := range demoRoles {
-		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(100+i))
+		k, err := account.FromMnemonic(devchain.TestMnemonic, "", uint32(demoKeyIndex+i))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -402,7 +409,7 @@ func (d *Devnet) startNodes(ctx context.Context, cfg Config, cs contracts, settl
 // lists them again.
 func (d *Devnet) seedDemo(ctx context.Context, prev *Info, cs contracts, keys []*account.Key) error {
 	if prev != nil && len(prev.Assets) > 0 {
-		d.Info.Assets = prev.Assets
+		d.Info.Assets, d.Info.Venues = prev.Assets, prev.Venues
 		return nil
 	}
 	if err := d.seed(ctx, keys); err != nil {
@@ -411,7 +418,10 @@ func (d *Devnet) seedDemo(ctx context.Context, prev *Info, cs contracts, keys []
 	if err := d.seedBridge(ctx, keys, cs.vault, cs.token); err != nil {
 		return err
 	}
-	return d.postRedemptionOffer(keys[4])
+	if err := d.postRedemptionOffer(keys[4]); err != nil {
+		return err
+	}
+	return d.seedVenue(ctx, keys)
 }
 
 // startNode starts node i with its configuration, bootstrapped from the

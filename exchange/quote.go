@@ -8,8 +8,22 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// ErrThinBook reports a book too thin for the amount asked.
+// ErrThinBook reports a book too thin for the amount asked. QuoteReceive
+// returns it as a *ThinBookError, which says by how much.
 var ErrThinBook = errors.New("exchange: not enough offers on the book")
+
+// ThinBookError is a sweep the book could not cover: of Amount base units
+// asked, Covered were on offer. It matches ErrThinBook.
+type ThinBookError struct {
+	Amount, Covered uint256.Int
+}
+
+func (e *ThinBookError) Error() string {
+	return fmt.Sprintf("%v: %s of %s base units on offer", ErrThinBook, e.Covered.Dec(), e.Amount.Dec())
+}
+
+// Unwrap makes errors.Is(err, ErrThinBook) hold.
+func (e *ThinBookError) Unwrap() error { return ErrThinBook }
 
 // Take is one fill of a sweep: Take units of the offer's give asset, for
 // Pay units of its want asset.
@@ -67,7 +81,9 @@ func (b *Book) QuoteReceive(v View, pay, receive ledger.Hash, amount *uint256.In
 		left.Sub(left, take)
 	}
 	if !left.IsZero() {
-		return q, fmt.Errorf("%w: %s short of %s", ErrThinBook, left.Dec(), amount.Dec())
+		e := &ThinBookError{Amount: *amount}
+		e.Covered.Sub(amount, left)
+		return q, e
 	}
 	return q, nil
 }

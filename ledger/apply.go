@@ -30,7 +30,9 @@ const (
 	ReasonAuthExpired
 	ReasonAuthUsed
 	// ReasonCardRecordInvalid: the card record a conversion payment
-	// carries does not apply (its counter was used, its card unknown).
+	// carries does not apply: its card is not registered. (A used counter
+	// is not this reason: the same record again lets the conversion go on,
+	// another record is ReasonCloned.)
 	ReasonCardRecordInvalid
 	// ReasonNotCardIssuer: a CardBlock signed by an account that is not
 	// the issuer that registered the card (or of no registered card).
@@ -109,7 +111,8 @@ type Env struct {
 	// Seq is the batch sequence number (the next one, for the pending view).
 	Seq uint64
 	// Time is the anchoring block's timestamp in Unix seconds (the node's
-	// clock for the pending view). No kind of this version reads it.
+	// clock for the pending view). Offer and spend authorization expiries
+	// are compared with it (Fill, ConvertPay, Redeem).
 	Time uint64
 }
 

@@ -126,6 +126,55 @@ func TestGoldenAttestations(t *testing.T) {
 	}
 }
 
+// TestGoldenVenueRecords: venue records as ethers signs them read as
+// VenueRecord JSON, hash to ethers' digests, recover their signers, check
+// (the map's hash and viewBox included), and Go signs them identically;
+// a Venue's id is the one the vectors give.
+func TestGoldenVenueRecords(t *testing.T) {
+	f := loadGolden(t)
+	types := map[string]bool{}
+	for _, v := range f.VenueRecords {
+		types[v.Type] = true
+		t.Run(v.Name, func(t *testing.T) {
+			raw, _ := json.Marshal(map[string]any{"type": v.Type, "message": v.Message, "signature": v.Signature, "svg": v.SVG})
+			if v.SVG == "" {
+				raw, _ = json.Marshal(map[string]any{"type": v.Type, "message": v.Message, "signature": v.Signature})
+			}
+			var r VenueRecord
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			d := NewDomain(v.Domain.ChainID, mustParseAddress(t, v.Domain.VerifyingContract))
+			if got := d.Digest(r.StructHash()); got != v.Digest {
+				t.Fatalf("digest %s, ethers %s", got, v.Digest)
+			}
+			who, err := VerifyVenueRecord(&r, d, btcecRecoverer{})
+			if err != nil || v.Signer == nil || who != *v.Signer {
+				t.Fatalf("recovers %s (%v), signer %v", who.Hex(), err, v.Signer)
+			}
+			if got := goldenKey(t, v.PrivateKey).signDigest(v.Digest); got != v.Signature {
+				t.Fatal("Go signs the record differently from ethers")
+			}
+			if r.Venue != nil && r.Venue.ID() != v.VenueID {
+				t.Fatalf("venue id %s, vectors %s", r.Venue.ID(), v.VenueID)
+			}
+			back, err := json.Marshal(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again VenueRecord
+			if err := json.Unmarshal(back, &again); err != nil || again.StructHash() != r.StructHash() {
+				t.Fatalf("the JSON form does not read back: %s (%v)", back, err)
+			}
+		})
+	}
+	for _, ty := range []string{VenueRecordVenue, VenueRecordStore, VenueRecordPlace} {
+		if !types[ty] {
+			t.Errorf("no %s vector", ty)
+		}
+	}
+}
+
 func TestGoldenReceipts(t *testing.T) {
 	f := loadGolden(t)
 	if len(f.Receipts) < 3 {

@@ -39,6 +39,7 @@ type goldenFile struct {
 	Offers              []goldenSigned `json:"offers"`
 	SpendAuthorizations []goldenSigned `json:"spend_authorizations"`
 	Attestations        []goldenSigned `json:"attestations"`
+	VenueRecords        []goldenVenue  `json:"venue_records"`
 	// Roots and encodings above single transactions.
 	Receipts []goldenReceipts `json:"receipts"`
 	State    []goldenState    `json:"state"`
@@ -57,6 +58,15 @@ type goldenSigned struct {
 	Wire       string          `json:"wire"`
 	Signer     *Address        `json:"signer"`
 	Expect     string          `json:"expect"`
+}
+
+// goldenVenue is a signed venue record: its type, the map of a Venue and
+// the venue's id.
+type goldenVenue struct {
+	goldenSigned
+	Type    string `json:"type"`
+	SVG     string `json:"svg"`
+	VenueID Hash   `json:"venue_id"`
 }
 
 // goldenReceipts is a batch's receipts, their hashes, root and audit paths.

@@ -22,6 +22,9 @@ var signedStructs = map[string][]TypedField{
 	"ConversionApproval": {{"card", "address"}, {"nonce", "bytes32"}, {"asset", "bytes32"}, {"amount", "uint256"},
 		{"collector", "address"}},
 	"Attestation": {{"seq", "uint64"}, {"dataHash", "bytes32"}, {"stateRoot", "bytes32"}, {"receiptsRoot", "bytes32"}},
+	"Venue":       VenueFields,
+	"VenueStore":  VenueStoreFields,
+	"VenuePlace":  VenuePlaceFields,
 }
 
 // AttestationType is the one signed struct whose domain is not the

@@ -14,7 +14,7 @@ func TestTypesForMatchesWhatIsHashed(t *testing.T) {
 		"Offer": offerType, "SpendAuthorization": spendAuthType, "CardConsent": cardConsentType,
 		"CardCertificate": cardCertificateType, "CardCredit": cardCreditType, "CardLimits": cardLimitsType,
 		"ConversionRequest": conversionRequestType, "ConversionApproval": conversionApprovalType,
-		"Attestation": attestationTypeHash,
+		"Attestation": attestationTypeHash, "Venue": venueType, "VenueStore": venueStoreType, "VenuePlace": venuePlaceType,
 	}
 	for _, s := range kinds {
 		if s != nil {

@@ -50,7 +50,12 @@ var apiTypes = map[string][]any{
 	"POST /v1/allocate":                       {api.AllocateRequest{}, api.AllocateResult{}, sampleAuth()},
 	"POST /v1/pay-conversions":                {api.PayConversionRequest{}, api.PayConversionApproval{}},
 	"POST /v1/pay-conversions/{nonce}/record": {api.PayConversionRecord{}, api.PayConversionDone{}},
-	"/": {api.Error{}},
+	"GET /v1/venues":                          {[]api.VenueInfo{}},
+	"POST /v1/venues":                         {sampleVenueRecord(), api.VenueRecordResult{}},
+	"GET /v1/venues/{id}":                     {api.VenueDetail{}},
+	"GET /v1/venues/{id}/cards/{card}":        {api.VenueCardView{}},
+	"GET /v1/venues/{id}/map.svg":             {},
+	"/":                                       {api.Error{}},
 	// Prometheus' text exposition format, not JSON (metrics.go).
 	"GET /metrics": {},
 	// YAML: docs/api.yaml, this table's counterpart for clients.
@@ -265,4 +270,15 @@ func checkMarshaled(t *testing.T, where string, v json.Marshaler, allowed map[st
 		}
 	}
 	keys(doc)
+}
+
+func sampleVenueRecord() samples {
+	svg := `<svg viewBox="0 0 10 10"/>`
+	v := &ledger.VenueRecord{Type: ledger.VenueRecordVenue, SVG: svg,
+		Venue: &ledger.Venue{Operator: ledger.Address{1}, Name: "V", Map: ledger.Keccak256([]byte(svg)), Seq: 1}}
+	st := &ledger.VenueRecord{Type: ledger.VenueRecordStore, Store: &ledger.VenueStore{Venue: ledger.Hash{1}, Merchant: ledger.Address{2},
+		Name: "S", Accepts: []ledger.Hash{{3}}, Open: true, Seq: 1}}
+	p := &ledger.VenueRecord{Type: ledger.VenueRecordPlace, Place: &ledger.VenuePlace{Venue: ledger.Hash{1}, Merchant: ledger.Address{2},
+		Approved: true, Seq: 1}}
+	return samples{v, st, p}
 }

@@ -33,7 +33,9 @@
 //     deposits;
 //   - node/convert: gift-card conversions and conversions at payment time,
 //     for the accounts the node holds as a wallet;
-//   - node/allocation: stored-value allocation with spend authorizations.
+//   - node/allocation: stored-value allocation with spend authorizations;
+//   - node/venues: signage — venue maps, store listings and their places,
+//     gossiped and kept, and where at a venue a card is taken.
 //
 // The API speaks package api's types (every route's request and answer,
 // the error body and codes); node only answers with them. The client

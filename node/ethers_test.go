@@ -190,6 +190,15 @@ func ledgerDigest(d ledger.Domain, name string, msg json.RawMessage, sig ledger.
 	case "Attestation":
 		a := ledger.Attestation{Seq: u64("seq"), DataHash: hash("dataHash"), StateRoot: hash("stateRoot"), ReceiptsRoot: hash("receiptsRoot")}
 		h = a.Digest(d.ChainID, d.Contract)
+	case ledger.VenueRecordVenue, ledger.VenueRecordStore, ledger.VenueRecordPlace:
+		// The record's JSON form, as POST /v1/venues takes it (a venue's
+		// map travels beside; its hash alone is signed).
+		b, _ := json.Marshal(map[string]any{"type": name, "message": msg, "signature": sig})
+		var r ledger.VenueRecord
+		err = json.Unmarshal(b, &r)
+		if err == nil {
+			h = d.Digest(r.StructHash())
+		}
 	default:
 		return h, errUnknownSample
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/anonex/anonex/node/offers"
 	"github.com/anonex/anonex/node/pool"
 	"github.com/anonex/anonex/node/route"
+	"github.com/anonex/anonex/node/venues"
 	"github.com/anonex/anonex/p2p"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -255,6 +256,7 @@ type Node struct {
 	bridge     *bridge.Service
 	conv       *convert.Service
 	alloc      *allocation.Service
+	signage    *venues.Service
 	subsystems []subsystem
 
 	mu      sync.Mutex
@@ -355,8 +357,50 @@ func randomToken(r io.Reader) (string, error) {
 // transactions and starts the follower, the settler (with a SettleKey) and
 // the API. The context bounds start-up only.
 func (n *Node) Start(ctx context.Context) error {
-	cfg := &n.cfg
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.connectChain(ctx); err != nil {
+		return err
+	}
+	if err := n.reloadPending(); err != nil {
+		return err
+	}
+	if err := n.joinNetwork(ctx); err != nil {
+		return err
+	}
+	for _, sub := range n.subsystems {
+		if err := sub.Start(ctx); err != nil {
+			return err
+		}
+	}
+	if err := n.newSettler(); err != nil {
+		return err
+	}
+	follower, cursor, err := n.newFollower()
+	if err != nil {
+		return err
+	}
+	if n.apiLn, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
+		return fmt.Errorf("node: api listen %s: %w", n.cfg.APIAddr, err)
+	}
+	n.api = newAPIServer(n.metrics.instrument(n.routes()), defaultAPILimits)
+	if n.cfg.MetricsAddr != "" {
+		if n.metricsLn, err = net.Listen("tcp", n.cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("node: metrics listen %s: %w", n.cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", n.metrics.Handler())
+		n.metricsSrv = newAPIServer(mux, defaultAPILimits)
+	}
+	n.runLoops(follower, cursor)
+	n.log.Info("node started", "api", n.APIURL(), "peer", n.host.ID().String(), "settler", n.submitter != nil)
+	return nil
+}
+
+// connectChain connects to Ethereum (or takes Config.EthClient), checks
+// the chain id, fixes the EIP-712 domain and binds the store to this
+// chain and Anchor.
+func (n *Node) connectChain(ctx context.Context) error {
+	cfg := &n.cfg
 	if cfg.EthClient != nil {
 		n.eth = cfg.EthClient
 	} else {
@@ -377,12 +421,17 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := n.store.Bind(binary.BigEndian.AppendUint64(cfg.Anchor[:], chainID)); err != nil {
 		return fmt.Errorf("node: %w (chain %d, Anchor %s)", err, chainID, cfg.Anchor.Hex())
 	}
-	if err := n.reloadPending(); err != nil {
-		return err
-	}
+	return nil
+}
 
+// joinNetwork starts the libp2p host with the node's identity and joins
+// the transaction topic; peers that join it are handed the pending set
+// (see rebroadcastLoop).
+func (n *Node) joinNetwork(ctx context.Context) error {
+	cfg := &n.cfg
 	key := cfg.P2PKey
 	if key == nil {
+		var err error
 		if cfg.InMemory {
 			key, _, err = crypto.GenerateEd25519Key(cfg.Rand)
 		} else {
@@ -392,38 +441,36 @@ func (n *Node) Start(ctx context.Context) error {
 			return fmt.Errorf("node: p2p identity: %w", err)
 		}
 	}
+	var err error
 	n.host, err = p2p.New(ctx, p2p.Config{Network: cfg.Network, ListenAddrs: cfg.P2PListen, Identity: key,
 		Bootstrap: cfg.Bootstrap, RefusalBurst: cfg.RefusalBurst, RefusalRate: cfg.RefusalRate, Logger: n.log.With("sub", "p2p")})
 	if err != nil {
 		return err
 	}
 	n.metrics.host.Store(n.host)
-	n.txTopic, err = n.host.Topic(p2p.TxTopicName(cfg.Network), n.validateGossip)
-	if err != nil {
+	if n.txTopic, err = n.host.Topic(p2p.TxTopicName(cfg.Network), n.validateGossip); err != nil {
 		return err
 	}
-	// Peers that join the transaction topic get the pending set directly
-	// (rebroadcastLoop); one that joins while the buffer is full waits for
-	// the periodic rebroadcast.
-	joined, err := n.txTopic.Joins(64)
-	if err != nil {
-		return err
-	}
+	return n.txTopic.HandOver(n.handOver)
+}
 
-	for _, sub := range n.subsystems {
-		if err := sub.Start(ctx); err != nil {
-			return err
-		}
+// newSettler makes the batch submitter of a node with a SettleKey.
+func (n *Node) newSettler() error {
+	cfg := &n.cfg
+	if cfg.SettleKey == nil {
+		return nil
 	}
+	var err error
+	n.submitter, err = chain.NewSubmitter(chain.SubmitterConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
+		Key: cfg.SettleKey, StuckAfter: cfg.SettleStuckAfter, MaxBumps: cfg.SettleMaxBumps, MaxFeeCap: cfg.SettleMaxFeeCap,
+		Logger: n.log.With("sub", "settler")})
+	return err
+}
 
-	if cfg.SettleKey != nil {
-		n.submitter, err = chain.NewSubmitter(chain.SubmitterConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
-			Key: cfg.SettleKey, StuckAfter: cfg.SettleStuckAfter, MaxBumps: cfg.SettleMaxBumps, MaxFeeCap: cfg.SettleMaxFeeCap,
-			Logger: n.log.With("sub", "settler")})
-		if err != nil {
-			return err
-		}
-	}
+// newFollower makes the chain follower (of the Vault too, with a bridge)
+// and reads where it stopped.
+func (n *Node) newFollower() (*chain.Follower, chain.Cursor, error) {
+	cfg := &n.cfg
 	fcfg := chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
 		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, Finalized: cfg.Finalized, PollInterval: cfg.PollInterval,
 		Logger: n.log.With("sub", "follower"), Progress: n.followProgress}
@@ -432,31 +479,27 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	follower, err := chain.NewFollower(fcfg)
 	if err != nil {
-		return err
+		return nil, chain.Cursor{}, err
 	}
-	head, err := n.store.Head()
-	if err != nil {
-		return err
-	}
-	var cursor chain.Cursor
-	if len(head.Cursor) > 0 {
-		if err := json.Unmarshal(head.Cursor, &cursor); err != nil {
-			return fmt.Errorf("node: stored chain cursor: %w", err)
-		}
-	}
+	cursor, err := n.cursor()
+	return follower, cursor, err
+}
 
-	n.apiLn, err = net.Listen("tcp", cfg.APIAddr)
-	if err != nil {
-		return fmt.Errorf("node: api listen %s: %w", cfg.APIAddr, err)
-	}
-	n.api = newAPIServer(n.metrics.instrument(n.routes()), defaultAPILimits)
-	if cfg.MetricsAddr != "" {
-		if n.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
-			return fmt.Errorf("node: metrics listen %s: %w", cfg.MetricsAddr, err)
+// runLoops starts the node's goroutines: rebroadcast, the API, the
+// follower, the head loop and, on a settler, the settle loop.
+func (n *Node) runLoops(follower *chain.Follower, cursor chain.Cursor) {
+	n.wg.Add(4)
+	go func() {
+		defer n.wg.Done()
+		n.rebroadcastLoop()
+	}()
+	go func() {
+		defer n.wg.Done()
+		if err := n.api.Serve(n.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("api stopped", "err", err)
 		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", n.metrics.Handler())
-		n.metricsSrv = newAPIServer(mux, defaultAPILimits)
+	}()
+	if n.metricsSrv != nil {
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
@@ -465,18 +508,6 @@ func (n *Node) Start(ctx context.Context) error {
 			}
 		}()
 	}
-
-	n.wg.Add(4)
-	go func() {
-		defer n.wg.Done()
-		n.rebroadcastLoop(joined)
-	}()
-	go func() {
-		defer n.wg.Done()
-		if err := n.api.Serve(n.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.log.Error("api stopped", "err", err)
-		}
-	}()
 	go func() {
 		defer n.wg.Done()
 		n.followLoop(follower, cursor)
@@ -492,8 +523,6 @@ func (n *Node) Start(ctx context.Context) error {
 			n.settleLoop()
 		}()
 	}
-	n.log.Info("node started", "api", n.APIURL(), "peer", n.host.ID().String(), "settler", n.submitter != nil)
-	return nil
 }
 
 // reloadPending rebuilds the pending view from the stored log, through the
@@ -570,18 +599,27 @@ func (n *Node) setFollowErr(err error) {
 	n.mu.Unlock()
 }
 
-// storedCursor reads the follower's cursor from the store's head (the zero
-// cursor when nothing was folded), or returns old if the head is unreadable.
-func (n *Node) storedCursor(old chain.Cursor) chain.Cursor {
+// cursor reads the follower's cursor from the store's head (the zero
+// cursor when nothing was folded).
+func (n *Node) cursor() (chain.Cursor, error) {
 	head, err := n.store.Head()
 	if err != nil {
-		return old
+		return chain.Cursor{}, err
 	}
 	var c chain.Cursor
 	if len(head.Cursor) > 0 {
 		if err := json.Unmarshal(head.Cursor, &c); err != nil {
-			return old
+			return chain.Cursor{}, fmt.Errorf("node: stored chain cursor: %w", err)
 		}
+	}
+	return c, nil
+}
+
+// storedCursor is cursor, or old if the head is unreadable.
+func (n *Node) storedCursor(old chain.Cursor) chain.Cursor {
+	c, err := n.cursor()
+	if err != nil {
+		return old
 	}
 	return c
 }

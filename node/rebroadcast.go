@@ -2,8 +2,6 @@ package node
 
 import (
 	"time"
-
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Rebroadcast settings: how long a pending transaction waits before it is
@@ -13,33 +11,27 @@ const (
 	rebroadcastMax   = 1000
 )
 
-// rebroadcastLoop hands on what the node holds pending and nobody has
-// anchored. To each peer that joins the transaction topic it sends the
-// whole pending set directly (p2p's SendDirect): a node killed right after
-// acknowledging a transaction, before gossiping it, hands it on when it
-// comes back, and a node that was down (a settler among them) gets what
-// was gossiped meanwhile. Gossip cannot do either: gossipsub drops a
-// payload its host delivered within the last 2 minutes, on Publish too.
-// Every rebroadcastAfter it also gossips again the transactions older
-// than that (once gossipsub's seen period is over, peers that missed them
-// get them). Peers ignore copies they hold, so this costs little.
-func (n *Node) rebroadcastLoop(joined <-chan peer.ID) {
+// handOver is what each peer that joins the transaction topic is handed
+// directly (p2p's HandOver, which tries again when the peer refused a
+// send too soon after the last): the pending set nobody has anchored. A
+// node killed right after acknowledging a transaction, before gossiping
+// it, or that acknowledged it before it had peers, hands it on when they
+// come; a node that was down (a settler among them) gets what was
+// gossiped meanwhile. Gossip cannot do either: gossipsub drops a payload
+// its host delivered within the last 2 minutes, on Publish too.
+func (n *Node) handOver() [][]byte { return n.pool.Unsettled(n.cfg.Clock(), rebroadcastMax) }
+
+// rebroadcastLoop gossips again, every rebroadcastAfter, the transactions
+// pending longer than that that nobody has anchored (once gossipsub's
+// seen period is over, peers that missed them get them). Peers ignore
+// copies they hold, so this costs little.
+func (n *Node) rebroadcastLoop() {
 	t := time.NewTicker(rebroadcastAfter)
 	defer t.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
-		case p := <-joined:
-			raws := n.pool.Unsettled(n.cfg.Clock(), rebroadcastMax)
-			if len(raws) == 0 {
-				continue
-			}
-			if err := n.txTopic.SendDirect(n.ctx, p, raws); err != nil {
-				n.log.Debug("pending transactions to a peer that joined", "peer", p, "txs", len(raws), "err", err)
-			} else {
-				n.log.Debug("sent pending transactions to a peer that joined", "peer", p, "txs", len(raws))
-			}
 		case <-t.C:
 			if n.txTopic.Peers() == 0 {
 				continue

@@ -14,6 +14,7 @@ import (
 	"github.com/anonex/anonex/node/issuer"
 	"github.com/anonex/anonex/node/offers"
 	"github.com/anonex/anonex/node/route"
+	"github.com/anonex/anonex/node/venues"
 	"github.com/anonex/anonex/p2p"
 )
 
@@ -49,7 +50,9 @@ func (n *Node) newSubsystems() error {
 	n.conv = convert.New(convert.Config{Wallet: wallet, Book: n.market.OrderBook(), Records: n.store.Records(store.NSConversion),
 		Clock: cfg.Clock, Rand: cfg.Rand, Logger: log.With("sub", "convert")}, sv)
 	n.alloc = allocation.New(allocation.Config{Wallet: wallet, Clock: cfg.Clock, Rand: cfg.Rand}, sv)
-	n.subsystems = []subsystem{n.cards, n.market, n.bridge, n.conv, n.alloc}
+	n.signage = venues.New(venues.Config{Network: cfg.Network, Records: n.store.Records(store.NSVenue), Limiter: n.limiter,
+		Logger: log.With("sub", "venues")}, sv)
+	n.subsystems = []subsystem{n.cards, n.market, n.bridge, n.conv, n.alloc, n.signage}
 	return nil
 }
 
@@ -71,6 +74,10 @@ func (n *Node) Conversions() *convert.Service { return n.conv }
 // Allocation is the stored-value allocation subsystem.
 func (n *Node) Allocation() *allocation.Service { return n.alloc }
 
+// Venues is the signage subsystem (venue maps, stores, where a card is
+// accepted).
+func (n *Node) Venues() *venues.Service { return n.signage }
+
 // services is the node as its subsystems see it: each declares the part
 // it needs as an interface, and services implements them all.
 type services struct{ n *Node }
@@ -81,6 +88,7 @@ var (
 	_ bridge.Node     = services{}
 	_ convert.Node    = services{}
 	_ allocation.Node = services{}
+	_ venues.Node     = services{}
 )
 
 func (s services) View(fn func(v *ledger.Overlay)) { s.n.pool.View(fn) }

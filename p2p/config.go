@@ -113,6 +113,10 @@ func TxTopicName(network string) string { return topicName(network, "tx", 1) }
 // OfferTopicName is the gossip topic of exchange offers on network.
 func OfferTopicName(network string) string { return topicName(network, "offer", 1) }
 
+// VenueTopicName is the gossip topic of venue records (signage) on
+// network.
+func VenueTopicName(network string) string { return topicName(network, "venue", 1) }
+
 // EvidenceTopicName is the gossip topic of misbehaviour evidence (for
 // example cloned cards) on network.
 func EvidenceTopicName(network string) string { return topicName(network, "evidence", 1) }

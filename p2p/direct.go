@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -243,4 +244,81 @@ func (t *Topic) Joins(buffer int) (<-chan peer.ID, error) {
 		}
 	}()
 	return joined, nil
+}
+
+// handOverTries is how many times HandOver tries to reach one joining
+// peer.
+const handOverTries = 3
+
+// handOverParallel bounds the hand-overs under way at once.
+const handOverParallel = 8
+
+// HandOver gives each peer that joins the topic (see Joins) what payloads
+// returns at that moment, with SendDirect. A send that fails while the
+// peer is still on the topic is tried again after the host's
+// DirectInterval, with payloads' answer then, up to three tries: the
+// usual failure is a peer that took a direct send from this host within
+// its interval (this node restarted quickly) and refused this one unread,
+// and gossip cannot bring it the payloads either (its seen cache holds
+// them, or this node published them before it had peers). Sends run
+// concurrently, a few at a time. Call HandOver or Joins, once per topic.
+func (t *Topic) HandOver(payloads func() [][]byte) error {
+	joined, err := t.Joins(64)
+	if err != nil {
+		return err
+	}
+	h := t.h
+	sem := make(chan struct{}, handOverParallel)
+	// once sends to p; it reports whether another try may help.
+	once := func(p peer.ID, try int) bool {
+		select {
+		case sem <- struct{}{}:
+		case <-h.ctx.Done():
+			return false
+		}
+		defer func() { <-sem }()
+		raws := payloads()
+		if len(raws) > MaxDirectPayloads {
+			raws = raws[:MaxDirectPayloads]
+		}
+		if len(raws) == 0 {
+			return false
+		}
+		err := t.SendDirect(h.ctx, p, raws)
+		if err == nil || h.ctx.Err() != nil {
+			return false
+		}
+		h.log.Debug("hand-over to a peer that joined failed", "topic", t.name, "peer", p.String(), "payloads", len(raws),
+			"try", try, "err", err)
+		return true
+	}
+	send := func(p peer.ID) {
+		for try := 1; once(p, try) && try < handOverTries; try++ {
+			select {
+			case <-h.ctx.Done():
+				return
+			case <-time.After(h.s.directInterval + time.Second):
+			}
+			if !slices.Contains(t.t.ListPeers(), p) {
+				return
+			}
+		}
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		for {
+			select {
+			case <-h.ctx.Done():
+				return
+			case p := <-joined:
+				h.wg.Add(1)
+				go func() {
+					defer h.wg.Done()
+					send(p)
+				}()
+			}
+		}
+	}()
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,5 +212,44 @@ func TestAttackDirectSendsAreAHandOverNotAChannel(t *testing.T) {
 	waitFor(t, 10*time.Second, "C throttled at A", func() bool { return a.PeerBudget(c.ID()).Throttled })
 	if err := tc.SendDirect(ctx, a.ID(), [][]byte{[]byte("fine 2")}); err == nil || validated("fine") != 0 {
 		t.Fatalf("a throttled peer's direct send: %v, %d validated", err, validated("fine"))
+	}
+}
+
+// TestHandOverTriesAgainAfterARefusedSend: a peer refuses a second direct
+// send from one host within its interval (a node that restarted quickly
+// hands over again). The hand-over tries again once the interval is over,
+// with the payloads of that moment, and the peer gets them; without the
+// second try they would wait for gossip's seen period (2 minutes).
+func TestHandOverTriesAgainAfterARefusedSend(t *testing.T) {
+	checkLeaks(t)
+	const every = time.Second
+	a := newHost(t, func(c *Config) { c.directInterval = every })
+	ta := joinTx(t, a, newRecorder(nil))
+	primed := make(chan struct{})
+	var asked atomic.Int32
+	if err := ta.HandOver(func() [][]byte {
+		<-primed // the peer has just taken another direct send from A
+		asked.Add(1)
+		return [][]byte{[]byte("handed over")}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.HandOver(func() [][]byte { return nil }); err == nil {
+		t.Fatal("HandOver twice on one topic: no error")
+	}
+	b := newHost(t, bootstrapFrom(a), func(c *Config) { c.directInterval = every })
+	rb := newRecorder(nil)
+	joinTx(t, b, rb)
+	waitFor(t, 10*time.Second, "A sees B on the topic", func() bool { return slices.Contains(ta.t.ListPeers(), b.ID()) })
+	if err := ta.SendDirect(context.Background(), b.ID(), [][]byte{[]byte("primer")}); err != nil {
+		t.Fatalf("the primer: %v", err)
+	}
+	close(primed)
+	waitFor(t, 10*time.Second, "B validates the hand-over", func() bool { return rb.seen("handed over") == 1 })
+	if n := asked.Load(); n != 2 {
+		t.Fatalf("the hand-over asked for its payloads %d times, want 2 (refused, then taken)", n)
+	}
+	if rb.sender("handed over") != a.ID() {
+		t.Fatalf("the hand-over came from %s", rb.sender("handed over"))
 	}
 }

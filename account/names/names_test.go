@@ -1,14 +1,11 @@
 package names
 
 import (
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/anonex/anonex/internal/purity"
 	"github.com/anonex/anonex/ledger"
 	"github.com/cosmos/go-bip39"
 	"pgregory.net/rapid"
@@ -131,37 +128,17 @@ func TestValid(t *testing.T) {
 }
 
 // TestPure enforces the package contract: no go-ethereum (and nothing but
-// the standard library, the ledger and the BIP-39 word list, plus the test
-// helpers) is imported by any file of this package, tests included.
+// the standard library, the ledger and the BIP-39 word list) is imported by
+// any file of this package; its tests may add rapid and the checker.
 func TestPure(t *testing.T) {
-	allowed := map[string]bool{
-		"github.com/anonex/anonex/ledger": true,
-		"github.com/cosmos/go-bip39":      true,
-		"pgregory.net/rapid":              true, // tests only
-	}
-	files, err := filepath.Glob("*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no sources found: %v", err)
-	}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range ast.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			first, _, _ := strings.Cut(p, "/")
-			std := !strings.Contains(first, ".")
-			if std || allowed[p] {
-				continue
-			}
-			t.Errorf("%s imports %s; package names may import only the standard library, ledger and go-bip39", f, p)
-		}
-	}
+	purity.Check(t, purity.Rules{
+		StdlibOnly:     true,
+		Allowed:        []string{"github.com/anonex/anonex/ledger", "github.com/cosmos/go-bip39"},
+		AllowedInTests: []string{"pgregory.net/rapid", "github.com/anonex/anonex/internal/purity"},
+		Tests:          true,
+		MinFiles:       2,
+		Why:            "package names may import only the standard library, ledger and go-bip39",
+	})
 }
 
 func BenchmarkName(b *testing.B) {

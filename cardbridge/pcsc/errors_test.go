@@ -56,3 +56,27 @@ func TestVPCDReaderName(t *testing.T) {
 		t.Fatal(VPCDReaderName(0), VPCDReaderName(1))
 	}
 }
+
+func TestVPCDIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int
+		ok   bool
+	}{
+		{"Virtual PCD 00 00", 0, true},
+		{"Virtual PCD 00 01", 1, true},
+		{"Virtual PCD [Vpcd] 00 01", 0, false},
+		{"vpcd Virtual PCD 00 12 extra", 12, true},
+		{"Gemalto USB Reader 00 00", 0, false},
+		{"Virtual PCD 00 ", 0, false},
+	} {
+		if n, ok := VPCDIndex(tc.name); n != tc.n || ok != tc.ok {
+			t.Errorf("VPCDIndex(%q) = %d, %v; want %d, %v", tc.name, n, ok, tc.n, tc.ok)
+		}
+	}
+	err := &NoReaderError{Index: 2, Readers: []string{"Virtual PCD 00 00", "Virtual PCD 00 01", "Other"}}
+	if !errors.Is(err, ErrUnknownReader) || err.Error() != `pcsc: no reader 2 ("Virtual PCD 00 02"): pcscd has reader `+
+		`0 (Virtual PCD 00 00), 1 (Virtual PCD 00 01), "Other" (not a vpcd reader)` {
+		t.Errorf("NoReaderError: %v", err)
+	}
+}

@@ -72,21 +72,63 @@ func (c *Context) Readers() ([]string, error) {
 func VPCDReaderName(n int) string { return fmt.Sprintf("Virtual PCD 00 %02d", n) }
 
 // VPCDReader finds the reader whose name contains VPCDReaderName(n). It
-// fails with ErrNoService when there is none (vsmartcard-vpcd is not
-// installed, or pcscd runs without it).
+// fails with ErrNoService when pcscd has no vpcd reader at all
+// (vsmartcard-vpcd is not installed, or pcscd runs without it), and with a
+// *NoReaderError (ErrUnknownReader), which lists the readers there are,
+// when it has others but not n.
 func (c *Context) VPCDReader(n int) (string, error) {
 	rs, err := c.Readers()
 	if err != nil {
 		return "", err
 	}
 	want := VPCDReaderName(n)
+	vpcd := false
 	for _, r := range rs {
 		if strings.Contains(r, want) {
 			return r, nil
 		}
+		_, ok := VPCDIndex(r)
+		vpcd = vpcd || ok
 	}
-	return "", fmt.Errorf("%w: no reader named %q among %q; %s", ErrNoService, want, rs, Hint)
+	if !vpcd {
+		return "", fmt.Errorf("%w: no vpcd reader among %q; %s", ErrNoService, rs, Hint)
+	}
+	return "", &NoReaderError{Index: n, Readers: rs}
 }
+
+// VPCDIndex is the index n of a vpcd reader's name (VPCDReaderName(n) in
+// it); ok is false for any other reader.
+func VPCDIndex(reader string) (n int, ok bool) {
+	const prefix = "Virtual PCD 00 "
+	i := strings.Index(reader, prefix)
+	if i < 0 || len(reader) < i+len(prefix)+2 {
+		return 0, false
+	}
+	_, err := fmt.Sscanf(reader[i+len(prefix):i+len(prefix)+2], "%02d", &n)
+	return n, err == nil
+}
+
+// NoReaderError reports a vpcd reader index pcscd does not have, with the
+// readers it has. It matches ErrUnknownReader.
+type NoReaderError struct {
+	Index   int
+	Readers []string // every reader pcscd has
+}
+
+func (e *NoReaderError) Error() string {
+	var have []string
+	for _, r := range e.Readers {
+		if i, ok := VPCDIndex(r); ok {
+			have = append(have, fmt.Sprintf("%d (%s)", i, r))
+		} else {
+			have = append(have, fmt.Sprintf("%q (not a vpcd reader)", r))
+		}
+	}
+	return fmt.Sprintf("pcsc: no reader %d (%q): pcscd has reader %s", e.Index, VPCDReaderName(e.Index), strings.Join(have, ", "))
+}
+
+// Is makes errors.Is(err, ErrUnknownReader) hold.
+func (e *NoReaderError) Is(target error) bool { return target == ErrUnknownReader }
 
 // WaitCard blocks until a responsive card is in reader (returning at once
 // if one is), or ctx ends. It waits in SCardGetStatusChange on a context

@@ -162,9 +162,12 @@ func TestTerminalPaymentsThroughPCSC(t *testing.T) {
 	if got := e.setAmount(1); got != 1000 {
 		t.Fatalf("the load reached the card by itself: %d", got)
 	}
-	// … and pays 30.00 online: the terminal writes the update value first.
+	// … and pays 30.00 online: the terminal writes the update value first,
+	// and reports it (T 100.00 → 140.00).
 	if r := e.pay(1, 3000, e.pins[1]); r.Status != "approved" || r.Mode != "online" {
 		t.Fatalf("30.00 with 10.00 on the card and 40.00 settled: %+v", r)
+	} else if len(r.Updates) != 1 || r.Updates[0] != (terminal.Update{Asset: e.eur, Before: "10000", After: "14000"}) {
+		t.Fatalf("the update value written: %+v", r.Updates)
 	}
 	if got := e.setAmount(1); got != 2000 {
 		t.Fatalf("card 1 ends at %d, want 2000", got)
@@ -178,7 +181,7 @@ func TestTerminalPaymentsThroughPCSC(t *testing.T) {
 // TestTerminalDeclines: every decline carries its code and plain words.
 func TestTerminalDeclines(t *testing.T) {
 	e := newCardEnv(t)
-	if r := e.pay(0, 50000, e.pins[0]); r.Status != "declined" || r.Code != terminal.CodeInsufficientFunds {
+	if r := e.pay(0, 50000, e.pins[0]); r.Status != "declined" || r.Code != terminal.CodeInsufficientFunds || r.Available != "10000" {
 		t.Fatalf("500.00 on a 100.00 card: %+v", r)
 	}
 	for i, want := range []string{terminal.CodeWrongPIN, terminal.CodeWrongPIN, terminal.CodePINBlocked, terminal.CodePINBlocked} {
@@ -425,9 +428,21 @@ func TestConversionAtPaymentThroughPCSC(t *testing.T) {
 	}
 	m0, _ := e.n.Account(e.ctx, e.cfg.Payee.Hex())
 	e.cfg.PIN = func() (string, error) { return e.pins[1], nil }
+	// The cardholder sees the wallet's quote before the card signs, and
+	// may refuse it: the card signs nothing.
+	var quoted []terminal.Quote
+	e.cfg.Confirm = func(q terminal.Quote) bool { quoted = append(quoted, q); return false }
+	if r := terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(1250)); r.Status != "declined" ||
+		r.Code != terminal.CodeNotConfirmed || len(quoted) != 1 || quoted[0].Asset != eth || quoted[0].Amount.IsZero() || ethD() != 0 {
+		t.Fatalf("12.50 EUR from ETH, quote refused: %+v, quotes %+v", r, quoted)
+	}
+	e.cfg.Confirm = func(q terminal.Quote) bool { quoted = append(quoted, q); return true }
 	r := terminal.PayConverted(e.ctx, e.cfg, e.reader(1), e.eur, uint256.NewInt(1250))
 	if r.Status != "approved" || r.Conversion == nil || r.Conversion.Asset != eth {
 		t.Fatalf("12.50 EUR from ETH: %+v", r)
+	}
+	if len(quoted) != 2 || quoted[1].Amount.Dec() != r.Conversion.Amount || quoted[1].FiatAmount.Uint64() != 1250 {
+		t.Fatalf("the quote accepted %+v, the conversion %+v", quoted[1], r.Conversion)
 	}
 	paid, _ := uint256.FromDecimal(r.Conversion.Amount)
 	if got := ethD(); got != paid.Uint64() {

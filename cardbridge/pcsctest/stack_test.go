@@ -104,7 +104,9 @@ func TestReadersAndATR(t *testing.T) {
 	if r, err := pc.VPCDReader(0); err != nil || !strings.Contains(r, "Virtual PCD 00 00") {
 		t.Fatalf("reader 0: %q %v", r, err)
 	}
-	if _, err := pc.VPCDReader(7); !errors.Is(err, pcsc.ErrNoService) {
+	// A reader that is not there: the readers that are, by index.
+	if _, err := pc.VPCDReader(7); !errors.Is(err, pcsc.ErrUnknownReader) || !strings.Contains(err.Error(), "no reader 7") ||
+		!strings.Contains(err.Error(), "0 (Virtual PCD 00 00)") || !strings.Contains(err.Error(), "1 (Virtual PCD 00 01)") {
 		t.Fatalf("reader 7: %v", err)
 	}
 	if _, err := pc.Connect(rs[0]); !errors.Is(err, pcsc.ErrNoCard) {

@@ -23,6 +23,17 @@ type ConversionRequest struct {
 	cardproto.ConvertRequestResponse
 }
 
+// Quote is a conversion as the card owner's wallet approved it, shown to
+// Config.Confirm before the card signs: the card pays Amount of Asset (to
+// its owner, who pays FiatAmount of Fiat to the merchant).
+type Quote struct {
+	Card       ledger.Address
+	Fiat       ledger.Hash
+	FiatAmount uint256.Int
+	Asset      ledger.Hash
+	Amount     uint256.Int
+}
+
 // Conversion is what a converted payment took from the card.
 type Conversion struct {
 	Asset  ledger.Hash `json:"asset"`
@@ -39,7 +50,8 @@ type Conversion struct {
 // once the fiat leg has settled to its payee.
 func PayConverted(ctx context.Context, cfg *Config, t cardclient.Transport, fiat ledger.Hash, amount *uint256.Int) (r Result) {
 	ct := &counting{t: t}
-	defer func() { r.APDUs = ct.n }()
+	var ups []Update
+	defer func() { r.APDUs, r.Updates = ct.n, ups }()
 	cl := cardclient.New(ct)
 	info, res, ok := begin(cfg, cl)
 	if !ok {
@@ -49,12 +61,12 @@ func PayConverted(ctx context.Context, cfg *Config, t cardclient.Transport, fiat
 	if !ok {
 		return withCard(res, info)
 	}
-	return withCard(payConverted(ctx, cfg, cl, info, &st, fiat, amount), info)
+	return withCard(payConverted(ctx, cfg, cl, info, &st, fiat, amount, &ups), info)
 }
 
 // payConverted converts for a card whose online checks passed (st is its
 // status then).
-func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, st *cardproto.Status, fiat ledger.Hash, amount *uint256.Int) Result {
+func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, st *cardproto.Status, fiat ledger.Hash, amount *uint256.Int, ups *[]Update) Result {
 	const mode = "online"
 	// Bring every other purse's T up to what has settled: the card pays a
 	// conversion from confirmed value only.
@@ -67,7 +79,7 @@ func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 			return decline(mode, CodeNetwork, "no update value: %v", err)
 		}
 		if !upToDate {
-			if err := cl.Update(&u); err != nil {
+			if err := writeUpdate(cl, &u, &p.T, ups); err != nil {
 				return cardError(mode, err)
 			}
 		}
@@ -95,6 +107,9 @@ func payConverted(ctx context.Context, cfg *Config, cl *cardclient.Client, info 
 	ap, err := cfg.Net.RequestConversion(ctx, rel)
 	if err != nil {
 		return decline(mode, CodeRefused, "the card's wallet did not approve the conversion: %v", err)
+	}
+	if cfg.Confirm != nil && !cfg.Confirm(Quote{Card: info.Address, Fiat: fiat, FiatAmount: *amount, Asset: ap.Asset, Amount: ap.Amount}) {
+		return decline(mode, CodeNotConfirmed, "the conversion was not accepted: the card signed nothing, nothing was paid")
 	}
 	// The purse that pays has its own no-PIN limit, in its units: the
 	// card keeps the request across a VERIFY.

@@ -90,6 +90,11 @@ type Config struct {
 	// Convert lets an online payment that the card cannot make in the
 	// terminal's asset convert from another of its purses (PayConverted).
 	Convert bool
+	// Confirm, when set, is shown a conversion's quote once the card
+	// owner's wallet approved it and before the card signs anything;
+	// false declines the payment (CodeNotConfirmed) with nothing signed.
+	// Nil converts without asking.
+	Confirm func(Quote) bool
 	// Rand is where the payment challenges come from. Default
 	// crypto/rand.Reader.
 	Rand io.Reader
@@ -107,6 +112,7 @@ const (
 	CodeCardRemoved       = "card_removed"
 	CodeNetwork           = "network_unavailable"
 	CodeRefused           = "refused"
+	CodeNotConfirmed      = "not_confirmed"
 )
 
 // Result is the outcome of one payment.
@@ -124,6 +130,30 @@ type Result struct {
 	InDoubt *ledger.Hash `json:"in_doubt,omitempty"`
 	// Conversion is set for a payment converted from another asset.
 	Conversion *Conversion `json:"conversion,omitempty"`
+	// Updates are the update values the terminal wrote to the card's
+	// purses during the payment (a load or a credit settled since the
+	// card was last online), in the order written.
+	Updates []Update `json:"updates,omitempty"`
+	// Available is what the card's purse could spend (base units: T − D,
+	// with received value) when the card declined for insufficient funds.
+	Available string `json:"available_units,omitempty"`
+}
+
+// Update is an update value the terminal wrote to a purse of the card:
+// its T, the settled credits its issuer signed, before and after.
+type Update struct {
+	Asset  ledger.Hash `json:"asset"`
+	Before string      `json:"t_before_units"`
+	After  string      `json:"t_after_units"`
+}
+
+// writeUpdate writes an update value to the card and records it.
+func writeUpdate(cl *cardclient.Client, u *cardproto.Update, before *uint256.Int, ups *[]Update) error {
+	if err := cl.Update(u); err != nil {
+		return err
+	}
+	*ups = append(*ups, Update{Asset: u.Asset, Before: before.Dec(), After: u.Total.Dec()})
+	return nil
 }
 
 func decline(mode, code, format string, args ...any) Result {
@@ -144,7 +174,8 @@ func (c *counting) Transmit(cmd apdu.Command) (apdu.Response, error) {
 // Pay takes a payment from the card behind t.
 func Pay(ctx context.Context, cfg *Config, t cardclient.Transport, asset ledger.Hash, amount *uint256.Int) (r Result) {
 	ct := &counting{t: t}
-	defer func() { r.APDUs = ct.n }()
+	var ups []Update
+	defer func() { r.APDUs, r.Updates = ct.n, ups }()
 	cl := cardclient.New(ct)
 	info, res, ok := begin(cfg, cl)
 	if !ok {
@@ -159,7 +190,7 @@ func Pay(ctx context.Context, cfg *Config, t cardclient.Transport, asset ledger.
 			return withCard(res, info)
 		}
 	}
-	return withCard(payOnline(ctx, cfg, cl, info, asset, amount), info)
+	return withCard(payOnline(ctx, cfg, cl, info, asset, amount, &ups), info)
 }
 
 // begin selects the card and checks its certificate.
@@ -289,7 +320,7 @@ func verifyPIN(cfg *Config, cl *cardclient.Client) (Result, bool) {
 	return Result{}, true
 }
 
-func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int) Result {
+func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info cardproto.Info, asset ledger.Hash, amount *uint256.Int, ups *[]Update) Result {
 	st, res, ok := onlineChecks(ctx, cfg, cl, info)
 	if !ok {
 		return res
@@ -302,7 +333,7 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 	}
 	if purse == nil {
 		if cfg.Convert {
-			return payConverted(ctx, cfg, cl, info, &st, asset, amount)
+			return payConverted(ctx, cfg, cl, info, &st, asset, amount, ups)
 		}
 		return decline("online", CodeRefused, "the card holds no purse in this asset")
 	}
@@ -310,21 +341,24 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 	if u, upToDate, err := cfg.Net.UpdateValue(ctx, info.Address, asset, purse.Seq); err != nil {
 		return decline("online", CodeNetwork, "no update value: %v", err)
 	} else if !upToDate {
-		if err := cl.Update(&u); err != nil {
+		if err := writeUpdate(cl, &u, &purse.T, ups); err != nil {
 			return cardError("online", err)
 		}
 		purse.T = u.Total
 	}
-	if cfg.Convert {
-		// What the purse can pay: T − D, plus unconfirmed received value
-		// (counted in the first purse only).
-		spend := new(uint256.Int).Set(&purse.T)
-		if st.Purses[0].Asset == asset {
-			spend.Add(spend, &st.ReceivedValue)
-		}
-		if purse.D.Gt(spend) || new(uint256.Int).Sub(spend, &purse.D).Lt(amount) {
-			return payConverted(ctx, cfg, cl, info, &st, asset, amount)
-		}
+	// What the purse can pay: T − D, plus unconfirmed received value
+	// (counted in the first purse only).
+	spend := new(uint256.Int).Set(&purse.T)
+	if st.Purses[0].Asset == asset {
+		spend.Add(spend, &st.ReceivedValue)
+	}
+	if purse.D.Gt(spend) {
+		spend.Clear()
+	} else {
+		spend.Sub(spend, &purse.D)
+	}
+	if cfg.Convert && spend.Lt(amount) {
+		return payConverted(ctx, cfg, cl, info, &st, asset, amount, ups)
 	}
 	if res, ok := askPIN(cfg, cl, amount, &purse.Limits); !ok {
 		return res
@@ -339,6 +373,9 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 		r := cardError("online", err)
 		if !errors.As(err, new(*apdu.SWError)) {
 			r.InDoubt = &req.Challenge
+		}
+		if r.Code == CodeInsufficientFunds {
+			r.Available = spend.Dec()
 		}
 		return r
 	}
@@ -370,26 +407,48 @@ func payOnline(ctx context.Context, cfg *Config, cl *cardclient.Client, info car
 
 // cardError turns a card's answer or a transport failure into a decline.
 func cardError(mode string, err error) Result {
+	code, reason := Refusal(err)
+	return decline(mode, code, "%s", reason)
+}
+
+// Refusal says in words what a card's answer (an *apdu.SWError) or a
+// failure to reach the card means, with the decline code a payment gets
+// for it. Every program that drives a card (a terminal, the wallet's card
+// commands) says it the same way.
+func Refusal(err error) (code, reason string) {
 	var swe *apdu.SWError
-	if errors.As(err, &swe) {
-		if left, ok := apdu.WrongPIN(swe.SW); ok {
-			return decline(mode, CodeWrongPIN, "wrong PIN, %d tries left", left)
-		}
-		switch swe.SW {
-		case apdu.SWBlocked:
-			return decline(mode, CodePINBlocked, "the PIN is blocked (unblock it with the PUK)")
-		case apdu.SWInsufficientFunds:
-			return decline(mode, CodeInsufficientFunds, "insufficient funds on the card")
-		case apdu.SWOfflineLimit:
-			return decline(mode, CodeLimitExceeded, "the card's offline limit is exceeded")
-		case apdu.SWSecurityNotSatisfied:
-			return decline(mode, CodeRefused, "the card wants the PIN")
-		case apdu.SWUntrustedIssuer, apdu.SWDataInvalid:
-			return decline(mode, CodeCounterfeit, "the card refused a signed value: %v", err)
-		}
-		return decline(mode, CodeRefused, "the card refused: %v", err)
+	if !errors.As(err, &swe) {
+		return CodeCardRemoved, fmt.Sprintf("the card was removed or did not answer: %v", err)
 	}
-	return decline(mode, CodeCardRemoved, "the card was removed or did not answer: %v", err)
+	if left, ok := apdu.WrongPIN(swe.SW); ok {
+		if left == 0 {
+			return CodePINBlocked, "wrong PIN, no try left: the PIN is blocked (unblock it with the PUK)"
+		}
+		return CodeWrongPIN, fmt.Sprintf("wrong PIN, %d tries left", left)
+	}
+	switch swe.SW {
+	case apdu.SWBlocked:
+		return CodePINBlocked, "the PIN is blocked (unblock it with the PUK)"
+	case apdu.SWInsufficientFunds:
+		return CodeInsufficientFunds, "insufficient funds on the card"
+	case apdu.SWOfflineLimit:
+		return CodeLimitExceeded, "the card's offline limit is exceeded"
+	case apdu.SWSecurityNotSatisfied:
+		return CodeRefused, "the card wants the PIN"
+	case apdu.SWUntrustedIssuer:
+		return CodeCounterfeit, "the card does not trust the issuer of what it was given (a certificate or a signed value of another issuer)"
+	case apdu.SWDataInvalid:
+		return CodeCounterfeit, "the card refused a signed value: a signature, certificate or challenge does not verify"
+	case apdu.SWNotFound:
+		return CodeRefused, "the card holds no purse in this asset"
+	case apdu.SWNotEnoughMemory:
+		return CodeRefused, "the card holds as many unconfirmed records as it can: it must go online first (any online terminal, or anonex card update)"
+	case apdu.SWConditionsNotSatisfied:
+		return CodeRefused, "the card cannot do this in its present state (not personalized, terminated, or no challenge given)"
+	case apdu.SWWrongData:
+		return CodeRefused, "the card refused the request's data (a zero amount, an amount it cannot hold, or a payment to itself)"
+	}
+	return CodeRefused, fmt.Sprintf("the card refused: %s (status word %04X)", apdu.SWText(swe.SW), swe.SW)
 }
 
 // forwardTimeout bounds an offline payment's attempt to forward its record.

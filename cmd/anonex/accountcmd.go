@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/anonex/anonex/account"
 	"github.com/urfave/cli/v2"
@@ -154,16 +157,16 @@ func accountShowCommand() *cli.Command {
 	}
 }
 
-// accountImportCommand is `anonex account import`: import a geth V3 keystore file, or a key from a mnemonic (--mnemonic-file, --index).
+// accountImportCommand is `anonex account import`: import geth V3 keystore files (one, several, or every file of a directory), or a key from a mnemonic (--mnemonic-file, --index).
 func accountImportCommand(light *cli.BoolFlag) *cli.Command {
 	return &cli.Command{
 		Name:      "import",
-		Usage:     "import a geth V3 keystore file, or a key from a mnemonic (--mnemonic-file, --index)",
-		ArgsUsage: "[KEYFILE]",
+		Usage:     "import geth V3 keystore files (several, or every file of a directory: a bulk import), or a key from a mnemonic (--mnemonic-file, --index)",
+		ArgsUsage: "[KEYFILE|DIR ...]",
 		Flags: []cli.Flag{light,
 			&cli.StringFlag{Name: "mnemonic-file", Usage: "read a BIP-39 mnemonic from `FILE`"},
 			&cli.UintFlag{Name: "index", Usage: "account index i of m/44'/60'/0'/0/i"},
-			&cli.StringFlag{Name: "source-password-file", Usage: "password of the imported keyfile (default: --password-file)"}},
+			&cli.StringFlag{Name: "source-password-file", Usage: "password of the imported keyfiles (default: --password-file)"}},
 		Action: func(c *cli.Context) error {
 			ks, err := openKeys(c)
 			if err != nil {
@@ -172,12 +175,11 @@ func accountImportCommand(light *cli.BoolFlag) *cli.Command {
 			if ks.store == nil {
 				return fmt.Errorf("--keystore must be a directory for 'account import'")
 			}
-			pass, err := newPassword(ks)
-			if err != nil {
-				return err
-			}
-			var e account.Entry
 			if f := c.String("mnemonic-file"); f != "" {
+				pass, err := newPassword(ks)
+				if err != nil {
+					return err
+				}
 				b, err := os.ReadFile(f)
 				if err != nil {
 					return err
@@ -186,31 +188,103 @@ func accountImportCommand(light *cli.BoolFlag) *cli.Command {
 				if err != nil {
 					return err
 				}
-				e, err = ks.store.Create(k, pass, c.Bool("light"))
+				e, err := ks.store.Create(k, pass, c.Bool("light"))
 				if err != nil {
 					return err
 				}
-			} else {
-				src := c.Args().First()
-				if src == "" {
-					return fmt.Errorf("give a keyfile to import, or --mnemonic-file")
-				}
-				srcPass := pass
-				if f := c.String("source-password-file"); f != "" {
-					b, err := os.ReadFile(f)
-					if err != nil {
-						return err
-					}
-					srcPass = trimNL(string(b))
-				}
-				if e, err = ks.store.Import(src, srcPass, pass, c.Bool("light")); err != nil {
+				out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path}
+				return output(c, out, func() { fmt.Printf("imported %s (%s)\n  keystore %s\n", e.Name, e.Address.Hex(), e.Path) })
+			}
+			srcs, err := keyFiles(c.Args().Slice())
+			if err != nil {
+				return err
+			}
+			if len(srcs) == 0 {
+				return fmt.Errorf("give a keyfile (or several, or a directory) to import, or --mnemonic-file")
+			}
+			pass, err := newPassword(ks)
+			if err != nil {
+				return err
+			}
+			srcPass := pass
+			if f := c.String("source-password-file"); f != "" {
+				b, err := os.ReadFile(f)
+				if err != nil {
 					return err
 				}
+				srcPass = trimNL(string(b))
 			}
-			out := map[string]string{"name": e.Name, "address": e.Address.Hex(), "keystore": e.Path}
-			return output(c, out, func() { fmt.Printf("imported %s (%s)\n  keystore %s\n", e.Name, e.Address.Hex(), e.Path) })
+			type imported struct {
+				File     string `json:"file"`
+				Name     string `json:"name,omitempty"`
+				Address  string `json:"address,omitempty"`
+				Keystore string `json:"keystore,omitempty"`
+				Error    string `json:"error,omitempty"`
+			}
+			// Each key file costs a scrypt decryption and one more to store
+			// it: a bulk import takes a while, shown on a terminal.
+			var outs []imported
+			var failed []error
+			p := startProgress(c, "importing", len(srcs))
+			for i, src := range srcs {
+				p.set(i, "")
+				e, err := ks.store.Import(src, srcPass, pass, c.Bool("light"))
+				if err != nil {
+					outs = append(outs, imported{File: src, Error: err.Error()})
+					failed = append(failed, fmt.Errorf("%s: %w", src, err))
+					continue
+				}
+				outs = append(outs, imported{File: src, Name: e.Name, Address: e.Address.Hex(), Keystore: e.Path})
+			}
+			p.stop()
+			if len(srcs) == 1 && len(failed) == 1 {
+				return failed[0]
+			}
+			var v any = outs
+			if len(srcs) == 1 {
+				v = map[string]string{"name": outs[0].Name, "address": outs[0].Address, "keystore": outs[0].Keystore}
+			}
+			if err := output(c, v, func() {
+				for _, o := range outs {
+					if o.Error == "" {
+						fmt.Printf("imported %s (%s)\n  keystore %s\n", o.Name, o.Address, o.Keystore)
+					}
+				}
+			}); err != nil {
+				return err
+			}
+			if len(failed) > 0 {
+				return fmt.Errorf("imported %d of %d key files: %w", len(srcs)-len(failed), len(srcs), errors.Join(failed...))
+			}
+			return nil
 		},
 	}
+}
+
+// keyFiles expands the arguments of a bulk import: files as they are, a
+// directory into its regular files (not hidden ones), in name order.
+func keyFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		des, err := os.ReadDir(a)
+		if err != nil {
+			return nil, err
+		}
+		for _, de := range des {
+			if de.Type().IsRegular() && !strings.HasPrefix(de.Name(), ".") {
+				out = append(out, filepath.Join(a, de.Name()))
+			}
+		}
+	}
+	return out, nil
 }
 
 // accountExportCommand is `anonex account export`: write an account's V3 keystore file (geth reads it) to --out.

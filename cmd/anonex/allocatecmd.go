@@ -87,23 +87,46 @@ func allocateCommand() *cli.Command {
 					return err
 				}
 			}
-			return output(c, res, func() {
-				how := "proven least"
-				if !res.Exact {
-					how = "at most " + res.Bound + " above the least"
-				}
-				fmt.Printf("pay %s %s at %s from %d items of %d (left behind %s, %s; %s in %s)\n",
-					res.Amount, res.Symbol, res.Merchant.Hex(), len(res.Spends), res.Items, res.Residual, how, res.Method, res.Took)
-				for _, sp := range res.Spends {
-					fmt.Printf("  %-10s %-8s from %s (of %s) by %s\n", sp.Amount, sp.Symbol, sp.Account.Hex(), sp.Balance, sp.Access)
-				}
-				if f := c.String("out"); f != "" {
-					fmt.Printf("written to %s: anonex terminal redeem --auth %s\n", f, f)
-				}
-			})
+			d := newDisplay(c, cl)
+			return output(c, res, func() { printAllocation(d, res, c.String("out")) })
 		},
 	}
 }
+
+// printAllocation shows an allocation: what each chosen item pays and what
+// stays on it, and what stays behind on gift cards (an open balance keeps
+// its rest spendable anywhere: nothing is left behind on it).
+func printAllocation(d *display, res api.AllocateResult, out string) {
+	how := "proven least"
+	if !res.Exact {
+		how = "at most " + res.Bound + " " + res.Symbol + " above the least"
+	}
+	left := "nothing left behind on gift cards"
+	if !zeroAmount(res.Residual) {
+		left = res.Residual + " " + res.Symbol + " left behind on gift cards"
+	}
+	fmt.Printf("pay %s %s at %s from %d of %d items: %s (%s; %s in %s)\n", res.Amount, res.Symbol, d.account(res.Merchant),
+		len(res.Spends), res.Items, left, how, res.Method, res.Took)
+	tw := table()
+	for _, sp := range res.Spends {
+		kind := "gift card"
+		if sp.Open {
+			kind = "open balance"
+		}
+		rest := sp.Left + " " + sp.Symbol + " left on it"
+		if zeroAmount(sp.Left) {
+			rest = "emptied"
+		}
+		fmt.Fprintf(tw, "  %s %s\tfrom %s\t%s, %s\tby %s\n", sp.Amount, sp.Symbol, d.account(sp.Account), kind, rest, sp.Access)
+	}
+	tw.Flush()
+	if out != "" {
+		fmt.Printf("written to %s: %s terminal redeem --auth %s\n", out, selfCommand(), shellQuote(out))
+	}
+}
+
+// zeroAmount tells whether an amount as the node writes it is zero.
+func zeroAmount(amount string) bool { return strings.Trim(amount, "0.") == "" }
 
 func terminalRedeemCommand() *cli.Command {
 	return &cli.Command{
@@ -198,7 +221,10 @@ func terminalRedeemCommand() *cli.Command {
 				outs = append(outs, o)
 			}
 			if api.TxStatus(c.String("wait")) == api.TxSettled {
+				p := startProgress(c, "waiting for settlement", len(outs))
+				defer p.stop()
 				for i := range outs {
+					p.set(i, "")
 					if outs[i].Tx.IsZero() {
 						continue
 					}
@@ -211,19 +237,23 @@ func terminalRedeemCommand() *cli.Command {
 						failed = errors.Join(failed, fmt.Errorf("item %s: %s: %s", outs[i].Item, info.Status, info.Reason))
 					}
 				}
+				p.stop()
 			}
+			d := newDisplay(c, cl)
 			if err := output(c, outs, func() {
-				fmt.Printf("redeem %s %s for %s\n", res.Amount, res.Symbol, key.Address().Hex())
+				fmt.Printf("redeem %s %s for %s\n", res.Amount, res.Symbol, d.account(key.Address()))
+				tw := table()
 				for _, o := range outs {
-					line := fmt.Sprintf("  %-10s %-8s %s", o.Amount, o.Symbol, o.Status)
+					line := fmt.Sprintf("  %s %s\t%s", o.Amount, o.Symbol, o.Status)
 					if !o.Tx.IsZero() {
 						line += "  " + o.Tx.Hex()
 					}
 					if o.Reason != "" {
 						line += ": " + o.Reason
 					}
-					fmt.Println(line)
+					fmt.Fprintln(tw, line)
 				}
+				tw.Flush()
 			}); err != nil {
 				return err
 			}
@@ -268,7 +298,10 @@ func convertCommand() *cli.Command {
 			if req.LoadCard == "" {
 				final[api.ConversionSettled] = true
 			}
+			p := startProgress(c, "converting", 0)
+			defer p.stop()
 			for api.ConversionStatus(c.String("wait")) != api.ConversionRequested && !final[conv.Status] {
+				p.set(0, string(conv.Status))
 				select {
 				case <-ctx.Done():
 					return fmt.Errorf("conversion %s is %s: %w", conv.ID.Hex(), conv.Status, ctx.Err())
@@ -278,14 +311,17 @@ func convertCommand() *cli.Command {
 					return err
 				}
 			}
+			p.stop()
+			d := newDisplay(c, cl)
 			if err := output(c, conv, func() {
-				fmt.Printf("conversion %s: %s\n", conv.ID.Hex(), conv.Status)
+				fmt.Printf("conversion %s of %s: %s\n", conv.ID.Hex(), d.account(conv.Account), conv.Status)
 				fmt.Printf("  %s %s → %s %s at offer %s\n", conv.GiftSpent, conv.GiftSymbol, conv.Received, conv.ToSymbol, conv.Offer.Hex())
 				if conv.FillTx != nil {
 					fmt.Printf("  fill  %s\n", conv.FillTx.Hex())
 				}
 				if conv.LoadTx != nil {
-					fmt.Printf("  load  %s onto card %s\n", conv.LoadTx.Hex(), conv.Card.Hex())
+					fmt.Printf("  load  %s onto card %s (the card takes it at its next online contact: anonex card update)\n",
+						conv.LoadTx.Hex(), d.account(*conv.Card))
 				}
 				if conv.GiftLeft != "" {
 					fmt.Printf("  %s left: %s (depleted: %v)\n", conv.GiftSymbol, conv.GiftLeft, conv.Depleted)
@@ -319,11 +355,13 @@ func cardCollectCommand(c *cli.Context, sp api.AllocateSpend, payee ledger.Addre
 			}
 		}
 	}
-	return collectCommand(sp, payee, reader, str(c, "devnet"), str(c, "node"))
+	return collectCommand(selfCommand(), sp, payee, reader, str(c, "devnet"), str(c, "node"))
 }
 
-func collectCommand(sp api.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
-	args := []string{"anonex", "terminal", "pay", "--amount", sp.Amount, "--currency", sp.Asset.Hex(), "--card", sp.Account.Hex()}
+// collectCommand is the command line of cardCollectCommand, run by self
+// (the binary, as selfCommand names it).
+func collectCommand(self string, sp api.AllocateSpend, payee ledger.Address, reader int, devnetDir, nodeURL string) string {
+	args := []string{self, "terminal", "pay", "--amount", sp.Amount, "--currency", sp.Asset.Hex(), "--card", sp.Account.Hex()}
 	if reader >= 0 {
 		args = append(args, "--reader", strconv.Itoa(reader))
 	}

@@ -114,6 +114,8 @@ func depositCommand() *cli.Command {
 				Status string `json:"status"`
 			}{res, "sent"}
 			if api.TxStatus(c.String("wait")) == api.TxSettled {
+				p := startProgress(c, "waiting for the nodes to credit the deposit", 0)
+				defer p.stop()
 				for {
 					ds, err := cl.Deposits(ctx, fmt.Sprint(res.Index))
 					if err == nil && len(ds) == 1 {
@@ -130,9 +132,12 @@ func depositCommand() *cli.Command {
 					case <-time.After(50 * time.Millisecond):
 					}
 				}
+				p.stop()
 			}
+			d := newDisplay(c, cl)
+			d.learn(asset)
 			return output(c, out, func() {
-				fmt.Printf("deposit %s %s to %s\n", ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, to.Hex())
+				fmt.Printf("deposit %s to %s\n", d.amount(asset.ID, amount), d.account(to))
 				fmt.Printf("  eth tx  %s (block %d, gas %d)\n  index   %d\n  status  %s\n", res.TxHash.Hex(), res.Block, res.GasUsed, res.Index, out.Status)
 			})
 		},
@@ -205,10 +210,12 @@ func withdrawCommand() *cli.Command {
 				}
 				res, err := cl.Submit(ctx, tx)
 				if err != nil {
-					return err
+					return newDisplay(c, cl).shortOfTx(err, tx)
 				}
 				id = res.ID
+				p := startProgress(c, "waiting for the burn to settle", 0)
 				info, err := cl.WaitTx(ctx, id)
+				p.stop()
 				if err != nil {
 					return err
 				}
@@ -217,8 +224,8 @@ func withdrawCommand() *cli.Command {
 				}
 				if api.TxStatus(wait) == api.TxSettled {
 					return output(c, info, func() {
-						printTx(fmt.Sprintf("withdraw %s %s to %s (burned; claim with --claim %s)",
-							ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, to.Hex(), id.Hex()), info)
+						printTx(fmt.Sprintf("withdraw %s to %s on Ethereum (burned; claim with --claim %s)",
+							newDisplay(c, cl).amount(asset.ID, amount), to.Hex(), id.Hex()), info)
 					})
 				}
 			}
@@ -227,12 +234,19 @@ func withdrawCommand() *cli.Command {
 				return err
 			}
 			defer ec.Close()
+			p := startProgress(c, "waiting for the attesters, then the Vault's payout", 0)
 			res, err := client.ClaimWithdrawal(ctx, cl, v, v.Transactor(key.ToECDSA()), id, 50*time.Millisecond)
+			p.stop()
 			if err != nil {
 				return err
 			}
+			d := newDisplay(c, cl)
+			what := res.Amount + " base units"
+			if w, err := cl.Withdrawal(ctx, id); err == nil && w.Withdraw != nil {
+				what = d.amountUnits(w.Withdraw.Asset, res.Amount)
+			}
 			return output(c, res, func() {
-				fmt.Printf("withdrawal %s paid to %s (%s base units)\n", id.Hex(), res.To.Hex(), res.Amount)
+				fmt.Printf("withdrawal %s paid: %s to %s on Ethereum\n", id.Hex(), what, res.To.Hex())
 				fmt.Printf("  batch       %d\n", res.Seq)
 				if res.ConfirmTx != nil {
 					fmt.Printf("  confirm tx  %s (gas %d)\n", res.ConfirmTx.Hex(), res.ConfirmGas)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -13,9 +14,11 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge"
+	"github.com/anonex/anonex/cardbridge/apdu"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/cardbridge/vcard"
@@ -28,6 +31,7 @@ import (
 var (
 	readerFlag    = &cli.IntFlag{Name: "reader", Usage: "vpcd reader `N` (0 or 1)"}
 	cardStateFlag = &cli.StringFlag{Name: "card-state", Usage: "use the virtual card in `FILE` in process instead of a reader"}
+	queueFlag     = &cli.StringFlag{Name: "queue", Usage: "the terminal's `DIR`: its record store and terminal.json (default: the devnet's terminal, else ~/.anonex/terminal)"}
 )
 
 // openCard opens the card the flags name (cardbridge.Open): through pcscd
@@ -42,12 +46,12 @@ func openCardStatus(c *cli.Context) (*cardclient.Client, cardproto.Status, func(
 	}
 	if _, err := cl.Select(); err != nil {
 		done()
-		return nil, cardproto.Status{}, nil, err
+		return nil, cardproto.Status{}, nil, cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err)
 	}
 	st, err := cl.Status()
 	if err != nil {
 		done()
-		return nil, cardproto.Status{}, nil, err
+		return nil, cardproto.Status{}, nil, cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err)
 	}
 	return cl, st, done, nil
 }
@@ -58,17 +62,77 @@ func openCard(c *cli.Context, readerIndex int, stateFile string) (*cardclient.Cl
 			for _, card := range dev.Cards {
 				if card.Index == readerIndex && card.Transport == "file" {
 					stateFile = card.State
-					fmt.Fprintln(os.Stderr, "notice: pcscd was not available to the devnet: using the card's state file in process")
+					notice(c, "notice: pcscd was not available to the devnet: using the card's state file in process\n")
 				}
 			}
 		}
 	}
 	card, err := cardbridge.Open(c.Context, cardbridge.Source{Reader: readerIndex, State: stateFile})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, readerError(c, readerIndex, stateFile, err)
 	}
 	return card.Client, func() { card.Close() }, nil
 }
+
+// readerError says which readers there are when the one asked for is not:
+// the devnet's cards by reader, or the readers pcscd has.
+func readerError(c *cli.Context, reader int, stateFile string, err error) error {
+	if stateFile != "" {
+		return fmt.Errorf("the card state file %s: %w", stateFile, err)
+	}
+	var none *pcsc.NoReaderError
+	if dev, _ := loadDevnet(c); dev != nil && len(dev.Cards) > 0 && (errors.Is(err, pcsc.ErrNoService) || errors.As(err, &none)) {
+		d := newDisplay(c, nil)
+		var have []string
+		for _, k := range dev.Cards {
+			if a, perr := ledger.ParseAddress(k.Address); perr == nil {
+				have = append(have, fmt.Sprintf("reader %d holds %s", k.Index, d.account(a)))
+			}
+		}
+		msg := fmt.Sprintf("--reader %d: the devnet has no card there: %s", reader, strings.Join(have, ", "))
+		if none != nil {
+			return fmt.Errorf("%s (%w)", msg, err)
+		}
+		// The devnet's cards run in process: pcscd is no part of it.
+		return errors.New(msg)
+	}
+	if errors.As(err, &none) {
+		return fmt.Errorf("--reader %d: %w", reader, err)
+	}
+	return err
+}
+
+// cardErr says what a card's refusal or a failure to reach it means, in
+// the words terminal pay uses (terminal.Refusal), naming the card by the
+// part it plays ("the paying card"); it unwraps to the card's error. Any
+// other error (the node's, a refusal before the card was asked) keeps its
+// own words.
+func cardErr(who string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var sw *apdu.SWError
+	if !errors.As(err, &sw) && !errors.Is(err, pcsc.ErrCardRemoved) && !errors.Is(err, pcsc.ErrNoCard) && !errors.Is(err, pcsc.ErrCardReset) {
+		return fmt.Errorf("%s: %w", who, err)
+	}
+	_, reason := terminal.Refusal(err)
+	return &cardError{who: who, reason: reason, err: err}
+}
+
+type cardError struct {
+	who, reason string
+	err         error
+}
+
+func (e *cardError) Error() string {
+	var sw *apdu.SWError
+	if errors.As(e.err, &sw) {
+		return fmt.Sprintf("%s: %s (status word %04X)", e.who, e.reason, sw.SW)
+	}
+	return e.who + ": " + e.reason
+}
+
+func (e *cardError) Unwrap() error { return e.err }
 
 func cardCommand() *cli.Command {
 	common := []cli.Flag{readerFlag, cardStateFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag}
@@ -89,17 +153,23 @@ func cardCommand() *cli.Command {
 	}
 }
 
-func printCardStatus(st *cardproto.Status) {
+func printCardStatus(d *display, st *cardproto.Status) {
 	life := []string{"blank", "keyed", "active", "terminated"}[min(int(st.Life), 3)]
-	fmt.Printf("card %s (%s)\n  owner %s\n  counter %d, PIN tries %d, PUK tries %d\n", st.Address.Hex(), life, st.Owner.Hex(),
+	fmt.Printf("card %s (%s)\n  owner %s\n  counter %d, PIN tries %d, PUK tries %d\n", d.account(st.Address), life, d.account(st.Owner),
 		st.Counter, st.PINLeft, st.PUKLeft)
-	for _, p := range st.Purses {
-		fmt.Printf("  purse %s: T %s, D %s (update %d)\n", p.Asset.Hex(), p.T.Dec(), p.D.Dec(), p.Seq)
-		fmt.Printf("    limits in its base units: offline up to %s, %d offline in a row, no PIN up to %s (`card limits` shows them in the asset)\n",
-			p.Limits.OfflineCap.Dec(), p.Limits.OfflineMax, p.Limits.NoPinLimit.Dec())
+	for i := range st.Purses {
+		p := &st.Purses[i]
+		received := new(uint256.Int)
+		if i == 0 {
+			received = &st.ReceivedValue // counted in the first purse
+		}
+		fmt.Printf("  %s purse: spends %s (T %s, D %s; update %d)\n", d.symbol(p.Asset), d.amount(p.Asset, client.SetAmount(p, received)),
+			d.amount(p.Asset, &p.T), d.amount(p.Asset, &p.D), p.Seq)
+		fmt.Printf("    offline up to %s, %d offline in a row; no PIN up to %s\n",
+			d.amount(p.Asset, &p.Limits.OfflineCap), p.Limits.OfflineMax, d.amount(p.Asset, &p.Limits.NoPinLimit))
 	}
-	if st.Received > 0 {
-		fmt.Printf("  %d received card-to-card records not yet confirmed (%s)\n", st.Received, st.ReceivedValue.Dec())
+	if st.Received > 0 && len(st.Purses) > 0 {
+		fmt.Printf("  %d received card-to-card records not yet confirmed (%s)\n", st.Received, d.amount(st.Purses[0].Asset, &st.ReceivedValue))
 	}
 }
 
@@ -120,30 +190,70 @@ func cardSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	a, doneA, err := openCard(c, c.Int("from-reader"), "")
+	if amount.IsZero() {
+		return errors.New("--amount: a card-to-card payment moves a positive amount")
+	}
+	d := newDisplay(c, n)
+	d.learn(asset)
+	fromR, toR := c.Int("from-reader"), c.Int("to-reader")
+	payer, receiver := fmt.Sprintf("the paying card (reader %d)", fromR), fmt.Sprintf("the receiving card (reader %d)", toR)
+	if fromR == toR {
+		return fmt.Errorf("--from-reader and --to-reader are both %d: the paying and the receiving card are two cards in two readers", fromR)
+	}
+	a, doneA, err := openCard(c, fromR, "")
 	if err != nil {
 		return err
 	}
 	defer doneA()
-	b, doneB, err := openCard(c, c.Int("to-reader"), "")
+	b, doneB, err := openCard(c, toR, "")
 	if err != nil {
 		return err
 	}
 	defer doneB()
 	infoA, err := a.Select()
 	if err != nil {
-		return err
+		return cardErr(payer, err)
 	}
 	infoB, err := b.Select()
 	if err != nil {
-		return err
+		return cardErr(receiver, err)
 	}
-	fmt.Fprintf(os.Stderr, "paying card   %s\nreceiving card %s\namount %s %s\n", infoA.Address.Hex(), infoB.Address.Hex(),
-		ledger.FormatAmount(amount, asset.Decimals), asset.Symbol)
+	// What the cards would refuse is said before anything is asked of
+	// them (a wrong PIN costs a try): the same card twice, a purse either
+	// lacks, too little on the paying one (card to card spends confirmed
+	// value only: T − D).
+	if infoA.Address == infoB.Address {
+		return fmt.Errorf("the cards in readers %d and %d are the same card, %s", fromR, toR, d.account(infoA.Address))
+	}
+	stA, err := a.Status()
+	if err != nil {
+		return cardErr(payer, err)
+	}
+	stB, err := b.Status()
+	if err != nil {
+		return cardErr(receiver, err)
+	}
+	pa, pb := stA.Purse(asset.ID), stB.Purse(asset.ID)
+	switch {
+	case pa == nil:
+		return fmt.Errorf("%s, %s, holds no %s purse", payer, d.account(infoA.Address), asset.Symbol)
+	case pb == nil:
+		return fmt.Errorf("%s, %s, holds no %s purse", receiver, d.account(infoB.Address), asset.Symbol)
+	}
+	if avail := client.SetAmount(pa, new(uint256.Int)); avail.Lt(amount) {
+		return fmt.Errorf("insufficient funds on %s, %s: it can send %s (T %s − D %s), the payment is %s",
+			payer, d.account(infoA.Address), d.amount(asset.ID, avail), d.amount(asset.ID, &pa.T), d.amount(asset.ID, &pa.D), d.amount(asset.ID, amount))
+	}
+	say := fmt.Fprintf
+	if c.Bool("yes") {
+		say = func(_ io.Writer, format string, args ...any) (int, error) { notice(c, format, args...); return 0, nil }
+	}
+	say(os.Stderr, "paying card    %s (reader %d)\nreceiving card %s (reader %d)\namount         %s\n",
+		d.account(infoA.Address), fromR, d.account(infoB.Address), toR, d.amount(asset.ID, amount))
 	if !c.Bool("yes") {
-		ans, err := prompt("confirm both card ids [y/N]: ")
+		ans, err := prompt("confirm both cards [y/N]: ")
 		if err != nil || !strings.EqualFold(strings.TrimSpace(ans), "y") {
-			return errors.New("not confirmed")
+			return errors.New("not confirmed: nothing was sent")
 		}
 	}
 	pin := c.String("pin")
@@ -172,17 +282,25 @@ func cardSend(c *cli.Context) error {
 		return q.Put(tx.ID(dom), infoA.Address, counter, tx.Encode())
 	})
 	if tx == nil {
-		return sendErr
+		if errors.Is(sendErr, client.ErrReceivingCard) {
+			return cardErr(receiver, sendErr)
+		}
+		return cardErr(payer, sendErr)
 	}
 	id := tx.ID(dom)
 	if _, err := n.Submit(ctx, tx); err == nil {
 		q.Done(id)
 	}
 	if sendErr != nil {
-		return sendErr
+		return fmt.Errorf("%s paid %s: its record %s is queued for the network, which credits the receiving card's account; "+
+			"but %w", payer, d.amount(asset.ID, amount), id.Hex(), cardErr(receiver+" did not take the record", sendErr))
 	}
-	out := map[string]string{"from": infoA.Address.Hex(), "to": infoB.Address.Hex(), "tx_id": id.Hex()}
-	return output(c, out, func() { fmt.Printf("sent; record %s queued for the network\n", id.Hex()) })
+	out := map[string]string{"from": infoA.Address.Hex(), "to": infoB.Address.Hex(), "tx_id": id.Hex(),
+		"asset": asset.ID.Hex(), "amount": ledger.FormatAmount(amount, asset.Decimals)}
+	return output(c, out, func() {
+		fmt.Printf("sent %s from %s to %s\n  record %s queued for the network\n", d.amount(asset.ID, amount),
+			d.account(infoA.Address), d.account(infoB.Address), id.Hex())
+	})
 }
 
 // devnetPIN finds a devnet card's PIN (the devnet plays the cardholder).
@@ -218,12 +336,13 @@ func terminalCommand() *cli.Command {
 					&cli.StringFlag{Name: "payee", Usage: "the merchant account payments go to (default: the devnet's)"},
 					&cli.StringFlag{Name: "floor", Usage: "offline floor limit in the currency (default: the devnet's)"},
 					&cli.StringSliceFlag{Name: "trusted", Usage: "trusted issuer `ADDRESS` (repeatable; default: the devnet's)"},
-					&cli.StringFlag{Name: "queue", Usage: "the terminal's record store `DIR`"},
+					queueFlag,
 					&cli.BoolFlag{Name: "no-wait", Usage: "approve an online payment once the network has the record, without waiting for settlement"},
 					&cli.BoolFlag{Name: "convert", Usage: "pay by conversion from another of the card's purses (ETH, say) even if it could pay in the currency"},
 					&cli.BoolFlag{Name: "no-convert", Usage: "never convert: decline what the card cannot pay in the currency"},
 					&cli.StringFlag{Name: "wallet", Usage: "the cardholder's wallet node `URL` for conversions (default: --node)"},
 					&cli.StringFlag{Name: "card", Usage: "charge only the card with this account `ADDRESS`: refuse any other card in the reader"},
+					&cli.BoolFlag{Name: "yes", Usage: "accept a conversion's quote without asking (for scripts)"},
 					readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
 				},
 				Action: terminalPay,
@@ -234,7 +353,7 @@ func terminalCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "challenge", Required: true, Usage: "the in_doubt challenge `ID` the payment printed"},
 					&cli.StringFlag{Name: "payee", Usage: "the merchant account (default: the devnet's)"},
-					&cli.StringFlag{Name: "queue"}, readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
+					queueFlag, readerFlag, cardStateFlag, nodeFlag, devnetFlag, jsonFlag,
 				},
 				Action: func(c *cli.Context) error {
 					ch, err := ledger.ParseHash(c.String("challenge"))
@@ -275,7 +394,7 @@ func terminalCommand() *cli.Command {
 			{
 				Name:  "flush",
 				Usage: "forward the records this terminal still holds",
-				Flags: []cli.Flag{&cli.StringFlag{Name: "queue"}, nodeFlag, devnetFlag, jsonFlag},
+				Flags: []cli.Flag{queueFlag, nodeFlag, devnetFlag, jsonFlag},
 				Action: func(c *cli.Context) error {
 					n, err := nodeClient(c)
 					if err != nil {
@@ -402,36 +521,81 @@ func terminalPay(c *cli.Context) error {
 		}
 		return readPIN("PIN: ")
 	}
+	d := newDisplay(c, n)
+	d.learn(asset)
+	cfg.Confirm = func(q terminal.Quote) bool { return confirmConversion(c, d, q) }
 	var res terminal.Result
 	if c.Bool("convert") {
 		res = terminal.PayConverted(ctx, cfg, cl.T, asset.ID, amount)
 	} else {
 		res = terminal.Pay(ctx, cfg, cl.T, asset.ID, amount)
 	}
-	if err := output(c, res, func() {
-		fmt.Printf("%s %s %s: %s", res.Mode, ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, res.Status)
-		if res.Reason != "" {
-			fmt.Printf(" — %s (%s)", res.Reason, res.Code)
-		}
-		fmt.Printf("\n  tx %s\n", res.TxID.Hex())
-		if cv := res.Conversion; cv != nil {
-			what := cv.Asset.Hex()
-			if a, err := n.Asset(ctx, cv.Asset.Hex()); err == nil {
-				units, _ := uint256.FromDecimal(cv.Amount)
-				what = ledger.FormatAmount(units, a.Decimals) + " " + a.Symbol
-			}
-			fmt.Printf("  converted: the card paid %s to its owner's wallet, which paid the %s (record %s)\n", what, asset.Symbol, cv.Record.Hex())
-		}
-		if res.InDoubt != nil {
-			fmt.Printf("  the card may have signed: put it back and run\n    anonex terminal recover --challenge %s\n", res.InDoubt.Hex())
-		}
-	}); err != nil {
+	if err := output(c, res, func() { printPayment(d, asset, amount, res) }); err != nil {
 		return err
 	}
 	if res.Status != "approved" {
 		return cli.Exit("payment declined: "+res.Reason, 2)
 	}
 	return nil
+}
+
+// printPayment prints a terminal's payment: the outcome, what the card
+// could spend when it had too little, a conversion with its rate, and the
+// update values written to the card.
+func printPayment(d *display, asset api.AssetInfo, amount *uint256.Int, res terminal.Result) {
+	fmt.Printf("%s %s: %s", res.Mode, d.amount(asset.ID, amount), res.Status)
+	if res.Reason != "" {
+		fmt.Printf(" — %s (%s)", res.Reason, res.Code)
+	}
+	fmt.Println()
+	if res.Card != "" {
+		if a, err := ledger.ParseAddress(res.Card); err == nil {
+			fmt.Printf("  card %s\n", d.account(a))
+		}
+	}
+	if !res.TxID.IsZero() {
+		fmt.Printf("  tx %s\n", res.TxID.Hex())
+	}
+	if res.Available != "" {
+		fmt.Printf("  the card's %s purse can spend %s\n", asset.Symbol, d.amountUnits(asset.ID, res.Available))
+	}
+	if cv := res.Conversion; cv != nil {
+		fmt.Printf("  converted: the card paid %s to its owner's wallet, which paid the %s (%s; record %s)\n",
+			d.amountUnits(cv.Asset, cv.Amount), d.amount(asset.ID, amount), rateOf(d, asset.ID, amount, cv.Asset, cv.Amount), cv.Record.Hex())
+	}
+	for _, u := range res.Updates {
+		fmt.Printf("  card update written: %s purse T %s → %s\n", d.symbol(u.Asset), d.amountUnits(u.Asset, u.Before), d.amountUnits(u.Asset, u.After))
+	}
+	if res.InDoubt != nil {
+		fmt.Printf("  the card may have signed: put it back and run\n    %s terminal recover --challenge %s\n", selfCommand(), res.InDoubt.Hex())
+	}
+}
+
+// rateOf is the rate of a conversion that paid fiat with paid units of
+// asset: "2985.07 EUR per ETH".
+func rateOf(d *display, fiat ledger.Hash, fiatUnits *uint256.Int, asset ledger.Hash, paidUnits string) string {
+	paid, err := uint256.FromDecimal(paidUnits)
+	fa, ok1 := d.asset(fiat)
+	pa, ok2 := d.asset(asset)
+	if err != nil || !ok1 || !ok2 {
+		return "rate unknown"
+	}
+	return price(fiatUnits, fa.Decimals, paid, pa.Decimals) + " " + fa.Symbol + " per " + pa.Symbol
+}
+
+// confirmConversion shows a conversion's quote before the card signs and
+// asks the cardholder to accept it, unless --yes. Without a terminal to
+// ask on (and no answer on stdin) the conversion is not accepted.
+func confirmConversion(c *cli.Context, d *display, q terminal.Quote) bool {
+	quote := fmt.Sprintf("conversion: the card pays %s to its owner's wallet, which pays the %s (%s)\n",
+		d.amount(q.Asset, &q.Amount), d.amount(q.Fiat, &q.FiatAmount), rateOf(d, q.Fiat, &q.FiatAmount, q.Asset, q.Amount.Dec()))
+	if c.Bool("yes") {
+		notice(c, "%s", quote)
+		return true
+	}
+	fmt.Fprint(os.Stderr, quote)
+	ans, err := prompt("accept the conversion? [y/N]: ")
+	return err == nil && strings.EqualFold(strings.TrimSpace(ans), "y")
 }
 
 // purseLimits is one purse's limits as `anonex card limits` shows them,
@@ -467,7 +631,7 @@ func showLimits(ctx context.Context, c *cli.Context, n *client.Client, st *cardp
 		out = append(out, purseLimitsOut(a, &p.Limits, p.LimitsSeq))
 	}
 	return output(c, out, func() {
-		fmt.Printf("limits of card %s, per purse:\n", st.Address.Hex())
+		fmt.Printf("limits of card %s, per purse:\n", newDisplay(c, n).account(st.Address))
 		for i := range out {
 			printPurseLimits(&out[i])
 		}
@@ -546,7 +710,7 @@ func cardStatusCommand(common []cli.Flag) *cli.Command {
 				return err
 			}
 			defer done()
-			return output(c, &st, func() { printCardStatus(&st) })
+			return output(c, &st, func() { printCardStatus(newDisplay(c, optionalNode(c)), &st) })
 		},
 	}
 }
@@ -583,7 +747,7 @@ func cardInitCommand(common []cli.Flag) *cli.Command {
 			if err != nil {
 				return fmt.Errorf("--owner: %w", err)
 			}
-			asset, err := n.Asset(ctx, c.String("asset"))
+			asset, err := lookupAsset(ctx, n, c.String("asset"))
 			if err != nil {
 				return fmt.Errorf("--asset: %w", err)
 			}
@@ -599,11 +763,12 @@ func cardInitCommand(common []cli.Flag) *cli.Command {
 			card, reg, err := client.InitCard(ctx, cl, n, client.CardSetup{Owner: owner, PIN: c.String("pin"), PUK: c.String("puk"),
 				Limits: []cardproto.Limits{lim}, Assets: []ledger.Hash{asset.ID}})
 			if err != nil {
-				return err
+				return cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err)
 			}
 			out := map[string]string{"card": card.Hex(), "owner": owner.Hex(), "register_tx": reg.Hex()}
+			d := newDisplay(c, n)
 			return output(c, out, func() {
-				fmt.Printf("card %s personalized for %s\n  registration %s (settles with the next batch)\n", card.Hex(), owner.Hex(), reg.Hex())
+				fmt.Printf("card %s personalized for %s\n  registration %s (settles with the next batch)\n", d.account(card), d.account(owner), reg.Hex())
 			})
 		},
 	}
@@ -635,11 +800,27 @@ func cardLoadCommand(common []cli.Flag) *cli.Command {
 				return err
 			}
 			defer done()
+			d := newDisplay(c, n)
+			d.learn(asset)
+			what := "loading " + d.amount(asset.ID, amount)
 			// Refuse what would strand the value before asking
 			// for a password or moving anything.
 			info, err := client.CheckLoad(ctx, cl, n, asset.ID)
+			if errors.Is(err, client.ErrNoCardPurse) {
+				if st, serr := cl.Status(); serr == nil {
+					var held []string
+					for _, p := range st.Purses {
+						held = append(held, d.symbol(p.Asset))
+					}
+					return fmt.Errorf("%s: %w: the card %s has no purse in %s (its purses: %s; a card's purses are fixed at personalization)",
+						what, client.ErrLoadRefused, d.account(info.Address), asset.Symbol, strings.Join(held, ", "))
+				}
+			}
+			if errors.Is(err, client.ErrLoadRefused) {
+				return fmt.Errorf("%s: %w", what, err)
+			}
 			if err != nil {
-				return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
+				return fmt.Errorf("%s: %w", what, cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err))
 			}
 			from := c.String("from")
 			if from == "" {
@@ -653,14 +834,17 @@ func cardLoadCommand(common []cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			set, tx, err := client.LoadCard(ctx, cl, n, key, asset.ID, amount)
+			p := startProgress(c, "loading: the transfer settles, then the card takes its new T", 0)
+			up, tx, err := client.LoadCard(ctx, cl, n, key, asset.ID, amount)
+			p.stop()
 			if err != nil {
-				return fmt.Errorf("loading %s %s: %w", c.String("amount"), asset.Symbol, err)
+				return fmt.Errorf("%s: %w", what, d.short(err, key.Address(), asset.ID, amount))
 			}
-			out := map[string]string{"card": info.Address.Hex(), "tx": tx.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
+			out := purseUpdateOut(asset, up)
+			out.Tx = &tx
 			return output(c, out, func() {
-				fmt.Printf("loaded %s %s onto %s (tx %s)\n  set amount %s\n", c.String("amount"), asset.Symbol, info.Address.Hex(), tx.Hex(),
-					ledger.FormatAmount(set, asset.Decimals))
+				fmt.Printf("loaded %s onto %s (tx %s)\n", d.amount(asset.ID, amount), d.account(info.Address), tx.Hex())
+				printPurseUpdate(d, up)
 			})
 		},
 	}
@@ -681,7 +865,7 @@ func cardUpdateCommand(common []cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			asset, err := n.Asset(ctx, c.String("asset"))
+			asset, err := lookupAsset(ctx, n, c.String("asset"))
 			if err != nil {
 				return fmt.Errorf("--asset: %w", err)
 			}
@@ -690,14 +874,13 @@ func cardUpdateCommand(common []cli.Flag) *cli.Command {
 				return err
 			}
 			defer done()
-			set, err := client.RefreshCard(ctx, cl, n, asset.ID)
+			up, err := client.RefreshPurse(ctx, cl, n, asset.ID)
 			if err != nil {
-				return err
+				return cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err)
 			}
-			out := map[string]string{"asset": asset.ID.Hex(), "set_amount": ledger.FormatAmount(set, asset.Decimals)}
-			return output(c, out, func() {
-				fmt.Printf("%s purse up to date: set amount %s\n", asset.Symbol, ledger.FormatAmount(set, asset.Decimals))
-			})
+			d := newDisplay(c, n)
+			d.learn(asset)
+			return output(c, purseUpdateOut(asset, up), func() { printPurseUpdate(d, up) })
 		},
 	}
 }
@@ -730,12 +913,13 @@ func cardBlockCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			d := newDisplay(c, n)
 			return output(c, res, func() {
 				if res.Already {
-					fmt.Printf("card %s was already blocked (%s)\n", card.Hex(), res.Reason)
+					fmt.Printf("card %s was already blocked (%s)\n", d.account(card), res.Reason)
 					return
 				}
-				fmt.Printf("card %s blocked (%s)\n  block %s (every node's hot-list has it once it settles)\n", card.Hex(), res.Reason, res.BlockTx.Hex())
+				fmt.Printf("card %s blocked (%s)\n  block %s (every node's hot-list has it once it settles)\n", d.account(card), res.Reason, res.BlockTx.Hex())
 			})
 		},
 	}
@@ -758,14 +942,17 @@ func cardHotlistCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			d := newDisplay(c, n)
 			return output(c, list, func() {
+				tw := table()
 				for _, e := range list {
 					pending := ""
 					if e.Pending {
 						pending = " (pending)"
 					}
-					fmt.Printf("%s  %-6s  issuer %s%s\n", e.Card.Hex(), e.Reason, e.Issuer.Hex(), pending)
+					fmt.Fprintf(tw, "%s\t%s%s\tissuer %s\n", d.account(e.Card), e.Reason, pending, d.account(e.Issuer))
 				}
+				tw.Flush()
 				if len(list) == 0 {
 					fmt.Println("no card is hot-listed")
 				}
@@ -811,13 +998,13 @@ func cardLimitsCommand(common []cli.Flag) *cli.Command {
 			default:
 				return fmt.Errorf("setting limits takes --offline-cap, --offline-max and --no-pin together")
 			}
-			asset, err := n.Asset(ctx, c.String("asset"))
+			asset, err := lookupAsset(ctx, n, c.String("asset"))
 			if err != nil {
 				return fmt.Errorf("--asset: %w", err)
 			}
 			purse := st.Purse(asset.ID)
 			if purse == nil {
-				return fmt.Errorf("the card has no %s purse", asset.Symbol)
+				return fmt.Errorf("the card has no purse in %s", asset.Symbol)
 			}
 			lim, err := limitsFlags(c, asset.Decimals)
 			if err != nil {
@@ -842,11 +1029,11 @@ func cardLimitsCommand(common []cli.Flag) *cli.Command {
 			}
 			up.Sig = ledger.Sig(sig)
 			if err := cl.SetLimits(&up); err != nil {
-				return err
+				return cardErr(fmt.Sprintf("the card in reader %d", c.Int("reader")), err)
 			}
 			out := purseLimitsOut(asset, &lim, seq)
 			return output(c, &out, func() {
-				fmt.Printf("limits of %s's %s purse set\n", st.Address.Hex(), asset.Symbol)
+				fmt.Printf("limits of card %s's %s purse set\n", newDisplay(c, n).account(st.Address), asset.Symbol)
 				printPurseLimits(&out)
 			})
 		},
@@ -859,12 +1046,44 @@ func cardSendCommand() *cli.Command {
 		Name:  "send",
 		Usage: "card to card: the card in --from-reader pays the card in --to-reader",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "from-reader", Value: 0}, &cli.IntFlag{Name: "to-reader", Value: 1},
-			&cli.StringFlag{Name: "amount", Required: true}, &cli.StringFlag{Name: "asset", Value: "EUR"},
+			&cli.IntFlag{Name: "from-reader", Value: 0, Usage: "vpcd reader `N` of the paying card"},
+			&cli.IntFlag{Name: "to-reader", Value: 1, Usage: "vpcd reader `N` of the receiving card"},
+			&cli.StringFlag{Name: "amount", Required: true, Usage: "amount in the asset's units, e.g. 10.00"},
+			&cli.StringFlag{Name: "asset", Value: "EUR", Usage: "the purse's asset `SYMBOL|ID`"},
 			&cli.StringFlag{Name: "pin", Usage: "the paying card's PIN (default: the devnet's)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask to confirm the two card ids"},
 			nodeFlag, devnetFlag, jsonFlag,
 		},
 		Action: cardSend,
 	}
+}
+
+// purseUpdate is what `card load` and `card update` report of the update
+// value they wrote: the purse's T before and after, and what it spends.
+type purseUpdate struct {
+	Card      ledger.Address `json:"card"`
+	Asset     ledger.Hash    `json:"asset"`
+	Symbol    string         `json:"symbol"`
+	Written   bool           `json:"written"`
+	TBefore   string         `json:"t_before"`
+	TAfter    string         `json:"t_after"`
+	SetAmount string         `json:"set_amount"`
+	Tx        *ledger.Hash   `json:"tx,omitempty"`
+}
+
+func purseUpdateOut(a api.AssetInfo, up client.PurseUpdate) purseUpdate {
+	return purseUpdate{Card: up.Card, Asset: a.ID, Symbol: a.Symbol, Written: up.Written, TBefore: ledger.FormatAmount(&up.Before, a.Decimals),
+		TAfter: ledger.FormatAmount(&up.After, a.Decimals), SetAmount: ledger.FormatAmount(&up.Set, a.Decimals)}
+}
+
+// printPurseUpdate reports an update value written to a card (or that
+// the card had the newest one).
+func printPurseUpdate(d *display, up client.PurseUpdate) {
+	if !up.Written {
+		fmt.Printf("  the card's %s purse is up to date: T %s, spends %s\n", d.symbol(up.Asset), d.amount(up.Asset, &up.After),
+			d.amount(up.Asset, &up.Set))
+		return
+	}
+	fmt.Printf("  card update written: %s purse T %s → %s, spends %s\n", d.symbol(up.Asset), d.amount(up.Asset, &up.Before),
+		d.amount(up.Asset, &up.After), d.amount(up.Asset, &up.Set))
 }

@@ -140,12 +140,17 @@ func defaultKeystore() string {
 	return filepath.Join(home, ".anonex", "keystore")
 }
 
-// find resolves a local account by name or address.
+// find resolves a local account by name or address; a name that names
+// none comes with the closest names of the keystore and the devnet.
 func (ks *keySource) find(q string) (account.Entry, error) {
 	if ks.file != "" {
 		return account.Entry{Path: ks.file}, nil
 	}
-	return ks.store.Find(ks.devnetRole(q))
+	e, err := ks.store.Find(ks.devnetRole(q))
+	if err != nil {
+		return e, unknownAccount(context.Background(), q, err, ks, nil)
+	}
+	return e, nil
 }
 
 // devnetRole maps a devnet demo role ("holder-1") to its address.
@@ -297,27 +302,6 @@ func readPIN(msg string) (string, error) {
 	}
 }
 
-// resolveAccount turns a name or address into an address: a full address
-// as is, else a local keystore account, else the node's accounts.
-func resolveAccount(ctx context.Context, q string, ks *keySource, cl *client.Client) (ledger.Address, error) {
-	q = ks.devnetRole(q)
-	if strings.HasPrefix(q, "0x") {
-		return ledger.ParseAddress(q)
-	}
-	if ks != nil && ks.store != nil {
-		if e, err := ks.store.Find(q); err == nil {
-			return e.Address, nil
-		} else if !errors.Is(err, account.ErrNotFound) {
-			return ledger.Address{}, err
-		}
-	}
-	info, err := cl.Account(ctx, q)
-	if err != nil {
-		return ledger.Address{}, err
-	}
-	return info.Address, nil
-}
-
 // sign signs a payload for the node's domain.
 func sign(k *account.Key, p ledger.Payload, dom ledger.Domain) (*ledger.Tx, error) {
 	sig, err := k.Sign(dom.Digest(p.StructHash()))
@@ -369,13 +353,13 @@ func newLogger(c *cli.Context) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+	return slog.New(slog.NewTextHandler(logWriter{}, &slog.HandlerOptions{Level: lvl})), nil
 }
 
 // assetAmount resolves the asset named by flag assetFlag on the node and
 // parses --amount in its units.
 func assetAmount(ctx context.Context, c *cli.Context, n *client.Client, assetFlag string) (api.AssetInfo, *uint256.Int, error) {
-	asset, err := n.Asset(ctx, c.String(assetFlag))
+	asset, err := lookupAsset(ctx, n, c.String(assetFlag))
 	if err != nil {
 		return asset, nil, fmt.Errorf("--%s: %w", assetFlag, err)
 	}
@@ -408,4 +392,22 @@ func unlockKeyFile(c *cli.Context, path string) (*account.Key, error) {
 		ks.pass = trimNL(string(b))
 	}
 	return ks.unlock("")
+}
+
+// optionalNode is the node client when the flags name one, else nil: for
+// commands that only show names and amounts with it.
+func optionalNode(c *cli.Context) *client.Client {
+	n, err := nodeClient(c)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
+// notice tells a person something on stderr beside a command's output;
+// under --json, where stderr carries only the error, it says nothing.
+func notice(c *cli.Context, format string, args ...any) {
+	if !isSet(c, "json") {
+		fmt.Fprintf(os.Stderr, format, args...)
+	}
 }

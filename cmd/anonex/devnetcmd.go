@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/anonex/anonex/devnet"
@@ -26,6 +27,7 @@ func devnetFlags() []cli.Flag {
 		&cli.IntFlag{Name: "http-port", Value: 8545, Usage: "chain JSON-RPC HTTP port on 127.0.0.1 (0: any free port)"},
 		&cli.IntFlag{Name: "ws-port", Value: 8546, Usage: "chain JSON-RPC WebSocket port on 127.0.0.1 (0: any free port)"},
 		&cli.DurationFlag{Name: "block-time", Usage: "fixed block period, e.g. 1s (default: a block per transaction)"},
+		&cli.IntFlag{Name: "kiosk-port", Value: 8480, Usage: "serve the venue's kiosk on 127.0.0.1:`PORT`, at the last card's reader (0: any free port, -1: no kiosk)"},
 	}
 	flags = append(flags, logFlags("warn")...)
 	return append(flags, configFlag(false), jsonFlag)
@@ -62,59 +64,67 @@ Ctrl-C stops everything.`,
 			if err != nil {
 				return fmt.Errorf("devnet: %w", err)
 			}
-			if err := output(c, d.Info, func() { printBanner(d.Info) }); err != nil {
+			kioskURL, stopKiosk := devnetKiosk(ctx, d, c.Int("kiosk-port"), logger)
+			defer stopKiosk()
+			if err := output(c, d.Info, func() { printBanner(d.Info, kioskURL) }); err != nil {
 				d.Close()
 				return err
 			}
 			<-ctx.Done()
-			notice(c, logger, "stopping devnet…")
+			logNotice(c, logger, "stopping devnet…")
 			if err := d.Close(); err != nil {
 				return err
 			}
-			notice(c, logger, "devnet stopped")
+			logNotice(c, logger, "devnet stopped")
 			return nil
 		},
 	}
 }
 
-func printBanner(info devnet.Info) {
+func printBanner(info devnet.Info, kioskURL string) {
 	var b strings.Builder
+	// Columns line up: each table goes through a tabwriter.
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(&b, "anonex devnet ready in %d ms\n\n", info.ReadyMillis)
-	fmt.Fprintf(&b, "Ethereum (chain id %d)\n  HTTP   %s\n  WS     %s\n  Anchor %s\n", info.ChainID, info.EthRPC, info.EthWS, info.Contracts["anchor"])
+	fmt.Fprintf(tw, "Ethereum (chain id %d)\n  HTTP\t%s\n  WS\t%s\n  Anchor\t%s\n", info.ChainID, info.EthRPC, info.EthWS, info.Contracts["anchor"])
 	if v := info.Contracts["vault"]; v != "" {
-		fmt.Fprintf(&b, "  Vault  %s  (attesters: nodes", v)
+		fmt.Fprintf(tw, "  Vault\t%s  (attesters: nodes", v)
 		for i, n := range info.Nodes {
 			if n.Attester != "" {
-				fmt.Fprintf(&b, " %d", i)
+				fmt.Fprintf(tw, " %d", i)
 			}
 		}
-		fmt.Fprintf(&b, ")\n  Token  %s  (%s, listed in the Vault)\n", info.Contracts["token"], devnet.TokenSymbol)
+		fmt.Fprintf(tw, ")\n  Token\t%s  (%s, listed in the Vault)\n", info.Contracts["token"], devnet.TokenSymbol)
 	}
+	tw.Flush()
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "Nodes\n")
 	for i, n := range info.Nodes {
 		role := ""
 		if n.Settler {
-			role = "  (settler"
+			role = "(settler"
 			if n.SettleAccount != "" {
 				role += ", gas from " + n.SettleAccount
 			}
 			role += ")"
 		}
-		fmt.Fprintf(&b, "  %d  %s  peer %s%s\n", i, n.API, n.PeerID, role)
+		fmt.Fprintf(tw, "  %d\t%s\tpeer %s\t%s\n", i, n.API, n.PeerID, role)
 	}
+	tw.Flush()
 	fmt.Fprintf(&b, "\nDemo accounts (keystore password %q)\n", devnet.DemoPassword)
 	for _, a := range info.Accounts {
 		bal := make([]string, 0, len(a.Balances))
 		for _, sym := range slices.Sorted(maps.Keys(a.Balances)) {
 			bal = append(bal, a.Balances[sym]+" "+sym)
 		}
-		fmt.Fprintf(&b, "  %-9s %-24s %s  %s\n", a.Role, a.Name, a.Address, strings.Join(bal, ", "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Role, a.Name, a.Address, strings.Join(bal, ", "))
 	}
+	tw.Flush()
 	fmt.Fprintf(&b, "\nAssets\n")
 	for _, a := range info.Assets {
-		fmt.Fprintf(&b, "  %-6s %s  (%d decimals)\n", a.Symbol, a.ID, a.Decimals)
+		fmt.Fprintf(tw, "  %s\t%s\t(%d decimals)\n", a.Symbol, a.ID, a.Decimals)
 	}
+	tw.Flush()
 	if len(info.Cards) > 0 {
 		fmt.Fprintf(&b, "\nCards\n")
 		for _, c := range info.Cards {
@@ -122,26 +132,38 @@ func printBanner(info devnet.Info) {
 			if c.Transport == "file" {
 				where = "in process (" + c.State + ")"
 			}
-			fmt.Fprintf(&b, "  %d  %s  PIN %s  set amount %s  %s\n", c.Index, c.Address, c.PIN, c.SetAmount, where)
+			fmt.Fprintf(tw, "  %d\t%s\tPIN %s\tset amount %s\t%s\n", c.Index, c.Address, c.PIN, c.SetAmount, where)
 		}
+		tw.Flush()
 		if t := info.Terminal; t != nil {
 			for _, f := range t.Floor {
 				fmt.Fprintf(&b, "  terminal: offline up to %s, payee %s\n", f, t.Payee)
 			}
 		}
 	}
+	for _, v := range info.Venues {
+		fmt.Fprintf(&b, "\nVenue  %s  %s  (%d stores)\n", v.Name, v.ID, len(v.Stores))
+		if kioskURL != "" {
+			fmt.Fprintf(&b, "  kiosk  %s  (the card in its reader is shown; the PIN adds its balances)\n", kioskURL)
+		}
+	}
 	if info.CardNotice != "" {
 		fmt.Fprintf(&b, "\nnotice: %s\n", info.CardNotice)
 	}
 	fmt.Fprintf(&b, "\nWritten to %s/devnet.json\n", info.DataDir)
-	fmt.Fprintf(&b, "Try:  anonex --devnet %s transfer --from %s --to %s --asset EUR --amount 1.50 --wait settled\n",
-		info.DataDir, info.Accounts[1].Name, info.Accounts[2].Name)
-	fmt.Fprintf(&b, "      anonex --devnet %s deposit --from %s --asset ETH --amount 1 --wait settled\n", info.DataDir, info.Accounts[1].Role)
-	fmt.Fprintf(&b, "      anonex --devnet %s withdraw --from %s --to %s --asset ETH --amount 0.5\n", info.DataDir, info.Accounts[1].Role, info.EthAccounts[9])
+	// The examples run as printed, from any directory: the binary by the
+	// name or path that starts it, the comments as shell comments.
+	self, dn := selfCommand(), shellQuote(info.DataDir)
+	fmt.Fprintf(&b, "Try:\n")
+	fmt.Fprintf(tw, "  %s --devnet %s transfer --from %s --to %s --asset EUR --amount 1.50 --wait settled\n",
+		self, dn, info.Accounts[1].Name, info.Accounts[2].Name)
+	fmt.Fprintf(tw, "  %s --devnet %s deposit --from %s --asset ETH --amount 1 --wait settled\n", self, dn, info.Accounts[1].Role)
+	fmt.Fprintf(tw, "  %s --devnet %s withdraw --from %s --to %s --asset ETH --amount 0.5\n", self, dn, info.Accounts[1].Role, info.EthAccounts[9])
 	if len(info.Cards) > 0 {
-		fmt.Fprintf(&b, "      anonex --devnet %s terminal pay --amount 5.00 --currency EUR     (offline)\n", info.DataDir)
-		fmt.Fprintf(&b, "      anonex --devnet %s terminal pay --amount 50.00 --currency EUR    (online)\n", info.DataDir)
+		fmt.Fprintf(tw, "  %s --devnet %s terminal pay --amount 5.00 --currency EUR\t# offline\n", self, dn)
+		fmt.Fprintf(tw, "  %s --devnet %s terminal pay --amount 50.00 --currency EUR\t# online\n", self, dn)
 	}
+	tw.Flush()
 	fmt.Fprintf(&b, "Ctrl-C stops everything.\n")
 	fmt.Print(b.String())
 }

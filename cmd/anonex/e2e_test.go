@@ -249,7 +249,12 @@ func TestAccountCommands(t *testing.T) {
 		t.Fatalf("show by name prefix: %s", show)
 	}
 	exported := filepath.Join(dir, "out.json")
-	run(t, "account", "export", "--keystore", ks, "--password-file", pw, "--out", exported, created["address"])
+	// As the README writes it: the flags after the account (urfave/cli
+	// alone would take --out for an argument and ignore it).
+	run(t, "account", "export", created["name"], "--out", exported, "--keystore", ks, "--password-file", pw)
+	if _, err := os.Stat(exported); err != nil {
+		t.Fatalf("account export NAME --out F wrote no file: %v", err)
+	}
 	// Import into a second keystore, from the exported file and from the
 	// mnemonic: both give the same address.
 	ks2 := filepath.Join(dir, "ks2")
@@ -263,6 +268,27 @@ func TestAccountCommands(t *testing.T) {
 	imp = run(t, "account", "import", "--keystore", ks3, "--password-file", pw, "--light", "--mnemonic-file", mn)
 	if !strings.Contains(imp, created["address"]) {
 		t.Fatalf("import from mnemonic: %s", imp)
+	}
+	// A bulk import: every key file of a directory, and a list back.
+	var second map[string]string
+	out = run(t, "account", "new", "--keystore", ks, "--password-file", pw, "--light", "--json")
+	if err := json.Unmarshal([]byte(out), &second); err != nil {
+		t.Fatalf("account new: %v %s", err, out)
+	}
+	bulk := filepath.Join(dir, "bulk")
+	os.MkdirAll(bulk, 0o700)
+	for _, a := range []map[string]string{created, second} {
+		run(t, "account", "export", a["address"], "--out", filepath.Join(bulk, a["name"]+".json"), "--keystore", ks, "--password-file", pw)
+	}
+	var got []map[string]string
+	out = run(t, "account", "import", bulk, "--keystore", filepath.Join(dir, "ks4"), "--password-file", pw, "--light", "--json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 2 {
+		t.Fatalf("bulk import: %v %s", err, out)
+	}
+	for _, a := range []map[string]string{created, second} {
+		if !strings.Contains(out, a["address"]) {
+			t.Fatalf("bulk import lacks %s: %s", a["address"], out)
+		}
 	}
 	// A wrong password is a clear error.
 	bad := filepath.Join(dir, "bad")

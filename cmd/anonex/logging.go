@@ -40,11 +40,11 @@ func logTo(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log.format %q: text or json", format)
 }
 
-// notice tells the person running the command something whatever the
+// logNotice tells the person running the command something whatever the
 // log level ("stopping devnet…"): a plain line on stderr, or with
 // --log.format json a log record, so that stderr stays one JSON object a
 // line.
-func notice(c *cli.Context, log *slog.Logger, msg string) {
+func logNotice(c *cli.Context, log *slog.Logger, msg string) {
 	if c.String("log.format") != "json" {
 		fmt.Fprintln(os.Stderr, msg)
 		return

@@ -4,8 +4,8 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
@@ -13,10 +13,23 @@ import (
 )
 
 func main() {
+	plainHelp()
+	app := newApp()
+	args := interspersed(app, os.Args)
+	if err := app.Run(args); err != nil {
+		os.Exit(report(os.Stderr, err, jsonWanted(args)))
+	}
+}
+
+// newApp is the whole command tree. Every command reports a usage error
+// (an unknown flag, a missing value) as an error of its own, which main
+// prints like any other — as JSON with --json — instead of urfave/cli's
+// help page on stdout.
+func newApp() *cli.App {
 	app := &cli.App{
 		Name:  "anonex",
 		Usage: "pseudonymous peer-to-peer asset exchange settled on Ethereum",
-		Flags: []cli.Flag{devnetFlag, jsonFlag},
+		Flags: []cli.Flag{devnetFlag, nodeFlag, tokenFlag, jsonFlag},
 		Commands: []*cli.Command{
 			devnetCommand(),
 			nodeCommand(),
@@ -33,20 +46,17 @@ func main() {
 			allocateCommand(),
 			convertCommand(),
 			dumpconfigCommand(),
+			kioskCommand(),
+			venueCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
 	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "anonex:", err)
-		if h := hint(err); h != "" {
-			fmt.Fprintln(os.Stderr, "hint:", h)
-		}
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) {
-			os.Exit(ec.ExitCode())
-		}
-		os.Exit(1)
-	}
+	walkCommands(app.Commands, func(_ []string, c *cli.Command) {
+		c.OnUsageError = usageError
+		checkRequired(c)
+	})
+	return app
 }
 
 // hint turns well-known errors into the next thing to try.
@@ -54,6 +64,9 @@ func hint(err error) string {
 	var ae *api.Error
 	var amb *account.AmbiguousError
 	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return "another process holds the port (a devnet or a node already running?): " +
+			"'anonex devnet --http-port 0 --ws-port 0' takes free ports, 'anonex node --api 127.0.0.1:0' a free API port"
 	case errors.As(err, &amb):
 		return "name the account by its full name or address"
 	case errors.As(err, &ae):

@@ -123,7 +123,9 @@ overrides the file. 'anonex dumpconfig' prints the settings as a file.`,
 					fmt.Printf("  p2p     %s\n", a)
 				}
 			})
+			stopSync := showSync(c, nodeSync(n), 200*time.Millisecond)
 			<-ctx.Done()
+			stopSync()
 			return n.Close()
 		},
 	}

@@ -21,8 +21,8 @@ import (
 func payFlagsOf(t *testing.T, printed string) map[string]any {
 	t.Helper()
 	args := strings.Fields(printed)
-	if len(args) < 3 || args[0] != "anonex" || args[1] != "terminal" || args[2] != "pay" {
-		t.Fatalf("not a terminal pay command: %s", printed)
+	if len(args) < 3 || (args[0] != "anonex" && args[0] != selfCommand()) || args[1] != "terminal" || args[2] != "pay" {
+		t.Fatalf("not a terminal pay command of this binary: %s", printed)
 	}
 	term := terminalCommand()
 	got := map[string]any{}
@@ -82,7 +82,7 @@ func TestRedeemNamesTheCardsReader(t *testing.T) {
 
 	// Away from a devnet the reader is unknown: the command still names
 	// the card, so the terminal charges no other.
-	got = payFlagsOf(t, collectCommand(sp, payee, -1, "", ""))
+	got = payFlagsOf(t, collectCommand("anonex", sp, payee, -1, "", ""))
 	if got["reader_set"] != false || got["card"] != card1.Hex() || got["no-convert"] != true {
 		t.Errorf("without a devnet: %v", got)
 	}

@@ -200,7 +200,7 @@ func resolveTerminal(ctx context.Context, c *cli.Context, n *client.Client, curr
 		if err := st.save(ts.dir); err != nil {
 			return nil, fmt.Errorf("saving the terminal's state: %w", err)
 		}
-		a, err := n.Asset(ctx, currency)
+		a, err := lookupAsset(ctx, n, currency)
 		if err != nil {
 			return nil, fmt.Errorf("--currency: %w", err)
 		}
@@ -217,7 +217,7 @@ func resolveTerminal(ctx context.Context, c *cli.Context, n *client.Client, curr
 				"run `anonex terminal setup` while online", netErr)
 		}
 		ts.asset = a
-		fmt.Fprintf(os.Stderr, "notice: the network is unreachable (%v): offline payments only\n", netErr)
+		notice(c, "notice: the network is unreachable (%v): offline payments only\n", netErr)
 	}
 	ts.domain = ledger.NewDomain(st.ChainID, st.Anchor)
 	return ts, nil
@@ -245,7 +245,7 @@ func terminalSetupCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trusted", Usage: "trusted issuer `ADDRESS` (repeatable; default: the devnet's)"},
 			&cli.StringFlag{Name: "currency", Value: "EUR", Usage: "the asset --floor is in (`SYMBOL|ID`)"},
 			&cli.StringFlag{Name: "floor", Usage: "offline floor limit in the currency (default: the devnet's)"},
-			&cli.StringFlag{Name: "queue", Usage: "the terminal's `DIR`"},
+			queueFlag,
 			nodeFlag, devnetFlag, jsonFlag,
 		},
 		Action: func(c *cli.Context) error {

@@ -49,7 +49,9 @@ func transferCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("transfer %s %s from %s to %s", ledger.FormatAmount(amount, asset.Decimals), asset.Symbol, key.Name(), to.Hex()))
+			d := newDisplay(c, cl)
+			d.learn(asset)
+			return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("transfer %s from %s to %s", d.amount(asset.ID, amount), d.account(key.Address()), d.account(to)))
 		},
 	}
 }
@@ -58,13 +60,16 @@ func transferCommand() *cli.Command {
 func submitAndWait(c *cli.Context, ctx context.Context, cl *client.Client, tx *ledger.Tx, what string) error {
 	res, err := cl.Submit(ctx, tx)
 	if err != nil {
-		return err
+		return newDisplay(c, cl).shortOfTx(err, tx)
 	}
 	info := api.TxInfo{ID: res.ID, Status: res.Status}
 	switch w := api.TxStatus(c.String("wait")); w {
 	case "", api.TxPending:
 	case api.TxSettled:
-		if info, err = cl.WaitTx(ctx, res.ID); err != nil {
+		p := startProgress(c, "waiting for settlement", 0)
+		info, err = cl.WaitTx(ctx, res.ID)
+		p.stop()
+		if err != nil {
 			return err
 		}
 	default:
@@ -117,8 +122,9 @@ func balanceCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			d := newDisplay(c, cl)
 			return output(c, info, func() {
-				fmt.Printf("%s  %s  (next nonce %d", info.Name, info.Address.Hex(), info.Nonce)
+				fmt.Printf("%s  (next nonce %d", d.account(info.Address), info.Nonce)
 				if info.Conflicted {
 					fmt.Print(", CONFLICTED: it signed two txs for one nonce")
 				}
@@ -126,13 +132,15 @@ func balanceCommand() *cli.Command {
 				if len(info.Balances) == 0 {
 					fmt.Println("  no balances")
 				}
+				tw := table()
 				for _, b := range info.Balances {
-					line := fmt.Sprintf("  %-8s %s settled", b.Symbol, b.Settled)
+					line := fmt.Sprintf("  %s %s\tsettled", b.Settled, b.Symbol)
 					if b.Pending != b.Settled {
-						line += fmt.Sprintf(", %s pending", b.Pending)
+						line += fmt.Sprintf(", %s %s pending", b.Pending, b.Symbol)
 					}
-					fmt.Println(line)
+					fmt.Fprintln(tw, line)
 				}
+				tw.Flush()
 			})
 		},
 	}
@@ -160,7 +168,9 @@ func txCommand() *cli.Command {
 				defer cancel()
 				var info api.TxInfo
 				if api.TxStatus(c.String("wait")) == api.TxSettled {
+					p := startProgress(c, "waiting for settlement", 0)
 					info, err = cl.WaitTx(ctx, id)
+					p.stop()
 				} else {
 					info, err = cl.Tx(ctx, id)
 				}
@@ -184,10 +194,11 @@ func assetCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "from", Required: true, Usage: "issuing account `NAME|ADDRESS`"},
 					&cli.StringFlag{Name: "symbol", Required: true, Usage: "ticker, 1-12 of A-Z 0-9 . -"},
-					&cli.UintFlag{Name: "decimals", Value: 2},
+					&cli.UintFlag{Name: "decimals", Value: 2, Usage: "digits after the point in the asset's units (at most 36)"},
 					&cli.StringFlag{Name: "supply", Required: true, Usage: "supply in the asset's units, e.g. 1000000.00"},
 					&cli.UintFlag{Name: "currency", Usage: "ISO 4217 numeric code of a fiat-denominated asset (978 = EUR)"},
 					&cli.StringFlag{Name: "metadata", Usage: "0x hash of a document describing the asset"},
+					&cli.BoolFlag{Name: "same-symbol", Usage: "issue even when another asset has the symbol (commands naming the symbol then refuse it as ambiguous)"},
 					waitFlag, timeoutFlag, nodeFlag, tokenFlag, keystoreFlag, passFlag, devnetFlag, jsonFlag,
 				},
 				Action: func(c *cli.Context) error {
@@ -211,6 +222,9 @@ func assetCommand() *cli.Command {
 							return fmt.Errorf("--metadata: %w", err)
 						}
 					}
+					if err := symbolFree(ctx, c, cl, strings.ToUpper(c.String("symbol"))); err != nil {
+						return err
+					}
 					nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
 					if err != nil {
 						return err
@@ -224,7 +238,7 @@ func assetCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("issue %s %s (asset id = tx id)", c.String("supply"), p.Symbol))
+					return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("issue %s %s (asset id = tx id)", ledger.FormatAmount(supply, dec), p.Symbol))
 				},
 			},
 			{
@@ -240,14 +254,18 @@ func assetCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
+					d := newDisplay(c, cl)
+					d.learn(as...)
 					return output(c, as, func() {
+						tw := table()
 						for _, a := range as {
 							state := ""
 							if a.Pending {
 								state = " (pending)"
 							}
-							fmt.Printf("%-8s %s  supply %s  issuer %s%s\n", a.Symbol, a.ID.Hex(), a.Supply, a.Issuer.Hex(), state)
+							fmt.Fprintf(tw, "%s\t%s\tsupply %s %s\tissuer %s%s\n", a.Symbol, a.ID.Hex(), a.Supply, a.Symbol, d.account(a.Issuer), state)
 						}
+						tw.Flush()
 					})
 				},
 			},
@@ -267,4 +285,26 @@ func signerFor(c *cli.Context) (*client.Client, *keySource, *account.Key, error)
 	}
 	key, err := ks.unlock(c.String("from"))
 	return cl, ks, key, err
+}
+
+// symbolFree refuses to issue a symbol another asset has, unless
+// --same-symbol: anyone may issue any symbol, but a second one makes the
+// symbol ambiguous, and every command that names it is refused from then
+// on (a market quoted in it stops working for everybody).
+func symbolFree(ctx context.Context, c *cli.Context, cl *client.Client, symbol string) error {
+	if c.Bool("same-symbol") {
+		return nil
+	}
+	a, err := cl.Asset(ctx, symbol)
+	switch {
+	case err == nil:
+		d := newDisplay(c, cl)
+		return fmt.Errorf("%s already names asset %s, issued by %s: a second %s would make the symbol ambiguous, "+
+			"and every command naming it would be refused. Choose another --symbol, or pass --same-symbol", symbol, a.ID.Hex(), d.account(a.Issuer), symbol)
+	case isCode(err, api.CodeAmbiguous):
+		return fmt.Errorf("%s already names several assets; pass --same-symbol to issue one more: %w", symbol, err)
+	case isCode(err, api.CodeUnknownAsset):
+		return nil
+	}
+	return err
 }

@@ -105,6 +105,19 @@
 // on large random pools is the common case: with many items an exact cover
 // almost always exists, and the candidates above find one.
 //
+// # Open items
+//
+// An item accepted everywhere (empty Merchants) is open: what a plan leaves
+// on it stays spendable anywhere, so it is not value left behind.
+// AllocateOpen is the allocator for pools that mix open items (balances in
+// the payment's own asset) with restricted ones (gift cards): it counts
+// only what stays on the chosen restricted items as the residual, empties
+// as much restricted value as fits the amount, and pays the rest from the
+// open items, largest first ("open-fill"). It runs Allocate on the
+// restricted items (for the complement of what they spend, then alone
+// when nothing can be left free of residual); its own documentation
+// states the order and what Exact means there.
+//
 // # Time
 //
 // The mandatory work is O(n) in the number of items: the merchant filter,

@@ -32,6 +32,11 @@ const (
 	// written with the batch that burned them: their claims need the
 	// fields.
 	NSWithdrawal Namespace = "wd"
+	// NSVenue: signed venue records (signage), the newest of each: a
+	// venue's map by "v/<venue>", a store's listing by
+	// "s/<venue>/<merchant>", the operator's word on its place by
+	// "p/<venue>/<merchant>" (0x-hex), each the record's JSON.
+	NSVenue Namespace = "venue"
 )
 
 // Retired namespaces, no longer read: "lost" (lost-card reports of the

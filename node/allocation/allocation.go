@@ -2,8 +2,10 @@
 // (POST /v1/allocate): a payment of an amount at a merchant, in the units
 // of one asset, is covered from a pool of stored-value items — balances of
 // the user's accounts (device accounts and card purses) in assets of the
-// payment's currency — with the least residual left on the chosen items
-// (exchange/alloc). Each chosen item comes with what spends it at the
+// payment's currency — with the least residual left on the chosen gift
+// cards (exchange/alloc.AllocateOpen: a balance accepted everywhere keeps
+// what is left on it spendable, so it is not counted; gift cards are
+// emptied before open balances pay). Each chosen item comes with what spends it at the
 // point of sale: a signed, time-limited spend authorization the
 // merchant's terminal redeems once (a device account), or the card itself
 // (a card purse pays with its own record).
@@ -108,7 +110,7 @@ func (s *Service) Allocate(req api.AllocateRequest) (*api.AllocateResult, error)
 		return nil, err
 	}
 	items, byID := allocItems(pool)
-	plan, err := alloc.Allocate(items, q.amount.Uint64(), q.merchant.Hex(), alloc.Options{})
+	plan, err := alloc.AllocateOpen(items, q.amount.Uint64(), q.merchant.Hex(), alloc.Options{})
 	var short *alloc.ShortfallError
 	if errors.As(err, &short) {
 		return nil, api.Errorf(api.CodeInsufficientFunds,
@@ -278,8 +280,10 @@ func (s *Service) allocationResult(q *allocation, plan alloc.Plan, byID map[stri
 	for _, spend := range plan.Spends {
 		p := byID[spend.ID]
 		units := uint256.NewInt(spend.Amount)
+		left := new(uint256.Int).Sub(p.balance, units)
 		sp := api.AllocateSpend{Item: spend.ID, Account: p.account, Asset: p.asset.ID, Symbol: p.asset.Symbol,
-			Amount: ledger.FormatAmount(units, p.asset.Decimals), Units: units.Dec(), Balance: ledger.FormatAmount(p.balance, p.asset.Decimals)}
+			Amount: ledger.FormatAmount(units, p.asset.Decimals), Units: units.Dec(), Balance: ledger.FormatAmount(p.balance, p.asset.Decimals),
+			Left: ledger.FormatAmount(left, p.asset.Decimals), Open: len(p.accept) == 0}
 		if p.card {
 			sp.Access = "card"
 			res.Spends = append(res.Spends, sp)

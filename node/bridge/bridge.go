@@ -189,14 +189,10 @@ func (s *Service) Start(ctx context.Context) error {
 	if s.key != nil {
 		s.tasks.Go(s.attestLoop)
 	}
-	// A peer that joins the attest topic gets the attestations of the
-	// newest batches (shareAttestations).
-	joined, err := s.topic.Joins(64)
-	if err != nil {
+	if err := s.topic.HandOver(s.shareAttestations); err != nil {
 		return err
 	}
 	s.tasks.Go(s.disagreeLoop)
-	s.tasks.Go(func(ctx context.Context) { s.shareAttestations(ctx, joined) })
 	return nil
 }
 
@@ -204,31 +200,19 @@ func (s *Service) Start(ctx context.Context) error {
 // joins the attest topic gets.
 const shareBatches = 256
 
-// shareAttestations hands each peer that joins the attest topic the
-// attestations this node holds of its newest batches, directly (p2p's
-// SendDirect). Attesters gossip an attestation once, and gossip never
-// brings it again to a node that was down then (gossipsub drops a payload
-// it delivered within 2 minutes, on Publish too): without this, a
-// withdrawal of such a batch would never be attested on that node.
-func (s *Service) shareAttestations(ctx context.Context, joined <-chan peer.ID) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case p := <-joined:
-			raws, err := s.recentAttestations(shareBatches)
-			if err != nil {
-				s.log.Warn("attestations for a peer that joined", "err", err)
-				continue
-			}
-			if len(raws) == 0 {
-				continue
-			}
-			if err := s.topic.SendDirect(ctx, p, raws); err != nil {
-				s.log.Debug("attestations to a peer that joined", "peer", p, "attestations", len(raws), "err", err)
-			}
-		}
+// shareAttestations is what a peer that joins the attest topic is handed
+// (p2p's HandOver): the attestations this node holds of its newest
+// batches. Attesters gossip an attestation once, and gossip never brings
+// it again to a node that was down then (gossipsub drops a payload it
+// delivered within 2 minutes, on Publish too): without this, a withdrawal
+// of such a batch would never be attested on that node.
+func (s *Service) shareAttestations() [][]byte {
+	raws, err := s.recentAttestations(shareBatches)
+	if err != nil {
+		s.log.Warn("attestations for a peer that joined", "err", err)
+		return nil
 	}
+	return raws
 }
 
 // recentAttestations returns, in wire form, the attestations this node

@@ -161,52 +161,20 @@ func (s *Service) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 		card = &c
 	}
 	var (
-		held  *uint256.Int
-		offer *ledger.SignedOffer
-		oid   ledger.Hash
-		rem   *uint256.Int
-		fail  error
+		held *uint256.Int
+		best redemption
+		fail error
 	)
 	s.n.View(func(v *ledger.Overlay) {
 		held = v.Balance(acct, gift.ID)
-		if card != nil {
-			cd, ok := v.Card(*card)
-			if !ok {
-				fail = api.Errorf(api.CodeInvalid, "%s is not a card account", card.Hex())
-				return
-			}
-			if cd.Owner != acct {
-				fail = api.Errorf(api.CodeInvalid, "card %s belongs to %s, not %s", card.Hex(), cd.Owner.Hex(), acct.Hex())
-				return
-			}
-		}
-		// The issuer's best standing redemption offer.
-		for _, e := range s.book.All() {
-			o := &e.Offer.Offer
-			if o.Maker != gift.Issuer || o.Want != gift.ID || (to != nil && o.Give != to.ID) {
-				continue
-			}
-			filled := v.OfferFilled(e.ID)
-			if v.OfferCancelled(e.ID, o.Maker) || s.now() > o.Expiry || !filled.Lt(&o.GiveAmount) {
-				continue
-			}
-			left := new(uint256.Int).Sub(&o.GiveAmount, filled)
-			if b := v.Balance(o.Maker, o.Give); b.Lt(left) {
-				left = b
-			}
-			if left.IsZero() {
-				continue
-			}
-			// Better rate: more given per unit wanted (give/want larger).
-			if offer == nil || rateBetter(o, &offer.Offer) {
-				so := e.Offer
-				offer, oid, rem = &so, e.ID, left
-			}
+		if fail = checkCard(v, card, acct); fail == nil {
+			best = s.bestRedemption(v, gift, to)
 		}
 	})
 	if fail != nil {
 		return nil, fail
 	}
+	offer, oid, rem := best.offer, best.id, best.left
 	if offer == nil {
 		return nil, api.Errorf(api.CodeNoOffer, "%s's issuer %s has no standing redemption offer on the book", gift.Symbol, gift.Issuer.Hex())
 	}
@@ -253,6 +221,59 @@ func (s *Service) Convert(req api.ConversionRequest) (*api.Conversion, error) {
 	cp := *c // before runConversion starts writing c
 	s.tasks.Go(func(ctx context.Context) { s.runConversion(ctx, c, gift.Decimals, offer, take, held.Eq(cost)) })
 	return &cp, nil
+}
+
+// checkCard checks, in view v, that a conversion's card (if any) is a
+// card account of acct.
+func checkCard(v *ledger.Overlay, card *ledger.Address, acct ledger.Address) error {
+	if card == nil {
+		return nil
+	}
+	cd, ok := v.Card(*card)
+	if !ok {
+		return api.Errorf(api.CodeInvalid, "%s is not a card account", card.Hex())
+	}
+	if cd.Owner != acct {
+		return api.Errorf(api.CodeInvalid, "card %s belongs to %s, not %s", card.Hex(), cd.Owner.Hex(), acct.Hex())
+	}
+	return nil
+}
+
+// redemption is a standing redemption offer and what it can still give.
+type redemption struct {
+	offer *ledger.SignedOffer
+	id    ledger.Hash
+	left  *uint256.Int
+}
+
+// bestRedemption is the gift's issuer's standing redemption offer with the
+// best rate (of to, if set) in view v: one that wants the gift, can still
+// fill, and whose maker holds what it gives.
+func (s *Service) bestRedemption(v *ledger.Overlay, gift api.AssetInfo, to *api.AssetInfo) redemption {
+	var best redemption
+	for _, e := range s.book.All() {
+		o := &e.Offer.Offer
+		if o.Maker != gift.Issuer || o.Want != gift.ID || (to != nil && o.Give != to.ID) {
+			continue
+		}
+		filled := v.OfferFilled(e.ID)
+		if v.OfferCancelled(e.ID, o.Maker) || s.now() > o.Expiry || !filled.Lt(&o.GiveAmount) {
+			continue
+		}
+		left := new(uint256.Int).Sub(&o.GiveAmount, filled)
+		if b := v.Balance(o.Maker, o.Give); b.Lt(left) {
+			left = b
+		}
+		if left.IsZero() {
+			continue
+		}
+		// Better rate: more given per unit wanted (give/want larger).
+		if best.offer == nil || rateBetter(o, &best.offer.Offer) {
+			so := e.Offer
+			best = redemption{offer: &so, id: e.ID, left: left}
+		}
+	}
+	return best
 }
 
 // rateBetter reports whether a gives more per unit wanted than b:

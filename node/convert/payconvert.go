@@ -2,6 +2,7 @@ package convert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -144,7 +145,11 @@ func (s *Service) planConversion(c *payConversion, p cardproto.PurseOffer, show 
 	s.n.View(func(v *ledger.Overlay) {
 		q, err = s.book.QuoteReceive(v, p.Asset, c.req.Fiat, &c.amount, s.now())
 	})
+	var thin *exchange.ThinBookError
 	switch {
+	case errors.As(err, &thin):
+		return fmt.Errorf("the book's offers selling %s for %s cover %s of the %s asked", s.symbol(c.req.Fiat), s.symbol(p.Asset),
+			show(&thin.Covered, c.req.Fiat), show(&thin.Amount, c.req.Fiat))
 	case err != nil:
 		return err
 	case q.PayTotal.Gt(&p.Available):
@@ -221,4 +226,12 @@ func (s *Service) payConversionRoutes(m *route.Mux) {
 		}
 		return api.PayConversionDone{Tx: id}, nil
 	})
+}
+
+// symbol is an asset's symbol, or its id when the node does not know it.
+func (s *Service) symbol(asset ledger.Hash) string {
+	if a, err := s.n.ResolveAsset(asset.Hex()); err == nil {
+		return a.Symbol
+	}
+	return asset.Hex()
 }

@@ -488,6 +488,11 @@ func (s *Service) Quote(pay, receive api.AssetInfo, amount *uint256.Int) (api.Qu
 	s.n.View(func(v *ledger.Overlay) {
 		q, err = s.book.QuoteReceive(v, pay.ID, receive.ID, amount, s.now())
 	})
+	var thin *exchange.ThinBookError
+	if errors.As(err, &thin) {
+		return api.QuoteInfo{}, api.Errorf(api.CodeThinBook, "%v: the offers selling %s for %s cover %s of the %s %s asked", exchange.ErrThinBook,
+			receive.Symbol, pay.Symbol, ledger.FormatAmount(&thin.Covered, receive.Decimals), ledger.FormatAmount(&thin.Amount, receive.Decimals), receive.Symbol)
+	}
 	if errors.Is(err, exchange.ErrThinBook) {
 		return api.QuoteInfo{}, api.Errorf(api.CodeThinBook, "%v", err)
 	}

@@ -532,6 +532,32 @@ export async function build() {
       digest: TypedDataEncoder.hash(fd, typesOf("Attestation"), m), signature: await k.signTypedData(fd, typesOf("Attestation"), m) });
   }
 
+  // Venue records (docs/protocol.md, "Venues"): a venue's map signed by
+  // its operator (the map travels as "svg"; the message holds its
+  // keccak256), a merchant's store listing, the operator's approval of
+  // the store's place. The venue id is keccak256(operator ‖ name).
+  const venueRecords = [];
+  {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 600"><rect x="0" y="0" width="800" height="600" fill="#eee"/></svg>';
+    const name = "Galleria Nord";
+    const venueId = keccak256(concat([getAddress(a0), new TextEncoder().encode(name)]));
+    const venue = { operator: getAddress(a0), name, map: keccak256(new TextEncoder().encode(svg)), seq: "1" };
+    const store = { venue: venueId, merchant: getAddress(a1), name: "Café Über", x: 120, y: 340, accepts: [EUR, USD], open: true, seq: "3" };
+    const closed = { venue: venueId, merchant: getAddress(a2), name: "Shop", x: 0, y: 1000000, accepts: [], open: false,
+      seq: U64_MAX.toString() };
+    const place = { venue: venueId, merchant: getAddress(a1), x: 120, y: 340, approved: true, seq: "1" };
+    const fd = fullDomain(devnet);
+    for (const [rname, type, m, k, extra] of [
+      ["venue/map", "Venue", venue, k0, { svg, venue_id: venueId }],
+      ["venue-store/open", "VenueStore", store, k1, {}],
+      ["venue-store/closed-no-assets", "VenueStore", closed, k2, {}],
+      ["venue-place/approved", "VenuePlace", place, k0, {}],
+    ]) {
+      venueRecords.push({ name: rname, type, domain: devnet, message: m, private_key: k.privateKey, signer: k.address,
+        digest: TypedDataEncoder.hash(fd, typesOf(type), m), signature: await k.signTypedData(fd, typesOf(type), m), ...extra });
+    }
+  }
+
   const receipts = buildReceipts(ok, [a0, a1, a2, a3]);
   const state = buildState([a0, a1, a2, a3], [EUR, USD, GOLD]);
   const batches = buildBatches(ok, [a0, a1, a2, a3]);
@@ -546,6 +572,7 @@ export async function build() {
     offers,
     spend_authorizations: auths,
     attestations,
+    venue_records: venueRecords,
     receipts,
     state,
     batches,

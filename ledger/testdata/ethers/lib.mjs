@@ -123,6 +123,31 @@ export const CARRIED_TYPES = {
     { name: "stateRoot", type: "bytes32" },
     { name: "receiptsRoot", type: "bytes32" },
   ],
+  // Venue records (signage): gossiped and kept by nodes, not transactions.
+  Venue: [
+    { name: "operator", type: "address" },
+    { name: "name", type: "string" },
+    { name: "map", type: "bytes32" },
+    { name: "seq", type: "uint64" },
+  ],
+  VenueStore: [
+    { name: "venue", type: "bytes32" },
+    { name: "merchant", type: "address" },
+    { name: "name", type: "string" },
+    { name: "x", type: "uint32" },
+    { name: "y", type: "uint32" },
+    { name: "accepts", type: "bytes32[]" },
+    { name: "open", type: "bool" },
+    { name: "seq", type: "uint64" },
+  ],
+  VenuePlace: [
+    { name: "venue", type: "bytes32" },
+    { name: "merchant", type: "address" },
+    { name: "x", type: "uint32" },
+    { name: "y", type: "uint32" },
+    { name: "approved", type: "bool" },
+    { name: "seq", type: "uint64" },
+  ],
 };
 
 export const DOMAIN_FIELDS = [
@@ -157,7 +182,7 @@ export function typesOf(type) {
 export function signerOf(type, message) {
   const field = {
     Transfer: "from", CardRecord: "card", Fill: "taker", CancelOffer: "maker", Withdraw: "account", Redeem: "payee",
-    ConvertPay: "owner", Offer: "maker", SpendAuthorization: "account", CardConsent: "card",
+    ConvertPay: "owner", Offer: "maker", SpendAuthorization: "account", CardConsent: "card", Venue: "operator", VenueStore: "merchant",
   }[type] ?? "issuer";
   return message[field];
 }

@@ -41,7 +41,7 @@ const key = (name) => new Wallet(id("anonex wallet.mjs " + name));
 
 // A message of `type` with every field filled from `seed`, by the JSON
 // rules of docs/protocol.md: uint256 and uint64 as decimal strings (here
-// beyond 2^53, as real amounts can be), uint8 and uint16 as JSON numbers,
+// beyond 2^53, as real amounts can be), uint8, uint16 and uint32 as JSON numbers,
 // addresses and bytes32 as 0x hex, bool as JSON booleans, struct fields as
 // objects and arrays as arrays.
 function sample(types, type, seed) {
@@ -61,7 +61,7 @@ function value(types, t, seed) {
   const bits = /^uint(\d+)$/.exec(t);
   if (!bits) throw new Error(`no sample for type ${t}`);
   const v = BigInt(h) % (1n << BigInt(bits[1]));
-  return Number(bits[1]) <= 16 ? Number(v) : v.toString();
+  return Number(bits[1]) <= 32 ? Number(v) : v.toString();
 }
 
 const signer = key("signer");

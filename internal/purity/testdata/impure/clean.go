@@ -1,0 +1,5 @@
+package impure
+
+import "strings"
+
+var _ = strings.ToUpper
