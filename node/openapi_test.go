@@ -612,6 +612,8 @@ func (d openAPI) checkField(t *testing.T, at string, s map[string]any, rt reflec
 		jsonType("boolean")
 	case rt.Kind() >= reflect.Int && rt.Kind() <= reflect.Uint64:
 		jsonType("integer")
+	case rt.Kind() == reflect.Float32 || rt.Kind() == reflect.Float64:
+		jsonType("number")
 	default:
 		t.Errorf("%s: no rule for %s", at, rt)
 	}
