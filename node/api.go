@@ -14,6 +14,7 @@ import (
 
 	"github.com/anonex/anonex/account/names"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/docs"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/route"
 	"github.com/holiman/uint256"
@@ -78,6 +79,11 @@ func (n *Node) mux(lim apiLimits) *route.Mux {
 	m.Handle("GET /v1/proofs/{account}/{asset}", n.apiProof)
 	m.Handle("GET /v1/evidence", func(*http.Request) (any, error) { return n.evidence(), nil })
 	m.Stream("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { n.apiEvents(w, r, lim, streams) })
+	m.Stream("GET /metrics", n.metrics.Handler().ServeHTTP)
+	m.Stream("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(docs.OpenAPI)
+	})
 	m.Authorized("POST /v1/admin/flush", func(*http.Request) (any, error) {
 		if n.submitter == nil {
 			return nil, api.Errorf(api.CodeNotASettler, "this node has no settlement key")

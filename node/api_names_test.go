@@ -56,6 +56,10 @@ var apiTypes = map[string][]any{
 	"GET /v1/venues/{id}/cards/{card}":        {api.VenueCardView{}},
 	"GET /v1/venues/{id}/map.svg":             {},
 	"/":                                       {api.Error{}},
+	// Prometheus' text exposition format, not JSON (metrics.go).
+	"GET /metrics": {},
+	// YAML: docs/api.yaml, this table's counterpart for clients.
+	"GET /v1/openapi.yaml": {},
 }
 
 // TestEveryRouteIsListed: apiTypes names every route the node and its

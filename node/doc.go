@@ -14,7 +14,10 @@
 //     (settle.go);
 //   - the API's mux (node/route: how every route answers, reads bodies and
 //     checks the API token) and its own routes: status, EIP-712 types,
-//     accounts, assets, transactions, batches, proofs, events.
+//     accounts, assets, transactions, batches, proofs, events, and the
+//     API's OpenAPI document (docs/api.yaml, embedded by package docs);
+//   - the metrics (metrics.go): a Prometheus registry of the node's own,
+//     served at GET /metrics (and on Config.MetricsAddr).
 //
 // Beside them run the subsystems, each a package with Config, New, Start,
 // Stop and Routes, seeing the node only through an interface it declares

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/chain"
@@ -33,6 +34,7 @@ func (n *Node) foldEvent(ctx context.Context, ev chain.Event) error {
 // The follower calls it in chain order; benchmarks call it directly.
 func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 	b := ev.Batch
+	start := time.Now()
 	head, err := n.store.Head()
 	if err != nil {
 		return err
@@ -59,7 +61,11 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 		rec.Junk = err.Error()
 		n.log.Warn("junk batch", "seq", b.Seq, "submitter", rec.Submitter, "err", err)
 		// The state is unchanged: the pending view stays where it is.
-		return n.store.Commit(store.Commit{Record: &rec, Cursor: cursor, Step: step})
+		if err := n.store.Commit(store.Commit{Record: &rec, Cursor: cursor, Step: step}); err != nil {
+			return err
+		}
+		n.metrics.folded(&rec, nil, nil, time.Since(start))
+		return nil
 	}
 	rec.Txs = len(btxs)
 	vs := n.verifyBatch(btxs)
@@ -115,6 +121,7 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 	if err != nil {
 		return err
 	}
+	n.metrics.folded(&rec, res, verified, time.Since(start))
 	for i := range res.Receipts {
 		r := &res.Receipts[i]
 		status := api.TxSettled

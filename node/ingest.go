@@ -24,15 +24,18 @@ var ErrAlreadySettled = errors.New("node: transaction already settled")
 func (n *Node) Submit(ctx context.Context, tx *ledger.Tx) (api.SubmitResult, error) {
 	id, err := n.verifier().precheck(tx)
 	if err != nil {
+		n.metrics.refusedBy(sourceSubmit, err)
 		return api.SubmitResult{}, err
 	}
 	if rec, ok, err := n.store.Tx(id); err != nil {
 		return api.SubmitResult{}, err
 	} else if ok {
+		n.metrics.bySource[sourceSubmit].known.Inc()
 		return api.SubmitResult{ID: id, Status: settledStatus(rec)}, nil
 	}
 	a := &admission{raw: tx.Encode(), tx: tx, id: id}
 	n.admit(a)
+	n.metrics.ingested(sourceSubmit, a)
 	switch {
 	case errors.Is(a.err, ledger.ErrRecordApplied):
 		// A card record already applied in the pending view (it travelled
@@ -81,17 +84,21 @@ func (n *Node) validateGossip(ctx context.Context, from peer.ID, raw []byte) p2p
 	a := &admission{raw: raw}
 	var err error
 	if a.tx, err = ledger.DecodeTx(raw); err != nil {
+		n.metrics.refusedBy(sourceGossip, err)
 		return p2p.Reject
 	}
 	if a.id, err = n.verifier().precheck(a.tx); err != nil {
+		n.metrics.refusedBy(sourceGossip, err)
 		return p2p.Reject
 	}
 	if _, ok, _ := n.store.Tx(a.id); ok {
 		// Settled here: a peer that has not folded it yet still gossips
 		// it. It cost no signature recovery.
+		n.metrics.bySource[sourceGossip].known.Inc()
 		return p2p.Ignore
 	}
 	n.admit(a)
+	n.metrics.ingested(sourceGossip, a)
 	switch {
 	case errors.Is(a.err, errStore):
 		n.log.Error("store pending", "id", a.id, "err", a.err)
@@ -180,6 +187,7 @@ func (n *Node) IngestStream(chunks [][][]byte) [][]error {
 			errs := make([]error, len(as))
 			for j, a := range as {
 				errs[j] = a.err
+				n.metrics.ingested(sourceBulk, a)
 			}
 			out[i] = errs
 		}(c.i, c.as)

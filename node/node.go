@@ -90,6 +90,10 @@ type Config struct {
 	// configuration. Empty: read from DataDir/api-token, or generated and
 	// written there.
 	APIToken string
+	// MetricsAddr, when set, is a listen address that serves GET /metrics
+	// alone, for a Prometheus that should not reach the API. The API
+	// serves GET /metrics too. Default: none.
+	MetricsAddr string
 	// SubmitRate limits POST /v1/txs per client IP, in requests a second
 	// (burst twice that). Default 2,000.
 	SubmitRate float64
@@ -237,7 +241,11 @@ type Node struct {
 	submitter *chain.Submitter
 	api       *http.Server
 	apiLn     net.Listener
-	events    *hub
+	metrics   *metrics
+	// metricsSrv serves Config.MetricsAddr, when set.
+	metricsSrv *http.Server
+	metricsLn  net.Listener
+	events     *hub
 	// limiter bounds each client's submissions: POST /v1/txs and POST
 	// /v1/offers share it.
 	limiter *route.RateLimiter
@@ -294,6 +302,7 @@ func New(cfg Config) (*Node, error) {
 		events:  newHub(),
 		limiter: route.NewRateLimiter(cfg.SubmitRate, cfg.Clock),
 	}
+	n.metrics = newMetrics(n)
 	// Fills repeat their offer's signature: recover each once.
 	n.rec = NewRecoveryCache(Secp256k1{}, 1<<16)
 	if cfg.ChainID != 0 {
@@ -373,7 +382,15 @@ func (n *Node) Start(ctx context.Context) error {
 	if n.apiLn, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
 		return fmt.Errorf("node: api listen %s: %w", n.cfg.APIAddr, err)
 	}
-	n.api = newAPIServer(n.routes(), defaultAPILimits)
+	n.api = newAPIServer(n.metrics.instrument(n.routes()), defaultAPILimits)
+	if n.cfg.MetricsAddr != "" {
+		if n.metricsLn, err = net.Listen("tcp", n.cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("node: metrics listen %s: %w", n.cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", n.metrics.Handler())
+		n.metricsSrv = newAPIServer(mux, defaultAPILimits)
+	}
 	n.runLoops(follower, cursor)
 	n.log.Info("node started", "api", n.APIURL(), "peer", n.host.ID().String(), "settler", n.submitter != nil)
 	return nil
@@ -430,6 +447,7 @@ func (n *Node) joinNetwork(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	n.metrics.host.Store(n.host)
 	if n.txTopic, err = n.host.Topic(p2p.TxTopicName(cfg.Network), n.validateGossip); err != nil {
 		return err
 	}
@@ -455,7 +473,7 @@ func (n *Node) newFollower() (*chain.Follower, chain.Cursor, error) {
 	cfg := &n.cfg
 	fcfg := chain.FollowerConfig{Client: n.eth, Anchor: common.Address(cfg.Anchor),
 		From: cfg.AnchorBlock, Confirmations: cfg.Confirmations, Finalized: cfg.Finalized, PollInterval: cfg.PollInterval,
-		Logger: n.log.With("sub", "follower")}
+		Logger: n.log.With("sub", "follower"), Progress: n.followProgress}
 	if n.bridge.Enabled() {
 		fcfg.Vault = common.Address(cfg.Vault)
 	}
@@ -481,6 +499,15 @@ func (n *Node) runLoops(follower *chain.Follower, cursor chain.Cursor) {
 			n.log.Error("api stopped", "err", err)
 		}
 	}()
+	if n.metricsSrv != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.metricsSrv.Serve(n.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				n.log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	go func() {
 		defer n.wg.Done()
 		n.followLoop(follower, cursor)
@@ -520,28 +547,33 @@ func (n *Node) reloadPending() error {
 func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 	backoff := 50 * time.Millisecond
 	for {
+		n.metrics.scanned.Store(cursor.Block)
 		err := f.Run(n.ctx, cursor, n.foldEvent)
 		if n.ctx.Err() != nil {
 			return
 		}
 		if errors.Is(err, chain.ErrReorg) {
+			n.metrics.followerErrors.WithLabelValues(followReorg).Inc()
 			n.log.Warn("chain follower: the chain reorganized below what the node folded; rolling back", "err", err)
 			_, err = n.rollback(n.ctx)
 			if n.ctx.Err() != nil {
 				return
 			}
 			if err == nil {
+				n.metrics.rollbacks.Inc()
 				backoff = 50 * time.Millisecond
 				n.setFollowErr(nil)
 				cursor = n.storedCursor(cursor)
 				continue
 			}
 			if errors.Is(err, store.ErrUndoWindow) {
+				n.metrics.followerErrors.WithLabelValues(followUndoWindow).Inc()
 				n.setFollowErr(err)
 				n.log.Error("chain follower stopped", "err", err)
 				return
 			}
 		}
+		n.metrics.followerErrors.WithLabelValues(followError).Inc()
 		n.setFollowErr(err)
 		n.log.Warn("chain follower failed; restarting from the stored cursor", "err", err, "in", backoff)
 		select {
@@ -553,6 +585,12 @@ func (n *Node) followLoop(f *chain.Follower, cursor chain.Cursor) {
 		cursor = n.storedCursor(cursor)
 		n.setFollowErr(nil)
 	}
+}
+
+// followProgress is told each range the follower scanned through.
+func (n *Node) followProgress(_ context.Context, c chain.Cursor) error {
+	n.metrics.scanned.Store(c.Block)
+	return nil
 }
 
 func (n *Node) setFollowErr(err error) {
@@ -618,10 +656,12 @@ func (n *Node) Close() error {
 		if n.cancel != nil {
 			n.cancel()
 		}
-		if n.api != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			n.api.Shutdown(ctx)
-			cancel()
+		for _, srv := range []*http.Server{n.api, n.metricsSrv} {
+			if srv != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				srv.Shutdown(ctx)
+				cancel()
+			}
 		}
 		n.events.close()
 		for i := len(n.subsystems) - 1; i >= 0; i-- {
@@ -645,6 +685,15 @@ func (n *Node) APIURL() string {
 		return ""
 	}
 	return "http://" + n.apiLn.Addr().String()
+}
+
+// MetricsURL is the URL of GET /metrics on Config.MetricsAddr's listener,
+// or "" when there is none (the API serves it too: APIURL()+"/metrics").
+func (n *Node) MetricsURL() string {
+	if n.metricsLn == nil {
+		return ""
+	}
+	return "http://" + n.metricsLn.Addr().String() + "/metrics"
 }
 
 // APIToken is the token for authorized calls.

@@ -64,12 +64,14 @@ func (n *Node) settleLoop() {
 			continue
 		}
 		n.pool.MarkSubmitting(used, now)
+		posted := time.Now()
 		res, err := n.submitter.Submit(n.ctx, data)
 		if err != nil {
 			n.pool.ClearFlight(used)
 			if n.ctx.Err() != nil {
 				return
 			}
+			n.metrics.submitFailed(err)
 			backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)
 			level := slog.LevelWarn
 			if errors.Is(err, chain.ErrStuck) {
@@ -79,6 +81,7 @@ func (n *Node) settleLoop() {
 			continue
 		}
 		backoff = 0
+		n.metrics.postedBatch(res, len(used), time.Since(posted))
 		n.pool.MarkFlight(used, res.Seq, n.cfg.Clock())
 		n.log.Debug("posted batch", "seq", res.Seq, "txs", len(used), "bytes", len(data), "gas", res.GasUsed)
 	}

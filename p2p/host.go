@@ -71,11 +71,12 @@ type Host struct {
 	ps  *pubsub.PubSub
 	tr  *tracer
 
-	budgets        *budgets      // every peer's refusal budget (budget.go)
-	sizeRejected   atomic.Uint64 // received payloads rejected for their size
-	budgetDropped  atomic.Uint64 // received messages dropped unvalidated: their peer's budget was spent
-	validated      atomic.Uint64 // received messages that reached a validator
-	directRejected atomic.Uint64 // direct sends refused (SendDirect)
+	budgets        *budgets                   // every peer's refusal budget (budget.go)
+	sizeRejected   atomic.Uint64              // received payloads rejected for their size
+	budgetDropped  atomic.Uint64              // received messages dropped unvalidated: their peer's budget was spent
+	validated      atomic.Uint64              // received messages that reached a validator
+	verdicts       [NumVerdicts]atomic.Uint64 // received messages by their validator's verdict
+	directRejected atomic.Uint64              // direct sends refused (SendDirect)
 
 	// ctx lives until Close; it bounds pubsub and every goroutine we start.
 	ctx    context.Context
@@ -221,8 +222,11 @@ type Stats struct {
 	// full.
 	ThrottledMessages uint64
 	// Validated counts received messages (not this host's own publishes)
-	// that reached a topic's validator.
+	// that reached a topic's validator; Verdicts splits them by the
+	// validator's verdict (indexed by Verdict: Accept, Ignore, Refuse,
+	// Reject; a validator that panicked counts as Ignore).
 	Validated uint64
+	Verdicts  [NumVerdicts]uint64
 	// OversizeRejected counts received payloads rejected for their size
 	// (empty or above MaxMessageSize) before reaching a validator.
 	OversizeRejected uint64
@@ -237,6 +241,13 @@ type Stats struct {
 	DirectRejected uint64
 }
 
+func (h *Host) verdictCounts() (out [NumVerdicts]uint64) {
+	for i := range out {
+		out[i] = h.verdicts[i].Load()
+	}
+	return out
+}
+
 // Stats returns the host's counters.
 func (h *Host) Stats() Stats {
 	return Stats{
@@ -244,6 +255,7 @@ func (h *Host) Stats() Stats {
 		DroppedRPCs:       h.tr.droppedRPCs.Load(),
 		ThrottledMessages: h.tr.throttled.Load(),
 		Validated:         h.validated.Load(),
+		Verdicts:          h.verdictCounts(),
 		OversizeRejected:  h.sizeRejected.Load(),
 		BudgetDropped:     h.budgetDropped.Load(),
 		BudgetPeers:       h.budgets.len(),

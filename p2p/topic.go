@@ -36,6 +36,9 @@ const (
 	// (enough rejects get it graylisted). Never Reject what an honest peer
 	// could have sent in good faith.
 	Reject
+
+	// NumVerdicts is the number of verdicts (Stats.Verdicts).
+	NumVerdicts = 4
 )
 
 func (v Verdict) String() string {
@@ -180,7 +183,11 @@ func (h *Host) wrapValidator(topic string, v Validator) pubsub.ValidatorEx {
 					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				verdict = Ignore
 			}
+			if verdict < Accept || verdict > Reject {
+				verdict = Ignore // what pubsub is told of an unknown verdict
+			}
 			if from != self {
+				h.verdicts[verdict].Add(1)
 				switch verdict {
 				case Accept:
 					h.budgets.accepted(from)

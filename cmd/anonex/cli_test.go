@@ -153,7 +153,8 @@ func TestGlobalNodeFlag(t *testing.T) {
 	}
 	// Commands that read --devnet for something else than a node.
 	noNode := map[string]bool{"devnet": true, "node": true, "account new": true, "account list": true,
-		"account show": true, "account import": true, "account export": true}
+		"account show": true, "account import": true, "account export": true,
+		"dumpconfig": true} // anonex node's flags, printed
 	for line, c := range everyCommand(app) {
 		if findFlag(c.Flags, "devnet") != nil && !noNode[line] && findFlag(c.Flags, "node") == nil {
 			t.Errorf("anonex %s takes --devnet but not --node", line)

@@ -17,7 +17,27 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// devnetFlags are the flags of anonex devnet, each also a key of its
+// config file (config.go); the devnet reads no environment variables of
+// its own: they are the node's (ANONEX_DATADIR would move both).
+func devnetFlags() []cli.Flag {
+	flags := []cli.Flag{
+		&cli.IntFlag{Name: "nodes", Value: 3, Usage: "number of anonex nodes"},
+		&cli.IntFlag{Name: "cards", Value: 2, Usage: "virtual cards to start, personalize and load (vpcd has 2 readers)"},
+		&cli.StringFlag{Name: "datadir", Usage: "persist chain, nodes and keystores in `DIR` (default: in memory, devnet.json in a temp dir)"},
+		&cli.IntFlag{Name: "http-port", Value: 8545, Usage: "chain JSON-RPC HTTP port on 127.0.0.1 (0: any free port)"},
+		&cli.IntFlag{Name: "ws-port", Value: 8546, Usage: "chain JSON-RPC WebSocket port on 127.0.0.1 (0: any free port)"},
+		&cli.DurationFlag{Name: "block-time", Usage: "fixed block period, e.g. 1s (default: a block per transaction)"},
+		&cli.IntFlag{Name: "accounts", Usage: "add `N` device accounts (account-1 …) funded on the chain, in the devnet's keystore"},
+		&cli.StringFlag{Name: "balance", Value: "10000", Usage: "the ETH each of --accounts holds on the chain (a new --datadir only: a reopened chain keeps its genesis)"},
+		&cli.IntFlag{Name: "kiosk-port", Value: 8480, Usage: "serve the venue's kiosk on 127.0.0.1:`PORT`, at the last card's reader (0: any free port, -1: no kiosk)"},
+	}
+	flags = append(flags, logFlags("warn")...)
+	return append(flags, configFlag(false), jsonFlag)
+}
+
 func devnetCommand() *cli.Command {
+	flags := devnetFlags()
 	return &cli.Command{
 		Name:  "devnet",
 		Usage: "run an Ethereum dev chain, the Anchor contract, N nodes and demo accounts in one process",
@@ -27,21 +47,10 @@ accounts prefunded), deploys the Anchor and the Vault (a test ERC-20 listed; nod
 ETH and tokens for the demo accounts and funds them. Prints a banner and
 writes devnet.json into --datadir (a temporary directory when none is given).
 Ctrl-C stops everything.`,
-		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "nodes", Value: 3, Usage: "number of anonex nodes"},
-			&cli.IntFlag{Name: "cards", Value: 2, Usage: "virtual cards to start, personalize and load (vpcd has 2 readers)"},
-			&cli.StringFlag{Name: "datadir", Usage: "persist chain, nodes and keystores in `DIR` (default: in memory, devnet.json in a temp dir)"},
-			&cli.IntFlag{Name: "http-port", Value: 8545, Usage: "chain JSON-RPC HTTP port on 127.0.0.1 (0: any free port)"},
-			&cli.IntFlag{Name: "ws-port", Value: 8546, Usage: "chain JSON-RPC WebSocket port on 127.0.0.1 (0: any free port)"},
-			&cli.DurationFlag{Name: "block-time", Usage: "fixed block period, e.g. 1s (default: a block per transaction)"},
-			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "debug, info, warn or error"},
-			&cli.IntFlag{Name: "accounts", Usage: "add `N` device accounts (account-1 …) funded on the chain, in the devnet's keystore"},
-			&cli.StringFlag{Name: "balance", Value: "10000", Usage: "the ETH each of --accounts holds on the chain (a new --datadir only: a reopened chain keeps its genesis)"},
-			&cli.IntFlag{Name: "kiosk-port", Value: 8480, Usage: "serve the venue's kiosk on 127.0.0.1:`PORT`, at the last card's reader (0: any free port, -1: no kiosk)"},
-			jsonFlag,
-		},
+		Flags:  flags,
+		Before: func(c *cli.Context) error { return loadConfig(c, flags) },
 		Action: func(c *cli.Context) error {
-			logger, err := newLogger(c)
+			logger, err := newLog(c)
 			if err != nil {
 				return err
 			}
@@ -70,11 +79,11 @@ Ctrl-C stops everything.`,
 				return err
 			}
 			<-ctx.Done()
-			fmt.Fprintln(os.Stderr, "stopping devnet…")
+			logNotice(c, logger, "stopping devnet…")
 			if err := d.Close(); err != nil {
 				return err
 			}
-			fmt.Fprintln(os.Stderr, "devnet stopped")
+			logNotice(c, logger, "devnet stopped")
 			return nil
 		},
 	}

@@ -45,6 +45,7 @@ func newApp() *cli.App {
 			withdrawCommand(),
 			allocateCommand(),
 			convertCommand(),
+			dumpconfigCommand(),
 			kioskCommand(),
 			venueCommand(),
 			faucetCommand(),

@@ -17,37 +17,54 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// nodeFlags are the flags of anonex node, each also a key of its config
+// file and an environment variable (config.go). Fresh values each call:
+// the shared flags are copied, so their environment variables stay this
+// command's.
+func nodeFlags() []cli.Flag {
+	pass, dev := *passFlag, *devnetFlag
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "datadir", Value: "anonex-data", Usage: "node data `DIR` (store, p2p key, API token)"},
+		&cli.StringFlag{Name: "network", Value: "devnet", Usage: "gossip network name"},
+		&cli.StringFlag{Name: "eth-rpc", Value: "ws://127.0.0.1:8546", Usage: "Ethereum JSON-RPC `URL` (http, ws or ipc; default: the --devnet profile's)"},
+		&cli.StringFlag{Name: "anchor", Usage: "Anchor contract `ADDRESS` (default: the --devnet profile's)"},
+		&cli.StringFlag{Name: "vault", Usage: "Vault contract `ADDRESS`, whose listings and deposits the settled state folds (default: the --devnet profile's)"},
+		&cli.BoolFlag{Name: "no-vault", Usage: "the network has no Vault: fold batches only"},
+		&cli.Uint64Flag{Name: "anchor-block", Usage: "block the Anchor was deployed in (start of the scan)"},
+		&cli.Uint64Flag{Name: "confirmations", Usage: "settle batches `K` blocks deep (default: 0 on the devnet's chain id 1337, else finalized)"},
+		&cli.BoolFlag{Name: "finalized", Usage: "settle batches only once their block is finalized (the default except on chain id 1337)"},
+		&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "chain polling interval when the endpoint cannot push heads"},
+		&cli.StringFlag{Name: "api", Value: "127.0.0.1:8080", Usage: "HTTP API listen `ADDR` (it serves GET /metrics too)"},
+		&cli.StringFlag{Name: "metrics.addr", Usage: "also serve GET /metrics alone on this listen `ADDR` (default: only on the API)"},
+		&cli.StringSliceFlag{Name: "p2p-listen", Usage: "libp2p listen multiaddr (repeatable; default 127.0.0.1 TCP+QUIC, any port)"},
+		&cli.StringSliceFlag{Name: "bootstrap", Usage: "bootstrap peer multiaddr with /p2p/ID (repeatable)"},
+		&cli.BoolFlag{Name: "settle", Usage: "post settlement batches (needs --settle-keystore)"},
+		&cli.StringFlag{Name: "settle-keystore", Usage: "keystore `FILE` of the Ethereum key that pays for batches"},
+		&cli.DurationFlag{Name: "settle-stuck-after", Value: chain.DefaultStuckAfter, Usage: "replace a batch transaction not mined this long with higher fees"},
+		&cli.IntFlag{Name: "settle-max-bumps", Value: chain.DefaultMaxBumps, Usage: "replacements of one batch transaction at most"},
+		&cli.Float64Flag{Name: "settle-max-fee", Value: 500, Usage: "fee cap ceiling of batch transactions, in `GWEI` per gas"},
+		&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
+		&pass,
+		&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},
+	}
+	flags = append(flags, logFlags("info")...)
+	flags = append(flags, &dev)
+	return append(withEnv(flags), configFlag(true), jsonFlag)
+}
+
 func nodeCommand() *cli.Command {
+	flags := nodeFlags()
 	return &cli.Command{
 		Name:  "node",
 		Usage: "run one anonex node against any Ethereum endpoint",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "datadir", Value: "anonex-data", Usage: "node data `DIR` (store, p2p key, API token)"},
-			&cli.StringFlag{Name: "network", Value: "devnet", Usage: "gossip network name"},
-			&cli.StringFlag{Name: "eth-rpc", Value: "ws://127.0.0.1:8546", Usage: "Ethereum JSON-RPC `URL` (http, ws or ipc; default: the --devnet profile's)"},
-			&cli.StringFlag{Name: "anchor", Usage: "Anchor contract `ADDRESS` (default: the --devnet profile's)"},
-			&cli.StringFlag{Name: "vault", Usage: "Vault contract `ADDRESS`, whose listings and deposits the settled state folds (default: the --devnet profile's)"},
-			&cli.BoolFlag{Name: "no-vault", Usage: "the network has no Vault: fold batches only"},
-			&cli.Uint64Flag{Name: "anchor-block", Usage: "block the Anchor was deployed in (start of the scan)"},
-			&cli.Uint64Flag{Name: "confirmations", Usage: "settle batches `K` blocks deep (default: 0 on the devnet's chain id 1337, else finalized)"},
-			&cli.BoolFlag{Name: "finalized", Usage: "settle batches only once their block is finalized (the default except on chain id 1337)"},
-			&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "chain polling interval when the endpoint cannot push heads"},
-			&cli.StringFlag{Name: "api", Value: "127.0.0.1:8080", Usage: "HTTP API listen `ADDR`"},
-			&cli.StringSliceFlag{Name: "p2p-listen", Usage: "libp2p listen multiaddr (repeatable; default 127.0.0.1 TCP+QUIC, any port)"},
-			&cli.StringSliceFlag{Name: "bootstrap", Usage: "bootstrap peer multiaddr with /p2p/ID (repeatable)"},
-			&cli.BoolFlag{Name: "settle", Usage: "post settlement batches (needs --settle-keystore)"},
-			&cli.StringFlag{Name: "settle-keystore", Usage: "keystore `FILE` of the Ethereum key that pays for batches"},
-			&cli.DurationFlag{Name: "settle-stuck-after", Value: chain.DefaultStuckAfter, Usage: "replace a batch transaction not mined this long with higher fees"},
-			&cli.IntFlag{Name: "settle-max-bumps", Value: chain.DefaultMaxBumps, Usage: "replacements of one batch transaction at most"},
-			&cli.Float64Flag{Name: "settle-max-fee", Value: 500, Usage: "fee cap ceiling of batch transactions, in `GWEI` per gas"},
-			&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
-			passFlag,
-			&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},
-			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
-			devnetFlag, jsonFlag,
-		},
+		Description: `Every flag is also a key of the --config FILE (TOML) and an environment
+variable ANONEX_<FLAG> (--eth-rpc: eth-rpc, ANONEX_ETH_RPC; --log.level:
+level in [log], ANONEX_LOG_LEVEL). Flags override the environment, which
+overrides the file. 'anonex dumpconfig' prints the settings as a file.`,
+		Flags:  flags,
+		Before: func(c *cli.Context) error { return loadConfig(c, flags) },
 		Action: func(c *cli.Context) error {
-			logger, err := newLogger(c)
+			logger, err := newLog(c)
 			if err != nil {
 				return err
 			}
@@ -94,12 +111,16 @@ func nodeCommand() *cli.Command {
 				n.Close()
 				return err
 			}
+			metrics := n.MetricsURL()
+			if metrics == "" {
+				metrics = n.APIURL() + "/metrics"
+			}
 			info := map[string]any{"peer_id": n.PeerID(), "api": n.APIURL(), "api_token_file": cfg.DataDir + "/api-token",
-				"multiaddrs": n.Multiaddrs()}
+				"multiaddrs": n.Multiaddrs(), "metrics": metrics}
 			output(c, info, func() {
-				fmt.Printf("node %s\n  api   %s\n  token %s/api-token\n", n.PeerID(), n.APIURL(), cfg.DataDir)
+				fmt.Printf("node %s\n  api     %s\n  token   %s/api-token\n  metrics %s\n", n.PeerID(), n.APIURL(), cfg.DataDir, metrics)
 				for _, a := range n.Multiaddrs() {
-					fmt.Printf("  p2p   %s\n", a)
+					fmt.Printf("  p2p     %s\n", a)
 				}
 			})
 			stopSync := showSync(c, nodeSync(n), 200*time.Millisecond)
@@ -122,7 +143,7 @@ const devnetChainID = devchain.DefaultChainID
 // finalized on every chain but the devnet's.
 func nodeConfig(c *cli.Context) (node.Config, error) {
 	cfg := node.Config{Network: c.String("network"), DataDir: c.String("datadir"), EthRPC: c.String("eth-rpc"),
-		AnchorBlock: c.Uint64("anchor-block"), PollInterval: c.Duration("poll"), APIAddr: c.String("api"),
+		AnchorBlock: c.Uint64("anchor-block"), PollInterval: c.Duration("poll"), APIAddr: c.String("api"), MetricsAddr: c.String("metrics.addr"),
 		P2PListen: c.StringSlice("p2p-listen"), Bootstrap: c.StringSlice("bootstrap"), BatchAge: c.Duration("batch-age")}
 	anchor, vault := c.String("anchor"), c.String("vault")
 	profile, err := loadDevnet(c)
