@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -345,15 +344,6 @@ func isSet(c *cli.Context, name string) bool {
 		}
 	}
 	return false
-}
-
-// newLogger makes the stderr logger at --log-level.
-func newLogger(c *cli.Context) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
-	}
-	return slog.New(slog.NewTextHandler(logWriter{}, &slog.HandlerOptions{Level: lvl})), nil
 }
 
 // assetAmount resolves the asset named by flag assetFlag on the node and
