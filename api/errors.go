@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -176,6 +177,17 @@ func (c Code) HTTPStatus() int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// Codes lists every code the API answers with (the status table's: a
+// test holds it to every Code constant declared here).
+func Codes() []Code {
+	out := make([]Code, 0, len(httpStatus))
+	for c := range httpStatus {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Error is the JSON body of every error answer.

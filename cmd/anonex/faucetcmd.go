@@ -72,17 +72,7 @@ func faucetCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
-			if err != nil {
-				return err
-			}
-			tx, err := sign(key, &ledger.Transfer{From: key.Address(), To: to, Asset: asset.ID, Amount: *amount, Nonce: nonce}, dom)
-			if err != nil {
-				return err
-			}
-			d := newDisplay(c, cl)
-			d.learn(asset)
-			return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("faucet: %s from %s to %s", d.amount(asset.ID, amount), d.account(key.Address()), d.account(to)))
+			return sendTransfer(c, ctx, cl, key, to, asset, amount, "faucet:")
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
+	"github.com/holiman/uint256"
 	"github.com/urfave/cli/v2"
 )
 
@@ -40,20 +41,26 @@ func transferCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
-			if err != nil {
-				return err
-			}
-			p := &ledger.Transfer{From: key.Address(), To: to, Asset: asset.ID, Amount: *amount, Nonce: nonce}
-			tx, err := sign(key, p, dom)
-			if err != nil {
-				return err
-			}
-			d := newDisplay(c, cl)
-			d.learn(asset)
-			return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("transfer %s from %s to %s", d.amount(asset.ID, amount), d.account(key.Address()), d.account(to)))
+			return sendTransfer(c, ctx, cl, key, to, asset, amount, "transfer")
 		},
 	}
+}
+
+// sendTransfer signs a Transfer of amount of asset from key's account to
+// to, submits it and waits as --wait asks; what names it in the output.
+func sendTransfer(c *cli.Context, ctx context.Context, cl *client.Client, key *account.Key, to ledger.Address, asset api.AssetInfo,
+	amount *uint256.Int, what string) error {
+	nonce, dom, err := nonceAndDomain(ctx, cl, key.Address())
+	if err != nil {
+		return err
+	}
+	tx, err := sign(key, &ledger.Transfer{From: key.Address(), To: to, Asset: asset.ID, Amount: *amount, Nonce: nonce}, dom)
+	if err != nil {
+		return err
+	}
+	d := newDisplay(c, cl)
+	d.learn(asset)
+	return submitAndWait(c, ctx, cl, tx, fmt.Sprintf("%s %s from %s to %s", what, d.amount(asset.ID, amount), d.account(key.Address()), d.account(to)))
 }
 
 // submitAndWait submits a signed tx, waits as --wait asks and prints.
