@@ -56,6 +56,8 @@ var apiTypes = map[string][]any{
 	"GET /v1/venues/{id}/cards/{card}":        {api.VenueCardView{}},
 	"GET /v1/venues/{id}/map.svg":             {},
 	"/":                                       {api.Error{}},
+	"GET /v1/":                                {api.Error{}},
+	"GET /":                                   {}, // the web app (package web)
 }
 
 // TestEveryRouteIsListed: apiTypes names every route the node and its
