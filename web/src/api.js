@@ -70,6 +70,12 @@ function setState(s) {
   if (s === "live") for (const fn of listeners.get("open") || []) fn();
 }
 
+// recent is the newest events since the page loaded (newest first, at
+// most 50, each with the time it came), and seen counts the transaction
+// events by status: what the Network page shows whenever it is opened.
+export const recent = [];
+export const seen = { pending: 0, queued: 0, settled: 0, failed: 0, rejected: 0 };
+
 function dispatch(type, data) {
   let ev;
   try {
@@ -77,6 +83,10 @@ function dispatch(type, data) {
   } catch {
     return;
   }
+  ev.type = ev.type || type;
+  recent.unshift({ at: Date.now(), ev });
+  if (recent.length > 50) recent.pop();
+  if (type === "tx" && ev.status in seen) seen[ev.status]++;
   for (const fn of listeners.get(type) || []) fn(ev);
   for (const fn of listeners.get("*") || []) fn(ev);
 }

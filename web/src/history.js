@@ -148,3 +148,18 @@ export function addOffer(o) {
 }
 
 export const myOffers = () => offers;
+
+// closeOffer records that an offer made here is filled, cancelled,
+// expired or closed (the node forgot it), for good; it returns status.
+export function closeOffer(id, status) {
+  const o = offers.find((x) => x.id === id);
+  if (o) {
+    o.final = status;
+    try {
+      localStorage.setItem(offersKey, JSON.stringify(offers));
+    } catch {
+      // as above
+    }
+  }
+  return status;
+}

@@ -268,26 +268,34 @@ export function mount(root, params) {
     h("span"), makeButton),
     makePreview, makeResult);
 
-  // This browser's offers, with their status on the node.
-  const offerStatus = new Map(); // id → GET /v1/offers/{id}
+  // This browser's offers, with their status on the node. A node forgets
+  // an offer once it is filled, cancelled or expired (GET /v1/offers/{id}
+  // is then 404): the page keeps the last status it saw, and knows its own
+  // cancels from its history, so it asks only about offers still open.
+  const offerStatus = new Map(); // id → status shown
+  async function statusOf(o) {
+    if (o.final) return o.final;
+    const cancel = history.all().find((t) => t.kind === "CancelOffer" && t.offer === o.id && t.status === "settled");
+    if (cancel) return history.closeOffer(o.id, "cancelled");
+    try {
+      const st = (await get(`/v1/offers/${q(o.id)}`)).status;
+      return st === "open" ? st : history.closeOffer(o.id, st);
+    } catch (e) {
+      return e.status === 404 ? history.closeOffer(o.id, "closed") : "?";
+    }
+  }
   async function renderMine() {
     const mine = history.myOffers().slice(0, 20);
-    await Promise.all(mine.map(async (o) => {
-      try {
-        offerStatus.set(o.id, await get(`/v1/offers/${q(o.id)}`));
-      } catch (e) {
-        offerStatus.set(o.id, { status: e.code === "not_found" || e.code === "unknown_offer" ? "gone" : "?" });
-      }
-    }));
+    await Promise.all(mine.map(async (o) => offerStatus.set(o.id, await statusOf(o))));
     if (!alive) return;
     fill(mineEl, mine.length === 0 ? h("tr", h("td", { colspan: 8 }, "No offers made here yet.")) :
       mine.map((o) => {
-        const st = offerStatus.get(o.id) || {};
+        const st = offerStatus.get(o.id);
         const open = keys.find(o.maker);
         return h("tr", { "data-offer": o.id },
           h("td", when(o.at)), h("td", `${o.base}/${o.quote}`), h("td", o.side), h("td.num", o.amount), h("td.num", o.price),
-          h("td", mono(o.id)), h("td.status", { "data-status": st.status }, st.status || "…"),
-          h("td", st.status === "open" && open ? h("button.small", { type: "button", onclick: () => cancel(open, o.id) }, "Cancel") : null));
+          h("td", mono(o.id)), h("td.status", { "data-status": st, title: st === "closed" ? "filled, cancelled or expired: the node no longer keeps it" : null }, st || "…"),
+          h("td", st === "open" && open ? h("button.small", { type: "button", onclick: () => cancel(open, o.id) }, "Cancel") : null));
       }));
   }
 

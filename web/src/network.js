@@ -2,7 +2,7 @@
 // block, settled height and root, the pending pool, the follower's error),
 // the newest anchored batches with their Ethereum transactions (GET
 // /v1/batches/{seq}), and what the node reports live on GET /v1/events.
-import { get, on, q } from "./api.js";
+import { get, on, q, recent, seen } from "./api.js";
 import { h, fill, mono, throttle, when } from "./dom.js";
 
 const SHOWN = 20; // batches listed
@@ -22,12 +22,11 @@ export function mount(root) {
       h("table#batches",
         h("thead", h("tr", ["seq", "block", "Ethereum transaction", "txs", "receipts", "skipped", "invalid", "bytes", "state root"].map((c) => h("th", c)))),
         batchesEl), note),
-    h("section.card.wide", h("h2", "Live"), h("p.note", "Events from this node, newest first."), feedEl));
+    h("section.card.wide", h("h2", "Live"), h("p.note", "Events from this node since this page opened, newest first."), feedEl));
 
   let status = null;
   let accounts = null;
   const batches = new Map(); // seq → batch
-  const seen = { pending: 0, settled: 0, failed: 0, rejected: 0 };
   let alive = true;
 
   function renderStatus() {
@@ -65,7 +64,7 @@ export function mount(root) {
       box(`settled in the last ${n} batches`, String(receipts), "count-settled"),
       box(`in those batches`, String(txs), "count-batched"),
       box("accounts numbered", accounts == null ? "…" : String(accounts), "count-accounts"),
-      box("since this page opened: pending / settled / failed / rejected",
+      box("events since this page opened: pending / settled / failed / rejected",
         `${seen.pending} / ${seen.settled} / ${seen.failed} / ${seen.rejected}`, "count-seen"));
   }
 
@@ -125,19 +124,23 @@ export function mount(root) {
   }
 
   const statusSoon = throttle(loadStatus, 1000);
-  function feed(ev) {
+  const item = ({ at, ev }) => {
     const what = ev.type === "tx" ? `${ev.status}${ev.reason ? " (" + ev.reason + ")" : ""}`
       : ev.type === "batch" ? `batch ${ev.seq} folded`
       : ev.type === "reorg" ? `reorg: settled back to ${ev.seq ?? "nothing"}`
       : ev.status || "";
-    feedEl.prepend(h("li", { class: `ev-${ev.type}` }, h("span.time", when(Date.now())), " ", h("b", ev.type), " ",
-      ev.id ? mono(ev.id) : null, " ", what));
+    return h("li", { class: `ev-${ev.type}`, "data-id": ev.id || null, "data-status": ev.status || null },
+      h("span.time", when(at)), " ", h("b", ev.type), " ", ev.id ? mono(ev.id) : null, " ", what);
+  };
+  fill(feedEl, recent.map(item));
+  // A listener runs after api.js recorded the event: recent[0] is it.
+  function feed() {
+    feedEl.prepend(item(recent[0]));
     while (feedEl.children.length > 50) feedEl.lastChild.remove();
   }
 
   const offs = [
     on("tx", (ev) => {
-      if (ev.status in seen) seen[ev.status]++;
       feed(ev);
       statusSoon();
       renderCounts();
