@@ -14,7 +14,8 @@
 //     (settle.go);
 //   - the API's mux (node/route: how every route answers, reads bodies and
 //     checks the API token) and its own routes: status, EIP-712 types,
-//     accounts, assets, transactions, batches, proofs, events.
+//     accounts, assets, transactions, batches, proofs, events; the web
+//     app (package web) on every other GET path.
 //
 // Beside them run the subsystems, each a package with Config, New, Start,
 // Stop and Routes, seeing the node only through an interface it declares
