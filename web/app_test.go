@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/base64"
 	"fmt"
 	"image"
@@ -181,9 +182,10 @@ func goTo(t *testing.T, b context.Context, hash string) {
 //   - after a reorg that takes the transfer's batch off the chain, the
 //     history shows it pending again, then settled again;
 //   - an offer made in the page is on the node's book, as made;
-//   - a fill of the market maker's ask, taken in the page, settles and
-//     shows in the page's fills; the offer made in the page, cancelled
-//     there, leaves the book.
+//   - a fill of the market maker's ask, and a sale to its bid, taken in
+//     the page, settle as the page said and show in the page's fills; the
+//     offer made in the page, cancelled there, leaves the book and shows
+//     cancelled.
 func TestWebApp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -364,11 +366,45 @@ func TestWebApp(t *testing.T) {
 		t.Errorf("the taken offer: %+v, %v; want 100 units (0.100 GOLD) filled", oi, err)
 	}
 
+	// Sell 0.050 GOLD to the market maker's best bid: the page takes the
+	// most EUR that costs at most 0.050 GOLD.
+	bid := book.Bids[0]
+	bidOffer, err := node.Offer(ctx, bid.Offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, b, 30*time.Second, "selling to the best bid",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#bids tr[data-offer="%s"] button.take`, bid.Offer.Hex()))),
+		chromedp.WaitVisible(chromedp.CSS(`#take-amount`)),
+		chromedp.SendKeys(chromedp.CSS(`#take-amount`), "0.050"),
+		chromedp.Click(chromedp.CSS(`#take-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#take-id`)))
+	sellID, err := ledger.ParseHash(eval[string](t, b, `document.querySelector("#take-id").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, b, 30*time.Second, "the sale settled in the page",
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#fills tr[data-id="%s"] td.status[data-status="settled"]`, sellID.Hex()))))
+	give, want := bidOffer.Offer.GiveAmount.Uint64(), bidOffer.Offer.WantAmount.Uint64() // EUR units for GOLD units
+	take := 50 * give / want
+	if oi, err := node.Offer(ctx, bid.Offer); err != nil || oi.Filled != fmt.Sprint(take) {
+		t.Errorf("the bid sold to: %+v, %v; want %d EUR units filled (the most that costs at most 50 GOLD units)", oi, err, take)
+	}
+
 	// Cancel the page's own offer.
 	wait(t, b, 30*time.Second, "cancelling the page's offer",
 		chromedp.Click(chromedp.CSS(offerRow+` button.cancel`)),
 		chromedp.WaitNotPresent(chromedp.CSS(offerRow)))
-	if oi, err := node.Offer(ctx, offerID); err != nil || oi.Status != api.OfferCancelled {
+	cancelID, err := ledger.ParseHash(eval[string](t, b, `document.querySelector("#cancel-id").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ci, err := node.WaitTx(ctx, cancelID); err != nil || ci.Status != api.TxSettled || ci.Kind != "CancelOffer" {
+		t.Errorf("the page's cancel: %+v, %v; want a settled CancelOffer", ci, err)
+	}
+	// The node forgets a cancelled offer once the cancel settles (404).
+	var ae *api.Error
+	if oi, err := node.Offer(ctx, offerID); !(err == nil && oi.Status == api.OfferCancelled || errors.As(err, &ae) && ae.HTTPStatus == 404) {
 		t.Errorf("the cancelled offer: %+v, %v", oi, err)
 	}
 	wait(t, b, 20*time.Second, "the page's offer shown cancelled",

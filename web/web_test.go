@@ -175,3 +175,27 @@ func TestQRCodesReadBack(t *testing.T) {
 		t.Errorf("%d texts in versions %v; failed: %v", res.Texts, res.Versions, res.Failed)
 	}
 }
+
+// TestAmountArithmetic: the page's amounts (src/units.js) read and write
+// display units exactly and refuse what is not an amount; its offers
+// (src/terms.js) are never worse for the maker than the price typed and
+// no better than needed; its fills pay the ledger's price, ⌈take × want /
+// give⌉, and a bid taken sells at most the base named, taking the most
+// quote that costs that — on 8,000 seeded random cases.
+func TestAmountArithmetic(t *testing.T) {
+	ensureModules(t)
+	out, err := exec.Command("node", "testdata/termscheck.mjs").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var res struct {
+		Cases  int      `json:"cases"`
+		Failed []string `json:"failed"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Cases < 8000 || len(res.Failed) > 0 {
+		t.Errorf("%d cases; failed: %v", res.Cases, res.Failed)
+	}
+}

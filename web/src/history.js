@@ -69,6 +69,9 @@ function update(id, fields) {
   if (moved) changed(t);
 }
 
+// eventsSeen counts the events of each transaction.
+const eventsSeen = new Map();
+
 // refresh asks the node for the status of each transaction not final, or
 // of all of them (after a reorg or a reconnection).
 let inflight = false;
@@ -78,8 +81,12 @@ export async function refresh(all) {
   try {
     for (const t of txs.slice(0, MAX)) {
       if (!all && FINAL.has(t.status)) continue;
+      // An event that comes while the answer is on its way is newer than
+      // the answer: the answer is then dropped.
+      const asked = eventsSeen.get(t.id) || 0;
       try {
         const info = await get(`/v1/txs/${q(t.id)}`);
+        if ((eventsSeen.get(t.id) || 0) !== asked) continue;
         update(t.id, { status: info.status, batch_seq: info.batch_seq ?? null, reason: info.reason || "" });
       } catch (e) {
         if (e.code === "unknown_tx") update(t.id, { status: "unknown", reason: "this node does not know it" });
@@ -114,6 +121,7 @@ export function start(network) {
   }
   on("tx", (e) => {
     if (!byId(e.id)) return;
+    eventsSeen.set(e.id, (eventsSeen.get(e.id) || 0) + 1);
     const fields = { status: e.status, reason: e.reason || "" };
     if (e.seq != null) fields.batch_seq = e.seq;
     if (e.status === "pending") fields.batch_seq = null;

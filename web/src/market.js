@@ -7,7 +7,8 @@ import { get, on, post, q } from "./api.js";
 import { h, svg, fill, mono, throttle, when } from "./dom.js";
 import * as keys from "./keys.js";
 import * as history from "./history.js";
-import { ceilDiv, fromUnits, pow10, toUnits } from "./units.js";
+import { fromUnits, toUnits } from "./units.js";
+import { offerTerms, takeTerms } from "./terms.js";
 import { describe } from "./wallet.js";
 
 const FILLS = 30; // fills listed
@@ -115,14 +116,14 @@ export function mount(root, params) {
     // of base; take is in the offer's give asset, and the taker pays
     // ⌈take × want / give⌉ of the want asset (never less).
     const terms = (text) => {
-      const a = toUnits(text, b.decimals);
-      let take;
-      if (side === "ask") take = a;
-      else take = (a * give) / want; // the most quote that costs at most a base
-      if (!o.partial) take = remaining;
-      if (take <= 0n) throw new Error("too small an amount for this offer");
-      if (take > remaining) throw new Error(`the offer has only ${fromUnits(remaining, side === "ask" ? b.decimals : qa.decimals)} left`);
-      const pay = ceilDiv(take * want, give);
+      let t;
+      try {
+        t = takeTerms(side, toUnits(text, b.decimals), { give, want, remaining, partial: o.partial });
+      } catch (e) {
+        if (e.message !== "the offer has less left") throw e;
+        throw new Error(`the offer has only ${fromUnits(remaining, side === "ask" ? b.decimals : qa.decimals)} left`);
+      }
+      const { take, pay } = t;
       return side === "ask"
         ? { take, text: `You get ${fromUnits(take, b.decimals)} ${b.symbol} and pay ${fromUnits(pay, qa.decimals)} ${qa.symbol}.`, what: `bought ${fromUnits(take, b.decimals)} ${b.symbol} for ${fromUnits(pay, qa.decimals)} ${qa.symbol}` }
         : { take, text: `You get ${fromUnits(take, qa.decimals)} ${qa.symbol} and pay ${fromUnits(pay, b.decimals)} ${b.symbol}.`, what: `sold ${fromUnits(pay, b.decimals)} ${b.symbol} for ${fromUnits(take, qa.decimals)} ${qa.symbol}` };
@@ -185,7 +186,7 @@ export function mount(root, params) {
         history.add({ id: res.id, status: res.status, kind: "CancelOffer", from: maker, to: "", asset: "", symbol: "", amount: `cancel ${offer.slice(0, 10)}…`, offer });
         return res.id;
       });
-      fill(makeResult, "Cancel signed and sent: ", h("code.hash", id));
+      fill(makeResult, "Cancel signed in this page and sent: ", h("code.hash#cancel-id", id));
     } catch (err) {
       fill(makeResult, h("span.error", describe(err)));
     }
@@ -203,18 +204,9 @@ export function mount(root, params) {
   const makeResult = h("div#make-result");
   const makeButton = h("button#make-submit", { type: "submit" }, "Sign and post");
   const makeTerms = () => {
-    const b = base, qa = quote;
-    const a = toUnits(mAmount.value, b.decimals);
-    const p = toUnits(mPrice.value, qa.decimals); // quote units per whole base
-    if (a <= 0n || p <= 0n) throw new Error("amount and price must be more than zero");
-    // Rounding keeps the price at least as good for the maker as typed:
-    // a seller wants the quote rounded up, a buyer gives it rounded down.
-    const sell = side.value === "sell";
-    const quoteUnits = sell ? ceilDiv(a * p, pow10(b.decimals)) : (a * p) / pow10(b.decimals);
-    if (quoteUnits <= 0n) throw new Error("the offer is worth less than one base unit of the quote");
-    return sell
-      ? { give: b, giveAmount: a, want: qa, wantAmount: quoteUnits }
-      : { give: qa, giveAmount: quoteUnits, want: b, wantAmount: a };
+    const t = offerTerms(side.value, toUnits(mAmount.value, base.decimals), toUnits(mPrice.value, quote.decimals), base.decimals);
+    const asset = { base, quote };
+    return { give: asset[t.give], giveAmount: t.giveAmount, want: asset[t.want], wantAmount: t.wantAmount };
   };
   const makePreviewUpdate = () => {
     if (!mAmount.value.trim() || !mPrice.value.trim() || !base || !quote) return fill(makePreview, "");
