@@ -3,8 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
