@@ -22,7 +22,7 @@ export CGO_ENABLED := 1
 # parallel trie updates of the miner's payload build; seen 1 run in 2).
 RACE := ./ledger/store ./p2p ./chain ./node ./node/pool ./cardbridge/vcard ./cardbridge/pcsctest
 
-.PHONY: build devnet test unit race fuzz lint bench chaos contracts deps clean
+.PHONY: build devnet test unit race fuzz lint bench chaos contracts web deps clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/anonex
@@ -83,6 +83,11 @@ bench: deps build
 
 contracts:
 	contracts/gen.sh
+
+# Rebuild the web app's bundle (web/dist/app.js, committed and embedded)
+# from web/src with the pinned esbuild; a test fails when it is stale.
+web: deps
+	cd web && node build.mjs
 
 clean:
 	rm -rf bin

@@ -17,6 +17,7 @@ import (
 	"github.com/anonex/anonex/docs"
 	"github.com/anonex/anonex/ledger"
 	"github.com/anonex/anonex/node/route"
+	"github.com/anonex/anonex/web"
 	"github.com/holiman/uint256"
 )
 
@@ -94,6 +95,8 @@ func (n *Node) mux(lim apiLimits) *route.Mux {
 	for _, sub := range n.subsystems {
 		sub.Routes(m)
 	}
+	// The web app (docs/web.md) on every other GET path.
+	m.App(web.Handler())
 	return m
 }
 

@@ -60,6 +60,8 @@ var apiTypes = map[string][]any{
 	"GET /metrics": {},
 	// YAML: docs/api.yaml, this table's counterpart for clients.
 	"GET /v1/openapi.yaml": {},
+	"GET /v1/":             {api.Error{}},
+	"GET /":                {}, // the web app (package web)
 }
 
 // TestEveryRouteIsListed: apiTypes names every route the node and its

@@ -16,6 +16,7 @@
 //     checks the API token) and its own routes: status, EIP-712 types,
 //     accounts, assets, transactions, batches, proofs, events, and the
 //     API's OpenAPI document (docs/api.yaml, embedded by package docs);
+//     the web app (package web) on every other GET path;
 //   - the metrics (metrics.go): a Prometheus registry of the node's own,
 //     served at GET /metrics (and on Config.MetricsAddr).
 //

@@ -40,16 +40,28 @@ type Mux struct {
 
 // NewMux returns a Mux whose authorized routes need token, and whose
 // request bodies are bounded to maxBody bytes (MaxBody when 0). A path no
-// route matches is 404 not_found.
+// route matches is 404 not_found (but see App).
 func NewMux(token string, maxBody int64) *Mux {
 	if maxBody <= 0 {
 		maxBody = MaxBody
 	}
 	m := &Mux{mux: http.NewServeMux(), token: token, maxBody: maxBody}
-	m.Handle("/", func(r *http.Request) (any, error) {
-		return nil, api.Errorf(api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	})
+	m.Handle("/", notFound)
 	return m
+}
+
+func notFound(r *http.Request) (any, error) {
+	return nil, api.Errorf(api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+}
+
+// App mounts h, a web app, on every GET (and HEAD) no route takes, but
+// for the API's own paths: a GET under /v1/ that no route takes is still
+// 404 not_found, and so is any other method on any path no route takes.
+// A route mounted on a more specific pattern ("GET /metrics") still wins
+// over the app.
+func (m *Mux) App(h http.Handler) {
+	m.Handle("GET /v1/", notFound)
+	m.mount("GET /", h.ServeHTTP)
 }
 
 // Handle mounts fn on pattern ("GET /v1/status").
