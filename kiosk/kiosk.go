@@ -367,6 +367,8 @@ func (k *Kiosk) Handler() http.Handler {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
 		w.Write(page)
 	})
+	// No icon: an empty answer, not a 404 the browser reports.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /venue", func(w http.ResponseWriter, r *http.Request) {
 		v, err := k.cfg.Node.Venue(r.Context(), k.cfg.Venue)
 		writeJSON(w, v, err)

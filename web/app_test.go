@@ -14,124 +14,16 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/internal/browsertest"
 	"github.com/anonex/anonex/ledger"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-// browser starts Debian's Chromium, headless, without a sandbox, in a
-// fresh profile (as cardbridge/pcsctest's kiosk test does), and collects
-// every console error, uncaught exception and error the browser logs (a
-// resource that failed to load, a CSP refusal) into the returned console.
-func browser(t *testing.T, ctx context.Context) (context.Context, *console) {
-	t.Helper()
-	exe, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium is not installed (make test installs it: apt-get install -y chromium)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-	}
-	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancel)
-	bctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	c := &console{}
-	if err := chromedp.Listen(bctx, c.listen); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, log.Enable, cdp.Empty{})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
-	return bctx, c
-}
-
-// console is what a page said was wrong.
-type console struct {
-	mu     sync.Mutex
-	errors []string
-}
-
-func (c *console) listen(ev any) {
-	var msg string
-	switch e := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if e.Type == runtime.ConsoleAPICalledTypeError {
-			var args []string
-			for _, a := range e.Args {
-				args = append(args, string(a.Value)+a.Description)
-			}
-			msg = "console.error: " + strings.Join(args, " ")
-		}
-	case *runtime.EventExceptionThrown:
-		msg = "exception: " + e.ExceptionDetails.Text
-		if e.ExceptionDetails.Exception != nil {
-			msg += " " + e.ExceptionDetails.Exception.Description
-		}
-	case *log.EventEntryAdded:
-		if e.Entry.Level == log.EntryLevelError {
-			msg = fmt.Sprintf("log (%s): %s %s", e.Entry.Source, e.Entry.Text, e.Entry.URL)
-		}
-	}
-	if msg != "" {
-		c.mu.Lock()
-		c.errors = append(c.errors, msg)
-		c.mu.Unlock()
-	}
-}
-
-// check fails the test with every error said since the last check.
-func (c *console) check(t *testing.T, when string) {
-	t.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.errors) > 0 {
-		t.Errorf("%s: console errors: %q", when, c.errors)
-		c.errors = nil
-	}
-}
-
-// artifact keeps a screenshot: in $ANONEX_ARTIFACTS when set (make test
-// sets it), else in the test's temporary directory (named in the log).
-func artifact(t *testing.T, name string, b []byte) {
-	t.Helper()
-	dir := os.Getenv("ANONEX_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", p)
-}
-
-func screenshot(t *testing.T, b context.Context, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(b, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	artifact(t, name, shot)
-}
 
 // wait runs actions with a deadline, failing the test with what.
 func wait(t *testing.T, b context.Context, within time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -139,7 +31,7 @@ func wait(t *testing.T, b context.Context, within time.Duration, what string, ac
 	ctx, cancel := context.WithTimeout(b, within)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		screenshot(t, b, "web-failed.png")
+		browsertest.Screenshot(t, b, "web-failed.png")
 		t.Fatalf("%s: %v", what, err)
 	}
 }
@@ -200,7 +92,7 @@ func TestWebApp(t *testing.T) {
 	if holder.Role != "holder-1" || to.Role != "holder-2" {
 		t.Fatalf("the devnet's accounts changed: %s, %s", holder.Role, to.Role)
 	}
-	b, cons := browser(t, ctx)
+	b, cons := browsertest.Start(t, ctx)
 
 	// Every page loads.
 	wait(t, b, 60*time.Second, "the Network page", chromedp.Navigate(app+"#/network"),
@@ -213,15 +105,15 @@ func TestWebApp(t *testing.T) {
 	if peers := eval[string](t, b, `document.querySelector("#peers").textContent`); peers != "1" {
 		t.Errorf("the Network page shows %s peers; node 0 has 1", peers)
 	}
-	screenshot(t, b, "web-network.png")
+	browsertest.Screenshot(t, b, "web-network.png")
 	goTo(t, b, "#/wallet")
 	wait(t, b, 20*time.Second, "the Wallet page", chromedp.WaitVisible(chromedp.CSS(`#accounts li[data-address]`)), chromedp.WaitVisible(chromedp.CSS(`#keystore-file`)))
-	screenshot(t, b, "web-wallet.png")
+	browsertest.Screenshot(t, b, "web-wallet.png")
 	goTo(t, b, "#/market")
 	wait(t, b, 20*time.Second, "the Market page", chromedp.WaitVisible(chromedp.CSS(`#asks tbody tr[data-offer]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#bids tbody tr[data-offer]`)), chromedp.WaitVisible(chromedp.CSS(`#depth svg`)))
-	screenshot(t, b, "web-market.png")
-	cons.check(t, "loading the pages")
+	browsertest.Screenshot(t, b, "web-market.png")
+	cons.Check(t, "loading the pages")
 
 	// Open holder-1's keystore file in the page.
 	goTo(t, b, "#/wallet")
@@ -276,7 +168,7 @@ func TestWebApp(t *testing.T) {
 	if len(seen) < 2 || !slices.Contains([]string{"pending", "queued", "anchored"}, seen[0]) || seen[len(seen)-1] != "settled" {
 		t.Errorf("the history row went through %v; want pending (or queued, anchored) first, settled last", seen)
 	}
-	screenshot(t, b, "web-wallet-sent.png")
+	browsertest.Screenshot(t, b, "web-wallet-sent.png")
 
 	// The Network page lists the transfer's batch with its Ethereum transaction.
 	goTo(t, b, "#/network")
@@ -288,7 +180,7 @@ func TestWebApp(t *testing.T) {
 			t.Errorf("the Network page's live feed has no %s event of the transfer", st)
 		}
 	}
-	screenshot(t, b, "web-network-batch.png")
+	browsertest.Screenshot(t, b, "web-network-batch.png")
 
 	// A reorg takes the batch off the chain: the page shows the transfer
 	// pending again, then settled again when its batch is mined anew.
@@ -311,7 +203,7 @@ func TestWebApp(t *testing.T) {
 	if again, err := node.Tx(ctx, id); err != nil || again.Status != api.TxSettled {
 		t.Errorf("after the reorg the node has the transfer as %+v, %v", again, err)
 	}
-	cons.check(t, "the transfer")
+	cons.Check(t, "the transfer")
 
 	// Make an offer: sell 0.500 GOLD at 2500.00 EUR (above the market
 	// maker's asks, so nothing takes it).
@@ -340,7 +232,7 @@ func TestWebApp(t *testing.T) {
 	if l := book.Asks[i]; l.Price != "2500" && l.Price != "2500.00" || l.Size != "0.500" || !strings.EqualFold(l.Maker.Hex(), holder.Address) {
 		t.Errorf("the node's book has the page's offer as %+v; want 0.500 GOLD at 2500 EUR by %s", l, holder.Address)
 	}
-	screenshot(t, b, "web-market-offer.png")
+	browsertest.Screenshot(t, b, "web-market-offer.png")
 
 	// Take 0.100 GOLD of the market maker's best ask.
 	best := book.Asks[0]
@@ -409,8 +301,8 @@ func TestWebApp(t *testing.T) {
 	}
 	wait(t, b, 20*time.Second, "the page's offer shown cancelled",
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#my-offers tr[data-offer="%s"] td.status[data-status="cancelled"]`, offerID.Hex()))))
-	screenshot(t, b, "web-market-filled.png")
-	cons.check(t, "the market")
+	browsertest.Screenshot(t, b, "web-market-filled.png")
+	cons.Check(t, "the market")
 	if alert := eval[bool](t, b, `document.querySelector("#alert").hidden`); !alert {
 		t.Errorf("the page shows an error: %s", eval[string](t, b, `document.querySelector("#alert").textContent`))
 	}

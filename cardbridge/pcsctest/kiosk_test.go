@@ -7,12 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +19,9 @@ import (
 	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
+	"github.com/anonex/anonex/internal/browsertest"
 	"github.com/anonex/anonex/kiosk"
 	"github.com/anonex/anonex/ledger"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/holiman/uint256"
 )
@@ -218,45 +214,6 @@ func TestKioskEmphasizesWhereTheCardIsTaken(t *testing.T) {
 	nextEvent(t, events, "removed", 5*time.Second)
 }
 
-// browser starts Debian's Chromium headless, with a fresh profile and no
-// sandbox (tests run as root), and nothing of its own on the network.
-func browser(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	exe, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium is not installed (make test installs it: apt-get install -y chromium)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-	}
-	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancel)
-	bctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	return bctx
-}
-
-// artifact keeps a test's screenshot: in $ANONEX_ARTIFACTS when set, else
-// in the test's temporary directory (named in the log).
-func artifact(t *testing.T, name string, b []byte) {
-	t.Helper()
-	dir := os.Getenv("ANONEX_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", p)
-}
-
 // TestKioskPageDrawsTheCardWithin500ms: the kiosk page in a real browser
 // (headless Chromium) draws, for each devnet card presented at the
 // kiosk's reader, exactly the stores that take it emphasized and the
@@ -301,26 +258,7 @@ func TestKioskPageDrawsTheCardWithin500ms(t *testing.T) {
 	go func() { done <- k.Run(kctx) }()
 	defer func() { stopKiosk(); <-done }()
 
-	b := browser(t, ctx)
-	var consoleErrors []string
-	var cmu sync.Mutex
-	err = chromedp.Listen(b, func(ev any) {
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError {
-				cmu.Lock()
-				consoleErrors = append(consoleErrors, fmt.Sprint(e.Args))
-				cmu.Unlock()
-			}
-		case *runtime.EventExceptionThrown:
-			cmu.Lock()
-			consoleErrors = append(consoleErrors, e.ExceptionDetails.Text)
-			cmu.Unlock()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, cons := browsertest.Start(t, ctx)
 	if err := chromedp.Do(b, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#map .store`))); err != nil {
 		t.Fatalf("the kiosk page: %v", err)
 	}
@@ -347,7 +285,7 @@ func TestKioskPageDrawsTheCardWithin500ms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		artifact(t, fmt.Sprintf("kiosk-card-%d.png", i), shot)
+		browsertest.Artifact(t, fmt.Sprintf("kiosk-card-%d.png", i), shot)
 		deadline := time.Now().Add(5 * time.Second)
 		for len(k.Draws()) <= i && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
@@ -372,9 +310,5 @@ func TestKioskPageDrawsTheCardWithin500ms(t *testing.T) {
 			t.Errorf("card %d drawn %s after the reader reported it: the goal is 500 ms", i, dr)
 		}
 	}
-	cmu.Lock()
-	defer cmu.Unlock()
-	if len(consoleErrors) > 0 {
-		t.Errorf("console errors: %v", consoleErrors)
-	}
+	cons.Check(t, "the kiosk page")
 }
