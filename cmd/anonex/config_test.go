@@ -178,11 +178,8 @@ func TestConfigRefusesWhatItDoesNotKnow(t *testing.T) {
 func TestNodeFromConfigLogsJSON(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDevnet(t, ctx, devnet.Config{Nodes: 1, NoMarket: true})
+	var err error
 	// The demo keys, under a password no log line could carry by chance
 	// (the demo password is "devnet", also the network's name).
 	settler, issuer := d.Info.Accounts[1], d.Info.Accounts[2]

@@ -420,11 +420,7 @@ func TestNodeCrashLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 0x0de))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDevnet(t, ctx, devnet.Config{Nodes: 1})
 	// The process settles with an Ethereum key of its own.
 	ethKey, err := account.FromMnemonic(devchain.TestMnemonic, "", 9)
 	if err != nil {

@@ -75,6 +75,19 @@ func settledHead(t testing.TB, n *node.Node) store.Head {
 	return h
 }
 
+// startDevnet starts an in-process devnet with cfg on free chain ports,
+// failing t when it cannot, and closes it when t ends.
+func startDevnet(t *testing.T, ctx context.Context, cfg devnet.Config) *devnet.Devnet {
+	t.Helper()
+	cfg.HTTPAddr, cfg.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
+	d, err := devnet.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 func run(t *testing.T, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer

@@ -21,11 +21,7 @@ func TestDevnetAccountsAndFaucet(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	five := new(big.Int).Mul(big.NewInt(5), big.NewInt(1e18))
-	d, err := devnet.Start(ctx, devnet.Config{DataDir: dir, Nodes: 1, Accounts: 2, Balance: five, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDevnet(t, ctx, devnet.Config{DataDir: dir, Nodes: 1, Accounts: 2, Balance: five})
 	var added []devnet.AccountInfo
 	for _, a := range d.Info.Accounts {
 		if strings.HasPrefix(a.Role, "account-") {

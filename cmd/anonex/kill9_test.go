@@ -62,11 +62,7 @@ func startNode(t *testing.T, d *devnet.Devnet, dir string, port int, extra ...st
 func TestNodeKill9KeepsAcknowledgedTxs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDevnet(t, ctx, devnet.Config{Nodes: 1})
 	holder := d.Info.Accounts[1]
 	key, err := account.LoadKeyFile(holder.Keystore, holder.Password)
 	if err != nil {

@@ -48,11 +48,8 @@ func TestSettleDepthDefaults(t *testing.T) {
 func TestNodeFoldsTheDevnetState(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", NoMarket: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := startDevnet(t, ctx, devnet.Config{Nodes: 1, NoMarket: true})
+	var err error
 
 	// No Vault: refused, with the way out.
 	var errb bytes.Buffer

@@ -28,11 +28,7 @@ func TestVenueCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	d, err := devnet.Start(ctx, devnet.Config{DataDir: dir, Nodes: 1, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	startDevnet(t, ctx, devnet.Config{DataDir: dir, Nodes: 1})
 	const venue = "Galleria Centrale"
 	if list := run(t, "venue", "list", "--devnet", dir); !strings.Contains(list, venue) {
 		t.Fatalf("venue list:\n%s", list)
