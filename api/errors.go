@@ -117,6 +117,20 @@ const (
 	CodeNotOperator Code = "not_operator"
 )
 
+// The codes of the node's card readers (a node started with --readers).
+const (
+	// CodeNoReaders: the node serves no card readers.
+	CodeNoReaders Code = "no_readers"
+	// CodeUnknownReader: the machine has no reader with that index.
+	CodeUnknownReader Code = "unknown_reader"
+	// CodeNoCard: the reader holds no card, or it was taken out during
+	// the call.
+	CodeNoCard Code = "no_card"
+	// CodeCardRefused: the card refused the command (a wrong PIN, a
+	// blocked PIN, a stale update value); the message says why in words.
+	CodeCardRefused Code = "card_refused"
+)
+
 var httpStatus = map[Code]int{
 	CodeMalformed:         http.StatusBadRequest,
 	CodeBadSignature:      http.StatusBadRequest,
@@ -168,6 +182,11 @@ var httpStatus = map[Code]int{
 	CodeStale:       http.StatusConflict,
 	CodeVenueFull:   http.StatusServiceUnavailable,
 	CodeNotOperator: http.StatusForbidden,
+
+	CodeNoReaders:     http.StatusConflict,
+	CodeUnknownReader: http.StatusNotFound,
+	CodeNoCard:        http.StatusConflict,
+	CodeCardRefused:   http.StatusUnprocessableEntity,
 }
 
 // HTTPStatus is the HTTP status an error with this code is usually sent

@@ -99,6 +99,9 @@ func openReader(ctx context.Context, src Source) (*Card, error) {
 	defer cancel()
 	if err := pc.WaitCard(wctx, reader); err != nil {
 		pc.Release()
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w %q after %s", pcsc.ErrNoCard, reader, wait)
+		}
 		return nil, fmt.Errorf("no card in %q: %w", reader, err)
 	}
 	h, err := pc.Connect(reader)

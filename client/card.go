@@ -190,6 +190,9 @@ type PurseUpdate struct {
 	D             uint256.Int
 	Set           uint256.Int
 	Written       bool
+	// Authorization is the issuer's signed update value the card was
+	// given (or, when it was up to date, the issuer's word that it is).
+	Authorization api.UpdateValue
 }
 
 // RefreshPurse writes the newest update value of a purse to the card and
@@ -214,6 +217,7 @@ func RefreshPurse(ctx context.Context, cl *cardclient.Client, n *Client, asset l
 	if err != nil {
 		return PurseUpdate{}, err
 	}
+	up.Authorization = uv
 	if !uv.UpToDate {
 		u, err := cardUpdate(uv)
 		if err != nil {

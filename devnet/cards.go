@@ -11,6 +11,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge"
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
@@ -328,4 +329,38 @@ func (d *Devnet) pcscCard(i int) (*devCard, error) {
 		return nil, errors.New("devnet: the cards run in process (pcscd is not running): none is in a reader")
 	}
 	return d.cards[i], nil
+}
+
+// readers are the devnet's card readers as its first node serves them to
+// the web app (node.Config.Readers): pcscd's readers, or, when the devnet
+// runs its cards in process (pcscd was not available), those cards by
+// index.
+type readers struct{ d *Devnet }
+
+// inProcess says whether the devnet runs its cards in process.
+func (r readers) inProcess() bool {
+	r.d.mu.Lock()
+	defer r.d.mu.Unlock()
+	return len(r.d.Info.Cards) > 0 && r.d.Info.Cards[0].Transport != "pcsc"
+}
+
+func (r readers) List(ctx context.Context) ([]cardbridge.Reader, error) {
+	if !r.inProcess() {
+		return cardbridge.Readers{}.List(ctx)
+	}
+	var out []cardbridge.Reader
+	for i := range r.d.cards {
+		out = append(out, cardbridge.Reader{Index: i, Name: fmt.Sprintf("devnet card %d, in process (pcscd was not available)", i), Card: true})
+	}
+	return out, nil
+}
+
+func (r readers) Open(ctx context.Context, i int) (cardclient.Transport, func() error, error) {
+	if !r.inProcess() {
+		return cardbridge.Readers{}.Open(ctx, i)
+	}
+	if i < 0 || i >= len(r.d.cards) {
+		return nil, nil, fmt.Errorf("%w: the devnet has %d cards", pcsc.ErrUnknownReader, len(r.d.cards))
+	}
+	return cardclient.Direct{Card: r.d.cards[i].card}, func() error { return nil }, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge/desk"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
@@ -440,6 +441,10 @@ func (d *Devnet) startNodes(ctx context.Context, cfg Config, cs contracts, settl
 			// Node 0 is the demo holders' wallet node: it signs their spend
 			// authorizations (POST /v1/allocate). Devnet only.
 			nc.WalletKeys = keys[1:4]
+			// Node 0 serves the machine's card readers to the web app
+			// (its Cards page), as `anonex node --readers` does.
+			nc.Readers = desk.New(desk.Config{Readers: readers{d}, Logger: cfg.Logger.With("sub", "desk"),
+				Node: desk.Self(func() desk.Node { d.mu.Lock(); defer d.mu.Unlock(); return d.Nodes[0] })})
 		}
 		d.nodeCfgs = append(d.nodeCfgs, nc)
 		d.down = append(d.down, false)

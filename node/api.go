@@ -95,6 +95,16 @@ func (n *Node) mux(lim apiLimits) *route.Mux {
 	for _, sub := range n.subsystems {
 		sub.Routes(m)
 	}
+	if n.cfg.Readers != nil {
+		n.cfg.Readers.Routes(m)
+	} else {
+		none := func(*http.Request) (any, error) {
+			return nil, api.Errorf(api.CodeNoReaders, "this node serves no card readers: start it with --readers on the machine the readers are on (anonex devnet's first node does)")
+		}
+		m.Authorized("GET /v1/readers", none)
+		m.Authorized("GET /v1/readers/{rest...}", none)
+		m.Authorized("POST /v1/readers/{rest...}", none)
+	}
 	// The web app (docs/web.md) on every other GET path.
 	m.App(web.Handler())
 	return m

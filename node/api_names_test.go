@@ -10,6 +10,8 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge"
+	"github.com/anonex/anonex/cardbridge/desk"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
 )
@@ -55,6 +57,11 @@ var apiTypes = map[string][]any{
 	"GET /v1/venues/{id}":                     {api.VenueDetail{}},
 	"GET /v1/venues/{id}/cards/{card}":        {api.VenueCardView{}},
 	"GET /v1/venues/{id}/map.svg":             {},
+	"GET /v1/readers":                         {[]api.Reader{}},
+	"GET /v1/readers/{n}/card":                {api.CardView{}},
+	"GET /v1/readers/{n}/update":              {api.CardUpdate{}},
+	"POST /v1/readers/{n}/update":             {api.CardUpdateRequest{}, api.CardUpdate{}},
+	"POST /v1/readers/{n}/pin":                {api.PINChange{}, api.PINChanged{}},
 	"/":                                       {api.Error{}},
 	// Prometheus' text exposition format, not JSON (metrics.go).
 	"GET /metrics": {},
@@ -64,10 +71,18 @@ var apiTypes = map[string][]any{
 	"GET /":                {}, // the web app (package web)
 }
 
+// routedNode is an offline node with every route mounted: the card
+// readers' desk too (a node started with --readers).
+func routedNode(t *testing.T) *Node {
+	n, _ := offlineNode(t)
+	n.cfg.Readers = desk.New(desk.Config{Readers: cardbridge.Readers{States: map[int]string{}}})
+	return n
+}
+
 // TestEveryRouteIsListed: apiTypes names every route the node and its
 // subsystems mount, and no other.
 func TestEveryRouteIsListed(t *testing.T) {
-	n, _ := offlineNode(t)
+	n := routedNode(t)
 	found := map[string]bool{}
 	for _, p := range n.mux(defaultAPILimits).Patterns() {
 		found[p] = true

@@ -38,6 +38,10 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 )
 
+// RouteSet is a set of API routes a node mounts beside its own (the card
+// readers' desk): the node holds no state of theirs.
+type RouteSet interface{ Routes(m *route.Mux) }
+
 // Config configures a node. New copies it and fills in defaults.
 type Config struct {
 	// Network names the anonex network; gossip topics live under it.
@@ -126,6 +130,11 @@ type Config struct {
 	// WalletKeys are device accounts this node holds as their owners'
 	// wallet: POST /v1/allocate signs their spend authorizations.
 	WalletKeys []*account.Key
+
+	// Readers, when set, mounts the routes of this machine's card readers
+	// (cardbridge/desk, GET /v1/readers …) behind the API token: what the
+	// web app's Cards page uses. Nil: those routes answer no_readers.
+	Readers RouteSet
 
 	// IssuerKey, when set, runs the issuer service with this device
 	// account: it certifies and registers cards and signs their update

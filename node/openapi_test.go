@@ -104,7 +104,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	if v, _ := d.root["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
 		t.Fatalf("openapi: %q, want 3.1.x", v)
 	}
-	n, _ := offlineNode(t)
+	n := routedNode(t)
 	mux := n.mux(defaultAPILimits)
 	mounted := map[string]bool{}
 	for _, p := range mux.Patterns() {

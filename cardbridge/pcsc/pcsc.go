@@ -148,6 +148,25 @@ func (c *Context) WaitRemoved(ctx context.Context, reader string) error {
 	})
 }
 
+// Present says whether reader holds a responsive card now, without
+// waiting.
+func (c *Context) Present(reader string) (bool, error) {
+	sc, err := scard.EstablishContext()
+	if err != nil {
+		return false, mapErr("establish context", err)
+	}
+	defer sc.Release()
+	states := []scard.ReaderState{{Reader: reader, CurrentState: scard.StateUnaware}}
+	if err := sc.GetStatusChange(states, 0); err != nil && !errors.Is(err, scard.ErrTimeout) {
+		return false, mapErr("status of "+reader, err)
+	}
+	ev := states[0].EventState
+	if ev&(scard.StateUnknown|scard.StateUnavailable) != 0 {
+		return false, fmt.Errorf("%w: reader %q is gone or unavailable; %s", ErrNoService, reader, Hint)
+	}
+	return ev&scard.StatePresent != 0 && ev&scard.StateMute == 0, nil
+}
+
 // cancelBound bounds one SCardGetStatusChange call of waitState. It is no
 // polling interval: the call returns as soon as the state changes.
 const cancelBound = time.Second

@@ -733,7 +733,7 @@ func cardInitCommand(common []cli.Flag) *cli.Command {
 			if err := checkPIN(c.String("pin")); err != nil {
 				return fmt.Errorf("--pin: %w", err)
 			}
-			if err := checkDigits("PUK", c.String("puk"), pukMin, pukMax); err != nil {
+			if err := cardproto.CheckPUK(c.String("puk")); err != nil {
 				return fmt.Errorf("--puk: %w", err)
 			}
 			ctx, cancel := context.WithTimeout(c.Context, time.Minute)

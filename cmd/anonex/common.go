@@ -15,6 +15,7 @@ import (
 
 	"github.com/anonex/anonex/account"
 	"github.com/anonex/anonex/api"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/devnet"
 	"github.com/anonex/anonex/ledger"
@@ -260,27 +261,7 @@ func readSecret(msg, what string) (string, error) {
 	return string(b), nil
 }
 
-// The card's PIN is 6 to 12 ASCII digits, its PUK 8 to 12
-// (docs/card-protocol.md): the card counts a malformed one as a wrong try.
-const (
-	pinMin, pinMax = 6, 12
-	pukMin, pukMax = 8, 12
-)
-
-// checkDigits refuses a PIN or PUK the card would refuse, before it costs
-// one of the card's tries. The error never shows the secret.
-func checkDigits(what, s string, lo, hi int) error {
-	ok := len(s) >= lo && len(s) <= hi
-	for _, r := range s {
-		ok = ok && r >= '0' && r <= '9'
-	}
-	if !ok {
-		return fmt.Errorf("a %s is %d to %d digits: this one is not, and was not sent to the card (it would have cost one of its tries)", what, lo, hi)
-	}
-	return nil
-}
-
-func checkPIN(pin string) error { return checkDigits("PIN", pin, pinMin, pinMax) }
+func checkPIN(pin string) error { return cardproto.CheckPIN(pin) }
 
 // readPIN asks for a card's PIN and refuses a malformed one before it
 // reaches the card; from a terminal it asks again (three times at most).

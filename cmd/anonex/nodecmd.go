@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/anonex/anonex/cardbridge"
+	"github.com/anonex/anonex/cardbridge/desk"
 	"github.com/anonex/anonex/chain"
 	"github.com/anonex/anonex/chain/devchain"
 	"github.com/anonex/anonex/ledger"
@@ -43,6 +45,7 @@ func nodeFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "settle-stuck-after", Value: chain.DefaultStuckAfter, Usage: "replace a batch transaction not mined this long with higher fees"},
 		&cli.IntFlag{Name: "settle-max-bumps", Value: chain.DefaultMaxBumps, Usage: "replacements of one batch transaction at most"},
 		&cli.Float64Flag{Name: "settle-max-fee", Value: 500, Usage: "fee cap ceiling of batch transactions, in `GWEI` per gas"},
+		&cli.BoolFlag{Name: "readers", Usage: "serve this machine's card readers to the web app's Cards page (GET /v1/readers …, behind the API token)"},
 		&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
 		&pass,
 		&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},
@@ -98,9 +101,14 @@ overrides the file. 'anonex dumpconfig' prints the settings as a file.`,
 				cfg.IssuerKey = k
 				logger.Info("issuer service", "account", k.Address().Hex())
 			}
+			var n *node.Node
+			if c.Bool("readers") {
+				cfg.Readers = desk.New(desk.Config{Readers: cardbridge.Readers{}, Node: desk.Self(func() desk.Node { return n }),
+					Logger: logger.With("sub", "desk")})
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			n, err := node.New(cfg)
+			n, err = node.New(cfg)
 			if err != nil {
 				return err
 			}

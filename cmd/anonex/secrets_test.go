@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/anonex/anonex/cardbridge/cardproto"
 )
 
 func TestCheckPIN(t *testing.T) {
@@ -21,7 +23,7 @@ func TestCheckPIN(t *testing.T) {
 			t.Errorf("the error shows the PIN: %v", err)
 		}
 	}
-	if checkDigits("PUK", "1234567", pukMin, pukMax) == nil || checkDigits("PUK", "12345678", pukMin, pukMax) != nil {
+	if cardproto.CheckPUK("1234567") == nil || cardproto.CheckPUK("12345678") != nil {
 		t.Error("a PUK is 8 to 12 digits")
 	}
 }

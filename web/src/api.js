@@ -36,6 +36,32 @@ export async function post(path, body) {
   }));
 }
 
+// The node's API token, for the calls that need it (docs/api.md,
+// "Authorization"): the card readers' routes. The page keeps it in this
+// tab's sessionStorage only, never in the URL, and sends it only to the
+// node that served the page.
+const tokenKey = "anonex.api-token";
+export const token = () => sessionStorage.getItem(tokenKey) || "";
+export function setToken(t) {
+  if (t) sessionStorage.setItem(tokenKey, t.trim());
+  else sessionStorage.removeItem(tokenKey);
+}
+
+function authHeaders(json) {
+  const hs = { accept: "application/json", authorization: "Bearer " + token() };
+  if (json) hs["content-type"] = "application/json";
+  return hs;
+}
+
+// authGet and authPost are get and post with the API token.
+export async function authGet(path, signal) {
+  return answer(await fetch(path, { headers: authHeaders(false), signal }));
+}
+
+export async function authPost(path, body) {
+  return answer(await fetch(path, { method: "POST", headers: authHeaders(true), body: JSON.stringify(body) }));
+}
+
 // q escapes a path segment.
 export const q = encodeURIComponent;
 

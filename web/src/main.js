@@ -29,7 +29,18 @@ function showError(msg) {
   el.hidden = false;
 }
 
+// takeToken moves an API token given in the location's hash
+// (#/cards?token=… as `anonex devnet` prints it) into this tab's
+// sessionStorage, and out of the location, the history and the screen.
+function takeToken() {
+  const m = location.hash.match(/[?&]token=([^&]*)/);
+  if (!m) return;
+  api.setToken(decodeURIComponent(m[1]));
+  window.history.replaceState(null, "", location.pathname + location.hash.replace(/[?&]token=[^&]*/, ""));
+}
+
 async function boot() {
+  takeToken();
   const conn = document.getElementById("conn");
   api.onState((s) => {
     conn.dataset.state = s;
