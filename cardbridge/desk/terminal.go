@@ -226,7 +226,6 @@ type session struct {
 	changed chan struct{} // closed and replaced at each change
 	pin     chan string
 	quote   chan bool
-	cancel  context.CancelFunc
 	ended   time.Time // zero while it runs
 	// cancelled is set by POST …/cancel: the next prompt declines.
 	cancelled chan struct{}
@@ -443,7 +442,6 @@ func (d *Desk) apiPay(r *http.Request) (any, error) {
 	cfg.Queue = watchedQueue{Queue: q, s: s}
 	cfg.Net = watchedNet{Network: cfg.Net, s: s}
 	pctx, cancel := context.WithTimeout(context.Background(), paymentLifetime)
-	s.cancel = cancel
 	cfg.PIN = func() (string, error) { return d.askPIN(pctx, s, card) }
 	cfg.Confirm = func(q terminal.Quote) bool { return d.askQuote(pctx, s, n, q) }
 	s.step(fmt.Sprintf("reading the card in reader %d", req.Reader))
