@@ -46,7 +46,7 @@ func nodeFlags() []cli.Flag {
 		&cli.IntFlag{Name: "settle-max-bumps", Value: chain.DefaultMaxBumps, Usage: "replacements of one batch transaction at most"},
 		&cli.Float64Flag{Name: "settle-max-fee", Value: 500, Usage: "fee cap ceiling of batch transactions, in `GWEI` per gas"},
 		&cli.BoolFlag{Name: "readers", Usage: "serve this machine's card readers to the web app's Cards page (GET /v1/readers …, behind the API token)"},
-		&cli.StringFlag{Name: "terminal", Usage: "with --readers: run a merchant terminal on them for the web app's Terminal page, from the terminal `DIR` `anonex terminal setup --queue DIR` wrote (terminal.json: payee, trusted issuers, floor; its record queue)"},
+		&cli.StringFlag{Name: "terminal", Usage: "with --readers: run a merchant terminal on them for the web app's Terminal page, from the terminal `DIR` (terminal.json as 'anonex terminal setup --queue DIR' writes it: payee, trusted issuers, floor; and its record queue)"},
 		&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
 		&pass,
 		&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},

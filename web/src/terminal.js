@@ -68,7 +68,7 @@ export function mount(root) {
           h("button.small", { type: "button", title: "look at the readers again", onclick: loadReaders }, "↻")),
         h("label", { for: "term-currency" }, "currency"), currencySel),
         amountEl, floorEl, keypad,
-        h("label.row", convertBox, "pay by conversion from the card's other purse (ETH)"),
+        h("label.check", convertBox, " pay by conversion (the card's ETH)"),
         payBtn, padNote)),
     h("div.col.main",
       h("section#term-progress.card", h("div.account-head", h("h2", "Payment"), cancelBtn),
@@ -253,7 +253,8 @@ export function mount(root) {
     // The quote.
     const qt = p.quote;
     quoteEl.hidden = !qt;
-    if (qt) {
+    if (!qt) fill(quoteEl);
+    else {
       const asking = p.state === "quote";
       fill(quoteEl, h("h3", "Conversion quote"),
         h("dl.facts",
@@ -269,7 +270,8 @@ export function mount(root) {
     // The outcome.
     const r = p.result;
     resultEl.hidden = !r;
-    if (r) {
+    if (!r) fill(resultEl);
+    else {
       fill(resultEl,
         h(`p#term-outcome.outcome.${r.status}`, { "data-status": r.status, "data-code": r.code || "" },
           r.status === "approved" ? `Approved ${r.mode}` : `Declined${r.code ? ` (${r.code})` : ""}`,
