@@ -46,7 +46,7 @@ export function mount(root) {
       h("button.key", { type: "button", "data-key": k === "⌫" ? "back" : k, onclick: () => press(k) }, k)),
     h("button.key.clear", { type: "button", "data-key": "clear", onclick: () => press("C") }, "Clear"));
   const stateEl = h("div#term-state.term-state", { "data-state": "idle" }, "Ready");
-  const modeEl = h("span#term-mode.mode-badge");
+  const modeEl = h("span#term-mode.mode-badge", { hidden: true });
   const stepsEl = h("ol#term-steps.feed");
   const pinInput = h("input#term-pin", { type: "password", inputmode: "numeric", autocomplete: "off", placeholder: "PIN", maxlength: 12 });
   const pinMsg = h("p#term-pin-msg");
@@ -60,9 +60,11 @@ export function mount(root) {
   const forwardBtn = h("button#term-forward", { type: "button", onclick: forward }, "Forward to the network");
   const forwardEl = h("p#term-forward-result");
 
+  const padCol = h("div.col");
+  const mainCol = h("div.col.main");
   root.append(
     setupEl,
-    h("div.col",
+    fill(padCol,
       h("section#term-pad.card", h("h2", "Terminal"), settingsEl,
         h("div.grid", h("label", { for: "term-reader" }, "reader"), h("div.row", readerSel,
           h("button.small", { type: "button", title: "look at the readers again", onclick: loadReaders }, "↻")),
@@ -70,7 +72,7 @@ export function mount(root) {
         amountEl, floorEl, keypad,
         h("label.check", convertBox, " pay by conversion (the card's ETH)"),
         payBtn, padNote)),
-    h("div.col.main",
+    fill(mainCol,
       h("section#term-progress.card", h("div.account-head", h("h2", "Payment"), cancelBtn),
         h("div.row", stateEl, modeEl), pinForm, quoteEl, resultEl, stepsEl),
       h("section#term-queue.card", h("h2", "Offline queue"),
@@ -118,10 +120,12 @@ export function mount(root) {
         },
       }, tokenIn, h("button#term-token-save", { type: "submit" }, "Use token")) : null);
     payBtn.disabled = true;
+    padCol.hidden = mainCol.hidden = true;
   }
 
   async function start() {
     setupEl.hidden = true;
+    padCol.hidden = mainCol.hidden = false;
     if (!token()) {
       setup("The terminal takes payments with the node's API token: paste it here (it is in the node's data directory, " +
         "<datadir>/api-token; `anonex devnet` prints a link with it). It stays in this tab only.", true);
