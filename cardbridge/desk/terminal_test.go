@@ -48,9 +48,11 @@ func TestSweepBoundsSessions(t *testing.T) {
 // lack what a terminal needs, answers no_terminal in words.
 func TestSettingsRefused(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"none":     {},
-		"failing":  {Terminal: func() (TerminalSettings, error) { return TerminalSettings{}, errors.New("no terminal.json") }},
-		"no payee": {Terminal: func() (TerminalSettings, error) { return TerminalSettings{Trusted: []ledger.Address{{1}}, Queue: "q"}, nil }},
+		"none":    {},
+		"failing": {Terminal: func() (TerminalSettings, error) { return TerminalSettings{}, errors.New("no terminal.json") }},
+		"no payee": {Terminal: func() (TerminalSettings, error) {
+			return TerminalSettings{Trusted: []ledger.Address{{1}}, Queue: "q"}, nil
+		}},
 		"no queue": {Terminal: func() (TerminalSettings, error) {
 			return TerminalSettings{Payee: ledger.Address{2}, Trusted: []ledger.Address{{1}}}, nil
 		}},
