@@ -148,7 +148,7 @@ func printBanner(info devnet.Info, kioskURL string) {
 				fmt.Fprintf(&b, "  terminal: offline up to %s, payee %s\n", f, t.Payee)
 			}
 			if len(info.Nodes) > 0 {
-				fmt.Fprintf(&b, "  web terminal: %s/#/terminal?token=%s  (node 0 runs it on these readers)\n", info.Nodes[0].API, info.Nodes[0].APIToken)
+				fmt.Fprintf(&b, "  terminal: in the browser at %s/#/terminal?token=%s (node 0 runs it on these readers)\n", info.Nodes[0].API, info.Nodes[0].APIToken)
 			}
 		}
 	}
