@@ -117,13 +117,10 @@ func (d *Desk) withCard(r *http.Request, fn func(n int, cl *cardclient.Client) (
 	if err != nil || n < 0 || n > 99 {
 		return nil, api.Errorf(api.CodeMalformed, "reader %q: a reader's index, 0 to 99 (GET /v1/readers lists them)", r.PathValue("n"))
 	}
-	d.mu.Lock()
-	lock := d.busy[n]
-	if lock == nil {
-		lock = new(sync.Mutex)
-		d.busy[n] = lock
+	if d.readerTaken(n) {
+		return nil, api.Errorf(api.CodeBusy, "reader %d is taking a payment at the terminal: ask again once it ends", n)
 	}
-	d.mu.Unlock()
+	lock := d.readerLock(n)
 	lock.Lock()
 	defer lock.Unlock()
 	t, release, err := d.cfg.Readers.Open(r.Context(), n)

@@ -102,8 +102,8 @@ func (a deskAPI) until(p api.TerminalPayment, states ...string) api.TerminalPaym
 //     network and settles, and the queue is left empty;
 //   - 50.00 EUR goes online and asks for the PIN: a malformed PIN is
 //     refused before the card (no try spent), a wrong one is asked for
-//     again with 2 tries left, a second payment on the busy reader is
-//     refused, the right PIN approves it once settled, the merchant gets
+//     again with 2 tries left, a second payment and a Cards page call on
+//     the busy reader are refused busy, the right PIN approves it once settled, the merchant gets
 //     5000 units and the card has its 3 tries back;
 //   - 12.50 EUR converted from the card's ETH shows the wallet's quote
 //     (ETH amount, EUR amount, rate): declined, the card signs nothing
@@ -187,6 +187,9 @@ func TestDeskTerminalThroughPCSC(t *testing.T) {
 	}
 	if st, er := a.call("POST", "/v1/terminal/payments", api.TerminalPaymentRequest{Reader: 0, Currency: "EUR", Amount: "1.00"}, nil); st != 503 || er.Code != api.CodeBusy {
 		t.Fatalf("a second payment on the busy reader: %d %s", st, er.Code)
+	}
+	if st, er := a.call("GET", "/v1/readers/0/card", nil, nil); st != 503 || er.Code != api.CodeBusy {
+		t.Fatalf("the Cards page's call on the reader taking a payment: %d %s", st, er.Code)
 	}
 	wrong := "000000"
 	if wrong == e.pins[0] {
