@@ -119,6 +119,11 @@ func printBanner(info devnet.Info, kioskURL string) {
 		fmt.Fprintf(tw, "  %d\t%s\tpeer %s\t%s\n", i, n.API, n.PeerID, role)
 	}
 	tw.Flush()
+	if len(info.Nodes) > 0 {
+		n := info.Nodes[0]
+		fmt.Fprintf(&b, "\nWeb app  %s/\n  cards  %s/#/cards?token=%s  (the link carries node 0's API token: its card readers answer only with it)\n",
+			n.API, n.API, n.APIToken)
+	}
 	fmt.Fprintf(&b, "\nDemo accounts (keystore password %q)\n", devnet.DemoPassword)
 	for _, a := range info.Accounts {
 		bal := make([]string, 0, len(a.Balances))

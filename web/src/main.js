@@ -1,5 +1,5 @@
-// main.js: the web app's entry. One page, three views chosen by the
-// location's hash (#/network, #/wallet/…, #/market/BASE/QUOTE), all on
+// main.js: the web app's entry. One page, its views chosen by the
+// location's hash (#/network, #/wallet/…, #/market/BASE/QUOTE, #/cards/N), all on
 // the node that served the page, live over its event stream.
 import * as api from "./api.js";
 import * as history from "./history.js";
@@ -7,8 +7,9 @@ import { h, fill } from "./dom.js";
 import * as network from "./network.js";
 import * as wallet from "./wallet.js";
 import * as market from "./market.js";
+import * as cards from "./cards.js";
 
-const pages = { network, wallet, market };
+const pages = { network, wallet, market, cards };
 let current = null;
 
 function route() {
