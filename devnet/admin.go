@@ -90,7 +90,7 @@ func adminError(err error) error {
 		return nil
 	case errors.Is(err, ErrUnknownSnapshot):
 		return api.Errorf(api.CodeNotFound, "%s", err)
-	case errors.As(err, &attached), errors.Is(err, ErrNodeDown):
+	case errors.As(err, &attached), errors.Is(err, ErrNodeDown), errors.Is(err, ErrTerminalAttached):
 		return api.Errorf(api.CodeConflict, "%s", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return api.Errorf(api.CodeBusy, "%s", err)

@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/cardbridge/vcard"
 	"github.com/anonex/anonex/chain/devchain"
 )
@@ -24,7 +26,8 @@ import (
 // Revert, as anvil's evm_snapshot and evm_revert but for every part at
 // once: the chain (its head block), every node's store (a Pebble
 // checkpoint: ledger, pending transactions, offers, venues, the issuer's
-// records) and every card's memory. It lives in the devnet's directory,
+// records), every card's memory and the devnet terminal's directory (its
+// queue remembers each card's counter). It lives in the devnet's directory,
 // snapshots/<id>, while the devnet process runs.
 //
 // Taking one reads the cards first, then checkpoints the nodes, then marks
@@ -218,6 +221,9 @@ func (d *Devnet) Snapshot(ctx context.Context) (SnapshotInfo, error) {
 			return SnapshotInfo{}, err
 		}
 	}
+	if err := hold.snapshotTerminal(tmp); err != nil {
+		return SnapshotInfo{}, fmt.Errorf("devnet: snapshot the terminal: %w", err)
+	}
 	for i, n := range d.Nodes {
 		if err := n.Store().Checkpoint(filepath.Join(tmp, fmt.Sprintf("node-%d", i))); err != nil {
 			return SnapshotInfo{}, fmt.Errorf("devnet: snapshot node %d: %w", i, err)
@@ -326,6 +332,9 @@ func (d *Devnet) Revert(ctx context.Context, id string) (RevertInfo, error) {
 		if err := hold.restore(ctx, d, cards); err != nil {
 			errs = append(errs, err)
 		}
+		if err := hold.restoreTerminal(dir); err != nil {
+			errs = append(errs, fmt.Errorf("devnet: revert the terminal: %w", err))
+		}
 	}
 	for i := range d.Nodes {
 		if err := d.StartNode(rctx, i); err != nil {
@@ -400,6 +409,79 @@ type cardHold struct {
 	pc      *pcsc.Context
 	handles []*pcsc.Card
 	files   map[int]*applet.FileMedium
+	// term is the devnet terminal's queue (Info.Terminal.Queue), open:
+	// its counters must follow the cards (a terminal that saw a higher
+	// counter declines a reverted card as a clone).
+	term    *queue.Queue
+	termDir string
+}
+
+// ErrTerminalAttached: the devnet's terminal directory is open in an
+// `anonex terminal` process.
+var ErrTerminalAttached = errors.New("devnet: the devnet's terminal is in use")
+
+// holdTerminal opens the devnet terminal's queue, when there is one.
+func (h *cardHold) holdTerminal(d *Devnet) error {
+	if d.Info.Terminal == nil || d.Info.Terminal.Queue == "" {
+		return nil
+	}
+	h.termDir = d.Info.Terminal.Queue
+	if _, err := os.Stat(h.termDir); errors.Is(err, os.ErrNotExist) {
+		return nil // no terminal ran yet
+	}
+	q, err := queue.Open(h.termDir)
+	if err != nil {
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || strings.Contains(err.Error(), "lock") {
+			return fmt.Errorf("%w: %s is open in another program (anonex terminal); finish or stop it and try again: %w",
+				ErrTerminalAttached, h.termDir, err)
+		}
+		return err
+	}
+	h.term = q
+	return nil
+}
+
+// snapshotTerminal keeps the terminal's queue and its terminal.json in
+// dir/terminal (nothing when no terminal ran yet).
+func (h *cardHold) snapshotTerminal(dir string) error {
+	if h.term == nil {
+		return nil
+	}
+	to := filepath.Join(dir, "terminal")
+	if err := h.term.Checkpoint(to); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(h.termDir, "terminal.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(to, "terminal.json"), b, 0o600)
+}
+
+// restoreTerminal puts the terminal's directory back as the snapshot in
+// dir kept it: none when no terminal had run then.
+func (h *cardHold) restoreTerminal(dir string) error {
+	if h.termDir == "" {
+		return nil
+	}
+	if h.term != nil {
+		h.term.Close()
+		h.term = nil
+	}
+	old := h.termDir + ".reverted"
+	if err := os.RemoveAll(old); err != nil {
+		return err
+	}
+	if err := os.Rename(h.termDir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(filepath.Join(dir, "terminal"), h.termDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return errors.Join(err, os.Rename(old, h.termDir))
+	}
+	return os.RemoveAll(old)
 }
 
 // holdCards takes the hold, or fails with *CardAttachedError naming the
@@ -412,6 +494,9 @@ func (d *Devnet) holdCards() (*cardHold, error) {
 			h.release()
 		}
 	}()
+	if err := h.holdTerminal(d); err != nil {
+		return nil, err
+	}
 	for i, c := range d.Info.Cards {
 		if c.Transport != "pcsc" {
 			m, err := applet.OpenFileMedium(c.State)
@@ -539,6 +624,10 @@ func (h *cardHold) release() {
 		m.Close()
 	}
 	h.files = nil
+	if h.term != nil {
+		h.term.Close()
+		h.term = nil
+	}
 	if h.pc != nil {
 		h.pc.Release()
 		h.pc = nil

@@ -296,7 +296,16 @@ func TestSnapshotRevertWholeDevnet(t *testing.T) {
 	transfer(t, ctx, d, 1, 2, 1_50)
 	payOnline(t, ctx, d, 1)
 	loadCard(t, ctx, d, 0)
-	if after := viewOf(t, ctx, d); !reflect.DeepEqual(after.Nodes, moved.Nodes) {
+	// The same balances and nonces (how many batches carried them
+	// depends on timing).
+	balances := func(v devnetView) []string {
+		var out []string
+		for _, n := range v.Nodes {
+			out = append(out, n[strings.Index(n, ";"):])
+		}
+		return out
+	}
+	if after := viewOf(t, ctx, d); !reflect.DeepEqual(balances(after), balances(moved)) {
 		t.Fatalf("the same transfers after the revert give\n%+v\nnot\n%+v", after.Nodes, moved.Nodes)
 	}
 }
