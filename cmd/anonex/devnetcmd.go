@@ -173,6 +173,7 @@ func printBanner(info devnet.Info, kioskURL string) {
 		fmt.Fprintf(tw, "  %s --devnet %s terminal pay --amount 5.00 --currency EUR\t# offline\n", self, dn)
 		fmt.Fprintf(tw, "  %s --devnet %s terminal pay --amount 50.00 --currency EUR\t# online\n", self, dn)
 	}
+	fmt.Fprintf(tw, "  %s devnet snapshot --devnet %s\t# then: devnet revert --devnet %s ID\n", self, dn, dn)
 	tw.Flush()
 	fmt.Fprintf(&b, "Ctrl-C stops everything.\n")
 	fmt.Print(b.String())
