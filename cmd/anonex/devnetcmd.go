@@ -147,7 +147,7 @@ func printBanner(info devnet.Info, kioskURL string) {
 			if c.Transport == "file" {
 				where = "in process (" + c.State + ")"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\tPIN %s\tset amount %s\t%s\n", c.Index, c.Address, c.PIN, c.SetAmount, where)
+			fmt.Fprintf(tw, "  %d\t%s\tPIN %s\t%s\t%s\n", c.Index, c.Address, c.PIN, strings.Join(c.Purses, ", "), where)
 		}
 		tw.Flush()
 		if t := info.Terminal; t != nil {
