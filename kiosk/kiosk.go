@@ -32,6 +32,7 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/internal/strictjson"
@@ -312,20 +313,6 @@ func (e *WrongPINError) Error() string {
 
 func (e *WrongPINError) Unwrap() error { return e.Err }
 
-// validPIN reports whether pin has a PIN's form (6 to 12 digits, as the
-// card takes).
-func validPIN(pin string) bool {
-	if len(pin) < 6 || len(pin) > 12 {
-		return false
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // VerifyPIN checks pin on the presented card and, when right, sends the
 // card's spendable balances. A wrong PIN sends the tries left.
 func (k *Kiosk) VerifyPIN(pin string) error {
@@ -338,8 +325,8 @@ func (k *Kiosk) VerifyPIN(pin string) error {
 	if cur.cl == nil {
 		return ErrShown
 	}
-	if !validPIN(pin) {
-		return ErrPINFormat
+	if err := cardproto.CheckPIN(pin); err != nil {
+		return fmt.Errorf("%w: %w", ErrPINFormat, err)
 	}
 	if err := cur.cl.VerifyPIN(pin); err != nil {
 		info, serr := cur.cl.Select()

@@ -19,13 +19,3 @@ func TestDisplayAmount(t *testing.T) {
 		}
 	}
 }
-
-func TestValidPIN(t *testing.T) {
-	for pin, want := range map[string]bool{
-		"123456": true, "123456789012": true, "12345": false, "1234567890123": false, "12a456": false, "": false, "１２３４５６": false, "12345 ": false,
-	} {
-		if got := validPIN(pin); got != want {
-			t.Errorf("validPIN(%q) = %v, want %v", pin, got, want)
-		}
-	}
-}
