@@ -298,7 +298,7 @@ func (k *Kiosk) refreshCard(ctx context.Context) {
 var (
 	ErrNoCard    = errors.New("kiosk: no card is presented")
 	ErrShown     = errors.New("kiosk: the card's balances were shown; present it again")
-	ErrPINFormat = errors.New("kiosk: a PIN is 6 to 12 digits")
+	ErrPINFormat = errors.New("kiosk: not a PIN")
 )
 
 // WrongPINError: the card refused the PIN; Left tries remain.
