@@ -32,6 +32,7 @@ const (
 	pDepTx    = 'E' // eth tx hash ‖ index(8) → nothing
 	pUndo     = 'U' // block(8) ‖ log index(4) → undo record of the fold step there
 	pRejected = 'J' // tx id → why an acknowledged transaction left the pool
+	// pFormat ('F', format.go) holds the store's format version.
 )
 
 var (
@@ -130,6 +131,10 @@ func Open(dir string, o Options) (*Store, error) {
 	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	if err := checkFormat(db, dir); err != nil {
+		db.Close()
+		return nil, err
 	}
 	s := &Store{db: db, group: make(chan groupReq, 1024), quit: make(chan struct{}), closed: make(chan struct{}), max: o.MaxGroup, undoDepth: o.UndoDepth, label: o.AccountLabel,
 		snaps: map[*Snapshot]struct{}{}}
