@@ -59,6 +59,9 @@ func backup(st *store.Store, dataDir, dir string) (res api.BackupResult, err err
 	if _, err := os.Lstat(dir); err == nil {
 		return res, api.Errorf(api.CodeConflict, "backup dir %s exists: a backup never overwrites anything", dir)
 	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return res, api.Errorf(api.CodeMalformed, "backup dir: %v", err)
+	}
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return res, api.Errorf(api.CodeMalformed, "backup dir: %v", err)
 	}

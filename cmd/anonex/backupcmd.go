@@ -29,7 +29,7 @@ dir (or start a node with --datadir on it). docs/operations.md says more.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Required: true, Usage: "new `DIR` for the backup (on the node's machine; never overwritten)"},
 			&cli.StringFlag{Name: "datadir", Usage: "back up the data `DIR` of a stopped node instead of a running one"},
-			timeoutFlag, jsonFlag,
+			timeoutFlag, nodeFlag, tokenFlag, devnetFlag, jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
 			out, err := filepath.Abs(c.String("out"))
