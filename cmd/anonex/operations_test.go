@@ -209,7 +209,7 @@ func TestOperationsWalkthrough(t *testing.T) {
 	// The balance before the backup, after the restore, and after a
 	// transfer through the restored node.
 	bal := func(amount string) int {
-		return len(regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(amount) + ` EUR\s+settled$`).FindAllString(out, -1))
+		return len(regexp.MustCompile(`(?m)^  `+regexp.QuoteMeta(amount)+` EUR\s+settled$`).FindAllString(out, -1))
 	}
 	if bal("12.50") != 2 || bal("13.50") != 1 {
 		t.Errorf("want 12.50 EUR settled before the backup and after the restore, then 13.50 EUR: %d, %d times\n%s", bal("12.50"), bal("13.50"), out)
