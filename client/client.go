@@ -380,3 +380,12 @@ func (c *Client) ChangeReaderPIN(ctx context.Context, n int, req api.PINChange) 
 	var r api.PINChanged
 	return r, c.do(ctx, "POST", fmt.Sprintf("/v1/readers/%d/pin", n), req, &r)
 }
+
+// Backup asks the node to write a backup of its data dir to dir, an
+// absolute path on the node's machine that does not exist (needs the
+// token).
+func (c *Client) Backup(ctx context.Context, dir string) (api.BackupResult, error) {
+	var out api.BackupResult
+	err := c.do(ctx, "POST", "/v1/admin/backup", api.BackupRequest{Dir: dir}, &out)
+	return out, err
+}

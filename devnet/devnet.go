@@ -379,22 +379,19 @@ func (d *Devnet) startChain(cfg Config, funded, extra []*account.Key) error {
 }
 
 // deployContracts deploys the Anchor, the Vault (attesters' keys
-// registered) and the test token it lists, from deployer's account; on a
-// reopened devnet it takes the addresses prev recorded instead.
+// registered) and the test token it lists, from deployer's account, as
+// `anonex deploy` does on any chain (chain.Deploy); on a reopened devnet
+// it takes the addresses prev recorded instead.
 func (d *Devnet) deployContracts(ctx context.Context, prev *Info, deployer *ecdsa.PrivateKey, attesters []*account.Key) (contracts, error) {
-	var cs contracts
-	var err error
+	if prev != nil && prev.Contracts["anchor"] != "" && prev.Contracts["vault"] != "" {
+		return contracts{anchor: common.HexToAddress(prev.Contracts["anchor"]), vault: common.HexToAddress(prev.Contracts["vault"]),
+			token: common.HexToAddress(prev.Contracts["token"])}, nil
+	}
+	var anchor common.Address
 	if prev != nil && prev.Contracts["anchor"] != "" {
-		cs.anchor = common.HexToAddress(prev.Contracts["anchor"])
-	} else if cs.anchor, err = d.Chain.DeployAnchor(ctx, deployer); err != nil {
-		return cs, err
+		anchor = common.HexToAddress(prev.Contracts["anchor"]) // a devnet from before the Vault
 	}
-	if prev != nil && prev.Contracts["vault"] != "" {
-		cs.vault, cs.token = common.HexToAddress(prev.Contracts["vault"]), common.HexToAddress(prev.Contracts["token"])
-	} else if cs.vault, cs.token, err = d.deployVault(ctx, deployer, cs.anchor, attesters); err != nil {
-		return cs, err
-	}
-	return cs, nil
+	return d.deployVault(ctx, deployer, anchor, attesters)
 }
 
 // openKeystores finds each demo account's keystore in the devnet's

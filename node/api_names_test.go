@@ -35,6 +35,7 @@ var apiTypes = map[string][]any{
 	"GET /v1/evidence":                        {[]api.Evidence{}},
 	"GET /v1/events":                          {api.Event{}},
 	"POST /v1/admin/flush":                    {api.FlushResult{}},
+	"POST /v1/admin/backup":                   {api.BackupRequest{}, api.BackupResult{}},
 	"GET /v1/batches/{seq}/attestations":      {api.BatchAttestations{}},
 	"GET /v1/withdrawals/{id}":                {api.Withdrawal{}},
 	"GET /v1/deposits/{q}":                    {[]api.Deposit{}},
