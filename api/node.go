@@ -119,3 +119,28 @@ func (h *HexBytes) UnmarshalText(b []byte) error {
 type FlushResult struct {
 	Flushed bool `json:"flushed"`
 }
+
+// BackupRequest is the body of POST /v1/admin/backup.
+type BackupRequest struct {
+	// Dir is where the node writes the backup, on its own machine: an
+	// absolute path that does not exist yet.
+	Dir string `json:"dir"`
+}
+
+// BackupResult is what POST /v1/admin/backup answers: the backup, a data
+// dir a node starts from, as read back from it.
+type BackupResult struct {
+	Dir string `json:"dir"`
+	// Format is the store's format version (ledger/store.FormatVersion).
+	Format uint32 `json:"format"`
+	// SettledSeq is the last batch folded in the backup (absent when
+	// none); StateRoot the root after it.
+	SettledSeq *uint64     `json:"settled_seq,omitempty"`
+	StateRoot  ledger.Hash `json:"state_root"`
+	// Pending counts the acknowledged transactions not yet settled that
+	// the backup holds.
+	Pending int `json:"pending"`
+	// Files are the node's files copied beside the store (p2p.key,
+	// api-token).
+	Files []string `json:"files"`
+}

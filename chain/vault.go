@@ -37,19 +37,18 @@ func (v *Vault) Transactor(key *ecdsa.PrivateKey) *Transactor {
 }
 
 // DeployVault deploys a Vault for anchor with the given attesters and
-// threshold; governor may list tokens. It returns the Vault's address and
-// the deployment block.
-func DeployVault(ctx context.Context, t *Transactor, anchor common.Address, attesters []common.Address, threshold int, governor common.Address) (common.Address, uint64, error) {
+// threshold; governor may list tokens.
+func DeployVault(ctx context.Context, t *Transactor, anchor common.Address, attesters []common.Address, threshold int, governor common.Address) (Deployed, error) {
 	code, err := hexutil.Decode(bindings.VaultMetaData.Bin)
 	if err != nil {
-		return common.Address{}, 0, err
+		return Deployed{}, err
 	}
 	args := bindings.NewVault().PackConstructor(anchor, attesters, big.NewInt(int64(threshold)), governor)
 	r, err := t.Send(ctx, nil, append(code, args...), nil)
 	if err != nil {
-		return common.Address{}, 0, fmt.Errorf("chain: deploy vault: %w", err)
+		return Deployed{}, fmt.Errorf("chain: deploy vault: %w", err)
 	}
-	return r.ContractAddress, r.BlockNumber.Uint64(), nil
+	return deployed(r), nil
 }
 
 // DeployTestToken deploys the devnet's test ERC-20 (the Transactor's

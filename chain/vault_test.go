@@ -176,7 +176,8 @@ func newBridge(t *testing.T) *bridge {
 		addrs = append(addrs, common.Address(k.Address()))
 	}
 	b.owner = chain.NewTransactor(c, key0)
-	vaddr, _, err := chain.DeployVault(ctx(t), b.owner, e.anchor, addrs, 2, b.owner.From())
+	vd, err := chain.DeployVault(ctx(t), b.owner, e.anchor, addrs, 2, b.owner.From())
+	vaddr := vd.Address
 	if err != nil {
 		t.Fatal(err)
 	}

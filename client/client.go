@@ -347,3 +347,45 @@ func (c *Client) Events(ctx context.Context) (<-chan api.Event, func(), error) {
 	}()
 	return out, cancel, nil
 }
+
+// Readers is GET /v1/readers: the card readers of the node's machine (a
+// node started with --readers; token).
+func (c *Client) Readers(ctx context.Context) ([]api.Reader, error) {
+	var r []api.Reader
+	return r, c.do(ctx, "GET", "/v1/readers", nil, &r)
+}
+
+// ReaderCard is GET /v1/readers/{n}/card: the card in reader n (token).
+func (c *Client) ReaderCard(ctx context.Context, n int) (api.CardView, error) {
+	var v api.CardView
+	return v, c.do(ctx, "GET", fmt.Sprintf("/v1/readers/%d/card", n), nil, &v)
+}
+
+// ReaderUpdate is GET /v1/readers/{n}/update: the issuer's authorization
+// for the asset's purse of the card in reader n, not written (token).
+func (c *Client) ReaderUpdate(ctx context.Context, n int, asset ledger.Hash) (api.CardUpdate, error) {
+	var u api.CardUpdate
+	return u, c.do(ctx, "GET", fmt.Sprintf("/v1/readers/%d/update?asset=%s", n, asset.Hex()), nil, &u)
+}
+
+// WriteReaderUpdate is POST /v1/readers/{n}/update: the asset's purse of
+// the card in reader n takes its issuer's newest update value (token).
+func (c *Client) WriteReaderUpdate(ctx context.Context, n int, asset ledger.Hash) (api.CardUpdate, error) {
+	var u api.CardUpdate
+	return u, c.do(ctx, "POST", fmt.Sprintf("/v1/readers/%d/update", n), api.CardUpdateRequest{Asset: asset}, &u)
+}
+
+// ChangeReaderPIN is POST /v1/readers/{n}/pin (token).
+func (c *Client) ChangeReaderPIN(ctx context.Context, n int, req api.PINChange) (api.PINChanged, error) {
+	var r api.PINChanged
+	return r, c.do(ctx, "POST", fmt.Sprintf("/v1/readers/%d/pin", n), req, &r)
+}
+
+// Backup asks the node to write a backup of its data dir to dir, an
+// absolute path on the node's machine that does not exist (needs the
+// token).
+func (c *Client) Backup(ctx context.Context, dir string) (api.BackupResult, error) {
+	var out api.BackupResult
+	err := c.do(ctx, "POST", "/v1/admin/backup", api.BackupRequest{Dir: dir}, &out)
+	return out, err
+}

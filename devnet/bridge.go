@@ -21,10 +21,12 @@ const (
 	TokenDecimals = 18
 )
 
-// deployVault deploys the Vault (the attesters' keys registered, 2 of 3;
-// fewer nodes, fewer attesters, threshold min(2, n)) and the test token,
-// and lists the token.
-func (d *Devnet) deployVault(ctx context.Context, deployer *ecdsa.PrivateKey, anchor common.Address, attesters []*account.Key) (vault, token common.Address, err error) {
+// deployVault deploys the Anchor and the Vault with chain.Deploy (the
+// attesters' keys registered, 2 of 3; fewer nodes, fewer attesters,
+// threshold min(2, n)) — only the Vault, for anchor, when that is given —
+// then the test token, and lists the token.
+func (d *Devnet) deployVault(ctx context.Context, deployer *ecdsa.PrivateKey, anchor common.Address, attesters []*account.Key) (contracts, error) {
+	var cs contracts
 	client := chain.NewClient(d.Chain.Attach())
 	defer client.Close()
 	t := chain.NewTransactor(client, deployer)
@@ -32,20 +34,31 @@ func (d *Devnet) deployVault(ctx context.Context, deployer *ecdsa.PrivateKey, an
 	for _, k := range attesters {
 		addrs = append(addrs, common.Address(k.Address()))
 	}
-	vault, _, err = chain.DeployVault(ctx, t, anchor, addrs, min(2, len(addrs)), t.From())
-	if err != nil {
-		return vault, token, err
+	threshold := min(2, len(addrs))
+	if anchor != (common.Address{}) {
+		vd, err := chain.DeployVault(ctx, t, anchor, addrs, threshold, t.From())
+		if err != nil {
+			return cs, err
+		}
+		cs.anchor, cs.vault = anchor, vd.Address
+	} else {
+		dep, err := chain.Deploy(ctx, t, chain.DeployConfig{Attesters: addrs, Threshold: threshold})
+		if err != nil {
+			return cs, fmt.Errorf("devnet: %w", err)
+		}
+		cs.anchor, cs.vault = dep.Anchor.Address, dep.Vault.Address
 	}
-	v := chain.NewVault(client, vault)
+	var err error
+	v := chain.NewVault(client, cs.vault)
 	t = v.Transactor(deployer)
-	if token, err = chain.DeployTestToken(ctx, t, TokenName, TokenSymbol, TokenDecimals); err != nil {
-		return vault, token, err
+	if cs.token, err = chain.DeployTestToken(ctx, t, TokenName, TokenSymbol, TokenDecimals); err != nil {
+		return cs, err
 	}
-	if err := v.ListToken(ctx, t, token, TokenSymbol, TokenDecimals); err != nil {
-		return vault, token, fmt.Errorf("devnet: list the test token: %w", err)
+	if err := v.ListToken(ctx, t, cs.token, TokenSymbol, TokenDecimals); err != nil {
+		return cs, fmt.Errorf("devnet: list the test token: %w", err)
 	}
-	d.log.Info("vault deployed", "vault", vault, "token", token, "attesters", len(addrs))
-	return vault, token, nil
+	d.log.Info("contracts deployed", "anchor", cs.anchor, "vault", cs.vault, "token", cs.token, "attesters", len(addrs))
+	return cs, nil
 }
 
 // Demo amounts on the bridge.

@@ -32,8 +32,11 @@ type CardInfo struct {
 	PIN       string `json:"pin"`
 	PUK       string `json:"puk"`
 	SetAmount string `json:"set_amount"`
-	State     string `json:"state"`     // the virtual card's state file
-	Transport string `json:"transport"` // pcsc | file
+	// Purses are what the card can spend (T − D) in each of its purses,
+	// in the asset's units with its symbol, when the devnet started.
+	Purses    []string `json:"purses"`
+	State     string   `json:"state"`     // the virtual card's state file
+	Transport string   `json:"transport"` // pcsc | file
 }
 
 // TerminalInfo configures `anonex terminal` on the devnet.
@@ -56,6 +59,15 @@ var (
 
 // The devnet's card parameters.
 const (
+	// GiftCard is the devnet card that also holds the demo merchant's
+	// gift cards: a GIFT purse, loaded with cardLoadGIFT by the merchant
+	// (a gift card sold onto the holder's card). It is the last of the
+	// default two, the card the devnet's kiosk shows: there the gift
+	// shop is emphasized for GIFT (its merchant issued it) and for EUR,
+	// and no other store takes the GIFT.
+	GiftCard     = 1
+	cardLoadGIFT = 20_00 // 20.00 GIFT
+
 	cardLoad       = 100_00 // 100.00 EUR, and cardLoadETH
 	terminalFloor  = 20_00  // offline up to 20.00
 	cardOfflineCap = 50_00  // EUR purse: offline up to 50.00 EUR …
@@ -108,13 +120,15 @@ func pcscReaders(n int) (*pcsc.Context, []string, error) {
 
 // startCards makes the devnet's cards: each a virtual card with its state
 // in the devnet directory, in vpcd reader i through pcscd when it runs,
-// personalized by the issuer for holder-(i+1) and loaded with 100.00 EUR.
+// personalized by the issuer for holder-(i+1) and loaded with 100.00 EUR
+// and 0.05 ETH; card GiftCard also with 20.00 GIFT, the merchant's.
 func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key) error {
 	eur, err := ledger.ParseHash(d.Info.Assets[0].ID)
 	if err != nil {
 		return err
 	}
-	eth := d.AssetID("ETH")
+	eth, gift := d.AssetID("ETH"), d.AssetID("GIFT")
+	merchant := keys[4]
 	issuerNode := client.New(d.Nodes[0].APIURL(), d.Nodes[0].APIToken())
 	pc, readers, perr := pcscReaders(cfg.Cards)
 	if perr != nil {
@@ -168,6 +182,13 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 					{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax, NoPinLimit: *uint256.NewInt(cardNoPIN)},
 					{OfflineCap: *cardOfflineCapETH, OfflineMax: cardOfflineMax, NoPinLimit: *cardNoPINETH},
 				}, OwnerPub: owner.PublicKey()}
+			if i == GiftCard {
+				// After EUR and ETH: a conversion at a terminal that
+				// prices in EUR tries the card's ETH first.
+				setup.Assets = append(setup.Assets, gift)
+				setup.Limits = append(setup.Limits, cardproto.Limits{OfflineCap: *uint256.NewInt(cardOfflineCap), OfflineMax: cardOfflineMax,
+					NoPinLimit: *uint256.NewInt(cardNoPIN)})
+			}
 			_, reg, err := client.InitCard(ctx, cl, issuerNode, setup)
 			if err != nil {
 				return fmt.Errorf("devnet: card %d: %w", i, err)
@@ -181,6 +202,13 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 			if _, _, err := client.LoadCard(ctx, cl, issuerNode, owner, eth, cardLoadETH); err != nil {
 				return fmt.Errorf("devnet: load card %d with ETH: %w", i, err)
 			}
+			if i == GiftCard {
+				// The merchant sells the holder a gift card onto the card:
+				// the GIFT comes from the merchant's account.
+				if _, _, err := client.LoadCard(ctx, cl, issuerNode, merchant, gift, uint256.NewInt(cardLoadGIFT)); err != nil {
+					return fmt.Errorf("devnet: load card %d with GIFT: %w", i, err)
+				}
+			}
 		}
 		status, err := cl.Status()
 		if err != nil {
@@ -189,6 +217,9 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 		info.Address = status.Address.Hex()
 		if p := status.Purses; len(p) > 0 {
 			info.SetAmount = ledger.FormatAmount(client.SetAmount(&p[0], &status.ReceivedValue), 2)
+		}
+		for _, p := range status.Purses {
+			info.Purses = append(info.Purses, d.showPurse(&p))
 		}
 		if handle != nil {
 			handle.Close()
@@ -207,6 +238,20 @@ func (d *Devnet) startCards(ctx context.Context, cfg Config, keys []*account.Key
 		Floor: map[string]string{eur.Hex(): ledger.FormatAmount(uint256.NewInt(terminalFloor), 2)},
 		Queue: filepath.Join(d.Dir, "terminal")}
 	return nil
+}
+
+// showPurse is what a purse can spend (T − D), in its asset's units.
+func (d *Devnet) showPurse(p *cardproto.Purse) string {
+	spend := new(uint256.Int)
+	if p.T.Gt(&p.D) {
+		spend.Sub(&p.T, &p.D)
+	}
+	for _, a := range d.Info.Assets {
+		if id, err := ledger.ParseHash(a.ID); err == nil && id == p.Asset {
+			return ledger.FormatAmount(spend, a.Decimals) + " " + a.Symbol
+		}
+	}
+	return spend.Dec() + " of " + p.Asset.Hex()
 }
 
 // PullCard takes devnet card i out of its reader, as a cardholder would;

@@ -1118,8 +1118,13 @@ func (c *chaos) checkVault(unpaidOK bool) {
 // D ≤ T ≤ the ledger's credits; the card account holds credits − D.
 func (c *chaos) checkCards() {
 	st := ledger.NewOverlay(c.d.Nodes[0].Store().State())
-	initial := map[ledger.Hash]*uint256.Int{c.eur: uint256.NewInt(cardLoad), c.eth: cardLoadETH}
+	gift := c.d.AssetID("GIFT")
 	for i, card := range c.cards {
+		initial := map[ledger.Hash]*uint256.Int{c.eur: uint256.NewInt(cardLoad), c.eth: cardLoadETH}
+		want := "EUR and ETH"
+		if i == GiftCard {
+			initial[gift], want = uint256.NewInt(cardLoadGIFT), "EUR, ETH and GIFT"
+		}
 		h := c.connect(i)
 		cl := cardclient.New(h)
 		_, err := cl.Select()
@@ -1131,10 +1136,13 @@ func (c *chaos) checkCards() {
 		if err != nil {
 			c.fail("card %d status: %v", i, err)
 		}
-		if len(status.Purses) != 2 {
-			c.fail("card %d has %d purses, want EUR and ETH", i, len(status.Purses))
+		if len(status.Purses) != len(initial) {
+			c.fail("card %d has %d purses, want %s", i, len(status.Purses), want)
 		}
 		for _, p := range status.Purses {
+			if initial[p.Asset] == nil {
+				c.fail("card %d has a purse in %s, want %s", i, p.Asset.Hex(), want)
+			}
 			credits := new(uint256.Int).Set(initial[p.Asset])
 			for _, l := range c.loads {
 				if l.card == i && l.asset == p.Asset && c.settled(l.id) {
@@ -1149,10 +1157,7 @@ func (c *chaos) checkCards() {
 			}
 			credited := st.CardCredited(card, p.Asset)
 			bal := st.Balance(card, p.Asset)
-			sym := "EUR"
-			if p.Asset == c.eth {
-				sym = "ETH"
-			}
+			sym := map[ledger.Hash]string{c.eur: "EUR", c.eth: "ETH", gift: "GIFT"}[p.Asset]
 			switch {
 			case !credited.Eq(credits):
 				c.fail("card %d %s: the ledger credited %s, the loads total %s", i, sym, credited.Dec(), credits.Dec())

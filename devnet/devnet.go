@@ -57,7 +57,11 @@ type Config struct {
 	// the faucet pays them.
 	Accounts int
 	Balance  *big.Int
-	Logger   *slog.Logger
+	// AdminAddr is the devnet's admin endpoint (snapshot and revert),
+	// host:port on loopback; default 127.0.0.1:0 (a free port, in
+	// devnet.json with its token); "-" serves none.
+	AdminAddr string
+	Logger    *slog.Logger
 }
 
 // extraKeyIndex is the test-mnemonic index of the first of
@@ -101,6 +105,8 @@ type Info struct {
 	// Venues are the devnet's venues (signage), with their stores.
 	Venues     []VenueInfo `json:"venues"`
 	CardNotice string      `json:"card_notice,omitempty"`
+	// Admin is the devnet's admin endpoint: snapshot and revert.
+	Admin *AdminInfo `json:"admin,omitempty"`
 }
 
 // NodeInfo describes one node.
@@ -152,6 +158,10 @@ type Devnet struct {
 	// while StopNode and StartNode swap a node.
 	mu   sync.Mutex
 	down []bool
+	// mmKey is the market maker's key, to restart it after a revert.
+	mmKey *account.Key
+	snaps snapshots
+	admin *adminServer
 }
 
 // demoRoles is the fixed demo population, one device account each: an
@@ -187,6 +197,9 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 			d.Close()
 		}
 	}()
+	if err := d.loadSnapshots(); err != nil {
+		return nil, err
+	}
 	ethKeys, keys, err := d.demoKeys()
 	if err != nil {
 		return nil, err
@@ -220,12 +233,18 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		}
 	}
 	if !cfg.NoMarket {
+		d.mmKey = keys[5]
 		if err := d.startMarket(ctx, keys[5]); err != nil {
 			return nil, err
 		}
 	}
 	if err := d.fillInfo(cfg, cs, attesters); err != nil {
 		return nil, err
+	}
+	if cfg.AdminAddr != "-" {
+		if err := d.serveAdmin(cfg.AdminAddr); err != nil {
+			return nil, err
+		}
 	}
 	d.Info.ReadyMillis = time.Since(began).Milliseconds()
 	if err := d.writeInfo(); err != nil {
@@ -242,6 +261,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Network == "" {
 		cfg.Network = "devnet"
+	}
+	if cfg.AdminAddr == "" {
+		cfg.AdminAddr = "127.0.0.1:0"
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = devchain.DefaultHTTPAddr
@@ -357,22 +379,19 @@ func (d *Devnet) startChain(cfg Config, funded, extra []*account.Key) error {
 }
 
 // deployContracts deploys the Anchor, the Vault (attesters' keys
-// registered) and the test token it lists, from deployer's account; on a
-// reopened devnet it takes the addresses prev recorded instead.
+// registered) and the test token it lists, from deployer's account, as
+// `anonex deploy` does on any chain (chain.Deploy); on a reopened devnet
+// it takes the addresses prev recorded instead.
 func (d *Devnet) deployContracts(ctx context.Context, prev *Info, deployer *ecdsa.PrivateKey, attesters []*account.Key) (contracts, error) {
-	var cs contracts
-	var err error
+	if prev != nil && prev.Contracts["anchor"] != "" && prev.Contracts["vault"] != "" {
+		return contracts{anchor: common.HexToAddress(prev.Contracts["anchor"]), vault: common.HexToAddress(prev.Contracts["vault"]),
+			token: common.HexToAddress(prev.Contracts["token"])}, nil
+	}
+	var anchor common.Address
 	if prev != nil && prev.Contracts["anchor"] != "" {
-		cs.anchor = common.HexToAddress(prev.Contracts["anchor"])
-	} else if cs.anchor, err = d.Chain.DeployAnchor(ctx, deployer); err != nil {
-		return cs, err
+		anchor = common.HexToAddress(prev.Contracts["anchor"]) // a devnet from before the Vault
 	}
-	if prev != nil && prev.Contracts["vault"] != "" {
-		cs.vault, cs.token = common.HexToAddress(prev.Contracts["vault"]), common.HexToAddress(prev.Contracts["token"])
-	} else if cs.vault, cs.token, err = d.deployVault(ctx, deployer, cs.anchor, attesters); err != nil {
-		return cs, err
-	}
-	return cs, nil
+	return d.deployVault(ctx, deployer, anchor, attesters)
 }
 
 // openKeystores finds each demo account's keystore in the devnet's
@@ -727,6 +746,13 @@ func (d *Devnet) writeInfo() error {
 // Close stops the nodes and the chain. Safe twice.
 func (d *Devnet) Close() error {
 	var errs []error
+	if d.admin != nil {
+		errs = append(errs, d.admin.close())
+		d.admin = nil
+	}
+	// A snapshot or revert under way finishes first.
+	d.snaps.mu.Lock()
+	defer d.snaps.mu.Unlock()
 	if d.stopMarket != nil {
 		d.stopMarket()
 		d.stopMarket = nil

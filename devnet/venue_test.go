@@ -20,7 +20,9 @@ import (
 // exactly the stores that take one of the card's assets — computed here
 // from the card's balances and the stores' listings, and, for the demo,
 // the four stores that take EUR or ETH, never the gold dealer nor the
-// bookshop. The map is served as an image that runs nothing.
+// bookshop; the gift card's GIFT (card GiftCard) is taken at the
+// merchant's gift shop only. The map is served as an image that runs
+// nothing.
 func TestDevnetVenueAtEveryNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -59,7 +61,7 @@ func TestDevnetVenueAtEveryNode(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		for _, c := range d.Info.Cards {
+		for ci, c := range d.Info.Cards {
 			card, _ := ledger.ParseAddress(c.Address)
 			view, err := cl.VenueCard(ctx, id, card)
 			if err != nil {
@@ -97,6 +99,23 @@ func TestDevnetVenueAtEveryNode(t *testing.T) {
 			}
 			if demo := []string{"Caffè Centrale", "Crypto Corner", "Market Hall", "Merchant Gift Shop"}; !slices.Equal(got, demo) {
 				t.Errorf("node %d, card %s: stores %v, the demo's EUR and ETH card is taken at %v", i, c.Address, got, demo)
+			}
+			if ci != GiftCard {
+				continue
+			}
+			// The gift card: its GIFT is taken at its merchant's shop
+			// only, which lists EUR, never GIFT.
+			if !slices.Contains(held, "GIFT") {
+				t.Errorf("node %d: card %d holds %v, no GIFT", i, GiftCard, held)
+			}
+			var giftAt []string
+			for _, s := range view.Stores {
+				if slices.Contains(s.Takes, d.AssetID("GIFT")) {
+					giftAt = append(giftAt, s.Name)
+				}
+			}
+			if !slices.Equal(giftAt, []string{"Merchant Gift Shop"}) {
+				t.Errorf("node %d: card %d's GIFT is taken at %v, want the merchant's shop only", i, GiftCard, giftAt)
 			}
 		}
 	}

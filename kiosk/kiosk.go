@@ -32,6 +32,7 @@ import (
 
 	"github.com/anonex/anonex/api"
 	"github.com/anonex/anonex/cardbridge/cardclient"
+	"github.com/anonex/anonex/cardbridge/cardproto"
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/internal/strictjson"
@@ -78,6 +79,52 @@ type Balance struct {
 	Asset     ledger.Hash `json:"asset"`
 	Symbol    string      `json:"symbol"`
 	Spendable string      `json:"spendable"`
+}
+
+// Venue is what the page draws the venue from (GET /venue): the venue
+// and its stores as the node lists them, and the symbols a store's
+// details name.
+type Venue struct {
+	api.VenueDetail
+	// Symbols names each asset a store lists and each asset a store's
+	// merchant issued.
+	Symbols map[ledger.Hash]string `json:"symbols"`
+	// Own are, for each store's merchant that issued any, the assets it
+	// issued (its gift cards): its store takes them without listing them.
+	Own map[ledger.Address][]ledger.Hash `json:"own"`
+}
+
+// venue reads the venue and the symbols of what its stores take.
+func (k *Kiosk) venue(ctx context.Context) (Venue, error) {
+	v, err := k.cfg.Node.Venue(ctx, k.cfg.Venue)
+	if err != nil {
+		return Venue{}, err
+	}
+	assets, err := k.cfg.Node.Assets(ctx)
+	if err != nil {
+		return Venue{}, fmt.Errorf("kiosk: the node's assets: %w", err)
+	}
+	out := Venue{VenueDetail: v, Symbols: map[ledger.Hash]string{}, Own: map[ledger.Address][]ledger.Hash{}}
+	symbol := map[ledger.Hash]string{}
+	merchants := map[ledger.Address]bool{}
+	for _, a := range assets {
+		symbol[a.ID] = a.Symbol
+	}
+	for _, st := range v.StoreList {
+		merchants[st.Merchant] = true
+		for _, a := range st.Accepts {
+			if sym, ok := symbol[a]; ok {
+				out.Symbols[a] = sym
+			}
+		}
+	}
+	for _, a := range assets {
+		if merchants[a.Issuer] {
+			out.Own[a.Issuer] = append(out.Own[a.Issuer], a.ID)
+			out.Symbols[a.ID] = a.Symbol
+		}
+	}
+	return out, nil
 }
 
 // Kiosk is one running kiosk.
@@ -246,11 +293,25 @@ func (k *Kiosk) refreshCard(ctx context.Context) {
 }
 
 // ErrNoCard: no card is in the reader; ErrShown: the card's balances were
-// shown (present it again to see them again).
+// shown (present it again to see them again); ErrPINFormat: what was
+// entered cannot be a PIN, so the card is not asked (no try is spent).
 var (
-	ErrNoCard = errors.New("kiosk: no card is presented")
-	ErrShown  = errors.New("kiosk: the card's balances were shown; present it again")
+	ErrNoCard    = errors.New("kiosk: no card is presented")
+	ErrShown     = errors.New("kiosk: the card's balances were shown; present it again")
+	ErrPINFormat = errors.New("kiosk: not a PIN")
 )
+
+// WrongPINError: the card refused the PIN; Left tries remain.
+type WrongPINError struct {
+	Left uint8
+	Err  error // the card's answer
+}
+
+func (e *WrongPINError) Error() string {
+	return fmt.Sprintf("kiosk: wrong PIN, %d tries left", e.Left)
+}
+
+func (e *WrongPINError) Unwrap() error { return e.Err }
 
 // VerifyPIN checks pin on the presented card and, when right, sends the
 // card's spendable balances. A wrong PIN sends the tries left.
@@ -264,14 +325,16 @@ func (k *Kiosk) VerifyPIN(pin string) error {
 	if cur.cl == nil {
 		return ErrShown
 	}
+	if err := cardproto.CheckPIN(pin); err != nil {
+		return fmt.Errorf("%w: %w", ErrPINFormat, err)
+	}
 	if err := cur.cl.VerifyPIN(pin); err != nil {
 		info, serr := cur.cl.Select()
-		ev := Event{Type: "pin", At: cur.at.UnixMilli(), Message: err.Error()}
-		if serr == nil {
-			ev.PINLeft = &info.PINLeft
+		if serr != nil {
+			return fmt.Errorf("kiosk: the card refused the PIN (%w), then did not answer: %w", err, serr)
 		}
-		k.broadcastLocked(ev)
-		return err
+		k.broadcastLocked(Event{Type: "pin", At: cur.at.UnixMilli(), Message: err.Error(), PINLeft: &info.PINLeft})
+		return &WrongPINError{Left: info.PINLeft, Err: err}
 	}
 	st, err := cur.cl.Status()
 	if err != nil {
@@ -358,7 +421,11 @@ func (k *Kiosk) broadcastLocked(e Event) {
 }
 
 // Handler serves the page, its event stream, the venue and its map (from
-// the node), POST /pin and POST /drawn. Serve it on loopback: it is the
+// the node), POST /pin and POST /drawn. POST /pin answers {"ok": true}
+// (the balances follow on the event stream), {"ok": false, "error",
+// "pin_left"} for a wrong PIN, and an HTTP error with {"error"} for a
+// request it cannot take: 400 (not 6 to 12 digits, malformed), 409 (no
+// card, or its balances were shown). Serve it on loopback: it is the
 // kiosk's own screen.
 func (k *Kiosk) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -370,7 +437,7 @@ func (k *Kiosk) Handler() http.Handler {
 	// No icon: an empty answer, not a 404 the browser reports.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /venue", func(w http.ResponseWriter, r *http.Request) {
-		v, err := k.cfg.Node.Venue(r.Context(), k.cfg.Venue)
+		v, err := k.venue(r.Context())
 		writeJSON(w, v, err)
 	})
 	mux.HandleFunc("GET /map.svg", func(w http.ResponseWriter, r *http.Request) {
@@ -392,7 +459,15 @@ func (k *Kiosk) Handler() http.Handler {
 			writeJSON(w, nil, err)
 			return
 		}
-		writeJSON(w, map[string]bool{"ok": true}, k.VerifyPIN(req.PIN))
+		// A wrong PIN is an answer, not a failed request: the page shows
+		// it (and the tries left) without the browser logging an error.
+		err := k.VerifyPIN(req.PIN)
+		var wrong *WrongPINError
+		if errors.As(err, &wrong) {
+			writeJSON(w, map[string]any{"ok": false, "error": wrong.Error(), "pin_left": wrong.Left}, nil)
+			return
+		}
+		writeJSON(w, map[string]bool{"ok": true}, err)
 	})
 	mux.HandleFunc("POST /drawn", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {

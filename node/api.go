@@ -92,6 +92,13 @@ func (n *Node) mux(lim apiLimits) *route.Mux {
 		n.Flush()
 		return api.FlushResult{Flushed: true}, nil
 	})
+	m.Authorized("POST /v1/admin/backup", func(r *http.Request) (any, error) {
+		var req api.BackupRequest
+		if err := route.Decode(r, &req); err != nil {
+			return nil, err
+		}
+		return n.Backup(req.Dir)
+	})
 	for _, sub := range n.subsystems {
 		sub.Routes(m)
 	}

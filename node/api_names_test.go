@@ -3,6 +3,7 @@ package node
 import (
 	"encoding"
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strings"
@@ -34,6 +35,7 @@ var apiTypes = map[string][]any{
 	"GET /v1/evidence":                        {[]api.Evidence{}},
 	"GET /v1/events":                          {api.Event{}},
 	"POST /v1/admin/flush":                    {api.FlushResult{}},
+	"POST /v1/admin/backup":                   {api.BackupRequest{}, api.BackupResult{}},
 	"GET /v1/batches/{seq}/attestations":      {api.BatchAttestations{}},
 	"GET /v1/withdrawals/{id}":                {api.Withdrawal{}},
 	"GET /v1/deposits/{q}":                    {[]api.Deposit{}},
@@ -307,4 +309,34 @@ func sampleVenueRecord() samples {
 	p := &ledger.VenueRecord{Type: ledger.VenueRecordPlace, Place: &ledger.VenuePlace{Venue: ledger.Hash{1}, Merchant: ledger.Address{2},
 		Approved: true, Seq: 1}}
 	return samples{v, st, p}
+}
+
+// TestNoReadersWithoutDesk: a node not started with --readers answers
+// every card reader route no_readers (409), saying how to serve them —
+// but only to a caller with the API token, as a node with readers does.
+func TestNoReadersWithoutDesk(t *testing.T) {
+	n, _ := offlineNode(t)
+	h := n.routes()
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/v1/readers"}, {"GET", "/v1/readers/0/card"}, {"GET", "/v1/readers/0/update?asset=0x00"},
+		{"POST", "/v1/readers/0/update"}, {"POST", "/v1/readers/1/pin"},
+	} {
+		for _, tok := range []string{"", n.cfg.APIToken} {
+			r := httptest.NewRequest(c.method, c.path, strings.NewReader("{}"))
+			if tok != "" {
+				r.Header.Set("Authorization", "Bearer "+tok)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			var e api.Error
+			json.Unmarshal(w.Body.Bytes(), &e)
+			want := api.CodeNoReaders
+			if tok == "" {
+				want = api.CodeUnauthorized
+			}
+			if w.Code != want.HTTPStatus() || e.Code != want || (tok != "" && !strings.Contains(e.Message, "--readers")) {
+				t.Errorf("%s %s (token %v): %d %+v, want %s", c.method, c.path, tok != "", w.Code, e, want)
+			}
+		}
+	}
 }

@@ -64,6 +64,7 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 		if err := n.store.Commit(store.Commit{Record: &rec, Cursor: cursor, Step: step}); err != nil {
 			return err
 		}
+		n.folded.Store(b.Seq + 1)
 		n.metrics.folded(&rec, nil, nil, time.Since(start))
 		return nil
 	}
@@ -115,12 +116,16 @@ func (n *Node) FoldBatch(ev chain.Event, blockTime uint64) error {
 	}
 	err = n.store.Commit(store.Commit{Result: res, Record: &rec, Cursor: cursor, Drop: ids, Meta: meta,
 		Step: step, Settled: settledTxs})
+	if err == nil && n.afterFoldCommit != nil {
+		n.afterFoldCommit()
+	}
 	if err == nil {
 		err = n.advancePool(res)
 	}
 	if err != nil {
 		return err
 	}
+	n.folded.Store(b.Seq + 1)
 	n.metrics.folded(&rec, res, verified, time.Since(start))
 	for i := range res.Receipts {
 		r := &res.Receipts[i]

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anonex/anonex/account"
@@ -268,6 +269,16 @@ type Node struct {
 	signage    *venues.Service
 	subsystems []subsystem
 
+	// folded is the sequence number of the next batch to fold as the
+	// pool knows it: it moves only once the pool dropped what a fold
+	// settled (never between the store's commit and that), so the settler
+	// never takes a transaction that just settled for one whose batch
+	// skipped it, and posts it again.
+	folded atomic.Uint64
+	// afterFoldCommit, when set (tests only), runs between a fold's
+	// commit and the pool's advance over it.
+	afterFoldCommit func()
+
 	mu      sync.Mutex
 	ethHead uint64
 	// horizon is the final horizon the head loop last saw (see
@@ -373,6 +384,11 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := n.reloadPending(); err != nil {
 		return err
 	}
+	head, err := n.store.Head()
+	if err != nil {
+		return err
+	}
+	n.folded.Store(head.NextSeq)
 	if err := n.joinNetwork(ctx); err != nil {
 		return err
 	}

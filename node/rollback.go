@@ -57,6 +57,9 @@ func (n *Node) rollback(ctx context.Context) (int, error) {
 		}
 	}
 	head, err := n.store.Head()
+	if err == nil {
+		n.folded.Store(head.NextSeq) // the pool holds the undone transactions again
+	}
 	if err = errors.Join(undoErr, err); err == nil {
 		// The reorg first: a subscriber that falls behind on the
 		// transactions after it still learns the settled state moved back.

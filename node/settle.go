@@ -37,16 +37,7 @@ func (n *Node) settleLoop() {
 			forced = true
 		}
 		now := n.cfg.Clock()
-		head, err := n.store.Head()
-		if err != nil {
-			// Without the head we cannot tell folded flights from pending
-			// ones: post nothing this tick.
-			if n.ctx.Err() == nil {
-				n.log.Error("settler: reading the store's head", "err", err)
-			}
-			continue
-		}
-		cands := n.pool.Candidates(n.cfg.BatchMax, head.NextSeq, now, n.cfg.FlightTimeout)
+		cands := n.candidates(now)
 		if len(cands) == 0 {
 			continue
 		}
@@ -85,6 +76,14 @@ func (n *Node) settleLoop() {
 		n.pool.MarkFlight(used, res.Seq, n.cfg.Clock())
 		n.log.Debug("posted batch", "seq", res.Seq, "txs", len(used), "bytes", len(data), "gas", res.GasUsed)
 	}
+}
+
+// candidates are the pending transactions the settler may post now: none
+// in a batch posted and not folded yet (by the pool's own count of folded
+// batches, n.folded: one that skipped a transaction gives it back, one
+// that settled it has taken it out of the pool first).
+func (n *Node) candidates(now time.Time) []*pool.Entry {
+	return n.pool.Candidates(n.cfg.BatchMax, n.folded.Load(), now, n.cfg.FlightTimeout)
 }
 
 // buildBatch encodes candidates into one batch that fits the Anchor's cap,

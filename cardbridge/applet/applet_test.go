@@ -3,6 +3,7 @@ package applet
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -586,4 +587,27 @@ func TestTransmitChainingAndGetResponse(t *testing.T) {
 	if r := tx(0x01); r.SW != apdu.SWWrongLength {
 		t.Fatalf("malformed APDU: %04X", r.SW)
 	}
+}
+
+// TestFileMediumHasOneHolder: a state file open by one holder is refused
+// to a second (two applets over one memory would overwrite each other's
+// commits) until the first closes it.
+func TestFileMediumHasOneHolder(t *testing.T) {
+	path := t.TempDir() + "/card.state"
+	m, err := OpenFileMedium(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2, err := OpenFileMedium(path); !errors.Is(err, ErrMediumInUse) {
+		if m2 != nil {
+			m2.Close()
+		}
+		t.Fatalf("second open: %v, want ErrMediumInUse", err)
+	}
+	m.Close()
+	m2, err := OpenFileMedium(path)
+	if err != nil {
+		t.Fatalf("open after the first holder closed: %v", err)
+	}
+	m2.Close()
 }

@@ -112,11 +112,23 @@ func (s *SlotStore) Commit(state []byte) error {
 // --state FILE), synced on every commit.
 type FileMedium struct{ *os.File }
 
-// OpenFileMedium opens or creates the state file.
+// ErrMediumInUse: another FileMedium (in this process or another: a
+// terminal, a virtual card, the devnet) has the state file open. One card,
+// one holder: two applets over one memory would overwrite each other's
+// commits.
+var ErrMediumInUse = errors.New("applet: the card's state file is in use by another program")
+
+// OpenFileMedium opens or creates the state file and locks it (an
+// exclusive flock, released by Close or when the process ends):
+// ErrMediumInUse while another holder has it.
 func OpenFileMedium(path string) (*FileMedium, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("applet: card state: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s: %w", ErrMediumInUse, path, err)
 	}
 	return &FileMedium{f}, nil
 }

@@ -158,7 +158,7 @@ func cardFailure(err error) error {
 		return api.Errorf(api.CodeNoCard, "%v: put the card in the reader and ask again", err)
 	case errors.Is(err, pcsc.ErrNoService):
 		return api.Errorf(api.CodeNoReaders, "%v", err)
-	case errors.Is(err, client.ErrLoadRefused):
+	case errors.Is(err, client.ErrLoadRefused), errors.Is(err, client.ErrNoCardPurse):
 		return api.Errorf(api.CodeRefused, "%v", err)
 	}
 	return err

@@ -224,6 +224,25 @@ func (c *Context) Connect(reader string) (*Card, error) {
 	return &Card{ctx: c, reader: reader, h: h}, nil
 }
 
+// ConnectExclusive opens the card in reader in exclusive mode: while it
+// is held no other application can connect to the card. ErrSharing when
+// another application holds a connection to it now (pcscd refuses an
+// exclusive connection then), ErrNoCard when the reader is empty.
+func (c *Context) ConnectExclusive(reader string) (*Card, error) {
+	sc, err := c.get()
+	if err != nil {
+		return nil, err
+	}
+	h, err := sc.Connect(reader, scard.ShareExclusive, scard.ProtocolT1)
+	if errors.Is(err, scard.ErrProtoMismatch) {
+		h, err = sc.Connect(reader, scard.ShareExclusive, scard.ProtocolAny)
+	}
+	if err != nil {
+		return nil, mapErr("connect", err)
+	}
+	return &Card{ctx: c, reader: reader, h: h}, nil
+}
+
 func connect(sc *scard.Context, reader string) (*scard.Card, error) {
 	h, err := sc.Connect(reader, scard.ShareShared, scard.ProtocolT1)
 	if errors.Is(err, scard.ErrProtoMismatch) {

@@ -644,19 +644,12 @@ func (c *Chain) eachHead(fn func([]*types.Header)) {
 }
 
 // reachFinal adds empty blocks after each block with transactions until it
-// is FinalDepth deep (see Config.FinalDepth).
+// is FinalDepth deep (see Config.FinalDepth). It decides from the chain as
+// it is under the chain's lock, not from the heads it saw: after a Rewind
+// the newest block with transactions may be far below the highest one
+// seen, and a decision taken before the rewind would regrow the chain.
 func (c *Chain) reachFinal() {
-	var lastTx uint64 // newest head block that carried transactions
-	c.eachHead(func(hs []*types.Header) {
-		for _, h := range hs {
-			if h.TxHash != types.EmptyTxsHash {
-				lastTx = h.Number.Uint64()
-			}
-		}
-		head, _ := c.Head()
-		if lastTx == 0 || head >= lastTx+c.cfg.FinalDepth {
-			return
-		}
+	c.eachHead(func([]*types.Header) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		go func() { // Close cancels a mining wait
@@ -666,10 +659,29 @@ func (c *Chain) reachFinal() {
 			case <-ctx.Done():
 			}
 		}()
-		if err := c.MineBlocks(ctx, 1); err != nil && c.cfg.Logger != nil && ctx.Err() == nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.finalPending() {
+			return
+		}
+		if err := c.mineBlocks(ctx, 1); err != nil && c.cfg.Logger != nil && ctx.Err() == nil {
 			c.cfg.Logger.Warn("ethereum dev chain: adding a block towards the final horizon failed", "err", err)
 		}
 	})
+}
+
+// finalPending reports whether one of the newest FinalDepth blocks carries
+// transactions: the chain then needs more blocks above it.
+func (c *Chain) finalPending() bool {
+	bc := c.eth.BlockChain()
+	h := bc.CurrentBlock()
+	for i := uint64(0); i < c.cfg.FinalDepth && h != nil && h.Number.Sign() > 0; i++ {
+		if h.TxHash != types.EmptyTxsHash {
+			return true
+		}
+		h = bc.GetHeader(h.ParentHash, h.Number.Uint64()-1)
+	}
+	return false
 }
 
 // waitHead waits until the head block number is at least n.
@@ -795,4 +807,84 @@ func (c *Chain) waitQuiet(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Mark is a block of the chain to come back to with Rewind: what a devnet
+// snapshot records of the chain.
+type Mark struct {
+	Number uint64      `json:"number"`
+	Hash   common.Hash `json:"hash"`
+}
+
+// Mark waits until the chain is quiet — no transaction pending, the head
+// still, the newest block with transactions FinalDepth deep (it adds the
+// blocks when it is not) — and returns the head. ctx bounds the wait: a
+// chain that keeps receiving transactions never goes quiet.
+func (c *Chain) Mark(ctx context.Context) (Mark, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		if err := c.waitQuiet(ctx); err != nil {
+			executable, queued := c.eth.TxPool().Stats()
+			return Mark{}, fmt.Errorf("devchain: the chain did not go quiet (%d transactions pending, %d queued): %w", executable, queued, err)
+		}
+		if c.cfg.Period != 0 || !c.finalPending() {
+			break
+		}
+		if err := c.mineBlocks(ctx, 1); err != nil {
+			return Mark{}, fmt.Errorf("devchain: mark: %w", err)
+		}
+	}
+	n, h := c.Head()
+	return Mark{Number: n, Hash: h}, nil
+}
+
+// ErrMarkGone: the block a Mark names is no longer on the chain (the chain
+// was rewound below it, or reorganized).
+var ErrMarkGone = errors.New("devchain: the marked block is no longer on the chain")
+
+// Rewind sets the chain back to the block m names, as go-ethereum's
+// debug_setHead does (BlockChain.SetHead): every block above it is
+// deleted, the state is that block's again (every account's balance,
+// nonce, code and storage), and the transaction pool is emptied, so
+// nothing sent after the mark is mined again. The next block is built on
+// m with a new hash. It waits until the chain is quiet first (see Mark),
+// bounded by ctx.
+//
+// It refuses a block no longer on the chain (ErrMarkGone) and, on a
+// reopened chain, a block below the head it was reopened at
+// (ErrReorgBelowReopen: go-ethereum's simulated beacon set back there may
+// never seal again).
+func (c *Chain) Rewind(ctx context.Context, m Mark) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.waitQuiet(ctx); err != nil {
+		executable, queued := c.eth.TxPool().Stats()
+		return fmt.Errorf("devchain: rewind: the chain did not go quiet (%d transactions pending, %d queued): %w", executable, queued, err)
+	}
+	bc := c.eth.BlockChain()
+	head, _ := c.Head()
+	if h := bc.GetHeaderByNumber(m.Number); m.Number > head || h == nil || h.Hash() != m.Hash {
+		return fmt.Errorf("%w: block %d %s (head %d)", ErrMarkGone, m.Number, m.Hash, head)
+	}
+	if m.Number < c.reopened {
+		return fmt.Errorf("%w: block %d is below %d", ErrReorgBelowReopen, m.Number, c.reopened)
+	}
+	if m.Number == head {
+		return nil
+	}
+	if err := bc.SetHead(m.Number); err != nil {
+		return fmt.Errorf("devchain: rewind to block %d: %w", m.Number, err)
+	}
+	// The pool was empty (waitQuiet) and the deleted blocks' transactions
+	// are not put back (their blocks are gone); clear it anyway, while the
+	// block producer is idle (Clear syncs the pool, as the producer does:
+	// two syncs at once would block one for ever).
+	if executable, queued := c.eth.TxPool().Stats(); executable+queued > 0 {
+		c.eth.TxPool().Clear()
+	}
+	if now, hash := c.Head(); now != m.Number || hash != m.Hash {
+		return fmt.Errorf("devchain: rewind to block %d left the head at %d %s", m.Number, now, hash)
+	}
+	return nil
 }

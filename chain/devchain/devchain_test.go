@@ -466,3 +466,77 @@ func TestReorgAfterReopen(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestMarkAndRewind sets the chain back to a mark, as a devnet revert
+// does: the head, the accounts' nonces and balances and the contracts
+// deployed after the mark are all as they were at the mark, no block of
+// the FinalDepth regrowth comes back, the chain mines on from there, and a
+// mark whose block is gone is refused.
+func TestMarkAndRewind(t *testing.T) {
+	c := startTestChain(t, Config{FinalDepth: 2})
+	ctx := testCtx(t)
+	if _, err := c.DeployAnchor(ctx, testKey0); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Mark(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := ethclient.NewClient(c.Attach())
+	defer ec.Close()
+	from := crypto.PubkeyToAddress(testKey0.PublicKey)
+	nonce, _ := ec.NonceAt(ctx, from, nil)
+	balance, _ := ec.BalanceAt(ctx, from, nil)
+	later, err := c.DeployAnchor(ctx, testKey0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MineBlocks(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rewind(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	// Give the head events of the rewind time to reach reachFinal: it must
+	// not regrow the chain towards the old heads.
+	time.Sleep(200 * time.Millisecond)
+	if n, h := c.Head(); n != m.Number || h != m.Hash {
+		t.Fatalf("head %d %s after rewinding to %+v", n, h, m)
+	}
+	if got, _ := ec.NonceAt(ctx, from, nil); got != nonce {
+		t.Fatalf("nonce %d after rewind, was %d", got, nonce)
+	}
+	if got, _ := ec.BalanceAt(ctx, from, nil); got.Cmp(balance) != 0 {
+		t.Fatalf("balance %s after rewind, was %s", got, balance)
+	}
+	if code, err := ec.CodeAt(ctx, later, nil); err != nil || len(code) != 0 {
+		t.Fatalf("the contract deployed after the mark is still there: %d bytes, %v", len(code), err)
+	}
+	// The chain goes on from the mark: the same deployment again lands at
+	// the same address, in a new block above the mark.
+	again, err := c.DeployAnchor(ctx, testKey0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != later {
+		t.Fatalf("redeployed at %s, first at %s", again, later)
+	}
+	if n, _ := c.Head(); n <= m.Number {
+		t.Fatalf("head %d after a new transaction, mark %d", n, m.Number)
+	}
+	// The block after the mark is a new one: the mark one above is gone.
+	n1, h1 := c.Head()
+	m2 := Mark{Number: n1, Hash: h1}
+	if err := c.Rewind(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rewind(ctx, m2); !errors.Is(err, ErrMarkGone) {
+		t.Fatalf("rewind to a deleted block: %v, want ErrMarkGone", err)
+	}
+	if err := c.Rewind(ctx, Mark{Number: m.Number, Hash: common.Hash{1}}); !errors.Is(err, ErrMarkGone) {
+		t.Fatalf("rewind to a block of another hash: %v, want ErrMarkGone", err)
+	}
+	if n, h := c.Head(); n != m.Number || h != m.Hash {
+		t.Fatalf("a refused rewind moved the head to %d %s", n, h)
+	}
+}

@@ -154,7 +154,9 @@ func TestGlobalNodeFlag(t *testing.T) {
 	// Commands that read --devnet for something else than a node.
 	noNode := map[string]bool{"devnet": true, "node": true, "account new": true, "account list": true,
 		"account show": true, "account import": true, "account export": true,
-		"dumpconfig": true} // anonex node's flags, printed
+		"dumpconfig": true, // anonex node's flags, printed
+		// the devnet's admin endpoint, from devnet.json
+		"devnet snapshot": true, "devnet snapshots": true, "devnet revert": true}
 	for line, c := range everyCommand(app) {
 		if findFlag(c.Flags, "devnet") != nil && !noNode[line] && findFlag(c.Flags, "node") == nil {
 			t.Errorf("anonex %s takes --devnet but not --node", line)

@@ -46,9 +46,11 @@ accounts prefunded), deploys the Anchor and the Vault (a test ERC-20 listed; nod
 3), starts N nodes on 127.0.0.1 (node 0 settles), issues demo assets, deposits
 ETH and tokens for the demo accounts and funds them. Prints a banner and
 writes devnet.json into --datadir (a temporary directory when none is given).
-Ctrl-C stops everything.`,
-		Flags:  flags,
-		Before: func(c *cli.Context) error { return loadConfig(c, flags) },
+Ctrl-C stops everything. While it runs, 'anonex devnet snapshot --devnet DIR' and
+'anonex devnet revert --devnet DIR ID' snapshot and revert it all (chain, nodes, cards).`,
+		Flags:       flags,
+		Subcommands: snapshotCommands(),
+		Before:      func(c *cli.Context) error { return loadConfig(c, flags) },
 		Action: func(c *cli.Context) error {
 			logger, err := newLog(c)
 			if err != nil {
@@ -119,6 +121,11 @@ func printBanner(info devnet.Info, kioskURL string) {
 		fmt.Fprintf(tw, "  %d\t%s\tpeer %s\t%s\n", i, n.API, n.PeerID, role)
 	}
 	tw.Flush()
+	if len(info.Nodes) > 0 {
+		n := info.Nodes[0]
+		fmt.Fprintf(&b, "\nWeb app  %s/\n  cards  %s/#/cards?token=%s  (the link carries node 0's API token: its card readers answer only with it)\n",
+			n.API, n.API, n.APIToken)
+	}
 	fmt.Fprintf(&b, "\nDemo accounts (keystore password %q)\n", devnet.DemoPassword)
 	for _, a := range info.Accounts {
 		bal := make([]string, 0, len(a.Balances))
@@ -140,7 +147,7 @@ func printBanner(info devnet.Info, kioskURL string) {
 			if c.Transport == "file" {
 				where = "in process (" + c.State + ")"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\tPIN %s\tset amount %s\t%s\n", c.Index, c.Address, c.PIN, c.SetAmount, where)
+			fmt.Fprintf(tw, "  %d\t%s\tPIN %s\t%s\t%s\n", c.Index, c.Address, c.PIN, strings.Join(c.Purses, ", "), where)
 		}
 		tw.Flush()
 		if t := info.Terminal; t != nil {
@@ -174,6 +181,7 @@ func printBanner(info devnet.Info, kioskURL string) {
 		fmt.Fprintf(tw, "  %s --devnet %s terminal pay --amount 5.00 --currency EUR\t# offline\n", self, dn)
 		fmt.Fprintf(tw, "  %s --devnet %s terminal pay --amount 50.00 --currency EUR\t# online\n", self, dn)
 	}
+	fmt.Fprintf(tw, "  %s devnet snapshot --devnet %s\t# then: devnet revert --devnet %s ID\n", self, dn, dn)
 	tw.Flush()
 	fmt.Fprintf(&b, "Ctrl-C stops everything.\n")
 	fmt.Print(b.String())

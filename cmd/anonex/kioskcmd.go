@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/anonex/anonex/api"
@@ -106,8 +108,9 @@ func devnetKiosk(ctx context.Context, d *devnet.Devnet, port int, log *slog.Logg
 	if err != nil {
 		return "", func() {}
 	}
-	k, err := kiosk.New(kiosk.Config{Node: client.New(info.Nodes[0].API, ""), Venue: venue,
-		Reader: info.Cards[len(info.Cards)-1].Reader, Logger: log})
+	cfg := kiosk.Config{Node: client.New(info.Nodes[0].API, ""), Venue: venue,
+		Reader: info.Cards[len(info.Cards)-1].Reader, Logger: log}
+	k, err := kiosk.New(cfg)
 	if err != nil {
 		log.Warn("devnet: no kiosk", "err", err)
 		return "", func() {}
@@ -120,20 +123,52 @@ func devnetKiosk(ctx context.Context, d *devnet.Devnet, port int, log *slog.Logg
 			return "", func() {}
 		}
 	}
-	srv := &http.Server{Handler: k.Handler()}
-	go srv.Serve(ln)
-	kctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := k.Run(kctx); err != nil {
-			log.Warn("devnet: the kiosk stopped", "err", err)
+	// A snapshot or revert of the devnet stops the kiosk (it holds a
+	// connection to the card in its reader) and starts a new one after:
+	// the page's event stream reconnects to it.
+	var handler atomic.Pointer[http.Handler]
+	run := func(k *kiosk.Kiosk) (stop func()) {
+		h := k.Handler()
+		handler.Store(&h)
+		kctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := k.Run(kctx); err != nil {
+				log.Warn("devnet: the kiosk stopped", "err", err)
+			}
+		}()
+		return func() {
+			cancel()
+			<-done
+			k.Close()
 		}
-	}()
+	}
+	var mu sync.Mutex
+	stop := run(k)
+	d.OnPause(func() func() {
+		mu.Lock()
+		stop()
+		stop = func() {}
+		mu.Unlock()
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			k, err := kiosk.New(cfg)
+			if err != nil {
+				log.Warn("devnet: the kiosk could not restart", "err", err)
+				return
+			}
+			stop = run(k)
+		}
+	})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) })}
+	go srv.Serve(ln)
 	return "http://" + ln.Addr().String() + "/", func() {
-		cancel()
-		<-done
-		k.Close()
+		mu.Lock()
+		stop()
+		stop = func() {}
+		mu.Unlock()
 		srv.Close()
 	}
 }

@@ -33,6 +33,8 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			devnetCommand(),
 			nodeCommand(),
+			deployCommand(),
+			backupCommand(),
 			accountCommand(),
 			transferCommand(),
 			balanceCommand(),

@@ -48,6 +48,7 @@ func nodeFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "readers", Usage: "serve this machine's card readers to the web app's Cards page (GET /v1/readers …, behind the API token)"},
 		&cli.StringFlag{Name: "terminal", Usage: "with --readers: run a merchant terminal on them for the web app's Terminal page, from the terminal `DIR` (terminal.json as 'anonex terminal setup --queue DIR' writes it: payee, trusted issuers, floor; and its record queue)"},
 		&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
+		&cli.StringFlag{Name: "attest-keystore", Usage: "sign batch attestations for the Vault with the key in keystore `FILE` (one of the Vault's attesters)"},
 		&pass,
 		&cli.DurationFlag{Name: "batch-age", Value: 200 * time.Millisecond, Usage: "post a batch once its oldest tx waited this long"},
 	}
@@ -101,6 +102,17 @@ overrides the file. 'anonex dumpconfig' prints the settings as a file.`,
 				}
 				cfg.IssuerKey = k
 				logger.Info("issuer service", "account", k.Address().Hex())
+			}
+			if path := c.String("attest-keystore"); path != "" {
+				if cfg.Vault.IsZero() {
+					return fmt.Errorf("--attest-keystore: the network has no Vault to attest for")
+				}
+				k, err := unlockKeyFile(c, path)
+				if err != nil {
+					return fmt.Errorf("attester key: %w", err)
+				}
+				cfg.AttestKey = k
+				logger.Info("attesting for the Vault", "attester", k.Address().Hex())
 			}
 			var n *node.Node
 			if c.Bool("readers") {

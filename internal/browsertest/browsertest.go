@@ -98,6 +98,38 @@ func (c *Console) Check(t *testing.T, when string) {
 	}
 }
 
+// CheckExpecting is Check for a step whose refusals the page handles:
+// the browser logs a failed request as an error even when the page shows
+// the refusal as it should. Each of expected (part of an error's text,
+// such as the refused URL) must have been said; anything else fails.
+func (c *Console) CheckExpecting(t *testing.T, when string, expected ...string) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := make([]bool, len(expected))
+	var other []string
+	for _, e := range c.errors {
+		known := false
+		for i, x := range expected {
+			if strings.Contains(e, x) {
+				seen[i], known = true, true
+			}
+		}
+		if !known {
+			other = append(other, e)
+		}
+	}
+	for i, x := range expected {
+		if !seen[i] {
+			t.Errorf("%s: the browser said no error about %q", when, x)
+		}
+	}
+	if len(other) > 0 {
+		t.Errorf("%s: console errors: %q", when, other)
+	}
+	c.errors = nil
+}
+
 // Artifact keeps a screenshot: in $ANONEX_ARTIFACTS when set (make test
 // sets it), else in the test's temporary directory (named in the log).
 func Artifact(t *testing.T, name string, b []byte) {

@@ -203,3 +203,39 @@ func TestReadsAfterCloseFailCleanly(t *testing.T) {
 		t.Fatalf("scan after close: %v", err)
 	}
 }
+
+// TestCheckpointIsTheStoreAtThatMoment: a checkpoint opens as the store
+// was when it was taken, whatever was written after; it refuses a
+// directory that exists and a closed store.
+func TestCheckpointIsTheStoreAtThatMoment(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir+"/db", Options{AccountLabel: hexLabel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendPending(Pending{ID: ledger.Hash{1}, Raw: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Checkpoint(dir + "/cp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendPending(Pending{ID: ledger.Hash{2}, Raw: []byte{2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Checkpoint(dir + "/cp"); err == nil {
+		t.Fatal("a checkpoint over an existing directory was taken")
+	}
+	s.Close()
+	if err := s.Checkpoint(dir + "/cp2"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("checkpoint of a closed store: %v", err)
+	}
+	cp, err := Open(dir+"/cp", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	p, _, err := cp.LoadPending()
+	if err != nil || len(p) != 1 || p[0].ID != (ledger.Hash{1}) {
+		t.Fatalf("checkpoint holds %d pending records (%v), want the first only", len(p), err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,14 +115,18 @@ func (s *Service) ApprovePayConversion(req api.PayConversionRequest) (*api.PayCo
 		}
 		return v.Dec() + " of " + asset.Hex()
 	}
-	var quoteErr error
+	// The purses in the card's order; when none can pay, each one's
+	// reason (a card with several purses: not only the last one's).
+	var why []string
 	for _, p := range purses {
-		if quoteErr = s.planConversion(c, p, show); quoteErr == nil {
+		err := s.planConversion(c, p, show)
+		if err == nil {
 			break
 		}
+		why = append(why, s.symbol(p.Asset)+": "+err.Error())
 	}
 	if c.asset.IsZero() {
-		return nil, api.Errorf(api.CodeNoConversion, "no purse of the card converts to %s: %v", show(amount, req.Fiat), quoteErr)
+		return nil, api.Errorf(api.CodeNoConversion, "no purse of the card converts to %s: %s", show(amount, req.Fiat), strings.Join(why, "; "))
 	}
 	ca := ledger.ConversionApproval{Card: req.Card, Nonce: req.Nonce, Asset: c.asset, Amount: c.pay, Collector: owner.Address()}
 	sig, err := owner.Sign(s.n.Domain().Digest(ca.StructHash()))

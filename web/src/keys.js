@@ -7,7 +7,7 @@
 // in the page, with the domain and types the node serves, and only the
 // signatures leave. Reloading or closing the page forgets every key.
 import { TypedDataEncoder, Wallet } from "ethers";
-import { get, q } from "./api.js";
+import { get, post, q } from "./api.js";
 import { h, fill } from "./dom.js";
 
 const wallets = new Map(); // address → ethers Wallet
@@ -102,6 +102,16 @@ export async function nextNonce(address) {
     if (e.code === "unknown_account") return "0";
     throw e;
   }
+}
+
+// transfer signs a Transfer of units of asset from the open key of from to
+// to, and sends it to the node: POST /v1/txs's answer ({id, status}).
+export function transfer(from, to, asset, units) {
+  return serial(from, async () => {
+    const message = { from, to, asset, amount: units.toString(), nonce: await nextNonce(from) };
+    const signature = await sign(from, "Transfer", message);
+    return post("/v1/txs", { type: "Transfer", message, signature });
+  });
 }
 
 // panel is the "your keys" box: open a keystore file, list the open keys.

@@ -28,6 +28,14 @@ export function fromUnits(units, decimals) {
   return (neg ? "-" : "") + s;
 }
 
+// display writes base units for reading: fromUnits without the trailing
+// zeros past the second decimal ("0.05" for 5·10^16 wei, "12.50" EUR).
+export function display(units, decimals) {
+  const s = fromUnits(units, decimals);
+  if (decimals <= 2) return s;
+  return s.replace(/(\.\d{2}\d*?)0+$/, "$1");
+}
+
 // ceilDiv is ⌈a / b⌉ for non-negative a and positive b.
 export const ceilDiv = (a, b) => (a + b - 1n) / b;
 

@@ -4,7 +4,7 @@
 // here, POST /v1/txs) and the history of what this browser sent, with
 // live status.
 import { getAddress } from "ethers";
-import { APIError, get, on, post, q } from "./api.js";
+import { APIError, get, on, q } from "./api.js";
 import { h, fill, mono, throttle, when } from "./dom.js";
 import * as keys from "./keys.js";
 import * as history from "./history.js";
@@ -136,14 +136,10 @@ export function mount(root, params) {
     }
     const units = toUnits(amountText, bal.decimals);
     if (units <= 0n) throw new Error("the amount must be more than zero");
-    return keys.serial(from, async () => {
-      const message = { from, to, asset: bal.asset, amount: units.toString(), nonce: await keys.nextNonce(from) };
-      const signature = await keys.sign(from, "Transfer", message);
-      const res = await post("/v1/txs", { type: "Transfer", message, signature });
-      history.add({ id: res.id, status: res.status, kind: "Transfer", from, to, toName, asset: bal.asset, symbol: bal.symbol, amount: amountText });
-      refreshSoon();
-      return h("span", "Signed in this page and sent: ", h("code.hash#sent-id", res.id), ` (${res.status})`);
-    });
+    const res = await keys.transfer(from, to, bal.asset, units);
+    history.add({ id: res.id, status: res.status, kind: "Transfer", from, to, toName, asset: bal.asset, symbol: bal.symbol, amount: amountText });
+    refreshSoon();
+    return h("span", "Signed in this page and sent: ", h("code.hash#sent-id", res.id), ` (${res.status})`);
   }
 
   function renderHistory() {

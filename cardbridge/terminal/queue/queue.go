@@ -40,6 +40,15 @@ func Open(dir string) (*Queue, error) {
 // Close closes the store.
 func (q *Queue) Close() error { return q.db.Close() }
 
+// Checkpoint writes a copy of the store as it is now into dir, which must
+// not exist (a devnet snapshot keeps its terminal's queue and counters so).
+func (q *Queue) Checkpoint(dir string) error {
+	if err := q.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
+		return fmt.Errorf("terminal: queue checkpoint: %w", err)
+	}
+	return nil
+}
+
 func recKey(id ledger.Hash) []byte { return append([]byte("r/"), id[:]...) }
 
 func ctrKey(card ledger.Address) []byte { return append([]byte("c/"), card[:]...) }
