@@ -125,6 +125,9 @@ func printBanner(info devnet.Info, kioskURL string) {
 		n := info.Nodes[0]
 		fmt.Fprintf(&b, "\nWeb app  %s/\n  cards  %s/#/cards?token=%s  (the link carries node 0's API token: its card readers answer only with it)\n",
 			n.API, n.API, n.APIToken)
+		if info.Terminal != nil {
+			fmt.Fprintf(&b, "  terminal  %s/#/terminal?token=%s  (a till on node 0's readers: keypad, PIN, conversion quotes, offline queue)\n", n.API, n.APIToken)
+		}
 	}
 	fmt.Fprintf(&b, "\nDemo accounts (keystore password %q)\n", devnet.DemoPassword)
 	for _, a := range info.Accounts {
@@ -153,9 +156,6 @@ func printBanner(info devnet.Info, kioskURL string) {
 		if t := info.Terminal; t != nil {
 			for _, f := range t.Floor {
 				fmt.Fprintf(&b, "  terminal: offline up to %s, payee %s\n", f, t.Payee)
-			}
-			if len(info.Nodes) > 0 {
-				fmt.Fprintf(&b, "  terminal: in the browser at %s/#/terminal?token=%s (node 0 runs it on these readers)\n", info.Nodes[0].API, info.Nodes[0].APIToken)
 			}
 		}
 	}
