@@ -411,6 +411,10 @@ func (r readers) Open(ctx context.Context, i int) (cardclient.Transport, func() 
 	return cardclient.Direct{Card: r.d.cards[i].card}, func() error { return nil }, nil
 }
 
+// webTerminalDir is the record queue of the terminal node 0 runs for the
+// web app (a snapshot keeps it with the cards).
+func (d *Devnet) webTerminalDir() string { return filepath.Join(d.Dir, "web-terminal") }
+
 // webTerminal is the settings of the merchant terminal the first node
 // runs for its web app (desk.Config.Terminal): the devnet's terminal
 // (Info.Terminal: payee, trusted issuer, floor), but with a record queue
@@ -424,7 +428,7 @@ func (d *Devnet) webTerminal() (desk.TerminalSettings, error) {
 	if t == nil {
 		return desk.TerminalSettings{}, errors.New("the devnet has no cards, so no terminal (anonex devnet --cards 2)")
 	}
-	set := desk.TerminalSettings{Queue: filepath.Join(d.Dir, "web-terminal"), Floor: map[ledger.Hash]string{}}
+	set := desk.TerminalSettings{Queue: d.webTerminalDir(), Floor: map[ledger.Hash]string{}}
 	var err error
 	if set.Payee, err = ledger.ParseAddress(t.Payee); err != nil {
 		return set, err
