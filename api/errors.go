@@ -129,6 +129,15 @@ const (
 	// CodeCardRefused: the card refused the command (a wrong PIN, a
 	// blocked PIN, a stale update value); the message says why in words.
 	CodeCardRefused Code = "card_refused"
+	// CodeNoTerminal: the node runs no merchant terminal on its readers
+	// (start it with --terminal DIR).
+	CodeNoTerminal Code = "no_terminal"
+	// CodeUnknownPayment: the terminal has no payment with that id (or
+	// no longer: a finished one is kept for minutes).
+	CodeUnknownPayment Code = "unknown_payment"
+	// CodeNotWaiting: the payment is not waiting for that answer (a PIN
+	// when it asks for none, a quote's answer when none is shown).
+	CodeNotWaiting Code = "not_waiting"
 )
 
 var httpStatus = map[Code]int{
@@ -187,6 +196,10 @@ var httpStatus = map[Code]int{
 	CodeUnknownReader: http.StatusNotFound,
 	CodeNoCard:        http.StatusConflict,
 	CodeCardRefused:   http.StatusUnprocessableEntity,
+
+	CodeNoTerminal:     http.StatusConflict,
+	CodeUnknownPayment: http.StatusNotFound,
+	CodeNotWaiting:     http.StatusConflict,
 }
 
 // HTTPStatus is the HTTP status an error with this code is usually sent

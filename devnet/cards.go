@@ -15,6 +15,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/cardproto"
+	"github.com/anonex/anonex/cardbridge/desk"
 	"github.com/anonex/anonex/cardbridge/pcsc"
 	"github.com/anonex/anonex/cardbridge/vcard"
 	"github.com/anonex/anonex/client"
@@ -408,4 +409,43 @@ func (r readers) Open(ctx context.Context, i int) (cardclient.Transport, func() 
 		return nil, nil, fmt.Errorf("%w: the devnet has %d cards", pcsc.ErrUnknownReader, len(r.d.cards))
 	}
 	return cardclient.Direct{Card: r.d.cards[i].card}, func() error { return nil }, nil
+}
+
+// webTerminalDir is the record queue of the terminal node 0 runs for the
+// web app (a snapshot keeps it with the cards).
+func (d *Devnet) webTerminalDir() string { return filepath.Join(d.Dir, "web-terminal") }
+
+// webTerminal is the settings of the merchant terminal the first node
+// runs for its web app (desk.Config.Terminal): the devnet's terminal
+// (Info.Terminal: payee, trusted issuer, floor), but with a record queue
+// of its own, web-terminal in the devnet directory, since `anonex
+// terminal pay --devnet` holds the devnet's terminal queue while it runs
+// and a Pebble store has one opener.
+func (d *Devnet) webTerminal() (desk.TerminalSettings, error) {
+	d.mu.Lock()
+	t := d.Info.Terminal
+	d.mu.Unlock()
+	if t == nil {
+		return desk.TerminalSettings{}, errors.New("the devnet has no cards, so no terminal (anonex devnet --cards 2)")
+	}
+	set := desk.TerminalSettings{Queue: d.webTerminalDir(), Floor: map[ledger.Hash]string{}}
+	var err error
+	if set.Payee, err = ledger.ParseAddress(t.Payee); err != nil {
+		return set, err
+	}
+	for _, s := range t.Trusted {
+		a, err := ledger.ParseAddress(s)
+		if err != nil {
+			return set, err
+		}
+		set.Trusted = append(set.Trusted, a)
+	}
+	for k, v := range t.Floor {
+		id, err := ledger.ParseHash(k)
+		if err != nil {
+			return set, err
+		}
+		set.Floor[id] = v
+	}
+	return set, nil
 }

@@ -463,7 +463,8 @@ func (d *Devnet) startNodes(ctx context.Context, cfg Config, cs contracts, settl
 			// Node 0 serves the machine's card readers to the web app
 			// (its Cards page), as `anonex node --readers` does.
 			nc.Readers = desk.New(desk.Config{Readers: readers{d}, Logger: cfg.Logger.With("sub", "desk"),
-				Node: desk.Self(func() desk.Node { d.mu.Lock(); defer d.mu.Unlock(); return d.Nodes[0] })})
+				Node:     desk.Self(func() desk.Node { d.mu.Lock(); defer d.mu.Unlock(); return d.Nodes[0] }),
+				Terminal: d.webTerminal})
 		}
 		d.nodeCfgs = append(d.nodeCfgs, nc)
 		d.down = append(d.down, false)

@@ -409,79 +409,101 @@ type cardHold struct {
 	pc      *pcsc.Context
 	handles []*pcsc.Card
 	files   map[int]*applet.FileMedium
-	// term is the devnet terminal's queue (Info.Terminal.Queue), open:
-	// its counters must follow the cards (a terminal that saw a higher
-	// counter declines a reverted card as a clone).
-	term    *queue.Queue
-	termDir string
+	// terms are the devnet's terminals' queues, open: the devnet's
+	// terminal (Info.Terminal.Queue) and the one node 0 runs for the web
+	// app (webTerminalDir). Their counters must follow the cards (a
+	// terminal that saw a higher counter declines a reverted card as a
+	// clone).
+	terms []heldQueue
+}
+
+// heldQueue is a terminal's queue held during a snapshot or revert: its
+// directory, where the snapshot keeps it (name), and the queue when the
+// directory exists.
+type heldQueue struct {
+	dir, name string
+	q         *queue.Queue
 }
 
 // ErrTerminalAttached: the devnet's terminal directory is open in an
-// `anonex terminal` process.
+// `anonex terminal` process, or the web terminal's in a payment.
 var ErrTerminalAttached = errors.New("devnet: the devnet's terminal is in use")
 
-// holdTerminal opens the devnet terminal's queue, when there is one.
+// holdTerminal opens the devnet's terminals' queues, when there are.
 func (h *cardHold) holdTerminal(d *Devnet) error {
 	if d.Info.Terminal == nil || d.Info.Terminal.Queue == "" {
 		return nil
 	}
-	h.termDir = d.Info.Terminal.Queue
-	if _, err := os.Stat(h.termDir); errors.Is(err, os.ErrNotExist) {
-		return nil // no terminal ran yet
-	}
-	q, err := queue.Open(h.termDir)
-	if err != nil {
-		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || strings.Contains(err.Error(), "lock") {
-			return fmt.Errorf("%w: %s is open in another program (anonex terminal); finish or stop it and try again: %w",
-				ErrTerminalAttached, h.termDir, err)
+	for _, t := range []heldQueue{{dir: d.Info.Terminal.Queue, name: "terminal"}, {dir: d.webTerminalDir(), name: "web-terminal"}} {
+		if _, err := os.Stat(t.dir); errors.Is(err, os.ErrNotExist) {
+			h.terms = append(h.terms, t) // no such terminal ran yet
+			continue
 		}
-		return err
+		q, err := queue.Open(t.dir)
+		if err != nil {
+			if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || strings.Contains(err.Error(), "lock") {
+				return fmt.Errorf("%w: %s is open in another program (anonex terminal) or a payment of the web terminal; finish or stop it and try again: %w",
+					ErrTerminalAttached, t.dir, err)
+			}
+			return err
+		}
+		t.q = q
+		h.terms = append(h.terms, t)
 	}
-	h.term = q
 	return nil
 }
 
-// snapshotTerminal keeps the terminal's queue and its terminal.json in
-// dir/terminal (nothing when no terminal ran yet).
+// snapshotTerminal keeps each terminal's queue and its terminal.json in
+// dir/terminal and dir/web-terminal (nothing of a terminal that never ran).
 func (h *cardHold) snapshotTerminal(dir string) error {
-	if h.term == nil {
-		return nil
+	for _, t := range h.terms {
+		if t.q == nil {
+			continue
+		}
+		to := filepath.Join(dir, t.name)
+		if err := t.q.Checkpoint(to); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(t.dir, "terminal.json"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, "terminal.json"), b, 0o600); err != nil {
+			return err
+		}
 	}
-	to := filepath.Join(dir, "terminal")
-	if err := h.term.Checkpoint(to); err != nil {
-		return err
-	}
-	b, err := os.ReadFile(filepath.Join(h.termDir, "terminal.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(to, "terminal.json"), b, 0o600)
+	return nil
 }
 
-// restoreTerminal puts the terminal's directory back as the snapshot in
-// dir kept it: none when no terminal had run then.
+// restoreTerminal puts each terminal's directory back as the snapshot in
+// dir kept it: none when that terminal had not run then.
 func (h *cardHold) restoreTerminal(dir string) error {
-	if h.termDir == "" {
-		return nil
+	var errs []error
+	for i := range h.terms {
+		t := &h.terms[i]
+		if t.q != nil {
+			t.q.Close()
+			t.q = nil
+		}
+		old := t.dir + ".reverted"
+		if err := os.RemoveAll(old); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := os.Rename(t.dir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		if err := os.Rename(filepath.Join(dir, t.name), t.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, errors.Join(err, os.Rename(old, t.dir)))
+			continue
+		}
+		errs = append(errs, os.RemoveAll(old))
 	}
-	if h.term != nil {
-		h.term.Close()
-		h.term = nil
-	}
-	old := h.termDir + ".reverted"
-	if err := os.RemoveAll(old); err != nil {
-		return err
-	}
-	if err := os.Rename(h.termDir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.Rename(filepath.Join(dir, "terminal"), h.termDir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return errors.Join(err, os.Rename(old, h.termDir))
-	}
-	return os.RemoveAll(old)
+	return errors.Join(errs...)
 }
 
 // holdCards takes the hold, or fails with *CardAttachedError naming the
@@ -624,9 +646,11 @@ func (h *cardHold) release() {
 		m.Close()
 	}
 	h.files = nil
-	if h.term != nil {
-		h.term.Close()
-		h.term = nil
+	for i := range h.terms {
+		if h.terms[i].q != nil {
+			h.terms[i].q.Close()
+			h.terms[i].q = nil
+		}
 	}
 	if h.pc != nil {
 		h.pc.Release()

@@ -1,10 +1,13 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"github.com/anonex/anonex/cardbridge/applet"
 	"github.com/anonex/anonex/cardbridge/cardclient"
 	"github.com/anonex/anonex/cardbridge/pcsc"
+	"github.com/anonex/anonex/cardbridge/pcsctest"
 	"github.com/anonex/anonex/cardbridge/terminal"
 	"github.com/anonex/anonex/cardbridge/terminal/queue"
 	"github.com/anonex/anonex/client"
@@ -186,6 +190,42 @@ func payOnline(t *testing.T, ctx context.Context, d *Devnet, i int) {
 	}
 }
 
+// webPay pays 5.00 EUR (offline) from card i at the terminal node 0 runs
+// for the web app, through its API, as the Terminal page does.
+func webPay(t *testing.T, ctx context.Context, d *Devnet, i int) {
+	t.Helper()
+	call := func(method, path string, body, out any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequestWithContext(ctx, method, d.Nodes[0].APIURL()+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+d.Nodes[0].APIToken())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			var e api.Error
+			json.NewDecoder(resp.Body).Decode(&e)
+			t.Fatalf("%s %s: %d %s: %s", method, path, resp.StatusCode, e.Code, e.Message)
+		}
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	var p api.TerminalPayment
+	call("POST", "/v1/terminal/payments", api.TerminalPaymentRequest{Reader: d.Info.Cards[i].Index, Currency: "EUR", Amount: "5.00"}, &p)
+	for p.Result == nil {
+		call("GET", fmt.Sprintf("/v1/terminal/payments/%s?after=%d", p.ID, p.Version), nil, &p)
+	}
+	if p.Result.Status != "approved" || p.Result.TxID == nil {
+		t.Fatalf("card %d pays 5.00 EUR at the web terminal: %+v", i, p.Result)
+	}
+	for _, n := range d.Nodes {
+		if err := waitSettled(ctx, n, *p.Result.TxID, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // loadCard loads 10.00 EUR onto card i from its owner's account.
 func loadCard(t *testing.T, ctx context.Context, d *Devnet, i int) {
 	t.Helper()
@@ -350,4 +390,43 @@ func TestSnapshotGoneAfterRestart(t *testing.T) {
 	if _, err := d.Revert(ctx, next.ID); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSnapshotRevertsTheWebTerminal: the terminal node 0 runs for the web
+// app keeps the counters of the cards it took, like the devnet's own
+// terminal: a revert puts its queue back with the cards, so a card paying
+// there after the revert signs the counters it signed before and is not
+// taken for a clone. The cards sit in vpcd's readers behind pcscd (the web
+// terminal pays through the machine's readers).
+func TestSnapshotRevertsTheWebTerminal(t *testing.T) {
+	unlock, err := pcsctest.LockReaders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	stop, err := pcsctest.StartDaemon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d, err := Start(ctx, Config{Nodes: 1, Cards: 2, NoMarket: true, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.Info.Cards[1].Transport != "pcsc" {
+		t.Fatalf("the devnet's cards are not behind pcscd: %s", d.Info.CardNotice)
+	}
+	webPay(t, ctx, d, 1) // the web terminal has run: its queue exists
+	snap, err := d.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webPay(t, ctx, d, 1)
+	if _, err := d.Revert(ctx, snap.ID); err != nil {
+		t.Fatal(err)
+	}
+	webPay(t, ctx, d, 1) // the counter of the payment reverted, signed again
 }

@@ -111,6 +111,9 @@ func (n *Node) mux(lim apiLimits) *route.Mux {
 		m.Authorized("GET /v1/readers", none)
 		m.Authorized("GET /v1/readers/{rest...}", none)
 		m.Authorized("POST /v1/readers/{rest...}", none)
+		m.Authorized("GET /v1/terminal", none)
+		m.Authorized("GET /v1/terminal/{rest...}", none)
+		m.Authorized("POST /v1/terminal/{rest...}", none)
 	}
 	// The web app (docs/web.md) on every other GET path.
 	m.App(web.Handler())

@@ -53,6 +53,20 @@ func eval[T any](t *testing.T, b context.Context, js string) T {
 	return v
 }
 
+// clickJS clicks the element sel finds from the page's own script. The
+// book redraws its rows on every event: a row's button found through the
+// protocol may be gone by the time it is clicked ("Could not find node
+// with given id").
+func clickJS(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		if _, err := chromedp.WaitVisible(chromedp.CSS(sel))(ctx, tg); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q).click(), true)`, sel))(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
+
 // goTo sets the page's hash (a view of the one page: keys opened stay open).
 func goTo(t *testing.T, b context.Context, hash string) {
 	t.Helper()
@@ -240,7 +254,7 @@ func TestWebApp(t *testing.T) {
 		t.Fatalf("the page's offer at 2500 is the best ask: %+v", book.Asks)
 	}
 	wait(t, b, 30*time.Second, "taking the best ask",
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#asks tr[data-offer="%s"] button.take`, best.Offer.Hex()))),
+		clickJS(fmt.Sprintf(`#asks tr[data-offer="%s"] button.take`, best.Offer.Hex())),
 		chromedp.WaitVisible(chromedp.CSS(`#take-amount`)),
 		chromedp.SendKeys(chromedp.CSS(`#take-amount`), "0.100"),
 		chromedp.Click(chromedp.CSS(`#take-submit`)),
@@ -266,7 +280,7 @@ func TestWebApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(t, b, 30*time.Second, "selling to the best bid",
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#bids tr[data-offer="%s"] button.take`, bid.Offer.Hex()))),
+		clickJS(fmt.Sprintf(`#bids tr[data-offer="%s"] button.take`, bid.Offer.Hex())),
 		chromedp.WaitVisible(chromedp.CSS(`#take-amount`)),
 		chromedp.SendKeys(chromedp.CSS(`#take-amount`), "0.050"),
 		chromedp.Click(chromedp.CSS(`#take-submit`)),
@@ -285,7 +299,7 @@ func TestWebApp(t *testing.T) {
 
 	// Cancel the page's own offer.
 	wait(t, b, 30*time.Second, "cancelling the page's offer",
-		chromedp.Click(chromedp.CSS(offerRow+` button.cancel`)),
+		clickJS(offerRow+` button.cancel`),
 		chromedp.WaitNotPresent(chromedp.CSS(offerRow)))
 	cancelID, err := ledger.ParseHash(eval[string](t, b, `document.querySelector("#cancel-id").textContent`))
 	if err != nil {

@@ -48,6 +48,11 @@ type Config struct {
 	Node func() *client.Client
 	// Logger logs what went wrong with a card (never a PIN).
 	Logger *slog.Logger
+	// Terminal, when set, runs a merchant terminal on the readers
+	// (terminal.go: the web app's Terminal page) with the settings it
+	// gives, asked at each payment. Nil: the terminal's routes answer
+	// no_terminal.
+	Terminal func() (TerminalSettings, error)
 }
 
 // Node is the serving node as Self needs it.
@@ -72,6 +77,7 @@ type Desk struct {
 	// busy holds one lock per reader index: one command sequence at a
 	// time on a card.
 	busy map[int]*sync.Mutex
+	term terminalState
 }
 
 // New makes a desk.
@@ -79,7 +85,7 @@ func New(cfg Config) *Desk {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{cfg: cfg, busy: map[int]*sync.Mutex{}}
+	return &Desk{cfg: cfg, busy: map[int]*sync.Mutex{}, term: terminalState{sessions: map[string]*session{}}}
 }
 
 // Routes mounts the desk's routes, each behind the API token.
@@ -89,6 +95,7 @@ func (d *Desk) Routes(m *route.Mux) {
 	m.Authorized("GET /v1/readers/{n}/update", d.apiUpdatePreview)
 	m.Authorized("POST /v1/readers/{n}/update", d.apiUpdate)
 	m.Authorized("POST /v1/readers/{n}/pin", d.apiPIN)
+	d.terminalRoutes(m)
 }
 
 func (d *Desk) list(ctx context.Context) ([]api.Reader, error) {
@@ -110,13 +117,10 @@ func (d *Desk) withCard(r *http.Request, fn func(n int, cl *cardclient.Client) (
 	if err != nil || n < 0 || n > 99 {
 		return nil, api.Errorf(api.CodeMalformed, "reader %q: a reader's index, 0 to 99 (GET /v1/readers lists them)", r.PathValue("n"))
 	}
-	d.mu.Lock()
-	lock := d.busy[n]
-	if lock == nil {
-		lock = new(sync.Mutex)
-		d.busy[n] = lock
+	if d.readerTaken(n) {
+		return nil, api.Errorf(api.CodeBusy, "reader %d is taking a payment at the terminal: ask again once it ends", n)
 	}
-	d.mu.Unlock()
+	lock := d.readerLock(n)
 	lock.Lock()
 	defer lock.Unlock()
 	t, release, err := d.cfg.Readers.Open(r.Context(), n)

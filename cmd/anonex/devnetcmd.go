@@ -125,6 +125,9 @@ func printBanner(info devnet.Info, kioskURL string) {
 		n := info.Nodes[0]
 		fmt.Fprintf(&b, "\nWeb app  %s/\n  cards  %s/#/cards?token=%s  (the link carries node 0's API token: its card readers answer only with it)\n",
 			n.API, n.API, n.APIToken)
+		if info.Terminal != nil {
+			fmt.Fprintf(&b, "  terminal  %s/#/terminal?token=%s  (a till on node 0's readers: keypad, PIN, conversion quotes, offline queue)\n", n.API, n.APIToken)
+		}
 	}
 	fmt.Fprintf(&b, "\nDemo accounts (keystore password %q)\n", devnet.DemoPassword)
 	for _, a := range info.Accounts {

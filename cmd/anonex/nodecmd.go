@@ -46,6 +46,7 @@ func nodeFlags() []cli.Flag {
 		&cli.IntFlag{Name: "settle-max-bumps", Value: chain.DefaultMaxBumps, Usage: "replacements of one batch transaction at most"},
 		&cli.Float64Flag{Name: "settle-max-fee", Value: 500, Usage: "fee cap ceiling of batch transactions, in `GWEI` per gas"},
 		&cli.BoolFlag{Name: "readers", Usage: "serve this machine's card readers to the web app's Cards page (GET /v1/readers …, behind the API token)"},
+		&cli.StringFlag{Name: "terminal", Usage: "with --readers: run a merchant terminal on them for the web app's Terminal page, from the terminal `DIR` (terminal.json as 'anonex terminal setup --queue DIR' writes it: payee, trusted issuers, floor; and its record queue)"},
 		&cli.StringFlag{Name: "issuer", Usage: "run the card issuer service with the device account in keystore `FILE`"},
 		&cli.StringFlag{Name: "attest-keystore", Usage: "sign batch attestations for the Vault with the key in keystore `FILE` (one of the Vault's attesters)"},
 		&pass,
@@ -115,8 +116,16 @@ overrides the file. 'anonex dumpconfig' prints the settings as a file.`,
 			}
 			var n *node.Node
 			if c.Bool("readers") {
-				cfg.Readers = desk.New(desk.Config{Readers: cardbridge.Readers{}, Node: desk.Self(func() desk.Node { return n }),
-					Logger: logger.With("sub", "desk")})
+				dc := desk.Config{Readers: cardbridge.Readers{}, Node: desk.Self(func() desk.Node { return n }),
+					Logger: logger.With("sub", "desk")}
+				if dir := c.String("terminal"); dir != "" {
+					if dc.Terminal, err = deskTerminal(dir); err != nil {
+						return fmt.Errorf("--terminal: %w", err)
+					}
+				}
+				cfg.Readers = desk.New(dc)
+			} else if c.String("terminal") != "" {
+				return errors.New("--terminal runs a terminal on the machine's card readers: it needs --readers")
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

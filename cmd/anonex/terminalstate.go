@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anonex/anonex/cardbridge/desk"
 	"github.com/anonex/anonex/client"
 	"github.com/anonex/anonex/ledger"
 	"github.com/holiman/uint256"
@@ -339,4 +340,51 @@ func refreshState(ctx context.Context, n *client.Client, dir string) {
 	if st.refresh(ctx, n, "") == nil {
 		st.save(dir)
 	}
+}
+
+// deskTerminal is the settings of the terminal a node started with
+// --readers --terminal DIR runs for its web app: terminal.json in DIR as
+// `anonex terminal setup` wrote it (read again at each payment, so a new
+// setup needs no restart), and the record queue in DIR, the same one
+// `anonex terminal pay --queue DIR` uses (the node opens it only while a
+// payment or a queue call runs).
+func deskTerminal(dir string) (func() (desk.TerminalSettings, error), error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	read := func() (desk.TerminalSettings, error) {
+		st, err := loadTerminalState(abs)
+		if err != nil {
+			return desk.TerminalSettings{}, err
+		}
+		if st.Payee == "" || len(st.Trusted) == 0 {
+			return desk.TerminalSettings{}, fmt.Errorf("%s has no payee or trusted issuers: run `anonex terminal setup --queue %s`", statePath(abs), abs)
+		}
+		set := desk.TerminalSettings{Queue: abs, Floor: map[ledger.Hash]string{}, HotList: st.hotList()}
+		if set.Payee, err = ledger.ParseAddress(st.Payee); err != nil {
+			return set, fmt.Errorf("%s: payee: %w", statePath(abs), err)
+		}
+		for _, t := range st.Trusted {
+			a, err := ledger.ParseAddress(t)
+			if err != nil {
+				return set, fmt.Errorf("%s: trusted: %w", statePath(abs), err)
+			}
+			set.Trusted = append(set.Trusted, a)
+		}
+		for k, v := range st.Floor {
+			id, err := ledger.ParseHash(k)
+			if err != nil {
+				return set, fmt.Errorf("%s: floor: %w", statePath(abs), err)
+			}
+			set.Floor[id] = v
+		}
+		return set, nil
+	}
+	// Refuse a directory that is no terminal's at start, not at the
+	// first payment.
+	if _, err := read(); err != nil {
+		return nil, err
+	}
+	return read, nil
 }

@@ -1,5 +1,6 @@
 // main.js: the web app's entry. One page, its views chosen by the
-// location's hash (#/network, #/wallet/…, #/market/BASE/QUOTE, #/cards/N), all on
+// location's hash (#/network, #/wallet/…, #/market/BASE/QUOTE, #/cards/N,
+// #/terminal), all on
 // the node that served the page, live over its event stream.
 import * as api from "./api.js";
 import * as history from "./history.js";
@@ -8,8 +9,9 @@ import * as network from "./network.js";
 import * as wallet from "./wallet.js";
 import * as market from "./market.js";
 import * as cards from "./cards.js";
+import * as terminal from "./terminal.js";
 
-const pages = { network, wallet, market, cards };
+const pages = { network, wallet, market, cards, terminal };
 let current = null;
 
 function route() {
