@@ -379,36 +379,34 @@ func (d *Devnet) pcscCard(i int) (*devCard, error) {
 
 // readers are the devnet's card readers as its first node serves them to
 // the web app (node.Config.Readers): pcscd's readers, or, when the devnet
-// runs its cards in process (pcscd was not available), those cards by
-// index.
+// runs its cards in process (pcscd was not available), the cards' state
+// files by index, each opened for the call (as `anonex card` opens them:
+// the devnet released them once the cards were made).
 type readers struct{ d *Devnet }
 
-// inProcess says whether the devnet runs its cards in process.
-func (r readers) inProcess() bool {
+// pick is the readers to serve now.
+func (r readers) pick() cardbridge.Readers {
 	r.d.mu.Lock()
 	defer r.d.mu.Unlock()
-	return len(r.d.Info.Cards) > 0 && r.d.Info.Cards[0].Transport != "pcsc"
+	var states map[int]string
+	for _, c := range r.d.Info.Cards {
+		if c.Transport == "pcsc" {
+			return cardbridge.Readers{}
+		}
+		if states == nil {
+			states = map[int]string{}
+		}
+		states[c.Index] = c.State
+	}
+	return cardbridge.Readers{States: states}
 }
 
 func (r readers) List(ctx context.Context) ([]cardbridge.Reader, error) {
-	if !r.inProcess() {
-		return cardbridge.Readers{}.List(ctx)
-	}
-	var out []cardbridge.Reader
-	for i := range r.d.cards {
-		out = append(out, cardbridge.Reader{Index: i, Name: fmt.Sprintf("devnet card %d, in process (pcscd was not available)", i), Card: true})
-	}
-	return out, nil
+	return r.pick().List(ctx)
 }
 
 func (r readers) Open(ctx context.Context, i int) (cardclient.Transport, func() error, error) {
-	if !r.inProcess() {
-		return cardbridge.Readers{}.Open(ctx, i)
-	}
-	if i < 0 || i >= len(r.d.cards) {
-		return nil, nil, fmt.Errorf("%w: the devnet has %d cards", pcsc.ErrUnknownReader, len(r.d.cards))
-	}
-	return cardclient.Direct{Card: r.d.cards[i].card}, func() error { return nil }, nil
+	return r.pick().Open(ctx, i)
 }
 
 // webTerminalDir is the record queue of the terminal node 0 runs for the
