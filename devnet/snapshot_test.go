@@ -399,16 +399,7 @@ func TestSnapshotGoneAfterRestart(t *testing.T) {
 // taken for a clone. The cards sit in vpcd's readers behind pcscd (the web
 // terminal pays through the machine's readers).
 func TestSnapshotRevertsTheWebTerminal(t *testing.T) {
-	unlock, err := pcsctest.LockReaders()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	stop, err := pcsctest.StartDaemon()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	pcsctest.Readers(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	d, err := Start(ctx, Config{Nodes: 1, Cards: 2, NoMarket: true, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})

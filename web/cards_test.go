@@ -18,22 +18,6 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// withReaders brings up pcscd with the vpcd readers for the test (or uses
-// the running one), holding the readers' lock until the test ends.
-func withReaders(t *testing.T) {
-	t.Helper()
-	unlock, err := pcsctest.LockReaders()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := pcsctest.StartDaemon()
-	if err != nil {
-		unlock()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stop(); unlock() })
-}
-
 // TestWebCards drives the Cards page in Chromium against a devnet whose
 // two cards are in vpcd readers behind the real pcscd (node 0 serves the
 // readers, as --readers does):
@@ -53,7 +37,7 @@ func withReaders(t *testing.T) {
 //     hot-list;
 //   - nothing logs an error to the console.
 func TestWebCards(t *testing.T) {
-	withReaders(t)
+	pcsctest.Readers(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, Cards: 2, NoMarket: true, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})

@@ -31,16 +31,7 @@ import (
 //   - 5.00 EUR from card 0 is approved offline in the page, and settles;
 //   - the offline queue is empty (the network took both records).
 func TestWebTerminal(t *testing.T) {
-	unlock, err := pcsctest.LockReaders()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	stop, err := pcsctest.StartDaemon()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	pcsctest.Readers(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	d, err := devnet.Start(ctx, devnet.Config{Nodes: 1, Cards: 2, HTTPAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})

@@ -686,19 +686,25 @@ func (d *Desk) apiPaymentPIN(r *http.Request) (any, error) {
 	if err := cardproto.CheckPIN(req.PIN); err != nil {
 		return nil, api.Errorf(api.CodeInvalid, "pin: %v", err)
 	}
-	s.mu.Lock()
-	waiting := s.view.State == api.TerminalStatePIN
-	state := s.view.State
-	if waiting {
-		s.view.State = api.TerminalStateReading // taken: a second PIN is not waited for
-	}
-	s.mu.Unlock()
-	if !waiting {
-		return nil, api.Errorf(api.CodeNotWaiting, "payment %s is not waiting for a PIN (it is %s)", s.view.ID, state)
+	if err := s.takePrompt(api.TerminalStatePIN, "a PIN"); err != nil {
+		return nil, err
 	}
 	s.pin <- req.PIN
 	v, _ := s.snapshot()
 	return v, nil
+}
+
+// takePrompt takes the answer to the prompt the session waits at, when
+// that is the state want (what names the answer), so that a second answer
+// is not waited for; not_waiting otherwise.
+func (s *session) takePrompt(want, what string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.view.State != want {
+		return api.Errorf(api.CodeNotWaiting, "payment %s is not waiting for %s (it is %s)", s.view.ID, what, s.view.State)
+	}
+	s.view.State = api.TerminalStateReading
+	return nil
 }
 
 // apiPaymentQuote is POST /v1/terminal/payments/{id}/quote.
@@ -711,15 +717,8 @@ func (d *Desk) apiPaymentQuote(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	waiting := s.view.State == api.TerminalStateQuote
-	state := s.view.State
-	if waiting {
-		s.view.State = api.TerminalStateReading
-	}
-	s.mu.Unlock()
-	if !waiting {
-		return nil, api.Errorf(api.CodeNotWaiting, "payment %s is not waiting for a quote's answer (it is %s)", s.view.ID, state)
+	if err := s.takePrompt(api.TerminalStateQuote, "a quote's answer"); err != nil {
+		return nil, err
 	}
 	s.quote <- req.Accept
 	v, _ := s.snapshot()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"testing"
 )
 
 // LockReaders takes a machine-wide lock on the virtual readers: vpcd's two
@@ -27,4 +28,22 @@ func LockReaders() (unlock func(), err error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// Readers gives a test the virtual readers for its run: the readers' lock
+// (LockReaders), then pcscd with vpcd's readers (StartDaemon), both
+// released when the test ends; it fails the test when either cannot be
+// had.
+func Readers(t testing.TB) {
+	t.Helper()
+	unlock, err := LockReaders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := StartDaemon()
+	if err != nil {
+		unlock()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(); unlock() })
 }
