@@ -110,22 +110,53 @@ func (d *Desk) list(ctx context.Context) ([]api.Reader, error) {
 	return out, nil
 }
 
-// withCard runs fn on the card in reader {n} of r, alone on that reader,
-// and releases the card after.
-func (d *Desk) withCard(r *http.Request, fn func(n int, cl *cardclient.Client) (any, error)) (any, error) {
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 0 || n > 99 {
-		return nil, api.Errorf(api.CodeMalformed, "reader %q: a reader's index, 0 to 99 (GET /v1/readers lists them)", r.PathValue("n"))
+// maxReader is the highest reader index the desk takes (as --reader N).
+const maxReader = 99
+
+// checkReader refuses an index no reader has.
+func checkReader(n int) error {
+	if n < 0 || n > maxReader {
+		return api.Errorf(api.CodeInvalid, "reader %d: a reader's index, 0 to %d (GET /v1/readers lists them)", n, maxReader)
 	}
-	if d.readerTaken(n) {
-		return nil, api.Errorf(api.CodeBusy, "reader %d is taking a payment at the terminal: ask again once it ends", n)
-	}
+	return nil
+}
+
+// open takes reader n's lock — one command sequence at a time on a card —
+// and opens its card; release closes the card and frees the reader.
+func (d *Desk) open(ctx context.Context, n int) (cardclient.Transport, func(), error) {
 	lock := d.readerLock(n)
 	lock.Lock()
-	defer lock.Unlock()
-	t, release, err := d.cfg.Readers.Open(r.Context(), n)
+	t, closeCard, err := d.cfg.Readers.Open(ctx, n)
 	if err != nil {
-		return nil, cardFailure(fmt.Errorf("reader %d: %w", n, err))
+		lock.Unlock()
+		return nil, nil, cardFailure(fmt.Errorf("reader %d: %w", n, err))
+	}
+	return t, func() { closeCard(); lock.Unlock() }, nil
+}
+
+// hold is open for a call that must not wait behind a payment (which
+// holds its reader for minutes while it waits for a PIN): busy at once
+// when a payment runs on reader n.
+func (d *Desk) hold(ctx context.Context, n int) (cardclient.Transport, func(), error) {
+	if err := checkReader(n); err != nil {
+		return nil, nil, err
+	}
+	if d.readerTaken(n) {
+		return nil, nil, api.Errorf(api.CodeBusy, "reader %d is taking a payment at the terminal: ask again once it ends", n)
+	}
+	return d.open(ctx, n)
+}
+
+// withCard runs fn on the card in reader {n} of r (hold), and releases
+// the card after.
+func (d *Desk) withCard(r *http.Request, fn func(n int, cl *cardclient.Client) (any, error)) (any, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || checkReader(n) != nil { // a path value: malformed, as the API's others
+		return nil, api.Errorf(api.CodeMalformed, "reader %q: a reader's index, 0 to %d (GET /v1/readers lists them)", r.PathValue("n"), maxReader)
+	}
+	t, release, err := d.hold(r.Context(), n)
+	if err != nil {
+		return nil, err
 	}
 	defer release()
 	v, err := fn(n, cardclient.New(t))

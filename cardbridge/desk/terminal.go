@@ -368,8 +368,8 @@ func (d *Desk) apiPay(r *http.Request) (any, error) {
 	if err := route.Decode(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Reader < 0 || req.Reader > 99 {
-		return nil, api.Errorf(api.CodeInvalid, "reader %d: a reader's index, 0 to 99 (GET /v1/readers lists them)", req.Reader)
+	if err := checkReader(req.Reader); err != nil {
+		return nil, err
 	}
 	set, err := d.settings()
 	if err != nil {
@@ -426,17 +426,13 @@ func (d *Desk) apiPay(r *http.Request) (any, error) {
 		return nil, cardFailure(err)
 	}
 
-	lock := d.readerLock(req.Reader)
-	lock.Lock()
-	card, release, err := d.cfg.Readers.Open(ctx, req.Reader)
+	card, release, err := d.open(ctx, req.Reader)
 	if err != nil {
-		lock.Unlock()
-		return fail(fmt.Errorf("reader %d: %w", req.Reader, err))
+		return fail(err)
 	}
 	q, qdone, err := d.openQueue(set.Queue)
 	if err != nil {
 		release()
-		lock.Unlock()
 		return fail(fmt.Errorf("the terminal's queue: %w", err))
 	}
 	cfg.Queue = watchedQueue{Queue: q, s: s}
@@ -454,7 +450,6 @@ func (d *Desk) apiPay(r *http.Request) (any, error) {
 			cancel()
 			qdone()
 			release()
-			lock.Unlock()
 		}()
 		var res terminal.Result
 		if req.Convert {
@@ -674,42 +669,27 @@ func (d *Desk) apiPayment(r *http.Request) (any, error) {
 
 // apiPaymentPIN is POST /v1/terminal/payments/{id}/pin.
 func (d *Desk) apiPaymentPIN(r *http.Request) (any, error) {
-	var req api.TerminalPINEntry
-	if err := route.Decode(r, &req); err != nil {
-		return nil, err
-	}
-	s, err := d.session(r)
-	if err != nil {
-		return nil, err
-	}
-	// A malformed PIN never reaches the card: it would cost a try.
-	if err := cardproto.CheckPIN(req.PIN); err != nil {
-		return nil, api.Errorf(api.CodeInvalid, "pin: %v", err)
-	}
-	if err := s.takePrompt(api.TerminalStatePIN, "a PIN"); err != nil {
-		return nil, err
-	}
-	s.pin <- req.PIN
-	v, _ := s.snapshot()
-	return v, nil
-}
-
-// takePrompt takes the answer to the prompt the session waits at, when
-// that is the state want (what names the answer), so that a second answer
-// is not waited for; not_waiting otherwise.
-func (s *session) takePrompt(want, what string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.view.State != want {
-		return api.Errorf(api.CodeNotWaiting, "payment %s is not waiting for %s (it is %s)", s.view.ID, what, s.view.State)
-	}
-	s.view.State = api.TerminalStateReading
-	return nil
+	return answer(d, r, api.TerminalStatePIN, "a PIN", func(req *api.TerminalPINEntry) error {
+		// A malformed PIN never reaches the card: it would cost a try.
+		if err := cardproto.CheckPIN(req.PIN); err != nil {
+			return api.Errorf(api.CodeInvalid, "pin: %v", err)
+		}
+		return nil
+	}, func(s *session, req *api.TerminalPINEntry) { s.pin <- req.PIN })
 }
 
 // apiPaymentQuote is POST /v1/terminal/payments/{id}/quote.
 func (d *Desk) apiPaymentQuote(r *http.Request) (any, error) {
-	var req api.TerminalQuoteAnswer
+	return answer(d, r, api.TerminalStateQuote, "a quote's answer", nil,
+		func(s *session, req *api.TerminalQuoteAnswer) { s.quote <- req.Accept })
+}
+
+// answer hands the cardholder's answer in r's body (checked by check, when
+// set) to the payment waiting for it at the prompt state (what names the
+// answer): taken once, so a second answer is not waited for, and
+// not_waiting when the payment is not at that prompt.
+func answer[T any](d *Desk, r *http.Request, state, what string, check func(*T) error, give func(*session, *T)) (any, error) {
+	var req T
 	if err := route.Decode(r, &req); err != nil {
 		return nil, err
 	}
@@ -717,10 +697,21 @@ func (d *Desk) apiPaymentQuote(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.takePrompt(api.TerminalStateQuote, "a quote's answer"); err != nil {
-		return nil, err
+	if check != nil {
+		if err := check(&req); err != nil {
+			return nil, err
+		}
 	}
-	s.quote <- req.Accept
+	s.mu.Lock()
+	at := s.view.State
+	if at == state {
+		s.view.State = api.TerminalStateReading
+	}
+	s.mu.Unlock()
+	if at != state {
+		return nil, api.Errorf(api.CodeNotWaiting, "payment %s is not waiting for %s (it is %s)", s.view.ID, what, at)
+	}
+	give(s, &req)
 	v, _ := s.snapshot()
 	return v, nil
 }
@@ -755,24 +746,15 @@ func (d *Desk) apiRecover(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.Reader < 0 || req.Reader > 99 {
-		return nil, api.Errorf(api.CodeInvalid, "reader %d: a reader's index, 0 to 99", req.Reader)
-	}
 	ctx := r.Context()
 	n := d.cfg.Node()
 	dom, err := n.Domain(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if d.readerTaken(req.Reader) {
-		return nil, api.Errorf(api.CodeBusy, "reader %d is taking a payment: finish or cancel it first", req.Reader)
-	}
-	lock := d.readerLock(req.Reader)
-	lock.Lock()
-	defer lock.Unlock()
-	card, release, err := d.cfg.Readers.Open(ctx, req.Reader)
+	card, release, err := d.hold(ctx, req.Reader)
 	if err != nil {
-		return nil, cardFailure(fmt.Errorf("reader %d: %w", req.Reader, err))
+		return nil, err
 	}
 	defer release()
 	q, done, err := d.openQueue(set.Queue)

@@ -12,6 +12,7 @@ import * as keys from "./keys.js";
 import * as history from "./history.js";
 import { display, fromUnits, toUnits } from "./units.js";
 import { describe } from "./wallet.js";
+import { tokenForm } from "./token.js";
 
 // Assets by id, as GET /v1/assets/{id} tells them (symbol, decimals).
 const assetCache = new Map();
@@ -77,20 +78,14 @@ export function mount(root, params) {
 
   // The token: the desk's routes need the node's API token.
   function renderToken(err) {
-    const input = h("input#token-input", { type: "password", placeholder: "the node's API token", autocomplete: "off" });
     fill(tokenBox, h("h2", "API token"),
       h("p.note", token() ? "This tab holds the node's API token (for this tab only)." :
         "The card readers answer only with the node's API token: anonex devnet prints a link that carries it; a node keeps it in DATADIR/api-token."),
       err ? h("p.error", err) : null,
-      h("form.row", {
-        onsubmit: (e) => {
-          e.preventDefault();
-          setToken(input.value);
-          input.value = "";
-          renderToken();
-          loadReaders();
-        },
-      }, input, h("button#token-save", { type: "submit" }, token() ? "Replace" : "Use")),
+      tokenForm("cards-token", () => {
+        renderToken();
+        loadReaders();
+      }),
       token() ? h("button.small", { type: "button", onclick: () => { setToken(""); renderToken(); loadReaders(); } }, "Forget the token") : null);
   }
 

@@ -6,7 +6,8 @@
 // accept or decline, approved or declined with the reason, the update
 // values written to the card; and the terminal's offline queue with its
 // forwarding. Every call carries the node's API token.
-import { APIError, authGet, authPost, q, setToken, token } from "./api.js";
+import { APIError, authGet, authPost, q, token } from "./api.js";
+import { tokenForm } from "./token.js";
 import { h, fill, mono, when } from "./dom.js";
 import { fromUnits } from "./units.js";
 import { describe } from "./wallet.js";
@@ -110,15 +111,8 @@ export function mount(root) {
   // Without the token, or readers, or a terminal: say so and how to fix it.
   function setup(why, withToken) {
     setupEl.hidden = false;
-    const tokenIn = h("input#term-token", { type: "password", placeholder: "API token", autocomplete: "off" });
     fill(setupEl, h("h2", "Terminal unavailable"), h("p#term-setup-why", why),
-      withToken ? h("form.row", {
-        onsubmit: (e) => {
-          e.preventDefault();
-          setToken(tokenIn.value);
-          start();
-        },
-      }, tokenIn, h("button#term-token-save", { type: "submit" }, "Use token")) : null);
+      withToken ? tokenForm("term-token", start) : null);
     payBtn.disabled = true;
     padCol.hidden = mainCol.hidden = true;
   }
